@@ -1,0 +1,294 @@
+/**
+ * The HTTP client for the gateway, on undici: Bearer auth, JSON bodies,
+ * connect and per-attempt timeouts, keep-alive, and retries of 429, 5xx and
+ * connection failures with exponential backoff, full jitter and Retry-After.
+ * Every POST carries one Idempotency-Key, reused by all of its retries, so a
+ * retried create never creates twice.
+ */
+import {randomUUID} from 'node:crypto'
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import type {Dispatcher} from 'undici'
+
+import {maskKey, redact} from '../config/keys.js'
+import {ConflictError, ConnectionError, ExitCode, UmmahError, errorFromResponse} from './errors.js'
+
+export type Query = Record<string, string | string[] | number | boolean | undefined>
+
+export interface ClientOptions {
+  apiKey: string
+  /** e.g. `https://gate.ummah.com/api/v1`; paths are appended to it. */
+  apiBase: string
+  userAgent: string
+  /** Per attempt, from sending the request to the end of the response body. */
+  timeoutMs?: number
+  connectTimeoutMs?: number
+  maxRetries?: number
+  /** First backoff ceiling; doubles each retry up to retryMaxDelayMs. */
+  retryBaseDelayMs?: number
+  retryMaxDelayMs?: number
+  /** The longest Retry-After the client will wait out; longer ones fail at once. */
+  maxRetryAfterMs?: number
+  /** Receives `--debug` trace lines, already redacted. */
+  trace?: (line: string) => void
+}
+
+export interface RequestOptions {
+  method: string
+  /** A path relative to the API base (`/purchases/`), or an absolute URL on the same origin (a `next` link). */
+  path: string
+  query?: Query
+  body?: unknown
+  /** For POST; one is generated when absent. */
+  idempotencyKey?: string
+  headers?: Record<string, string>
+}
+
+export interface ApiResponse<T = unknown> {
+  status: number
+  headers: Record<string, string>
+  /** Parsed JSON, the text when the body is not JSON, or undefined when empty. */
+  body: T
+  text: string
+}
+
+const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504])
+const RETRYABLE_NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
+  'TimeoutError',
+])
+
+const DEFAULTS = {
+  timeoutMs: 30_000,
+  connectTimeoutMs: 10_000,
+  maxRetries: 2,
+  retryBaseDelayMs: 500,
+  retryMaxDelayMs: 8000,
+  maxRetryAfterMs: 60_000,
+}
+
+export class ApiClient {
+  readonly apiBase: URL
+  private readonly options: typeof DEFAULTS & ClientOptions
+  private dispatcher?: Dispatcher
+
+  constructor(options: ClientOptions) {
+    this.options = {...DEFAULTS, ...(stripUndefined(options) as ClientOptions)}
+    this.apiBase = new URL(options.apiBase.endsWith('/') ? options.apiBase : `${options.apiBase}/`)
+  }
+
+  async request<T = unknown>(request: RequestOptions): Promise<ApiResponse<T>> {
+    const method = request.method.toUpperCase()
+    const url = this.resolve(request.path, request.query)
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      authorization: `Bearer ${this.options.apiKey}`,
+      'user-agent': this.options.userAgent,
+      ...request.headers,
+    }
+    let payload: string | undefined
+    if (request.body !== undefined) {
+      payload = typeof request.body === 'string' ? request.body : JSON.stringify(request.body)
+      headers['content-type'] ??= 'application/json'
+    }
+    if (method === 'POST') headers['idempotency-key'] = request.idempotencyKey ?? randomUUID()
+
+    const {maxRetries} = this.options
+    for (let attempt = 1; ; attempt++) {
+      const started = performance.now()
+      this.trace(`> ${method} ${url.href}${attempt > 1 ? ` (attempt ${attempt})` : ''}`)
+      for (const [name, value] of Object.entries(headers)) this.trace(`> ${name}: ${value}`)
+      if (payload !== undefined) this.trace(`> ${truncate(payload)}`)
+
+      let response: ApiResponse<T>
+      try {
+        response = await this.send<T>(method, url, headers, payload)
+      } catch (error) {
+        const code = networkCode(error)
+        this.trace(`x ${code} after ${Math.round(performance.now() - started)} ms`)
+        if (attempt <= maxRetries && RETRYABLE_NETWORK_CODES.has(code)) {
+          await this.backoff(attempt, undefined, code)
+          continue
+        }
+        throw connectionError(error, code, url, attempt)
+      }
+
+      this.trace(`< ${response.status} in ${Math.round(performance.now() - started)} ms`)
+      for (const [name, value] of Object.entries(response.headers)) this.trace(`< ${name}: ${value}`)
+      if (response.text) this.trace(`< ${truncate(response.text)}`)
+      if (response.status < 400) return response
+
+      const retryAfterMs = parseRetryAfter(response.headers['retry-after'])
+      const waitable = retryAfterMs === undefined || retryAfterMs <= this.options.maxRetryAfterMs
+      if (attempt <= maxRetries && RETRYABLE_STATUS.has(response.status) && waitable) {
+        await this.backoff(attempt, retryAfterMs, String(response.status))
+        continue
+      }
+      throw await this.failure(method, url, response, attempt, retryAfterMs)
+    }
+  }
+
+  get<T = unknown>(path: string, query?: Query): Promise<ApiResponse<T>> {
+    return this.request<T>({method: 'GET', path, query})
+  }
+
+  /** Releases pooled keep-alive connections so the process can exit at once. */
+  async close(): Promise<void> {
+    await this.dispatcher?.close()
+  }
+
+  private async send<T>(method: string, url: URL, headers: Record<string, string>, payload: string | undefined): Promise<ApiResponse<T>> {
+    const {Agent, request} = await import('undici')
+    this.dispatcher ??= new Agent({connect: {timeout: this.options.connectTimeoutMs}, keepAliveTimeout: 10_000})
+    const response = await request(url, {
+      method: method as Dispatcher.HttpMethod,
+      headers,
+      body: payload,
+      dispatcher: this.dispatcher,
+      signal: AbortSignal.timeout(this.options.timeoutMs),
+    })
+    const text = await response.body.text()
+    const flatHeaders: Record<string, string> = {}
+    for (const [name, value] of Object.entries(response.headers)) {
+      if (value !== undefined) flatHeaders[name] = Array.isArray(value) ? value.join(', ') : value
+    }
+    return {status: response.statusCode, headers: flatHeaders, body: parseBody(text, flatHeaders['content-type']) as T, text}
+  }
+
+  /** Resolves a path against the base; absolute URLs must stay on the base's origin so the key never leaves it. */
+  private resolve(path: string, query: Query | undefined): URL {
+    let url: URL
+    if (/^https?:\/\//i.test(path)) {
+      url = new URL(path)
+      if (url.origin !== this.apiBase.origin) {
+        throw new UmmahError(`Refusing to send the API key to ${url.origin}, which is not the API base ${this.apiBase.origin}`, {
+          code: 'foreign_origin',
+          exitCode: ExitCode.usage,
+          hint: 'Pass a path relative to the API base, e.g. /purchases/ID/.',
+        })
+      }
+    } else {
+      url = new URL(path.replace(/^\/+/, ''), this.apiBase)
+    }
+    for (const [name, value] of Object.entries(query ?? {})) {
+      if (value === undefined) continue
+      for (const item of Array.isArray(value) ? value : [value]) url.searchParams.append(name, String(item))
+    }
+    return url
+  }
+
+  private async backoff(attempt: number, retryAfterMs: number | undefined, reason: string): Promise<void> {
+    const ceiling = Math.min(this.options.retryMaxDelayMs, this.options.retryBaseDelayMs * 2 ** (attempt - 1))
+    const jitter = Math.random() * ceiling
+    const delay = Math.max(retryAfterMs ?? 0, jitter)
+    this.trace(`~ ${reason}: retrying in ${Math.round(delay)} ms${retryAfterMs === undefined ? '' : ' (Retry-After)'}`)
+    await sleep(delay)
+  }
+
+  private async failure(method: string, url: URL, response: ApiResponse<unknown>, attempts: number, retryAfterMs: number | undefined) {
+    const path = url.pathname.startsWith(this.apiBase.pathname) ? `/${url.pathname.slice(this.apiBase.pathname.length)}` : url.pathname
+    const context = {
+      method,
+      path,
+      status: response.status,
+      body: response.body,
+      attempts,
+      retryAfterSeconds: retryAfterMs === undefined ? undefined : retryAfterMs / 1000,
+    }
+    const error = errorFromResponse(context)
+    if (error instanceof ConflictError) {
+      const currentStatus = await this.currentStatus(path)
+      if (currentStatus) return errorFromResponse({...context, currentStatus})
+    }
+    return error
+  }
+
+  /** For a 409 on an action (`/purchases/ID/refund/`), the status of the object it acted on. */
+  private async currentStatus(actionPath: string): Promise<string | undefined> {
+    const objectPath = /^(\/[a-z_]+\/[^/]+\/)[a-z_]+\/$/.exec(actionPath)?.[1]
+    if (!objectPath) return undefined
+    try {
+      const {body} = await this.send<Record<string, unknown>>('GET', this.resolve(objectPath, undefined), {
+        accept: 'application/json',
+        authorization: `Bearer ${this.options.apiKey}`,
+        'user-agent': this.options.userAgent,
+      }, undefined)
+      return typeof body?.status === 'string' ? body.status : undefined
+    } catch {
+      return undefined
+    }
+  }
+
+  private trace(line: string): void {
+    if (!this.options.trace) return
+    const masked = line.replace(/^> authorization: Bearer .*/i, `> authorization: Bearer ${maskKey(this.options.apiKey)}`)
+    this.options.trace(redact(masked, [this.options.apiKey]))
+  }
+}
+
+/** Retry-After as delay-seconds or an HTTP date, in milliseconds. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined
+  const trimmed = value.trim()
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000
+  const date = Date.parse(trimmed)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
+}
+
+function parseBody(text: string, contentType: string | undefined): unknown {
+  if (text === '') return undefined
+  if (contentType?.includes('json') || /^\s*[[{]/.test(text)) {
+    try {
+      return JSON.parse(text)
+    } catch {
+      return text
+    }
+  }
+  return text
+}
+
+function networkCode(error: unknown): string {
+  if (!(error instanceof Error)) return 'UNKNOWN'
+  // AbortSignal.timeout() rejects with a DOMException whose numeric legacy `code` means nothing here.
+  if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'TimeoutError'
+  for (const candidate of [(error as NodeJS.ErrnoException).code, (error.cause as NodeJS.ErrnoException | undefined)?.code]) {
+    if (typeof candidate === 'string') return candidate
+  }
+  return 'UNKNOWN'
+}
+
+function connectionError(error: unknown, code: string, url: URL, attempts: number): UmmahError {
+  if (error instanceof UmmahError) return error
+  const tried = attempts > 1 ? ` after ${attempts} attempts` : ''
+  const what = code === 'TimeoutError' ? 'timed out' : code === 'ECONNREFUSED' ? 'was refused' : `failed (${code})`
+  const sandbox = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
+  return new ConnectionError(`The connection to ${url.origin} ${what}${tried}`, {
+    code,
+    url: url.href,
+    attempts,
+    cause: error,
+    hint: sandbox
+      ? 'Is the local gateway running? Start it with `ummah sandbox start`.'
+      : code === 'TimeoutError'
+        ? 'Raise --timeout, or check your network.'
+        : 'Check your network and the API base (--api-base, UMMAH_API_BASE).',
+  })
+}
+
+function truncate(text: string, limit = 2000): string {
+  const oneLine = text.replaceAll(/\s*\n\s*/g, ' ')
+  return oneLine.length > limit ? `${oneLine.slice(0, limit)}… (${oneLine.length} chars)` : oneLine
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
+}

@@ -1,0 +1,142 @@
+/** The gateway's objects, as ../shared/reference/ummah-gateway-api.txt shows them. */
+import type {PURCHASE_STATUSES, WEBHOOK_EVENTS} from './endpoints.js'
+
+export type PurchaseStatus = (typeof PURCHASE_STATUSES)[number]
+export type EventType = (typeof WEBHOOK_EVENTS)[number]
+
+export interface Product {
+  name: string
+  /** Minor units of the purchase currency. */
+  price: number
+  quantity?: number
+}
+
+export interface PurchaseDetails {
+  products?: Product[]
+  currency: string
+  total_amount: number
+}
+
+export interface ClientSummary {
+  id?: string
+  email: string
+  full_name?: string
+}
+
+export interface Payment {
+  method: string
+  is_recurring_token: boolean
+}
+
+export interface Purchase {
+  id: string
+  status: PurchaseStatus
+  checkout_url: string
+  invoice_url?: string
+  client: ClientSummary
+  purchase: PurchaseDetails
+  payment?: Payment | null
+  recurring_token?: string | null
+  brand_id?: string
+  success_redirect?: string
+  failure_redirect?: string
+  success_callback?: string
+  skip_capture?: boolean
+  force_recurring?: boolean
+  created_on: number
+}
+
+export interface Refund {
+  id: string
+  status: 'refunded'
+  amount: number
+  currency: string
+  purchase: string
+  method: string
+  created_on: number
+}
+
+export interface Client {
+  id: string
+  email: string
+  full_name?: string
+  phone?: string
+  street_address?: string
+  country?: string
+  city?: string
+  zip_code?: string
+  type: string
+  created_on: number
+}
+
+export interface RecurringToken {
+  id: string
+  payment_method: string
+  description: string
+  created_on: number
+}
+
+export interface BillingTemplate {
+  id: string
+  brand_id: string
+  is_subscription: boolean
+  subscription_period?: number
+  subscription_period_units?: 'days' | 'months' | 'weeks' | 'years'
+  number_of_billing_cycles?: number
+  purchase: PurchaseDetails
+  created_on: number
+}
+
+export interface Subscriber {
+  id: string
+  client_id?: string
+  client?: ClientSummary
+  is_subscription?: boolean
+  status: 'active' | 'pending' | 'subscription_paused' | string
+  next_billing_on?: number | null
+  created_on: number
+}
+
+export interface Webhook {
+  id: string
+  title?: string
+  callback: string
+  events: EventType[]
+  all_events: boolean
+  public_key?: string
+  created_on: number
+}
+
+export interface WebhookDelivery {
+  id: string
+  event: EventType
+  status: string
+  response_code: number | null
+  sent_at: number
+  payload: unknown
+}
+
+export interface Statement {
+  id: string
+  type: 'company'
+  format: 'csv' | 'xlsx'
+  status: 'cancelled' | 'completed' | 'processing' | string
+  download_url: string | null
+  timezone?: string
+  created_on: number
+}
+
+export interface Balance {
+  balance: Array<{currency: string; amount: number}>
+}
+
+export interface Turnover {
+  turnover: Array<{currency: string; paid_amount: number; period: string}>
+}
+
+export interface Event<T = Purchase> {
+  id: string
+  type: EventType
+  created_on: number
+  object: T
+}

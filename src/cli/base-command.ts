@@ -1,0 +1,230 @@
+/**
+ * The one base command. It owns the global flags, profile resolution, the API
+ * client, rendering (tables or `--json`) and error rendering, so a command's
+ * `run()` only gathers input and returns data.
+ */
+import {Command, Interfaces} from '@oclif/core'
+
+import {ApiClient, type ApiResponse, type Query} from '../api/client.js'
+import {type Column, buildPath, endpoint} from '../api/endpoints.js'
+import {ExitCode, UmmahError, UsageError} from '../api/errors.js'
+import {type Page, collect} from '../api/paginate.js'
+import {redact} from '../config/keys.js'
+import {guardLive} from '../config/live-guard.js'
+import {type Settings, requireKey, resolveSettings, selectProfile} from '../config/resolve.js'
+import {ConfigStore} from '../config/store.js'
+import {type GlobalFlags, globalFlags} from './flags.js'
+import {createStyle, renderHuman} from './output.js'
+import {askConfirm} from './prompts.js'
+import {type Terminal, detectTerminal} from './terminal.js'
+
+export interface CallOptions {
+  /** Values for the path's `{placeholders}`. */
+  params?: Record<string, string>
+  query?: Query
+  body?: unknown
+  idempotencyKey?: string
+}
+
+// Structural copies of oclif's parser output types, which its package does not export.
+type FlagOutput = {[name: string]: any}
+type ArgOutput = {[name: string]: any}
+
+const GLOBAL_DEFAULTS: GlobalFlags = {json: false, live: false, debug: false, timeout: 30, 'max-retries': 2}
+
+export abstract class UmmahCommand extends Command {
+  static override baseFlags = globalFlags
+  /** Table columns for list output; commands bound to an endpoint take the endpoint's. */
+  static columns?: readonly Column[]
+  /** Print JSON even without --json (raw API output, like `gh api`). */
+  static alwaysJson = false
+
+  protected globals: GlobalFlags = GLOBAL_DEFAULTS
+  private settingsPromise?: Promise<Settings>
+  private apiClient?: ApiClient
+  private readonly openClients: ApiClient[] = []
+  private terminalState?: Terminal
+
+  protected override async parse<F extends FlagOutput, B extends FlagOutput, A extends ArgOutput>(
+    options?: Interfaces.Input<F, B, A>,
+    argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const parsed = await super.parse(options, argv)
+    this.globals = {...GLOBAL_DEFAULTS, ...(parsed.flags as Partial<GlobalFlags>)}
+    return parsed
+  }
+
+  /** True with --json, also before the flags are parsed (so parse errors are JSON too). */
+  override jsonEnabled(): boolean {
+    if (this.globals.json) return true
+    const end = this.argv.indexOf('--')
+    const at = this.argv.indexOf('--json')
+    return at !== -1 && (end === -1 || at < end)
+  }
+
+  protected get debugEnabled(): boolean {
+    return this.globals.debug || (this.argv.includes('--debug') && !this.argv.slice(0, this.argv.indexOf('--debug')).includes('--'))
+  }
+
+  protected terminal(): Terminal {
+    this.terminalState ??= detectTerminal({json: this.jsonEnabled(), color: this.settingsColor})
+    return this.terminalState
+  }
+
+  private settingsColor?: string
+
+  protected settings(): Promise<Settings> {
+    this.settingsPromise ??= resolveSettings({
+      profile: this.globals.profile,
+      apiKey: this.globals['api-key'],
+      apiBase: this.globals['api-base'],
+    }).then((settings) => {
+      this.settingsColor = settings.stored.color
+      return settings
+    })
+    return this.settingsPromise
+  }
+
+  /** The config file, for commands that manage profiles. */
+  protected configStore(): Promise<ConfigStore> {
+    return ConfigStore.open()
+  }
+
+  /** The profile a profile-managing command acts on. */
+  protected profileName(store: ConfigStore): string {
+    return selectProfile(this.globals.profile, store)
+  }
+
+  protected async client(): Promise<ApiClient> {
+    if (this.apiClient) return this.apiClient
+    const settings = await this.settings()
+    this.apiClient = this.createClient(requireKey(settings), settings.apiBase)
+    return this.apiClient
+  }
+
+  /** A client with this invocation's timeouts, retries and tracing; closed when the command ends. */
+  protected createClient(apiKey: string, apiBase: string): ApiClient {
+    const client = new ApiClient({
+      apiKey,
+      apiBase,
+      userAgent: `ummah-cli/${this.config.version} node/${process.versions.node} ${process.platform}`,
+      timeoutMs: this.globals.timeout * 1000,
+      maxRetries: this.globals['max-retries'],
+      trace: this.debugEnabled ? (line) => process.stderr.write(`[http] ${line}\n`) : undefined,
+    })
+    this.openClients.push(client)
+    return client
+  }
+
+  /** Sends one request after the live-key guard; the response as received. */
+  protected async request<T = unknown>(method: string, path: string, options: Omit<CallOptions, 'params'> = {}): Promise<ApiResponse<T>> {
+    const client = await this.client()
+    const settings = await this.settings()
+    await guardLive({
+      apiKey: requireKey(settings),
+      method,
+      what: `${method.toUpperCase()} ${path}`,
+      live: this.globals.live,
+      confirm: this.terminal().interactive ? askConfirm : undefined,
+    })
+    return client.request<T>({method, path, query: options.query, body: options.body, idempotencyKey: options.idempotencyKey})
+  }
+
+  /** Calls a documented endpoint by its id in src/api/endpoints.ts; the response body. */
+  protected async call<T = unknown>(endpointId: string, options: CallOptions = {}): Promise<T> {
+    const target = endpoint(endpointId)
+    const response = await this.request<T>(target.method, buildPath(target, options.params ?? {}), options)
+    return response.body
+  }
+
+  /** Calls a list endpoint, following `next` for `--limit` and `--all`. */
+  protected async list<T = unknown>(endpointId: string, options: CallOptions & {limit?: number; all?: boolean} = {}): Promise<Page<T>> {
+    const target = endpoint(endpointId)
+    const client = await this.client()
+    return collect<T>(client, buildPath(target, options.params ?? {}), options.query, {limit: options.limit, all: options.all})
+  }
+
+  /** Destructive verbs: a yes at a prompt on a terminal, else --yes. */
+  protected async confirmDestructive(question: string, yes: boolean): Promise<void> {
+    if (yes) return
+    if (!this.terminal().interactive) {
+      throw new UsageError(`${question.replace(/\?$/, '')}: confirmation needed and there is no terminal to ask`, 'Pass --yes to confirm.')
+    }
+    if (!(await askConfirm(question))) throw new UsageError('Cancelled: nothing was changed', 'Pass --yes to skip this question.')
+  }
+
+  /** A status line for people, on stderr; silent under --json. */
+  protected notice(message: string): void {
+    if (!this.jsonEnabled()) process.stderr.write(`${message}\n`)
+  }
+
+  protected override async _run<T>(): Promise<T> {
+    let result: unknown
+    try {
+      await this.init()
+      result = await this.run()
+      await this.render(result)
+    } catch (error) {
+      await this.catch(error as Error)
+    } finally {
+      await this.finally()
+    }
+    return result as T
+  }
+
+  protected async render(result: unknown): Promise<void> {
+    if (result === undefined) return
+    if (this.jsonEnabled() || (this.constructor as typeof UmmahCommand).alwaysJson) {
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
+      return
+    }
+    const {color} = this.terminal()
+    const columns = (this.constructor as typeof UmmahCommand).columns
+    const text = await renderHuman(result, columns, {style: await createStyle(color), tty: Boolean(process.stdout.isTTY)})
+    if (text) process.stdout.write(`${text}\n`)
+  }
+
+  protected override async catch(error: Error & {oclif?: {exit?: number}}): Promise<void> {
+    const failure = toUmmahError(error, this.id)
+    process.exitCode = failure.exitCode
+    if (failure.code === 'exit') return
+    const secrets = [this.globals['api-key'], process.env.UMMAH_SECRET_KEY]
+    if (this.jsonEnabled()) {
+      process.stdout.write(`${redact(JSON.stringify({error: failure.toJSON()}, null, 2), secrets)}\n`)
+      return
+    }
+    const style = await createStyle(this.terminal().color)
+    const message = /[.!?:]$/.test(failure.message) ? failure.message : `${failure.message}.`
+    const lines = [`${style.error('Error:')} ${message}${failure.hint ? ` ${failure.hint}` : ''}`]
+    for (const detail of failure.detailLines()) lines.push(`  ${detail}`)
+    if (this.debugEnabled && error.stack) lines.push(error.stack)
+    process.stderr.write(`${redact(lines.join('\n'), secrets)}\n`)
+  }
+
+  protected override async finally(): Promise<void> {
+    await Promise.all(this.openClients.map((client) => client.close()))
+  }
+}
+
+/** Maps anything thrown to an UmmahError with the right exit code. */
+export function toUmmahError(error: Error & {oclif?: {exit?: number}; parse?: unknown}, commandId?: string): UmmahError {
+  if (error instanceof UmmahError) return error
+  if (error.name === 'ExitPromptError' || error.name === 'AbortPromptError') {
+    return new UmmahError('Interrupted', {code: 'interrupted', exitCode: ExitCode.interrupted})
+  }
+  if ((error as {code?: string}).code === 'EEXIT') {
+    return new UmmahError('', {code: 'exit', exitCode: error.oclif?.exit ?? ExitCode.ok})
+  }
+  if (error.parse !== undefined || error.oclif?.exit === 2) {
+    const reason = error.message
+      .split('\n')
+      .filter((line) => line.trim() && !/See more help/.test(line))
+      .join('; ')
+    return new UsageError(reason, commandId ? `See \`ummah ${commandId.replaceAll(':', ' ')} --help\`.` : 'See `ummah --help`.')
+  }
+  return new UmmahError(error.message || String(error), {
+    code: 'unexpected',
+    exitCode: error.oclif?.exit ?? ExitCode.unexpected,
+    hint: 'Run again with --debug for details.',
+  })
+}

@@ -1,0 +1,37 @@
+/** Flags every command shares (DESIGN §3), shown under GLOBAL FLAGS in help. */
+import {Flags} from '@oclif/core'
+
+const helpGroup = 'GLOBAL'
+
+export const globalFlags = {
+  profile: Flags.string({char: 'p', summary: 'Profile to use (default: UMMAH_PROFILE, then the active profile).', helpGroup}),
+  'api-key': Flags.string({summary: 'Secret key for this call; overrides UMMAH_SECRET_KEY and the profile.', helpGroup}),
+  'api-base': Flags.string({summary: 'API base URL; overrides UMMAH_API_BASE and the profile.', helpGroup}),
+  json: Flags.boolean({summary: 'Print the JSON the API returned (errors as a JSON object).', helpGroup}),
+  live: Flags.boolean({summary: 'Allow requests that change data with a live key (sk_live_*).', helpGroup}),
+  debug: Flags.boolean({summary: 'Trace HTTP requests on stderr (keys masked) and show stack traces.', helpGroup}),
+  timeout: Flags.integer({summary: 'Seconds to wait for each request attempt.', default: 30, min: 1, helpGroup}),
+  'max-retries': Flags.integer({summary: 'Retries of 429, 5xx and connection failures.', default: 2, min: 0, max: 10, helpGroup}),
+}
+
+export type GlobalFlags = {
+  profile?: string
+  'api-key'?: string
+  'api-base'?: string
+  json: boolean
+  live: boolean
+  debug: boolean
+  timeout: number
+  'max-retries': number
+}
+
+export const idempotencyKeyFlag = Flags.string({
+  summary: 'Idempotency-Key for this POST (default: a new UUID, reused by its retries).',
+})
+
+export const listFlags = {
+  limit: Flags.integer({summary: 'Show at most this many items, following pages as needed.', min: 0}),
+  all: Flags.boolean({summary: 'Follow every page.', exclusive: ['limit']}),
+}
+
+export const yesFlag = Flags.boolean({char: 'y', summary: 'Do not ask for confirmation.'})

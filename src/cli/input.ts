@@ -1,0 +1,50 @@
+/** Reading user input from flags: `--data JSON|@file|-` and `key=value` pairs. */
+import {readFile} from 'node:fs/promises'
+
+import type {Query} from '../api/client.js'
+import {UsageError} from '../api/errors.js'
+
+export async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) throw new UsageError('Nothing to read: stdin is a terminal', 'Pipe the input in, e.g. `echo ... | ummah ...`.')
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+/** The text behind a `JSON|@file|-` value. */
+async function dataText(value: string, flag: string): Promise<string> {
+  if (value === '-') return readStdin()
+  if (value.startsWith('@')) {
+    const file = value.slice(1)
+    try {
+      return await readFile(file, 'utf8')
+    } catch (error) {
+      throw new UsageError(`${flag}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, 'Check the path after "@".')
+    }
+  }
+  return value
+}
+
+/** Parses `--data JSON|@file|-`. */
+export async function readData(value: string, flag = '--data'): Promise<unknown> {
+  const text = await dataText(value, flag)
+  try {
+    return JSON.parse(text)
+  } catch (error) {
+    throw new UsageError(`${flag} is not valid JSON: ${(error as Error).message}`, `Pass a JSON value, @file or - for stdin.`)
+  }
+}
+
+/** Parses repeated `key=value` flags into a query; a repeated key becomes a list. */
+export function parsePairs(pairs: readonly string[], flag: string): Query {
+  const query: Record<string, string | string[]> = {}
+  for (const pair of pairs) {
+    const at = pair.indexOf('=')
+    if (at <= 0) throw new UsageError(`${flag} "${pair}" is not key=value`, `Write it as ${flag} name=value.`)
+    const key = pair.slice(0, at)
+    const value = pair.slice(at + 1)
+    const existing = query[key]
+    query[key] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value]
+  }
+  return query
+}

@@ -1,0 +1,185 @@
+/**
+ * Human output: tables for lists, key/value views for objects, money from
+ * minor units with the currency's own decimals, coloured statuses. chalk and
+ * cli-table3 are imported only when a view needs them.
+ */
+import type {Column} from '../api/endpoints.js'
+import {isPage} from '../api/paginate.js'
+
+export interface Style {
+  status(text: string): string
+  dim(text: string): string
+  bold(text: string): string
+  error(text: string): string
+  success(text: string): string
+}
+
+const plain: Style = {status: (t) => t, dim: (t) => t, bold: (t) => t, error: (t) => t, success: (t) => t}
+
+const GOOD = new Set(['paid', 'active', 'completed', 'delivered', 'sent', 'success', 'succeeded', 'test', 'valid'])
+const WAITING = new Set(['created', 'hold', 'pending', 'pending_capture', 'pending_release', 'processing', 'retrying'])
+const BAD = new Set(['cancelled', 'failed', 'error', 'payment_failure', 'live', 'invalid', 'expired'])
+
+export async function createStyle(color: boolean): Promise<Style> {
+  if (!color) return plain
+  const {Chalk} = await import('chalk')
+  const chalk = new Chalk({level: 1})
+  return {
+    status(text) {
+      if (GOOD.has(text)) return chalk.green(text)
+      if (WAITING.has(text)) return chalk.yellow(text)
+      if (BAD.has(text)) return chalk.red(text)
+      return chalk.cyan(text)
+    },
+    dim: (text) => chalk.dim(text),
+    bold: (text) => chalk.bold(text),
+    error: (text) => chalk.red(text),
+    success: (text) => chalk.green(text),
+  }
+}
+
+const digitsCache = new Map<string, number>()
+
+/** The number of decimals a currency uses (USD 2, JPY 0, KWD 3). */
+export function currencyDigits(currency: string): number {
+  const code = currency.toUpperCase()
+  let digits = digitsCache.get(code)
+  if (digits === undefined) {
+    try {
+      digits = new Intl.NumberFormat('en', {style: 'currency', currency: code}).resolvedOptions().maximumFractionDigits ?? 2
+    } catch {
+      digits = 2
+    }
+    digitsCache.set(code, digits)
+  }
+  return digits
+}
+
+/** Minor units to a decimal string with the currency code: (2999, USD) → "29.99 USD". Exact: no floating point. */
+export function formatMoney(amount: number, currency: string | undefined): string {
+  if (!Number.isInteger(amount) || !currency) return String(amount)
+  const digits = currencyDigits(currency)
+  const sign = amount < 0 ? '-' : ''
+  const text = Math.abs(amount).toString().padStart(digits + 1, '0')
+  const whole = text.slice(0, text.length - digits).replaceAll(/\B(?=(\d{3})+$)/g, ',')
+  const fraction = digits > 0 ? `.${text.slice(-digits)}` : ''
+  return `${sign}${whole}${fraction} ${currency.toUpperCase()}`
+}
+
+/** Unix seconds to `2023-11-14 22:13:20 UTC`. */
+export function formatDate(seconds: number): string {
+  const date = new Date(seconds * 1000)
+  if (Number.isNaN(date.getTime())) return String(seconds)
+  return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`
+}
+
+const MONEY_FIELDS = new Set(['amount', 'paid_amount', 'price', 'total_amount'])
+
+function isDateField(key: string): boolean {
+  return /_(on|at)$/.test(key)
+}
+
+function get(object: unknown, path: string): unknown {
+  let value: unknown = object
+  for (const part of path.split('.')) {
+    if (typeof value !== 'object' || value === null) return undefined
+    value = (value as Record<string, unknown>)[part]
+  }
+  return value
+}
+
+function scalar(key: string, value: unknown, currency: string | undefined, style: Style): string {
+  if (value === null || value === undefined) return style.dim('—')
+  if (typeof value === 'number' && MONEY_FIELDS.has(key)) return formatMoney(value, currency)
+  if (typeof value === 'number' && isDateField(key)) return formatDate(value)
+  if (key === 'status' && typeof value === 'string') return style.status(value)
+  if (Array.isArray(value)) return value.map(String).join(', ')
+  return String(value)
+}
+
+/** A key/value view of one object; nested objects are indented under their key. */
+export function renderObject(object: Record<string, unknown>, style: Style): string {
+  const rows: Array<[string, string]> = []
+  const walk = (node: Record<string, unknown>, depth: number, inherited: string | undefined) => {
+    const currency = typeof node.currency === 'string' ? node.currency : inherited
+    for (const [key, value] of Object.entries(node)) {
+      const label = `${'  '.repeat(depth)}${key}`
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+        rows.push([label, ''])
+        walk(value as Record<string, unknown>, depth + 1, currency)
+      } else if (Array.isArray(value) && value.some((item) => typeof item === 'object' && item !== null)) {
+        rows.push([label, ''])
+        for (const [index, item] of value.entries()) {
+          rows.push([`${'  '.repeat(depth + 1)}[${index}]`, ''])
+          walk(item as Record<string, unknown>, depth + 2, currency)
+        }
+      } else {
+        rows.push([label, scalar(key, value, currency, style)])
+      }
+    }
+  }
+  walk(object, 0, undefined)
+  const width = Math.max(0, ...rows.map(([label]) => label.length))
+  return rows.map(([label, value]) => (value ? `${style.bold(label.padEnd(width))}  ${value}` : style.bold(label))).join('\n')
+}
+
+function cell(item: unknown, column: Column, style: Style): string {
+  const value = get(item, column.field)
+  const last = column.field.split('.').pop() ?? column.field
+  if (column.kind === 'money' && typeof value === 'number') {
+    const currency = column.currencyField ? get(item, column.currencyField) : undefined
+    return formatMoney(value, typeof currency === 'string' ? currency : undefined)
+  }
+  if (column.kind === 'date' && typeof value === 'number') return formatDate(value)
+  if (column.kind === 'status' && typeof value === 'string') return style.status(value)
+  return scalar(last, value, undefined, style)
+}
+
+function inferColumns(items: readonly unknown[]): Column[] {
+  const first = items.find((item) => typeof item === 'object' && item !== null) as Record<string, unknown> | undefined
+  if (!first) return [{field: 'value'}]
+  return Object.entries(first)
+    .filter(([, value]) => typeof value !== 'object' || value === null)
+    .slice(0, 7)
+    .map(([field]) => ({field, kind: field === 'status' ? 'status' : isDateField(field) ? 'date' : undefined}))
+}
+
+export interface TableOptions {
+  style: Style
+  /** A boxed table with headers on a terminal; tab-separated rows without headers elsewhere, for cut and awk. */
+  tty: boolean
+}
+
+export async function renderTable(items: readonly unknown[], columns: readonly Column[] | undefined, options: TableOptions): Promise<string> {
+  const rows = items.map((item) => (typeof item === 'object' && item !== null ? item : {value: item}))
+  const cols = columns ?? inferColumns(rows)
+  const cells = rows.map((row) => cols.map((column) => cell(row, column, options.style)))
+  if (!options.tty) return cells.map((row) => row.join('\t')).join('\n')
+  if (cells.length === 0) return options.style.dim('No results.')
+  const {default: Table} = await import('cli-table3')
+  const table = new Table({
+    head: cols.map((column) => (column.header ?? column.field.split('.').pop() ?? column.field).toUpperCase()),
+    style: {head: [], border: []},
+    chars: {mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': ''},
+  })
+  table.push(...cells)
+  return table.toString()
+}
+
+/**
+ * The human view of whatever a command returned: a page or an array as a
+ * table, an object whose only field is a list (`{"balance": [...]}`) as a
+ * table of that list, any other object as a key/value view.
+ */
+export async function renderHuman(data: unknown, columns: readonly Column[] | undefined, options: TableOptions): Promise<string> {
+  if (data === undefined || data === null) return ''
+  if (typeof data !== 'object') return String(data)
+  if (Array.isArray(data)) return renderTable(data, columns, options)
+  if (isPage(data)) {
+    const table = await renderTable(data.results, columns, options)
+    return data.next && options.tty ? `${table}\n${options.style.dim('More results: add --all, or --limit N.')}` : table
+  }
+  const entries = Object.entries(data)
+  if (entries.length === 1 && Array.isArray(entries[0][1])) return renderTable(entries[0][1], columns, options)
+  return renderObject(data as Record<string, unknown>, options.style)
+}

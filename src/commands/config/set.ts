@@ -1,0 +1,31 @@
+import {Args} from '@oclif/core'
+
+import {UmmahCommand} from '../../cli/base-command.js'
+import {checkSetting, checkSettingName, showSetting} from '../../config/profiles.js'
+import {SETTING_NAMES} from '../../config/store.js'
+
+export default class ConfigSet extends UmmahCommand {
+  static override summary = 'Change one setting of the profile'
+  static override description = `Settings: ${SETTING_NAMES.join(', ')}. brand_id is the default for --brand-id; color is auto, always or never.`
+  static override examples = [
+    '<%= config.bin %> config set brand_id 409eb80e-3782-4b1d-afa8-b779759266a5',
+    '<%= config.bin %> config set api_base http://127.0.0.1:8420/api/v1 --profile local',
+    '<%= config.bin %> config set color never',
+  ]
+
+  static override args = {
+    key: Args.string({description: 'Setting name.', required: true}),
+    value: Args.string({description: 'New value.', required: true}),
+  }
+
+  async run(): Promise<unknown> {
+    const {args} = await this.parse(ConfigSet)
+    const name = checkSettingName(args.key)
+    const value = checkSetting(name, args.value)
+    const store = await this.configStore()
+    const profile = this.profileName(store)
+    store.updateProfile(profile, {[name]: value})
+    this.notice(`Set ${name} of profile "${profile}".`)
+    return {profile, [name]: showSetting(name, value)}
+  }
+}

@@ -1,0 +1,20 @@
+import {Args} from '@oclif/core'
+
+import {UmmahCommand} from '../../cli/base-command.js'
+import {checkSettingName} from '../../config/profiles.js'
+
+export default class ConfigUnset extends UmmahCommand {
+  static override summary = 'Remove one setting from the profile'
+  static override examples = ['<%= config.bin %> config unset brand_id', '<%= config.bin %> config unset api_base --profile staging']
+  static override args = {key: Args.string({description: 'Setting name.', required: true})}
+
+  async run(): Promise<unknown> {
+    const {args} = await this.parse(ConfigUnset)
+    const name = checkSettingName(args.key)
+    const store = await this.configStore()
+    const profile = this.profileName(store)
+    store.updateProfile(profile, {[name]: undefined})
+    this.notice(`Unset ${name} of profile "${profile}".`)
+    return {profile, unset: name}
+  }
+}

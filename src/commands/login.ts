@@ -1,0 +1,52 @@
+import {Flags} from '@oclif/core'
+
+import {UsageError} from '../api/errors.js'
+import {UmmahCommand} from '../cli/base-command.js'
+import {readStdin} from '../cli/input.js'
+import {askSecret} from '../cli/prompts.js'
+import {keyMode, maskKey} from '../config/keys.js'
+import {checkSecretKey, viewProfile} from '../config/profiles.js'
+import {checkApiBase} from '../config/resolve.js'
+import {DEFAULT_API_BASE} from '../config/store.js'
+
+export default class Login extends UmmahCommand {
+  static override summary = 'Save a secret key to a profile'
+  static override description =
+    'On a terminal, asks for the key with masked input. Without one, pass --api-key KEY, or --api-key - to read it from stdin. The key is checked with GET /balance/ unless --no-verify. The first profile saved becomes the active one.'
+
+  static override examples = [
+    '<%= config.bin %> login',
+    'printf %s "$UMMAH_TEST_KEY" | <%= config.bin %> login --profile ci --api-key -',
+    '<%= config.bin %> login --profile staging --api-key sk_test_... --api-base https://staging.example.com/api/v1',
+  ]
+
+  static override flags = {
+    verify: Flags.boolean({summary: 'Check the key with GET /balance/ before saving it.', default: true, allowNo: true}),
+  }
+
+  async run(): Promise<unknown> {
+    const {flags} = await this.parse(Login)
+    const store = await this.configStore()
+    const profile = this.profileName(store)
+    const apiKey = checkSecretKey(await this.readKey())
+    const apiBase = this.globals['api-base'] ? checkApiBase(this.globals['api-base'], 'flag') : undefined
+
+    if (flags.verify) {
+      const client = this.createClient(apiKey, apiBase ?? store.profile(profile)?.api_base ?? DEFAULT_API_BASE)
+      await client.get('/balance/')
+    }
+
+    const saved = store.updateProfile(profile, {api_key: apiKey, ...(apiBase ? {api_base: apiBase} : {})})
+    if (!store.activeProfile) store.setActive(profile)
+    this.notice(`Saved the ${keyMode(apiKey)} key ${maskKey(apiKey)} to profile "${profile}"${flags.verify ? ' (verified)' : ''}.`)
+    return viewProfile(profile, saved, store.activeProfile ?? profile)
+  }
+
+  private async readKey(): Promise<string> {
+    const given = this.globals['api-key']
+    if (given === '-') return readStdin()
+    if (given) return given
+    if (this.terminal().interactive) return askSecret('Secret key (sk_test_… or sk_live_…)')
+    throw new UsageError('No key given and no terminal to ask for one', 'Pass --api-key KEY, or --api-key - to read it from stdin.')
+  }
+}

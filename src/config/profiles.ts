@@ -1,0 +1,80 @@
+/** Profile services behind login, logout, profiles and config: views that never show a whole key, and checked settings. */
+import {UsageError} from '../api/errors.js'
+import {keyMode, maskKey} from './keys.js'
+import {checkApiBase} from './resolve.js'
+import {
+  type ConfigStore,
+  DEFAULT_API_BASE,
+  type ProfileSettings,
+  SANDBOX_PROFILE_NAME,
+  SETTING_NAMES,
+  type SettingName,
+} from './store.js'
+
+export interface ProfileView {
+  name: string
+  active: boolean
+  mode: string
+  api_key: string
+  api_base: string
+  brand_id?: string
+  color?: string
+}
+
+export function viewProfile(name: string, settings: ProfileSettings, activeName: string): ProfileView {
+  return {
+    name,
+    active: name === activeName,
+    mode: settings.api_key ? keyMode(settings.api_key) : 'none',
+    api_key: maskKey(settings.api_key),
+    api_base: settings.api_base ?? DEFAULT_API_BASE,
+    ...(settings.brand_id ? {brand_id: settings.brand_id} : {}),
+    ...(settings.color ? {color: settings.color} : {}),
+  }
+}
+
+export function listProfiles(store: ConfigStore, activeName: string): ProfileView[] {
+  return Object.entries(store.profiles())
+    .sort(([a], [b]) => (a === SANDBOX_PROFILE_NAME ? 1 : b === SANDBOX_PROFILE_NAME ? -1 : a.localeCompare(b)))
+    .map(([name, settings]) => viewProfile(name, settings, activeName))
+}
+
+const SECRET_KEY = /^sk_(test|live)_[A-Za-z0-9_-]{1,200}$/
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const COLORS = ['auto', 'always', 'never']
+
+export function checkSecretKey(key: string): string {
+  const trimmed = key.trim()
+  if (!SECRET_KEY.test(trimmed)) {
+    throw new UsageError(`That is not a secret key (${maskKey(trimmed)})`, 'Secret keys start with sk_test_ or sk_live_; find yours under Settings → API Keys.')
+  }
+  return trimmed
+}
+
+export function checkSettingName(name: string): SettingName {
+  if (!(SETTING_NAMES as readonly string[]).includes(name)) {
+    throw new UsageError(`Unknown setting "${name}"`, `Settings are ${SETTING_NAMES.join(', ')}.`)
+  }
+  return name as SettingName
+}
+
+/** Validates a value for `config set`, returning it as it is stored. */
+export function checkSetting(name: SettingName, value: string): string {
+  switch (name) {
+    case 'api_key':
+      return checkSecretKey(value)
+    case 'api_base':
+      return checkApiBase(value, 'flag')
+    case 'brand_id':
+      if (!UUID.test(value)) throw new UsageError(`brand_id "${value}" is not a UUID`, 'Copy the brand ID from the dashboard, e.g. 409eb80e-3782-4b1d-afa8-b779759266a5.')
+      return value.toLowerCase()
+    case 'color':
+      if (!COLORS.includes(value)) throw new UsageError(`color "${value}" is not one of ${COLORS.join(', ')}`, 'Use auto (colour on terminals), always or never.')
+      return value
+  }
+}
+
+/** A setting as it may be shown: the key masked. */
+export function showSetting(name: SettingName, value: string | undefined): string | undefined {
+  return name === 'api_key' && value !== undefined ? maskKey(value) : value
+}

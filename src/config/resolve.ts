@@ -1,0 +1,98 @@
+/**
+ * Which key, base URL and profile a command uses (DESIGN §3), first wins:
+ * key: --api-key, UMMAH_SECRET_KEY, the profile; base: --api-base,
+ * UMMAH_API_BASE, the profile, the default; profile: --profile,
+ * UMMAH_PROFILE, the active profile, "default".
+ */
+import {AuthConfigError, UsageError} from '../api/errors.js'
+import {
+  ConfigStore,
+  DEFAULT_API_BASE,
+  DEFAULT_PROFILE_NAME,
+  type ProfileSettings,
+  SANDBOX_PROFILE_NAME,
+  checkProfileName,
+} from './store.js'
+
+export type Source = 'default' | 'env' | 'flag' | 'profile'
+
+export interface ResolveInput {
+  profile?: string
+  apiKey?: string
+  apiBase?: string
+  env?: NodeJS.ProcessEnv
+}
+
+export interface Settings {
+  profile: string
+  profileSource: Source
+  apiKey?: string
+  keySource?: Source
+  apiBase: string
+  baseSource: Source
+  /** The profile's stored settings (brand_id, color, ...). */
+  stored: ProfileSettings
+}
+
+export async function resolveSettings(input: ResolveInput): Promise<Settings> {
+  const env = input.env ?? process.env
+  const keyFromCaller = input.apiKey ? {value: input.apiKey, source: 'flag' as const} : env.UMMAH_SECRET_KEY ? {value: env.UMMAH_SECRET_KEY, source: 'env' as const} : undefined
+  const baseFromCaller = input.apiBase ? {value: input.apiBase, source: 'flag' as const} : env.UMMAH_API_BASE ? {value: env.UMMAH_API_BASE, source: 'env' as const} : undefined
+  const named = namedProfile(input.profile, env)
+
+  // The config file is read only when the caller left something to the profile.
+  const store = keyFromCaller && baseFromCaller && !named ? undefined : await ConfigStore.open(env)
+  const profile = named?.value ?? store?.activeProfile ?? DEFAULT_PROFILE_NAME
+  const stored = store?.profile(profile)
+  if (named && !stored && !keyFromCaller) {
+    throw new UsageError(`Profile "${profile}" does not exist`, `Create it with \`ummah login --profile ${profile}\`, or see \`ummah profiles list\`.`)
+  }
+
+  const apiKey = keyFromCaller ?? (stored?.api_key ? {value: stored.api_key, source: 'profile' as const} : undefined)
+  const base = baseFromCaller ?? (stored?.api_base ? {value: stored.api_base, source: 'profile' as const} : {value: DEFAULT_API_BASE, source: 'default' as const})
+  return {
+    profile,
+    profileSource: named?.source ?? (store?.activeProfile ? 'profile' : 'default'),
+    apiKey: apiKey?.value,
+    keySource: apiKey?.source,
+    apiBase: checkApiBase(base.value, base.source),
+    baseSource: base.source,
+    stored: stored ?? {},
+  }
+}
+
+/** The profile the caller named with --profile or UMMAH_PROFILE, if any. */
+function namedProfile(flag: string | undefined, env: NodeJS.ProcessEnv): {source: Source; value: string} | undefined {
+  const named = flag ? {value: flag, source: 'flag' as const} : env.UMMAH_PROFILE ? {value: env.UMMAH_PROFILE, source: 'env' as const} : undefined
+  if (named) checkProfileName(named.value)
+  return named
+}
+
+/** The profile a command acts on: --profile, UMMAH_PROFILE, the active profile, "default". */
+export function selectProfile(flag: string | undefined, store: ConfigStore, env: NodeJS.ProcessEnv = process.env): string {
+  return namedProfile(flag, env)?.value ?? store.activeProfile ?? DEFAULT_PROFILE_NAME
+}
+
+/** The key, or an error that says how to provide one. */
+export function requireKey(settings: Settings): string {
+  if (settings.apiKey) return settings.apiKey
+  const sandbox = settings.profile === SANDBOX_PROFILE_NAME ? '' : ' or use the local sandbox with `--profile sandbox`'
+  throw new AuthConfigError(
+    `No API key for profile "${settings.profile}"`,
+    `Run \`ummah login\`, set UMMAH_SECRET_KEY, or pass --api-key${sandbox}.`,
+  )
+}
+
+export function checkApiBase(value: string, source: Source): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    url = new URL('invalid:')
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    const where = {default: 'the default', env: 'UMMAH_API_BASE', flag: '--api-base', profile: 'the profile'}[source]
+    throw new UsageError(`Invalid API base "${value}" from ${where}`, 'Give an http(s) URL such as https://gate.ummah.com/api/v1.')
+  }
+  return value.replace(/\/+$/, '')
+}

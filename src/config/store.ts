@@ -1,0 +1,129 @@
+/**
+ * Profiles on disk, through `conf`: one JSON file, mode 0600, in a 0700
+ * directory (UMMAH_CONFIG_DIR, else the platform's config folder). `conf` is
+ * imported only when a command actually needs the file.
+ */
+import {chmodSync, existsSync, mkdirSync} from 'node:fs'
+import {homedir} from 'node:os'
+import {join} from 'node:path'
+
+import type Conf from 'conf'
+
+import {UsageError} from '../api/errors.js'
+
+export const DEFAULT_API_BASE = 'https://gate.ummah.com/api/v1'
+
+export const SETTING_NAMES = ['api_key', 'api_base', 'brand_id', 'color'] as const
+export type SettingName = (typeof SETTING_NAMES)[number]
+export type ProfileSettings = Partial<Record<SettingName, string>>
+
+/** The built-in profile that points at `ummah sandbox start` on its default port. */
+export const SANDBOX_PROFILE_NAME = 'sandbox'
+export const SANDBOX_PROFILE: Readonly<Required<Pick<ProfileSettings, 'api_base' | 'api_key'>>> = {
+  api_key: 'sk_test_sandbox',
+  api_base: 'http://127.0.0.1:8420/api/v1',
+}
+
+export const DEFAULT_PROFILE_NAME = 'default'
+
+interface StoredConfig {
+  active_profile?: string
+  profiles: Record<string, ProfileSettings>
+}
+
+const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/
+
+export function checkProfileName(name: string): string {
+  if (!PROFILE_NAME.test(name)) {
+    throw new UsageError(`Invalid profile name "${name}"`, 'Use letters, digits, "-" and "_" (up to 64 characters).')
+  }
+  return name
+}
+
+export function configDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.UMMAH_CONFIG_DIR) return env.UMMAH_CONFIG_DIR
+  switch (process.platform) {
+    case 'darwin':
+      return join(homedir(), 'Library', 'Preferences', 'ummah')
+    case 'win32':
+      return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'ummah')
+    default:
+      return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'ummah')
+  }
+}
+
+export class ConfigStore {
+  private constructor(private readonly conf: Conf<StoredConfig>) {}
+
+  static async open(env: NodeJS.ProcessEnv = process.env): Promise<ConfigStore> {
+    const dir = configDir(env)
+    if (!existsSync(dir)) {
+      mkdirSync(dir, {recursive: true, mode: 0o700})
+      chmodSync(dir, 0o700)
+    }
+    const {default: Conf} = await import('conf')
+    const conf = new Conf<StoredConfig>({
+      cwd: dir,
+      configName: 'config',
+      configFileMode: 0o600,
+      accessPropertiesByDotNotation: false,
+      defaults: {profiles: {}},
+    })
+    return new ConfigStore(conf)
+  }
+
+  get path(): string {
+    return this.conf.path
+  }
+
+  get activeProfile(): string | undefined {
+    return this.conf.get('active_profile')
+  }
+
+  /** Stored profiles, plus the built-in sandbox profile (with any stored overrides). */
+  profiles(): Record<string, ProfileSettings> {
+    const stored = this.conf.get('profiles')
+    return {...stored, [SANDBOX_PROFILE_NAME]: {...SANDBOX_PROFILE, ...stored[SANDBOX_PROFILE_NAME]}}
+  }
+
+  profile(name: string): ProfileSettings | undefined {
+    return this.profiles()[name]
+  }
+
+  isStored(name: string): boolean {
+    return name in this.conf.get('profiles')
+  }
+
+  /** Merges settings into a profile; an `undefined` value removes that setting. */
+  updateProfile(name: string, changes: ProfileSettings): ProfileSettings {
+    checkProfileName(name)
+    const profiles = {...this.conf.get('profiles')}
+    const merged: ProfileSettings = {...profiles[name]}
+    for (const [key, value] of Object.entries(changes) as Array<[SettingName, string | undefined]>) {
+      if (value === undefined) delete merged[key]
+      else merged[key] = value
+    }
+    profiles[name] = merged
+    this.write({profiles})
+    return merged
+  }
+
+  removeProfile(name: string): void {
+    const profiles = {...this.conf.get('profiles')}
+    delete profiles[name]
+    this.write({profiles, ...(this.activeProfile === name ? {active_profile: undefined} : {})})
+  }
+
+  setActive(name: string): void {
+    this.write({active_profile: name})
+  }
+
+  private write(changes: Partial<StoredConfig>): void {
+    for (const [key, value] of Object.entries(changes) as Array<[keyof StoredConfig, never]>) {
+      if (value === undefined) this.conf.delete(key)
+      else this.conf.set(key, value)
+    }
+    // conf writes with the mode only when it creates the file; keep an older file private too.
+    chmodSync(this.conf.path, 0o600)
+  }
+}

@@ -1,0 +1,29 @@
+import {describe, expect, it} from 'vitest'
+
+import {buildPath, endpoints, pathParams} from '../../src/api/endpoints.js'
+
+describe('the endpoint table', () => {
+  it('holds the 45 documented endpoints, each once', () => {
+    expect(endpoints).toHaveLength(45)
+    expect(new Set(endpoints.map((e) => e.id)).size).toBe(45)
+    expect(new Set(endpoints.map((e) => `${e.method} ${e.path}`)).size).toBe(45)
+    expect(new Set(endpoints.map((e) => e.command)).size).toBe(45)
+  })
+
+  it('writes paths with a leading and trailing slash and documented parameters only where they can go', () => {
+    for (const e of endpoints) {
+      expect(e.path, e.id).toMatch(/^\/[a-z_/{}]+\/$/)
+      if (e.method === 'GET' || e.method === 'DELETE') expect(e.params.every((p) => p.in === 'query'), e.id).toBe(true)
+      else expect(e.params.every((p) => p.in === 'body'), e.id).toBe(true)
+      if (e.list) expect(e.columns?.length, e.id).toBeGreaterThan(0)
+      expect(e.summary.length, e.id).toBeGreaterThan(0)
+    }
+  })
+
+  it('fills path templates with encoded values', () => {
+    const subscriber = endpoints.find((e) => e.id === 'billing_templates.clients.update')!
+    expect(pathParams(subscriber)).toEqual(['id', 'client_id'])
+    expect(buildPath(subscriber, {id: 'bt-1', client_id: 'a/../b'})).toBe('/billing_templates/bt-1/clients/a%2F..%2Fb/')
+    expect(() => buildPath(subscriber, {id: 'bt-1'})).toThrow(/client_id/)
+  })
+})

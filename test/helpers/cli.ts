@@ -1,0 +1,47 @@
+/** Runs the real binary (bin/run.js) with no terminal, an isolated config directory and no inherited Ummah settings. */
+import {spawn} from 'node:child_process'
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const BIN = join(ROOT, 'bin', 'run.js')
+
+export interface CliResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+export interface CliOptions {
+  env?: Record<string, string | undefined>
+  input?: string
+  timeoutMs?: number
+}
+
+export function tempConfigDir(): string {
+  return join(mkdtempSync(join(tmpdir(), 'ummah-test-')), 'config')
+}
+
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  const env: NodeJS.ProcessEnv = {...process.env}
+  for (const name of Object.keys(env)) if (name.startsWith('UMMAH_') || name === 'NO_COLOR') delete env[name]
+  Object.assign(env, {UMMAH_CONFIG_DIR: tempConfigDir()}, options.env)
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name]
+
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {env, stdio: ['pipe', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({code, stdout, stderr})
+    })
+    child.stdin.end(options.input ?? '')
+  })
+}
