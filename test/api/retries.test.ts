@@ -120,3 +120,24 @@ describe('retries and idempotency (through the real binary)', () => {
     expect(server.requests[0].url).toBe('/api/v1/balance/')
   })
 })
+
+describe('list commands', () => {
+  it('follow next links for --limit and --all, and print the first page as the API returned it by default', async () => {
+    const pages = [
+      {results: [{id: 'c1', email: 'a@example.com'}, {id: 'c2', email: 'b@example.com'}], next: '/api/v1/clients/?page=2', previous: null},
+      {results: [{id: 'c3', email: 'c@example.com'}], next: null, previous: '/api/v1/clients/?page=1'},
+    ]
+    server = await startServer((request, response) => json(response, 200, pages[request.url.endsWith('page=2') ? 1 : 0]))
+    const env = {env: {UMMAH_SECRET_KEY: KEY, UMMAH_API_BASE: server.apiBase}}
+
+    expect(JSON.parse((await runCli(['clients', 'list', '--json'], env)).stdout)).toEqual(pages[0])
+    const all = JSON.parse((await runCli(['clients', 'list', '--all', '--json'], env)).stdout)
+    expect(all.results.map((client: {id: string}) => client.id)).toEqual(['c1', 'c2', 'c3'])
+    const limited = await runCli(['clients', 'list', '--limit', '3'], env)
+    expect(limited.stdout.split('\n').filter(Boolean).map((row) => row.split('\t').slice(0, 2))).toEqual([
+      ['c1', 'a@example.com'],
+      ['c2', 'b@example.com'],
+      ['c3', 'c@example.com'],
+    ])
+  })
+})
