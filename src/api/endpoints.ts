@@ -614,7 +614,7 @@ export const endpoints: readonly Endpoint[] = [
     description:
       'List recent webhook delivery attempts for a specific source object. Requires id (UUID of the source object) and source_type.',
     params: [
-      {name: 'id', in: 'query', type: 'string', format: 'uuid', required: true, description: 'UUID of the source object.'},
+      {name: 'id', in: 'query', type: 'string', required: true, description: 'ID of the source object (a purchase, payment, payout or subscriber).'},
       {
         name: 'source_type',
         in: 'query',

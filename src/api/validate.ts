@@ -1,0 +1,138 @@
+/**
+ * Checks a request against the documented parameters of its endpoint. The
+ * sandbox answers 400 with these field errors; the CLI runs the same checks
+ * before sending, so bad input never leaves the machine.
+ */
+import type {Endpoint, EndpointParam, ParamFormat} from './endpoints.js'
+import type {FieldErrors} from './errors.js'
+
+export const REQUIRED = 'This field is required.'
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
+const PHONE = /^\+[1-9]\d{6,14}$/
+const COUNTRY = /^[A-Z]{2}$/
+
+let currencies: Set<string> | undefined
+
+export function isCurrency(code: string): boolean {
+  currencies ??= new Set(Intl.supportedValuesOf('currency'))
+  return currencies.has(code)
+}
+
+export function isUrl(value: string): boolean {
+  try {
+    const url = new URL(value)
+    return url.protocol === 'http:' || url.protocol === 'https:'
+  } catch {
+    return false
+  }
+}
+
+const FORMAT_CHECKS: Record<ParamFormat, {test(value: string): boolean; message: string}> = {
+  uuid: {test: (value) => UUID.test(value), message: 'Must be a valid UUID.'},
+  email: {test: (value) => EMAIL.test(value), message: 'Enter a valid email address.'},
+  url: {test: isUrl, message: 'Enter a valid URL.'},
+  currency: {test: (value) => /^[A-Z]{3}$/.test(value) && isCurrency(value), message: 'Must be a valid 3-letter ISO 4217 currency code.'},
+  country: {test: (value) => COUNTRY.test(value), message: 'Must be a 2-letter ISO 3166 country code.'},
+  phone: {test: (value) => PHONE.test(value), message: 'Enter a phone number in E.164 format, e.g. +14155550123.'},
+}
+
+export function getPath(object: unknown, path: string): unknown {
+  let value = object
+  for (const part of path.split('.')) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
+    value = (value as Record<string, unknown>)[part]
+  }
+  return value
+}
+
+function add(errors: FieldErrors, field: string, message: string): void {
+  ;(errors[field] ??= []).push(message)
+}
+
+/** The error for one value against one documented parameter, if any. */
+export function checkParam(param: EndpointParam, value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return param.required ? REQUIRED : undefined
+  switch (param.type) {
+    case 'integer':
+    case 'timestamp':
+      if (!Number.isInteger(value)) return 'A valid integer is required.'
+      if ((value as number) < 0) return 'Ensure this value is greater than or equal to 0.'
+      break
+    case 'boolean':
+      if (typeof value !== 'boolean') return 'Must be a valid boolean.'
+      break
+    case 'array':
+      if (!Array.isArray(value)) return 'Expected a list of items.'
+      if (param.required && value.length === 0) return 'This list may not be empty.'
+      if (param.enum) {
+        const bad = value.find((item) => !param.enum!.includes(String(item)))
+        if (bad !== undefined) return `"${bad}" is not a valid choice.`
+      }
+      break
+    case 'object':
+      if (typeof value !== 'object' || Array.isArray(value)) return 'Expected an object.'
+      break
+    case 'string':
+      if (typeof value !== 'string') return 'Not a valid string.'
+      if (param.enum && !param.enum.includes(value)) return `"${value}" is not a valid choice.`
+      if (param.format && !FORMAT_CHECKS[param.format].test(value)) return FORMAT_CHECKS[param.format].message
+      break
+  }
+  return undefined
+}
+
+/** Products as documented: a non-empty list of `{name, price, quantity}`, prices in minor units > 0. */
+export function checkProducts(value: unknown, field: string, errors: FieldErrors): void {
+  if (!Array.isArray(value)) return
+  for (const [index, product] of value.entries()) {
+    const at = `${field}.${index}`
+    if (typeof product !== 'object' || product === null || Array.isArray(product)) {
+      add(errors, at, 'Expected an object with name, price and quantity.')
+      continue
+    }
+    const {name, price, quantity} = product as Record<string, unknown>
+    if (typeof name !== 'string' || !name.trim()) add(errors, `${at}.name`, REQUIRED)
+    if (price === undefined) add(errors, `${at}.price`, REQUIRED)
+    else if (!Number.isInteger(price)) add(errors, `${at}.price`, 'A valid integer is required (minor units, e.g. cents).')
+    else if ((price as number) <= 0) add(errors, `${at}.price`, 'Ensure this value is greater than 0.')
+    if (quantity !== undefined && (!Number.isInteger(quantity) || (quantity as number) < 1)) {
+      add(errors, `${at}.quantity`, 'Ensure this value is an integer of at least 1.')
+    }
+  }
+}
+
+/**
+ * Field errors of a request body (or query) for an endpoint, keyed by the
+ * documented dotted names; empty when the request is valid.
+ */
+export function validateRequest(target: Endpoint, input: {body?: unknown; query?: Record<string, unknown>}): FieldErrors {
+  const errors: FieldErrors = {}
+  for (const param of target.params) {
+    const source = param.in === 'query' ? input.query : input.body
+    const message = checkParam(param, getPath(source, param.name))
+    if (message) add(errors, param.name, message)
+  }
+  const body = input.body
+  for (const param of target.params) {
+    if (param.name.endsWith('products')) checkProducts(getPath(body, param.name), param.name, errors)
+  }
+  if (target.params.some((param) => param.name === 'is_subscription') && getPath(body, 'is_subscription') === true) {
+    for (const name of ['subscription_period', 'subscription_period_units']) {
+      if (getPath(body, name) === undefined && !errors[name]) add(errors, name, 'This field is required when is_subscription is true.')
+    }
+    const period = getPath(body, 'subscription_period')
+    if (Number.isInteger(period) && (period as number) < 1) add(errors, 'subscription_period', 'Ensure this value is greater than 0.')
+  }
+  if (target.id === 'billing.send') {
+    const clients = getPath(body, 'clients')
+    if (Array.isArray(clients)) {
+      for (const [index, item] of clients.entries()) {
+        const clientId = getPath(item, 'client_id')
+        if (typeof clientId !== 'string' || !UUID.test(clientId)) add(errors, `clients.${index}.client_id`, clientId === undefined ? REQUIRED : 'Must be a valid UUID.')
+      }
+    }
+  }
+  return errors
+}

@@ -1,0 +1,15 @@
+import {UmmahCommand} from '../../cli/base-command.js'
+import {yesFlag} from '../../cli/flags.js'
+
+export default class SandboxReset extends UmmahCommand {
+  static override summary = "Delete everything in the sandbox account of this key"
+  static override examples = ['<%= config.bin %> sandbox reset --profile sandbox --yes']
+  static override flags = {yes: yesFlag}
+
+  async run(): Promise<unknown> {
+    const {flags} = await this.parse(SandboxReset)
+    await this.confirmDestructive('Delete every object in this sandbox account?', flags.yes)
+    const {body} = await this.request('POST', '/_sandbox/reset')
+    return body
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * The sandbox's state: one account per test key (keyed by the key's SHA-256,
+ * so the data file holds no keys), a test clock, and optional persistence to
+ * a data file written atomically (temporary file, fsync, rename), so a crash
+ * mid-write leaves the previous state intact.
+ */
+import {createHash} from 'node:crypto'
+import {closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync} from 'node:fs'
+
+import type {BillingTemplate, Client, Purchase, Statement, Webhook} from '../api/types.js'
+
+export type PurchaseRecord = Purchase & {
+  captured_amount: number
+  refunded_amount: number
+  paid_on: number | null
+  /** Set on a subscription's purchases. */
+  billing_template_client_id?: string | null
+  send_receipt?: boolean
+  /** Set while the customer owes the 3-D Secure step of 4000 0000 0000 3220. */
+  three_d_secure_pending?: boolean
+  is_test: true
+  updated_on: number
+}
+
+
+export interface TokenRecord {
+  id: string
+  client_id: string
+  payment_method: string
+  description: string
+  created_on: number
+  /** Saved from the sandbox's "charges fail later" card: every charge on it is declined. */
+  declines: boolean
+}
+
+export interface SubscriberRecord {
+  id: string
+  template_id: string
+  client_id: string
+  client: {id: string; email: string; full_name?: string}
+  is_subscription: boolean
+  status: string
+  next_billing_on: number | null
+  cycles_billed: number
+  purchase_id: string | null
+  created_on: number
+}
+
+export interface WebhookRecord extends Webhook {
+  private_key: string
+  public_key: string
+}
+
+export interface DeliveryRecord {
+  id: string
+  event: string
+  event_id: string
+  webhook_id: string | null
+  url: string
+  source_type: string
+  source_id: string
+  attempt: number
+  status: 'delivered' | 'failed' | 'retrying'
+  response_code: number | null
+  error: string | null
+  duration_ms: number
+  sent_at: number
+  payload: unknown
+}
+
+export interface PaymentRecord {
+  id: string
+  type: 'charge' | 'refund'
+  status: string
+  purchase: string
+  amount: number
+  currency: string
+  method: string
+  reference?: string
+  created_on: number
+}
+
+export interface StatementRecord extends Statement {
+  query_string?: string
+  ready_at: number
+  file_token: string
+}
+
+export interface IdempotencyRecord {
+  fingerprint: string
+  status: number
+  body: string
+  created_at: number
+}
+
+export interface Account {
+  purchases: Record<string, PurchaseRecord>
+  clients: Record<string, Client>
+  tokens: Record<string, TokenRecord>
+  templates: Record<string, BillingTemplate>
+  subscribers: Record<string, SubscriberRecord>
+  webhooks: Record<string, WebhookRecord>
+  deliveries: DeliveryRecord[]
+  statements: Record<string, StatementRecord>
+  payments: PaymentRecord[]
+  idempotency: Record<string, IdempotencyRecord>
+  company_key: {public_key: string; private_key: string} | null
+  /** Milliseconds this account's test clock runs ahead of the wall clock. */
+  clock_offset_ms: number
+}
+
+export interface SandboxState {
+  version: 1
+  accounts: Record<string, Account>
+}
+
+export function emptyAccount(): Account {
+  return {
+    purchases: {},
+    clients: {},
+    tokens: {},
+    templates: {},
+    subscribers: {},
+    webhooks: {},
+    deliveries: [],
+    statements: {},
+    payments: [],
+    idempotency: {},
+    company_key: null,
+    clock_offset_ms: 0,
+  }
+}
+
+export function accountId(apiKey: string): string {
+  return createHash('sha256').update(apiKey).digest('hex')
+}
+
+export class SandboxStore {
+  state: SandboxState
+  private saveTimer?: NodeJS.Timeout
+
+  constructor(private readonly dataFile?: string) {
+    this.state = dataFile && existsSync(dataFile) ? load(dataFile) : {version: 1, accounts: {}}
+  }
+
+  account(apiKey: string): Account {
+    const id = accountId(apiKey)
+    this.state.accounts[id] ??= emptyAccount()
+    return this.state.accounts[id]
+  }
+
+  resetAccount(apiKey: string): void {
+    this.state.accounts[accountId(apiKey)] = emptyAccount()
+    this.changed()
+  }
+
+  /** Find a statement by id in any account (its download link carries no key). */
+  findStatement(id: string): {account: Account; statement: StatementRecord} | undefined {
+    for (const account of Object.values(this.state.accounts)) {
+      const statement = account.statements[id]
+      if (statement) return {account, statement}
+    }
+    return undefined
+  }
+
+  /** Purchases are paid by customers on the checkout page, which carries no key either. */
+  findPurchase(id: string): {account: Account; purchase: PurchaseRecord} | undefined {
+    for (const account of Object.values(this.state.accounts)) {
+      const purchase = account.purchases[id]
+      if (purchase) return {account, purchase}
+    }
+    return undefined
+  }
+
+  /** Marks the state as changed; with a data file, it is written soon after (changes are grouped). */
+  changed(): void {
+    if (!this.dataFile || this.saveTimer) return
+    this.saveTimer = setTimeout(() => this.flush(), 25)
+  }
+
+  /** Writes the data file now, atomically. */
+  flush(): void {
+    clearTimeout(this.saveTimer)
+    this.saveTimer = undefined
+    if (!this.dataFile) return
+    const temporary = `${this.dataFile}.${process.pid}.tmp`
+    const fd = openSync(temporary, 'w', 0o600)
+    try {
+      writeSync(fd, JSON.stringify(this.state))
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+    renameSync(temporary, this.dataFile)
+  }
+}
+
+/** An account's test-clock time in milliseconds. Each account has its own clock, so one CI job's `advance` never moves another's. */
+export function nowMs(account: Account): number {
+  return Date.now() + account.clock_offset_ms
+}
+
+/** An account's test-clock time in Unix seconds, as the API's `*_on` fields use. */
+export function now(account: Account): number {
+  return Math.floor(nowMs(account) / 1000)
+}
+
+function load(dataFile: string): SandboxState {
+  const state = JSON.parse(readFileSync(dataFile, 'utf8')) as SandboxState
+  if (state.version !== 1 || typeof state.accounts !== 'object') throw new Error(`${dataFile} is not a sandbox data file`)
+  return state
+}
