@@ -130,6 +130,13 @@ export abstract class UmmahCommand extends Command {
     return client.request<T>({method, path, query: options.query, body: options.body, idempotencyKey: options.idempotencyKey})
   }
 
+  /** POSTs to a sandbox-only helper, served at `/_sandbox/...` on the API base's origin. */
+  protected async sandboxHelper(path: string, body?: unknown): Promise<unknown> {
+    const client = await this.client()
+    const response = await this.request('POST', new URL(`/_sandbox/${path}`, client.apiBase).href, {body})
+    return response.body
+  }
+
   /** Calls a documented endpoint by its id in src/api/endpoints.ts; the response body. */
   protected async call<T = unknown>(endpointId: string, options: CallOptions = {}): Promise<T> {
     const target = endpoint(endpointId)

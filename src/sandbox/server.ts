@@ -11,6 +11,7 @@ import type {AddressInfo} from 'node:net'
 
 import {type Endpoint, endpoints} from '../api/endpoints.js'
 import {validateRequest} from '../api/validate.js'
+import {parseDuration} from '../cli/input.js'
 import {checkoutPage, invoicePage, resultPage, threeDSecurePage} from './checkout.js'
 import {DEFAULT_RETRY_DELAYS_MS, Deliverer} from './delivery.js'
 import {SandboxError, badRequest, notFound} from './errors.js'
@@ -125,15 +126,6 @@ function bearer(request: IncomingMessage): string {
   }
   if (!key || !TEST_KEY.test(key)) throw new SandboxError(401, {error: 'invalid_api_key', message: 'The API key is missing, malformed, or revoked.'})
   return key
-}
-
-/** Durations for `advance`: `90`, `90s`, `15m`, `12h`, `30d`, `1w`. */
-export function parseDuration(text: string): number | undefined {
-  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?$/.exec(text.trim())
-  if (!match) return undefined
-  const units: Record<string, number> = {ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000}
-  const unit = units[match[2] ?? 's']
-  return Math.round(Number(match[1]) * unit)
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {

@@ -2,6 +2,7 @@ import {Args} from '@oclif/core'
 
 import {UsageError} from '../../api/errors.js'
 import {UmmahCommand} from '../../cli/base-command.js'
+import {parseDuration} from '../../cli/input.js'
 
 export default class SandboxAdvance extends UmmahCommand {
   static override summary = "Move the sandbox account's test clock forward"
@@ -11,8 +12,7 @@ export default class SandboxAdvance extends UmmahCommand {
 
   async run(): Promise<unknown> {
     const {args} = await this.parse(SandboxAdvance)
-    if (!/^\d+(\.\d+)?\s*(ms|s|m|h|d|w)?$/.test(args.duration.trim())) throw new UsageError(`"${args.duration}" is not a duration`, 'Write it like 30d, 12h, 15m or 90s.')
-    const {body} = await this.request('POST', '/_sandbox/advance', {body: {duration: args.duration}})
-    return body
+    if (parseDuration(args.duration) === undefined) throw new UsageError(`"${args.duration}" is not a duration`, 'Write it like 30d, 12h, 15m or 90s.')
+    return this.sandboxHelper('advance', {duration: args.duration})
   }
 }

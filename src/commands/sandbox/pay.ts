@@ -16,9 +16,6 @@ export default class SandboxPay extends UmmahCommand {
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(SandboxPay)
-    const {body} = await this.request('POST', `/_sandbox/purchases/${encodeURIComponent(args.id)}/pay`, {
-      body: {card: flags.card, three_d_secure: flags['fail-3ds'] ? 'fail' : 'pass'},
-    })
-    return body
+    return this.sandboxHelper(`purchases/${encodeURIComponent(args.id)}/pay`, {card: flags.card, three_d_secure: flags['fail-3ds'] ? 'fail' : 'pass'})
   }
 }

@@ -9,7 +9,6 @@ export default class SandboxReset extends UmmahCommand {
   async run(): Promise<unknown> {
     const {flags} = await this.parse(SandboxReset)
     await this.confirmDestructive('Delete every object in this sandbox account?', flags.yes)
-    const {body} = await this.request('POST', '/_sandbox/reset')
-    return body
+    return this.sandboxHelper('reset')
   }
 }
