@@ -155,7 +155,7 @@ describe('webhooks', () => {
 
     const deliveries = await until(
       async () => (await account('GET', `/webhooks/deliveries/?id=${purchase.id}&source_type=purchase`)).body.results,
-      (results: unknown[]) => results.length >= 3,
+      (results: Array<{attempt: number; response_code: number; status: string; event_id: string}>) => results.length >= 3,
     )
     expect(deliveries.map((d: {attempt: number; response_code: number; status: string; event_id: string}) => [d.attempt, d.response_code, d.status, d.event_id])).toEqual([
       [3, 200, 'delivered', event.id],
@@ -165,7 +165,9 @@ describe('webhooks', () => {
   })
 
   it('signs success_callback deliveries with the company key of GET /public_key/', async () => {
-    const callback = await startServer((_request, response) => response.end())
+    const callback = await startServer((_request, response) => {
+      response.end()
+    })
     const account = clientFor(sandbox, 'sk_test_callback')
     await paidPurchase(account, {success_callback: `${callback.origin}/paid`})
     await until(async () => callback.requests.length, (count) => count >= 1)
@@ -226,7 +228,9 @@ describe('subscriptions on the test clock', () => {
     }
     const good = await subscribe('good@example.com', '4242424242424242')
     const failing = await subscribe('failing@example.com', '4000000000000341')
-    const hooks = await startServer((_request, response) => response.end())
+    const hooks = await startServer((_request, response) => {
+      response.end()
+    })
     await account('POST', '/webhooks/', {callback: hooks.origin, all_events: true})
 
     const advanced = (await account('POST', '/_sandbox/advance', {duration: '32d'})).body
