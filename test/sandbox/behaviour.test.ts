@@ -1,4 +1,4 @@
-import {verify} from 'node:crypto'
+import {createVerify, verify} from 'node:crypto'
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -164,6 +164,30 @@ describe('webhooks', () => {
     ])
   })
 
+  it('passes the reference’s own Node verification sample, and treats a redirect as a failed attempt', async () => {
+    const hook = await startServer((_request, response, index) => {
+      response.writeHead(index === 0 ? 302 : 200, index === 0 ? {location: '/elsewhere'} : {})
+      response.end()
+    })
+    const account = clientFor(sandbox, 'sk_test_sample')
+    const webhook = (await account('POST', '/webhooks/', {callback: hook.origin, all_events: true})).body
+    const created = (await account('POST', '/purchases/', purchaseBody())).body
+    await until(async () => hook.requests.length, (count) => count >= 2)
+    // As in the Webhook Verification Guide: crypto.createVerify('RSA-SHA256') over the raw body.
+    const [first] = hook.requests
+    const verifier = createVerify('RSA-SHA256')
+    verifier.update(Buffer.from(first.body))
+    verifier.end()
+    expect(verifier.verify(webhook.public_key, Buffer.from(String(first.headers['x-signature']).trim(), 'base64'))).toBe(true)
+    expect(hook.requests[1].body).toBe(first.body)
+    const deliveries = await until(
+      async () => (await account('GET', `/webhooks/deliveries/?id=${created.id}&source_type=purchase`)).body.results as Array<{response_code: number; status: string}>,
+      (results) => results.length >= 2,
+    )
+    expect(deliveries.map((d) => [d.response_code, d.status])).toEqual([[200, 'delivered'], [302, 'retrying']])
+    await hook.close()
+  })
+
   it('signs success_callback deliveries with the company key of GET /public_key/', async () => {
     const callback = await startServer((_request, response) => {
       response.end()
@@ -176,6 +200,22 @@ describe('webhooks', () => {
     expect(JSON.parse(request.body).type).toBe('purchase.paid')
     expect(verify('sha256', Buffer.from(request.body), publicKey, Buffer.from(String(request.headers['x-signature']), 'base64'))).toBe(true)
     await callback.close()
+  })
+})
+
+describe('one-click charges', () => {
+  it('charges a saved recurring token at once, and answers 402 when the token declines', async () => {
+    const account = clientFor(sandbox, 'sk_test_oneclick')
+    const first = await paidPurchase(account, {force_recurring: true})
+    const again = await account('POST', '/purchases/', purchaseBody({recurring_token: first.recurring_token}))
+    expect(again.status).toBe(201)
+    expect(again.body).toMatchObject({status: 'paid', payment: {method: 'card', is_recurring_token: true}, recurring_token: first.recurring_token})
+
+    const risky = await paidPurchase(account, {force_recurring: true, client: {email: 'risky@example.com'}}, '4000000000000341')
+    const declined = await account('POST', '/purchases/', purchaseBody({recurring_token: risky.recurring_token}))
+    expect(declined.status).toBe(402)
+    expect(declined.body).toMatchObject({error: 'card_declined', details: {decline_code: 'generic_decline'}})
+    expect((await account('POST', '/purchases/', purchaseBody({recurring_token: 'tok-missing'}))).body.details).toEqual({recurring_token: ['Recurring token does not exist.']})
   })
 })
 
