@@ -2,20 +2,12 @@ import {createVerify, verify} from 'node:crypto'
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, describe, expect, it} from 'vitest'
 
-import type {Sandbox} from '../../src/sandbox/server.js'
 import {type TestServer, startServer} from '../helpers/server.js'
-import {BRAND, type Call, clientFor, paidPurchase, purchaseBody, withSandbox} from './helpers.js'
+import {BRAND, clientFor, paidPurchase, purchaseBody, useSandbox, withSandbox} from './helpers.js'
 
-let sandbox: Sandbox
-let call: Call
-
-beforeAll(async () => {
-  sandbox = await withSandbox()
-  call = clientFor(sandbox)
-})
-afterAll(() => sandbox.close())
+const shared = useSandbox()
 
 async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs
@@ -28,67 +20,67 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, tim
 
 describe('the purchase state machine', () => {
   it('forbids every transition the documented diagram does not allow, with 409 and the current status', async () => {
-    const created = (await call('POST', '/purchases/', purchaseBody())).body
+    const created = (await shared.call('POST', '/purchases/', purchaseBody())).body
     for (const action of ['capture', 'release', 'refund']) {
-      const reply = await call('POST', `/purchases/${created.id}/${action}/`)
+      const reply = await shared.call('POST', `/purchases/${created.id}/${action}/`)
       expect(reply.status, action).toBe(409)
       expect(reply.body).toMatchObject({error: 'Conflict', status: 'created'})
     }
-    const paid = await paidPurchase(call)
-    for (const action of ['capture', 'release', 'cancel', 'mark_as_paid']) expect((await call('POST', `/purchases/${paid.id}/${action}/`)).status, action).toBe(409)
-    const held = await paidPurchase(call, {skip_capture: true})
-    for (const action of ['refund', 'cancel', 'mark_as_paid']) expect((await call('POST', `/purchases/${held.id}/${action}/`)).status, action).toBe(409)
-    expect((await call('POST', `/purchases/${held.id}/release/`)).status).toBe(200)
-    for (const action of ['capture', 'release', 'refund', 'cancel']) expect((await call('POST', `/purchases/${held.id}/${action}/`)).body.status, action).toBe('released')
-    await call('POST', `/purchases/${created.id}/cancel/`)
-    expect((await call('POST', `/_sandbox/purchases/${created.id}/pay`, {})).status).toBe(409)
+    const paid = await paidPurchase(shared.call)
+    for (const action of ['capture', 'release', 'cancel', 'mark_as_paid']) expect((await shared.call('POST', `/purchases/${paid.id}/${action}/`)).status, action).toBe(409)
+    const held = await paidPurchase(shared.call, {skip_capture: true})
+    for (const action of ['refund', 'cancel', 'mark_as_paid']) expect((await shared.call('POST', `/purchases/${held.id}/${action}/`)).status, action).toBe(409)
+    expect((await shared.call('POST', `/purchases/${held.id}/release/`)).status).toBe(200)
+    for (const action of ['capture', 'release', 'refund', 'cancel']) expect((await shared.call('POST', `/purchases/${held.id}/${action}/`)).body.status, action).toBe('released')
+    await shared.call('POST', `/purchases/${created.id}/cancel/`)
+    expect((await shared.call('POST', `/_sandbox/purchases/${created.id}/pay`, {})).status).toBe(409)
   })
 
   it('adds up partial refunds to at most the captured amount', async () => {
-    const paid = await paidPurchase(call)
-    expect((await call('POST', `/purchases/${paid.id}/refund/`, {amount: 1000})).body.amount).toBe(1000)
-    expect((await call('POST', `/purchases/${paid.id}/refund/`, {amount: 999})).body.amount).toBe(999)
-    const over = await call('POST', `/purchases/${paid.id}/refund/`, {amount: 1001})
+    const paid = await paidPurchase(shared.call)
+    expect((await shared.call('POST', `/purchases/${paid.id}/refund/`, {amount: 1000})).body.amount).toBe(1000)
+    expect((await shared.call('POST', `/purchases/${paid.id}/refund/`, {amount: 999})).body.amount).toBe(999)
+    const over = await shared.call('POST', `/purchases/${paid.id}/refund/`, {amount: 1001})
     expect(over.status).toBe(400)
     expect(over.body.details.amount[0]).toMatch(/refundable amount \(1000\)/)
-    expect((await call('POST', `/purchases/${paid.id}/refund/`)).body.amount).toBe(1000)
-    const again = await call('POST', `/purchases/${paid.id}/refund/`, {amount: 1})
+    expect((await shared.call('POST', `/purchases/${paid.id}/refund/`)).body.amount).toBe(1000)
+    const again = await shared.call('POST', `/purchases/${paid.id}/refund/`, {amount: 1})
     expect(again.status).toBe(409)
-    expect((await call('GET', `/purchases/${paid.id}/`)).body).toMatchObject({status: 'refunded', refunded_amount: 2999, captured_amount: 2999})
+    expect((await shared.call('GET', `/purchases/${paid.id}/`)).body).toMatchObject({status: 'refunded', refunded_amount: 2999, captured_amount: 2999})
   })
 
   it('captures part of a hold, never more than held, and refunds only what was captured', async () => {
-    const held = await paidPurchase(call, {skip_capture: true})
-    expect((await call('POST', `/purchases/${held.id}/capture/`, {amount: 3000})).status).toBe(400)
-    expect((await call('POST', `/purchases/${held.id}/capture/`, {amount: 2500})).body).toMatchObject({status: 'paid', captured_amount: 2500})
-    expect((await call('POST', `/purchases/${held.id}/refund/`, {amount: 2501})).status).toBe(400)
+    const held = await paidPurchase(shared.call, {skip_capture: true})
+    expect((await shared.call('POST', `/purchases/${held.id}/capture/`, {amount: 3000})).status).toBe(400)
+    expect((await shared.call('POST', `/purchases/${held.id}/capture/`, {amount: 2500})).body).toMatchObject({status: 'paid', captured_amount: 2500})
+    expect((await shared.call('POST', `/purchases/${held.id}/refund/`, {amount: 2501})).status).toBe(400)
   })
 })
 
 describe('requests', () => {
   it('replays an Idempotency-Key with the same body and refuses it with another (422)', async () => {
     const headers = {'idempotency-key': 'order-42'}
-    const first = await call('POST', '/purchases/', purchaseBody(), headers)
-    const second = await call('POST', '/purchases/', purchaseBody(), headers)
+    const first = await shared.call('POST', '/purchases/', purchaseBody(), headers)
+    const second = await shared.call('POST', '/purchases/', purchaseBody(), headers)
     expect(second.status).toBe(201)
     expect(second.body).toEqual(first.body)
     expect(second.headers.get('idempotent-replayed')).toBe('true')
-    const changed = await call('POST', '/purchases/', purchaseBody({skip_capture: true}), headers)
+    const changed = await shared.call('POST', '/purchases/', purchaseBody({skip_capture: true}), headers)
     expect(changed.status).toBe(422)
     expect(changed.body.error).toBe('idempotency_key_reused')
-    expect((await call('GET', '/clients/')).body.results.filter((c: {email: string}) => c.email === 'customer@example.com')).toHaveLength(1)
+    expect((await shared.call('GET', '/clients/')).body.results.filter((c: {email: string}) => c.email === 'customer@example.com')).toHaveLength(1)
   })
 
   it('keeps each test key in its own account', async () => {
-    const mine = (await call('POST', '/clients/', {email: 'mine@example.com'})).body
-    const other = clientFor(sandbox, 'sk_test_beta')
+    const mine = (await shared.call('POST', '/clients/', {email: 'mine@example.com'})).body
+    const other = clientFor(shared.sandbox, 'sk_test_beta')
     expect((await other('GET', `/clients/${mine.id}/`)).status).toBe(404)
     expect((await other('GET', '/clients/')).body.results).toEqual([])
   })
 
   it('refuses missing, malformed and live keys with 401', async () => {
-    expect((await clientFor(sandbox, 'nope')('GET', '/balance/')).body).toMatchObject({error: 'invalid_api_key'})
-    const live = await clientFor(sandbox, 'sk_live_abc')('GET', '/balance/')
+    expect((await clientFor(shared.sandbox, 'nope')('GET', '/balance/')).body).toMatchObject({error: 'invalid_api_key'})
+    const live = await clientFor(shared.sandbox, 'sk_live_abc')('GET', '/balance/')
     expect(live.status).toBe(401)
     expect(live.body.message).toMatch(/test mode only/)
   })
@@ -103,15 +95,15 @@ describe('requests', () => {
       [purchaseBody({brand_id: 'brand', client: {email: 'not-an-email'}, skip_capture: 'yes'}), {brand_id: ['Must be a valid UUID.'], 'client.email': ['Enter a valid email address.'], skip_capture: ['Must be a valid boolean.']}],
     ]
     for (const [body, details] of cases) {
-      const reply = await call('POST', '/purchases/', body)
+      const reply = await shared.call('POST', '/purchases/', body)
       expect(reply.status, JSON.stringify(body)).toBe(400)
       expect(reply.body).toEqual({error: 'Bad Request', details})
     }
-    const huge = await call('POST', '/purchases/', JSON.stringify({pad: 'x'.repeat(1_100_000)}))
+    const huge = await shared.call('POST', '/purchases/', JSON.stringify({pad: 'x'.repeat(1_100_000)}))
     expect(huge.status).toBe(413)
-    expect((await call('GET', '/purchases/nope/')).body).toEqual({error: 'Not Found', detail: 'Object with this ID does not exist.'})
-    expect((await call('DELETE', '/purchases/x/')).status).toBe(405)
-    expect((await call('POST', '/billing_templates/', {brand_id: BRAND, is_subscription: true, purchase: {products: [{name: 'P', price: 1}]}})).body.details).toMatchObject({
+    expect((await shared.call('GET', '/purchases/nope/')).body).toEqual({error: 'Not Found', detail: 'Object with this ID does not exist.'})
+    expect((await shared.call('DELETE', '/purchases/x/')).status).toBe(405)
+    expect((await shared.call('POST', '/billing_templates/', {brand_id: BRAND, is_subscription: true, purchase: {products: [{name: 'P', price: 1}]}})).body.details).toMatchObject({
       subscription_period: [expect.any(String)],
       subscription_period_units: [expect.any(String)],
     })
@@ -138,7 +130,7 @@ describe('webhooks', () => {
       response.statusCode = index < 2 ? 500 : 200
       response.end()
     })
-    const account = clientFor(sandbox, 'sk_test_hooks')
+    const account = clientFor(shared.sandbox, 'sk_test_hooks')
     const webhook = (await account('POST', '/webhooks/', {callback: `${receiver.origin}/hook`, events: ['purchase.paid']})).body
     const purchase = await paidPurchase(account)
 
@@ -169,7 +161,7 @@ describe('webhooks', () => {
       response.writeHead(index === 0 ? 302 : 200, index === 0 ? {location: '/elsewhere'} : {})
       response.end()
     })
-    const account = clientFor(sandbox, 'sk_test_sample')
+    const account = clientFor(shared.sandbox, 'sk_test_sample')
     const webhook = (await account('POST', '/webhooks/', {callback: hook.origin, all_events: true})).body
     const created = (await account('POST', '/purchases/', purchaseBody())).body
     await until(async () => hook.requests.length, (count) => count >= 2)
@@ -192,7 +184,7 @@ describe('webhooks', () => {
     const callback = await startServer((_request, response) => {
       response.end()
     })
-    const account = clientFor(sandbox, 'sk_test_callback')
+    const account = clientFor(shared.sandbox, 'sk_test_callback')
     await paidPurchase(account, {success_callback: `${callback.origin}/paid`})
     await until(async () => callback.requests.length, (count) => count >= 1)
     const {public_key: publicKey} = (await account('GET', '/public_key/')).body
@@ -205,7 +197,7 @@ describe('webhooks', () => {
 
 describe('one-click charges', () => {
   it('charges a saved recurring token at once, and answers 402 when the token declines', async () => {
-    const account = clientFor(sandbox, 'sk_test_oneclick')
+    const account = clientFor(shared.sandbox, 'sk_test_oneclick')
     const first = await paidPurchase(account, {force_recurring: true})
     const again = await account('POST', '/purchases/', purchaseBody({recurring_token: first.recurring_token}))
     expect(again.status).toBe(201)
@@ -226,7 +218,7 @@ describe('hosted checkout', () => {
 
   it('pays with 4242, declines 0002, and asks 3-D Secure for 3220, redirecting as configured', async () => {
     const redirects = {success_redirect: 'https://shop.example/success', failure_redirect: 'https://shop.example/failed'}
-    const good = (await call('POST', '/purchases/', purchaseBody(redirects))).body
+    const good = (await shared.call('POST', '/purchases/', purchaseBody(redirects))).body
     const page = await fetch(good.checkout_url)
     expect(page.status).toBe(200)
     const html = await page.text()
@@ -235,21 +227,21 @@ describe('hosted checkout', () => {
     const paid = await submit(good.checkout_url, {card_number: '4242 4242 4242 4242', expiry: '12/34', cvc: '123'})
     expect(paid.status).toBe(303)
     expect(paid.headers.get('location')).toBe('https://shop.example/success')
-    expect((await call('GET', `/purchases/${good.id}/`)).body.status).toBe('paid')
+    expect((await shared.call('GET', `/purchases/${good.id}/`)).body.status).toBe('paid')
 
-    const bad = (await call('POST', '/purchases/', purchaseBody(redirects))).body
+    const bad = (await shared.call('POST', '/purchases/', purchaseBody(redirects))).body
     const declined = await submit(bad.checkout_url, {card_number: '4000 0000 0000 0002', expiry: '12/34', cvc: '123'})
     expect(declined.headers.get('location')).toBe('https://shop.example/failed')
-    expect((await call('GET', `/purchases/${bad.id}/`)).body.status).toBe('created')
+    expect((await shared.call('GET', `/purchases/${bad.id}/`)).body.status).toBe('created')
 
-    const secure = (await call('POST', '/purchases/', purchaseBody())).body
+    const secure = (await shared.call('POST', '/purchases/', purchaseBody())).body
     const challenge = await submit(secure.checkout_url, {card_number: '4000000000003220', expiry: '12/34', cvc: '123'})
     expect(challenge.headers.get('location')).toBe(`/checkout/${secure.id}/3ds/`)
-    expect((await call('GET', `/purchases/${secure.id}/`)).body.status).toBe('created')
-    expect(await (await fetch(`${sandbox.origin}/checkout/${secure.id}/3ds/`)).text()).toContain('Complete authentication')
-    const done = await submit(`${sandbox.origin}/checkout/${secure.id}/3ds/`, {result: 'pass'})
+    expect((await shared.call('GET', `/purchases/${secure.id}/`)).body.status).toBe('created')
+    expect(await (await fetch(`${shared.sandbox.origin}/checkout/${secure.id}/3ds/`)).text()).toContain('Complete authentication')
+    const done = await submit(`${shared.sandbox.origin}/checkout/${secure.id}/3ds/`, {result: 'pass'})
     expect(done.headers.get('location')).toBe(`/checkout/${secure.id}/done/`)
-    expect((await call('GET', `/purchases/${secure.id}/`)).body.status).toBe('paid')
+    expect((await shared.call('GET', `/purchases/${secure.id}/`)).body.status).toBe('paid')
 
     const unknown = await submit(secure.checkout_url.replace(secure.id, bad.id), {card_number: '5555555555554444', expiry: '12/34', cvc: '1'})
     expect(unknown.status).toBe(400)
@@ -258,7 +250,7 @@ describe('hosted checkout', () => {
 
 describe('subscriptions on the test clock', () => {
   it('renews on advance, charging the saved token, and reports a failing token', async () => {
-    const account = clientFor(sandbox, 'sk_test_subscriptions')
+    const account = clientFor(shared.sandbox, 'sk_test_subscriptions')
     const template = (await account('POST', '/billing_templates/', {brand_id: BRAND, is_subscription: true, purchase: {products: [{name: 'Plan', price: 999}], currency: 'USD'}, subscription_period: 1, subscription_period_units: 'months'})).body
     const subscribe = async (email: string, card: string) => {
       const client = (await account('POST', '/clients/', {email})).body
@@ -289,7 +281,7 @@ describe('subscriptions on the test clock', () => {
 
 describe('statements', () => {
   it('completes and serves a CSV and an XLSX of the account transactions', async () => {
-    const account = clientFor(sandbox, 'sk_test_statements')
+    const account = clientFor(shared.sandbox, 'sk_test_statements')
     const paid = await paidPurchase(account)
     await account('POST', `/purchases/${paid.id}/refund/`, {amount: 500})
     const csv = (await account('POST', '/company_statements/', {format: 'csv', timezone: 'Asia/Dubai'})).body

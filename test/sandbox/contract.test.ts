@@ -1,18 +1,10 @@
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
 import {endpoints} from '../../src/api/endpoints.js'
 import {createHandlers} from '../../src/sandbox/handlers.js'
-import type {Sandbox} from '../../src/sandbox/server.js'
-import {BRAND, type Call, clientFor, paidPurchase, purchaseBody, withSandbox} from './helpers.js'
+import {BRAND, clientFor, paidPurchase, purchaseBody, useSandbox, withSandbox} from './helpers.js'
 
-let sandbox: Sandbox
-let call: Call
-
-beforeAll(async () => {
-  sandbox = await withSandbox()
-  call = clientFor(sandbox)
-})
-afterAll(() => sandbox.close())
+const shared = useSandbox()
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const PAGE = {results: expect.any(Array), next: null, previous: null}
@@ -25,7 +17,7 @@ describe('sandbox contract', () => {
   it('answers every documented endpoint with the documented shape', async () => {
     const seen = new Set<string>()
     const expectCall = async (id: string, method: string, path: string, status: number, body?: unknown) => {
-      const reply = await call(method, path, body)
+      const reply = await shared.call(method, path, body)
       expect(reply.status, `${id}: ${JSON.stringify(reply.body)}`).toBe(status)
       seen.add(id)
       return reply.body
@@ -34,12 +26,12 @@ describe('sandbox contract', () => {
     // Purchases
     const purchase = await expectCall('purchases.create', 'POST', '/purchases/', 201, purchaseBody({force_recurring: true}))
     expect(purchase).toMatchObject({id: expect.stringMatching(UUID), status: 'created', client: {email: 'customer@example.com'}, purchase: {total_amount: 2999, currency: 'USD'}, created_on: expect.any(Number)})
-    expect(purchase.checkout_url).toBe(`${sandbox.origin}/checkout/${purchase.id}/`)
-    expect(purchase.invoice_url).toBe(`${sandbox.origin}/invoice/${purchase.id}/`)
+    expect(purchase.checkout_url).toBe(`${shared.sandbox.origin}/checkout/${purchase.id}/`)
+    expect(purchase.invoice_url).toBe(`${shared.sandbox.origin}/invoice/${purchase.id}/`)
     expect(await expectCall('purchases.retrieve', 'GET', `/purchases/${purchase.id}/`, 200)).toMatchObject({id: purchase.id, status: 'created'})
     expect(await expectCall('purchases.resend_invoice', 'POST', `/purchases/${purchase.id}/resend_invoice/`, 200)).toEqual({status: 'sent'})
-    await call('POST', `/_sandbox/purchases/${purchase.id}/pay`, {card: '4242424242424242'})
-    const paid = (await call('GET', `/purchases/${purchase.id}/`)).body
+    await shared.call('POST', `/_sandbox/purchases/${purchase.id}/pay`, {card: '4242424242424242'})
+    const paid = (await shared.call('GET', `/purchases/${purchase.id}/`)).body
     expect(paid).toMatchObject({status: 'paid', payment: {method: 'card', is_recurring_token: false}, recurring_token: expect.stringMatching(/^tok-/)})
     expect(await expectCall('purchases.refund', 'POST', `/purchases/${purchase.id}/refund/`, 200, {amount: 1500, reference: 'REFUND-2024-001'})).toMatchObject({
       id: expect.stringMatching(/^pay-/), status: 'refunded', amount: 1500, currency: 'USD', purchase: purchase.id, method: 'card', created_on: expect.any(Number),
@@ -50,14 +42,14 @@ describe('sandbox contract', () => {
     })
     expect(await expectCall('purchases.delete_recurring_token', 'POST', `/purchases/${purchase.id}/delete_recurring_token/`, 200)).toEqual({status: 'deleted'})
 
-    const toCancel = (await call('POST', '/purchases/', purchaseBody())).body
+    const toCancel = (await shared.call('POST', '/purchases/', purchaseBody())).body
     expect(await expectCall('purchases.cancel', 'POST', `/purchases/${toCancel.id}/cancel/`, 200)).toEqual({status: 'cancelled'})
-    const held = await paidPurchase(call, {skip_capture: true})
+    const held = await paidPurchase(shared.call, {skip_capture: true})
     expect(held.status).toBe('hold')
     expect(await expectCall('purchases.capture', 'POST', `/purchases/${held.id}/capture/`, 200, {amount: 2000})).toMatchObject({status: 'paid', purchase: {total_amount: 2999}})
-    const toRelease = await paidPurchase(call, {skip_capture: true})
+    const toRelease = await paidPurchase(shared.call, {skip_capture: true})
     expect(await expectCall('purchases.release', 'POST', `/purchases/${toRelease.id}/release/`, 200)).toEqual({status: 'released'})
-    const offline = (await call('POST', '/purchases/', purchaseBody())).body
+    const offline = (await shared.call('POST', '/purchases/', purchaseBody())).body
     expect(await expectCall('purchases.mark_as_paid', 'POST', `/purchases/${offline.id}/mark_as_paid/`, 200, {paid_on: 1_700_000_000})).toMatchObject({status: 'paid', paid_on: 1_700_000_000})
 
     expect(await expectCall('payment_methods.list', 'GET', `/payment_methods/?brand_id=${BRAND}&currency=USD`, 200)).toMatchObject({available_payment_methods: ['visa', 'mastercard'], card_methods: ['visa', 'mastercard']})
@@ -87,7 +79,7 @@ describe('sandbox contract', () => {
     expect(subscription).toMatchObject({billing_template_client: {id: expect.stringMatching(/^btc-/), client_id: client.id, status: 'pending', created_on: expect.any(Number)}, purchase: {status: 'created', purchase: {total_amount: 1299}}})
     const subscriberId = subscription.billing_template_client.id
     expect(await expectCall('billing_templates.clients.list', 'GET', `/billing_templates/${template.id}/clients/`, 200)).toMatchObject({results: [{id: subscriberId, client: {email: 'updated@example.com'}, is_subscription: true, status: 'pending'}]})
-    await call('POST', `/_sandbox/purchases/${subscription.purchase.id}/pay`, {})
+    await shared.call('POST', `/_sandbox/purchases/${subscription.purchase.id}/pay`, {})
     expect(await expectCall('billing_templates.clients.retrieve', 'GET', `/billing_templates/${template.id}/clients/${subscriberId}/`, 200)).toMatchObject({status: 'active', next_billing_on: expect.any(Number)})
     expect(await expectCall('billing_templates.clients.update', 'PATCH', `/billing_templates/${template.id}/clients/${client.id}/`, 200, {status: 'subscription_paused'})).toMatchObject({status: 'subscription_paused'})
     expect(await expectCall('billing_templates.send_invoice', 'POST', `/billing_templates/${template.id}/send_invoice/`, 201, {client_id: client.id})).toMatchObject({status: 'created', checkout_url: expect.any(String), invoice_url: expect.any(String), purchase: {total_amount: 1299}})
@@ -124,16 +116,16 @@ describe('sandbox contract', () => {
 
     // Deletes last
     expect(await expectCall('clients.recurring_tokens.delete', 'DELETE', `/clients/${clientId}/recurring_tokens/${subscription.purchase.recurring_token ?? 'x'}/`, 404)).toEqual({error: 'Not Found', detail: 'Object with this ID does not exist.'})
-    const token = (await call('GET', `/purchases/${subscription.purchase.id}/`)).body.recurring_token
+    const token = (await shared.call('GET', `/purchases/${subscription.purchase.id}/`)).body.recurring_token
     expect(await expectCall('clients.recurring_tokens.delete', 'DELETE', `/clients/${client.id}/recurring_tokens/${token}/`, 204)).toBeUndefined()
     expect(await expectCall('clients.delete', 'DELETE', `/clients/${client.id}/`, 204)).toBeUndefined()
-    expect((await call('GET', `/clients/${client.id}/`)).status).toBe(404)
+    expect((await shared.call('GET', `/clients/${client.id}/`)).status).toBe(404)
 
     expect([...seen].sort()).toEqual(endpoints.map((endpoint) => endpoint.id).sort())
   })
 
   it('follows next links across pages', async () => {
-    const other = clientFor(sandbox, 'sk_test_pages')
+    const other = clientFor(shared.sandbox, 'sk_test_pages')
     for (let index = 0; index < 5; index++) await other('POST', '/clients/', {email: `c${index}@example.com`})
     const first = (await other('GET', '/clients/?page_size=2')).body
     expect(first.results.map((c: {email: string}) => c.email)).toEqual(['c4@example.com', 'c3@example.com'])

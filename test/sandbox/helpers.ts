@@ -1,4 +1,6 @@
 /** A sandbox on 127.0.0.1:0 for one test file, and a small client for it. */
+import {afterAll, beforeAll} from 'vitest'
+
 import {type Sandbox, type SandboxOptions, startSandbox} from '../../src/sandbox/server.js'
 
 export const BRAND = '409eb80e-3782-4b1d-afa8-b779759266a5'
@@ -41,4 +43,15 @@ export async function paidPurchase(call: Call, overrides: Record<string, unknown
 
 export async function withSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   return startSandbox({port: 0, retryDelaysMs: [50, 100, 150], statementDelayMs: 0, ...options})
+}
+
+/** One sandbox for a test file: started before its tests, closed after them. */
+export function useSandbox(options: SandboxOptions = {}): {sandbox: Sandbox; call: Call} {
+  const shared = {} as {sandbox: Sandbox; call: Call}
+  beforeAll(async () => {
+    shared.sandbox = await withSandbox(options)
+    shared.call = clientFor(shared.sandbox)
+  })
+  afterAll(() => shared.sandbox.close())
+  return shared
 }
