@@ -89,12 +89,7 @@ export class ApiClient {
   async request<T = unknown>(request: RequestOptions): Promise<ApiResponse<T>> {
     const method = request.method.toUpperCase()
     const url = this.resolve(request.path, request.query)
-    const headers: Record<string, string> = {
-      accept: 'application/json',
-      authorization: `Bearer ${this.options.apiKey}`,
-      'user-agent': this.options.userAgent,
-      ...request.headers,
-    }
+    const headers: Record<string, string> = {...this.baseHeaders(), ...request.headers}
     let payload: string | undefined
     if (request.body !== undefined) {
       payload = typeof request.body === 'string' ? request.body : JSON.stringify(request.body)
@@ -217,15 +212,15 @@ export class ApiClient {
     const objectPath = /^(\/[a-z_]+\/[^/]+\/)[a-z_]+\/$/.exec(actionPath)?.[1]
     if (!objectPath) return undefined
     try {
-      const {body} = await this.send<Record<string, unknown>>('GET', this.resolve(objectPath, undefined), {
-        accept: 'application/json',
-        authorization: `Bearer ${this.options.apiKey}`,
-        'user-agent': this.options.userAgent,
-      }, undefined)
+      const {body} = await this.send<Record<string, unknown>>('GET', this.resolve(objectPath, undefined), this.baseHeaders(), undefined)
       return typeof body?.status === 'string' ? body.status : undefined
     } catch {
       return undefined
     }
+  }
+
+  private baseHeaders(): Record<string, string> {
+    return {accept: 'application/json', authorization: `Bearer ${this.options.apiKey}`, 'user-agent': this.options.userAgent}
   }
 
   private trace(line: string): void {

@@ -44,6 +44,8 @@ export abstract class UmmahCommand extends Command {
   private apiClient?: ApiClient
   private readonly openClients: ApiClient[] = []
   private terminalState?: Terminal
+  /** The profile's `color` setting, known once settings are resolved. */
+  private settingsColor?: string
 
   protected override async parse<F extends FlagOutput, B extends FlagOutput, A extends ArgOutput>(
     options?: Interfaces.Input<F, B, A>,
@@ -56,22 +58,24 @@ export abstract class UmmahCommand extends Command {
 
   /** True with --json, also before the flags are parsed (so parse errors are JSON too). */
   override jsonEnabled(): boolean {
-    if (this.globals.json) return true
-    const end = this.argv.indexOf('--')
-    const at = this.argv.indexOf('--json')
-    return at !== -1 && (end === -1 || at < end)
+    return this.globals.json || this.givenBeforeParse('--json')
   }
 
   protected get debugEnabled(): boolean {
-    return this.globals.debug || (this.argv.includes('--debug') && !this.argv.slice(0, this.argv.indexOf('--debug')).includes('--'))
+    return this.globals.debug || this.givenBeforeParse('--debug')
+  }
+
+  /** A boolean flag on the command line before any `--`, for decisions made before (or despite) parsing. */
+  private givenBeforeParse(flag: string): boolean {
+    const end = this.argv.indexOf('--')
+    const at = this.argv.indexOf(flag)
+    return at !== -1 && (end === -1 || at < end)
   }
 
   protected terminal(): Terminal {
     this.terminalState ??= detectTerminal({json: this.jsonEnabled(), color: this.settingsColor})
     return this.terminalState
   }
-
-  private settingsColor?: string
 
   protected settings(): Promise<Settings> {
     this.settingsPromise ??= resolveSettings({

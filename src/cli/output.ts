@@ -5,6 +5,7 @@
  */
 import type {Column} from '../api/endpoints.js'
 import {isPage} from '../api/paginate.js'
+import {getPath} from '../api/validate.js'
 
 export interface Style {
   status(text: string): string
@@ -55,15 +56,20 @@ export function currencyDigits(currency: string): number {
   return digits
 }
 
-/** Minor units to a decimal string with the currency code: (2999, USD) → "29.99 USD". Exact: no floating point. */
-export function formatMoney(amount: number, currency: string | undefined): string {
-  if (!Number.isInteger(amount) || !currency) return String(amount)
+/** Minor units as a plain decimal in the currency's own decimals: (2999, USD) → "29.99". Exact: no floating point. */
+export function minorToDecimal(amount: number, currency: string, grouping = false): string {
   const digits = currencyDigits(currency)
   const sign = amount < 0 ? '-' : ''
   const text = Math.abs(amount).toString().padStart(digits + 1, '0')
-  const whole = text.slice(0, text.length - digits).replaceAll(/\B(?=(\d{3})+$)/g, ',')
+  const whole = text.slice(0, text.length - digits)
   const fraction = digits > 0 ? `.${text.slice(-digits)}` : ''
-  return `${sign}${whole}${fraction} ${currency.toUpperCase()}`
+  return `${sign}${grouping ? whole.replaceAll(/\B(?=(\d{3})+$)/g, ',') : whole}${fraction}`
+}
+
+/** Minor units with grouping and the currency code: (2999, USD) → "29.99 USD". */
+export function formatMoney(amount: number, currency: string | undefined): string {
+  if (!Number.isInteger(amount) || !currency) return String(amount)
+  return `${minorToDecimal(amount, currency, true)} ${currency.toUpperCase()}`
 }
 
 /** Unix seconds to `2023-11-14 22:13:20 UTC`. */
@@ -77,15 +83,6 @@ const MONEY_FIELDS = new Set(['amount', 'paid_amount', 'price', 'total_amount'])
 
 function isDateField(key: string): boolean {
   return /_(on|at)$/.test(key)
-}
-
-function get(object: unknown, path: string): unknown {
-  let value: unknown = object
-  for (const part of path.split('.')) {
-    if (typeof value !== 'object' || value === null) return undefined
-    value = (value as Record<string, unknown>)[part]
-  }
-  return value
 }
 
 function scalar(key: string, value: unknown, currency: string | undefined, style: Style): string {
@@ -124,10 +121,10 @@ export function renderObject(object: Record<string, unknown>, style: Style): str
 }
 
 function cell(item: unknown, column: Column, style: Style): string {
-  const value = get(item, column.field)
+  const value = getPath(item, column.field)
   const last = column.field.split('.').pop() ?? column.field
   if (column.kind === 'money' && typeof value === 'number') {
-    const currency = column.currencyField ? get(item, column.currencyField) : undefined
+    const currency = column.currencyField ? getPath(item, column.currencyField) : undefined
     return formatMoney(value, typeof currency === 'string' ? currency : undefined)
   }
   if (column.kind === 'date' && typeof value === 'number') return formatDate(value)

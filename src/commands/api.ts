@@ -38,8 +38,7 @@ export default class Api extends UmmahCommand {
     if (!METHODS.includes(method)) throw new UsageError(`Unknown method "${args.method}"`, `Use one of ${METHODS.join(', ')}.`)
     const query = parsePairs(flags.query ?? [], '--query')
     const body = flags.data === undefined ? undefined : await readData(flags.data)
-    const path = /^https?:\/\//i.test(args.path) || args.path.startsWith('/') ? args.path : `/${args.path}`
-    const response = await this.request(method, path, {query, body, idempotencyKey: flags['idempotency-key']})
+    const response = await this.request(method, args.path, {query, body, idempotencyKey: flags['idempotency-key']})
     return response.body
   }
 }

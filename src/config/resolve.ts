@@ -36,8 +36,8 @@ export interface Settings {
 
 export async function resolveSettings(input: ResolveInput): Promise<Settings> {
   const env = input.env ?? process.env
-  const keyFromCaller = input.apiKey ? {value: input.apiKey, source: 'flag' as const} : env.UMMAH_SECRET_KEY ? {value: env.UMMAH_SECRET_KEY, source: 'env' as const} : undefined
-  const baseFromCaller = input.apiBase ? {value: input.apiBase, source: 'flag' as const} : env.UMMAH_API_BASE ? {value: env.UMMAH_API_BASE, source: 'env' as const} : undefined
+  const keyFromCaller = flagOrEnv(input.apiKey, env.UMMAH_SECRET_KEY)
+  const baseFromCaller = flagOrEnv(input.apiBase, env.UMMAH_API_BASE)
   const named = namedProfile(input.profile, env)
 
   // The config file is read only when the caller left something to the profile.
@@ -61,9 +61,15 @@ export async function resolveSettings(input: ResolveInput): Promise<Settings> {
   }
 }
 
+/** A flag's value, else the environment variable's, with where it came from. */
+function flagOrEnv(flag: string | undefined, fromEnv: string | undefined): {source: 'env' | 'flag'; value: string} | undefined {
+  if (flag) return {value: flag, source: 'flag'}
+  return fromEnv ? {value: fromEnv, source: 'env'} : undefined
+}
+
 /** The profile the caller named with --profile or UMMAH_PROFILE, if any. */
 function namedProfile(flag: string | undefined, env: NodeJS.ProcessEnv): {source: Source; value: string} | undefined {
-  const named = flag ? {value: flag, source: 'flag' as const} : env.UMMAH_PROFILE ? {value: env.UMMAH_PROFILE, source: 'env' as const} : undefined
+  const named = flagOrEnv(flag, env.UMMAH_PROFILE)
   if (named) checkProfileName(named.value)
   return named
 }

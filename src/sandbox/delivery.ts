@@ -79,7 +79,7 @@ export class Deliverer {
     private readonly options: DeliveryOptions,
   ) {}
 
-  /** Records an event and starts delivering it; returns the event. */
+  /** Builds an event and starts delivering it to every target subscribed to its type. */
   async emit(account: Account, type: string, object: unknown, source: EventSource, successCallback?: string): Promise<void> {
     const event = {id: `evt-${randomUUID()}`, type, created_on: now(account), object}
     const body = Buffer.from(JSON.stringify(event))

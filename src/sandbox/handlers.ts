@@ -23,6 +23,7 @@ import {
   release,
   totalOf,
 } from './payments.js'
+import {refreshStatement} from './statements.js'
 import {type StatementRecord, type SubscriberRecord, type WebhookRecord, now, nowMs} from './store.js'
 
 export interface HandlerRequest {
@@ -124,7 +125,7 @@ function existingClient(context: Context, id: unknown, field: string): Client {
 }
 
 function statementView(context: Context, statement: StatementRecord) {
-  if (statement.status === 'processing' && nowMs(context.account) >= statement.ready_at) statement.status = 'completed'
+  refreshStatement(context.account, statement)
   const {ready_at: _ready, file_token: token, query_string: _query, ...visible} = statement
   const downloadUrl = statement.status === 'completed' ? `${context.origin}/files/statements/${statement.id}/${token}.${statement.format}` : null
   return {...visible, download_url: downloadUrl}
@@ -409,8 +410,7 @@ export function createHandlers(settings: SandboxSettings): Record<string, Handle
       page(context, request, '/company_statements/', Object.values(context.account.statements).map((statement) => statementView(context, statement))),
     'company_statements.retrieve': (context, request) => ok(statementView(context, find(context.account.statements, request.params.id))),
     'company_statements.cancel'(context, request) {
-      const statement = find(context.account.statements, request.params.id)
-      statementView(context, statement)
+      const statement = refreshStatement(context.account, find(context.account.statements, request.params.id))
       if (statement.status !== 'processing') throw conflict(`Cannot cancel a statement in status "${statement.status}".`, statement.status)
       statement.status = 'cancelled'
       context.store.changed()

@@ -37,8 +37,12 @@ export const TEST_CARDS = {
 
 export type CardOutcome = 'declined' | 'paid' | 'requires_3ds'
 
+function cardDigits(card: string): string {
+  return card.replaceAll(/[\s-]/g, '')
+}
+
 export function cardOutcome(card: string): CardOutcome | 'unknown' {
-  const digits = card.replaceAll(/[\s-]/g, '')
+  const digits = cardDigits(card)
   if (digits === TEST_CARDS.success || digits === TEST_CARDS.failsLater) return 'paid'
   if (digits === TEST_CARDS.declined) return 'declined'
   if (digits === TEST_CARDS.threeDSecure) return 'requires_3ds'
@@ -150,7 +154,7 @@ async function settle(context: Context, purchase: PurchaseRecord, amount: number
 }
 
 function saveToken(context: Context, clientId: string, card: string) {
-  const digits = card.replaceAll(/[\s-]/g, '')
+  const digits = cardDigits(card)
   const token = {
     id: `tok-${randomUUID()}`,
     client_id: clientId,

@@ -18,7 +18,7 @@ import {SandboxError, badRequest, notFound} from './errors.js'
 import {type Handler, createHandlers} from './handlers.js'
 import {type CardOutcome, type Context, type PurchaseRecord, checkout, completeThreeDSecure, renewDue} from './payments.js'
 import {type Account, SandboxStore, nowMs} from './store.js'
-import {statementRows, toCsv, toXlsx} from './statements.js'
+import {refreshStatement, statementRows, toCsv, toXlsx} from './statements.js'
 
 export interface SandboxOptions {
   port?: number
@@ -158,35 +158,37 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const body = endpoint.method === 'GET' || endpoint.method === 'DELETE' ? {} : parseJsonObject(raw)
     const account = store.account(apiKey)
 
+    const execute = () => run(endpoint, account, request, params, url, body)
     const idempotencyKey = request.method === 'POST' ? request.headers['idempotency-key'] : undefined
-    const fingerprint = createHash('sha256').update(`${request.method} ${path}\n`).update(raw).digest('hex')
-    if (typeof idempotencyKey === 'string') {
-      const previous = account.idempotency[idempotencyKey]
-      if (previous && nowMs(account) - previous.created_at < IDEMPOTENCY_TTL_MS) {
-        if (previous.fingerprint !== fingerprint) {
-          throw new SandboxError(422, {
-            error: 'idempotency_key_reused',
-            message: 'This Idempotency-Key was already used with a different request; use a new key for a new request.',
-          })
-        }
-        send(response, previous.status, previous.body || undefined, {'idempotent-replayed': 'true'})
-        return
+    const result: {status: number; text: string; replayed?: boolean} =
+      typeof idempotencyKey === 'string' ? await idempotent(apiKey, account, idempotencyKey, `${request.method} ${path}`, raw, execute) : await execute()
+    send(response, result.status, result.text || undefined, result.replayed ? {'idempotent-replayed': 'true'} : {})
+  }
+
+  /** Same key and request within 24 hours: the stored response. Same key, another request: 422. */
+  async function idempotent(apiKey: string, account: Account, key: string, route: string, raw: Buffer, execute: () => Promise<{status: number; text: string}>) {
+    const fingerprint = createHash('sha256').update(`${route}\n`).update(raw).digest('hex')
+    const previous = account.idempotency[key]
+    if (previous && nowMs(account) - previous.created_at < IDEMPOTENCY_TTL_MS) {
+      if (previous.fingerprint !== fingerprint) {
+        throw new SandboxError(422, {
+          error: 'idempotency_key_reused',
+          message: 'This Idempotency-Key was already used with a different request; use a new key for a new request.',
+        })
       }
-      const slot = `${apiKey}\n${idempotencyKey}`
-      if (inFlightKeys.has(slot)) throw new SandboxError(409, {error: 'idempotency_key_in_use', message: 'A request with this Idempotency-Key is still in progress.'})
-      inFlightKeys.add(slot)
-      try {
-        const {status, text} = await run(endpoint, account, request, params, url, body)
-        if (status < 500) account.idempotency[idempotencyKey] = {fingerprint, status, body: text, created_at: nowMs(account)}
-        store.changed()
-        send(response, status, text || undefined)
-      } finally {
-        inFlightKeys.delete(slot)
-      }
-      return
+      return {status: previous.status, text: previous.body, replayed: true}
     }
-    const {status, text} = await run(endpoint, account, request, params, url, body)
-    send(response, status, text || undefined)
+    const slot = `${apiKey}\n${key}`
+    if (inFlightKeys.has(slot)) throw new SandboxError(409, {error: 'idempotency_key_in_use', message: 'A request with this Idempotency-Key is still in progress.'})
+    inFlightKeys.add(slot)
+    try {
+      const {status, text} = await execute()
+      if (status < 500) account.idempotency[key] = {fingerprint, status, body: text, created_at: nowMs(account)}
+      store.changed()
+      return {status, text, replayed: false}
+    } finally {
+      inFlightKeys.delete(slot)
+    }
   }
 
   /** Runs a handler; errors become their documented bodies so idempotent replays return them too. */
@@ -241,7 +243,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const found = match ? store.findStatement(match[1]) : undefined
     if (!match || !found || found.statement.file_token !== match[2] || found.statement.format !== match[3]) throw notFound()
     const {account, statement} = found
-    if (statement.status === 'processing' && nowMs(account) >= statement.ready_at) statement.status = 'completed'
+    refreshStatement(account, statement)
     if (statement.status !== 'completed') throw new SandboxError(409, {error: 'Conflict', message: `The statement is ${statement.status}.`, status: statement.status})
     const rows = statementRows(account, statement.timezone ?? 'UTC')
     const file = statement.format === 'csv' ? toCsv(rows) : toXlsx(rows)

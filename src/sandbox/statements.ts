@@ -5,14 +5,15 @@
  */
 import {crc32, deflateRawSync} from 'node:zlib'
 
-import {currencyDigits} from '../cli/output.js'
-import type {Account} from './store.js'
+import {minorToDecimal} from '../cli/output.js'
+import {type Account, type StatementRecord, nowMs} from './store.js'
 
 const COLUMNS = ['id', 'type', 'status', 'purchase_id', 'client_email', 'amount', 'amount_minor', 'currency', 'method', 'reference', 'created_at']
 
-function decimal(amount: number, currency: string): string {
-  const digits = currencyDigits(currency)
-  return (amount / 10 ** digits).toFixed(digits)
+/** A statement finishes once its delay has passed on the account's test clock. */
+export function refreshStatement(account: Account, statement: StatementRecord): StatementRecord {
+  if (statement.status === 'processing' && nowMs(account) >= statement.ready_at) statement.status = 'completed'
+  return statement
 }
 
 function localTime(seconds: number, timezone: string): string {
@@ -37,7 +38,7 @@ export function statementRows(account: Account, timezone: string): string[][] {
     payment.status,
     payment.purchase,
     account.purchases[payment.purchase]?.client.email ?? '',
-    decimal(payment.type === 'refund' ? -payment.amount : payment.amount, payment.currency),
+    minorToDecimal(payment.type === 'refund' ? -payment.amount : payment.amount, payment.currency),
     String(payment.type === 'refund' ? -payment.amount : payment.amount),
     payment.currency,
     payment.method,

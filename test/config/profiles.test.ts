@@ -8,7 +8,7 @@ import {type TestServer, json, startServer} from '../helpers/server.js'
 const PROFILE_KEY = 'sk_test_profileKEY0000000001'
 const ENV_KEY = 'sk_test_envKEY00000000000002'
 const FLAG_KEY = 'sk_test_flagKEY0000000000003'
-const LIVE_KEY = 'sk_live_liveKEY0000000000004'
+const LIVE_KEY = 'sk_live_fake_key_000000000004'
 
 let server: TestServer
 let configDir: string
