@@ -21,6 +21,13 @@ export interface EndpointParam {
   readonly format?: ParamFormat
   readonly required?: boolean
   readonly enum?: readonly string[]
+  /** Smallest allowed integer (amounts in minor units are at least 1). */
+  readonly min?: number
+  /**
+   * The CLI flag, when it is not the kebab-case of the name's last segment:
+   * `purchase.products` is the repeatable `--product NAME:PRICE[:QTY]`.
+   */
+  readonly flag?: string
   readonly description: string
 }
 
@@ -165,7 +172,7 @@ export const endpoints: readonly Endpoint[] = [
     params: [
       {name: 'brand_id', in: 'body', type: 'string', format: 'uuid', required: true, description: 'ID of the brand to create this Purchase for.'},
       {name: 'client.email', in: 'body', type: 'string', format: 'email', required: true, description: 'Customer email address.'},
-      {name: 'purchase.products', in: 'body', type: 'array', required: true, description: 'Products array. Each item: {name, price, quantity}.'},
+      {name: 'purchase.products', in: 'body', type: 'array', required: true, flag: 'product', description: 'Products array. Each item: {name, price, quantity}.'},
       {name: 'purchase.currency', in: 'body', type: 'string', format: 'currency', description: '3-letter ISO currency code. Defaults to brand currency.'},
       {name: 'success_redirect', in: 'body', type: 'string', format: 'url', description: 'URL to redirect to after successful payment.'},
       {name: 'failure_redirect', in: 'body', type: 'string', format: 'url', description: 'URL to redirect to after payment failure.'},
@@ -212,7 +219,7 @@ export const endpoints: readonly Endpoint[] = [
     description:
       'Capture funds reserved for a purchase on hold (status == hold). Optionally specify a partial amount in the smallest currency unit.',
     params: [
-      {name: 'amount', in: 'body', type: 'integer', description: 'Amount to capture in smallest currency unit (e.g. cents). Defaults to full held amount.'},
+      {name: 'amount', in: 'body', type: 'integer', min: 1, description: 'Amount to capture in smallest currency unit (e.g. cents). Defaults to full held amount.'},
     ],
   },
   {
@@ -223,7 +230,7 @@ export const endpoints: readonly Endpoint[] = [
     summary: 'Refund a paid purchase in full or in part',
     description: 'Refund a paid purchase in full or partially. Optionally pass an internal reference for your records.',
     params: [
-      {name: 'amount', in: 'body', type: 'integer', description: 'Amount to refund in smallest currency unit. Defaults to full amount.'},
+      {name: 'amount', in: 'body', type: 'integer', min: 1, description: 'Amount to refund in smallest currency unit. Defaults to full amount.'},
       {name: 'reference', in: 'body', type: 'string', description: 'Internal refund reference for your records.'},
     ],
   },
@@ -283,7 +290,7 @@ export const endpoints: readonly Endpoint[] = [
     description:
       'Create a reusable billing template (Plan) for one-time invoices or recurring subscriptions. For subscriptions, set is_subscription: true and provide subscription_period + subscription_period_units.',
     params: [
-      {name: 'purchase.products', in: 'body', type: 'array', required: true, description: 'PurchaseDetails products: each item {name, price, quantity}.'},
+      {name: 'purchase.products', in: 'body', type: 'array', required: true, flag: 'product', description: 'PurchaseDetails products: each item {name, price, quantity}.'},
       {name: 'purchase.currency', in: 'body', type: 'string', format: 'currency', description: 'PurchaseDetails currency: 3-letter ISO code.'},
       {name: 'is_subscription', in: 'body', type: 'boolean', required: true, description: 'true for subscription, false for one-time invoicing.'},
       {name: 'brand_id', in: 'body', type: 'string', format: 'uuid', required: true, description: 'ID of the brand for this template.'},
@@ -318,7 +325,7 @@ export const endpoints: readonly Endpoint[] = [
     summary: 'Replace all fields of a billing template',
     description: 'Replace all fields of a billing template.',
     params: [
-      {name: 'purchase.products', in: 'body', type: 'array', required: true, description: 'Updated PurchaseDetails products.'},
+      {name: 'purchase.products', in: 'body', type: 'array', required: true, flag: 'product', description: 'Updated PurchaseDetails products.'},
       {name: 'purchase.currency', in: 'body', type: 'string', format: 'currency', description: 'Updated PurchaseDetails currency.'},
       {name: 'is_subscription', in: 'body', type: 'boolean', required: true, description: 'Subscription mode flag.'},
       ...templateSubscriptionFields,
@@ -392,8 +399,8 @@ export const endpoints: readonly Endpoint[] = [
     description: 'Send a one-time invoice to one or several existing clients. Each client receives a unique checkout/invoice link.',
     params: [
       {name: 'brand_id', in: 'body', type: 'string', format: 'uuid', required: true, description: 'ID of the brand issuing the invoice.'},
-      {name: 'clients', in: 'body', type: 'array', required: true, description: 'Array of BillingTemplateClient objects. Each item must include client_id.'},
-      {name: 'purchase.products', in: 'body', type: 'array', required: true, description: 'Products to include in the invoice.'},
+      {name: 'clients', in: 'body', type: 'array', required: true, flag: 'client-id', description: 'Array of BillingTemplateClient objects. Each item must include client_id.'},
+      {name: 'purchase.products', in: 'body', type: 'array', required: true, flag: 'product', description: 'Products to include in the invoice.'},
       {name: 'purchase.currency', in: 'body', type: 'string', format: 'currency', description: '3-letter ISO currency code.'},
     ],
   },

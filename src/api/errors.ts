@@ -54,6 +54,29 @@ export class UsageError extends UmmahError {
   }
 }
 
+/**
+ * Input that failed the local checks, keyed by the flag it came from
+ * (`--email`, `--product #2`): nothing was sent.
+ */
+export class InputError extends UsageError {
+  readonly problems: FieldErrors
+
+  constructor(problems: FieldErrors, hint?: string) {
+    const entries = Object.entries(problems)
+    super(entries.length === 1 ? `${entries[0][0]}: ${entries[0][1].join(' ')}` : `${entries.length} flags are invalid`, hint)
+    this.problems = problems
+  }
+
+  override detailLines(): string[] {
+    const entries = Object.entries(this.problems)
+    return entries.length === 1 ? [] : entries.map(([flag, messages]) => `${flag}: ${messages.join(' ')}`)
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return {...super.toJSON(), fields: this.problems}
+  }
+}
+
 /** No usable key, or the key was refused before any request. */
 export class AuthConfigError extends UmmahError {
   constructor(message: string, hint?: string) {

@@ -58,6 +58,7 @@ export function checkParam(param: EndpointParam, value: unknown): string | undef
     case 'integer':
     case 'timestamp':
       if (!Number.isInteger(value)) return 'A valid integer is required.'
+      if (param.min !== undefined && (value as number) < param.min) return `Ensure this value is greater than or equal to ${param.min}.`
       if ((value as number) < 0) return 'Ensure this value is greater than or equal to 0.'
       break
     case 'boolean':

@@ -38,6 +38,8 @@ export abstract class UmmahCommand extends Command {
   static columns?: readonly Column[]
   /** Print JSON even without --json (raw API output, like `gh api`). */
   static alwaysJson = false
+  /** A URL field the person acts on next (`checkout_url`), printed prominently under the view. */
+  static linkField?: string
 
   protected globals: GlobalFlags = GLOBAL_DEFAULTS
   private settingsPromise?: Promise<Settings>
@@ -51,7 +53,11 @@ export abstract class UmmahCommand extends Command {
     options?: Interfaces.Input<F, B, A>,
     argv?: string[],
   ): Promise<Interfaces.ParserOutput<F, B, A>> {
-    const parsed = await super.parse(options, argv)
+    // oclif spreads the options object, which drops statics a command inherits
+    // (endpoint commands inherit their args from endpointCommand()): name them.
+    const input = (options ?? this.ctor) as Interfaces.Input<F, B, A>
+    const resolved = {...input, args: input.args, flags: input.flags, baseFlags: input.baseFlags, strict: input.strict}
+    const parsed = await super.parse(resolved, argv)
     this.globals = {...GLOBAL_DEFAULTS, ...(parsed.flags as Partial<GlobalFlags>)}
     return parsed
   }
@@ -191,8 +197,21 @@ export abstract class UmmahCommand extends Command {
     }
     const {color} = this.terminal()
     const columns = (this.constructor as typeof UmmahCommand).columns
-    const text = await renderHuman(result, columns, {style: await createStyle(color), tty: Boolean(process.stdout.isTTY)})
+    const style = await createStyle(color)
+    const text = await renderHuman(result, columns, {style, tty: Boolean(process.stdout.isTTY)})
     if (text) process.stdout.write(`${text}\n`)
+    const {linkField} = this.constructor as typeof UmmahCommand
+    if (linkField) {
+      const label = linkField.replace(/_url$/, ' URL').replace(/^./, (first) => first.toUpperCase())
+      for (const link of linksIn(result, linkField)) process.stdout.write(`\n${style.bold(`${label}:`)} ${style.success(link)}\n`)
+    }
+  }
+
+  /** Opens a URL in the browser for --open; when that fails, says so and leaves the URL on screen. */
+  protected async openLink(url: unknown): Promise<void> {
+    if (typeof url !== 'string' || !url) return
+    const {openInBrowser} = await import('./browser.js')
+    if (!(await openInBrowser(url))) this.notice(`Could not open a browser: open ${url} yourself.`)
   }
 
   protected override async catch(error: Error & {oclif?: {exit?: number}}): Promise<void> {
@@ -215,6 +234,14 @@ export abstract class UmmahCommand extends Command {
   protected override async finally(): Promise<void> {
     await Promise.all(this.openClients.map((client) => client.close()))
   }
+}
+
+/** The values of `field` in a result and in the `purchases` it lists (an invoice sent to several clients). */
+function linksIn(result: unknown, field: string): string[] {
+  const record = result as Record<string, unknown> | null
+  if (typeof record !== 'object' || record === null) return []
+  const nested = Array.isArray(record.purchases) ? (record.purchases as Array<Record<string, unknown>>).slice(1) : []
+  return [record, ...nested].map((item) => item?.[field]).filter((value): value is string => typeof value === 'string' && value !== '')
 }
 
 /** Maps anything thrown to an UmmahError with the right exit code. */

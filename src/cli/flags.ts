@@ -35,3 +35,8 @@ export const listFlags = {
 }
 
 export const yesFlag = Flags.boolean({char: 'y', summary: 'Do not ask for confirmation.'})
+
+export const statementFileFlags = {
+  output: Flags.string({char: 'o', summary: 'Write the file here (- for stdout); default: statement-ID.FORMAT in the current directory.', helpValue: 'FILE'}),
+  'wait-timeout': Flags.integer({summary: 'Seconds to wait for the statement to finish processing.', default: 300, min: 1}),
+}

@@ -79,14 +79,14 @@ export function formatDate(seconds: number): string {
   return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`
 }
 
-const MONEY_FIELDS = new Set(['amount', 'paid_amount', 'price', 'total_amount'])
+const MONEY_FIELDS = new Set(['amount', 'captured_amount', 'paid_amount', 'price', 'refunded_amount', 'total_amount'])
 
 function isDateField(key: string): boolean {
   return /_(on|at)$/.test(key)
 }
 
 function scalar(key: string, value: unknown, currency: string | undefined, style: Style): string {
-  if (value === null || value === undefined) return style.dim('—')
+  if (value === null || value === undefined || value === '') return style.dim('—')
   if (typeof value === 'number' && MONEY_FIELDS.has(key)) return formatMoney(value, currency)
   if (typeof value === 'number' && isDateField(key)) return formatDate(value)
   if (key === 'status' && typeof value === 'string') return style.status(value)

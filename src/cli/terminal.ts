@@ -7,11 +7,14 @@ export interface TerminalOptions {
   env?: NodeJS.ProcessEnv
   stdin?: {isTTY?: boolean}
   stdout?: {isTTY?: boolean}
+  stderr?: {isTTY?: boolean}
 }
 
 export interface Terminal {
   color: boolean
   interactive: boolean
+  /** Spinners and progress bars on stderr. */
+  progress: boolean
 }
 
 export function detectTerminal(options: TerminalOptions): Terminal {
@@ -20,7 +23,8 @@ export function detectTerminal(options: TerminalOptions): Terminal {
   const stdinTTY = Boolean((options.stdin ?? process.stdin).isTTY)
   const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== ''
   const color = options.json || noColor || options.color === 'never' ? false : options.color === 'always' || stdoutTTY
-  return {color, interactive: !options.json && stdinTTY && stdoutTTY && !isCI(env)}
+  const stderrTTY = Boolean((options.stderr ?? process.stderr).isTTY)
+  return {color, interactive: !options.json && stdinTTY && stdoutTTY && !isCI(env), progress: !options.json && stderrTTY && !isCI(env)}
 }
 
 function isCI(env: NodeJS.ProcessEnv): boolean {

@@ -57,11 +57,11 @@ describe('views', () => {
 
   it('turns colour and prompts off without a terminal, under NO_COLOR, with --json and in CI', () => {
     const tty = {isTTY: true}
-    expect(detectTerminal({json: false, env: {}, stdin: tty, stdout: tty})).toEqual({color: true, interactive: true})
-    expect(detectTerminal({json: true, env: {}, stdin: tty, stdout: tty})).toEqual({color: false, interactive: false})
+    expect(detectTerminal({json: false, env: {}, stdin: tty, stdout: tty, stderr: tty})).toEqual({color: true, interactive: true, progress: true})
+    expect(detectTerminal({json: true, env: {}, stdin: tty, stdout: tty, stderr: tty})).toEqual({color: false, interactive: false, progress: false})
     expect(detectTerminal({json: false, env: {NO_COLOR: '1'}, stdin: tty, stdout: tty}).color).toBe(false)
     expect(detectTerminal({json: false, env: {CI: 'true'}, stdin: tty, stdout: tty}).interactive).toBe(false)
-    expect(detectTerminal({json: false, env: {}, stdin: {isTTY: false}, stdout: {isTTY: false}})).toEqual({color: false, interactive: false})
+    expect(detectTerminal({json: false, env: {}, stdin: {isTTY: false}, stdout: {isTTY: false}, stderr: {isTTY: false}})).toEqual({color: false, interactive: false, progress: false})
     expect(detectTerminal({json: false, color: 'always', env: {}, stdin: {}, stdout: {}}).color).toBe(true)
   })
 })

@@ -6,6 +6,7 @@ import {viewProfile} from '../../config/profiles.js'
 
 export default class ProfilesUse extends UmmahCommand {
   static override summary = 'Make a profile the active one'
+  static override description = 'Commands run without --profile or UMMAH_PROFILE then use it.'
   static override examples = ['<%= config.bin %> profiles use sandbox', '<%= config.bin %> profiles use live']
   static override args = {name: Args.string({description: 'Profile name.', required: true})}
 

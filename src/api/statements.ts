@@ -1,0 +1,119 @@
+/**
+ * Statement files: waiting until a scheduled statement is ready, and
+ * downloading its file atomically (a partial file never appears under the
+ * final name). The download URL is pre-signed storage, often on another
+ * host, so the API key is never sent with it.
+ */
+import {randomBytes} from 'node:crypto'
+import {open, rename, unlink} from 'node:fs/promises'
+import {basename, dirname, join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import {ConnectionError, ExitCode, UmmahError, UsageError} from './errors.js'
+
+export interface Statement {
+  id: string
+  status: string
+  format: string
+  download_url: string | null
+  [field: string]: unknown
+}
+
+export interface WaitOptions {
+  intervalMs: number
+  timeoutMs: number
+  /** Called with each status seen while waiting. */
+  onPoll?: (statement: Statement) => void
+}
+
+/** Polls until the statement is `completed` with a download URL; cancelled or failed statements and the deadline end the wait with an error. */
+export async function waitUntilReady(retrieve: () => Promise<Statement>, options: WaitOptions): Promise<Statement> {
+  const deadline = Date.now() + options.timeoutMs
+  for (;;) {
+    const statement = await retrieve()
+    options.onPoll?.(statement)
+    if (statement.status === 'completed' && statement.download_url) return statement
+    if (statement.status !== 'processing') {
+      throw new UmmahError(`Statement ${statement.id} is ${statement.status}: there is nothing to download`, {
+        code: 'statement_not_ready',
+        exitCode: ExitCode.conflict,
+        hint: 'Schedule a new one with `ummah statements create`.',
+      })
+    }
+    if (Date.now() + options.intervalMs > deadline) {
+      throw new UmmahError(`Statement ${statement.id} is still processing after ${Math.round(options.timeoutMs / 1000)} s`, {
+        code: 'statement_timeout',
+        exitCode: ExitCode.network,
+        hint: `Try again later with \`ummah statements download ${statement.id}\`, or raise --wait-timeout.`,
+      })
+    }
+    await sleep(options.intervalMs)
+  }
+}
+
+export interface DownloadOptions {
+  timeoutMs: number
+  /** Bytes received so far and the total when the server sent a length. */
+  onProgress?: (received: number, total: number | undefined) => void
+}
+
+/** Streams `url` into `file` through a temporary file beside it, fsynced and renamed into place; the byte count. */
+export async function downloadTo(url: string, file: string, options: DownloadOptions): Promise<number> {
+  const temporary = join(dirname(file), `.${basename(file)}.${randomBytes(4).toString('hex')}.part`)
+  const handle = await open(temporary, 'wx', 0o600).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`Cannot write ${file} (${error.code ?? error.message})`, 'Pass -o with a path in a writable directory.')
+  })
+  let received = 0
+  try {
+    received = await streamTo(url, options, (chunk) => handle.write(chunk).then(() => undefined))
+    await handle.sync()
+    await handle.close()
+    await rename(temporary, file)
+    return received
+  } catch (error) {
+    await handle.close().catch(() => {})
+    await unlink(temporary).catch(() => {})
+    throw error
+  }
+}
+
+/** Streams `url` to stdout (`-o -`); the byte count. */
+export function downloadToStdout(url: string, options: DownloadOptions): Promise<number> {
+  return streamTo(url, options, (chunk) => new Promise<void>((resolve, reject) => process.stdout.write(chunk, (error) => (error ? reject(error) : resolve()))))
+}
+
+async function streamTo(url: string, options: DownloadOptions, write: (chunk: Buffer) => Promise<void>): Promise<number> {
+  const {request} = await import('undici')
+  let response
+  try {
+    response = await request(url, {method: 'GET', signal: AbortSignal.timeout(options.timeoutMs)})
+  } catch (error) {
+    throw new ConnectionError(`Could not download ${new URL(url).origin}: ${(error as Error).message}`, {
+      code: 'download_failed',
+      url,
+      attempts: 1,
+      hint: 'Check the connection and run `ummah statements download ID` again.',
+      cause: error,
+    })
+  }
+  if (response.statusCode !== 200) {
+    await response.body.dump()
+    throw new UmmahError(`The statement file answered ${response.statusCode}`, {
+      code: 'download_failed',
+      exitCode: response.statusCode === 404 ? ExitCode.notFound : ExitCode.network,
+      hint: 'The link may have expired: run `ummah statements download ID` again for a fresh one.',
+    })
+  }
+  const length = Number(response.headers['content-length'])
+  const total = Number.isFinite(length) && length > 0 ? length : undefined
+  let received = 0
+  for await (const chunk of response.body) {
+    await write(chunk as Buffer)
+    received += (chunk as Buffer).length
+    options.onProgress?.(received, total)
+  }
+  if (total !== undefined && received !== total) {
+    throw new UmmahError(`The download stopped after ${received} of ${total} bytes`, {code: 'download_truncated', exitCode: ExitCode.network, hint: 'Run the command again.'})
+  }
+  return received
+}

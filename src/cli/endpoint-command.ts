@@ -1,0 +1,103 @@
+/**
+ * The base of every command bound to one documented endpoint. The command
+ * file declares which endpoint, its examples and any extra flags; this class
+ * turns the parsed input into the request (src/cli/endpoint-input.ts), asks
+ * for what is missing on a terminal, checks everything locally, confirms
+ * destructive verbs, and sends it.
+ */
+import {Flags} from '@oclif/core'
+
+import {type Endpoint, endpoint} from '../api/endpoints.js'
+import {UsageError} from '../api/errors.js'
+import {UmmahCommand} from './base-command.js'
+import {type ParsedInput, buildRequest, checkRequest, endpointArgs, endpointFlags, fillParam, flagName, helpHint, isDestructive, missingParams} from './endpoint-input.js'
+import {readData} from './input.js'
+import {askParam} from './prompts.js'
+
+export abstract class EndpointCommand extends UmmahCommand {
+  /** The id in src/api/endpoints.ts of the endpoint this command calls; the contract test reads it. */
+  static endpointId: string
+
+  protected get target(): Endpoint {
+    return endpoint((this.constructor as typeof EndpointCommand).endpointId)
+  }
+
+  async run(): Promise<unknown> {
+    const input = await this.parse()
+    const result = await this.send(input)
+    const {linkField} = this.constructor as typeof EndpointCommand
+    if (linkField && input.flags.open) await this.openLink((result as Record<string, unknown> | undefined)?.[linkField])
+    return result
+  }
+
+  /**
+   * Builds the request from the input, `--data` merged over the flags and the
+   * profile's brand_id as the default; asks for missing required input on a
+   * terminal (else exits 2 naming the flags); checks it; confirms if
+   * destructive; sends it. The API's response, as returned.
+   */
+  protected async send<T = any>(input: ParsedInput): Promise<T> {
+    const target = this.target
+    const {flags} = input
+    const data = typeof flags.data === 'string' ? await readData(flags.data) : undefined
+    const settings = await this.settings()
+    const request = buildRequest(target, input, {data, brandId: settings.stored.brand_id})
+
+    const missing = missingParams(target, request)
+    if (missing.length > 0) {
+      if (!this.terminal().interactive) {
+        const names = missing.map((param) => `--${flagName(param)}`).join(', ')
+        throw new UsageError(`Missing required flag${missing.length === 1 ? '' : 's'}: ${names}`, `Pass ${missing.length === 1 ? 'it' : 'them'} (or --data), or run in a terminal to be asked. ${helpHint(target)}`)
+      }
+      for (const param of missing) fillParam(request, param, await askParam(param))
+    }
+    checkRequest(target, request)
+
+    if (isDestructive(target)) await this.confirmDestructive(this.confirmation(target, request.params), Boolean(flags.yes))
+    if (target.list) {
+      return this.list(target.id, {params: request.params, query: request.query, limit: flags.limit as number | undefined, all: Boolean(flags.all)}) as Promise<T>
+    }
+    const result = await this.call<T>(target.id, {
+      params: request.params,
+      query: request.query,
+      body: request.body,
+      idempotencyKey: flags['idempotency-key'] as string | undefined,
+    })
+    if (target.method === 'DELETE' && (result === undefined || result === '')) this.notice(`Deleted ${this.objectName(target, request.params)}.`)
+    return result
+  }
+
+  /** `Refund purchase 3f2a…?` */
+  private confirmation(target: Endpoint, params: Record<string, string>): string {
+    const [first, ...rest] = target.command.split(' ').at(-1)!.split('-')
+    const verb = [`${first[0].toUpperCase()}${first.slice(1)}`, ...rest].join(' ')
+    return `${verb}${rest.length > 0 ? ' of' : ''} ${this.objectName(target, params)}?`
+  }
+
+  /** `purchase 3f2a…`, `token 8c1d…`: the noun of the command's topic and the last path argument. */
+  private objectName(target: Endpoint, params: Record<string, string>): string {
+    const words = target.command.split(' ')
+    const noun = words.at(-2)!.replace(/s$/, '')
+    return `${noun} ${Object.values(params).at(-1)}`
+  }
+}
+
+/**
+ * The base class of one endpoint's command: summary, description (from the
+ * reference), arguments, flags and table columns all come from the table, so
+ * a command file adds only its examples and any extra behaviour.
+ */
+export function endpointCommand(endpointId: string, options: {link?: string} = {}) {
+  const target = endpoint(endpointId)
+  const openFlag = Flags.boolean({summary: `Open the ${options.link?.replace(/_url$/, '')} page in the browser ($BROWSER, else the system's).`})
+  abstract class BoundEndpointCommand extends EndpointCommand {
+    static override endpointId = target.id
+    static override summary = target.summary
+    static override description = target.description
+    static override args = endpointArgs(target)
+    static override flags = options.link ? {...endpointFlags(target), open: openFlag} : endpointFlags(target)
+    static override columns = target.columns
+    static override linkField = options.link
+  }
+  return BoundEndpointCommand
+}

@@ -1,0 +1,46 @@
+/** A spinner and a progress bar on stderr, for a person watching a terminal; silent otherwise. */
+
+const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
+
+export interface Indicator {
+  update(text: string): void
+  stop(finalLine?: string): void
+}
+
+const silent: Indicator = {update() {}, stop() {}}
+
+function line(text: string): void {
+  process.stderr.write(`\r\u001B[2K${text}`)
+}
+
+export function spinner(text: string, enabled: boolean): Indicator {
+  if (!enabled) return silent
+  let frame = 0
+  let current = text
+  const timer = setInterval(() => line(`${FRAMES[frame++ % FRAMES.length]} ${current}`), 80)
+  return {
+    update(next) {
+      current = next
+    },
+    stop(finalLine) {
+      clearInterval(timer)
+      line(finalLine ? `${finalLine}\n` : '')
+    },
+  }
+}
+
+/** `[██████░░░░]  60%  1.2 MB / 2.0 MB`; without a known total, the bytes so far. */
+export function progressBar(enabled: boolean): {tick(received: number, total: number | undefined): void; stop(): void} {
+  if (!enabled) return {tick() {}, stop() {}}
+  const size = (bytes: number) => (bytes >= 1_048_576 ? `${(bytes / 1_048_576).toFixed(1)} MB` : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} kB` : `${bytes} B`)
+  return {
+    tick(received, total) {
+      if (total === undefined) return line(`Downloading… ${size(received)}`)
+      const done = Math.round((received / total) * 20)
+      line(`[${'█'.repeat(done)}${'░'.repeat(20 - done)}] ${String(Math.round((received / total) * 100)).padStart(3)}%  ${size(received)} / ${size(total)}`)
+    },
+    stop() {
+      line('')
+    },
+  }
+}
