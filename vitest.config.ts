@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // The sandbox the end-to-end tests (test/e2e) drive through the binary.
+    globalSetup: ['./test/e2e/global-setup.ts'],
     reporters: ['default', './test/helpers/summary-reporter.ts'],
   },
 })

@@ -115,7 +115,9 @@ export function renderObject(object: Record<string, unknown>, style: Style): str
       }
     }
   }
-  walk(object, 0, undefined)
+  // A purchase keeps its currency in `purchase.currency`, beside its top-level amounts.
+  const purchaseCurrency = getPath(object, 'purchase.currency')
+  walk(object, 0, typeof purchaseCurrency === 'string' ? purchaseCurrency : undefined)
   const width = Math.max(0, ...rows.map(([label]) => label.length))
   return rows.map(([label, value]) => (value ? `${style.bold(label.padEnd(width))}  ${value}` : style.bold(label))).join('\n')
 }

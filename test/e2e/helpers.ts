@@ -1,0 +1,40 @@
+/** The real binary against the shared sandbox, each test file with an account (key) of its own. */
+import {randomBytes} from 'node:crypto'
+import {expect, inject} from 'vitest'
+
+import {type CliResult, runCli} from '../helpers/cli.js'
+
+export const BRAND = '409eb80e-3782-4b1d-afa8-b779759266a5'
+
+export interface Ummah {
+  (args: string[], options?: {env?: Record<string, string>; input?: string}): Promise<CliResult>
+  /** Runs with --json, expects exit 0 and returns the parsed stdout. */
+  json<T = any>(args: string[]): Promise<T>
+  key: string
+}
+
+export function sandboxCli(): Ummah {
+  const key = `sk_test_e2e_${randomBytes(6).toString('hex')}`
+  const run = ((args: string[], options: {env?: Record<string, string>; input?: string} = {}) =>
+    runCli(args, {env: {UMMAH_API_BASE: inject('sandboxApiBase'), UMMAH_SECRET_KEY: key, ...options.env}, input: options.input})) as Ummah
+  run.key = key
+  run.json = async (args) => {
+    const result = await run([...args, '--json'])
+    expect(result.stderr, `ummah ${args.join(' ')}`).toBe('')
+    expect(result.code, `ummah ${args.join(' ')}: ${result.stdout}`).toBe(0)
+    return JSON.parse(result.stdout)
+  }
+  return run
+}
+
+/** A human-form run that must succeed; its stdout. */
+export async function human(ummah: Ummah, args: string[]): Promise<string> {
+  const result = await ummah(args)
+  expect(result.code, `ummah ${args.join(' ')}: ${result.stderr}`).toBe(0)
+  return result.stdout
+}
+
+/** The value on the first `key  value` line of a key/value view, at any depth. */
+export function field(view: string, key: string): string | undefined {
+  return new RegExp(`^ *${key}\\s{2,}(.+)$`, 'm').exec(view)?.[1]?.trim()
+}

@@ -1,0 +1,119 @@
+/** The purchase lifecycle through the real binary against the sandbox, in table and --json form. */
+import {chmodSync, mkdtempSync, readFileSync, writeFileSync, existsSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
+import {describe, expect, it} from 'vitest'
+
+import {BRAND, field, human, sandboxCli} from './helpers.js'
+
+const ummah = sandboxCli()
+const CREATE = ['purchases', 'create', '--brand-id', BRAND, '--email', 'buyer@example.com', '--product', 'T-Shirt:2999', '--product', 'Socks:500:2', '--currency', 'USD']
+
+async function created(extra: string[] = []): Promise<string> {
+  const purchase = await ummah.json(['purchases', 'create', '--brand-id', BRAND, '--email', 'buyer@example.com', '--product', 'T-Shirt:2999', '--currency', 'USD', ...extra])
+  return purchase.id
+}
+
+async function pay(id: string): Promise<void> {
+  await human(ummah, ['sandbox', 'pay', id])
+}
+
+describe('purchases through the binary', () => {
+  it('create prints the purchase with money formatted and the checkout URL; --json is the API object', async () => {
+    const view = await human(ummah, CREATE)
+    expect(field(view, 'status')).toBe('created')
+    expect(field(view, 'total_amount')).toBe('39.99 USD')
+    const id = field(view, 'id')!
+    expect(view).toMatch(new RegExp(`^Checkout URL: http://127\\.0\\.0\\.1:\\d+/checkout/${id}/$`, 'm'))
+
+    const json = await ummah.json(CREATE)
+    expect(json.purchase.products).toEqual([
+      {name: 'T-Shirt', price: 2999, quantity: 1},
+      {name: 'Socks', price: 500, quantity: 2},
+    ])
+    expect(json.checkout_url).toMatch(/\/checkout\//)
+    expect(json.client.email).toBe('buyer@example.com')
+  })
+
+  it('create → pay → refund partially twice', async () => {
+    const id = await created()
+    await pay(id)
+    expect(field(await human(ummah, ['purchases', 'retrieve', id]), 'status')).toBe('paid')
+
+    const first = await human(ummah, ['purchases', 'refund', id, '--amount', '500', '--reference', 'r-1', '--yes'])
+    expect(field(first, 'type')).toBe('refund')
+    expect(field(first, 'amount')).toBe('5.00 USD')
+    const second = await ummah.json(['purchases', 'refund', id, '--amount', '700', '--yes'])
+    expect(second).toMatchObject({type: 'refund', amount: 700, purchase: id})
+    const purchase = await ummah.json(['purchases', 'retrieve', id])
+    expect(purchase).toMatchObject({status: 'refunded', refunded_amount: 1200})
+  })
+
+  it('create --skip-capture → pay → capture partially', async () => {
+    const id = await created(['--skip-capture'])
+    await pay(id)
+    expect((await ummah.json(['purchases', 'retrieve', id])).status).toBe('hold')
+    const view = await human(ummah, ['purchases', 'capture', id, '--amount', '1500'])
+    expect(field(view, 'status')).toBe('paid')
+    expect(field(view, 'captured_amount')).toBe('15.00 USD')
+  })
+
+  it('release a held purchase and cancel an unpaid one; acting again is a conflict (exit 5)', async () => {
+    const held = await created(['--skip-capture'])
+    await pay(held)
+    expect(await ummah.json(['purchases', 'release', held, '--yes'])).toEqual({status: 'released'})
+    expect((await ummah.json(['purchases', 'retrieve', held])).status).toBe('released')
+
+    const unpaid = await created()
+    const cancelled = await human(ummah, ['purchases', 'cancel', unpaid, '--yes'])
+    expect(field(cancelled, 'status')).toBe('cancelled')
+    const again = await ummah(['purchases', 'cancel', unpaid, '--yes'])
+    expect(again.code).toBe(5)
+    expect(again.stderr).toMatch(/^Error: Conflict \(409\).*currently "cancelled"/m)
+  })
+
+  it('mark-paid with a date, resend-invoice, and a missing purchase (exit 4)', async () => {
+    const id = await created()
+    const paid = await ummah.json(['purchases', 'mark-paid', id, '--paid-on', '2026-11-20T10:00:00Z'])
+    expect(paid.status).toBe('paid')
+    expect(paid.paid_on).toBe(Date.UTC(2026, 10, 20, 10) / 1000)
+    expect(await ummah.json(['purchases', 'resend-invoice', id])).toEqual({status: 'sent'})
+
+    const missing = await ummah(['purchases', 'retrieve', '00000000-0000-4000-8000-000000000000'])
+    expect(missing.code).toBe(4)
+    expect(missing.stderr).toMatch(/^Error: Not found: GET \/purchases\/00000000-0000-4000-8000-000000000000\/ \(404\)/m)
+    const missingJson = await ummah(['purchases', 'retrieve', '00000000-0000-4000-8000-000000000000', '--json'])
+    expect(missingJson.code).toBe(4)
+    expect(JSON.parse(missingJson.stdout).error).toMatchObject({code: 'not_found', status: 404})
+  })
+
+  it('an API 400 prints each field error and exits 2', async () => {
+    const id = await created()
+    await pay(id)
+    const result = await ummah(['purchases', 'refund', id, '--amount', '999999', '--yes'])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/^Error: The gateway rejected POST \/purchases\/.+\/refund\/ \(400\): 1 field invalid/m)
+    expect(result.stderr).toMatch(/^ {2}amount: Ensure this value is less than or equal to the refundable amount \(2999\)\.$/m)
+  })
+
+  it('--open hands the checkout URL to $BROWSER', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ummah-open-'))
+    const browser = join(dir, 'browser.sh')
+    const opened = join(dir, 'opened.txt')
+    writeFileSync(browser, `#!/bin/sh\nprintf '%s' "$1" > "${opened}"\n`)
+    chmodSync(browser, 0o755)
+    const result = await ummah([...CREATE, '--open', '--json'], {env: {BROWSER: browser}})
+    expect(result.code).toBe(0)
+    const {checkout_url: url} = JSON.parse(result.stdout)
+    for (let waited = 0; !existsSync(opened) && waited < 5000; waited += 50) await sleep(50)
+    expect(readFileSync(opened, 'utf8')).toBe(url)
+  })
+
+  it('payment and payout methods for a brand and currency', async () => {
+    const methods = await ummah.json(['payment-methods', 'list', '--brand-id', BRAND, '--currency', 'USD'])
+    expect(methods.available_payment_methods).toContain('visa')
+    const view = await human(ummah, ['payout-methods', 'list', '--brand-id', BRAND, '--currency', 'USD'])
+    expect(field(view, 'available_payout_methods')).toBe('visa, mastercard')
+  })
+})
