@@ -1,0 +1,83 @@
+/**
+ * Bad input never leaves the machine: each case exits 2 with one line naming
+ * the flag, and the server behind --api-base records no request at all.
+ */
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {runCli} from '../helpers/cli.js'
+import {type TestServer, json, startServer} from '../helpers/server.js'
+import {BRAND} from './helpers.js'
+
+const T = 'bt-0b1c2d3e-4f50-4617-8283-94a5b6c7d8e9'
+const C = '5b1f3e2a-8c4d-4e6f-a1b2-c3d4e5f6a7b8'
+const P = 'd6c9b6a4-2f1e-4c3b-9a8d-7e6f5a4b3c21'
+const PURCHASE = ['purchases', 'create', '--brand-id', BRAND, '--email', 'a@b.co', '--product', 'T-Shirt:2999', '--currency', 'USD']
+
+/** `purchases create` with valid flags except the ones replaced. */
+function purchase(replace: Record<string, string>): string[] {
+  const args = [...PURCHASE]
+  for (const [flag, value] of Object.entries(replace)) args[args.indexOf(`--${flag}`) + 1] = value
+  return args
+}
+const TEMPLATE = ['templates', 'create', '--brand-id', BRAND, '--product', 'Plan:1999', '--currency', 'USD', '--is-subscription']
+
+let gateway: TestServer
+
+beforeAll(async () => {
+  gateway = await startServer((_request, response) => json(response, 500, {error: 'This test gateway must not be called'}))
+})
+afterAll(() => gateway.close())
+
+const cases: Array<[string, string[], RegExp]> = [
+  ['an email', purchase({email: 'not-an-email'}), /^Error: --email: Enter a valid email address\./],
+  ['a brand UUID', purchase({'brand-id': 'brand-1'}), /^Error: --brand-id: Must be a valid UUID\./],
+  ['a client UUID', ['templates', 'subscribe', T, '--client-id', 'client-1'], /^Error: --client-id: Must be a valid UUID\./],
+  ['an invoice client UUID', ['invoices', 'send', '--brand-id', BRAND, '--client-id', C, '--client-id', 'x', '--product', 'A:100'], /^Error: --client-id #2: Must be a valid UUID\./],
+  ['a 2-letter currency', purchase({currency: 'US'}), /^Error: --currency: Must be a valid 3-letter ISO 4217 currency code\./],
+  ['an unknown currency', purchase({currency: 'XYZ'}), /^Error: --currency: Must be a valid 3-letter ISO 4217 currency code\./],
+  ['a decimal amount', ['purchases', 'refund', P, '--amount', '12.50', '--yes'], /^Error: --amount: "12\.50" is not a whole number of minor units, e\.g\. 2999 for 29\.99\./],
+  ['a zero amount', ['purchases', 'capture', P, '--amount', '0'], /^Error: --amount: Ensure this value is greater than or equal to 1\./],
+  ['a decimal product price', purchase({product: 'Socks:5.00'}), /^Error: --product: the price "5\.00" must be a whole number of minor units greater than 0/],
+  ['a product without a price', purchase({product: 'Socks'}), /^Error: --product: write it as NAME:PRICE\[:QTY\]/],
+  ['a phone not in E.164', ['clients', 'create', '--email', 'a@b.co', '--phone', '0501234567'], /^Error: --phone: Enter a phone number in E\.164 format/],
+  ['a 3-letter country', ['clients', 'create', '--email', 'a@b.co', '--country', 'ARE'], /^Error: --country: Must be a 2-letter ISO 3166 country code\./],
+  ['a subscriber status', ['templates', 'subscribers', 'update', T, C, '--status', 'paused'], /^Error: Expected --status=paused to be one of: active, subscription_paused\./],
+  ['a statement format', ['statements', 'create', '--format', 'pdf'], /^Error: Expected --format=pdf to be one of: csv, xlsx\./],
+  ['a delivery source type', ['webhooks', 'deliveries', '--id', P, '--source-type', 'order'], /^Error: Expected --source-type=order to be one of: purchase, payment, payout, billing_template_client\./],
+  ['subscription period units', [...TEMPLATE, '--subscription-period', '1', '--subscription-period-units', 'fortnights'], /^Error: Expected --subscription-period-units=fortnights to be one of: days, weeks, months, years\./],
+  ['a subscription without a period', [...TEMPLATE, '--subscription-period-units', 'months'], /^Error: --subscription-period: This field is required when is_subscription is true\./],
+  ['a subscription without period and units', TEMPLATE, /^Error: 2 flags are invalid\.[^\n]*\n {2}--subscription-period: This field is required when is_subscription is true\.\n {2}--subscription-period-units: This field is required when is_subscription is true\./],
+  ['a callback that is not a URL', ['webhooks', 'create', '--callback', 'example.com/hook', '--all-events'], /^Error: --callback: Enter a valid URL\./],
+  ['an unknown event', ['webhooks', 'create', '--callback', 'https://example.com/hook', '--events', 'purchase.paid,purchase.nope'], /^Error: Expected --events=purchase\.nope to be one of: purchase\.created/],
+  ['missing required flags without a terminal', ['purchases', 'create', '--currency', 'USD'], /^Error: Missing required flags: --brand-id, --email, --product\. Pass them \(or --data\), or run in a terminal to be asked\./],
+  ['a destructive verb without --yes', ['purchases', 'refund', P], /^Error: Refund purchase d6c9b6a4-2f1e-4c3b-9a8d-7e6f5a4b3c21: confirmation needed and there is no terminal to ask\. Pass --yes to confirm\./],
+  ['a delete without --yes', ['clients', 'tokens', 'delete', C, 'tok-1'], /^Error: Delete token tok-1: confirmation needed/],
+  ['--data that is not JSON', [...PURCHASE, '--data', '{"client": '], /^Error: --data is not valid JSON: /],
+  ['--data that is not an object', [...PURCHASE, '--data', '[1]'], /^Error: --data: must be a JSON object/],
+  ['--data that breaks a field', [...PURCHASE, '--data', '{"purchase": {"products": [{"name": "A", "price": -1}]}}'], /^Error: --product #1 price: Ensure this value is greater than 0\./],
+]
+
+describe('bad input exits 2, names the flag and sends nothing', () => {
+  it.each(cases)('%s', async (_name, args, message) => {
+    const result = await runCli(args, {env: {UMMAH_API_BASE: gateway.apiBase, UMMAH_SECRET_KEY: 'sk_test_bad_input'}})
+    expect(result.stderr).toMatch(message)
+    expect(result.stderr).not.toMatch(/^\s+at /m)
+    expect(result.stdout).toBe('')
+    expect(result.code).toBe(2)
+    expect(gateway.requests).toEqual([])
+  })
+
+  it('with --json the error is a JSON object on stdout listing the fields', async () => {
+    const result = await runCli([...purchase({email: 'nope', currency: 'US'}), '--json'], {env: {UMMAH_API_BASE: gateway.apiBase, UMMAH_SECRET_KEY: 'sk_test_bad_input'}})
+    expect(result.code).toBe(2)
+    expect(JSON.parse(result.stdout)).toEqual({
+      error: {
+        code: 'usage',
+        message: '2 flags are invalid',
+        hint: 'See `ummah purchases create --help`.',
+        fields: {'--email': ['Enter a valid email address.'], '--currency': ['Must be a valid 3-letter ISO 4217 currency code.']},
+      },
+    })
+    expect(gateway.requests).toEqual([])
+  })
+})

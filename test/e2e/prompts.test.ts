@@ -1,0 +1,71 @@
+/** On a terminal, missing required input is asked for and destructive verbs confirm (driven through a pseudo-terminal). */
+import {execFile} from 'node:child_process'
+import {join} from 'node:path'
+import {promisify} from 'node:util'
+import {describe, expect, inject, it} from 'vitest'
+
+import {ROOT, tempConfigDir} from '../helpers/cli.js'
+import {BRAND, sandboxCli} from './helpers.js'
+
+const ummah = sandboxCli()
+const ENTER = '\r'
+const DOWN = '\u001B[B'
+
+async function onTerminal(args: string[], steps: Array<[string, string]>): Promise<{code: number; output: string}> {
+  const env: NodeJS.ProcessEnv = {...process.env, UMMAH_API_BASE: inject('sandboxApiBase'), UMMAH_SECRET_KEY: ummah.key, UMMAH_CONFIG_DIR: tempConfigDir(), TERM: 'xterm'}
+  delete env.CI
+  const {stdout} = await promisify(execFile)('python3', [join(ROOT, 'test/helpers/pty_run.py'), JSON.stringify(steps), '--', process.execPath, join(ROOT, 'bin/run.js'), ...args], {env})
+  const result = JSON.parse(stdout) as {code: number; output: string}
+  return {code: result.code, output: result.output.replaceAll(/\u001B\[[\d;?]*[A-Za-z]/g, '')}
+}
+
+describe('prompts on a terminal', () => {
+  it('purchases create asks for the email and the products one by one, re-asking on a bad price', async () => {
+    const result = await onTerminal(
+      ['purchases', 'create', '--brand-id', BRAND, '--currency', 'EUR'],
+      [
+        ['Customer email address', `prompt@example.com${ENTER}`],
+        ['Product 1 name', `Tea${ENTER}`],
+        ['Price in minor units', `350${ENTER}`],
+        ['Quantity', `2${ENTER}`],
+        ['Add another product', `y${ENTER}`],
+        ['Product 2 name', `Cake${ENTER}`],
+        ['Price in minor units', `29.5${ENTER}`],
+        ['A whole number greater than 0', `\u0015500${ENTER}`],
+        ['Quantity', ENTER],
+        ['Add another product', ENTER],
+      ],
+    )
+    expect(result.code, result.output).toBe(0)
+    expect(result.output).toMatch(/Checkout URL: http:\/\/127\.0\.0\.1:\d+\/checkout\//)
+    const id = /id\s+([0-9a-f-]{36})/.exec(result.output)![1]
+    const purchase = await ummah.json(['purchases', 'retrieve', id])
+    expect(purchase.client.email).toBe('prompt@example.com')
+    expect(purchase.purchase).toMatchObject({
+      currency: 'EUR',
+      products: [
+        {name: 'Tea', price: 350, quantity: 2},
+        {name: 'Cake', price: 500, quantity: 1},
+      ],
+    })
+  })
+
+  it('a required currency is picked from a list', async () => {
+    const result = await onTerminal(['payment-methods', 'list', '--brand-id', BRAND], [['Currency', `${DOWN}${ENTER}`]])
+    expect(result.code, result.output).toBe(0)
+    expect(result.output).toMatch(/✔ Currency EUR/)
+    expect(result.output).toMatch(/available_payment_methods\s+visa, mastercard/)
+  })
+
+  it('a destructive verb asks first: no leaves the object alone, yes goes ahead', async () => {
+    const client = await ummah.json(['clients', 'create', '--email', 'confirm@example.com'])
+    const kept = await onTerminal(['clients', 'delete', client.id], [[`Delete client ${client.id}\\?`, `n${ENTER}`]])
+    expect(kept.code).toBe(2)
+    expect(kept.output).toContain('Cancelled: nothing was changed')
+    expect((await ummah.json(['clients', 'retrieve', client.id])).id).toBe(client.id)
+
+    const gone = await onTerminal(['clients', 'delete', client.id], [[`Delete client ${client.id}\\?`, `y${ENTER}`]])
+    expect(gone.code, gone.output).toBe(0)
+    expect((await ummah(['clients', 'retrieve', client.id])).code).toBe(4)
+  })
+})
