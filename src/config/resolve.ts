@@ -4,9 +4,12 @@
  * UMMAH_API_BASE, the profile, the default; profile: --profile,
  * UMMAH_PROFILE, the active profile, "default".
  */
+import {existsSync} from 'node:fs'
+
 import {AuthConfigError, UsageError} from '../api/errors.js'
 import {
   ConfigStore,
+  configFile,
   DEFAULT_API_BASE,
   DEFAULT_PROFILE_NAME,
   type ProfileSettings,
@@ -40,8 +43,10 @@ export async function resolveSettings(input: ResolveInput): Promise<Settings> {
   const baseFromCaller = flagOrEnv(input.apiBase, env.UMMAH_API_BASE)
   const named = namedProfile(input.profile, env)
 
-  // The config file is read only when the caller left something to the profile.
-  const store = keyFromCaller && baseFromCaller && !named ? undefined : await ConfigStore.open(env)
+  // With key and base given, the file still holds the profile's other settings
+  // (brand_id, color); only a missing file is skipped, and not created.
+  const everythingGiven = keyFromCaller && baseFromCaller && !named
+  const store = everythingGiven && !existsSync(configFile(env)) ? undefined : await ConfigStore.open(env)
   const profile = named?.value ?? store?.activeProfile ?? DEFAULT_PROFILE_NAME
   const stored = store?.profile(profile)
   if (named && !stored && !keyFromCaller) {

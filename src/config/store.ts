@@ -52,6 +52,11 @@ export function configDir(env: NodeJS.ProcessEnv = process.env): string {
   }
 }
 
+/** The JSON file `conf` keeps the profiles in. */
+export function configFile(env: NodeJS.ProcessEnv = process.env): string {
+  return join(configDir(env), 'config.json')
+}
+
 export class ConfigStore {
   private constructor(private readonly conf: Conf<StoredConfig>) {}
 

@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {describe, expect, it} from 'vitest'
 
+import {tempConfigDir} from '../helpers/cli.js'
 import {BRAND, field, human, sandboxCli} from './helpers.js'
 
 const ummah = sandboxCli()
@@ -108,6 +109,14 @@ describe('purchases through the binary', () => {
     const {checkout_url: url} = JSON.parse(result.stdout)
     for (let waited = 0; !existsSync(opened) && waited < 5000; waited += 50) await sleep(50)
     expect(readFileSync(opened, 'utf8')).toBe(url)
+  })
+
+  it("--brand-id falls back to the profile's brand_id", async () => {
+    const env = {UMMAH_CONFIG_DIR: tempConfigDir()}
+    expect((await ummah(['config', 'set', 'brand_id', BRAND], {env})).code).toBe(0)
+    const result = await ummah(['purchases', 'create', '--email', 'brandless@example.com', '--product', 'A:100', '--currency', 'USD', '--json'], {env})
+    expect(result.code, result.stderr).toBe(0)
+    expect(JSON.parse(result.stdout).brand_id).toBe(BRAND)
   })
 
   it('payment and payout methods for a brand and currency', async () => {
