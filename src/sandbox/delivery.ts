@@ -7,11 +7,12 @@
  * redirect, an error, a timeout) is retried on the schedule with the same
  * event id and the same bytes; every attempt is recorded.
  */
-import {generateKeyPair as generateKeyPairCallback, randomUUID, sign} from 'node:crypto'
+import {generateKeyPair as generateKeyPairCallback, randomUUID} from 'node:crypto'
 import {request as httpRequest} from 'node:http'
 import {request as httpsRequest} from 'node:https'
 import {promisify} from 'node:util'
 
+import {signRsaSha256} from '../webhooks/signature.js'
 import {type Account, type DeliveryRecord, type SandboxStore, now} from './store.js'
 
 const generateKeyPair = promisify(generateKeyPairCallback)
@@ -33,10 +34,6 @@ export async function newKeyPair(): Promise<KeyPair> {
 export async function companyKey(account: Account): Promise<KeyPair> {
   account.company_key ??= await newKeyPair()
   return account.company_key
-}
-
-export function signBody(body: Buffer, privateKey: string): string {
-  return sign('sha256', body, privateKey).toString('base64')
 }
 
 export interface DeliveryOptions {
@@ -90,7 +87,7 @@ export class Deliverer {
       targets.push({url: successCallback, webhookId: null, privateKey: (await companyKey(account)).private_key})
     }
     for (const target of targets) {
-      this.attempt({account, target, event, body, signature: signBody(body, target.privateKey), source, attempt: 1})
+      this.attempt({account, target, event, body, signature: signRsaSha256(body, target.privateKey), source, attempt: 1})
     }
   }
 

@@ -1,0 +1,238 @@
+/**
+ * Forwarding spooled deliveries to the developer's app: the exact body bytes
+ * and the original headers, in arrival order (or N at a time), redirects not
+ * followed, failures that may pass (refused, timeout, 5xx, 408, 429) retried
+ * with backoff, honouring Retry-After, until delivered or out of attempts.
+ */
+import type {Dispatcher} from 'undici'
+
+import {UsageError} from '../api/errors.js'
+import {parseRetryAfter} from '../api/client.js'
+import type {Spool, SpooledEvent} from './spool.js'
+
+/**
+ * `--forward` as people type it: `3000`, `:3000`, `localhost:3000/hooks`,
+ * `http(s)://host:port/path?query`. No scheme means http.
+ */
+export function parseForwardTarget(text: string): URL {
+  const value = text.trim()
+  let candidate = value
+  if (/^\d+$/.test(value)) candidate = `http://localhost:${value}/`
+  else if (/^:\d+/.test(value)) candidate = `http://localhost${value}`
+  else if (!/^[a-z][a-z\d+.-]*:\/\//i.test(value)) candidate = `http://${value}`
+  let url: URL
+  try {
+    url = new URL(candidate)
+  } catch {
+    throw new UsageError(`--forward "${text}" is not a URL or port`, 'Use e.g. --forward localhost:3000/webhook, :3000 or http://127.0.0.1:3000/hooks.')
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`--forward "${text}" uses ${url.protocol}, not http or https`, 'Use e.g. --forward localhost:3000/webhook.')
+  }
+  return url
+}
+
+/** Parses `--headers "Name: value"`. */
+export function parseHeader(text: string): [string, string] {
+  const at = text.indexOf(':')
+  const name = text.slice(0, at).trim()
+  if (at <= 0 || !/^[!#$%&'*+\-.^_`|~\w]+$/.test(name)) throw new UsageError(`--headers "${text}" is not "Name: value"`, 'Write it as --headers "X-Env: dev".')
+  return [name.toLowerCase(), text.slice(at + 1).trim()]
+}
+
+/** Connection-level headers that belong to one hop, never forwarded. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect'])
+
+/** The headers of a received delivery worth keeping and forwarding. */
+export function forwardableHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const kept: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name)) continue
+    kept[name] = Array.isArray(value) ? value.join(', ') : value
+  }
+  return kept
+}
+
+export type ForwardReport =
+  | {kind: 'response'; event: SpooledEvent; status: number; durationMs: number; url: string}
+  | {kind: 'retry'; event: SpooledEvent; status?: number; error?: string; durationMs: number; url: string; delayMs: number}
+  | {kind: 'failed'; event: SpooledEvent; status?: number; error: string; durationMs: number; url: string}
+
+export interface ForwarderOptions {
+  target: URL
+  spool: Spool
+  timeoutMs: number
+  /** 0: retry while running, without limit. */
+  maxAttempts: number
+  concurrency: number
+  headers: Record<string, string>
+  report: (report: ForwardReport) => void
+  /** Backoff bounds, ms (tests shorten them). */
+  minBackoffMs?: number
+  maxBackoffMs?: number
+}
+
+const RETRYABLE = (status: number) => status >= 500 || status === 408 || status === 429
+
+export class Forwarder {
+  private readonly queue: SpooledEvent[] = []
+  private readonly queued = new Set<number>()
+  private readonly inFlight = new Set<Promise<void>>()
+  private dispatcher?: Dispatcher
+  private stopped = false
+  /** Workers waiting for work or sleeping in a backoff, woken by new work and by stop(). */
+  private readonly waiters = new Set<() => void>()
+  /** For `localhost`: the address that answered last, tried first. */
+  private hosts: string[]
+
+  constructor(private readonly options: ForwarderOptions) {
+    this.hosts = options.target.hostname === 'localhost' ? ['127.0.0.1', '::1'] : [options.target.hostname]
+  }
+
+  /** Starts the workers; pending events are forwarded in arrival order. */
+  start(): void {
+    for (let worker = 0; worker < this.options.concurrency; worker++) {
+      const running = this.work().finally(() => this.inFlight.delete(running))
+      this.inFlight.add(running)
+    }
+  }
+
+  enqueue(event: SpooledEvent): void {
+    if (this.stopped || this.queued.has(event.seq)) return
+    this.queued.add(event.seq)
+    this.queue.push(event)
+    this.notify()
+  }
+
+  private notify(): void {
+    for (const waiter of [...this.waiters]) waiter()
+  }
+
+  /** Stops taking new work; waits up to `graceMs` for forwards in progress, then gives up on them (they stay pending in the spool). */
+  async stop(graceMs: number): Promise<void> {
+    this.stopped = true
+    this.notify()
+    let timer: NodeJS.Timeout | undefined
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs)
+    })
+    await Promise.race([Promise.allSettled([...this.inFlight]), grace])
+    clearTimeout(timer)
+    await this.dispatcher?.destroy()
+  }
+
+  /** Forwards one event once, outside the queue (`webhooks events resend`). */
+  async once(event: SpooledEvent): Promise<{status?: number; error?: string; durationMs: number; url: string}> {
+    return this.send(event)
+  }
+
+  private async work(): Promise<void> {
+    while (!this.stopped) {
+      const event = this.queue.shift()
+      if (!event) {
+        await new Promise<void>((resolve) => {
+          const waiter = () => {
+            this.waiters.delete(waiter)
+            resolve()
+          }
+          this.waiters.add(waiter)
+        })
+        continue
+      }
+      await this.deliver(event)
+      this.queued.delete(event.seq)
+    }
+  }
+
+  private async deliver(event: SpooledEvent): Promise<void> {
+    const {spool, maxAttempts, report} = this.options
+    const minBackoff = this.options.minBackoffMs ?? 250
+    const maxBackoff = this.options.maxBackoffMs ?? 10_000
+    while (!this.stopped) {
+      event.attempts++
+      const outcome = await this.send(event)
+      const {status, error, durationMs, url} = outcome
+      if (status !== undefined && status >= 200 && status < 300) {
+        await spool.markDelivered(event, status)
+        report({kind: 'response', event, status, durationMs, url})
+        return
+      }
+      const retryable = status === undefined ? !this.stopped : RETRYABLE(status)
+      const reason = error ?? (status !== undefined && status >= 300 && status < 400 ? `redirect (${status}) not followed` : `HTTP ${status}`)
+      if (!retryable || (maxAttempts > 0 && event.attempts >= maxAttempts)) {
+        await spool.markFailed(event, reason, status)
+        report({kind: 'failed', event, status, error: reason, durationMs, url})
+        return
+      }
+      const backoff = Math.min(maxBackoff, minBackoff * 2 ** Math.min(event.attempts - 1, 16))
+      const delayMs = Math.max(Math.round(backoff / 2 + (Math.random() * backoff) / 2), Math.min(outcome.retryAfterMs ?? 0, 60_000))
+      report({kind: 'retry', event, status, error, durationMs, url, delayMs})
+      await this.sleep(delayMs)
+    }
+  }
+
+  /** A backoff that stop() cuts short; the event stays pending in the spool. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        this.waiters.delete(waiter)
+        resolve()
+      }
+      const waiter = () => {
+        if (this.stopped) done()
+      }
+      const timer = setTimeout(done, ms)
+      this.waiters.add(waiter)
+    })
+  }
+
+  private async send(event: SpooledEvent): Promise<{status?: number; error?: string; durationMs: number; url: string; retryAfterMs?: number}> {
+    const {Agent, request} = await import('undici')
+    this.dispatcher ??= new Agent({keepAliveTimeout: 10_000, connect: {timeout: Math.min(this.options.timeoutMs, 10_000)}})
+    const {target} = this.options
+    const started = performance.now()
+    let lastError = 'connection failed'
+    for (const host of this.hosts) {
+      const url = new URL(target.href)
+      url.hostname = host.includes(':') ? `[${host}]` : host
+      try {
+        const response = await request(url, {
+          method: 'POST',
+          headers: {...event.headers, ...this.options.headers, host: target.host},
+          body: event.body,
+          dispatcher: this.dispatcher,
+          signal: AbortSignal.timeout(this.options.timeoutMs),
+        })
+        await response.body.dump()
+        if (this.hosts[0] !== host) this.hosts = [host, ...this.hosts.filter((other) => other !== host)]
+        const retryAfter = response.headers['retry-after']
+        return {
+          status: response.statusCode,
+          durationMs: performance.now() - started,
+          url: target.href,
+          retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter),
+        }
+      } catch (error) {
+        lastError = describe(error, this.options.timeoutMs)
+        // Only a refused connection means "try the next address"; anything else happened at this one.
+        if (code(error) !== 'ECONNREFUSED' && code(error) !== 'EADDRNOTAVAIL') break
+      }
+    }
+    return {error: lastError, durationMs: performance.now() - started, url: target.href}
+  }
+}
+
+function code(error: unknown): string | undefined {
+  const failure = error as NodeJS.ErrnoException & {cause?: NodeJS.ErrnoException}
+  return failure.code ?? failure.cause?.code
+}
+
+function describe(error: unknown, timeoutMs: number): string {
+  const failure = error as Error
+  if (failure.name === 'TimeoutError' || failure.name === 'AbortError') return `timed out after ${timeoutMs} ms`
+  const errno = code(error)
+  if (errno === 'ECONNREFUSED') return 'connection refused'
+  if (errno === 'ECONNRESET' || errno === 'UND_ERR_SOCKET') return 'connection reset'
+  return errno ?? failure.message
+}
