@@ -37,6 +37,12 @@ export interface SpoolOptions {
   keepDone?: number
   /** Compact when the file grows past this many bytes. */
   compactBytes?: number
+  /**
+   * False for readers beside a running listener (`webhooks events ...`): they
+   * only append, which is safe alongside it; a rewrite would pull the file
+   * from under the listener.
+   */
+  compact?: boolean
 }
 
 export class Spool {
@@ -60,7 +66,7 @@ export class Spool {
       throw error
     })
     const handle = await open(file, 'a', 0o600)
-    const spool = new Spool(file, handle, {keepDone: options.keepDone ?? 200, compactBytes: options.compactBytes ?? 8 * 1024 * 1024})
+    const spool = new Spool(file, handle, {keepDone: options.keepDone ?? 200, compactBytes: options.compactBytes ?? 8 * 1024 * 1024, compact: options.compact ?? true})
     spool.load(text)
     await spool.compact()
     return spool
@@ -176,6 +182,7 @@ export class Spool {
    * ones (temp file, fsync, rename), and forgets the rest.
    */
   private async compact(): Promise<void> {
+    if (!this.options.compact) return
     const events = this.all()
     const done = events.filter((event) => event.status !== 'pending')
     for (const event of done.slice(0, Math.max(0, done.length - this.options.keepDone))) {

@@ -1,0 +1,25 @@
+import {Args} from '@oclif/core'
+import {join} from 'node:path'
+
+import {WEBHOOK_EVENTS} from '../api/endpoints.js'
+import {UsageError} from '../api/errors.js'
+import {isLiveKey} from '../config/keys.js'
+import {requireKey} from '../config/resolve.js'
+import {FIXTURES_DIR, FixtureCommand} from '../cli/fixture-command.js'
+
+export default class Trigger extends FixtureCommand {
+  static override summary = 'Make a webhook event really happen, with test keys'
+  static override description =
+    'Runs the shipped fixture for the event through the API: purchase.paid creates a purchase and pays it with a test card (through the sandbox pay helper), purchase.refunded pays then refunds, and so on. Prints the objects it made; --json prints every response. Test keys only; paying needs the sandbox.'
+
+  static override examples = ['<%= config.bin %> trigger purchase.paid', '<%= config.bin %> trigger purchase.refunded --json', '<%= config.bin %> trigger billing_template.client_activated -p sandbox']
+  static override args = {event: Args.string({description: 'The event to cause.', required: true, options: [...WEBHOOK_EVENTS]})}
+
+  async run(): Promise<unknown> {
+    const {args} = await this.parse(Trigger)
+    if (isLiveKey(requireKey(await this.settings()))) {
+      throw new UsageError('trigger runs with test keys only: it creates and pays real objects', 'Use a profile with an sk_test_ key, e.g. -p sandbox.')
+    }
+    return this.runFixtureFile(join(FIXTURES_DIR, `${args.event}.json`))
+  }
+}

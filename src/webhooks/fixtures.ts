@@ -1,0 +1,126 @@
+/**
+ * Fixtures: a JSON file of named requests run in order, each able to use
+ * earlier responses and the environment:
+ *
+ *   {"requests": [
+ *     {"name": "purchase", "method": "POST", "path": "/purchases/", "body": {"client": {"email": "${env:EMAIL:-a@example.com}"}, ...}},
+ *     {"name": "paid", "method": "POST", "path": "/_sandbox/purchases/${purchase:id}/pay", "body": {"card": "4242424242424242"}}
+ *   ]}
+ *
+ * `${name:dotted.path}` reads an earlier response, `${env:VAR}` the
+ * environment, `${profile:brand_id}` the profile's settings; `:-text` gives a
+ * default. A value that is one reference keeps the referenced JSON type.
+ * `ummah trigger` runs the fixtures shipped in fixtures/.
+ */
+import {readFile} from 'node:fs/promises'
+
+import {UsageError} from '../api/errors.js'
+import {getPath} from '../api/validate.js'
+
+export interface FixtureRequest {
+  name: string
+  method: string
+  path: string
+  body?: unknown
+  query?: Record<string, string>
+}
+
+export interface Fixture {
+  description?: string
+  requests: FixtureRequest[]
+}
+
+export interface FixtureContext {
+  send(request: {method: string; path: string; body?: unknown; query?: Record<string, string>}): Promise<unknown>
+  env: NodeJS.ProcessEnv
+  profile: Record<string, string | undefined>
+  /** Called after each request with its name and response. */
+  onResponse?: (name: string, response: unknown) => void
+}
+
+const REFERENCE = /\$\{([a-z_][\w-]*):([^}]*?)(?::-([^}]*))?\}/gi
+
+export async function loadFixture(file: string): Promise<Fixture> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    throw new UsageError(`Cannot read fixture ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, 'Check the path.')
+  }
+  let fixture: Fixture
+  try {
+    fixture = JSON.parse(text) as Fixture
+  } catch (error) {
+    throw new UsageError(`Fixture ${file} is not valid JSON: ${(error as Error).message}`, 'Fix the file.')
+  }
+  checkFixture(fixture, file)
+  return fixture
+}
+
+function checkFixture(fixture: Fixture, file: string): void {
+  if (!fixture || !Array.isArray(fixture.requests)) throw new UsageError(`Fixture ${file} has no "requests" list`, 'See `ummah fixtures run --help` for the format.')
+  const names = new Set<string>()
+  for (const [index, request] of fixture.requests.entries()) {
+    const where = `Fixture ${file}, request ${index + 1}`
+    if (typeof request.name !== 'string' || !/^[a-z_][\w-]*$/i.test(request.name)) throw new UsageError(`${where}: "name" must be a word such as "purchase"`, 'Name every request.')
+    if (names.has(request.name)) throw new UsageError(`${where}: the name "${request.name}" is used twice`, 'Give each request its own name.')
+    if (typeof request.method !== 'string' || typeof request.path !== 'string') throw new UsageError(`${where} (${request.name}): "method" and "path" are required`, 'E.g. "method": "POST", "path": "/purchases/".')
+    names.add(request.name)
+  }
+}
+
+/** Replaces the references in a value (deeply); a string that is exactly one reference takes the referenced value's type. */
+function resolve(value: unknown, lookup: (namespace: string, path: string, fallback: string | undefined) => unknown): unknown {
+  if (typeof value === 'string') {
+    const whole = /^\$\{([a-z_][\w-]*):([^}]*?)(?::-([^}]*))?\}$/i.exec(value)
+    if (whole) return lookup(whole[1], whole[2], whole[3])
+    return value.replaceAll(REFERENCE, (_, namespace: string, path: string, fallback: string | undefined) => String(lookup(namespace, path, fallback)))
+  }
+  if (Array.isArray(value)) return value.map((item) => resolve(item, lookup))
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, resolve(item, lookup)]))
+  return value
+}
+
+/** Runs the requests in order; the responses by name. */
+export async function runFixture(fixture: Fixture, context: FixtureContext): Promise<Record<string, unknown>> {
+  const responses: Record<string, unknown> = {}
+  for (const [index, request] of fixture.requests.entries()) {
+    const lookup = (namespace: string, path: string, fallback: string | undefined): unknown => {
+      let found: unknown
+      if (namespace === 'env') found = context.env[path]
+      else if (namespace === 'profile') found = context.profile[path]
+      else if (Object.hasOwn(responses, namespace)) found = path ? getPath(responses[namespace], path) : responses[namespace]
+      else {
+        const known = Object.keys(responses)
+        throw new UsageError(
+          `Fixture request ${index + 1} (${request.name}): \${${namespace}:${path}} refers to no earlier response named "${namespace}"`,
+          known.length > 0 ? `Earlier responses: ${known.join(', ')}; or use env: or profile:.` : 'Only env: and profile: can be used in the first request.',
+        )
+      }
+      if (found === undefined || found === null || found === '') {
+        if (fallback !== undefined) return fallback
+        throw new UsageError(`Fixture request ${index + 1} (${request.name}): \${${namespace}:${path}} has no value`, namespace === 'env' ? `Set ${path}, or give a default: \${env:${path}:-value}.` : 'Check the field name, or give a default with :-value.')
+      }
+      return found
+    }
+    const response = await context.send({
+      method: request.method.toUpperCase(),
+      path: resolve(request.path, lookup) as string,
+      body: request.body === undefined ? undefined : resolve(request.body, lookup),
+      query: request.query === undefined ? undefined : (resolve(request.query, lookup) as Record<string, string>),
+    })
+    responses[request.name] = response
+    context.onResponse?.(request.name, response)
+  }
+  return responses
+}
+
+/** One row per response for people: the request's name, and the id and status of what it made. */
+export function summarize(responses: Record<string, unknown>): Array<{request: string; id: string; status: string}> {
+  return Object.entries(responses).map(([request, response]) => {
+    const record = (typeof response === 'object' && response !== null ? response : {}) as Record<string, unknown>
+    // The sandbox pay helper and add_subscriber answer with the purchase inside.
+    const inner = (typeof record.purchase === 'object' && record.purchase !== null && 'status' in record.purchase ? record.purchase : record) as Record<string, unknown>
+    return {request, id: String(inner.id ?? record.id ?? ''), status: String(inner.status ?? record.status ?? '')}
+  })
+}
