@@ -1,0 +1,246 @@
+/**
+ * `webhooks listen` end to end: the sandbox delivers, the real binary relays,
+ * and a local app verifies every forward with the public key listen printed.
+ */
+import {type ChildProcessWithoutNullStreams, spawn} from 'node:child_process'
+import {createVerify, generateKeyPairSync, sign} from 'node:crypto'
+import {type IncomingHttpHeaders, type Server, createServer} from 'node:http'
+import type {AddressInfo} from 'node:net'
+import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {type Sandbox, startSandbox} from '../../src/sandbox/server.js'
+import {ROOT, runCli, tempConfigDir} from '../helpers/cli.js'
+
+const KEY = 'sk_test_listen_e2e'
+const CONFIG = tempConfigDir()
+let sandbox: Sandbox
+
+interface Received {
+  id: string
+  type: string
+  raw: Buffer
+  signature: string
+  headers: IncomingHttpHeaders
+  verified: boolean
+}
+
+/** The developer's app: verifies each delivery with the key listen printed, like examples/webhook-app.mjs. */
+class App {
+  received: Received[] = []
+  publicKey = ''
+  private server?: Server
+  port = 0
+
+  async start(port = 0): Promise<void> {
+    this.server = createServer((request, response) => {
+      const chunks: Buffer[] = []
+      request.on('data', (chunk: Buffer) => chunks.push(chunk))
+      request.on('end', () => {
+        const raw = Buffer.concat(chunks)
+        const signature = String(request.headers['x-signature'] ?? '')
+        const verified = createVerify('sha256').update(raw).verify(this.publicKey, Buffer.from(signature, 'base64'))
+        const event = JSON.parse(raw.toString('utf8')) as {id: string; type: string}
+        this.received.push({id: event.id, type: event.type, raw, signature, headers: request.headers, verified})
+        response.writeHead(verified ? 200 : 403).end()
+      })
+    })
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve))
+    this.port = (this.server.address() as AddressInfo).port
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server?.close(() => resolve())
+      this.server?.closeAllConnections()
+    })
+  }
+}
+
+/** A running `webhooks listen --format json`, its NDJSON lines collected. */
+class Listener {
+  lines: Array<Record<string, any>> = []
+  private child: ChildProcessWithoutNullStreams
+  private exited: Promise<number | null>
+
+  constructor(args: string[]) {
+    const env: NodeJS.ProcessEnv = {...process.env, UMMAH_CONFIG_DIR: CONFIG, UMMAH_SECRET_KEY: KEY, UMMAH_API_BASE: sandbox.apiBase}
+    this.child = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'webhooks', 'listen', '--format', 'json', ...args], {env})
+    let buffer = ''
+    this.child.stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString()
+      let newline: number
+      while ((newline = buffer.indexOf('\n')) !== -1) {
+        this.lines.push(JSON.parse(buffer.slice(0, newline)))
+        buffer = buffer.slice(newline + 1)
+      }
+    })
+    this.child.stderr.on('data', (chunk: Buffer) => process.stderr.write(`[listen] ${chunk}`))
+    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)))
+  }
+
+  async ready(): Promise<Record<string, any>> {
+    return until(() => this.lines.find((line) => line.type === 'ready'), 'listen to be ready')
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    this.child.kill(signal)
+    return this.exited
+  }
+}
+
+async function until<T>(check: () => T | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = check()
+    if (value) return value
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`)
+    await sleep(25)
+  }
+}
+
+const ummah = (args: string[]) => runCli(args, {env: {UMMAH_CONFIG_DIR: CONFIG, UMMAH_SECRET_KEY: KEY, UMMAH_API_BASE: sandbox.apiBase}})
+
+async function trigger(event: string): Promise<void> {
+  const result = await ummah(['trigger', event])
+  expect(result.code, result.stderr).toBe(0)
+}
+
+/** Every event the gateway has sent to the listener's webhook so far (its delivery log), by id. */
+function sentEventIds(): string[] {
+  const ids = new Set<string>()
+  for (const account of Object.values(sandbox.store.state.accounts)) for (const delivery of account.deliveries) if (delivery.webhook_id) ids.add(delivery.event_id)
+  return [...ids]
+}
+
+beforeAll(async () => {
+  sandbox = await startSandbox({port: 0, retryDelaysMs: [100, 200, 400, 800], statementDelayMs: 0})
+})
+afterAll(() => sandbox.close())
+
+describe('webhooks listen', () => {
+  it('relays every event type once, verified, with identical bytes; same key next run; unsubscribed after a clean exit', async () => {
+    const app = new App()
+    await app.start()
+    const listener = new Listener(['--forward', `localhost:${app.port}/webhook`])
+    const ready = await listener.ready()
+    app.publicKey = ready.public_key
+    expect(ready.forward).toBe(`http://localhost:${app.port}/webhook`)
+
+    const events = [
+      'purchase.paid',
+      'purchase.payment_failure',
+      'purchase.refunded',
+      'purchase.cancelled',
+      'purchase.hold',
+      'purchase.captured',
+      'purchase.released',
+      'billing_template.client_activated',
+      'purchase.subscription_charge_failure',
+    ]
+    for (const event of events) await trigger(event)
+    const expected = [...events, 'purchase.created']
+    await until(() => expected.every((type) => app.received.some((item) => item.type === type)), 'every event type at the app')
+    await until(() => app.received.length >= sentEventIds().length && sentEventIds().length > 0, 'every sent event at the app')
+
+    const ids = app.received.map((item) => item.id)
+    expect(new Set(ids).size).toBe(ids.length)
+    expect(new Set(ids)).toEqual(new Set(sentEventIds()))
+    for (const item of app.received) {
+      expect(item.verified, item.type).toBe(true)
+      // The sandbox sends compact JSON.stringify output: any re-serialisation or change would also break the signature.
+      expect(item.raw.toString('utf8')).toBe(JSON.stringify(JSON.parse(item.raw.toString('utf8'))))
+      expect(item.headers['content-type']).toBe('application/json')
+    }
+
+    expect(await listener.stop('SIGTERM')).toBe(0)
+    const summary = listener.lines.at(-1)!
+    expect(summary).toEqual({type: 'summary', received: ids.length, delivered: ids.length, failed: 0, pending: 0, rejected: 0, duplicates: 0})
+
+    const webhook = JSON.parse((await ummah(['webhooks', 'retrieve', ready.webhook_id, '--json'])).stdout)
+    expect(webhook).toMatchObject({events: [], all_events: false})
+
+    const again = new Listener(['--forward', `localhost:${app.port}/webhook`])
+    const second = await again.ready()
+    expect(second.public_key).toBe(ready.public_key)
+    expect(second.webhook_id).toBe(ready.webhook_id)
+    const printed = await ummah(['webhooks', 'listen', '--print-public-key'])
+    expect(printed.stdout.trim()).toBe(ready.public_key.trim())
+    await again.stop()
+    await app.stop()
+  })
+
+  it('the app down for a while: everything arrives once it is back, in order, once', async () => {
+    const app = new App()
+    await app.start()
+    const port = app.port
+    await app.stop()
+    const listener = new Listener(['--forward', `127.0.0.1:${port}/webhook`])
+    app.publicKey = (await listener.ready()).public_key
+    for (let index = 0; index < 3; index++) await trigger('purchase.paid')
+    await until(() => listener.lines.filter((line) => line.type === 'event').length === 6, 'six events spooled')
+    await until(() => listener.lines.some((line) => line.type === 'retry' && line.error === 'connection refused'), 'a refused forward, retried')
+
+    await app.start(port)
+    await until(() => app.received.length === 6, 'six events at the app')
+    const arrival = listener.lines.filter((line) => line.type === 'event').map((line) => line.id)
+    expect(app.received.map((item) => item.id)).toEqual(arrival)
+    expect(app.received.every((item) => item.verified)).toBe(true)
+    await listener.stop()
+    await app.stop()
+  })
+
+  it('kill -9 with events pending loses nothing: the next run delivers them first', async () => {
+    const app = new App()
+    await app.start()
+    const port = app.port
+    await app.stop()
+    const first = new Listener(['--forward', `127.0.0.1:${port}/webhook`])
+    app.publicKey = (await first.ready()).public_key
+    await trigger('purchase.refunded')
+    await until(() => first.lines.filter((line) => line.type === 'event').length === 3, 'three events spooled')
+    const spooled = first.lines.filter((line) => line.type === 'event').map((line) => line.id)
+    await first.stop('SIGKILL')
+
+    const listed = JSON.parse((await ummah(['webhooks', 'events', 'list', '--json'])).stdout) as Array<{id: string; status: string}>
+    for (const id of spooled) expect(listed.find((row) => row.id === id)?.status).toBe('pending')
+
+    await app.start(port)
+    const second = new Listener(['--forward', `127.0.0.1:${port}/webhook`])
+    expect((await second.ready()).pending).toBe(3)
+    await until(() => app.received.length === 3, 'the three pending events')
+    expect(app.received.map((item) => item.id)).toEqual(spooled)
+    await second.stop()
+    expect(second.lines.at(-1)).toMatchObject({type: 'summary', delivered: 3, pending: 0})
+    await app.stop()
+  })
+
+  it('a tampered delivery is refused and never forwarded; a gateway retry of a forwarded event is forwarded once', async () => {
+    const app = new App()
+    await app.start()
+    const listener = new Listener(['--forward', `127.0.0.1:${app.port}/webhook`])
+    const ready = await listener.ready()
+    app.publicKey = ready.public_key
+    await trigger('purchase.created')
+    await until(() => app.received.length === 1, 'the created event')
+    const original = app.received[0]
+
+    const post = (body: Buffer, signature: string) =>
+      fetch(ready.url, {method: 'POST', headers: {'content-type': 'application/json', 'x-signature': signature}, body})
+    const tampered = Buffer.from(original.raw.toString('utf8').replace('"created"', '"paid"'))
+    expect((await post(tampered, original.signature)).status).toBe(403)
+    const {privateKey} = generateKeyPairSync('rsa', {modulusLength: 2048})
+    const forged = Buffer.from(JSON.stringify({id: 'evt-forged', type: 'purchase.paid', object: {}}))
+    expect((await post(forged, sign('sha256', forged, privateKey).toString('base64'))).status).toBe(403)
+
+    expect((await post(original.raw, original.signature)).status).toBe(200)
+    await until(() => listener.lines.some((line) => line.type === 'event' && line.duplicate), 'the duplicate reported')
+    await sleep(300)
+    expect(app.received).toHaveLength(1)
+    expect(listener.lines.filter((line) => line.type === 'error' && line.status === 403)).toHaveLength(2)
+    await listener.stop()
+    expect(listener.lines.at(-1)).toMatchObject({type: 'summary', received: 1, delivered: 1, rejected: 2, duplicates: 1})
+    await app.stop()
+  })
+})
