@@ -39,5 +39,5 @@ const server = createServer((request, response) => {
     response.writeHead(200, {'content-type': 'application/json'}).end('{"received":true}')
   })
 })
-server.listen(port, '127.0.0.1', () => console.log(`App listening on http://127.0.0.1:${port}/webhook`))
+server.listen(port, '127.0.0.1', () => console.log(`App listening on http://127.0.0.1:${server.address().port}/webhook`))
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.close(() => process.exit(0)))

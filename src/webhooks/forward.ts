@@ -26,6 +26,7 @@ export function parseForwardTarget(text: string): URL {
   } catch {
     throw new UsageError(`--forward "${text}" is not a URL or port`, 'Use e.g. --forward localhost:3000/webhook, :3000 or http://127.0.0.1:3000/hooks.')
   }
+  if (url.port === '0') throw new UsageError(`--forward "${text}" has port 0`, 'Give the port your app listens on, e.g. --forward localhost:3000/webhook.')
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new UsageError(`--forward "${text}" uses ${url.protocol}, not http or https`, 'Use e.g. --forward localhost:3000/webhook.')
   }

@@ -119,7 +119,7 @@ export type ListenLine =
   | {type: 'event'; id: string; event_type: string; seq: number; verified: boolean; duplicate?: boolean}
   | {type: 'response'; id: string; event_type: string; status: number; method: 'POST'; url: string; duration_ms: number; attempt: number}
   | {type: 'retry'; id: string; event_type: string; status?: number; error?: string; url: string; duration_ms: number; attempt: number; retry_in_ms: number}
-  | {type: 'error'; id?: string; event_type?: string; status?: number; error: string; url?: string; attempt?: number; stage: 'forward' | 'receive'}
+  | {type: 'error'; id?: string; event_type?: string; status?: number; error: string; url?: string; attempt?: number; stage: 'forward' | 'receive' | 'webhook'}
   | {type: 'summary'; received: number; delivered: number; failed: number; pending: number; rejected: number; duplicates: number}
 
 export interface ListenSession {
@@ -204,7 +204,7 @@ export async function startListening(options: ListenOptions): Promise<ListenSess
       }
       const stillPending = spool.pending().length
       await spool.close()
-      if (unsubscribeError) print({type: 'error', stage: 'receive', error: `could not unsubscribe webhook ${webhook.id}: ${unsubscribeError.message}`})
+      if (unsubscribeError) print({type: 'error', stage: 'webhook', error: `could not unsubscribe webhook ${webhook.id}: ${unsubscribeError.message}`})
       return {type: 'summary', ...counts, pending: stillPending}
     },
   }
@@ -257,6 +257,7 @@ export function formatLine(line: ListenLine, style: {status(text: string): strin
     case 'retry':
       return `${time}  <-- [${style.error(line.status === undefined ? line.error ?? 'failed' : String(line.status))}] POST ${line.url} [${line.id}] ${line.duration_ms} ms; retry ${line.attempt + 1} in ${line.retry_in_ms} ms`
     case 'error':
+      if (line.stage === 'webhook') return `${time}  ${style.error(`! ${line.error}`)}`
       return line.stage === 'receive'
         ? `${time}  ${style.error(`x refused ${line.status ?? ''} ${line.event_type ?? ''} [${line.id ?? '-'}]: ${line.error}`.replaceAll(/\s+/g, ' '))}`
         : `${time}  <-- ${style.error(`[failed${line.status === undefined ? '' : ` ${line.status}`}] POST ${line.url} [${line.id}]: ${line.error}; not retried (resend with \`ummah webhooks events resend ${line.id}\`)`)}`

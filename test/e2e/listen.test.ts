@@ -213,6 +213,12 @@ describe('webhooks listen', () => {
     expect(app.received.map((item) => item.id)).toEqual(spooled)
     await second.stop()
     expect(second.lines.at(-1)).toMatchObject({type: 'summary', delivered: 3, pending: 0})
+
+    const resent = await ummah(['webhooks', 'events', 'resend', spooled[0], '--json'])
+    expect(resent.code, resent.stderr).toBe(0)
+    expect(JSON.parse(resent.stdout)).toMatchObject({id: spooled[0], status: 200})
+    expect(app.received.at(-1)).toMatchObject({id: spooled[0], verified: true})
+    expect(app.received).toHaveLength(4)
     await app.stop()
   })
 

@@ -1,0 +1,104 @@
+import {generateKeyPairSync, sign} from 'node:crypto'
+import {appendFileSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {describe, expect, it} from 'vitest'
+
+import {runCli} from '../helpers/cli.js'
+import {parseForwardTarget, parseHeader} from '../../src/webhooks/forward.js'
+import {type Fixture, runFixture} from '../../src/webhooks/fixtures.js'
+import {verifyRsaSha256} from '../../src/webhooks/signature.js'
+import {Spool} from '../../src/webhooks/spool.js'
+
+const pem = (key: ReturnType<typeof generateKeyPairSync>['publicKey']) => key.export({type: 'spki', format: 'pem'}).toString()
+
+describe('--forward', () => {
+  it('accepts a port, :port, host:port/path and full URLs, keeping the query', () => {
+    expect(parseForwardTarget('3000').href).toBe('http://localhost:3000/')
+    expect(parseForwardTarget(':3000').href).toBe('http://localhost:3000/')
+    expect(parseForwardTarget('localhost:3000/webhook').href).toBe('http://localhost:3000/webhook')
+    expect(parseForwardTarget('https://127.0.0.1:8443/hooks?team=a').href).toBe('https://127.0.0.1:8443/hooks?team=a')
+    expect(() => parseForwardTarget('ftp://x/')).toThrow(/not http or https/)
+    expect(() => parseForwardTarget(':0')).toThrow(/port 0/)
+    expect(parseHeader('X-Env: dev')).toEqual(['x-env', 'dev'])
+    expect(() => parseHeader('nonsense')).toThrow(/"Name: value"/)
+  })
+})
+
+describe('RSA-SHA256 signatures', () => {
+  const {publicKey, privateKey} = generateKeyPairSync('rsa', {modulusLength: 2048})
+  const other = generateKeyPairSync('rsa', {modulusLength: 2048})
+  const body = Buffer.from('{"id":"evt-1","type":"purchase.paid"}')
+  const signature = sign('sha256', body, privateKey).toString('base64')
+
+  it('valid, or why not', () => {
+    expect(verifyRsaSha256(body, signature, pem(publicKey))).toEqual({ok: true})
+    expect(verifyRsaSha256(Buffer.from(`${body} `), signature, pem(publicKey))).toMatchObject({ok: false, reason: expect.stringMatching(/body was modified/)})
+    expect(verifyRsaSha256(body, signature, pem(other.publicKey))).toMatchObject({ok: false, reason: expect.stringMatching(/another key/)})
+    expect(verifyRsaSha256(body, 'not base64!', pem(publicKey))).toMatchObject({ok: false, reason: 'X-Signature is not valid base64'})
+    expect(verifyRsaSha256(body, undefined, pem(publicKey))).toMatchObject({ok: false, reason: 'no X-Signature header'})
+  })
+
+  it('`ummah webhooks verify` exits 0 "valid" or 1 with the reason', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ummah-verify-'))
+    writeFileSync(join(dir, 'body.json'), body)
+    writeFileSync(join(dir, 'key.pem'), pem(publicKey))
+    const valid = await runCli(['webhooks', 'verify', '--payload', join(dir, 'body.json'), '--signature', signature, '--public-key', `@${join(dir, 'key.pem')}`])
+    expect([valid.code, valid.stdout]).toEqual([0, 'valid\n'])
+    const fromStdin = await runCli(['webhooks', 'verify', '--payload', '-', '--signature', signature, '--public-key', pem(publicKey)], {input: `${body}\n`})
+    expect(fromStdin.code).toBe(1)
+    expect(fromStdin.stderr).toMatch(/^Error: invalid: the signature does not match: the body was modified/)
+    const badBase64 = await runCli(['webhooks', 'verify', '--payload', join(dir, 'body.json'), '--signature', '%%%', '--public-key', `@${join(dir, 'key.pem')}`])
+    expect(badBase64.code).toBe(1)
+    expect(badBase64.stderr).toMatch(/not valid base64/)
+  })
+})
+
+describe('spool', () => {
+  it('keeps events across reopen, drops a torn last line, and compacts delivered ones', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'ummah-spool-')), 'p.spool')
+    const spool = await Spool.open(file, {keepDone: 1})
+    const first = await spool.append({id: 'evt-1', type: 'purchase.paid', headers: {'x-signature': 's'}, body: Buffer.from('{"a":1}')})
+    await spool.append({id: 'evt-2', type: 'purchase.paid', headers: {}, body: Buffer.from([0, 255, 10])})
+    await spool.append({id: 'evt-3', type: 'purchase.paid', headers: {}, body: Buffer.from('3')})
+    first.attempts = 1
+    await spool.markDelivered(first, 200)
+    appendFileSync(file, '{"k":"e","seq":9,"id":"evt-torn"')
+    const reopened = await Spool.open(file, {keepDone: 0})
+    expect(reopened.find('evt-torn')).toBeUndefined()
+    expect(reopened.pending().map((event) => event.id)).toEqual(['evt-2', 'evt-3'])
+    expect(reopened.pending()[0].body).toEqual(Buffer.from([0, 255, 10]))
+    expect(reopened.find('evt-1')).toBeUndefined()
+    await reopened.close()
+    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(2)
+  })
+})
+
+describe('fixtures', () => {
+  const fixture = (requests: Fixture['requests']): Fixture => ({requests})
+  const echo = async (request: {method: string; path: string; body?: unknown}) => ({id: 'p-1', echoed: request, client: {email: 'a@b.co'}, total: 5})
+
+  it('resolves earlier responses, env and defaults, keeping types for whole references', async () => {
+    const responses = await runFixture(
+      fixture([
+        {name: 'purchase', method: 'post', path: '/purchases/', body: {email: '${env:EMAIL:-x@y.z}'}},
+        {name: 'next', method: 'POST', path: '/purchases/${purchase:id}/refund/', body: {amount: '${purchase:total}', note: 'for ${purchase:client.email}', brand: '${profile:brand_id}'}},
+      ]),
+      {send: echo, env: {}, profile: {brand_id: 'b-1'}},
+    )
+    expect((responses.purchase as any).echoed).toEqual({method: 'POST', path: '/purchases/', body: {email: 'x@y.z'}, query: undefined})
+    expect((responses.next as any).echoed).toEqual({method: 'POST', path: '/purchases/p-1/refund/', body: {amount: 5, note: 'for a@b.co', brand: 'b-1'}, query: undefined})
+  })
+
+  it('names an unknown reference and what is known', async () => {
+    const run = runFixture(
+      fixture([
+        {name: 'purchase', method: 'POST', path: '/purchases/'},
+        {name: 'pay', method: 'POST', path: '/_sandbox/purchases/${purchse:id}/pay'},
+      ]),
+      {send: echo, env: {}, profile: {}},
+    )
+    await expect(run).rejects.toThrow('Fixture request 2 (pay): ${purchse:id} refers to no earlier response named "purchse"')
+    await expect(runFixture(fixture([{name: 'a', method: 'GET', path: '/${env:NOPE}'}]), {send: echo, env: {}, profile: {}})).rejects.toThrow(/has no value/)
+  })
+})
