@@ -90,7 +90,7 @@ class Listener {
   }
 }
 
-async function until<T>(check: () => T | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {
+async function until<T>(check: () => T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = check()
@@ -119,7 +119,7 @@ beforeAll(async () => {
 })
 afterAll(() => sandbox.close())
 
-describe('webhooks listen', () => {
+describe('webhooks listen', {timeout: 120_000}, () => {
   it('relays every event type once, verified, with identical bytes; same key next run; unsubscribed after a clean exit', async () => {
     const app = new App()
     await app.start()
@@ -222,7 +222,7 @@ describe('webhooks listen', () => {
     await app.stop()
   })
 
-  it('a tampered delivery is refused and never forwarded; a gateway retry of a forwarded event is forwarded once', async () => {
+  it('a tampered or oversized delivery is refused and never forwarded; a gateway retry of a forwarded event is forwarded once', async () => {
     const app = new App()
     await app.start()
     const listener = new Listener(['--forward', `127.0.0.1:${app.port}/webhook`])
@@ -240,13 +240,16 @@ describe('webhooks listen', () => {
     const forged = Buffer.from(JSON.stringify({id: 'evt-forged', type: 'purchase.paid', object: {}}))
     expect((await post(forged, sign('sha256', forged, privateKey).toString('base64'))).status).toBe(403)
 
+    expect((await post(Buffer.alloc(1_048_577, 32), original.signature)).status).toBe(413)
+
     expect((await post(original.raw, original.signature)).status).toBe(200)
     await until(() => listener.lines.some((line) => line.type === 'event' && line.duplicate), 'the duplicate reported')
     await sleep(300)
     expect(app.received).toHaveLength(1)
     expect(listener.lines.filter((line) => line.type === 'error' && line.status === 403)).toHaveLength(2)
+    expect(listener.lines.filter((line) => line.type === 'error' && line.status === 413)).toHaveLength(1)
     await listener.stop()
-    expect(listener.lines.at(-1)).toMatchObject({type: 'summary', received: 1, delivered: 1, rejected: 2, duplicates: 1})
+    expect(listener.lines.at(-1)).toMatchObject({type: 'summary', received: 1, delivered: 1, rejected: 3, duplicates: 1})
     await app.stop()
   })
 })
