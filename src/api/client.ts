@@ -10,6 +10,8 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {Dispatcher} from 'undici'
 
+import {loadHttp} from './http.js'
+
 import {maskKey, redact} from '../config/keys.js'
 import {ConflictError, ConnectionError, ExitCode, UmmahError, errorFromResponse} from './errors.js'
 
@@ -142,13 +144,12 @@ export class ApiClient {
   }
 
   private async send<T>(method: string, url: URL, headers: Record<string, string>, payload: string | undefined): Promise<ApiResponse<T>> {
-    const {Agent, request} = await import('undici')
+    const {Agent, request} = await loadHttp()
     this.dispatcher ??= new Agent({connect: {timeout: this.options.connectTimeoutMs}, keepAliveTimeout: 10_000})
-    const response = await request(url, {
+    const response = await request(this.dispatcher, url, {
       method: method as Dispatcher.HttpMethod,
       headers,
       body: payload,
-      dispatcher: this.dispatcher,
       signal: AbortSignal.timeout(this.options.timeoutMs),
     })
     const text = await response.body.text()

@@ -9,7 +9,10 @@ import {open, rename, unlink} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
+import type {Dispatcher} from 'undici'
+
 import {ConnectionError, ExitCode, UmmahError, UsageError} from './errors.js'
+import {type Http, loadHttp} from './http.js'
 
 export interface Statement {
   id: string
@@ -83,10 +86,19 @@ export function downloadToStdout(url: string, options: DownloadOptions): Promise
 }
 
 async function streamTo(url: string, options: DownloadOptions, write: (chunk: Buffer) => Promise<void>): Promise<number> {
-  const {request} = await import('undici')
+  const {Agent, request} = await loadHttp()
+  const agent = new Agent()
+  try {
+    return await streamWith(agent, request, url, options, write)
+  } finally {
+    await agent.close()
+  }
+}
+
+async function streamWith(agent: Dispatcher, request: Http['request'], url: string, options: DownloadOptions, write: (chunk: Buffer) => Promise<void>): Promise<number> {
   let response
   try {
-    response = await request(url, {method: 'GET', signal: AbortSignal.timeout(options.timeoutMs)})
+    response = await request(agent, new URL(url), {method: 'GET', signal: AbortSignal.timeout(options.timeoutMs)})
   } catch (error) {
     throw new ConnectionError(`Could not download ${new URL(url).origin}: ${(error as Error).message}`, {
       code: 'download_failed',

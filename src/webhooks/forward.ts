@@ -8,6 +8,7 @@ import type {Dispatcher} from 'undici'
 
 import {UsageError} from '../api/errors.js'
 import {parseRetryAfter} from '../api/client.js'
+import {loadHttp} from '../api/http.js'
 import type {Spool, SpooledEvent} from './spool.js'
 
 /**
@@ -189,7 +190,7 @@ export class Forwarder {
   }
 
   private async send(event: SpooledEvent): Promise<{status?: number; error?: string; durationMs: number; url: string; retryAfterMs?: number}> {
-    const {Agent, request} = await import('undici')
+    const {Agent, request} = await loadHttp()
     this.dispatcher ??= new Agent({keepAliveTimeout: 10_000, connect: {timeout: Math.min(this.options.timeoutMs, 10_000)}})
     const {target} = this.options
     const started = performance.now()
@@ -198,11 +199,10 @@ export class Forwarder {
       const url = new URL(target.href)
       url.hostname = host.includes(':') ? `[${host}]` : host
       try {
-        const response = await request(url, {
+        const response = await request(this.dispatcher, url, {
           method: 'POST',
           headers: {...event.headers, ...this.options.headers, host: target.host},
           body: event.body,
-          dispatcher: this.dispatcher,
           signal: AbortSignal.timeout(this.options.timeoutMs),
         })
         await response.body.dump()
