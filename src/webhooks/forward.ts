@@ -155,7 +155,9 @@ export class Forwarder {
       const outcome = await this.send(event)
       const {status, error, durationMs, url} = outcome
       if (status !== undefined && status >= 200 && status < 300) {
-        await spool.markDelivered(event, status)
+        // Not awaited: the next forward need not wait for this fsync. Were the
+        // marker lost in a crash, the event would be forwarded again, not lost.
+        spool.markDelivered(event, status).catch((error: Error) => report({kind: 'failed', event, error: `spool write failed: ${error.message}`, durationMs: 0, url}))
         report({kind: 'response', event, status, durationMs, url})
         return
       }

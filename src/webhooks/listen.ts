@@ -116,7 +116,7 @@ export interface ListenOptions {
 /** What the listener reports, one per line; `--format json` prints these objects as NDJSON. */
 export type ListenLine =
   | {type: 'ready'; url: string; forward: string; webhook_id: string; public_key: string; events: string[] | 'all'; pending: number}
-  | {type: 'event'; id: string; event_type: string; seq: number; verified: boolean; duplicate?: boolean}
+  | {type: 'event'; id: string; event_type: string; seq?: number; verified: boolean; duplicate?: boolean}
   | {type: 'response'; id: string; event_type: string; status: number; method: 'POST'; url: string; duration_ms: number; attempt: number}
   | {type: 'retry'; id: string; event_type: string; status?: number; error?: string; url: string; duration_ms: number; attempt: number; retry_in_ms: number}
   | {type: 'error'; id?: string; event_type?: string; status?: number; error: string; url?: string; attempt?: number; stage: 'forward' | 'receive' | 'webhook'}
@@ -218,7 +218,7 @@ function receiveReport(report: ReceiveReport, counts: {received: number; rejecte
       break
     case 'duplicate':
       counts.duplicates++
-      print({type: 'event', id: report.event.id, event_type: report.event.type, seq: report.event.seq, verified: true, duplicate: true})
+      print({type: 'event', id: report.id, event_type: report.type, verified: true, duplicate: true})
       break
     case 'rejected':
       counts.rejected++

@@ -14,7 +14,7 @@ import type {Spool, SpooledEvent} from './spool.js'
 
 export type ReceiveReport =
   | {kind: 'event'; event: SpooledEvent; verified: boolean}
-  | {kind: 'duplicate'; event: SpooledEvent}
+  | {kind: 'duplicate'; id: string; type: string}
   | {kind: 'rejected'; status: number; reason: string; type?: string; id?: string}
 
 export interface ReceiverOptions {
@@ -126,14 +126,16 @@ async function handle(options: ReceiverOptions, request: IncomingMessage, respon
     reply(response, 403, {error: 'Invalid signature'})
     return
   }
-  const seen = options.spool.find(id)
-  if (seen) {
-    options.report({kind: 'duplicate', event: seen})
+  if (options.spool.seen(id)) {
+    options.report({kind: 'duplicate', id, type})
     reply(response, 200, {received: true, duplicate: true})
     return
   }
-  const event = await options.spool.append({id, type, headers: forwardableHeaders(request.headers), body})
-  reply(response, 200, {received: true})
+  const {event, durable} = options.spool.append({id, type, headers: forwardableHeaders(request.headers), body})
   options.report({kind: 'event', event, verified: verdict.ok})
+  // Forwarding may start while the line is being written: a crash before it is
+  // durable means no 200, so the gateway sends it again (at least once, never lost).
   options.accepted(event)
+  await durable
+  reply(response, 200, {received: true})
 }

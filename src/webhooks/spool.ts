@@ -48,6 +48,8 @@ export interface SpoolOptions {
 export class Spool {
   private readonly events = new Map<number, SpooledEvent>()
   private readonly ids = new Map<string, number>()
+  /** Finished events still held in memory, oldest first. */
+  private done: number[] = []
   private nextSeq = 1
   private queue: Array<{line: string; settle: (error?: Error) => void}> = []
   private flushing?: Promise<void>
@@ -123,23 +125,38 @@ export class Spool {
     return [...this.events.values()].sort((a, b) => a.seq - b.seq)
   }
 
-  /** Records a received delivery; resolves once it is durable on disk. */
-  async append(input: {id: string; type: string; headers: Record<string, string>; body: Buffer}): Promise<SpooledEvent> {
+  /** Whether an event with this id was received, including ones already let go from memory. */
+  seen(id: string): boolean {
+    return this.ids.has(id)
+  }
+
+  /**
+   * Records a received delivery: the event at once (so forwarding can start),
+   * and `durable`, which resolves once its line is on disk (the moment the
+   * gateway may be told 200).
+   */
+  append(input: {id: string; type: string; headers: Record<string, string>; body: Buffer}): {event: SpooledEvent; durable: Promise<void>} {
     const event: SpooledEvent = {...input, seq: this.nextSeq++, receivedAt: Date.now(), status: 'pending', attempts: 0}
     this.events.set(event.seq, event)
     this.ids.set(event.id, event.seq)
-    await this.write(eventLine(event))
-    return event
+    return {event, durable: this.write(eventLine(event))}
   }
 
-  async markDelivered(event: SpooledEvent, responseStatus: number): Promise<void> {
+  markDelivered(event: SpooledEvent, responseStatus: number): Promise<void> {
     Object.assign(event, {status: 'delivered', responseStatus, error: undefined})
-    await this.write({k: 'd', seq: event.seq, n: event.attempts, c: responseStatus})
+    return this.finished(event, {k: 'd', seq: event.seq, n: event.attempts, c: responseStatus})
   }
 
-  async markFailed(event: SpooledEvent, error: string, responseStatus?: number): Promise<void> {
+  markFailed(event: SpooledEvent, error: string, responseStatus?: number): Promise<void> {
     Object.assign(event, {status: 'failed', responseStatus, error})
-    await this.write({k: 'f', seq: event.seq, n: event.attempts, c: responseStatus, err: error})
+    return this.finished(event, {k: 'f', seq: event.seq, n: event.attempts, c: responseStatus, err: error})
+  }
+
+  /** Writes an outcome, and lets go of the bodies of finished events beyond the ones kept, so memory stays flat; their ids stay for de-duplication. */
+  private finished(event: SpooledEvent, line: Line): Promise<void> {
+    this.done.push(event.seq)
+    while (this.done.length > this.options.keepDone) this.events.delete(this.done.shift()!)
+    return this.write(line)
   }
 
   /** Writes what is queued and closes the file. */
@@ -152,9 +169,7 @@ export class Spool {
   private write(line: Line): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({line: `${JSON.stringify(line)}\n`, settle: (error) => (error ? reject(error) : resolve())})
-      this.flushing ??= this.flush().finally(() => {
-        this.flushing = undefined
-      })
+      this.flushing ??= this.flush()
     })
   }
 
@@ -173,8 +188,11 @@ export class Spool {
       } catch (error) {
         for (const item of batch) item.settle(error as Error)
       }
-      if (this.bytes > this.options.compactBytes) await this.compact()
+      // Compaction only saves space: if it fails, appending goes on.
+      if (this.bytes > this.options.compactBytes) await this.compact().catch(() => {})
     }
+    // Cleared in the same turn as the last empty-queue check, so no write can slip in unflushed.
+    this.flushing = undefined
   }
 
   /**

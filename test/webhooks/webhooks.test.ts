@@ -58,9 +58,11 @@ describe('spool', () => {
   it('keeps events across reopen, drops a torn last line, and compacts delivered ones', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'ummah-spool-')), 'p.spool')
     const spool = await Spool.open(file, {keepDone: 1})
-    const first = await spool.append({id: 'evt-1', type: 'purchase.paid', headers: {'x-signature': 's'}, body: Buffer.from('{"a":1}')})
-    await spool.append({id: 'evt-2', type: 'purchase.paid', headers: {}, body: Buffer.from([0, 255, 10])})
-    await spool.append({id: 'evt-3', type: 'purchase.paid', headers: {}, body: Buffer.from('3')})
+    const {event: first, durable} = spool.append({id: 'evt-1', type: 'purchase.paid', headers: {'x-signature': 's'}, body: Buffer.from('{"a":1}')})
+    await durable
+    await spool.append({id: 'evt-2', type: 'purchase.paid', headers: {}, body: Buffer.from([0, 255, 10])}).durable
+    await spool.append({id: 'evt-3', type: 'purchase.paid', headers: {}, body: Buffer.from('3')}).durable
+    expect(spool.seen('evt-2')).toBe(true)
     first.attempts = 1
     await spool.markDelivered(first, 200)
     appendFileSync(file, '{"k":"e","seq":9,"id":"evt-torn"')

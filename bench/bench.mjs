@@ -1,0 +1,287 @@
+#!/usr/bin/env node
+// `npm run bench`: every performance figure of issue #6 in one run on this
+// machine, against its own sandbox, fake gateway, sender and receiver on
+// loopback, printed as one table. Medians; ratios against `node -e 0`
+// measured in the same run. Bounded: a few minutes on 2 cores.
+import {spawn, spawnSync} from 'node:child_process'
+import {generateKeyPairSync} from 'node:crypto'
+import {mkdtempSync, readFileSync, statSync} from 'node:fs'
+import {createServer} from 'node:http'
+import {cpus, tmpdir} from 'node:os'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {Worker} from 'node:worker_threads'
+
+import {Pool} from 'undici'
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
+const BIN = join(ROOT, 'bin', 'run.js')
+const BRAND = '409eb80e-3782-4b1d-afa8-b779759266a5'
+const RUNS = Number(process.env.BENCH_RUNS ?? 20)
+const RELAY_EVENTS = Number(process.env.BENCH_RELAY_EVENTS ?? 100_000)
+const SANDBOX_PURCHASES = Number(process.env.BENCH_SANDBOX_PURCHASES ?? 100_000)
+const rows = []
+const children = new Set()
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+const percentile = (values, p) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)]
+const log = (line) => process.stderr.write(`${line}\n`)
+
+function row(figure, value, unit, reference, target, pass) {
+  rows.push({figure, value: `${value} ${unit}`.trim(), reference, target, pass})
+}
+
+function rssMb(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024
+}
+
+/** Wall time of a whole process, median of RUNS. */
+function timeProcess(args, env = {}) {
+  const times = []
+  for (let run = 0; run < RUNS; run++) {
+    const started = performance.now()
+    const result = spawnSync(process.execPath, args, {env: {...process.env, ...env}, stdio: ['ignore', 'ignore', 'pipe']})
+    times.push(performance.now() - started)
+    if (result.status !== 0) throw new Error(`${args.join(' ')} failed: ${result.stderr}`)
+  }
+  return median(times)
+}
+
+/** A long-running child whose stdout lines are collected. */
+function startChild(args, env) {
+  const child = spawn(process.execPath, args, {env: {...process.env, ...env}})
+  children.add(child)
+  const lines = []
+  let buffer = ''
+  child.stdout.on('data', (chunk) => {
+    buffer += chunk
+    let newline
+    while ((newline = buffer.indexOf('\n')) !== -1) {
+      lines.push(buffer.slice(0, newline))
+      buffer = buffer.slice(newline + 1)
+    }
+  })
+  child.stderr.on('data', (chunk) => process.stderr.write(chunk))
+  const waitFor = async (test, timeoutMs = 30_000) => {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const found = lines.find(test)
+      if (found) return found
+      if (Date.now() > deadline) throw new Error(`timed out waiting on ${args.join(' ')}`)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  }
+  return {child, lines, waitFor}
+}
+
+function listen(server) {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)))
+}
+
+// ---------------------------------------------------------------- start-up
+async function startup(sandboxApiBase) {
+  log(`start-up: medians of ${RUNS} runs`)
+  const floor = timeProcess(['-e', '0'])
+  const version = timeProcess([BIN, '--version'])
+  const help = timeProcess([BIN, '--help'])
+  const env = {UMMAH_API_BASE: sandboxApiBase, UMMAH_SECRET_KEY: 'sk_test_bench', UMMAH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-'))}
+  const created = await fetch(`${sandboxApiBase}/purchases/`, {
+    method: 'POST',
+    headers: {authorization: 'Bearer sk_test_bench', 'content-type': 'application/json'},
+    body: JSON.stringify({brand_id: BRAND, client: {email: 'bench@example.com'}, purchase: {products: [{name: 'A', price: 100}], currency: 'USD'}}),
+  }).then((response) => response.json())
+  const retrieve = timeProcess([BIN, 'purchases', 'retrieve', created.id, '--json'], env)
+  row('node -e 0 (floor)', floor.toFixed(0), 'ms', 'peer: 65 ms', '—', true)
+  for (const [figure, value, target] of [
+    ['ummah --version', version, 1.8],
+    ['ummah --help', help, 1.8],
+    ['ummah purchases retrieve ID --json', retrieve, 2.5],
+  ]) {
+    const ratio = value / floor
+    row(figure, `${value.toFixed(0)} ms = ${ratio.toFixed(2)}×`, '', `oclif 1-command CLI 172 ms (2.6×), twilio 679 ms, heroku 1083 ms`, `≤ ${target}×`, ratio <= target)
+  }
+}
+
+// ---------------------------------------------------------------- relay
+function signInWorkers(bodies, privateKeyPem) {
+  const workers = Math.max(1, Math.min(cpus().length, 4))
+  const size = Math.ceil(bodies.length / workers)
+  const source = `
+    const {parentPort, workerData} = require('node:worker_threads')
+    const {sign} = require('node:crypto')
+    parentPort.postMessage(workerData.bodies.map((body) => sign('sha256', Buffer.from(body), workerData.key).toString('base64')))`
+  return Promise.all(
+    Array.from({length: workers}, (_, index) =>
+      new Promise((resolve, reject) => {
+        const worker = new Worker(source, {eval: true, workerData: {bodies: bodies.slice(index * size, (index + 1) * size), key: privateKeyPem}})
+        worker.once('message', resolve)
+        worker.once('error', reject)
+      }),
+    ),
+  ).then((parts) => parts.flat())
+}
+
+function eventBody(index, tag) {
+  return JSON.stringify({id: `evt-${tag}-${index}`, type: 'purchase.paid', created_on: 1_763_800_000 + index, object: {id: `p-${index}`, status: 'paid', purchase: {total_amount: 2999, currency: 'USD'}}})
+}
+
+async function relay() {
+  const {publicKey, privateKey} = generateKeyPairSync('rsa', {modulusLength: 2048, publicKeyEncoding: {type: 'spki', format: 'pem'}, privateKeyEncoding: {type: 'pkcs8', format: 'pem'}})
+  const webhook = {id: 'wh-bench', title: 'bench', callback: '', events: [], all_events: true, public_key: publicKey}
+  const gateway = createServer((request, response) => {
+    let body = ''
+    request.on('data', (chunk) => (body += chunk))
+    request.on('end', () => {
+      if (body) Object.assign(webhook, JSON.parse(body))
+      response.writeHead(request.method === 'POST' ? 201 : 200, {'content-type': 'application/json'}).end(JSON.stringify(webhook))
+    })
+  })
+  const gatewayPort = await listen(gateway)
+
+  const arrivals = new Map()
+  const app = createServer((request, response) => {
+    const chunks = []
+    request.on('data', (chunk) => chunks.push(chunk))
+    request.on('end', () => {
+      arrivals.set(JSON.parse(Buffer.concat(chunks)).id, performance.now())
+      response.writeHead(200).end()
+    })
+  })
+  const appPort = await listen(app)
+
+  const latencyCount = 2000
+  log(`relay: signing ${RELAY_EVENTS + 2 * latencyCount} events in worker threads`)
+  const bodies = Array.from({length: RELAY_EVENTS}, (_, index) => eventBody(index, 'load'))
+  const paced = Array.from({length: latencyCount}, (_, index) => eventBody(index, 'paced'))
+  const direct = Array.from({length: latencyCount}, (_, index) => eventBody(index, 'direct'))
+  const signatures = await signInWorkers([...bodies, ...paced, ...direct], privateKey)
+
+  const config = mkdtempSync(join(tmpdir(), 'ummah-bench-listen-'))
+  const listener = startChild([BIN, 'webhooks', 'listen', '--forward', `127.0.0.1:${appPort}/hook`, '--format', 'json'], {
+    UMMAH_CONFIG_DIR: config,
+    UMMAH_API_BASE: `http://127.0.0.1:${gatewayPort}/api/v1`,
+    UMMAH_SECRET_KEY: 'sk_test_bench',
+  })
+  const ready = JSON.parse(await listener.waitFor((line) => line.includes('"ready"')))
+  const receiver = new URL(ready.url)
+  const pool = new Pool(receiver.origin, {connections: 16, pipelining: 1})
+  const post = (body, signature, path = receiver.pathname) =>
+    pool.request({method: 'POST', path, headers: {'content-type': 'application/json', 'x-signature': signature}, body}).then(async (response) => {
+      await response.body.dump()
+      if (response.statusCode !== 200) throw new Error(`listener answered ${response.statusCode}`)
+    })
+
+  const rssBefore = rssMb(listener.child.pid)
+  let rssPeak = rssBefore
+  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMb(listener.child.pid))), 250)
+  log(`relay: ${RELAY_EVENTS} events as fast as 16 connections go`)
+  const started = performance.now()
+  let next = 0
+  await Promise.all(
+    Array.from({length: 16}, async () => {
+      while (next < bodies.length) {
+        const index = next++
+        await post(bodies[index], signatures[index])
+      }
+    }),
+  )
+  const acknowledged = performance.now()
+  while (arrivals.size < RELAY_EVENTS) await new Promise((resolve) => setTimeout(resolve, 10))
+  const delivered = performance.now()
+  clearInterval(sampler)
+  const rssAfter = rssMb(listener.child.pid)
+  const rate = RELAY_EVENTS / ((delivered - started) / 1000)
+  const spoolBytes = statSync(join(config, 'listen', 'default.spool')).size
+  row('listen: signed events/s, sender → verify → spool → in-order forward', rate.toFixed(0), 'events/s', `acknowledged at ${(RELAY_EVENTS / ((acknowledged - started) / 1000)).toFixed(0)}/s`, '≥ 2000', rate >= 2000)
+  row(`listen: RSS growth over ${RELAY_EVENTS} events`, (rssAfter - rssBefore).toFixed(1), 'MB', `peak ${rssPeak.toFixed(0)} MB, start ${rssBefore.toFixed(0)} MB`, '< 50 MB', rssAfter - rssBefore < 50)
+  row('listen: spool size after the run (compacted)', (spoolBytes / 1_048_576).toFixed(1), 'MB', `${RELAY_EVENTS} events ≈ ${((RELAY_EVENTS * 900) / 1_048_576).toFixed(0)} MB uncompacted`, 'bounded (< 16 MB)', spoolBytes < 16 * 1_048_576)
+
+  // Added latency at 200 events/s: through the listener vs a direct POST to the same app.
+  const appPool = new Pool(`http://127.0.0.1:${appPort}`, {connections: 4})
+  const pacedRun = async (list, offset, send) => {
+    const latencies = []
+    const sentAt = new Map()
+    for (let index = 0; index < list.length; index++) {
+      const id = JSON.parse(list[index]).id
+      sentAt.set(id, performance.now())
+      send(list[index], signatures[offset + index])
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+    while ([...sentAt.keys()].some((id) => !arrivals.has(id))) await new Promise((resolve) => setTimeout(resolve, 10))
+    for (const [id, at] of sentAt) latencies.push(arrivals.get(id) - at)
+    return latencies
+  }
+  log('relay: 2000 events at 200/s through the listener, then 2000 direct')
+  const through = await pacedRun(paced, RELAY_EVENTS, (body, signature) => post(body, signature))
+  const baseline = await pacedRun(direct, RELAY_EVENTS + latencyCount, (body) =>
+    appPool.request({method: 'POST', path: '/hook', headers: {'content-type': 'application/json'}, body}).then((response) => response.body.dump()),
+  )
+  const added = percentile(through, 99) - percentile(baseline, 99)
+  row('listen: added latency at 200 events/s, p99', added.toFixed(2), 'ms', `p99 ${percentile(through, 99).toFixed(2)} ms vs direct ${percentile(baseline, 99).toFixed(2)} ms`, '≤ 5 ms', added <= 5)
+
+  listener.child.kill('SIGTERM')
+  await new Promise((resolve) => listener.child.once('exit', resolve))
+  await pool.close()
+  await appPool.close()
+  gateway.close()
+  app.close()
+}
+
+// ---------------------------------------------------------------- sandbox
+async function sandboxLoad(apiBase, pid) {
+  const url = new URL(apiBase)
+  const pool = new Pool(url.origin, {connections: 16})
+  const body = JSON.stringify({brand_id: BRAND, client: {email: 'load@example.com'}, purchase: {products: [{name: 'Load', price: 1000}], currency: 'USD'}})
+  const create = async () => {
+    const started = performance.now()
+    const response = await pool.request({method: 'POST', path: `${url.pathname}/purchases/`, headers: {authorization: 'Bearer sk_test_load', 'content-type': 'application/json'}, body})
+    await response.body.dump()
+    if (response.statusCode !== 201) throw new Error(`sandbox answered ${response.statusCode}`)
+    return performance.now() - started
+  }
+  log('sandbox: 16 concurrent clients for 5 s')
+  const latencies = []
+  const until = performance.now() + 5000
+  await Promise.all(Array.from({length: 16}, async () => {
+    while (performance.now() < until) latencies.push(await create())
+  }))
+  const rate = latencies.length / 5
+  row('sandbox: POST /purchases/ per second, 16 clients', rate.toFixed(0), '/s', `p50 ${percentile(latencies, 50).toFixed(1)} ms`, '≥ 2000', rate >= 2000)
+  row('sandbox: POST /purchases/ p99', percentile(latencies, 99).toFixed(1), 'ms', '', '< 20 ms', percentile(latencies, 99) < 20)
+
+  let stored = latencies.length
+  log(`sandbox: filling to ${SANDBOX_PURCHASES} purchases`)
+  const deadline = performance.now() + 150_000
+  await Promise.all(Array.from({length: 16}, async () => {
+    while (stored < SANDBOX_PURCHASES && performance.now() < deadline) {
+      stored++
+      await create()
+    }
+  }))
+  const rss = rssMb(pid)
+  row(`sandbox: RSS with ${stored} purchases stored`, rss.toFixed(0), 'MB', stored < SANDBOX_PURCHASES ? `only ${stored} in 150 s` : '', '< 300 MB', rss < 300 && stored >= SANDBOX_PURCHASES)
+  await pool.close()
+}
+
+// ---------------------------------------------------------------- main
+const benchStarted = performance.now()
+try {
+  spawnSync(process.execPath, [BIN, '--version']) // warm the file cache
+  const sandbox = startChild([BIN, 'sandbox', 'start', '--port', '0', '--json'], {UMMAH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-sb-'))})
+  const ready = JSON.parse(await sandbox.waitFor((line) => line.includes('api_base')))
+  await startup(ready.api_base)
+  await relay()
+  await sandboxLoad(ready.api_base, sandbox.child.pid)
+} catch (error) {
+  log(`bench failed: ${error.stack}`)
+  process.exitCode = 1
+} finally {
+  for (const child of children) child.kill('SIGTERM')
+}
+
+const widths = ['figure', 'value', 'reference', 'target'].map((key) => Math.max(key.length, ...rows.map((item) => String(item[key]).length)))
+const line = (cells) => cells.map((cell, index) => String(cell).padEnd(widths[index] ?? 4)).join('  ')
+console.log(line(['figure', 'value', 'reference', 'target', 'pass']))
+for (const item of rows) console.log(line([item.figure, item.value, item.reference, item.target, item.pass ? 'pass' : 'FAIL']))
+console.log(`\n${rows.filter((item) => item.pass).length}/${rows.length} pass · ${((performance.now() - benchStarted) / 1000).toFixed(0)} s · node ${process.version} · ${cpus().length} cores`)
