@@ -55,12 +55,10 @@ function startChild(args, env) {
   const lines = []
   let buffer = ''
   child.stdout.on('data', (chunk) => {
-    buffer += chunk
-    let newline
-    while ((newline = buffer.indexOf('\n')) !== -1) {
-      lines.push(buffer.slice(0, newline))
-      buffer = buffer.slice(newline + 1)
-    }
+    const parts = (buffer + chunk).split('\n')
+    buffer = parts.pop()
+    // Only the first lines matter (ready); the rest is read and dropped so the child never blocks on its stdout.
+    if (lines.length < 100) lines.push(...parts)
   })
   child.stderr.on('data', (chunk) => process.stderr.write(chunk))
   const waitFor = async (test, timeoutMs = 30_000) => {
@@ -176,25 +174,27 @@ async function relay() {
   let rssPeak = rssBefore
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMb(listener.child.pid))), 250)
   log(`relay: ${RELAY_EVENTS} events as fast as 16 connections go`)
+  // Bounded: sending stops after 90 s, and the wait for the last forwards after 60 s more.
   const started = performance.now()
   let next = 0
   await Promise.all(
     Array.from({length: 16}, async () => {
-      while (next < bodies.length) {
+      while (next < bodies.length && performance.now() - started < 90_000) {
         const index = next++
         await post(bodies[index], signatures[index])
       }
     }),
   )
+  const sent = next
   const acknowledged = performance.now()
-  while (arrivals.size < RELAY_EVENTS) await new Promise((resolve) => setTimeout(resolve, 10))
+  while (arrivals.size < sent && performance.now() - acknowledged < 60_000) await new Promise((resolve) => setTimeout(resolve, 10))
   const delivered = performance.now()
   clearInterval(sampler)
   const rssAfter = rssMb(listener.child.pid)
-  const rate = RELAY_EVENTS / ((delivered - started) / 1000)
+  const rate = arrivals.size / ((delivered - started) / 1000)
   const spoolBytes = statSync(join(config, 'listen', 'default.spool')).size
-  row('listen: signed events/s, sender → verify → spool → in-order forward', rate.toFixed(0), 'events/s', `acknowledged at ${(RELAY_EVENTS / ((acknowledged - started) / 1000)).toFixed(0)}/s`, '≥ 2000', rate >= 2000)
-  row(`listen: RSS growth over ${RELAY_EVENTS} events`, (rssAfter - rssBefore).toFixed(1), 'MB', `peak ${rssPeak.toFixed(0)} MB, start ${rssBefore.toFixed(0)} MB`, '< 50 MB', rssAfter - rssBefore < 50)
+  row('listen: signed events/s, sender → verify → spool → in-order forward', rate.toFixed(0), 'events/s', `${arrivals.size} of ${RELAY_EVENTS} in ${((delivered - started) / 1000).toFixed(0)} s; acknowledged at ${(sent / ((acknowledged - started) / 1000)).toFixed(0)}/s`, '≥ 2000', rate >= 2000 && arrivals.size === RELAY_EVENTS)
+  row(`listen: RSS growth over ${arrivals.size} events`, (rssAfter - rssBefore).toFixed(1), 'MB', `peak ${rssPeak.toFixed(0)} MB, start ${rssBefore.toFixed(0)} MB`, '< 50 MB', rssAfter - rssBefore < 50)
   row('listen: spool size after the run (compacted)', (spoolBytes / 1_048_576).toFixed(1), 'MB', `${RELAY_EVENTS} events ≈ ${((RELAY_EVENTS * 900) / 1_048_576).toFixed(0)} MB uncompacted`, 'bounded (< 16 MB)', spoolBytes < 16 * 1_048_576)
 
   // Added latency at 200 events/s: through the listener vs a direct POST to the same app.
@@ -252,7 +252,7 @@ async function sandboxLoad(apiBase, pid) {
 
   let stored = latencies.length
   log(`sandbox: filling to ${SANDBOX_PURCHASES} purchases`)
-  const deadline = performance.now() + 150_000
+  const deadline = performance.now() + 60_000
   await Promise.all(Array.from({length: 16}, async () => {
     while (stored < SANDBOX_PURCHASES && performance.now() < deadline) {
       stored++
@@ -260,7 +260,7 @@ async function sandboxLoad(apiBase, pid) {
     }
   }))
   const rss = rssMb(pid)
-  row(`sandbox: RSS with ${stored} purchases stored`, rss.toFixed(0), 'MB', stored < SANDBOX_PURCHASES ? `only ${stored} in 150 s` : '', '< 300 MB', rss < 300 && stored >= SANDBOX_PURCHASES)
+  row(`sandbox: RSS with ${stored} purchases stored`, rss.toFixed(0), 'MB', stored < SANDBOX_PURCHASES ? `only ${stored} in 60 s` : '', '< 300 MB', rss < 300 && stored >= SANDBOX_PURCHASES)
   await pool.close()
 }
 

@@ -11,6 +11,8 @@ export interface HttpRequest {
   headers?: Record<string, string>
   body?: Buffer | string
   signal?: AbortSignal
+  headersTimeout?: number
+  bodyTimeout?: number
 }
 
 export interface Http {

@@ -205,7 +205,10 @@ export class Forwarder {
           method: 'POST',
           headers: {...event.headers, ...this.options.headers, host: target.host},
           body: event.body,
-          signal: AbortSignal.timeout(this.options.timeoutMs),
+          // undici's own timers rather than an AbortSignal.timeout per forward, which
+          // would keep a timer alive for the whole timeout after every answered request.
+          headersTimeout: this.options.timeoutMs,
+          bodyTimeout: this.options.timeoutMs,
         })
         await response.body.dump()
         if (this.hosts[0] !== host) this.hosts = [host, ...this.hosts.filter((other) => other !== host)]
@@ -233,8 +236,8 @@ function code(error: unknown): string | undefined {
 
 function describe(error: unknown, timeoutMs: number): string {
   const failure = error as Error
-  if (failure.name === 'TimeoutError' || failure.name === 'AbortError') return `timed out after ${timeoutMs} ms`
   const errno = code(error)
+  if (failure.name === 'TimeoutError' || errno === 'UND_ERR_HEADERS_TIMEOUT' || errno === 'UND_ERR_BODY_TIMEOUT') return `timed out after ${timeoutMs} ms`
   if (errno === 'ECONNREFUSED') return 'connection refused'
   if (errno === 'ECONNRESET' || errno === 'UND_ERR_SOCKET') return 'connection reset'
   return errno ?? failure.message
