@@ -156,7 +156,9 @@ async function relay() {
   const signatures = await signInWorkers([...bodies, ...paced, ...direct], privateKey)
 
   const config = mkdtempSync(join(tmpdir(), 'ummah-bench-listen-'))
-  const listener = startChild([BIN, 'webhooks', 'listen', '--forward', `127.0.0.1:${appPort}/hook`, '--format', 'json'], {
+  // BENCH_LISTEN_NODE_FLAGS="--cpu-prof --cpu-prof-dir=prof" profiles the listener under this load.
+  const nodeFlags = process.env.BENCH_LISTEN_NODE_FLAGS?.split(' ').filter(Boolean) ?? []
+  const listener = startChild([...nodeFlags, BIN, 'webhooks', 'listen', '--forward', `127.0.0.1:${appPort}/hook`, '--format', 'json'], {
     UMMAH_CONFIG_DIR: config,
     UMMAH_API_BASE: `http://127.0.0.1:${gatewayPort}/api/v1`,
     UMMAH_SECRET_KEY: 'sk_test_bench',

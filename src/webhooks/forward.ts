@@ -72,6 +72,8 @@ export interface ForwarderOptions {
   /** Backoff bounds, ms (tests shorten them). */
   minBackoffMs?: number
   maxBackoffMs?: number
+  /** Events waiting beyond which room() holds new deliveries back (default 1000). */
+  maxBacklog?: number
 }
 
 const RETRYABLE = (status: number) => status >= 500 || status === 408 || status === 429
@@ -84,6 +86,8 @@ export class Forwarder {
   private stopped = false
   /** Workers waiting for work or sleeping in a backoff, woken by new work and by stop(). */
   private readonly waiters = new Set<() => void>()
+  /** Deliveries held back until the backlog shrinks. */
+  private roomWaiters: Array<() => void> = []
   /** For `localhost`: the address that answered last, tried first. */
   private hosts: string[]
 
@@ -106,6 +110,22 @@ export class Forwarder {
     this.notify()
   }
 
+  /**
+   * Resolves once fewer than maxBacklog events wait to be forwarded. The
+   * receiver awaits it before taking a delivery, so a sender faster than the
+   * app is slowed to the app's pace instead of filling memory.
+   */
+  room(): Promise<void> {
+    if (this.stopped || this.queue.length < (this.options.maxBacklog ?? 1000)) return Promise.resolve()
+    return new Promise((resolve) => this.roomWaiters.push(resolve))
+  }
+
+  private releaseRoom(): void {
+    if (this.roomWaiters.length === 0) return
+    if (!this.stopped && this.queue.length >= (this.options.maxBacklog ?? 1000)) return
+    for (const resolve of this.roomWaiters.splice(0)) resolve()
+  }
+
   private notify(): void {
     for (const waiter of [...this.waiters]) waiter()
   }
@@ -114,6 +134,7 @@ export class Forwarder {
   async stop(graceMs: number): Promise<void> {
     this.stopped = true
     this.notify()
+    this.releaseRoom()
     let timer: NodeJS.Timeout | undefined
     const grace = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, graceMs)
@@ -131,6 +152,7 @@ export class Forwarder {
   private async work(): Promise<void> {
     while (!this.stopped) {
       const event = this.queue.shift()
+      this.releaseRoom()
       if (!event) {
         await new Promise<void>((resolve) => {
           const waiter = () => {

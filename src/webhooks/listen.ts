@@ -158,6 +158,7 @@ export async function startListening(options: ListenOptions): Promise<ListenSess
     skipVerify: options.skipVerify,
     maxBodyBytes: options.maxBodyBytes,
     report: (report) => receiveReport(report, counts, print),
+    room: () => forwarder.room(),
     accepted: (event) => forwarder.enqueue(event),
   })
 

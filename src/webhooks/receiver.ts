@@ -27,6 +27,8 @@ export interface ReceiverOptions {
   skipVerify: boolean
   maxBodyBytes: number
   report: (report: ReceiveReport) => void
+  /** Resolves when the forwarder has room for another event (backpressure). */
+  room: () => Promise<void>
   accepted: (event: SpooledEvent) => void
 }
 
@@ -131,6 +133,7 @@ async function handle(options: ReceiverOptions, request: IncomingMessage, respon
     reply(response, 200, {received: true, duplicate: true})
     return
   }
+  await options.room()
   const {event, durable} = options.spool.append({id, type, headers: forwardableHeaders(request.headers), body})
   options.report({kind: 'event', event, verified: verdict.ok})
   // Forwarding may start while the line is being written: a crash before it is

@@ -12,6 +12,8 @@ import {dirname} from 'node:path'
 
 export type EventStatus = 'delivered' | 'failed' | 'pending'
 
+const DEDUPE_WINDOW = 50_000
+
 export interface SpooledEvent {
   seq: number
   id: string
@@ -156,7 +158,16 @@ export class Spool {
   private finished(event: SpooledEvent, line: Line): Promise<void> {
     this.done.push(event.seq)
     while (this.done.length > this.options.keepDone) this.events.delete(this.done.shift()!)
+    if (this.ids.size > DEDUPE_WINDOW + 1000) this.forgetOldIds()
     return this.write(line)
+  }
+
+  /** De-duplication covers the last DEDUPE_WINDOW finished events (gateway retries come within hours, not 50,000 events later). */
+  private forgetOldIds(): void {
+    for (const [id, seq] of this.ids) {
+      if (this.ids.size <= DEDUPE_WINDOW) break
+      if (!this.events.has(seq)) this.ids.delete(id)
+    }
   }
 
   /** Writes what is queued and closes the file. */

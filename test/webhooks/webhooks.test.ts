@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {runCli} from '../helpers/cli.js'
-import {parseForwardTarget, parseHeader} from '../../src/webhooks/forward.js'
+import {Forwarder, parseForwardTarget, parseHeader} from '../../src/webhooks/forward.js'
 import {type Fixture, runFixture} from '../../src/webhooks/fixtures.js'
 import {verifyRsaSha256} from '../../src/webhooks/signature.js'
 import {Spool} from '../../src/webhooks/spool.js'
@@ -102,5 +102,25 @@ describe('fixtures', () => {
     )
     await expect(run).rejects.toThrow('Fixture request 2 (pay): ${purchse:id} refers to no earlier response named "purchse"')
     await expect(runFixture(fixture([{name: 'a', method: 'GET', path: '/${env:NOPE}'}]), {send: echo, env: {}, profile: {}})).rejects.toThrow(/has no value/)
+  })
+})
+
+describe('forwarder backpressure', () => {
+  it('room() holds new deliveries while the backlog is full, and lets them go as it drains', async () => {
+    const spool = await Spool.open(join(mkdtempSync(join(tmpdir(), 'ummah-room-')), 'p.spool'))
+    const forwarder = new Forwarder({target: new URL('http://127.0.0.1:9/'), spool, timeoutMs: 1000, maxAttempts: 0, concurrency: 1, headers: {}, report: () => {}, maxBacklog: 2, minBackoffMs: 60_000})
+    for (const id of ['a', 'b', 'c']) forwarder.enqueue(spool.append({id, type: 't', headers: {}, body: Buffer.from(id)}).event)
+    let admitted = false
+    const room = forwarder.room().then(() => (admitted = true))
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(admitted).toBe(false)
+    forwarder.start() // takes "a" off the queue (then waits in a long backoff): the backlog drops to 2, still full
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(admitted).toBe(false)
+    await forwarder.stop(100)
+    await room
+    expect(admitted).toBe(true)
+    expect(spool.pending().map((event) => event.id)).toEqual(['a', 'b', 'c'])
+    await spool.close()
   })
 })
