@@ -4,11 +4,26 @@ import {readFile} from 'node:fs/promises'
 import type {Query} from '../api/client.js'
 import {UsageError} from '../api/errors.js'
 
-export async function readStdin(): Promise<string> {
+/** Everything on stdin, as bytes (signatures are over bytes, not text). */
+export async function readStdinBytes(): Promise<Buffer> {
   if (process.stdin.isTTY) throw new UsageError('Nothing to read: stdin is a terminal', 'Pipe the input in, e.g. `echo ... | ummah ...`.')
   const chunks: Buffer[] = []
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks).toString('utf8')
+  return Buffer.concat(chunks)
+}
+
+export async function readStdin(): Promise<string> {
+  return (await readStdinBytes()).toString('utf8')
+}
+
+/** The bytes of a `FILE|-` argument. */
+export async function readFileArgument(path: string, flag: string): Promise<Buffer> {
+  if (path === '-') return readStdinBytes()
+  try {
+    return await readFile(path)
+  } catch (error) {
+    throw new UsageError(`${flag}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, 'Check the path.')
+  }
 }
 
 /** The text behind a `JSON|@file|-` value. */

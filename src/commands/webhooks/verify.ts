@@ -2,44 +2,58 @@ import {Flags} from '@oclif/core'
 
 import {ExitCode, UmmahError, UsageError} from '../../api/errors.js'
 import {UmmahCommand} from '../../cli/base-command.js'
-import {readStdin} from '../../cli/input.js'
+import {readFileArgument} from '../../cli/input.js'
+
+const SCHEMES = ['rsa-sha256', 'sha1-password', 'basic', 'api-key-headers', 'umm-services'] as const
 
 export default class WebhooksVerify extends UmmahCommand {
-  static override summary = 'Check the X-Signature of a webhook delivery offline'
-  static override description =
-    "Verifies the base64 RSA PKCS#1 v1.5 signature over SHA-256 of the exact payload bytes, as the gateway signs deliveries. Exit 0 and \"valid\", or exit 1 and why (bad base64, wrong key, modified body). The key is the webhook's public_key (--public-key PEM or @file, or --webhook-id to fetch it), or the company key of GET /public_key/ for success_callback deliveries."
+  static override summary = 'Check a webhook delivery offline: its signature or authentication'
+  static override description = `Exit 0 and "valid", or exit 1 and why; exit 2 for bad usage. Schemes: rsa-sha256 (Ummah, the default: X-Signature is base64 RSA PKCS#1 v1.5 over SHA-256 of the exact body; the key is the webhook's public_key, --public-key PEM|@file or --webhook-id, or GET /public_key/ for success_callback), sha1-password (x-signature = upper-case hex SHA-1 of the compact JSON payload + --secret), basic (--username, --password), api-key-headers (up to five --header "name:value"), umm-services (the request headers' documented patterns). The delivery is --payload FILE|- with --signature, or a whole captured --request FILE|- (headers, blank line, body).`
 
   static override examples = [
     '<%= config.bin %> webhooks verify --payload body.json --signature "$SIG" --public-key @webhook.pem',
     '<%= config.bin %> webhooks verify --payload - --signature "$SIG" --webhook-id wh-7e6d5c4b-3a29-4180-9f8e-7d6c5b4a3928 < body.json',
+    '<%= config.bin %> webhooks verify --scheme sha1-password --secret "$SIGNATURE_PASSWORD" --payload body.json --signature 5FDDA8F46411C132DCFBEE53C39BA06298CB48BC',
+    '<%= config.bin %> webhooks verify --scheme basic --username hooks --password "$PASS" --request captured.http',
+    '<%= config.bin %> webhooks verify --scheme api-key-headers --header "test_header1:value1" --header "test_header2:value2" --request captured.http',
   ]
 
   static override flags = {
-    payload: Flags.string({summary: 'The delivery body exactly as received: a file, or - for stdin.', required: true}),
-    signature: Flags.string({summary: 'The X-Signature header value.', required: true}),
-    'public-key': Flags.string({summary: 'The public key, as PEM text or @file.', exactlyOne: ['public-key', 'webhook-id']}),
-    'webhook-id': Flags.string({summary: 'Fetch the public key of this webhook.', exactlyOne: ['public-key', 'webhook-id']}),
+    scheme: Flags.string({summary: 'How the sender authenticates.', options: [...SCHEMES], default: 'rsa-sha256'}),
+    payload: Flags.string({summary: 'The delivery body exactly as received: a file, or - for stdin.', exclusive: ['request']}),
+    signature: Flags.string({summary: 'The X-Signature header value (with --payload).', dependsOn: ['payload']}),
+    request: Flags.string({summary: 'The whole request as captured (headers, blank line, body): a file, or - for stdin.'}),
+    'public-key': Flags.string({summary: 'rsa-sha256: the public key, as PEM text or @file.', exclusive: ['webhook-id']}),
+    'webhook-id': Flags.string({summary: 'rsa-sha256: fetch the public key of this webhook.'}),
+    secret: Flags.string({summary: 'sha1-password: the shared signature password.'}),
+    username: Flags.string({summary: 'basic: the expected username.'}),
+    password: Flags.string({summary: 'basic: the expected password.'}),
+    header: Flags.string({summary: 'api-key-headers: an expected "name:value" pair (up to five).', multiple: true}),
   }
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(WebhooksVerify)
-    const {readFile} = await import('node:fs/promises')
-    const readPath = async (path: string, flag: string) =>
-      readFile(path).catch((error: NodeJS.ErrnoException) => {
-        throw new UsageError(`${flag}: cannot read ${path} (${error.code ?? error.message})`, 'Check the path.')
-      })
-    const body = flags.payload === '-' ? Buffer.from(await readStdin(), 'utf8') : await readPath(flags.payload, '--payload')
-    let publicKey: string
+    if (!flags.payload && !flags.request) throw new UsageError('Nothing to verify', 'Pass --payload FILE|- with --signature, or --request FILE|-.')
+    const {buildScheme, parseRawRequest} = await import('../../webhooks/schemes/index.js')
+    const request = flags.request
+      ? parseRawRequest(await readFileArgument(flags.request, '--request'))
+      : {headers: flags.signature === undefined ? {} : {'x-signature': flags.signature}, body: await readFileArgument(flags.payload!, '--payload')}
+    let publicKey: string | undefined
     if (flags['webhook-id']) {
       publicKey = (await this.call<{public_key: string}>('webhooks.retrieve', {params: {id: flags['webhook-id']}})).public_key
-    } else {
-      const given = flags['public-key']!
-      publicKey = given.startsWith('@') ? (await readPath(given.slice(1), '--public-key')).toString('utf8') : given
+    } else if (flags['public-key']) {
+      const given = flags['public-key']
+      publicKey = given.startsWith('@') ? (await readFileArgument(given.slice(1), '--public-key')).toString('utf8') : given
     }
-    const {verifyRsaSha256} = await import('../../webhooks/signature.js')
-    const verdict = verifyRsaSha256(body, flags.signature, publicKey)
+    const headers = (flags.header ?? []).map((pair): [string, string] => {
+      const at = pair.indexOf(':')
+      if (at <= 0) throw new UsageError(`--header "${pair}" is not "name:value"`, 'Write it as --header "test_header1:value1".')
+      return [pair.slice(0, at).trim(), pair.slice(at + 1).trim()]
+    })
+    const scheme = buildScheme(flags.scheme as (typeof SCHEMES)[number], {publicKey, secret: flags.secret, username: flags.username, password: flags.password, headers})
+    const verdict = scheme.verify(request)
     if (!verdict.ok) throw new UmmahError(`invalid: ${verdict.reason}`, {code: 'invalid_signature', exitCode: ExitCode.unexpected})
     if (!this.jsonEnabled()) process.stdout.write('valid\n')
-    return this.jsonEnabled() ? {valid: true} : undefined
+    return this.jsonEnabled() ? {valid: true, scheme: scheme.name} : undefined
   }
 }

@@ -1,0 +1,32 @@
+/**
+ * One interface for every webhook authentication scheme (DESIGN §6): the
+ * receiving side verifies a request, the sending side adds what the receiver
+ * checks. Header names are lower-case, as Node gives them.
+ */
+import {createHash, timingSafeEqual} from 'node:crypto'
+
+import type {Verdict} from '../signature.js'
+
+export type {Verdict}
+
+export interface WebhookRequest {
+  headers: Record<string, string | undefined>
+  body: Buffer
+}
+
+export interface Scheme {
+  readonly name: string
+  verify(request: WebhookRequest): Verdict
+  /** The headers the sending side adds for this body. */
+  sign(body: Buffer): Record<string, string>
+}
+
+/**
+ * Equality that takes the same time wherever the inputs differ: both sides
+ * are hashed to 32 bytes first, so neither the first differing byte nor a
+ * length difference shows in the timing.
+ */
+export function safeEqual(received: string | Buffer, expected: string | Buffer): boolean {
+  const digest = (value: string | Buffer) => createHash('sha256').update(value).digest()
+  return timingSafeEqual(digest(received), digest(expected))
+}

@@ -1,0 +1,47 @@
+/**
+ * `umm-services` request headers (umm-services-webhooks.txt): client_key,
+ * product, payment_channel, idempotent_request_key and timestamp, each
+ * checked against its documented pattern or values; the first that fails is named.
+ */
+import {randomUUID} from 'node:crypto'
+
+import type {Scheme} from './types.js'
+
+const PRODUCTS = ['retail_payments', 'business_payments']
+const CHANNELS = ['retail_banking', 'commercial_banking', 'smb_banking', 'bank_bos', 'atm', 'kiosk', 'pos', 'mobile_banking', 'csm', 'online']
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{2}:\d{2}$/
+
+const CHECKS: ReadonlyArray<[string, (value: string) => string | undefined]> = [
+  ['client_key', (value) => (/^[a-zA-Z0-9]{1,10}$/.test(value) ? undefined : 'must be 1 to 10 letters or digits')],
+  ['product', (value) => (!/^[a-zA-Z0-9_.& -]{1,100}$/.test(value) ? 'has characters outside [a-zA-Z0-9_.& -] or is over 100' : PRODUCTS.includes(value) ? undefined : `must be one of ${PRODUCTS.join(', ')}`)],
+  ['payment_channel', (value) => (!/^[a-zA-Z0-9_.& -]{1,100}$/.test(value) ? 'has characters outside [a-zA-Z0-9_.& -] or is over 100' : CHANNELS.includes(value) ? undefined : `must be one of ${CHANNELS.join(', ')}`)],
+  ['idempotent_request_key', (value) => (/^[a-zA-Z0-9_=-]{1,50}$/.test(value) ? undefined : 'must be 1 to 50 of [a-zA-Z0-9_=-]')],
+  ['timestamp', (value) => (TIMESTAMP.test(value) && !Number.isNaN(Date.parse(value)) ? undefined : 'must be an ISO 8601 date-time with milliseconds and offset, e.g. 2020-09-18T17:31:34.000-05:30')],
+]
+
+/** 2026-11-22T10:00:00.000+00:00 */
+function isoWithOffset(date: Date): string {
+  return date.toISOString().replace('Z', '+00:00')
+}
+
+export function ummServicesScheme(options: {clientKey: string; product?: string; paymentChannel?: string}): Scheme {
+  return {
+    name: 'umm-services',
+    verify(request) {
+      for (const [name, check] of CHECKS) {
+        const value = request.headers[name]
+        if (value === undefined) return {ok: false, reason: `missing header ${name}`}
+        const problem = check(value)
+        if (problem) return {ok: false, reason: `header ${name} ${problem}`}
+      }
+      return {ok: true}
+    },
+    sign: () => ({
+      client_key: options.clientKey,
+      product: options.product ?? 'retail_payments',
+      payment_channel: options.paymentChannel ?? 'online',
+      idempotent_request_key: randomUUID().replaceAll('-', ''),
+      timestamp: isoWithOffset(new Date()),
+    }),
+  }
+}
