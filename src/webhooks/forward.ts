@@ -9,6 +9,7 @@ import type {Dispatcher} from 'undici'
 import {UsageError} from '../api/errors.js'
 import {parseRetryAfter} from '../api/client.js'
 import {loadHttp} from '../api/http.js'
+import {OAuth2TokenSource, sendWithBearer} from './schemes/oauth2.js'
 import type {Spool, SpooledEvent} from './spool.js'
 
 /**
@@ -74,6 +75,36 @@ export interface ForwarderOptions {
   maxBackoffMs?: number
   /** Events waiting beyond which room() holds new deliveries back (default 1000). */
   maxBacklog?: number
+  /** `--forward-auth oauth2:…`: a bearer from the app's token endpoint on every forward. */
+  tokens?: OAuth2TokenSource
+}
+
+/**
+ * `--forward-auth`, the authentication the local app expects:
+ * `basic:USER:PASS`, `header:NAME:VALUE` (repeatable) or
+ * `oauth2:TOKEN_URL,CLIENT_ID,CLIENT_SECRET[,SCOPE]`.
+ */
+export function parseForwardAuth(values: readonly string[]): {headers: Record<string, string>; tokens?: OAuth2TokenSource} {
+  const headers: Record<string, string> = {}
+  let tokens: OAuth2TokenSource | undefined
+  for (const value of values) {
+    const [kind, ...rest] = value.split(':')
+    const detail = rest.join(':')
+    if (kind === 'basic' && rest.length >= 2) {
+      headers.authorization = `Basic ${Buffer.from(detail).toString('base64')}`
+    } else if (kind === 'header' && rest.length >= 2 && rest[0]) {
+      headers[rest[0].trim().toLowerCase()] = rest.slice(1).join(':').trim()
+    } else if (kind === 'oauth2') {
+      const [tokenUrl, clientId, clientSecret, scope] = detail.split(',')
+      if (!tokenUrl || !clientId || !clientSecret || !/^https?:\/\//.test(tokenUrl)) {
+        throw new UsageError(`--forward-auth "${value}" is not oauth2:TOKEN_URL,CLIENT_ID,CLIENT_SECRET[,SCOPE]`, 'E.g. --forward-auth oauth2:http://localhost:3000/oauth/token,my-id,my-secret.')
+      }
+      tokens = new OAuth2TokenSource({tokenUrl, clientId, clientSecret, scope})
+    } else {
+      throw new UsageError(`--forward-auth "${value}" is not basic:USER:PASS, header:NAME:VALUE or oauth2:TOKEN_URL,CLIENT_ID,CLIENT_SECRET[,SCOPE]`, 'See `ummah webhooks listen --help`.')
+    }
+  }
+  return {headers, tokens}
 }
 
 const RETRYABLE = (status: number) => status >= 500 || status === 408 || status === 429
@@ -214,6 +245,17 @@ export class Forwarder {
   }
 
   private async send(event: SpooledEvent): Promise<{status?: number; error?: string; durationMs: number; url: string; retryAfterMs?: number}> {
+    const {tokens} = this.options
+    if (!tokens) return this.sendOnce(event, {})
+    try {
+      return await sendWithBearer(tokens, (authorization) => this.sendOnce(event, {authorization}))
+    } catch (error) {
+      // The token endpoint failed: a failed attempt like any other, retried with backoff.
+      return {error: (error as Error).message, durationMs: 0, url: this.options.target.href}
+    }
+  }
+
+  private async sendOnce(event: SpooledEvent, auth: Record<string, string>): Promise<{status?: number; error?: string; durationMs: number; url: string; retryAfterMs?: number}> {
     const {Agent, request} = await loadHttp()
     this.dispatcher ??= new Agent({keepAliveTimeout: 10_000, connect: {timeout: Math.min(this.options.timeoutMs, 10_000)}})
     const {target} = this.options
@@ -225,7 +267,7 @@ export class Forwarder {
       try {
         const response = await request(this.dispatcher, url, {
           method: 'POST',
-          headers: {...event.headers, ...this.options.headers, host: target.host},
+          headers: {...event.headers, ...this.options.headers, ...auth, host: target.host},
           body: event.body,
           // undici's own timers rather than an AbortSignal.timeout per forward, which
           // would keep a timer alive for the whole timeout after every answered request.

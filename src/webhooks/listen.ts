@@ -9,10 +9,13 @@ import {mkdir, readFile, rename, writeFile} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 
-import {NotFoundError} from '../api/errors.js'
+import {NotFoundError, UsageError} from '../api/errors.js'
 import {configDir} from '../config/store.js'
 import {type ForwardReport, Forwarder} from './forward.js'
-import {type ReceiveReport, startReceiver} from './receiver.js'
+import {type ReceiveReport, type ReceiverOptions, startReceiver} from './receiver.js'
+import {SCHEME_NAMES, type SchemeOptions, buildScheme} from './schemes/index.js'
+import {OAuth2Issuer, type OAuth2TokenSource} from './schemes/oauth2.js'
+import {verifyRsaSha256} from './signature.js'
 import {Spool, type SpooledEvent} from './spool.js'
 
 export interface Webhook {
@@ -109,6 +112,10 @@ export interface ListenOptions {
   maxAttempts: number
   concurrency: number
   headers: Record<string, string>
+  /** `--forward-auth oauth2:…` */
+  tokens?: OAuth2TokenSource
+  /** A partner scheme to verify deliveries with, instead of the webhook's RSA key. */
+  verifyScheme?: {name: ListenSchemeName; options: SchemeOptions & {clientId?: string; clientSecret?: string; scope?: string}}
   graceMs: number
   print: (line: ListenLine) => void
 }
@@ -131,9 +138,10 @@ export interface ListenSession {
 
 export async function startListening(options: ListenOptions): Promise<ListenSession> {
   const {api, profile, print} = options
+  let publicKey: string | undefined
+  const checks = verifier(options.verifyScheme, () => publicKey)
   const spool = await Spool.open(spoolFile(profile))
   const counts = {received: 0, delivered: 0, failed: 0, rejected: 0, duplicates: 0}
-  let publicKey: string | undefined
 
   const forwarder = new Forwarder({
     target: options.forward,
@@ -142,6 +150,7 @@ export async function startListening(options: ListenOptions): Promise<ListenSess
     maxAttempts: options.maxAttempts,
     concurrency: options.concurrency,
     headers: options.headers,
+    tokens: options.tokens,
     report: (report) => {
       if (report.kind === 'response') counts.delivered++
       if (report.kind === 'failed') counts.failed++
@@ -154,7 +163,8 @@ export async function startListening(options: ListenOptions): Promise<ListenSess
     host: options.host,
     ports: options.port === 0 && state.port ? [state.port, 0] : [options.port],
     spool,
-    publicKey: () => publicKey,
+    verify: checks.verify,
+    tokenEndpoint: checks.tokenEndpoint,
     skipVerify: options.skipVerify,
     maxBodyBytes: options.maxBodyBytes,
     report: (report) => receiveReport(report, counts, print),
@@ -209,6 +219,27 @@ export async function startListening(options: ListenOptions): Promise<ListenSess
       return {type: 'summary', ...counts, pending: stillPending}
     },
   }
+}
+
+export const LISTEN_SCHEMES = [...SCHEME_NAMES, 'oauth2'] as const
+export type ListenSchemeName = (typeof LISTEN_SCHEMES)[number]
+
+/** How the receiver checks deliveries: the webhook's RSA key, or a partner scheme (oauth2: bearers this listener issues at …/oauth/token). */
+function verifier(scheme: ListenOptions['verifyScheme'], publicKey: () => string | undefined): Pick<ReceiverOptions, 'tokenEndpoint' | 'verify'> {
+  if (!scheme || scheme.name === 'rsa-sha256') {
+    return {verify: (request) => {
+      const key = publicKey()
+      return key ? verifyRsaSha256(request.body, request.headers['x-signature'], key) : {ok: false, reason: 'no public key to verify with'}
+    }}
+  }
+  if (scheme.name === 'oauth2') {
+    const {clientId, clientSecret, scope} = scheme.options
+    if (!clientId || !clientSecret) throw new UsageError('--verify-scheme oauth2 needs --client-id and --client-secret', 'They are what the gateway uses at this listener\'s token endpoint, …/oauth/token.')
+    const issuer = new OAuth2Issuer({clientId, clientSecret, scope, ttlSeconds: 3600})
+    return {verify: (request) => issuer.verify(request), tokenEndpoint: (authorization, form) => issuer.tokenResponse(authorization, form)}
+  }
+  const built = buildScheme(scheme.name, scheme.options)
+  return {verify: (request) => built.verify(request)}
 }
 
 function receiveReport(report: ReceiveReport, counts: {received: number; rejected: number; duplicates: number}, print: (line: ListenLine) => void): void {

@@ -9,7 +9,8 @@ import {type IncomingMessage, type Server, type ServerResponse, createServer} fr
 import type {AddressInfo} from 'node:net'
 
 import {forwardableHeaders} from './forward.js'
-import {type Verdict, verifyRsaSha256} from './signature.js'
+import type {WebhookRequest} from './schemes/types.js'
+import type {Verdict} from './signature.js'
 import type {Spool, SpooledEvent} from './spool.js'
 
 export type ReceiveReport =
@@ -22,8 +23,10 @@ export interface ReceiverOptions {
   /** Ports to try in order (the last run's first, then 0 for any free one). */
   ports: number[]
   spool: Spool
-  /** The webhook's public key; deliveries that fail verification are refused unless skipVerify. */
-  publicKey: () => string | undefined
+  /** Checks a delivery (the webhook's RSA key by default, or a partner scheme); failures are refused unless skipVerify. */
+  verify: (request: WebhookRequest) => Verdict
+  /** Answers `POST …/oauth/token` for the oauth2 scheme, where this listener issues the bearers it checks. */
+  tokenEndpoint?: (authorization: string | undefined, form: string) => {status: number; body: Record<string, unknown>}
   skipVerify: boolean
   maxBodyBytes: number
   report: (report: ReceiveReport) => void
@@ -120,9 +123,13 @@ async function handle(options: ReceiverOptions, request: IncomingMessage, respon
     request.destroy()
     return
   }
+  if (options.tokenEndpoint && (request.url ?? '').split('?')[0].endsWith('/oauth/token')) {
+    const {status, body: answer} = options.tokenEndpoint(request.headers.authorization, body.toString('utf8'))
+    reply(response, status, answer)
+    return
+  }
   const {id, type} = identify(body)
-  const key = options.publicKey()
-  const verdict: Verdict = key ? verifyRsaSha256(body, request.headers['x-signature'] as string | undefined, key) : {ok: false, reason: 'no public key to verify with'}
+  const verdict = options.verify({headers: request.headers as Record<string, string | undefined>, body})
   if (!verdict.ok && !options.skipVerify) {
     options.report({kind: 'rejected', status: 403, reason: verdict.reason, type, id})
     reply(response, 403, {error: 'Invalid signature'})

@@ -40,10 +40,11 @@ class App {
       request.on('end', () => {
         const raw = Buffer.concat(chunks)
         const signature = String(request.headers['x-signature'] ?? '')
-        const verified = createVerify('sha256').update(raw).verify(this.publicKey, Buffer.from(signature, 'base64'))
+        // Without a key (partner schemes) the app only records what arrived.
+        const verified = this.publicKey ? createVerify('sha256').update(raw).verify(this.publicKey, Buffer.from(signature, 'base64')) : false
         const event = JSON.parse(raw.toString('utf8')) as {id: string; type: string}
         this.received.push({id: event.id, type: event.type, raw, signature, headers: request.headers, verified})
-        response.writeHead(verified ? 200 : 403).end()
+        response.writeHead(verified || !this.publicKey ? 200 : 403).end()
       })
     })
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve))
@@ -250,6 +251,67 @@ describe('webhooks listen', {timeout: 120_000}, () => {
     expect(listener.lines.filter((line) => line.type === 'error' && line.status === 413)).toHaveLength(1)
     await listener.stop()
     expect(listener.lines.at(-1)).toMatchObject({type: 'summary', received: 1, delivered: 1, rejected: 3, duplicates: 1})
+    await app.stop()
+  })
+})
+
+describe('webhooks listen with partner schemes', {timeout: 120_000}, () => {
+  it('verifies Basic from the sender and forwards with an OAuth2 bearer from the app; a wrong password is refused', async () => {
+    const {OAuth2Issuer} = await import('../../src/webhooks/schemes/oauth2.js')
+    const issuer = new OAuth2Issuer({clientId: 'ummah', clientSecret: 'hook-secret', ttlSeconds: 60})
+    const seen: Array<{authorization?: string; raw: Buffer; ok: boolean}> = []
+    const app = createServer((request, response) => {
+      const chunks: Buffer[] = []
+      request.on('data', (chunk: Buffer) => chunks.push(chunk))
+      request.on('end', () => {
+        const raw = Buffer.concat(chunks)
+        if (request.url === '/oauth/token') {
+          const {status, body} = issuer.tokenResponse(request.headers.authorization, raw.toString())
+          response.writeHead(status, {'content-type': 'application/json'}).end(JSON.stringify(body))
+          return
+        }
+        const ok = issuer.verify({headers: {authorization: request.headers.authorization}, body: raw}).ok
+        seen.push({authorization: request.headers.authorization, raw, ok})
+        response.writeHead(ok ? 200 : 401).end()
+      })
+    })
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve))
+    const port = (app.address() as AddressInfo).port
+    const listener = new Listener([
+      '--forward', `127.0.0.1:${port}/webhook`,
+      '--verify-scheme', 'basic', '--username', 'hooks', '--password', 's3cret',
+      '--forward-auth', `oauth2:http://127.0.0.1:${port}/oauth/token,ummah,hook-secret`,
+    ])
+    const ready = await listener.ready()
+    const body = Buffer.from('{"id":"evt-partner-1","type":"payment.completed","amount":"200.00"}')
+    const send = (password: string) =>
+      fetch(ready.url, {method: 'POST', headers: {'content-type': 'application/json', authorization: `Basic ${Buffer.from(`hooks:${password}`).toString('base64')}`}, body})
+    expect((await send('wrong')).status).toBe(403)
+    expect((await send('s3cret')).status).toBe(200)
+    await until(() => seen.length === 1, 'the forward')
+    expect(seen[0].ok).toBe(true)
+    expect(seen[0].authorization).toMatch(/^Bearer [0-9a-f]{40}$/)
+    expect(seen[0].raw.equals(body)).toBe(true)
+    await listener.stop()
+    expect(listener.lines.at(-1)).toMatchObject({type: 'summary', received: 1, delivered: 1, rejected: 1})
+    await new Promise((resolve) => app.close(resolve))
+  })
+
+  it('verifies sha1-password signatures and adds a header the app expects', async () => {
+    const {sha1PasswordSignature} = await import('../../src/webhooks/schemes/sha1-password.js')
+    const app = new App()
+    await app.start()
+    const listener = new Listener(['--forward', `127.0.0.1:${app.port}/webhook`, '--verify-scheme', 'sha1-password', '--secret', 'pw-1', '--forward-auth', 'header:x-api-key:k1'])
+    const ready = await listener.ready()
+    const body = Buffer.from('{"id":"evt-numi-1","type":"withdrawal","status":"rejected"}')
+    const post = (signature: string) => fetch(ready.url, {method: 'POST', headers: {'content-type': 'application/json', 'x-signature': signature}, body})
+    expect((await post(sha1PasswordSignature(body, 'pw-2'))).status).toBe(403)
+    expect((await post(sha1PasswordSignature(body, 'pw-1'))).status).toBe(200)
+    await until(() => app.received.length === 1, 'the forward')
+    expect(app.received[0].headers['x-api-key']).toBe('k1')
+    expect(app.received[0].signature).toBe(sha1PasswordSignature(body, 'pw-1'))
+    expect(app.received[0].raw.equals(body)).toBe(true)
+    await listener.stop()
     await app.stop()
   })
 })

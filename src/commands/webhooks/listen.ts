@@ -4,7 +4,7 @@ import {WEBHOOK_EVENTS} from '../../api/endpoints.js'
 import {UsageError} from '../../api/errors.js'
 import {UmmahCommand} from '../../cli/base-command.js'
 import {createStyle} from '../../cli/output.js'
-import type {ListenLine, Webhook, WebhookApi} from '../../webhooks/listen.js'
+import type {ListenLine, ListenSchemeName, Webhook, WebhookApi} from '../../webhooks/listen.js'
 
 export default class WebhooksListen extends UmmahCommand {
   static override summary = "Relay the gateway's signed webhooks to your local app, losing nothing"
@@ -31,12 +31,21 @@ export default class WebhooksListen extends UmmahCommand {
     'forward-timeout': Flags.integer({summary: 'Seconds to wait for your app to answer a forward.', default: 30, min: 1}),
     'max-attempts': Flags.integer({summary: 'Give up on an event after this many forwards (0: keep retrying while running).', default: 0, min: 0}),
     'max-body': Flags.integer({summary: 'Largest delivery accepted, in bytes (larger: 413).', default: 1_048_576, min: 1}),
+    'verify-scheme': Flags.string({summary: "Check deliveries with a partner scheme instead of the webhook's RSA key.", options: ['rsa-sha256', 'sha1-password', 'basic', 'api-key-headers', 'umm-services', 'oauth2']}),
+    secret: Flags.string({summary: 'sha1-password: the shared signature password.'}),
+    username: Flags.string({summary: 'basic: the expected username.'}),
+    password: Flags.string({summary: 'basic: the expected password.'}),
+    'verify-header': Flags.string({summary: 'api-key-headers: an expected "name:value" pair (up to five).', multiple: true}),
+    'client-id': Flags.string({summary: 'oauth2: the client id the sender uses at this listener\'s …/oauth/token.'}),
+    'client-secret': Flags.string({summary: 'oauth2: its client secret.'}),
+    scope: Flags.string({summary: 'oauth2: the scope granted.'}),
+    'forward-auth': Flags.string({summary: 'Authentication your app expects: basic:USER:PASS, header:NAME:VALUE (repeatable) or oauth2:TOKEN_URL,CLIENT_ID,CLIENT_SECRET[,SCOPE].', multiple: true}),
     format: Flags.string({summary: 'text, or json for one JSON object per line (ready, event, response, retry, error, summary).', options: ['text', 'json'], default: 'text'}),
   }
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(WebhooksListen)
-    const {parseForwardTarget, parseHeader} = await import('../../webhooks/forward.js')
+    const {parseForwardAuth, parseForwardTarget, parseHeader} = await import('../../webhooks/forward.js')
     const listen = await import('../../webhooks/listen.js')
     const settings = await this.settings()
     const api = this.webhookApi()
@@ -53,6 +62,7 @@ export default class WebhooksListen extends UmmahCommand {
     }
     if (!flags.forward) throw new UsageError('Missing --forward', 'Say where your app listens, e.g. --forward localhost:3000/webhook.')
 
+    const forwardAuth = parseForwardAuth(flags['forward-auth'] ?? [])
     const style = await createStyle(this.terminal().color)
     const print = (line: ListenLine) =>
       process.stdout.write(`${json ? JSON.stringify(line) : listen.formatLine(line, style)}\n`)
@@ -70,7 +80,22 @@ export default class WebhooksListen extends UmmahCommand {
       timeoutMs: flags['forward-timeout'] * 1000,
       maxAttempts: flags['max-attempts'],
       concurrency: flags.concurrency,
-      headers: Object.fromEntries((flags.headers ?? []).map((header) => parseHeader(header))),
+      headers: {...Object.fromEntries((flags.headers ?? []).map((header) => parseHeader(header))), ...forwardAuth.headers},
+      tokens: forwardAuth.tokens,
+      verifyScheme: flags['verify-scheme']
+        ? {
+            name: flags['verify-scheme'] as ListenSchemeName,
+            options: {
+              secret: flags.secret,
+              username: flags.username,
+              password: flags.password,
+              headers: (flags['verify-header'] ?? []).map((pair) => parseHeader(pair)),
+              clientId: flags['client-id'],
+              clientSecret: flags['client-secret'],
+              scope: flags.scope,
+            },
+          }
+        : undefined,
       graceMs: 5000,
       print,
     })
