@@ -12,7 +12,13 @@ import {request as httpRequest} from 'node:http'
 import {request as httpsRequest} from 'node:https'
 import {promisify} from 'node:util'
 
+import {apiKeyHeadersScheme} from '../webhooks/schemes/api-key-headers.js'
+import {basicScheme} from '../webhooks/schemes/basic.js'
+import {OAuth2TokenSource, sendWithBearer} from '../webhooks/schemes/oauth2.js'
+import {sha1PasswordScheme} from '../webhooks/schemes/sha1-password.js'
+import {ummServicesScheme} from '../webhooks/schemes/umm-services.js'
 import {signRsaSha256} from '../webhooks/signature.js'
+import {type DeliveryAuth, retryDelays} from './delivery-settings.js'
 import {type Account, type DeliveryRecord, type SandboxStore, now} from './store.js'
 
 const generateKeyPair = promisify(generateKeyPairCallback)
@@ -41,6 +47,8 @@ export interface DeliveryOptions {
   retryDelaysMs: readonly number[]
   /** How long one attempt may take. */
   timeoutMs: number
+  /** Retry schedules run this many times faster (`sandbox start --time-scale`). */
+  timeScale?: number
 }
 
 export const DEFAULT_RETRY_DELAYS_MS = [1000, 2000, 4000, 8000, 16_000]
@@ -54,6 +62,9 @@ interface Target {
   url: string
   webhookId: string | null
   privateKey: string
+  /** Waits before each retry, before time scaling. */
+  delays: readonly number[]
+  auth?: DeliveryAuth
 }
 
 interface Job {
@@ -61,7 +72,8 @@ interface Job {
   target: Target
   event: {id: string; type: string}
   body: Buffer
-  signature: string
+  /** Authentication headers fixed for every attempt (a bearer is added per attempt). */
+  headers: Record<string, string>
   source: EventSource
   attempt: number
 }
@@ -82,12 +94,18 @@ export class Deliverer {
     const body = Buffer.from(JSON.stringify(event))
     const targets: Target[] = Object.values(account.webhooks)
       .filter((webhook) => webhook.all_events || webhook.events.includes(type as never))
-      .map((webhook) => ({url: webhook.callback, webhookId: webhook.id, privateKey: webhook.private_key}))
+      .map((webhook) => ({
+        url: webhook.callback,
+        webhookId: webhook.id,
+        privateKey: webhook.private_key,
+        delays: retryDelays(webhook.sandbox_delivery?.retry_policy ?? 'ummah', this.options.retryDelaysMs),
+        auth: webhook.sandbox_delivery?.auth,
+      }))
     if (successCallback && type === 'purchase.paid') {
-      targets.push({url: successCallback, webhookId: null, privateKey: (await companyKey(account)).private_key})
+      targets.push({url: successCallback, webhookId: null, privateKey: (await companyKey(account)).private_key, delays: this.options.retryDelaysMs})
     }
     for (const target of targets) {
-      this.attempt({account, target, event, body, signature: signRsaSha256(body, target.privateKey), source, attempt: 1})
+      this.attempt({account, target, event, body, headers: authHeaders(target, body), source, attempt: 1})
     }
   }
 
@@ -99,6 +117,25 @@ export class Deliverer {
     await Promise.allSettled([...this.inFlight])
   }
 
+  /** OAuth2 tokens per webhook, kept between deliveries until they expire. */
+  private readonly tokens = new Map<string, OAuth2TokenSource>()
+
+  private async post(job: Job): Promise<Outcome> {
+    const {auth} = job.target
+    if (auth?.scheme !== 'oauth2' || !job.target.webhookId) return post(job.target.url, job.body, job.headers, this.options.timeoutMs)
+    const key = `${job.target.webhookId} ${auth.token_url} ${auth.client_id}`
+    let source = this.tokens.get(key)
+    if (!source) {
+      source = new OAuth2TokenSource({tokenUrl: auth.token_url, clientId: auth.client_id, clientSecret: auth.client_secret, scope: auth.scope})
+      this.tokens.set(key, source)
+    }
+    try {
+      return await sendWithBearer(source, (authorization) => post(job.target.url, job.body, {...job.headers, authorization}, this.options.timeoutMs))
+    } catch (error) {
+      return {status: null, error: `token endpoint: ${(error as Error).message}`}
+    }
+  }
+
   private attempt(job: Job): void {
     if (this.closed) return
     const done = this.send(job).finally(() => this.inFlight.delete(done))
@@ -107,9 +144,9 @@ export class Deliverer {
 
   private async send(job: Job): Promise<void> {
     const started = performance.now()
-    const outcome = await post(job.target.url, job.body, job.signature, this.options.timeoutMs)
+    const outcome = await this.post(job)
     const delivered = outcome.status !== null && outcome.status >= 200 && outcome.status < 300
-    const retryable = !delivered && job.attempt <= this.options.retryDelaysMs.length
+    const retryable = !delivered && job.attempt <= job.target.delays.length
     const record: DeliveryRecord = {
       id: `whd-${randomUUID()}`,
       event: job.event.type,
@@ -132,9 +169,28 @@ export class Deliverer {
       const timer = setTimeout(() => {
         this.timers.delete(timer)
         this.attempt({...job, attempt: job.attempt + 1})
-      }, this.options.retryDelaysMs[job.attempt - 1])
+      }, job.target.delays[job.attempt - 1] / (this.options.timeScale ?? 1))
       this.timers.add(timer)
     }
+  }
+}
+
+/** The authentication headers of a target's deliveries: the Ummah RSA signature unless the webhook uses another scheme. */
+function authHeaders(target: Target, body: Buffer): Record<string, string> {
+  const auth = target.auth
+  switch (auth?.scheme) {
+    case undefined:
+    case 'rsa-sha256':
+    case 'oauth2':
+      return {'x-signature': signRsaSha256(body, target.privateKey)}
+    case 'sha1-password':
+      return sha1PasswordScheme({password: auth.secret}).sign(body)
+    case 'basic':
+      return basicScheme({username: auth.username, password: auth.password}).sign(body)
+    case 'api-key-headers':
+      return apiKeyHeadersScheme(Object.entries(auth.headers)).sign(body)
+    case 'umm-services':
+      return ummServicesScheme({clientKey: auth.client_key, product: auth.product, paymentChannel: auth.payment_channel}).sign(body)
   }
 }
 
@@ -144,7 +200,7 @@ interface Outcome {
 }
 
 /** One POST of the exact bytes; redirects are not followed (a 3xx is a failed attempt). */
-function post(url: string, body: Buffer, signature: string, timeoutMs: number): Promise<Outcome> {
+function post(url: string, body: Buffer, auth: Record<string, string>, timeoutMs: number): Promise<Outcome> {
   return new Promise((resolve) => {
     let target: URL
     try {
@@ -159,8 +215,8 @@ function post(url: string, body: Buffer, signature: string, timeoutMs: number): 
       headers: {
         'content-type': 'application/json',
         'content-length': body.length,
-        'x-signature': signature,
         'user-agent': 'Ummah-Sandbox-Webhooks/1.0',
+        ...auth,
       },
       timeout: timeoutMs,
     })

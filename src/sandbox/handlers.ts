@@ -7,6 +7,7 @@
 import {randomBytes, randomUUID} from 'node:crypto'
 
 import type {BillingTemplate, Client, Product, Webhook} from '../api/types.js'
+import {type SandboxDelivery, parseSandboxDelivery} from './delivery-settings.js'
 import {companyKey, newKeyPair} from './delivery.js'
 import {SandboxError, badRequest, conflict, notFound} from './errors.js'
 import {
@@ -88,6 +89,13 @@ const CLIENT_FIELDS = ['email', 'full_name', 'phone', 'street_address', 'country
 
 function clientFields(body: Record<string, unknown>): Partial<Client> {
   return Object.fromEntries(CLIENT_FIELDS.filter((field) => body[field] !== undefined).map((field) => [field, body[field]]))
+}
+
+/** A webhook body's sandbox-only `sandbox_delivery`, checked (400 with the fields at fault). */
+function sandboxDelivery(body: Record<string, unknown>): SandboxDelivery | undefined {
+  const {settings, errors} = parseSandboxDelivery(body.sandbox_delivery)
+  if (errors) throw badRequest(errors)
+  return settings
 }
 
 function publicWebhook(webhook: WebhookRecord): Webhook {
@@ -419,6 +427,7 @@ export function createHandlers(settings: SandboxSettings): Record<string, Handle
 
     // Webhooks
     async 'webhooks.create'(context, {body}) {
+      const delivery = sandboxDelivery(body)
       const keys = await newKeyPair()
       const webhook: WebhookRecord = {
         id: `wh-${randomUUID()}`,
@@ -428,6 +437,7 @@ export function createHandlers(settings: SandboxSettings): Record<string, Handle
         all_events: Boolean(body.all_events),
         created_on: now(context.account),
         ...keys,
+        ...(delivery ? {sandbox_delivery: delivery} : {}),
       }
       context.account.webhooks[webhook.id] = webhook
       context.store.changed()
@@ -437,18 +447,22 @@ export function createHandlers(settings: SandboxSettings): Record<string, Handle
     'webhooks.retrieve': (context, request) => ok(publicWebhook(find(context.account.webhooks, request.params.id))),
     'webhooks.update'(context, {params, body}) {
       const webhook = find(context.account.webhooks, params.id)
+      const delivery = sandboxDelivery(body)
       Object.assign(webhook, {
         callback: body.callback,
         title: (body.title as string | undefined) ?? '',
         events: (body.events as Webhook['events'] | undefined) ?? [],
         all_events: Boolean(body.all_events),
+        sandbox_delivery: delivery,
       })
       context.store.changed()
       return ok(publicWebhook(webhook))
     },
     'webhooks.partial_update'(context, {params, body}) {
       const webhook = find(context.account.webhooks, params.id)
+      const delivery = sandboxDelivery(body)
       for (const field of ['callback', 'title', 'events', 'all_events'] as const) if (body[field] !== undefined) Object.assign(webhook, {[field]: body[field]})
+      if (delivery) webhook.sandbox_delivery = delivery
       context.store.changed()
       return ok(publicWebhook(webhook))
     },

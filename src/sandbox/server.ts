@@ -28,6 +28,8 @@ export interface SandboxOptions {
   /** Waits before each webhook retry; its length is the number of retries. */
   retryDelaysMs?: readonly number[]
   deliveryTimeoutMs?: number
+  /** Webhook retry schedules run this many times faster. */
+  timeScale?: number
   statementDelayMs?: number
   maxBodyBytes?: number
 }
@@ -130,7 +132,7 @@ function bearer(request: IncomingMessage): string {
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const store = new SandboxStore(options.dataFile)
-  const events = new Deliverer(store, {retryDelaysMs: options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS, timeoutMs: options.deliveryTimeoutMs ?? 10_000})
+  const events = new Deliverer(store, {retryDelaysMs: options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS, timeoutMs: options.deliveryTimeoutMs ?? 10_000, timeScale: options.timeScale})
   const handlers: Record<string, Handler> = createHandlers({statementDelayMs: options.statementDelayMs ?? 2000})
   const routes = compileRoutes()
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024

@@ -7,6 +7,8 @@
 import {createHash} from 'node:crypto'
 import {closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync} from 'node:fs'
 
+import type {SandboxDelivery} from './delivery-settings.js'
+
 import type {BillingTemplate, Client, Purchase, Statement, Webhook} from '../api/types.js'
 
 export type PurchaseRecord = Purchase & {
@@ -49,6 +51,8 @@ export interface SubscriberRecord {
 export interface WebhookRecord extends Webhook {
   private_key: string
   public_key: string
+  /** Sandbox-only: how deliveries authenticate and are retried (delivery-settings.ts). */
+  sandbox_delivery?: SandboxDelivery
 }
 
 export interface DeliveryRecord {

@@ -76,7 +76,7 @@ export class OAuth2TokenSource {
 }
 
 /** Sends with a bearer token; on a 401, drops that token and tries once more with a new one. */
-export async function sendWithBearer<T extends {status?: number}>(source: OAuth2TokenSource, send: (authorization: string) => Promise<T>): Promise<T> {
+export async function sendWithBearer<T extends {status?: number | null}>(source: OAuth2TokenSource, send: (authorization: string) => Promise<T>): Promise<T> {
   const token = await source.bearer()
   const first = await send(`Bearer ${token}`)
   if (first.status !== 401) return first

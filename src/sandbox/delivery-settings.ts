@@ -1,0 +1,95 @@
+/**
+ * Sandbox-only delivery settings of a webhook (`sandbox_delivery` on create,
+ * update and patch), for testing handlers written for partner gateways:
+ * how deliveries authenticate (DESIGN §6 schemes) and when they are retried.
+ *
+ *   {"retry_policy": "hourly-3d",
+ *    "auth": {"scheme": "basic", "username": "hooks", "password": "s3cret"}}
+ */
+import type {FieldErrors} from '../api/errors.js'
+import {MAX_API_KEY_HEADERS} from '../webhooks/schemes/api-key-headers.js'
+
+export const RETRY_POLICIES = ['ummah', 'hourly-3d', 'every-5m-x15', 'exponential-24h'] as const
+export type RetryPolicy = (typeof RETRY_POLICIES)[number]
+
+export type DeliveryAuth =
+  | {scheme: 'rsa-sha256'}
+  | {scheme: 'sha1-password'; secret: string}
+  | {scheme: 'basic'; username: string; password: string}
+  | {scheme: 'api-key-headers'; headers: Record<string, string>}
+  | {scheme: 'umm-services'; client_key: string; product?: string; payment_channel?: string}
+  | {scheme: 'oauth2'; token_url: string; client_id: string; client_secret: string; scope?: string}
+
+export interface SandboxDelivery {
+  retry_policy: RetryPolicy
+  auth: DeliveryAuth
+}
+
+const MINUTE = 60_000
+const HOUR = 60 * MINUTE
+
+/**
+ * The waits before each retry, in ms (its length is the number of retries):
+ * `ummah` the sandbox's own schedule; `hourly-3d` every hour for three days
+ * (UMM Services); `every-5m-x15` every five minutes, 15 attempts in all
+ * (Numipay); `exponential-24h` doubling from one minute while the total stays
+ * within 24 hours (the generic gateway).
+ */
+export function retryDelays(policy: RetryPolicy, ummah: readonly number[]): number[] {
+  switch (policy) {
+    case 'ummah':
+      return [...ummah]
+    case 'hourly-3d':
+      return Array.from({length: 72}, () => HOUR)
+    case 'every-5m-x15':
+      return Array.from({length: 14}, () => 5 * MINUTE)
+    case 'exponential-24h': {
+      const delays: number[] = []
+      for (let delay = MINUTE, total = MINUTE; total <= 24 * HOUR; delay *= 2, total += delay) delays.push(delay)
+      return delays
+    }
+  }
+}
+
+const text = (value: unknown) => typeof value === 'string' && value.length > 0
+
+/** The settings from a request body's `sandbox_delivery`, or field errors. */
+export function parseSandboxDelivery(value: unknown): {settings?: SandboxDelivery; errors?: FieldErrors} {
+  if (value === undefined || value === null) return {}
+  const field = 'sandbox_delivery'
+  if (typeof value !== 'object' || Array.isArray(value)) return {errors: {[field]: ['Expected an object with retry_policy and auth.']}}
+  const input = value as {retry_policy?: unknown; auth?: Record<string, unknown>}
+  const errors: FieldErrors = {}
+  const policy = input.retry_policy ?? 'ummah'
+  if (!RETRY_POLICIES.includes(policy as RetryPolicy)) errors[`${field}.retry_policy`] = [`"${String(policy)}" is not a valid choice: ${RETRY_POLICIES.join(', ')}.`]
+  const auth = input.auth ?? {scheme: 'rsa-sha256'}
+  const need = (...names: string[]) => {
+    for (const name of names) if (!text(auth[name])) errors[`${field}.auth.${name}`] = ['This field is required.']
+  }
+  switch (auth.scheme) {
+    case 'rsa-sha256':
+      break
+    case 'sha1-password':
+      need('secret')
+      break
+    case 'basic':
+      need('username', 'password')
+      break
+    case 'api-key-headers': {
+      const headers = auth.headers
+      if (typeof headers !== 'object' || headers === null || Object.keys(headers).length === 0) errors[`${field}.auth.headers`] = ['Give 1 to 5 header name/value pairs.']
+      else if (Object.keys(headers).length > MAX_API_KEY_HEADERS) errors[`${field}.auth.headers`] = [`At most ${MAX_API_KEY_HEADERS} headers.`]
+      break
+    }
+    case 'umm-services':
+      need('client_key')
+      break
+    case 'oauth2':
+      need('token_url', 'client_id', 'client_secret')
+      break
+    default:
+      errors[`${field}.auth.scheme`] = [`"${String(auth.scheme)}" is not a valid choice: rsa-sha256, sha1-password, basic, api-key-headers, umm-services, oauth2.`]
+  }
+  if (Object.keys(errors).length > 0) return {errors}
+  return {settings: {retry_policy: policy as RetryPolicy, auth: auth as DeliveryAuth}}
+}
