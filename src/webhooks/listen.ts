@@ -221,8 +221,7 @@ export async function startListening(options: ListenOptions): Promise<ListenSess
   }
 }
 
-export const LISTEN_SCHEMES = [...SCHEME_NAMES, 'oauth2'] as const
-export type ListenSchemeName = (typeof LISTEN_SCHEMES)[number]
+export type ListenSchemeName = (typeof SCHEME_NAMES)[number]
 
 /** How the receiver checks deliveries: the webhook's RSA key, or a partner scheme (oauth2: bearers this listener issues at …/oauth/token). */
 function verifier(scheme: ListenOptions['verifyScheme'], publicKey: () => string | undefined): Pick<ReceiverOptions, 'tokenEndpoint' | 'verify'> {

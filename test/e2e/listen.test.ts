@@ -315,3 +315,33 @@ describe('webhooks listen with partner schemes', {timeout: 120_000}, () => {
     await app.stop()
   })
 })
+
+describe('the sandbox delivering with each partner scheme through listen --verify-scheme', {timeout: 120_000}, () => {
+  const cases: Array<[string, string[], (readyUrl: string) => Record<string, unknown>]> = [
+    ['basic', ['--username', 'hooks', '--password', 's3cret'], () => ({scheme: 'basic', username: 'hooks', password: 's3cret'})],
+    ['sha1-password', ['--secret', 'pw'], () => ({scheme: 'sha1-password', secret: 'pw'})],
+    ['api-key-headers', ['--verify-header', 'test_header1:value1', '--verify-header', 'test_header2:value2'], () => ({scheme: 'api-key-headers', headers: {test_header1: 'value1', test_header2: 'value2'}})],
+    ['umm-services', [], () => ({scheme: 'umm-services', client_key: 'CLI42'})],
+    ['oauth2', ['--client-id', 'gw', '--client-secret', 'gw-secret'], (url) => ({scheme: 'oauth2', token_url: `${url}oauth/token`, client_id: 'gw', client_secret: 'gw-secret'})],
+  ]
+
+  it.each(cases)('%s', async (scheme, flags, auth) => {
+    const app = new App()
+    await app.start()
+    const listener = new Listener(['--forward', `127.0.0.1:${app.port}/webhook`, '--verify-scheme', scheme, ...flags])
+    const ready = await listener.ready()
+    const patched = await fetch(`${sandbox.apiBase}/webhooks/${ready.webhook_id}/`, {
+      method: 'PATCH',
+      headers: {authorization: `Bearer ${KEY}`, 'content-type': 'application/json'},
+      body: JSON.stringify({sandbox_delivery: {auth: auth(ready.url)}}),
+    })
+    expect(patched.status).toBe(200)
+    await trigger('purchase.created')
+    await until(() => app.received.length === 1, `the ${scheme} delivery at the app`)
+    expect(app.received[0].type).toBe('purchase.created')
+    expect(listener.lines.filter((line) => line.type === 'error')).toEqual([])
+    await listener.stop()
+    expect(listener.lines.at(-1)).toMatchObject({type: 'summary', received: 1, delivered: 1, rejected: 0})
+    await app.stop()
+  })
+})

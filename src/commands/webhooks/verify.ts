@@ -4,11 +4,11 @@ import {ExitCode, UmmahError, UsageError} from '../../api/errors.js'
 import {UmmahCommand} from '../../cli/base-command.js'
 import {readFileArgument} from '../../cli/input.js'
 
-const SCHEMES = ['rsa-sha256', 'sha1-password', 'basic', 'api-key-headers', 'umm-services'] as const
+const SCHEMES = ['rsa-sha256', 'sha1-password', 'basic', 'api-key-headers', 'umm-services', 'oauth2'] as const
 
 export default class WebhooksVerify extends UmmahCommand {
   static override summary = 'Check a webhook delivery offline: its signature or authentication'
-  static override description = `Exit 0 and "valid", or exit 1 and why; exit 2 for bad usage. Schemes: rsa-sha256 (Ummah, the default: X-Signature is base64 RSA PKCS#1 v1.5 over SHA-256 of the exact body; the key is the webhook's public_key, --public-key PEM|@file or --webhook-id, or GET /public_key/ for success_callback), sha1-password (x-signature = upper-case hex SHA-1 of the compact JSON payload + --secret), basic (--username, --password), api-key-headers (up to five --header "name:value"), umm-services (the request headers' documented patterns). The delivery is --payload FILE|- with --signature, or a whole captured --request FILE|- (headers, blank line, body).`
+  static override description = `Exit 0 and "valid", or exit 1 and why; exit 2 for bad usage. Schemes: rsa-sha256 (Ummah, the default: X-Signature is base64 RSA PKCS#1 v1.5 over SHA-256 of the exact body; the key is the webhook's public_key, --public-key PEM|@file or --webhook-id, or GET /public_key/ for success_callback), sha1-password (x-signature = upper-case hex SHA-1 of the compact JSON payload + --secret), basic (--username, --password), api-key-headers (up to five --header "name:value"), umm-services (the request headers' documented patterns), oauth2 (--token: the bearer your token endpoint issued). The delivery is --payload FILE|- with --signature, or a whole captured --request FILE|- (headers, blank line, body).`
 
   static override examples = [
     '<%= config.bin %> webhooks verify --payload body.json --signature "$SIG" --public-key @webhook.pem',
@@ -29,6 +29,7 @@ export default class WebhooksVerify extends UmmahCommand {
     username: Flags.string({summary: 'basic: the expected username.'}),
     password: Flags.string({summary: 'basic: the expected password.'}),
     header: Flags.string({summary: 'api-key-headers: an expected "name:value" pair (up to five).', multiple: true}),
+    token: Flags.string({summary: 'oauth2: the bearer token your token endpoint issued.'}),
   }
 
   async run(): Promise<unknown> {
@@ -50,7 +51,7 @@ export default class WebhooksVerify extends UmmahCommand {
       if (at <= 0) throw new UsageError(`--header "${pair}" is not "name:value"`, 'Write it as --header "test_header1:value1".')
       return [pair.slice(0, at).trim(), pair.slice(at + 1).trim()]
     })
-    const scheme = buildScheme(flags.scheme as (typeof SCHEMES)[number], {publicKey, secret: flags.secret, username: flags.username, password: flags.password, headers})
+    const scheme = buildScheme(flags.scheme as (typeof SCHEMES)[number], {publicKey, secret: flags.secret, username: flags.username, password: flags.password, headers, token: flags.token})
     const verdict = scheme.verify(request)
     if (!verdict.ok) throw new UmmahError(`invalid: ${verdict.reason}`, {code: 'invalid_signature', exitCode: ExitCode.unexpected})
     if (!this.jsonEnabled()) process.stdout.write('valid\n')

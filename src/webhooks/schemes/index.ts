@@ -2,12 +2,13 @@
 import {UsageError} from '../../api/errors.js'
 import {apiKeyHeadersScheme} from './api-key-headers.js'
 import {basicScheme} from './basic.js'
+import {bearerScheme} from './oauth2.js'
 import {rsaSha256Scheme} from './rsa-sha256.js'
 import {sha1PasswordScheme} from './sha1-password.js'
 import type {Scheme, WebhookRequest} from './types.js'
 import {ummServicesScheme} from './umm-services.js'
 
-export const SCHEME_NAMES = ['rsa-sha256', 'sha1-password', 'basic', 'api-key-headers', 'umm-services'] as const
+export const SCHEME_NAMES = ['rsa-sha256', 'sha1-password', 'basic', 'api-key-headers', 'umm-services', 'oauth2'] as const
 export type SchemeName = (typeof SCHEME_NAMES)[number]
 
 export interface SchemeOptions {
@@ -17,6 +18,8 @@ export interface SchemeOptions {
   password?: string
   headers?: Array<[string, string]>
   clientKey?: string
+  /** oauth2, offline: the bearer to expect. */
+  token?: string
 }
 
 function need<T>(value: T | undefined, scheme: string, flag: string): T {
@@ -36,6 +39,8 @@ export function buildScheme(name: SchemeName, options: SchemeOptions): Scheme {
       return apiKeyHeadersScheme(need(options.headers?.length ? options.headers : undefined, name, '--header "name:value"'))
     case 'umm-services':
       return ummServicesScheme({clientKey: options.clientKey ?? 'CLIENT1'})
+    case 'oauth2':
+      return bearerScheme(need(options.token, name, '--token'))
   }
 }
 

@@ -9,7 +9,7 @@
 import {randomBytes} from 'node:crypto'
 
 import {ExitCode, UmmahError} from '../../api/errors.js'
-import {type Verdict, type WebhookRequest, safeEqual} from './types.js'
+import {type Scheme, type Verdict, type WebhookRequest, safeEqual} from './types.js'
 
 export interface OAuth2ClientOptions {
   tokenUrl: string
@@ -142,5 +142,19 @@ export class OAuth2Issuer {
     if (expiresAt === undefined) return {ok: false, reason: 'the bearer token was not issued by this receiver'}
     if (expiresAt <= this.now()) return {ok: false, reason: 'the bearer token has expired'}
     return {ok: true}
+  }
+}
+
+/** Offline check of one known bearer (`webhooks verify --scheme oauth2 --token T`). */
+export function bearerScheme(token: string): Scheme {
+  return {
+    name: 'oauth2',
+    verify(request) {
+      const header = request.headers.authorization?.trim()
+      if (!header) return {ok: false, reason: 'no Authorization header'}
+      if (!/^bearer /i.test(header)) return {ok: false, reason: 'the Authorization header is not Bearer'}
+      return safeEqual(header.slice(7).trim(), token) ? {ok: true} : {ok: false, reason: 'the bearer token is not the one given'}
+    },
+    sign: () => ({authorization: `Bearer ${token}`}),
   }
 }
