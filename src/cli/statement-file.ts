@@ -41,16 +41,12 @@ export async function fetchStatementFile(options: StatementFileOptions): Promise
 
   const bar = progressBar(options.progress && options.output !== '-')
   const download = {timeoutMs: options.requestTimeoutMs, onProgress: bar.tick}
+  let bytes: number
   try {
-    if (options.output === '-') {
-      await downloadToStdout(statement.download_url!, download)
-    } else {
-      const bytes = await downloadTo(statement.download_url!, resolve(options.output), download)
-      bar.stop()
-      options.notice(`Saved ${options.output} (${bytes} bytes).`)
-    }
+    bytes = options.output === '-' ? await downloadToStdout(statement.download_url!, download) : await downloadTo(statement.download_url!, resolve(options.output), download)
   } finally {
     bar.stop()
   }
+  if (options.output !== '-') options.notice(`Saved ${options.output} (${bytes} bytes).`)
   return statement
 }

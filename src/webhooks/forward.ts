@@ -9,6 +9,7 @@ import type {Dispatcher} from 'undici'
 import {UsageError} from '../api/errors.js'
 import {parseRetryAfter} from '../api/client.js'
 import {loadHttp} from '../api/http.js'
+import {basicScheme} from './schemes/basic.js'
 import {OAuth2TokenSource, sendWithBearer} from './schemes/oauth2.js'
 import type {Spool, SpooledEvent} from './spool.js'
 
@@ -35,11 +36,11 @@ export function parseForwardTarget(text: string): URL {
   return url
 }
 
-/** Parses `--headers "Name: value"`. */
-export function parseHeader(text: string): [string, string] {
+/** Parses a `Name: value` header given with `flag`; the name lower-cased, as Node reports received headers. */
+export function parseHeader(text: string, flag = '--headers'): [string, string] {
   const at = text.indexOf(':')
   const name = text.slice(0, at).trim()
-  if (at <= 0 || !/^[!#$%&'*+\-.^_`|~\w]+$/.test(name)) throw new UsageError(`--headers "${text}" is not "Name: value"`, 'Write it as --headers "X-Env: dev".')
+  if (at <= 0 || !/^[!#$%&'*+\-.^_`|~\w]+$/.test(name)) throw new UsageError(`${flag} "${text}" is not "Name: value"`, `Write it as ${flag} "X-Env: dev".`)
   return [name.toLowerCase(), text.slice(at + 1).trim()]
 }
 
@@ -91,9 +92,10 @@ export function parseForwardAuth(values: readonly string[]): {headers: Record<st
     const [kind, ...rest] = value.split(':')
     const detail = rest.join(':')
     if (kind === 'basic' && rest.length >= 2) {
-      headers.authorization = `Basic ${Buffer.from(detail).toString('base64')}`
-    } else if (kind === 'header' && rest.length >= 2 && rest[0]) {
-      headers[rest[0].trim().toLowerCase()] = rest.slice(1).join(':').trim()
+      Object.assign(headers, basicScheme({username: rest[0], password: rest.slice(1).join(':')}).sign(Buffer.alloc(0)))
+    } else if (kind === 'header' && rest.length >= 2) {
+      const [name, headerValue] = parseHeader(detail, '--forward-auth header:')
+      headers[name] = headerValue
     } else if (kind === 'oauth2') {
       const [tokenUrl, clientId, clientSecret, scope] = detail.split(',')
       if (!tokenUrl || !clientId || !clientSecret || !/^https?:\/\//.test(tokenUrl)) {

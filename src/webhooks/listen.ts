@@ -16,7 +16,7 @@ import {type ReceiveReport, type ReceiverOptions, startReceiver} from './receive
 import {SCHEME_NAMES, type SchemeOptions, buildScheme} from './schemes/index.js'
 import {OAuth2Issuer, type OAuth2TokenSource} from './schemes/oauth2.js'
 import {verifyRsaSha256} from './signature.js'
-import {Spool, type SpooledEvent} from './spool.js'
+import {Spool} from './spool.js'
 
 export interface Webhook {
   id: string
@@ -297,4 +297,3 @@ export function formatLine(line: ListenLine, style: {status(text: string): strin
   }
 }
 
-export type {SpooledEvent}

@@ -4,7 +4,7 @@ import {endpoint} from '../../src/api/endpoints.js'
 import {InputError} from '../../src/api/errors.js'
 import {buildRequest, checkRequest, missingParams, parseProduct} from '../../src/cli/endpoint-input.js'
 
-const BRAND = '409eb80e-3782-4b1d-afa8-b779759266a5'
+import {BRAND} from '../sandbox/helpers.js'
 
 function problemsOf(action: () => unknown): Record<string, string[]> {
   try {

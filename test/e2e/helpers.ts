@@ -4,7 +4,7 @@ import {expect, inject} from 'vitest'
 
 import {type CliResult, runCli} from '../helpers/cli.js'
 
-export const BRAND = '409eb80e-3782-4b1d-afa8-b779759266a5'
+export {BRAND} from '../sandbox/helpers.js'
 
 export interface Ummah {
   (args: string[], options?: {env?: Record<string, string>; input?: string}): Promise<CliResult>

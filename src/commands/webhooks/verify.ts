@@ -46,11 +46,8 @@ export default class WebhooksVerify extends UmmahCommand {
       const given = flags['public-key']
       publicKey = given.startsWith('@') ? (await readFileArgument(given.slice(1), '--public-key')).toString('utf8') : given
     }
-    const headers = (flags.header ?? []).map((pair): [string, string] => {
-      const at = pair.indexOf(':')
-      if (at <= 0) throw new UsageError(`--header "${pair}" is not "name:value"`, 'Write it as --header "test_header1:value1".')
-      return [pair.slice(0, at).trim(), pair.slice(at + 1).trim()]
-    })
+    const {parseHeader} = await import('../../webhooks/forward.js')
+    const headers = (flags.header ?? []).map((pair) => parseHeader(pair, '--header'))
     const scheme = buildScheme(flags.scheme as (typeof SCHEMES)[number], {publicKey, secret: flags.secret, username: flags.username, password: flags.password, headers, token: flags.token})
     const verdict = scheme.verify(request)
     if (!verdict.ok) throw new UmmahError(`invalid: ${verdict.reason}`, {code: 'invalid_signature', exitCode: ExitCode.unexpected})
