@@ -8,9 +8,7 @@
 import {randomUUID} from 'node:crypto'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import type {Dispatcher} from 'undici'
-
-import {loadHttp} from './http.js'
+import {type HttpTransport, createTransport, readText} from './http.js'
 
 import {maskKey, redact} from '../config/keys.js'
 import {ConflictError, ConnectionError, ExitCode, UmmahError, errorFromResponse} from './errors.js'
@@ -61,11 +59,6 @@ const RETRYABLE_NETWORK_CODES = new Set([
   'EPIPE',
   'ETIMEDOUT',
   'EAI_AGAIN',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'UND_ERR_CLOSED',
   'TimeoutError',
 ])
 
@@ -81,7 +74,7 @@ const DEFAULTS = {
 export class ApiClient {
   readonly apiBase: URL
   private readonly options: typeof DEFAULTS & ClientOptions
-  private dispatcher?: Dispatcher
+  private transport?: Promise<HttpTransport>
 
   constructor(options: ClientOptions) {
     this.options = {...DEFAULTS, ...(stripUndefined(options) as ClientOptions)}
@@ -140,19 +133,14 @@ export class ApiClient {
 
   /** Releases pooled keep-alive connections so the process can exit at once. */
   async close(): Promise<void> {
-    await this.dispatcher?.close()
+    ;(await this.transport)?.close()
   }
 
   private async send<T>(method: string, url: URL, headers: Record<string, string>, payload: string | undefined): Promise<ApiResponse<T>> {
-    const {Agent, request} = await loadHttp()
-    this.dispatcher ??= new Agent({connect: {timeout: this.options.connectTimeoutMs}, keepAliveTimeout: 10_000})
-    const response = await request(this.dispatcher, url, {
-      method: method as Dispatcher.HttpMethod,
-      headers,
-      body: payload,
-      signal: AbortSignal.timeout(this.options.timeoutMs),
-    })
-    const text = await response.body.text()
+    this.transport ??= createTransport()
+    const signal = AbortSignal.timeout(this.options.timeoutMs)
+    const response = await (await this.transport).request(url, {method, headers, body: payload, signal, connectTimeoutMs: this.options.connectTimeoutMs})
+    const text = await readText(response.body)
     const flatHeaders: Record<string, string> = {}
     for (const [name, value] of Object.entries(response.headers)) {
       if (value !== undefined) flatHeaders[name] = Array.isArray(value) ? value.join(', ') : value

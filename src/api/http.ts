@@ -1,31 +1,72 @@
 /**
- * undici's Agent and request API, loaded without the package's index: the
- * index also builds fetch, WebSocket, caches and mocks, about 100 ms of
- * start-up on this machine against about 30 ms for these two modules. undici
- * is pinned to an exact version, so these internal paths do not move under us.
+ * One HTTP request over Node's own `http`/`https`, for the API client and
+ * statement downloads. A command sends one or a few requests, so start-up is
+ * what matters: these modules are built into Node, and their parser is native,
+ * whereas undici costs ~30 ms to load plus a synchronous WebAssembly compile
+ * of its parser and a ~90 ms wait at exit for V8's background tier-up of it.
+ * The webhook relay, which sends thousands of requests, uses undici.
  */
-import type {Agent, Dispatcher} from 'undici'
+import type {Agent as HttpAgent, IncomingMessage} from 'node:http'
 
 export interface HttpRequest {
-  method: Dispatcher.HttpMethod
+  method: string
   headers?: Record<string, string>
   body?: Buffer | string
+  /** Aborts the whole exchange (a per-attempt deadline). */
   signal?: AbortSignal
-  headersTimeout?: number
-  bodyTimeout?: number
+  /** Fails with ETIMEDOUT when no connection is made within this time. */
+  connectTimeoutMs?: number
 }
 
-export interface Http {
-  Agent: typeof Agent
-  request(dispatcher: Dispatcher, url: URL, request: HttpRequest): Promise<Dispatcher.ResponseData>
+export interface HttpResponse {
+  statusCode: number
+  headers: IncomingMessage['headers']
+  /** The body as a stream; consume it or call `resume()`. */
+  body: IncomingMessage
 }
 
-let loading: Promise<Http> | undefined
+export interface HttpTransport {
+  request(url: URL, request: HttpRequest): Promise<HttpResponse>
+  /** Closes pooled keep-alive sockets so the process can exit at once. */
+  close(): void
+}
 
-export function loadHttp(): Promise<Http> {
-  loading ??= Promise.all([import('undici/lib/dispatcher/agent.js'), import('undici/lib/api/index.js')]).then(([{default: AgentClass}, {default: api}]) => ({
-    Agent: AgentClass,
-    request: (dispatcher, url, request) => api.request.call(dispatcher, {...request, origin: url.origin, path: `${url.pathname}${url.search}`}),
-  }))
-  return loading
+/** A keep-alive connection pool per protocol, created on first use. */
+export async function createTransport(): Promise<HttpTransport> {
+  const [http, https] = await Promise.all([import('node:http'), import('node:https')])
+  const agents: Record<string, HttpAgent> = {}
+  const agentFor = (protocol: string) => (agents[protocol] ??= protocol === 'https:' ? new https.Agent({keepAlive: true}) : new http.Agent({keepAlive: true}))
+  return {
+    request: (url, options) =>
+      new Promise<HttpResponse>((resolve, reject) => {
+        const send = url.protocol === 'https:' ? https.request : http.request
+        const outgoing = send(url, {method: options.method, headers: options.headers, agent: agentFor(url.protocol), signal: options.signal}, (response) => {
+          resolve({statusCode: response.statusCode ?? 0, headers: response.headers, body: response})
+        })
+        outgoing.on('error', reject)
+        if (options.connectTimeoutMs !== undefined) {
+          const {connectTimeoutMs} = options
+          outgoing.on('socket', (socket) => {
+            // A pooled socket is already connected.
+            if (!socket.connecting) return
+            const timer = setTimeout(() => {
+              outgoing.destroy(Object.assign(new Error(`connect timed out after ${connectTimeoutMs} ms`), {code: 'ETIMEDOUT'}))
+            }, connectTimeoutMs)
+            socket.once('connect', () => clearTimeout(timer))
+            socket.once('close', () => clearTimeout(timer))
+          })
+        }
+        outgoing.end(options.body)
+      }),
+    close() {
+      for (const agent of Object.values(agents)) agent.destroy()
+    },
+  }
+}
+
+/** The whole body as text. */
+export async function readText(body: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of body) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
 }

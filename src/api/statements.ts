@@ -9,10 +9,8 @@ import {open, rename, unlink} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import type {Dispatcher} from 'undici'
-
 import {ConnectionError, ExitCode, UmmahError, UsageError} from './errors.js'
-import {type Http, loadHttp} from './http.js'
+import {type HttpResponse, createTransport} from './http.js'
 
 export interface Statement {
   id: string
@@ -86,20 +84,12 @@ export function downloadToStdout(url: string, options: DownloadOptions): Promise
 }
 
 async function streamTo(url: string, options: DownloadOptions, write: (chunk: Buffer) => Promise<void>): Promise<number> {
-  const {Agent, request} = await loadHttp()
-  const agent = new Agent()
-  try {
-    return await streamWith(agent, request, url, options, write)
-  } finally {
-    await agent.close()
-  }
-}
-
-async function streamWith(agent: Dispatcher, request: Http['request'], url: string, options: DownloadOptions, write: (chunk: Buffer) => Promise<void>): Promise<number> {
+  const transport = await createTransport()
   let response
   try {
-    response = await request(agent, new URL(url), {method: 'GET', signal: AbortSignal.timeout(options.timeoutMs)})
+    response = await transport.request(new URL(url), {method: 'GET', signal: AbortSignal.timeout(options.timeoutMs)})
   } catch (error) {
+    transport.close()
     throw new ConnectionError(`Could not download ${new URL(url).origin}: ${(error as Error).message}`, {
       code: 'download_failed',
       url,
@@ -108,8 +98,16 @@ async function streamWith(agent: Dispatcher, request: Http['request'], url: stri
       cause: error,
     })
   }
+  try {
+    return await receive(response, options, write)
+  } finally {
+    transport.close()
+  }
+}
+
+async function receive(response: HttpResponse, options: DownloadOptions, write: (chunk: Buffer) => Promise<void>): Promise<number> {
   if (response.statusCode !== 200) {
-    await response.body.dump()
+    response.body.resume()
     throw new UmmahError(`The statement file answered ${response.statusCode}`, {
       code: 'download_failed',
       exitCode: response.statusCode === 404 ? ExitCode.notFound : ExitCode.network,
@@ -119,13 +117,21 @@ async function streamWith(agent: Dispatcher, request: Http['request'], url: stri
   const length = Number(response.headers['content-length'])
   const total = Number.isFinite(length) && length > 0 ? length : undefined
   let received = 0
-  for await (const chunk of response.body) {
-    await write(chunk as Buffer)
-    received += (chunk as Buffer).length
-    options.onProgress?.(received, total)
+  const truncated = (cause?: unknown) =>
+    new UmmahError(`The download stopped after ${received}${total === undefined ? '' : ` of ${total}`} bytes`, {code: 'download_truncated', exitCode: ExitCode.network, hint: 'Run the command again.', cause})
+  let writing = false
+  try {
+    for await (const chunk of response.body) {
+      writing = true
+      await write(chunk as Buffer)
+      writing = false
+      received += (chunk as Buffer).length
+      options.onProgress?.(received, total)
+    }
+  } catch (error) {
+    // Reading failed: the connection dropped mid-body or the deadline passed. A failed write is the caller's to report.
+    throw writing ? error : truncated(error)
   }
-  if (total !== undefined && received !== total) {
-    throw new UmmahError(`The download stopped after ${received} of ${total} bytes`, {code: 'download_truncated', exitCode: ExitCode.network, hint: 'Run the command again.'})
-  }
+  if (total !== undefined && received !== total) throw truncated()
   return received
 }

@@ -1,4 +1,4 @@
-// The two undici modules src/api/http.ts loads directly; typed from undici's public types.
+// The two undici modules src/webhooks/undici.ts loads directly; typed from undici's public types.
 declare module 'undici/lib/dispatcher/agent.js' {
   import {Agent} from 'undici'
   export default Agent

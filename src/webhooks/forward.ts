@@ -8,7 +8,7 @@ import type {Dispatcher} from 'undici'
 
 import {UsageError} from '../api/errors.js'
 import {parseRetryAfter} from '../api/client.js'
-import {loadHttp} from '../api/http.js'
+import {loadUndici} from './undici.js'
 import {basicScheme} from './schemes/basic.js'
 import {OAuth2TokenSource, sendWithBearer} from './schemes/oauth2.js'
 import type {Spool, SpooledEvent} from './spool.js'
@@ -258,7 +258,7 @@ export class Forwarder {
   }
 
   private async sendOnce(event: SpooledEvent, auth: Record<string, string>): Promise<{status?: number; error?: string; durationMs: number; url: string; retryAfterMs?: number}> {
-    const {Agent, request} = await loadHttp()
+    const {Agent, request} = await loadUndici()
     this.dispatcher ??= new Agent({keepAliveTimeout: 10_000, connect: {timeout: Math.min(this.options.timeoutMs, 10_000)}})
     const {target} = this.options
     const started = performance.now()
