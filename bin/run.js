@@ -1,11 +1,19 @@
 #!/usr/bin/env node
-// `--version` is answered before oclif loads, which is most of a bare start-up;
-// the text is oclif's own user agent (test/cli/startup.test.ts compares them).
-if (process.argv[2] === '--version') {
+// The two most common bare start-ups skip oclif's Config, most of a start:
+// `--version` prints oclif's user agent from package.json, and the root help
+// is rendered by oclif's Help from the committed manifests
+// (test/cli/startup.test.ts and root-help.test.ts compare both with oclif).
+const argv = process.argv.slice(2)
+if (argv.length === 1 && argv[0] === '--version') {
   const {readFileSync} = await import('node:fs')
   const {name, version} = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   process.stdout.write(`${name}/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
-  const {execute} = await import('@oclif/core')
-  await execute({dir: import.meta.url})
+  const rootHelp = argv.length <= 1 ? await import('../dist/bundle/root-help.js') : undefined
+  if (!(rootHelp?.isRootHelp(argv) && (await rootHelp.showRootHelp(new URL('..', import.meta.url).pathname)))) {
+    // oclif checks Node against its own engines (semver, ~5 ms); package.json's engines are stricter.
+    process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1'
+    const {run} = await import('../dist/bundle/ummah.js')
+    await run(argv, import.meta.url)
+  }
 }

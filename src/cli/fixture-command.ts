@@ -1,13 +1,14 @@
 /** The base of `fixtures run` and `trigger`: runs a fixture file through this command's client and profile. */
 import {join} from 'node:path'
-import {fileURLToPath} from 'node:url'
 
 import {UmmahCommand} from './base-command.js'
 
-/** The fixtures shipped with the CLI, one per event `trigger` can make happen. */
-export const FIXTURES_DIR = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'fixtures')
-
 export abstract class FixtureCommand extends UmmahCommand {
+  /** The fixture shipped with the CLI (fixtures/ in the package) for an event `trigger` can make happen. */
+  protected shippedFixture(event: string): string {
+    return join(this.config.root, 'fixtures', `${event}.json`)
+  }
+
   static override columns = [{field: 'request'}, {field: 'id'}, {field: 'status', kind: 'status' as const}]
 
   /** Runs the fixture; with --json every response by request name, else one row per request. */

@@ -1,11 +1,10 @@
 import {Args} from '@oclif/core'
-import {join} from 'node:path'
 
 import {WEBHOOK_EVENTS} from '../api/endpoints.js'
 import {UsageError} from '../api/errors.js'
 import {isLiveKey} from '../config/keys.js'
 import {requireKey} from '../config/resolve.js'
-import {FIXTURES_DIR, FixtureCommand} from '../cli/fixture-command.js'
+import {FixtureCommand} from '../cli/fixture-command.js'
 
 export default class Trigger extends FixtureCommand {
   static override summary = 'Make a webhook event really happen, with test keys'
@@ -20,6 +19,6 @@ export default class Trigger extends FixtureCommand {
     if (isLiveKey(requireKey(await this.settings()))) {
       throw new UsageError('trigger runs with test keys only: it creates and pays real objects', 'Use a profile with an sk_test_ key, e.g. -p sandbox.')
     }
-    return this.runFixtureFile(join(FIXTURES_DIR, `${args.event}.json`))
+    return this.runFixtureFile(this.shippedFixture(args.event))
   }
 }

@@ -1,28 +1,66 @@
 /**
- * A cheap guard for start-up speed: help and version load none of the heavy
- * modules (undici, inquirer, cli-table3, chalk, conf, the sandbox, the
- * listener); they load only in the commands that use them.
+ * Cheap guards for start-up speed, no timings. The CLI runs from the esbuild
+ * bundle in dist/bundle, so "which modules did a run load" is "which bundle
+ * files did it load, and what went into them" (dist/bundle/meta.json):
+ * - help and version load none of the heavy modules (undici, inquirer,
+ *   cli-table3, chalk, conf, the sandbox, the listener);
+ * - `--version` loads no oclif and `--help` no oclif Config, and both print
+ *   exactly what oclif prints;
+ * - a run of one of our commands skips the core plugins, which is only sound
+ *   while they register no hook such a run fires.
  */
 import {execFile} from 'node:child_process'
-import {mkdtempSync, readFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {promisify} from 'node:util'
+import {fileURLToPath} from 'node:url'
+import {promisify, stripVTControlCharacters} from 'node:util'
 import {Config} from '@oclif/core'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {Help} from '@oclif/core/help'
+import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 
-import {ROOT, tempConfigDir} from '../helpers/cli.js'
+import {ROOT, runCli, tempConfigDir} from '../helpers/cli.js'
 import {type TestServer, json, startServer} from '../helpers/server.js'
 
-const HEAVY = [/node_modules\/undici\//, /node_modules\/@inquirer\//, /node_modules\/cli-table3\//, /node_modules\/chalk\//, /node_modules\/conf\//, /\/dist\/sandbox\//, /\/dist\/webhooks\//]
+const HEAVY = [/node_modules\/undici\//, /node_modules\/@inquirer\//, /node_modules\/cli-table3\//, /node_modules\/chalk\//, /node_modules\/conf\//, /^dist\/sandbox\//, /^dist\/webhooks\//]
+const OCLIF_CONFIG = /node_modules\/@oclif\/core\/lib\/config\/config\.js$/
 
-/** The module URLs a run resolves; async, so a server in this process can answer it. */
-async function modulesLoadedBy(args: string[], env: Record<string, string> = {}): Promise<string[]> {
+interface Load {
+  /** Module URLs the ESM loader resolved. */
+  urls: string[]
+  /** What went into the bundle files among them (paths relative to the package root). */
+  inputs: string[]
+}
+
+/** The modules a run loads; async, so a server in this process can answer it. */
+async function modulesLoadedBy(args: string[], env: Record<string, string> = {}): Promise<Load> {
   const trace = join(mkdtempSync(join(tmpdir(), 'ummah-trace-')), 'trace.txt')
   await promisify(execFile)(process.execPath, ['--import', join(ROOT, 'test', 'helpers', 'trace-imports.mjs'), join(ROOT, 'bin', 'run.js'), ...args], {
     env: {...process.env, UMMAH_IMPORT_TRACE: trace, UMMAH_CONFIG_DIR: tempConfigDir(), CI: 'true', ...env},
   })
-  return readFileSync(trace, 'utf8').split('\n').filter(Boolean)
+  const urls = readFileSync(trace, 'utf8').split('\n').filter(Boolean)
+  const chunks = JSON.parse(readFileSync(join(ROOT, 'dist', 'bundle', 'meta.json'), 'utf8')) as Record<string, string[]>
+  const bundleDir = join(ROOT, 'dist', 'bundle')
+  const inputs = urls
+    .filter((url) => url.startsWith('file:'))
+    .map((url) => fileURLToPath(url))
+    .filter((path) => path.startsWith(`${bundleDir}/`))
+    .flatMap((path) => chunks[path.slice(bundleDir.length + 1)] ?? [`unknown bundle file ${path}`])
+  return {urls, inputs}
+}
+
+/** What oclif itself prints for the root help, rendered in this process from a fully loaded Config. */
+async function oclifRootHelp(): Promise<string> {
+  const config = await Config.load(ROOT)
+  const lines: string[] = []
+  // oclif's Help writes through console.log.
+  const log = vi.spyOn(console, 'log').mockImplementation((line: string) => lines.push(`${line}\n`))
+  try {
+    await new Help(config).showHelp([])
+  } finally {
+    log.mockRestore()
+  }
+  return lines.join('')
 }
 
 let gateway: TestServer
@@ -33,23 +71,70 @@ afterAll(() => gateway.close())
 
 describe('start-up imports', () => {
   it.each([[['--version']], [['--help']], [['purchases', 'retrieve', '--help']], [['webhooks', 'listen', '--help']], [['sandbox', 'start', '--help']]])('ummah %j loads no heavy module', async (args) => {
-    const loaded = await modulesLoadedBy(args)
-    expect(loaded.length).toBeGreaterThan(0)
-    for (const pattern of HEAVY) expect(loaded.filter((url) => pattern.test(url)), String(pattern)).toEqual([])
+    const {urls, inputs} = await modulesLoadedBy(args)
+    expect(urls.length).toBeGreaterThan(0)
+    if (args[0] !== '--version') expect(inputs.length).toBeGreaterThan(0)
+    for (const pattern of HEAVY) expect(inputs.filter((input) => pattern.test(input)), String(pattern)).toEqual([])
+    expect(urls.filter((url) => /\/node_modules\//.test(url)), 'everything but the bundle').toEqual([])
   })
 
-  it('--version answers without oclif, with exactly oclif\'s text', async () => {
-    const loaded = await modulesLoadedBy(['--version'])
-    expect(loaded.filter((url) => url.includes('/@oclif/'))).toEqual([])
+  it("--version answers without oclif, with exactly oclif's text", async () => {
+    const {urls} = await modulesLoadedBy(['--version'])
+    expect(urls.filter((url) => url.includes('/dist/'))).toEqual([])
     const {stdout} = await promisify(execFile)(process.execPath, [join(ROOT, 'bin', 'run.js'), '--version'])
     const config = await Config.load(ROOT)
     expect(stdout).toBe(`${config.userAgent}\n`)
   })
 
-  it('an API command loads undici (the trace sees lazy imports), but neither the sandbox nor the listener', async () => {
-    const loaded = await modulesLoadedBy(['purchases', 'retrieve', 'p-1', '--json'], {UMMAH_API_BASE: gateway.apiBase, UMMAH_SECRET_KEY: 'sk_test_trace'})
-    expect(loaded.some((url) => /node_modules\/undici\//.test(url))).toBe(true)
-    expect(loaded.filter((url) => /node_modules\/undici\/index\.js$/.test(url))).toEqual([])
-    expect(loaded.filter((url) => /\/dist\/(sandbox|webhooks)\//.test(url))).toEqual([])
+  it("the root help loads no oclif Config, and is exactly oclif's, for `ummah`, `ummah --help` and `ummah help`", async () => {
+    const {inputs} = await modulesLoadedBy(['--help'])
+    expect(inputs.some((input) => input.includes('node_modules/@oclif/core/lib/help/'))).toBe(true)
+    expect(inputs.filter((input) => OCLIF_CONFIG.test(input))).toEqual([])
+    const expected = await oclifRootHelp()
+    expect(expected).toContain('TOPICS')
+    for (const args of [[], ['--help'], ['help']]) {
+      const result = await runCli(args)
+      expect({args, code: result.code, stdout: result.stdout, stderr: result.stderr}).toEqual({args, code: 0, stdout: expected, stderr: ''})
+    }
+  })
+
+  it("a user's oclif theme.json sends the root help through oclif, which applies it", async () => {
+    const configDir = tempConfigDir()
+    mkdirSync(configDir, {recursive: true})
+    writeFileSync(join(configDir, 'theme.json'), JSON.stringify({command: 'red'}))
+    const {inputs} = await modulesLoadedBy(['--help'], {UMMAH_CONFIG_DIR: configDir})
+    expect(inputs.some((input) => OCLIF_CONFIG.test(input))).toBe(true)
+  })
+
+  it('an API command loads node:http lazily (the trace sees lazy imports), but not undici, the sandbox or the listener', async () => {
+    const {urls, inputs} = await modulesLoadedBy(['purchases', 'retrieve', 'p-1', '--json'], {UMMAH_API_BASE: gateway.apiBase, UMMAH_SECRET_KEY: 'sk_test_trace'})
+    expect(urls).toContain('node:http')
+    expect(inputs.some((input) => input === 'dist/api/http.js')).toBe(true)
+    for (const pattern of HEAVY) expect(inputs.filter((input) => pattern.test(input)), String(pattern)).toEqual([])
+  })
+
+  it('a webhooks command loads the webhook modules, from chunks of their own', async () => {
+    const {inputs} = await modulesLoadedBy(['webhooks', 'events', 'list'])
+    expect(inputs).toContain('dist/webhooks/spool.js')
+  })
+})
+
+describe('core plugins skipped for our own commands', () => {
+  it('no core plugin registers a hook that a run of one of our commands would fire', () => {
+    const pjson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {oclif: {plugins: string[]}}
+    const allowed = new Set(['command_not_found', 'plugins:preinstall', 'plugins:postinstall', 'plugins:postuninstall'])
+    for (const plugin of pjson.oclif.plugins) {
+      const hooks = Object.keys((JSON.parse(readFileSync(join(ROOT, 'node_modules', plugin, 'package.json'), 'utf8')) as {oclif: {hooks?: object}}).oclif.hooks ?? {})
+      expect(hooks.filter((hook) => !allowed.has(hook)), plugin).toEqual([])
+    }
+  })
+
+  it('plugin commands and the not-found suggestions still work', async () => {
+    const help = await runCli(['help', 'purchases', 'retrieve'])
+    expect(help.code).toBe(0)
+    expect(help.stdout).toContain('USAGE\n  $ ummah purchases retrieve ID')
+    const typo = await runCli(['purchase', 'retrieve'], {env: {CI: 'true'}})
+    expect(typo.code).not.toBe(0)
+    expect(stripVTControlCharacters(typo.stderr)).toMatch(/purchase retrieve is not a ummah command/)
   })
 })

@@ -1,0 +1,79 @@
+/**
+ * `ummah`, `ummah --help` and `ummah help` without loading oclif's Config:
+ * oclif's own Help class renders the root help from what Config would have
+ * gathered — the package.json, this CLI's committed oclif.manifest.json and
+ * those of its core plugins — so the text is oclif's, at a fraction of the
+ * start-up (bin/run.js). test/cli/root-help.test.ts compares the two.
+ */
+import {existsSync, readFileSync} from 'node:fs'
+import {arch, homedir} from 'node:os'
+import {join} from 'node:path'
+
+import type {Command, Config, Interfaces} from '@oclif/core'
+import {Help} from '@oclif/core/help'
+
+interface Manifest {
+  commands: Record<string, Command.Cached>
+}
+
+interface PackageJson {
+  name: string
+  version: string
+  description?: string
+  oclif: {bin?: string; dirname?: string; plugins?: string[]; topicSeparator?: string; topics?: Record<string, {description?: string; hidden?: boolean}>}
+}
+
+/** The arguments oclif answers with the root help. */
+export function isRootHelp(argv: string[]): boolean {
+  return argv.length === 0 || (argv.length === 1 && (argv[0] === '--help' || argv[0] === 'help'))
+}
+
+/**
+ * Writes the root help; false, having written nothing, when a user theme
+ * (which oclif's Config would load) or a missing manifest (a development
+ * checkout before `npm run build`) calls for oclif itself.
+ */
+export async function showRootHelp(root: string): Promise<boolean> {
+  const pjson = readJson<PackageJson>(join(root, 'package.json'))
+  const bin = pjson.oclif.bin ?? pjson.name
+  if (existsSync(join(oclifConfigDir(bin, pjson), 'theme.json'))) return false
+  const manifests = [join(root, 'oclif.manifest.json'), ...(pjson.oclif.plugins ?? []).map((plugin) => join(root, 'node_modules', plugin, 'oclif.manifest.json'))]
+  if (!manifests.every((path) => existsSync(path))) return false
+  const commands = manifests.flatMap((path) => Object.values(readJson<Manifest>(path).commands))
+
+  const config = {
+    bin,
+    pjson,
+    topicSeparator: pjson.oclif.topicSeparator ?? ':',
+    userAgent: `${pjson.name}/${pjson.version} ${process.platform}-${arch() === 'ia32' ? 'x86' : arch()} node-${process.version}`,
+    commands,
+    topics: topicsOf(pjson, commands),
+    theme: undefined,
+  }
+  await new Help(config as unknown as Config).showHelp([])
+  return true
+}
+
+/** As oclif's Config.loadTopics: the declared topics, then one per id prefix of every visible command. */
+function topicsOf(pjson: PackageJson, commands: Command.Cached[]): Interfaces.Topic[] {
+  const topics = new Map<string, Interfaces.Topic>()
+  for (const [name, topic] of Object.entries(pjson.oclif.topics ?? {})) topics.set(name, {name, description: topic.description, hidden: topic.hidden})
+  for (const command of commands.filter((candidate) => !candidate.hidden)) {
+    const parts = command.id.split(':')
+    for (; parts.length > 0; parts.pop()) {
+      const name = parts.join(':')
+      if (!topics.has(name)) topics.set(name, {name, description: command.summary || command.description})
+    }
+  }
+  return [...topics.values()]
+}
+
+/** oclif's config directory (Config.configDir), where a user's theme.json lives. */
+function oclifConfigDir(bin: string, pjson: PackageJson): string {
+  const scoped = process.env[`${bin.replaceAll(/[/-]/g, '_').toUpperCase()}_CONFIG_DIR`]
+  return scoped || join(process.env.XDG_CONFIG_HOME || join(process.env.HOME || homedir(), '.config'), pjson.oclif.dirname ?? pjson.name)
+}
+
+function readJson<T>(path: string): T {
+  return JSON.parse(readFileSync(path, 'utf8')) as T
+}
