@@ -20,6 +20,8 @@ const BRAND = '409eb80e-3782-4b1d-afa8-b779759266a5'
 const RUNS = Number(process.env.BENCH_RUNS ?? 20)
 const RELAY_EVENTS = Number(process.env.BENCH_RELAY_EVENTS ?? 100_000)
 const SANDBOX_PURCHASES = Number(process.env.BENCH_SANDBOX_PURCHASES ?? 100_000)
+// BENCH_ONLY=relay (or startup, sandbox, comma-separated) runs part of the bench.
+const ONLY = new Set(process.env.BENCH_ONLY?.split(',') ?? ['startup', 'relay', 'sandbox'])
 const rows = []
 const children = new Set()
 
@@ -272,9 +274,9 @@ try {
   spawnSync(process.execPath, [BIN, '--version']) // warm the file cache
   const sandbox = startChild([BIN, 'sandbox', 'start', '--port', '0', '--json'], {UMMAH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-sb-'))})
   const ready = JSON.parse(await sandbox.waitFor((line) => line.includes('api_base')))
-  await startup(ready.api_base)
-  await relay()
-  await sandboxLoad(ready.api_base, sandbox.child.pid)
+  if (ONLY.has('startup')) await startup(ready.api_base)
+  if (ONLY.has('relay')) await relay()
+  if (ONLY.has('sandbox')) await sandboxLoad(ready.api_base, sandbox.child.pid)
 } catch (error) {
   log(`bench failed: ${error.stack}`)
   process.exitCode = 1

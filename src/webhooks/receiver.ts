@@ -84,17 +84,26 @@ function reply(response: ServerResponse, status: number, body: unknown): void {
   response.end(JSON.stringify(body))
 }
 
-async function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+/** The whole body, or undefined past `limit`. Stream events rather than `for await`, whose async iterator costs ~2 KB of garbage per request at thousands of requests a second. */
+function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   const declared = Number(request.headers['content-length'])
-  if (Number.isFinite(declared) && declared > limit) return undefined
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length
-    if (size > limit) return undefined
-    chunks.push(chunk as Buffer)
-  }
-  return Buffer.concat(chunks)
+  if (Number.isFinite(declared) && declared > limit) return Promise.resolve(undefined)
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= limit) {
+        chunks.push(chunk)
+        return
+      }
+      request.off('data', onData)
+      resolve(undefined)
+    }
+    request.on('data', onData)
+    request.once('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)))
+    request.once('error', reject)
+  })
 }
 
 /** The event's id and type from its JSON; a body without them is keyed by its digest. */
