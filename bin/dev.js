@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Development entry: ignores oclif.manifest.json so commands compiled by
-// `npx tsc -p tsconfig.build.json --watch` are picked up without regenerating it.
-import {execute} from '@oclif/core'
-
+// Development entry, for use beside `npx tsc -p tsconfig.build.json --watch`:
+// re-bundles what tsc compiled into dist/ (the CLI runs from dist/bundle) and
+// runs it ignoring oclif.manifest.json, so changed commands and flags show up
+// without `npm run build`.
+await import('../scripts/bundle.mjs')
+const {execute} = await import('@oclif/core')
 await execute({development: true, dir: import.meta.url})
