@@ -7,7 +7,8 @@
  */
 import {existsSync, readFileSync} from 'node:fs'
 import {arch, homedir} from 'node:os'
-import {join} from 'node:path'
+import {createRequire} from 'node:module'
+import {dirname, join} from 'node:path'
 
 import type {Command, Config, Interfaces} from '@oclif/core'
 import {Help} from '@oclif/core/help'
@@ -30,16 +31,17 @@ export function isRootHelp(argv: string[]): boolean {
 
 /**
  * Writes the root help; false, having written nothing, when a user theme
- * (which oclif's Config would load) or a missing manifest (a development
- * checkout before `npm run build`) calls for oclif itself.
+ * (which oclif's Config would load) or a plugin without a manifest calls for
+ * oclif itself.
  */
 export async function showRootHelp(root: string): Promise<boolean> {
   const pjson = readJson<PackageJson>(join(root, 'package.json'))
   const bin = pjson.oclif.bin ?? pjson.name
   if (existsSync(join(oclifConfigDir(bin, pjson), 'theme.json'))) return false
-  const manifests = [join(root, 'oclif.manifest.json'), ...(pjson.oclif.plugins ?? []).map((plugin) => join(root, 'node_modules', plugin, 'oclif.manifest.json'))]
-  if (!manifests.every((path) => existsSync(path))) return false
-  const commands = manifests.flatMap((path) => Object.values(readJson<Manifest>(path).commands))
+  const resolve = createRequire(join(root, 'package.json')).resolve
+  const manifests = [join(root, 'oclif.manifest.json'), ...(pjson.oclif.plugins ?? []).map((plugin) => pluginManifest(resolve, plugin))]
+  if (!manifests.every((path) => path !== undefined && existsSync(path))) return false
+  const commands = manifests.flatMap((path) => Object.values(readJson<Manifest>(path!).commands))
 
   const config = {
     bin,
@@ -72,6 +74,18 @@ function topicsOf(pjson: PackageJson, commands: Command.Cached[]): Interfaces.To
 function oclifConfigDir(bin: string, pjson: PackageJson): string {
   const scoped = process.env[`${bin.replaceAll(/[/-]/g, '_').toUpperCase()}_CONFIG_DIR`]
   return scoped || join(process.env.XDG_CONFIG_HOME || join(process.env.HOME || homedir(), '.config'), pjson.oclif.dirname ?? pjson.name)
+}
+
+/** A plugin's manifest, found as Node finds the plugin (hoisted or nested), beside the package.json above its entry module (its exports hide the package.json itself). */
+function pluginManifest(resolve: NodeJS.RequireResolve, plugin: string): string | undefined {
+  let dir: string
+  try {
+    dir = dirname(resolve(plugin))
+  } catch {
+    return undefined
+  }
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir)
+  return join(dir, 'oclif.manifest.json')
 }
 
 function readJson<T>(path: string): T {
