@@ -133,7 +133,8 @@ export class ApiClient {
 
   /** Releases pooled keep-alive connections so the process can exit at once. */
   async close(): Promise<void> {
-    ;(await this.transport)?.close()
+    const transport = await this.transport
+    transport?.close()
   }
 
   private async send<T>(method: string, url: URL, headers: Record<string, string>, payload: string | undefined): Promise<ApiResponse<T>> {
