@@ -2,7 +2,7 @@
 // The two most common bare start-ups skip oclif's Config, most of a start:
 // `--version` prints oclif's user agent from package.json, and the root help
 // is rendered by oclif's Help from the committed manifests
-// (test/cli/startup.test.ts and root-help.test.ts compare both with oclif).
+// (test/cli/startup.test.ts compares both with oclif).
 const argv = process.argv.slice(2)
 if (argv.length === 1 && argv[0] === '--version') {
   const {readFileSync} = await import('node:fs')

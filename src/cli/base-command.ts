@@ -12,7 +12,7 @@ import {type Page, collect} from '../api/paginate.js'
 import {redact} from '../config/keys.js'
 import {guardLive} from '../config/live-guard.js'
 import {type Settings, requireKey, resolveSettings, selectProfile} from '../config/resolve.js'
-import {ConfigStore} from '../config/store.js'
+import {ConfigStore, type StoredProfiles} from '../config/store.js'
 import {type GlobalFlags, globalFlags} from './flags.js'
 import {createStyle, renderHuman} from './output.js'
 import {askConfirm} from './prompts.js'
@@ -42,7 +42,7 @@ export abstract class UmmahCommand extends Command {
   static linkField?: string
 
   protected globals: GlobalFlags = GLOBAL_DEFAULTS
-  private settingsPromise?: Promise<Settings>
+  private resolvedSettings?: Settings
   private apiClient?: ApiClient
   private readonly openClients: ApiClient[] = []
   private terminalState?: Terminal
@@ -83,16 +83,14 @@ export abstract class UmmahCommand extends Command {
     return this.terminalState
   }
 
-  protected settings(): Promise<Settings> {
-    this.settingsPromise ??= resolveSettings({
+  protected async settings(): Promise<Settings> {
+    this.resolvedSettings ??= resolveSettings({
       profile: this.globals.profile,
       apiKey: this.globals['api-key'],
       apiBase: this.globals['api-base'],
-    }).then((settings) => {
-      this.settingsColor = settings.stored.color
-      return settings
     })
-    return this.settingsPromise
+    this.settingsColor = this.resolvedSettings.stored.color
+    return this.resolvedSettings
   }
 
   /** The config file, for commands that manage profiles. */
@@ -101,7 +99,7 @@ export abstract class UmmahCommand extends Command {
   }
 
   /** The profile a profile-managing command acts on. */
-  protected profileName(store: ConfigStore): string {
+  protected profileName(store: StoredProfiles): string {
     return selectProfile(this.globals.profile, store)
   }
 

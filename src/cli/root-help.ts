@@ -3,7 +3,7 @@
  * oclif's own Help class renders the root help from what Config would have
  * gathered — the package.json, this CLI's committed oclif.manifest.json and
  * those of its core plugins — so the text is oclif's, at a fraction of the
- * start-up (bin/run.js). test/cli/root-help.test.ts compares the two.
+ * start-up (bin/run.js). test/cli/startup.test.ts compares the two.
  */
 import {existsSync, readFileSync} from 'node:fs'
 import {arch, homedir} from 'node:os'
@@ -38,8 +38,7 @@ export async function showRootHelp(root: string): Promise<boolean> {
   const pjson = readJson<PackageJson>(join(root, 'package.json'))
   const bin = pjson.oclif.bin ?? pjson.name
   if (existsSync(join(oclifConfigDir(bin, pjson), 'theme.json'))) return false
-  const resolve = createRequire(join(root, 'package.json')).resolve
-  const manifests = [join(root, 'oclif.manifest.json'), ...(pjson.oclif.plugins ?? []).map((plugin) => pluginManifest(resolve, plugin))]
+  const manifests = [join(root, 'oclif.manifest.json'), ...(pjson.oclif.plugins ?? []).map((plugin) => pluginManifest(root, plugin))]
   if (!manifests.every((path) => path !== undefined && existsSync(path))) return false
   const commands = manifests.flatMap((path) => Object.values(readJson<Manifest>(path!).commands))
 
@@ -76,11 +75,13 @@ function oclifConfigDir(bin: string, pjson: PackageJson): string {
   return scoped || join(process.env.XDG_CONFIG_HOME || join(process.env.HOME || homedir(), '.config'), pjson.oclif.dirname ?? pjson.name)
 }
 
-/** A plugin's manifest, found as Node finds the plugin (hoisted or nested), beside the package.json above its entry module (its exports hide the package.json itself). */
-function pluginManifest(resolve: NodeJS.RequireResolve, plugin: string): string | undefined {
+/** A plugin's manifest: in this package's node_modules, else where Node finds the plugin (hoisted), beside the package.json above its entry module (its exports hide the package.json itself). */
+function pluginManifest(root: string, plugin: string): string | undefined {
+  const nested = join(root, 'node_modules', plugin, 'oclif.manifest.json')
+  if (existsSync(nested)) return nested
   let dir: string
   try {
-    dir = dirname(resolve(plugin))
+    dir = dirname(createRequire(join(root, 'package.json')).resolve(plugin))
   } catch {
     return undefined
   }

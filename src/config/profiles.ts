@@ -3,12 +3,12 @@ import {UsageError} from '../api/errors.js'
 import {keyMode, maskKey} from './keys.js'
 import {checkApiBase} from './resolve.js'
 import {
-  type ConfigStore,
   DEFAULT_API_BASE,
   type ProfileSettings,
   SANDBOX_PROFILE_NAME,
   SETTING_NAMES,
   type SettingName,
+  type StoredProfiles,
 } from './store.js'
 
 export interface ProfileView {
@@ -33,7 +33,7 @@ export function viewProfile(name: string, settings: ProfileSettings, activeName:
   }
 }
 
-export function listProfiles(store: ConfigStore, activeName: string): ProfileView[] {
+export function listProfiles(store: StoredProfiles, activeName: string): ProfileView[] {
   return Object.entries(store.profiles())
     .sort(([a], [b]) => (a === SANDBOX_PROFILE_NAME ? 1 : b === SANDBOX_PROFILE_NAME ? -1 : a.localeCompare(b)))
     .map(([name, settings]) => viewProfile(name, settings, activeName))

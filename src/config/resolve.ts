@@ -4,16 +4,13 @@
  * UMMAH_API_BASE, the profile, the default; profile: --profile,
  * UMMAH_PROFILE, the active profile, "default".
  */
-import {existsSync} from 'node:fs'
-
 import {AuthConfigError, UsageError} from '../api/errors.js'
 import {
-  ConfigStore,
-  configFile,
   DEFAULT_API_BASE,
   DEFAULT_PROFILE_NAME,
   type ProfileSettings,
   SANDBOX_PROFILE_NAME,
+  StoredProfiles,
   checkProfileName,
 } from './store.js'
 
@@ -37,18 +34,16 @@ export interface Settings {
   stored: ProfileSettings
 }
 
-export async function resolveSettings(input: ResolveInput): Promise<Settings> {
+export function resolveSettings(input: ResolveInput): Settings {
   const env = input.env ?? process.env
   const keyFromCaller = flagOrEnv(input.apiKey, env.UMMAH_SECRET_KEY)
   const baseFromCaller = flagOrEnv(input.apiBase, env.UMMAH_API_BASE)
   const named = namedProfile(input.profile, env)
 
-  // With key and base given, the file still holds the profile's other settings
-  // (brand_id, color); only a missing file is skipped, and not created.
-  const everythingGiven = keyFromCaller && baseFromCaller && !named
-  const store = everythingGiven && !existsSync(configFile(env)) ? undefined : await ConfigStore.open(env)
-  const profile = named?.value ?? store?.activeProfile ?? DEFAULT_PROFILE_NAME
-  const stored = store?.profile(profile)
+  // Even with key and base given, the file holds the profile's other settings (brand_id, color).
+  const store = StoredProfiles.read(env)
+  const profile = named?.value ?? store.activeProfile ?? DEFAULT_PROFILE_NAME
+  const stored = store.profile(profile)
   if (named && !stored && !keyFromCaller) {
     throw new UsageError(`Profile "${profile}" does not exist`, `Create it with \`ummah login --profile ${profile}\`, or see \`ummah profiles list\`.`)
   }
@@ -57,7 +52,7 @@ export async function resolveSettings(input: ResolveInput): Promise<Settings> {
   const base = baseFromCaller ?? (stored?.api_base ? {value: stored.api_base, source: 'profile' as const} : {value: DEFAULT_API_BASE, source: 'default' as const})
   return {
     profile,
-    profileSource: named?.source ?? (store?.activeProfile ? 'profile' : 'default'),
+    profileSource: named?.source ?? (store.activeProfile ? 'profile' : 'default'),
     apiKey: apiKey?.value,
     keySource: apiKey?.source,
     apiBase: checkApiBase(base.value, base.source),
@@ -80,7 +75,7 @@ function namedProfile(flag: string | undefined, env: NodeJS.ProcessEnv): {source
 }
 
 /** The profile a command acts on: --profile, UMMAH_PROFILE, the active profile, "default". */
-export function selectProfile(flag: string | undefined, store: ConfigStore, env: NodeJS.ProcessEnv = process.env): string {
+export function selectProfile(flag: string | undefined, store: StoredProfiles, env: NodeJS.ProcessEnv = process.env): string {
   return namedProfile(flag, env)?.value ?? store.activeProfile ?? DEFAULT_PROFILE_NAME
 }
 

@@ -1,9 +1,10 @@
 /**
- * Profiles on disk, through `conf`: one JSON file, mode 0600, in a 0700
- * directory (UMMAH_CONFIG_DIR, else the platform's config folder). `conf` is
- * imported only when a command actually needs the file.
+ * Profiles on disk: one JSON file, mode 0600, in a 0700 directory
+ * (UMMAH_CONFIG_DIR, else the platform's config folder). Every API command
+ * reads it, so reading is a plain JSON read; `conf` (atomic writes, with ajv
+ * behind it: ~25 ms to load) is imported only by the commands that change it.
  */
-import {chmodSync, existsSync, mkdirSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 
@@ -57,8 +58,43 @@ export function configFile(env: NodeJS.ProcessEnv = process.env): string {
   return join(configDir(env), 'config.json')
 }
 
-export class ConfigStore {
-  private constructor(private readonly conf: Conf<StoredConfig>) {}
+/** The stored profiles, read-only: what resolving a command's key, base and profile needs. */
+export class StoredProfiles {
+  protected constructor(
+    readonly path: string,
+    protected data: StoredConfig,
+  ) {}
+
+  /** Reads the file; a missing one reads as no profiles (and is not created). */
+  static read(env: NodeJS.ProcessEnv = process.env): StoredProfiles {
+    const path = configFile(env)
+    return new StoredProfiles(path, readStored(path))
+  }
+
+  get activeProfile(): string | undefined {
+    return this.data.active_profile
+  }
+
+  /** Stored profiles, plus the built-in sandbox profile (with any stored overrides). */
+  profiles(): Record<string, ProfileSettings> {
+    const stored = this.data.profiles
+    return {...stored, [SANDBOX_PROFILE_NAME]: {...SANDBOX_PROFILE, ...stored[SANDBOX_PROFILE_NAME]}}
+  }
+
+  profile(name: string): ProfileSettings | undefined {
+    return this.profiles()[name]
+  }
+
+  isStored(name: string): boolean {
+    return name in this.data.profiles
+  }
+}
+
+/** The profiles for the commands that change them (login, logout, profiles, config): writes go through `conf`. */
+export class ConfigStore extends StoredProfiles {
+  private constructor(private readonly conf: Conf<StoredConfig>) {
+    super(conf.path, conf.store)
+  }
 
   static async open(env: NodeJS.ProcessEnv = process.env): Promise<ConfigStore> {
     const dir = configDir(env)
@@ -66,6 +102,8 @@ export class ConfigStore {
       mkdirSync(dir, {recursive: true, mode: 0o700})
       chmodSync(dir, 0o700)
     }
+    // Read first, so a damaged file gets our message rather than conf's.
+    readStored(configFile(env))
     const {default: Conf} = await import('conf')
     const conf = new Conf<StoredConfig>({
       cwd: dir,
@@ -77,32 +115,10 @@ export class ConfigStore {
     return new ConfigStore(conf)
   }
 
-  get path(): string {
-    return this.conf.path
-  }
-
-  get activeProfile(): string | undefined {
-    return this.conf.get('active_profile')
-  }
-
-  /** Stored profiles, plus the built-in sandbox profile (with any stored overrides). */
-  profiles(): Record<string, ProfileSettings> {
-    const stored = this.conf.get('profiles')
-    return {...stored, [SANDBOX_PROFILE_NAME]: {...SANDBOX_PROFILE, ...stored[SANDBOX_PROFILE_NAME]}}
-  }
-
-  profile(name: string): ProfileSettings | undefined {
-    return this.profiles()[name]
-  }
-
-  isStored(name: string): boolean {
-    return name in this.conf.get('profiles')
-  }
-
   /** Merges settings into a profile; an `undefined` value removes that setting. */
   updateProfile(name: string, changes: ProfileSettings): ProfileSettings {
     checkProfileName(name)
-    const profiles = {...this.conf.get('profiles')}
+    const profiles = {...this.data.profiles}
     const merged: ProfileSettings = {...profiles[name]}
     for (const [key, value] of Object.entries(changes) as Array<[SettingName, string | undefined]>) {
       if (value === undefined) delete merged[key]
@@ -114,7 +130,7 @@ export class ConfigStore {
   }
 
   removeProfile(name: string): void {
-    const profiles = {...this.conf.get('profiles')}
+    const profiles = {...this.data.profiles}
     delete profiles[name]
     this.write({profiles, ...(this.activeProfile === name ? {active_profile: undefined} : {})})
   }
@@ -130,5 +146,24 @@ export class ConfigStore {
     }
     // conf writes with the mode only when it creates the file; keep an older file private too.
     chmodSync(this.conf.path, 0o600)
+    this.data = this.conf.store
   }
+}
+
+/** The file's contents, as conf writes them; a missing file is empty. */
+function readStored(path: string): StoredConfig {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {profiles: {}}
+    throw new UsageError(`Cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, 'Check its permissions, or set UMMAH_CONFIG_DIR to another directory.')
+  }
+  let parsed: Partial<StoredConfig>
+  try {
+    parsed = JSON.parse(text) as Partial<StoredConfig>
+  } catch {
+    throw new UsageError(`${path} is not valid JSON`, 'Fix it, or delete it and run `ummah login` again.')
+  }
+  return {...parsed, profiles: parsed.profiles ?? {}}
 }

@@ -113,6 +113,17 @@ describe('start-up imports', () => {
     for (const pattern of HEAVY) expect(inputs.filter((input) => pattern.test(input)), String(pattern)).toEqual([])
   })
 
+  it('an API command reads a saved profile without conf (only commands that change profiles load it)', async () => {
+    const configDir = tempConfigDir()
+    mkdirSync(configDir, {recursive: true})
+    writeFileSync(join(configDir, 'config.json'), JSON.stringify({active_profile: 'ci', profiles: {ci: {api_key: 'sk_test_trace', api_base: gateway.apiBase}}}))
+    const reading = await modulesLoadedBy(['purchases', 'retrieve', 'p-1', '--json'], {UMMAH_CONFIG_DIR: configDir})
+    expect(reading.inputs.filter((input) => /node_modules\/(conf|ajv)\//.test(input))).toEqual([])
+    expect(gateway.requests.at(-1)?.headers.authorization).toBe('Bearer sk_test_trace')
+    const changing = await modulesLoadedBy(['config', 'set', 'color', 'never'], {UMMAH_CONFIG_DIR: configDir})
+    expect(changing.inputs.some((input) => input.includes('node_modules/conf/'))).toBe(true)
+  })
+
   it('a webhooks command loads the webhook modules, from chunks of their own', async () => {
     const {inputs} = await modulesLoadedBy(['webhooks', 'events', 'list'])
     expect(inputs).toContain('dist/webhooks/spool.js')

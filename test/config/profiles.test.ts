@@ -1,4 +1,4 @@
-import {readFileSync, statSync} from 'node:fs'
+import {mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
@@ -140,6 +140,18 @@ describe('key precedence: --api-key, then UMMAH_SECRET_KEY, then the profile', (
     const unknown = await cli(['api', 'GET', '/balance/'], {UMMAH_PROFILE: 'ghost'})
     expect(unknown.code).toBe(2)
     expect(unknown.stderr).toMatch(/Profile "ghost" does not exist/)
+  })
+
+  it('names a damaged config file and the fix, exit 2, sending nothing, and leaves the file for the user', async () => {
+    mkdirSync(configDir, {recursive: true})
+    writeFileSync(join(configDir, 'config.json'), '{"profiles": {')
+    for (const args of [['api', 'GET', '/balance/'], ['profiles', 'list']]) {
+      const result = await cli(args, {UMMAH_API_BASE: server.apiBase})
+      expect(result.code).toBe(2)
+      expect(result.stderr).toBe(`Error: ${join(configDir, 'config.json')} is not valid JSON. Fix it, or delete it and run \`ummah login\` again.\n`)
+    }
+    expect(server.requests).toHaveLength(0)
+    expect(readFileSync(join(configDir, 'config.json'), 'utf8')).toBe('{"profiles": {')
   })
 
   it('exits 3 with a hint when there is no key at all', async () => {
