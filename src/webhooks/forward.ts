@@ -114,6 +114,8 @@ const RETRYABLE = (status: number) => status >= 500 || status === 408 || status 
 export class Forwarder {
   private readonly queue: SpooledEvent[] = []
   private readonly queued = new Set<number>()
+  /** Spool writes of queued events still in progress, by seq. */
+  private readonly writing = new Map<number, Promise<void>>()
   private readonly inFlight = new Set<Promise<void>>()
   private dispatcher?: Dispatcher
   private stopped = false
@@ -136,9 +138,11 @@ export class Forwarder {
     }
   }
 
-  enqueue(event: SpooledEvent): void {
+  /** Queues an event; `durable`, for one still being written to the spool, holds back its outcome (not its forward) until it is on disk. */
+  enqueue(event: SpooledEvent, durable?: Promise<void>): void {
     if (this.stopped || this.queued.has(event.seq)) return
     this.queued.add(event.seq)
+    if (durable) this.writing.set(event.seq, durable)
     this.queue.push(event)
     this.notify()
   }
@@ -208,6 +212,7 @@ export class Forwarder {
     while (!this.stopped) {
       event.attempts++
       const outcome = await this.send(event)
+      await this.spooled(event)
       const {status, error, durationMs, url} = outcome
       if (status !== undefined && status >= 200 && status < 300) {
         // Not awaited: the next forward need not wait for this fsync. Were the
@@ -228,6 +233,19 @@ export class Forwarder {
       report({kind: 'retry', event, status, error, durationMs, url, delayMs})
       await this.sleep(delayMs)
     }
+  }
+
+  /**
+   * Waits for the event's own spool line before its outcome is written and
+   * reported: the outcome line then follows it in the file, and "received"
+   * is printed before "delivered". A failed write is the receiver's to answer
+   * (500, so the gateway sends it again).
+   */
+  private async spooled(event: SpooledEvent): Promise<void> {
+    const durable = this.writing.get(event.seq)
+    if (!durable) return
+    await durable.catch(() => {})
+    this.writing.delete(event.seq)
   }
 
   /** A backoff that stop() cuts short; the event stays pending in the spool. */

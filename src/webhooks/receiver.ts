@@ -32,7 +32,8 @@ export interface ReceiverOptions {
   report: (report: ReceiveReport) => void
   /** Resolves when the forwarder has room for another event (backpressure). */
   room: () => Promise<void>
-  accepted: (event: SpooledEvent) => void
+  /** A delivery to forward; `durable` resolves once its spool line is on disk. */
+  accepted: (event: SpooledEvent, durable: Promise<void>) => void
 }
 
 export interface Receiver {
@@ -151,10 +152,11 @@ async function handle(options: ReceiverOptions, request: IncomingMessage, respon
   }
   await options.room()
   const {event, durable} = options.spool.append({id, type, headers: forwardableHeaders(request.headers), body})
-  options.report({kind: 'event', event, verified: verdict.ok})
   // Forwarding may start while the line is being written: a crash before it is
   // durable means no 200, so the gateway sends it again (at least once, never lost).
-  options.accepted(event)
+  options.accepted(event, durable)
   await durable
+  // Reported once spooled, so a reported event survives a crash.
+  options.report({kind: 'event', event, verified: verdict.ok})
   reply(response, 200, {received: true})
 }

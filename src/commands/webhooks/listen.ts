@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {WEBHOOK_EVENTS} from '../../api/endpoints.js'
 import {UsageError} from '../../api/errors.js'
 import {UmmahCommand} from '../../cli/base-command.js'
+import {lineWriter} from '../../cli/line-writer.js'
 import {createStyle} from '../../cli/output.js'
 import type {ListenLine, ListenSchemeName, Webhook, WebhookApi} from '../../webhooks/listen.js'
 
@@ -64,8 +65,8 @@ export default class WebhooksListen extends UmmahCommand {
 
     const forwardAuth = parseForwardAuth(flags['forward-auth'] ?? [])
     const style = await createStyle(this.terminal().color)
-    const print = (line: ListenLine) =>
-      process.stdout.write(`${json ? JSON.stringify(line) : listen.formatLine(line, style)}\n`)
+    const out = lineWriter(process.stdout)
+    const print = (line: ListenLine) => out.write(json ? JSON.stringify(line) : listen.formatLine(line, style))
     const session = await listen.startListening({
       api,
       profile: settings.profile,
@@ -104,6 +105,7 @@ export default class WebhooksListen extends UmmahCommand {
       process.once('SIGTERM', resolve)
     })
     print(await session.stop())
+    out.flush()
     return undefined
   }
 
