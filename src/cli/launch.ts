@@ -27,11 +27,11 @@ export function ownCommandId(argv: string[], commandIds: ReadonlySet<string>): s
 }
 
 export async function launch(argv: string[], binUrl: string, commandIds: ReadonlySet<string>): Promise<void> {
-  const root = join(fileURLToPath(binUrl), '..', '..')
   if (!ownCommandId(argv, commandIds)) {
     await execute({args: argv, dir: binUrl})
     return
   }
+  const root = join(fileURLToPath(binUrl), '..', '..')
   const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
   await execute({args: argv, loadOptions: {root, pjson: {...pjson, oclif: {...pjson.oclif, plugins: []}}}})
 }
