@@ -10,7 +10,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import {type HttpTransport, createTransport, readText} from './http.js'
 
-import {maskKey, redact} from '../config/keys.js'
+import {maskKey, redact} from '../shared/secrets.js'
 import {ConflictError, ConnectionError, ExitCode, UmmahError, errorFromResponse} from './errors.js'
 
 export type Query = Record<string, string | string[] | number | boolean | undefined>

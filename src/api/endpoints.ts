@@ -5,6 +5,8 @@
  * columns), the sandbox router, and the contract tests. Names, types and
  * required-ness follow ../shared/reference/ummah-gateway-api.txt exactly.
  */
+import {UsageError} from './errors.js'
+import {checkPathValue} from './validate.js'
 
 export type HttpMethod = 'DELETE' | 'GET' | 'PATCH' | 'POST' | 'PUT'
 
@@ -40,7 +42,7 @@ export interface Column {
   readonly currencyField?: string
 }
 
-export interface Endpoint {
+interface EndpointSpec {
   /** Stable identifier, `<resource>.<action>`. */
   readonly id: string
   readonly method: HttpMethod
@@ -159,7 +161,7 @@ const balanceColumns: readonly Column[] = [
   {field: 'amount', kind: 'money', currencyField: 'currency'},
 ]
 
-export const endpoints: readonly Endpoint[] = [
+const table = [
   // Purchases
   {
     id: 'purchases.create',
@@ -650,11 +652,20 @@ export const endpoints: readonly Endpoint[] = [
       'Retrieve the company callback public key used to verify Purchase.success_callback deliveries (RSA-SHA256). For Webhook deliveries, use the public_key field on the Webhook object.',
     params: [],
   },
-]
+] as const satisfies readonly EndpointSpec[]
 
-const byId = new Map(endpoints.map((endpoint) => [endpoint.id, endpoint]))
+/** Every endpoint id, as a type: a command, handler or call() naming a missing endpoint fails `tsc`. */
+export type EndpointId = (typeof table)[number]['id']
 
-export function endpoint(id: string): Endpoint {
+export interface Endpoint extends EndpointSpec {
+  readonly id: EndpointId
+}
+
+export const endpoints: readonly Endpoint[] = table
+
+const byId = new Map<string, Endpoint>(endpoints.map((endpoint) => [endpoint.id, endpoint]))
+
+export function endpoint(id: EndpointId): Endpoint {
   const found = byId.get(id)
   if (!found) throw new Error(`Unknown endpoint ${id}`)
   return found
@@ -665,11 +676,42 @@ export function pathParams(target: Pick<Endpoint, 'path'>): string[] {
   return [...target.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1])
 }
 
-/** Fills a path template; each value is URL-encoded so an id can never change the route. */
+/**
+ * What a path placeholder holds. Purchases and clients are documented with
+ * UUID ids (and `client_id` is always a client's); templates (`bt-…`),
+ * statements (`stmt-…`), webhooks (`wh-…`) and tokens (`tok-…`) have
+ * prefixed ids, checked as one opaque path segment.
+ */
+export function pathFormat(target: Pick<Endpoint, 'path'>, name: string): 'id' | 'uuid' {
+  if (name === 'client_id') return 'uuid'
+  return name === 'id' && /^\/(purchases|clients)\//.test(target.path) ? 'uuid' : 'id'
+}
+
+/** `ID`, `CLIENT_ID`: a placeholder as the command line names its argument. */
+export function argumentName(name: string): string {
+  return name.toUpperCase()
+}
+
+/** The problem with each path value, by placeholder; empty when every one is a single, well-formed id. */
+export function pathProblems(target: Pick<Endpoint, 'path'>, values: Record<string, string | undefined>): Record<string, string> {
+  const problems: Record<string, string> = {}
+  for (const name of pathParams(target)) {
+    const problem = checkPathValue(values[name], pathFormat(target, name))
+    if (problem) problems[name] = problem
+  }
+  return problems
+}
+
+/**
+ * Fills a path template. Every value is checked first (an id of `..` or
+ * `a/b` would otherwise change the route: `DELETE /clients/C/recurring_tokens/../`
+ * is `DELETE /clients/C/`), then URL-encoded.
+ */
 export function buildPath(target: Pick<Endpoint, 'path'>, values: Record<string, string>): string {
-  return target.path.replaceAll(/\{(\w+)\}/g, (_, name: string) => {
-    const value = values[name]
-    if (value === undefined || value === '') throw new Error(`Missing path parameter ${name} for ${target.path}`)
-    return encodeURIComponent(value)
-  })
+  const problems = Object.entries(pathProblems(target, values))
+  if (problems.length > 0) {
+    const [name, problem] = problems[0]
+    throw new UsageError(`${argumentName(name)}: ${problem}`, 'Pass the id exactly as the API returned it.')
+  }
+  return target.path.replaceAll(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(values[name]))
 }

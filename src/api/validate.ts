@@ -38,6 +38,26 @@ const FORMAT_CHECKS: Record<ParamFormat, {test(value: string): boolean; message:
   phone: {test: (value) => PHONE.test(value), message: 'Enter a phone number in E.164 format, e.g. +14155550123.'},
 }
 
+/** One path segment an id may be: unreserved URL characters, not starting with a dot, at most 200 long. */
+const PATH_ID = /^[A-Za-z0-9_~:-][A-Za-z0-9._~:-]{0,199}$/
+
+/** The problem with a value for a path placeholder, if any: never empty, `.`, `..`, or anything holding `/`, `?`, `#`, `%` or spaces. */
+export function checkPathValue(value: string | undefined, format: 'id' | 'uuid'): string | undefined {
+  if (value === undefined || value === '') return 'must not be empty.'
+  if (value === '.' || value === '..') return `"${value}" is not an id.`
+  const bad = /[/\\?#%\s]/.exec(value)
+  if (bad) return `"${printable(value)}" is not an id: it contains ${bad[0] === '/' ? '"/"' : bad[0].trim() ? `"${bad[0]}"` : 'white space'}.`
+  if (!PATH_ID.test(value)) return `"${printable(value)}" is not an id.`
+  if (format === 'uuid' && !UUID.test(value)) return `"${printable(value)}" is not a UUID (e.g. d6c9e9e0-1b5a-4c6e-8b3a-0f1a2b3c4d5e).`
+  return undefined
+}
+
+/** A value as it may be echoed in a one-line message: control characters escaped, long values cut. */
+function printable(value: string): string {
+  const escaped = JSON.stringify(value).slice(1, -1)
+  return escaped.length > 60 ? `${escaped.slice(0, 57)}…` : escaped
+}
+
 export function getPath(object: unknown, path: string): unknown {
   let value = object
   for (const part of path.split('.')) {

@@ -6,10 +6,10 @@
 import {Command, Interfaces} from '@oclif/core'
 
 import {ApiClient, type ApiResponse, type Query} from '../api/client.js'
-import {type Column, buildPath, endpoint} from '../api/endpoints.js'
+import {type Column, type EndpointId, buildPath, endpoint} from '../api/endpoints.js'
 import {ExitCode, UmmahError, UsageError} from '../api/errors.js'
 import {type Page, collect} from '../api/paginate.js'
-import {redact} from '../config/keys.js'
+import {redact} from '../shared/secrets.js'
 import {guardLive} from '../config/live-guard.js'
 import {type Settings, requireKey, resolveSettings, selectProfile} from '../config/resolve.js'
 import {ConfigStore, type StoredProfiles} from '../config/store.js'
@@ -146,14 +146,14 @@ export abstract class UmmahCommand extends Command {
   }
 
   /** Calls a documented endpoint by its id in src/api/endpoints.ts; the response body. */
-  protected async call<T = unknown>(endpointId: string, options: CallOptions = {}): Promise<T> {
+  protected async call<T = unknown>(endpointId: EndpointId, options: CallOptions = {}): Promise<T> {
     const target = endpoint(endpointId)
     const response = await this.request<T>(target.method, buildPath(target, options.params ?? {}), options)
     return response.body
   }
 
   /** Calls a list endpoint, following `next` for `--limit` and `--all`. */
-  protected async list<T = unknown>(endpointId: string, options: CallOptions & {limit?: number; all?: boolean} = {}): Promise<Page<T>> {
+  protected async list<T = unknown>(endpointId: EndpointId, options: CallOptions & {limit?: number; all?: boolean} = {}): Promise<Page<T>> {
     const target = endpoint(endpointId)
     const client = await this.client()
     return collect<T>(client, buildPath(target, options.params ?? {}), options.query, {limit: options.limit, all: options.all})

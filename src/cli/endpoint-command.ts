@@ -7,7 +7,7 @@
  */
 import {Flags} from '@oclif/core'
 
-import {type Endpoint, endpoint} from '../api/endpoints.js'
+import {type Endpoint, type EndpointId, endpoint} from '../api/endpoints.js'
 import {UsageError} from '../api/errors.js'
 import {UmmahCommand} from './base-command.js'
 import {type ParsedInput, buildRequest, checkRequest, endpointArgs, endpointFlags, fillParam, flagName, helpHint, isDestructive, missingParams} from './endpoint-input.js'
@@ -16,7 +16,7 @@ import {askParam} from './prompts.js'
 
 export abstract class EndpointCommand extends UmmahCommand {
   /** The id in src/api/endpoints.ts of the endpoint this command calls; the contract test reads it. */
-  static endpointId: string
+  static endpointId: EndpointId
 
   protected get target(): Endpoint {
     return endpoint((this.constructor as typeof EndpointCommand).endpointId)
@@ -87,7 +87,7 @@ export abstract class EndpointCommand extends UmmahCommand {
  * reference), arguments, flags and table columns all come from the table, so
  * a command file adds only its examples and any extra behaviour.
  */
-export function endpointCommand(endpointId: string, options: {link?: string} = {}) {
+export function endpointCommand(endpointId: EndpointId, options: {link?: string} = {}) {
   const target = endpoint(endpointId)
   const openFlag = Flags.boolean({summary: `Open the ${options.link?.replace(/_url$/, '')} page in the browser ($BROWSER, else the system's).`})
   abstract class BoundEndpointCommand extends EndpointCommand {

@@ -7,7 +7,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import type {Query} from '../api/client.js'
-import {type Endpoint, type EndpointParam, pathParams} from '../api/endpoints.js'
+import {type Endpoint, type EndpointParam, argumentName, pathParams, pathProblems} from '../api/endpoints.js'
 import {type FieldErrors, InputError} from '../api/errors.js'
 import {REQUIRED, checkParam, getPath, validateRequest} from '../api/validate.js'
 import {idempotencyKeyFlag, listFlags, yesFlag} from './flags.js'
@@ -172,10 +172,11 @@ export interface BuildOptions {
 
 /** The request from the parsed arguments and flags, `--data` merged over them; flag values that cannot be converted throw an InputError. */
 export function buildRequest(target: Endpoint, input: ParsedInput, options: BuildOptions = {}): EndpointRequest {
-  const params = Object.fromEntries(pathParams(target).map((name) => [name, String(input.args[name])]))
+  const params = Object.fromEntries(pathParams(target).map((name) => [name, String(input.args[name] ?? '')]))
   const query: Record<string, unknown> = {}
   let body: Record<string, unknown> | undefined = takesBody(target) ? {} : undefined
   const problems: FieldErrors = {}
+  for (const [name, problem] of Object.entries(pathProblems(target, params))) problems[argumentName(name)] = [problem]
   for (const param of target.params) {
     const raw = input.flags[flagName(param)]
     if (raw === undefined) continue

@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 
 import {WEBHOOK_EVENTS} from '../api/endpoints.js'
 import {UsageError} from '../api/errors.js'
-import {isLiveKey} from '../config/keys.js'
+import {isLiveKey} from '../shared/secrets.js'
 import {requireKey} from '../config/resolve.js'
 import {FixtureCommand} from '../cli/fixture-command.js'
 

@@ -4,7 +4,7 @@
  * silently.
  */
 import {UsageError} from '../api/errors.js'
-import {isLiveKey, maskKey} from './keys.js'
+import {isLiveKey, maskKey} from '../shared/secrets.js'
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 

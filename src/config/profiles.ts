@@ -1,6 +1,6 @@
 /** Profile services behind login, logout, profiles and config: views that never show a whole key, and checked settings. */
 import {UsageError} from '../api/errors.js'
-import {keyMode, maskKey} from './keys.js'
+import {keyMode, maskKey} from '../shared/secrets.js'
 import {checkApiBase} from './resolve.js'
 import {
   DEFAULT_API_BASE,

@@ -3,7 +3,7 @@
  * test cards, a 3-D Secure step for 4000 0000 0000 3220, then a redirect to
  * the purchase's success_redirect / failure_redirect (or a result page).
  */
-import {formatMoney} from '../cli/output.js'
+import {formatMoney} from '../shared/money.js'
 import type {PurchaseRecord} from './payments.js'
 
 function escape(text: string): string {

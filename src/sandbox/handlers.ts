@@ -6,6 +6,7 @@
  */
 import {randomBytes, randomUUID} from 'node:crypto'
 
+import type {EndpointId} from '../api/endpoints.js'
 import type {BillingTemplate, Client, Product, Webhook} from '../api/types.js'
 import {type SandboxDelivery, parseSandboxDelivery} from './delivery-settings.js'
 import {companyKey, newKeyPair} from './delivery.js'
@@ -175,7 +176,7 @@ function turnover(context: Context): Array<{currency: string; paid_amount: numbe
 const METHOD_NAMES = {visa: 'Visa', mastercard: 'Mastercard'}
 const METHOD_LOGOS = {visa: '/static/images/icon-visa.svg', mastercard: '/static/images/icon-mastercard.svg'}
 
-export function createHandlers(settings: SandboxSettings): Record<string, Handler> {
+export function createHandlers(settings: SandboxSettings): Record<EndpointId, Handler> {
   return {
     // Purchases
     async 'purchases.create'(context, {body}) {

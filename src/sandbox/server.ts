@@ -9,9 +9,9 @@ import {createHash} from 'node:crypto'
 import {type IncomingMessage, type Server, type ServerResponse, createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
-import {type Endpoint, endpoints} from '../api/endpoints.js'
+import {type Endpoint, type EndpointId, endpoints, pathProblems} from '../api/endpoints.js'
 import {validateRequest} from '../api/validate.js'
-import {parseDuration} from '../cli/input.js'
+import {parseDuration} from '../shared/duration.js'
 import {checkoutPage, invoicePage, resultPage, threeDSecurePage} from './checkout.js'
 import {DEFAULT_RETRY_DELAYS_MS, Deliverer} from './delivery.js'
 import {SandboxError, badRequest, notFound} from './errors.js'
@@ -64,6 +64,15 @@ function compileRoutes(): Route[] {
       return {endpoint, pattern: new RegExp(`^${source}$`), names}
     })
     .sort((a, b) => a.names.length - b.names.length)
+}
+
+/** A path segment decoded; a malformed escape (`%E0%A4%A`) decodes to '' (no object has an empty id). */
+function decodePathValue(segment: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return ''
+  }
 }
 
 function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -133,7 +142,7 @@ function bearer(request: IncomingMessage): string {
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const store = new SandboxStore(options.dataFile)
   const events = new Deliverer(store, {retryDelaysMs: options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS, timeoutMs: options.deliveryTimeoutMs ?? 10_000, timeScale: options.timeScale})
-  const handlers: Record<string, Handler> = createHandlers({statementDelayMs: options.statementDelayMs ?? 2000})
+  const handlers: Record<EndpointId, Handler> = createHandlers({statementDelayMs: options.statementDelayMs ?? 2000})
   const routes = compileRoutes()
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024
   const inFlightKeys = new Set<string>()
@@ -156,7 +165,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       throw new SandboxError(405, {error: 'Method Not Allowed', detail: `Method "${request.method}" not allowed. Allowed: ${allowed}.`})
     }
     const {endpoint} = found.route
-    const params = Object.fromEntries(found.route.names.map((name, index) => [name, decodeURIComponent(found.match![index + 1])]))
+    const params = Object.fromEntries(found.route.names.map((name, index) => [name, decodePathValue(found.match![index + 1])]))
+    // An id that cannot be one (`..`, `a/b` encoded, malformed escapes) names nothing here.
+    if (Object.keys(pathProblems(endpoint, params)).length > 0) throw notFound()
     const body = endpoint.method === 'GET' || endpoint.method === 'DELETE' ? {} : parseJsonObject(raw)
     const account = store.account(apiKey)
 

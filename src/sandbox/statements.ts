@@ -5,7 +5,7 @@
  */
 import {crc32, deflateRawSync} from 'node:zlib'
 
-import {minorToDecimal} from '../cli/output.js'
+import {minorToDecimal} from '../shared/money.js'
 import {type Account, type StatementRecord, nowMs} from './store.js'
 
 const COLUMNS = ['id', 'type', 'status', 'purchase_id', 'client_email', 'amount', 'amount_minor', 'currency', 'method', 'reference', 'created_at']

@@ -2,7 +2,8 @@
 import {existsSync} from 'node:fs'
 
 import {ExitCode, UmmahError, UsageError} from '../api/errors.js'
-import {Forwarder, parseForwardTarget} from './forward.js'
+import {Forwarder} from './forward.js'
+import {parseForwardTarget} from './forward-target.js'
 import {readState, spoolFile} from './listen.js'
 import {Spool} from './spool.js'
 

@@ -13,29 +13,6 @@ import {basicScheme} from './schemes/basic.js'
 import {OAuth2TokenSource, sendWithBearer} from './schemes/oauth2.js'
 import type {Spool, SpooledEvent} from './spool.js'
 
-/**
- * `--forward` as people type it: `3000`, `:3000`, `localhost:3000/hooks`,
- * `http(s)://host:port/path?query`. No scheme means http.
- */
-export function parseForwardTarget(text: string): URL {
-  const value = text.trim()
-  let candidate = value
-  if (/^\d+$/.test(value)) candidate = `http://localhost:${value}/`
-  else if (/^:\d+/.test(value)) candidate = `http://localhost${value}`
-  else if (!/^[a-z][a-z\d+.-]*:\/\//i.test(value)) candidate = `http://${value}`
-  let url: URL
-  try {
-    url = new URL(candidate)
-  } catch {
-    throw new UsageError(`--forward "${text}" is not a URL or port`, 'Use e.g. --forward localhost:3000/webhook, :3000 or http://127.0.0.1:3000/hooks.')
-  }
-  if (url.port === '0') throw new UsageError(`--forward "${text}" has port 0`, 'Give the port your app listens on, e.g. --forward localhost:3000/webhook.')
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`--forward "${text}" uses ${url.protocol}, not http or https`, 'Use e.g. --forward localhost:3000/webhook.')
-  }
-  return url
-}
-
 /** Parses a `Name: value` header given with `flag`; the name lower-cased, as Node reports received headers. */
 export function parseHeader(text: string, flag = '--headers'): [string, string] {
   const at = text.indexOf(':')

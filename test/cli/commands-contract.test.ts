@@ -34,7 +34,7 @@ describe('every documented endpoint has its command', () => {
       const bound = commands.filter((command) => command.endpointId === target.id)
       expect(bound.map((command) => command.id), target.id).toEqual([target.command.replaceAll(' ', ':')])
     }
-    const known = new Set(endpoints.map((target) => target.id))
+    const known = new Set<string>(endpoints.map((target) => target.id))
     for (const command of commands) if (command.endpointId) expect(known.has(command.endpointId), command.id).toBe(true)
   })
 

@@ -1,8 +1,9 @@
 import {describe, expect, it} from 'vitest'
 
-import {createStyle, formatDate, formatMoney, renderHuman, renderObject, renderTable} from '../../src/cli/output.js'
+import {createStyle, formatDate, renderHuman, renderObject, renderTable} from '../../src/cli/output.js'
+import {formatMoney} from '../../src/shared/money.js'
 import {detectTerminal} from '../../src/cli/terminal.js'
-import {maskKey, redact} from '../../src/config/keys.js'
+import {maskKey, redact} from '../../src/shared/secrets.js'
 
 describe('money', () => {
   it('uses the currency’s own decimals, exactly', () => {

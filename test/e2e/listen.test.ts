@@ -124,7 +124,8 @@ describe('webhooks listen', {timeout: 120_000}, () => {
   it('relays every event type once, verified, with identical bytes; same key next run; unsubscribed after a clean exit', async () => {
     const app = new App()
     await app.start()
-    const listener = new Listener(['--forward', `localhost:${app.port}/webhook`])
+    // PORT/PATH: always this machine (WHATWG URL alone would read `PORT/webhook` as an IPv4 address).
+    const listener = new Listener(['--forward', `${app.port}/webhook`])
     const ready = await listener.ready()
     app.publicKey = ready.public_key
     expect(ready.forward).toBe(`http://localhost:${app.port}/webhook`)

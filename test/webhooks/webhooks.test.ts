@@ -5,25 +5,12 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {runCli} from '../helpers/cli.js'
-import {Forwarder, parseForwardTarget, parseHeader} from '../../src/webhooks/forward.js'
+import {Forwarder, parseHeader} from '../../src/webhooks/forward.js'
 import {type Fixture, runFixture} from '../../src/webhooks/fixtures.js'
 import {verifyRsaSha256} from '../../src/webhooks/signature.js'
 import {Spool} from '../../src/webhooks/spool.js'
 
 const pem = (key: ReturnType<typeof generateKeyPairSync>['publicKey']) => key.export({type: 'spki', format: 'pem'}).toString()
-
-describe('--forward', () => {
-  it('accepts a port, :port, host:port/path and full URLs, keeping the query', () => {
-    expect(parseForwardTarget('3000').href).toBe('http://localhost:3000/')
-    expect(parseForwardTarget(':3000').href).toBe('http://localhost:3000/')
-    expect(parseForwardTarget('localhost:3000/webhook').href).toBe('http://localhost:3000/webhook')
-    expect(parseForwardTarget('https://127.0.0.1:8443/hooks?team=a').href).toBe('https://127.0.0.1:8443/hooks?team=a')
-    expect(() => parseForwardTarget('ftp://x/')).toThrow(/not http or https/)
-    expect(() => parseForwardTarget(':0')).toThrow(/port 0/)
-    expect(parseHeader('X-Env: dev')).toEqual(['x-env', 'dev'])
-    expect(() => parseHeader('nonsense')).toThrow(/"Name: value"/)
-  })
-})
 
 describe('RSA-SHA256 signatures', () => {
   const {publicKey, privateKey} = generateKeyPairSync('rsa', {modulusLength: 2048})

@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 
 import {UsageError} from '../../api/errors.js'
 import {UmmahCommand} from '../../cli/base-command.js'
-import {parseDuration} from '../../cli/input.js'
+import {parseDuration} from '../../shared/duration.js'
 
 export default class SandboxAdvance extends UmmahCommand {
   static override summary = "Move the sandbox account's test clock forward"

@@ -46,7 +46,8 @@ export default class WebhooksListen extends UmmahCommand {
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(WebhooksListen)
-    const {parseForwardAuth, parseForwardTarget, parseHeader} = await import('../../webhooks/forward.js')
+    const {parseForwardAuth, parseHeader} = await import('../../webhooks/forward.js')
+    const {parseForwardTarget} = await import('../../webhooks/forward-target.js')
     const listen = await import('../../webhooks/listen.js')
     const settings = await this.settings()
     const api = this.webhookApi()
