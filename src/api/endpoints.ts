@@ -702,16 +702,19 @@ export function pathProblems(target: Pick<Endpoint, 'path'>, values: Record<stri
   return problems
 }
 
+/** An id for a path, as typed for the argument `name`; throws a usage error (exit 2) naming it. */
+export function checkId(name: string, value: string | undefined, format: 'id' | 'uuid'): string {
+  const problem = checkPathValue(value, format)
+  if (problem) throw new UsageError(`${argumentName(name)}: ${problem}`, 'Pass the id exactly as the API returned it.')
+  return value!
+}
+
 /**
  * Fills a path template. Every value is checked first (an id of `..` or
  * `a/b` would otherwise change the route: `DELETE /clients/C/recurring_tokens/../`
  * is `DELETE /clients/C/`), then URL-encoded.
  */
 export function buildPath(target: Pick<Endpoint, 'path'>, values: Record<string, string>): string {
-  const problems = Object.entries(pathProblems(target, values))
-  if (problems.length > 0) {
-    const [name, problem] = problems[0]
-    throw new UsageError(`${argumentName(name)}: ${problem}`, 'Pass the id exactly as the API returned it.')
-  }
+  for (const name of pathParams(target)) checkId(name, values[name], pathFormat(target, name))
   return target.path.replaceAll(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(values[name]))
 }

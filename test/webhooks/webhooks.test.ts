@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {runCli} from '../helpers/cli.js'
-import {Forwarder, parseHeader} from '../../src/webhooks/forward.js'
+import {Forwarder} from '../../src/webhooks/forward.js'
 import {type Fixture, runFixture} from '../../src/webhooks/fixtures.js'
 import {verifyRsaSha256} from '../../src/webhooks/signature.js'
 import {Spool} from '../../src/webhooks/spool.js'

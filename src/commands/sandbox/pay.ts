@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
+import {checkId} from '../../api/endpoints.js'
 import {UmmahCommand} from '../../cli/base-command.js'
 
 export default class SandboxPay extends UmmahCommand {
@@ -16,6 +17,6 @@ export default class SandboxPay extends UmmahCommand {
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(SandboxPay)
-    return this.sandboxHelper(`purchases/${encodeURIComponent(args.id)}/pay`, {card: flags.card, three_d_secure: flags['fail-3ds'] ? 'fail' : 'pass'})
+    return this.sandboxHelper(`purchases/${checkId('id', args.id, 'uuid')}/pay`, {card: flags.card, three_d_secure: flags['fail-3ds'] ? 'fail' : 'pass'})
   }
 }
