@@ -5,7 +5,7 @@
  * host, so the API key is never sent with it.
  */
 import {randomBytes} from 'node:crypto'
-import {open, rename, unlink} from 'node:fs/promises'
+import {link, open, rename, unlink} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
@@ -56,38 +56,77 @@ export interface DownloadOptions {
   timeoutMs: number
   /** Bytes received so far and the total when the server sent a length. */
   onProgress?: (received: number, total: number | undefined) => void
+  /** The file's size when the statement object states it (`size`): a body of any other length is truncated. */
+  expectedBytes?: number
+  /** Replace an existing file; without it an existing file is never overwritten, checked atomically at the end. */
+  force?: boolean
 }
 
-/** Streams `url` into `file` through a temporary file beside it, fsynced and renamed into place; the byte count. */
-export async function downloadTo(url: string, file: string, options: DownloadOptions): Promise<number> {
+export interface Download {
+  bytes: number
+  /** False when neither the response (Content-Length, chunked) nor the statement said how long the file is. */
+  lengthChecked: boolean
+}
+
+/** The statement file's size in bytes when the statement object states one. */
+export function statedSize(statement: Statement): number | undefined {
+  const size = statement.size
+  return typeof size === 'number' && Number.isSafeInteger(size) && size >= 0 ? size : undefined
+}
+
+/**
+ * Streams `url` into `file` through a temporary file beside it, fsynced and
+ * moved into place. Ctrl-C (SIGINT) or SIGTERM mid-download aborts it and
+ * removes the temporary file: nothing is left behind but what was there before.
+ */
+export async function downloadTo(url: string, file: string, options: DownloadOptions): Promise<Download> {
   const temporary = join(dirname(file), `.${basename(file)}.${randomBytes(4).toString('hex')}.part`)
   const handle = await open(temporary, 'wx', 0o600).catch((error: NodeJS.ErrnoException) => {
     throw new UsageError(`Cannot write ${file} (${error.code ?? error.message})`, 'Pass -o with a path in a writable directory.')
   })
-  let received = 0
+  const interrupted = new AbortController()
+  const onSignal = () => interrupted.abort()
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
   try {
-    received = await streamTo(url, options, (chunk) => handle.write(chunk).then(() => undefined))
+    const download = await streamTo(url, options, (chunk) => handle.write(chunk).then(() => undefined), interrupted.signal)
     await handle.sync()
     await handle.close()
-    await rename(temporary, file)
-    return received
+    if (options.force) await rename(temporary, file)
+    else {
+      // link() fails with EEXIST where rename() would replace: an existing file is never overwritten, even one made meanwhile.
+      await link(temporary, file).catch((error: NodeJS.ErrnoException) => {
+        throw error.code === 'EEXIST' ? existsError(file) : error
+      })
+      await unlink(temporary)
+    }
+    return download
   } catch (error) {
     await handle.close().catch(() => {})
     await unlink(temporary).catch(() => {})
+    if (interrupted.signal.aborted) throw new UmmahError('Interrupted: the download was stopped and no file was written', {code: 'interrupted', exitCode: ExitCode.interrupted})
     throw error
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
   }
 }
 
+export function existsError(file: string): UsageError {
+  return new UsageError(`${file} already exists`, 'Pass --force to replace it, or -o another name.')
+}
+
 /** Streams `url` to stdout (`-o -`); the byte count. */
-export function downloadToStdout(url: string, options: DownloadOptions): Promise<number> {
+export function downloadToStdout(url: string, options: DownloadOptions): Promise<Download> {
   return streamTo(url, options, (chunk) => new Promise<void>((resolve, reject) => process.stdout.write(chunk, (error) => (error ? reject(error) : resolve()))))
 }
 
-async function streamTo(url: string, options: DownloadOptions, write: (chunk: Buffer) => Promise<void>): Promise<number> {
+async function streamTo(url: string, options: DownloadOptions, write: (chunk: Buffer) => Promise<void>, interrupt?: AbortSignal): Promise<Download> {
   const transport = await createTransport()
   let response
+  const signal = interrupt ? AbortSignal.any([AbortSignal.timeout(options.timeoutMs), interrupt]) : AbortSignal.timeout(options.timeoutMs)
   try {
-    response = await transport.request(new URL(url), {method: 'GET', signal: AbortSignal.timeout(options.timeoutMs)})
+    response = await transport.request(new URL(url), {method: 'GET', signal})
   } catch (error) {
     transport.close()
     throw new ConnectionError(`Could not download ${new URL(url).origin}: ${(error as Error).message}`, {
@@ -105,7 +144,7 @@ async function streamTo(url: string, options: DownloadOptions, write: (chunk: Bu
   }
 }
 
-async function receive(response: HttpResponse, options: DownloadOptions, write: (chunk: Buffer) => Promise<void>): Promise<number> {
+async function receive(response: HttpResponse, options: DownloadOptions, write: (chunk: Buffer) => Promise<void>): Promise<Download> {
   if (response.statusCode !== 200) {
     response.body.resume()
     throw new UmmahError(`The statement file answered ${response.statusCode}`, {
@@ -115,7 +154,10 @@ async function receive(response: HttpResponse, options: DownloadOptions, write: 
     })
   }
   const length = Number(response.headers['content-length'])
-  const total = Number.isFinite(length) && length > 0 ? length : undefined
+  const sent = response.headers['content-length'] !== undefined && Number.isSafeInteger(length) && length >= 0 ? length : undefined
+  // A body without Content-Length or chunked framing ends when the connection closes: a cut looks like the end.
+  const chunked = /chunked/i.test(String(response.headers['transfer-encoding'] ?? ''))
+  const total = sent ?? options.expectedBytes
   let received = 0
   const truncated = (cause?: unknown) =>
     new UmmahError(`The download stopped after ${received}${total === undefined ? '' : ` of ${total}`} bytes`, {code: 'download_truncated', exitCode: ExitCode.network, hint: 'Run the command again.', cause})
@@ -133,5 +175,5 @@ async function receive(response: HttpResponse, options: DownloadOptions, write: 
     throw writing ? error : truncated(error)
   }
   if (total !== undefined && received !== total) throw truncated()
-  return received
+  return {bytes: received, lengthChecked: total !== undefined || chunked}
 }

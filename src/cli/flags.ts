@@ -37,6 +37,7 @@ export const listFlags = {
 export const yesFlag = Flags.boolean({char: 'y', summary: 'Do not ask for confirmation.'})
 
 export const statementFileFlags = {
-  output: Flags.string({char: 'o', summary: 'Write the file here (- for stdout); default: statement-ID.FORMAT in the current directory.', helpValue: 'FILE'}),
+  output: Flags.string({char: 'o', summary: 'Write the file here: a file, a directory (the default name inside it) or - for stdout; default: statement-ID.FORMAT in the current directory.', helpValue: 'FILE|DIR|-'}),
+  force: Flags.boolean({summary: 'Replace the file if it exists.'}),
   'wait-timeout': Flags.integer({summary: 'Seconds to wait for the statement to finish processing.', default: 300, min: 1}),
 }

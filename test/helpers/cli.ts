@@ -18,6 +18,7 @@ export interface CliOptions {
   env?: Record<string, string | undefined>
   input?: string
   timeoutMs?: number
+  cwd?: string
 }
 
 export function tempConfigDir(): string {
@@ -31,7 +32,7 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name]
 
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {env, stdio: ['pipe', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [BIN, ...args], {env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe']})
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))

@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import type {Statement} from '../../api/statements.js'
 import {endpointCommand} from '../../cli/endpoint-command.js'
 import {statementFileFlags} from '../../cli/flags.js'
-import {defaultStatementFile, fetchStatementFile} from '../../cli/statement-file.js'
+import {checkOutputFlag, fetchStatementFile} from '../../cli/statement-file.js'
 
 const Base = endpointCommand('company_statements.create')
 
@@ -22,12 +22,14 @@ export default class StatementsCreate extends Base {
 
   async run(): Promise<unknown> {
     const input = await this.parse(StatementsCreate)
+    checkOutputFlag(input.flags.output)
     const statement = await this.send<Statement>(input)
     const {wait, output} = input.flags
     if (!wait && output === undefined) return statement
     const ready = await fetchStatementFile({
       retrieve: () => this.call<Statement>('company_statements.retrieve', {params: {id: statement.id}}),
-      output: output ?? defaultStatementFile(statement),
+      output,
+      force: input.flags.force,
       waitTimeoutMs: input.flags['wait-timeout'] * 1000,
       requestTimeoutMs: this.globals.timeout * 1000,
       progress: this.terminal().progress,

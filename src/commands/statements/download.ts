@@ -3,7 +3,7 @@ import {Args} from '@oclif/core'
 import type {Statement} from '../../api/statements.js'
 import {UmmahCommand} from '../../cli/base-command.js'
 import {statementFileFlags} from '../../cli/flags.js'
-import {defaultStatementFile, fetchStatementFile} from '../../cli/statement-file.js'
+import {fetchStatementFile} from '../../cli/statement-file.js'
 
 export default class StatementsDownload extends UmmahCommand {
   static override summary = 'Download a statement file, waiting until it is ready'
@@ -24,7 +24,8 @@ export default class StatementsDownload extends UmmahCommand {
     const retrieve = () => this.call<Statement>('company_statements.retrieve', {params: {id: args.id}})
     const ready = await fetchStatementFile({
       retrieve,
-      output: flags.output ?? defaultStatementFile(await retrieve()),
+      output: flags.output,
+      force: flags.force,
       waitTimeoutMs: flags['wait-timeout'] * 1000,
       requestTimeoutMs: this.globals.timeout * 1000,
       progress: this.terminal().progress,
