@@ -9,11 +9,13 @@ import {ApiClient, type ApiResponse, type Query} from '../api/client.js'
 import {type Column, type EndpointId, buildPath, endpoint} from '../api/endpoints.js'
 import {ExitCode, UmmahError, UsageError} from '../api/errors.js'
 import {type Page, collect} from '../api/paginate.js'
-import {redact} from '../shared/secrets.js'
+import {apiKeysInArgv, maskedArgv, registerSecret} from '../shared/secrets.js'
 import {guardLive} from '../config/live-guard.js'
 import {type Settings, requireKey, resolveSettings, selectProfile} from '../config/resolve.js'
 import {ConfigStore, type StoredProfiles} from '../config/store.js'
 import {type GlobalFlags, globalFlags} from './flags.js'
+import {readStdin} from './input.js'
+import {guardOutput} from './output-guard.js'
 import {createStyle, renderHuman} from './output.js'
 import {askConfirm} from './prompts.js'
 import {type Terminal, detectTerminal} from './terminal.js'
@@ -46,6 +48,7 @@ export abstract class UmmahCommand extends Command {
   private apiClient?: ApiClient
   private readonly openClients: ApiClient[] = []
   private terminalState?: Terminal
+  private stdinKey?: Promise<string>
   /** The profile's `color` setting, known once settings are resolved. */
   private settingsColor?: string
 
@@ -83,12 +86,37 @@ export abstract class UmmahCommand extends Command {
     return this.terminalState
   }
 
+  /**
+   * Before anything can print: every key this run may use is registered for
+   * masking, and `--api-key VALUE` is masked in the process title, which is
+   * what `ps` shows of a long-running `webhooks listen` or `sandbox start`.
+   */
+  override async init(): Promise<void> {
+    guardOutput()
+    for (const key of [...apiKeysInArgv(this.argv), process.env.UMMAH_SECRET_KEY]) registerSecret(key)
+    const masked = maskedArgv(process.argv.slice(2))
+    if (masked) process.title = [this.config.bin, ...masked].join(' ')
+    await super.init()
+  }
+
+  /** `--api-key` as given; `--api-key -` is read from stdin, once. */
+  protected async apiKeyFlag(): Promise<string | undefined> {
+    const given = this.globals['api-key']
+    if (given !== '-') return given
+    this.stdinKey ??= readStdin().then((text) => text.trim())
+    const key = await this.stdinKey
+    registerSecret(key)
+    if (!key) throw new UsageError('--api-key -: stdin was empty', 'Pipe the key in, e.g. `printf %s "$KEY" | ummah ... --api-key -`.')
+    return key
+  }
+
   protected async settings(): Promise<Settings> {
     this.resolvedSettings ??= resolveSettings({
       profile: this.globals.profile,
-      apiKey: this.globals['api-key'],
+      apiKey: await this.apiKeyFlag(),
       apiBase: this.globals['api-base'],
     })
+    registerSecret(this.resolvedSettings.apiKey)
     this.settingsColor = this.resolvedSettings.stored.color
     return this.resolvedSettings
   }
@@ -112,6 +140,7 @@ export abstract class UmmahCommand extends Command {
 
   /** A client with this invocation's timeouts, retries and tracing; closed when the command ends. */
   protected createClient(apiKey: string, apiBase: string): ApiClient {
+    registerSecret(apiKey)
     const client = new ApiClient({
       apiKey,
       apiBase,
@@ -216,9 +245,9 @@ export abstract class UmmahCommand extends Command {
     const failure = toUmmahError(error, this.id)
     process.exitCode = failure.exitCode
     if (failure.code === 'exit') return
-    const secrets = [this.globals['api-key'], process.env.UMMAH_SECRET_KEY]
+    // Secrets in the message are masked by the output guard (src/cli/output-guard.ts).
     if (this.jsonEnabled()) {
-      process.stdout.write(`${redact(JSON.stringify({error: failure.toJSON()}, null, 2), secrets)}\n`)
+      process.stdout.write(`${JSON.stringify({error: failure.toJSON()}, null, 2)}\n`)
       return
     }
     const style = await createStyle(this.terminal().color)
@@ -226,7 +255,7 @@ export abstract class UmmahCommand extends Command {
     const lines = [`${style.error('Error:')} ${message}${failure.hint ? ` ${failure.hint}` : ''}`]
     for (const detail of failure.detailLines()) lines.push(`  ${detail}`)
     if (this.debugEnabled && error.stack) lines.push(error.stack)
-    process.stderr.write(`${redact(lines.join('\n'), secrets)}\n`)
+    process.stderr.write(`${lines.join('\n')}\n`)
   }
 
   protected override async finally(): Promise<void> {

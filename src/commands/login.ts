@@ -2,9 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {UsageError} from '../api/errors.js'
 import {UmmahCommand} from '../cli/base-command.js'
-import {readStdin} from '../cli/input.js'
 import {askSecret} from '../cli/prompts.js'
-import {keyMode, maskKey} from '../shared/secrets.js'
+import {keyMode, maskKey, registerSecret} from '../shared/secrets.js'
 import {checkSecretKey, viewProfile} from '../config/profiles.js'
 import {checkApiBase} from '../config/resolve.js'
 import {DEFAULT_API_BASE} from '../config/store.js'
@@ -29,6 +28,7 @@ export default class Login extends UmmahCommand {
     const store = await this.configStore()
     const profile = this.profileName(store)
     const apiKey = checkSecretKey(await this.readKey())
+    registerSecret(apiKey)
     const apiBase = this.globals['api-base'] ? checkApiBase(this.globals['api-base'], 'flag') : undefined
 
     if (flags.verify) {
@@ -43,8 +43,7 @@ export default class Login extends UmmahCommand {
   }
 
   private async readKey(): Promise<string> {
-    const given = this.globals['api-key']
-    if (given === '-') return readStdin()
+    const given = await this.apiKeyFlag()
     if (given) return given
     if (this.terminal().interactive) return askSecret('Secret key (sk_test_… or sk_live_…)')
     throw new UsageError('No key given and no terminal to ask for one', 'Pass --api-key KEY, or --api-key - to read it from stdin.')

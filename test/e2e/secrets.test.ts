@@ -1,0 +1,90 @@
+/**
+ * No output shows the whole key: a gateway that echoes it back in 400 and 401
+ * bodies gets it masked in text, --json and --debug, whatever the key's source
+ * (flag, environment, profile, stdin); `ps` of a long-running command shows it
+ * masked too.
+ */
+import {spawn} from 'node:child_process'
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {ROOT, runCli, tempConfigDir} from '../helpers/cli.js'
+import {type TestServer, json, startServer} from '../helpers/server.js'
+
+const KEY = 'sk_test_EchoedBackByTheServer0123456789'
+const MASK = 'sk_test_…6789'
+
+let gateway: TestServer
+beforeAll(async () => {
+  gateway = await startServer((request, response) => {
+    const key = String(request.headers.authorization ?? '').replace(/^Bearer /, '')
+    if (request.url.includes('/purchases/')) {
+      return json(response, 400, {error: 'Bad Request', message: `Rejected for ${key}`, details: {reference: [`${key} is not allowed here`]}})
+    }
+    json(response, 401, {error: 'invalid_api_key', message: `The key ${key} is revoked.`})
+  })
+})
+afterAll(() => gateway.close())
+
+const PURCHASE = ['purchases', 'refund', 'd6c9e9e0-1b5a-4c6e-8b3a-0f1a2b3c4d5e', '--reference', 'x', '--yes']
+
+describe('the key never appears whole', {timeout: 120_000}, () => {
+  it('in text, --json and --debug output, from a flag, the environment, a profile or stdin', async () => {
+    const profileDir = tempConfigDir()
+    const saved = await runCli(['login', '--api-key', KEY, '--no-verify', '--api-base', gateway.apiBase], {env: {UMMAH_CONFIG_DIR: profileDir}})
+    expect(saved.code, saved.stderr).toBe(0)
+    const sources: Array<[string, string[], {env?: Record<string, string>; input?: string}]> = [
+      ['flag', ['--api-key', KEY], {}],
+      ['flag=', [`--api-key=${KEY}`], {}],
+      ['env', [], {env: {UMMAH_SECRET_KEY: KEY}}],
+      ['profile', [], {env: {UMMAH_CONFIG_DIR: profileDir}}],
+      ['stdin', ['--api-key', '-'], {input: `${KEY}\n`}],
+    ]
+    const seen: string[] = []
+    for (const [source, keyArgs, options] of sources) {
+      for (const command of [['balance'], PURCHASE]) {
+        for (const mode of [[], ['--json'], ['--debug']]) {
+          const result = await runCli([...command, ...keyArgs, ...mode, '--api-base', gateway.apiBase, '--max-retries', '0'], options)
+          const output = result.stdout + result.stderr
+          expect(result.code, `${source} ${command[0]} ${mode}: ${output}`).toBe(command[0] === 'balance' ? 3 : 2)
+          expect(output, `${source} ${command[0]} ${mode}`).not.toContain(KEY)
+          expect(output, `${source} ${command[0]} ${mode}`).toContain(MASK)
+          seen.push(output)
+        }
+      }
+    }
+    // The echoed message itself came through, masked: the test would see a leak.
+    expect(seen.some((output) => output.includes(`The key ${MASK} is revoked`))).toBe(true)
+    expect(seen.some((output) => output.includes(`${MASK} is not allowed here`))).toBe(true)
+    expect(gateway.requests.filter((request) => request.headers.authorization === `Bearer ${KEY}`).length).toBe(seen.length)
+  })
+
+  it('--api-key - reads the key from stdin on any command, not just login', async () => {
+    gateway.requests.length = 0
+    await runCli(['balance', '--api-key', '-', '--api-base', gateway.apiBase, '--max-retries', '0'], {input: KEY})
+    expect(gateway.requests.map((request) => request.headers.authorization)).toEqual([`Bearer ${KEY}`])
+    const empty = await runCli(['balance', '--api-key', '-', '--api-base', gateway.apiBase], {input: ''})
+    expect(empty.code).toBe(2)
+    expect(empty.stderr).toMatch(/^Error: --api-key -: stdin was empty\./)
+  })
+
+  it('ps shows a long-running command with the key masked', async () => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'sandbox', 'start', '--port', '0', '--api-key', KEY], {
+      env: {...process.env, UMMAH_CONFIG_DIR: tempConfigDir()},
+    })
+    let stdout = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk))
+    const deadline = Date.now() + 20_000
+    while (!stdout.includes('Ready')) {
+      if (Date.now() > deadline) throw new Error(`sandbox not ready: ${stdout}`)
+      await sleep(25)
+    }
+    const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').replaceAll('\0', ' ')
+    child.kill('SIGTERM')
+    expect(cmdline).not.toContain(KEY)
+    expect(cmdline).toContain(`--api-key ${MASK}`)
+    expect(cmdline).toMatch(/^ummah sandbox start/)
+  })
+})
