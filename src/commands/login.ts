@@ -4,9 +4,9 @@ import {UsageError} from '../api/errors.js'
 import {UmmahCommand} from '../cli/base-command.js'
 import {askSecret} from '../cli/prompts.js'
 import {keyMode, maskKey, registerSecret} from '../shared/secrets.js'
-import {checkSecretKey, viewProfile} from '../config/profiles.js'
+import {checkSecretKey, loginProfile, viewProfile} from '../config/profiles.js'
 import {checkApiBase} from '../config/resolve.js'
-import {DEFAULT_API_BASE} from '../config/store.js'
+import {DEFAULT_API_BASE, SANDBOX_PROFILE_NAME} from '../config/store.js'
 
 export default class Login extends UmmahCommand {
   static override summary = 'Save a secret key to a profile'
@@ -26,7 +26,7 @@ export default class Login extends UmmahCommand {
   async run(): Promise<unknown> {
     const {flags} = await this.parse(Login)
     const store = await this.configStore()
-    const profile = this.profileName(store)
+    const profile = loginProfile(this.profileName(store), Boolean(this.globals.profile ?? process.env.UMMAH_PROFILE))
     const apiKey = checkSecretKey(await this.readKey())
     registerSecret(apiKey)
     const apiBase = this.globals['api-base'] ? checkApiBase(this.globals['api-base'], 'flag') : undefined
@@ -36,9 +36,11 @@ export default class Login extends UmmahCommand {
       await client.get('/balance/')
     }
 
-    const saved = store.updateProfile(profile, {api_key: apiKey, ...(apiBase ? {api_base: apiBase} : {})})
-    if (!store.activeProfile) store.setActive(profile)
+    const saved = await store.updateProfile(profile, {api_key: apiKey, ...(apiBase ? {api_base: apiBase} : {})}, {activateIfNone: true})
     this.notice(`Saved the ${keyMode(apiKey)} key ${maskKey(apiKey)} to profile "${profile}"${flags.verify ? ' (verified)' : ''}.`)
+    if (store.activeProfile !== profile && store.activeProfile === SANDBOX_PROFILE_NAME) {
+      this.notice(`The active profile is still "${SANDBOX_PROFILE_NAME}": switch with \`ummah profiles use ${profile}\`.`)
+    }
     return viewProfile(profile, saved, store.activeProfile ?? profile)
   }
 

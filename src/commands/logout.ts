@@ -19,7 +19,7 @@ export default class Logout extends UmmahCommand {
     if (!flags.all && !store.profile(names[0])?.api_key) {
       throw new UsageError(`Profile "${names[0]}" has no saved key`, 'See `ummah profiles list`.')
     }
-    for (const name of names) store.updateProfile(name, {api_key: undefined})
+    for (const name of names) await store.updateProfile(name, {api_key: undefined})
     this.notice(`Removed the key of ${names.length === 1 ? `profile "${names[0]}"` : `${names.length} profiles`}.`)
     return {logged_out: names}
   }

@@ -4,6 +4,7 @@ import {keyMode, maskKey} from '../shared/secrets.js'
 import {checkApiBase} from './resolve.js'
 import {
   DEFAULT_API_BASE,
+  DEFAULT_PROFILE_NAME,
   type ProfileSettings,
   SANDBOX_PROFILE_NAME,
   SETTING_NAMES,
@@ -77,4 +78,16 @@ export function checkSetting(name: SettingName, value: string): string {
 /** A setting as it may be shown: the key masked. */
 export function showSetting(name: SettingName, value: string | undefined): string | undefined {
   return name === 'api_key' && value !== undefined ? maskKey(value) : value
+}
+
+/**
+ * The profile `login` saves to. The built-in sandbox profile is never
+ * overwritten: named, it is refused; merely active, the key goes to "default".
+ */
+export function loginProfile(selected: string, named: boolean): string {
+  if (selected !== SANDBOX_PROFILE_NAME) return selected
+  if (named) {
+    throw new UsageError(`"${SANDBOX_PROFILE_NAME}" is the built-in profile of \`ummah sandbox start\``, 'Save your key to another profile: `ummah login --profile NAME`.')
+  }
+  return DEFAULT_PROFILE_NAME
 }

@@ -1,14 +1,13 @@
 /**
  * Profiles on disk: one JSON file, mode 0600, in a 0700 directory
  * (UMMAH_CONFIG_DIR, else the platform's config folder). Every API command
- * reads it, so reading is a plain JSON read; `conf` (atomic writes, with ajv
- * behind it: ~25 ms to load) is imported only by the commands that change it.
+ * reads it, so reading is a plain JSON read; the lock behind changes is
+ * imported only by the commands that change it.
  */
-import {chmodSync, existsSync, mkdirSync, readFileSync} from 'node:fs'
+import {randomBytes} from 'node:crypto'
+import {chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {homedir} from 'node:os'
-import {join} from 'node:path'
-
-import type Conf from 'conf'
+import {dirname, join} from 'node:path'
 
 import {UsageError} from '../api/errors.js'
 
@@ -27,7 +26,7 @@ export const SANDBOX_PROFILE: Readonly<Required<Pick<ProfileSettings, 'api_base'
 
 export const DEFAULT_PROFILE_NAME = 'default'
 
-interface StoredConfig {
+export interface StoredConfig {
   active_profile?: string
   profiles: Record<string, ProfileSettings>
 }
@@ -90,67 +89,99 @@ export class StoredProfiles {
   }
 }
 
-/** The profiles for the commands that change them (login, logout, profiles, config): writes go through `conf`. */
+/**
+ * The profiles for the commands that change them (login, logout, profiles,
+ * config). Every change is read-modify-write under an inter-process lock
+ * (proper-lockfile, a lock directory beside the file): the file is read
+ * again once the lock is held, so two `ummah login` at once both keep their
+ * profile (unlocked, 2 of 20 rounds lost one). The write is atomic: a
+ * temporary file, fsynced, renamed over the old one, 0600.
+ */
 export class ConfigStore extends StoredProfiles {
-  private constructor(private readonly conf: Conf<StoredConfig>) {
-    super(conf.path, conf.store)
+  private constructor(path: string, data: StoredConfig) {
+    super(path, data)
   }
 
   static async open(env: NodeJS.ProcessEnv = process.env): Promise<ConfigStore> {
     const dir = configDir(env)
-    if (!existsSync(dir)) {
-      mkdirSync(dir, {recursive: true, mode: 0o700})
-      chmodSync(dir, 0o700)
-    }
-    // Read first, so a damaged file gets our message rather than conf's.
-    readStored(configFile(env))
-    const {default: Conf} = await import('conf')
-    const conf = new Conf<StoredConfig>({
-      cwd: dir,
-      configName: 'config',
-      configFileMode: 0o600,
-      accessPropertiesByDotNotation: false,
-      defaults: {profiles: {}},
-    })
-    return new ConfigStore(conf)
+    mkdirSync(dir, {recursive: true, mode: 0o700})
+    // mkdir's mode applies only to a directory it creates (and umask trims it): make an older one private too.
+    chmodSync(dir, 0o700)
+    const path = configFile(env)
+    return new ConfigStore(path, readStored(path))
   }
 
-  /** Merges settings into a profile; an `undefined` value removes that setting. */
-  updateProfile(name: string, changes: ProfileSettings): ProfileSettings {
-    checkProfileName(name)
-    const profiles = {...this.data.profiles}
-    const merged: ProfileSettings = {...profiles[name]}
-    for (const [key, value] of Object.entries(changes) as Array<[SettingName, string | undefined]>) {
-      if (value === undefined) delete merged[key]
-      else merged[key] = value
+  /** Applies `change` to the file's current contents under the lock, and writes the result. */
+  async change(change: (data: StoredConfig) => void): Promise<void> {
+    const {default: lockfile} = await import('proper-lockfile')
+    const release = await lockfile.lock(dirname(this.path), {
+      lockfilePath: `${this.path}.lock`,
+      // Up to ~10 s of waiting for other writers; a lock left by a killed process is stale after 10 s.
+      retries: {retries: 60, minTimeout: 10, maxTimeout: 250, factor: 1.5},
+      stale: 10_000,
+      realpath: false,
+    }).catch((error: Error) => {
+      throw new UsageError(`Cannot lock ${this.path} (${(error as NodeJS.ErrnoException).code ?? error.message})`, 'Another ummah may be changing profiles; try again.')
+    })
+    try {
+      const data = readStored(this.path)
+      change(data)
+      writeAtomic(this.path, `${JSON.stringify(data, null, '\t')}\n`)
+      this.data = data
+    } finally {
+      await release()
     }
-    profiles[name] = merged
-    this.write({profiles})
+  }
+
+  /** Merges settings into a profile; an `undefined` value removes that setting. The profile as saved. */
+  async updateProfile(name: string, changes: ProfileSettings, options: {activateIfNone?: boolean} = {}): Promise<ProfileSettings> {
+    checkProfileName(name)
+    let merged: ProfileSettings = {}
+    await this.change((data) => {
+      merged = {...data.profiles[name]}
+      for (const [key, value] of Object.entries(changes) as Array<[SettingName, string | undefined]>) {
+        if (value === undefined) delete merged[key]
+        else merged[key] = value
+      }
+      data.profiles[name] = merged
+      if (options.activateIfNone && !data.active_profile) data.active_profile = name
+    })
     return merged
   }
 
-  removeProfile(name: string): void {
-    const profiles = {...this.data.profiles}
-    delete profiles[name]
-    this.write({profiles, ...(this.activeProfile === name ? {active_profile: undefined} : {})})
+  removeProfile(name: string): Promise<void> {
+    return this.change((data) => {
+      delete data.profiles[name]
+      if (data.active_profile === name) delete data.active_profile
+    })
   }
 
-  setActive(name: string): void {
-    this.write({active_profile: name})
-  }
-
-  private write(changes: Partial<StoredConfig>): void {
-    for (const [key, value] of Object.entries(changes) as Array<[keyof StoredConfig, never]>) {
-      if (value === undefined) this.conf.delete(key)
-      else this.conf.set(key, value)
-    }
-    // conf writes with the mode only when it creates the file; keep an older file private too.
-    chmodSync(this.conf.path, 0o600)
-    this.data = this.conf.store
+  setActive(name: string): Promise<void> {
+    return this.change((data) => {
+      data.active_profile = name
+    })
   }
 }
 
-/** The file's contents, as conf writes them; a missing file is empty. */
+/** Writes a file whole or not at all: a temporary file beside it, fsynced, renamed into place, mode 0600. */
+function writeAtomic(path: string, text: string): void {
+  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+  const fd = openSync(temporary, 'wx', 0o600)
+  try {
+    writeFileSync(fd, text)
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  try {
+    renameSync(temporary, path)
+  } catch (error) {
+    rmSync(temporary, {force: true})
+    throw error
+  }
+}
+
+/** The file's contents; a missing file is empty. */
 function readStored(path: string): StoredConfig {
   let text: string
   try {

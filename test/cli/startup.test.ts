@@ -3,7 +3,7 @@
  * bundle in dist/bundle, so "which modules did a run load" is "which bundle
  * files did it load, and what went into them" (dist/bundle/meta.json):
  * - help and version load none of the heavy modules (undici, inquirer,
- *   cli-table3, chalk, conf, the sandbox, the listener);
+ *   cli-table3, chalk, proper-lockfile, the sandbox, the listener);
  * - `--version` loads no oclif and `--help` no oclif Config, and both print
  *   exactly what oclif prints;
  * - a run of one of our commands skips the core plugins, which is only sound
@@ -22,7 +22,7 @@ import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 import {ROOT, runCli, tempConfigDir} from '../helpers/cli.js'
 import {type TestServer, json, startServer} from '../helpers/server.js'
 
-const HEAVY = [/node_modules\/undici\//, /node_modules\/@inquirer\//, /node_modules\/cli-table3\//, /node_modules\/chalk\//, /node_modules\/conf\//, /^dist\/sandbox\//, /^dist\/webhooks\//]
+const HEAVY = [/node_modules\/proper-lockfile\//, /node_modules\/undici\//, /node_modules\/@inquirer\//, /node_modules\/cli-table3\//, /node_modules\/chalk\//, /^dist\/sandbox\//, /^dist\/webhooks\//]
 const OCLIF_CONFIG = /node_modules\/@oclif\/core\/lib\/config\/config\.js$/
 
 interface Load {
@@ -107,21 +107,21 @@ describe('start-up imports', () => {
   })
 
   it('an API command loads node:http lazily (the trace sees lazy imports), but not undici, the sandbox or the listener', async () => {
-    const {urls, inputs} = await modulesLoadedBy(['purchases', 'retrieve', 'p-1', '--json'], {UMMAH_API_BASE: gateway.apiBase, UMMAH_SECRET_KEY: 'sk_test_trace'})
+    const {urls, inputs} = await modulesLoadedBy(['purchases', 'retrieve', 'd6c9e9e0-1b5a-4c6e-8b3a-0f1a2b3c4d5e', '--json'], {UMMAH_API_BASE: gateway.apiBase, UMMAH_SECRET_KEY: 'sk_test_trace'})
     expect(urls).toContain('node:http')
     expect(inputs.some((input) => input === 'dist/api/http.js')).toBe(true)
     for (const pattern of HEAVY) expect(inputs.filter((input) => pattern.test(input)), String(pattern)).toEqual([])
   })
 
-  it('an API command reads a saved profile without conf (only commands that change profiles load it)', async () => {
+  it('an API command reads a saved profile without the config lock (only commands that change profiles load it)', async () => {
     const configDir = tempConfigDir()
     mkdirSync(configDir, {recursive: true})
     writeFileSync(join(configDir, 'config.json'), JSON.stringify({active_profile: 'ci', profiles: {ci: {api_key: 'sk_test_trace', api_base: gateway.apiBase}}}))
-    const reading = await modulesLoadedBy(['purchases', 'retrieve', 'p-1', '--json'], {UMMAH_CONFIG_DIR: configDir})
-    expect(reading.inputs.filter((input) => /node_modules\/(conf|ajv)\//.test(input))).toEqual([])
+    const reading = await modulesLoadedBy(['purchases', 'retrieve', 'd6c9e9e0-1b5a-4c6e-8b3a-0f1a2b3c4d5e', '--json'], {UMMAH_CONFIG_DIR: configDir})
+    expect(reading.inputs.filter((input) => /node_modules\/(proper-lockfile|graceful-fs)\//.test(input))).toEqual([])
     expect(gateway.requests.at(-1)?.headers.authorization).toBe('Bearer sk_test_trace')
     const changing = await modulesLoadedBy(['config', 'set', 'color', 'never'], {UMMAH_CONFIG_DIR: configDir})
-    expect(changing.inputs.some((input) => input.includes('node_modules/conf/'))).toBe(true)
+    expect(changing.inputs.some((input) => input.includes('node_modules/proper-lockfile/'))).toBe(true)
   })
 
   it('a webhooks command loads the webhook modules, from chunks of their own', async () => {

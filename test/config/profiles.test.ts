@@ -1,4 +1,4 @@
-import {mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
@@ -182,5 +182,42 @@ describe('secrets and the live guard', () => {
     expect((await cli(['api', 'GET', '/balance/'], env)).code).toBe(0)
     expect((await cli(['api', 'POST', '/purchases/', '-d', '{}', '--live'], env)).code).toBe(0)
     expect(server.requests.map((request) => request.method)).toEqual(['GET', 'POST'])
+  })
+})
+
+describe('concurrent writers and the built-in profile', {timeout: 120_000}, () => {
+  it('20 parallel logins to 20 profiles keep all 20; the file is valid JSON, 0600, in a 0700 directory', async () => {
+    // The directory exists with loose modes: it is made private anyway.
+    mkdirSync(configDir, {recursive: true, mode: 0o755})
+    chmodSync(configDir, 0o755)
+    const names = Array.from({length: 20}, (_, index) => `p${index}`)
+    // With verification: each reads the file, waits for the gateway, then writes (the window where a profile was lost).
+    const results = await Promise.all(names.map((name, index) => cli(['login', '--profile', name, '--api-key', `sk_test_parallel${String(index).padStart(12, '0')}`, '--api-base', server.apiBase])))
+    for (const result of results) expect(result.code, result.stderr).toBe(0)
+    const file = join(configDir, 'config.json')
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as {active_profile: string; profiles: Record<string, {api_key: string}>}
+    expect(Object.keys(stored.profiles).sort()).toEqual([...names].sort())
+    for (const [index, name] of names.entries()) expect(stored.profiles[name].api_key).toBe(`sk_test_parallel${String(index).padStart(12, '0')}`)
+    expect(names).toContain(stored.active_profile)
+    expect(statSync(file).mode & 0o777).toBe(0o600)
+    expect(statSync(configDir).mode & 0o777).toBe(0o700)
+    expect(readdirSync(configDir)).toEqual(['config.json'])
+  })
+
+  it('login never overwrites the built-in sandbox profile', async () => {
+    expect((await cli(['profiles', 'use', 'sandbox'])).code).toBe(0)
+    const named = await cli(['login', '--profile', 'sandbox', '--api-key', PROFILE_KEY, '--no-verify'])
+    expect(named.code).toBe(2)
+    expect(named.stderr).toMatch(/^Error: "sandbox" is the built-in profile of `ummah sandbox start`\. Save your key to another profile: `ummah login --profile NAME`\.\n$/)
+
+    const active = await cli(['login', '--api-key', PROFILE_KEY, '--no-verify'])
+    expect(active.code, active.stderr).toBe(0)
+    expect(active.stderr).toContain('to profile "default"')
+    expect(active.stderr).toContain('The active profile is still "sandbox": switch with `ummah profiles use default`.')
+    const stored = JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8'))
+    expect(stored.profiles.default.api_key).toBe(PROFILE_KEY)
+    expect(stored.profiles.sandbox).toBeUndefined()
+    const shown = JSON.parse((await cli(['profiles', 'show', 'sandbox', '--json'])).stdout)
+    expect(shown).toMatchObject({name: 'sandbox', api_key: 'sk_test_…', api_base: 'http://127.0.0.1:8420/api/v1'})
   })
 })

@@ -24,7 +24,7 @@ export default class ConfigSet extends UmmahCommand {
     const value = checkSetting(name, args.value)
     const store = await this.configStore()
     const profile = this.profileName(store)
-    store.updateProfile(profile, {[name]: value})
+    await store.updateProfile(profile, {[name]: value})
     this.notice(`Set ${name} of profile "${profile}".`)
     return {profile, [name]: showSetting(name, value)}
   }

@@ -14,7 +14,7 @@ export default class ConfigUnset extends UmmahCommand {
     const name = checkSettingName(args.key)
     const store = await this.configStore()
     const profile = this.profileName(store)
-    store.updateProfile(profile, {[name]: undefined})
+    await store.updateProfile(profile, {[name]: undefined})
     this.notice(`Unset ${name} of profile "${profile}".`)
     return {profile, unset: name}
   }

@@ -16,7 +16,7 @@ export default class ProfilesRemove extends UmmahCommand {
     const store = await this.configStore()
     if (!store.isStored(args.name)) throw new UsageError(`Profile "${args.name}" does not exist`, 'See `ummah profiles list`.')
     await this.confirmDestructive(`Delete profile "${args.name}" and its key?`, flags.yes)
-    store.removeProfile(args.name)
+    await store.removeProfile(args.name)
     this.notice(`Removed profile "${args.name}".`)
     return {removed: args.name}
   }

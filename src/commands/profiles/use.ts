@@ -15,7 +15,7 @@ export default class ProfilesUse extends UmmahCommand {
     const store = await this.configStore()
     const settings = store.profile(args.name)
     if (!settings) throw new UsageError(`Profile "${args.name}" does not exist`, `Create it with \`ummah login --profile ${args.name}\`.`)
-    store.setActive(args.name)
+    await store.setActive(args.name)
     this.notice(`Active profile: ${args.name}`)
     return viewProfile(args.name, settings, args.name)
   }
