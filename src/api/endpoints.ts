@@ -678,12 +678,12 @@ export function pathParams(target: Pick<Endpoint, 'path'>): string[] {
 
 /**
  * What a path placeholder holds. Purchases and clients are documented with
- * UUID ids (and `client_id` is always a client's); templates (`bt-…`),
- * statements (`stmt-…`), webhooks (`wh-…`) and tokens (`tok-…`) have
- * prefixed ids, checked as one opaque path segment.
+ * UUID ids; templates (`bt-…`), statements (`stmt-…`), webhooks (`wh-…`),
+ * tokens (`tok-…`) and a template's `client_id` (the reference shows the
+ * subscriber's `btc-…` id there as well as the client's) are checked as one
+ * opaque path segment.
  */
 export function pathFormat(target: Pick<Endpoint, 'path'>, name: string): 'id' | 'uuid' {
-  if (name === 'client_id') return 'uuid'
   return name === 'id' && /^\/(purchases|clients)\//.test(target.path) ? 'uuid' : 'id'
 }
 

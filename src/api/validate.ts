@@ -5,6 +5,7 @@
  */
 import type {Endpoint, EndpointParam, ParamFormat} from './endpoints.js'
 import type {FieldErrors} from './errors.js'
+import {MAX_WHOLE, isWhole} from '../shared/numbers.js'
 
 export const REQUIRED = 'This field is required.'
 
@@ -31,7 +32,8 @@ export function isUrl(value: string): boolean {
 
 const FORMAT_CHECKS: Record<ParamFormat, {test(value: string): boolean; message: string}> = {
   uuid: {test: (value) => UUID.test(value), message: 'Must be a valid UUID.'},
-  email: {test: (value) => EMAIL.test(value), message: 'Enter a valid email address.'},
+  // RFC 5321: a forward path is at most 256 octets including the brackets, so an address at most 254.
+  email: {test: (value) => value.length <= 254 && EMAIL.test(value), message: 'Enter a valid email address.'},
   url: {test: isUrl, message: 'Enter a valid URL.'},
   currency: {test: (value) => /^[A-Z]{3}$/.test(value) && isCurrency(value), message: 'Must be a valid 3-letter ISO 4217 currency code.'},
   country: {test: (value) => COUNTRY.test(value), message: 'Must be a 2-letter ISO 3166 country code.'},
@@ -77,7 +79,7 @@ export function checkParam(param: EndpointParam, value: unknown): string | undef
   switch (param.type) {
     case 'integer':
     case 'timestamp':
-      if (!Number.isInteger(value)) return 'A valid integer is required.'
+      if (!isWhole(value)) return Number.isInteger(value) ? `Ensure this value is less than or equal to ${MAX_WHOLE}.` : 'A valid integer is required.'
       if (param.min !== undefined && (value as number) < param.min) return `Ensure this value is greater than or equal to ${param.min}.`
       if ((value as number) < 0) return 'Ensure this value is greater than or equal to 0.'
       break
@@ -107,6 +109,7 @@ export function checkParam(param: EndpointParam, value: unknown): string | undef
 /** Products as documented: a non-empty list of `{name, price, quantity}`, prices in minor units > 0. */
 export function checkProducts(value: unknown, field: string, errors: FieldErrors): void {
   if (!Array.isArray(value)) return
+  let total = 0
   for (const [index, product] of value.entries()) {
     const at = `${field}.${index}`
     if (typeof product !== 'object' || product === null || Array.isArray(product)) {
@@ -116,12 +119,15 @@ export function checkProducts(value: unknown, field: string, errors: FieldErrors
     const {name, price, quantity} = product as Record<string, unknown>
     if (typeof name !== 'string' || !name.trim()) add(errors, `${at}.name`, REQUIRED)
     if (price === undefined) add(errors, `${at}.price`, REQUIRED)
-    else if (!Number.isInteger(price)) add(errors, `${at}.price`, 'A valid integer is required (minor units, e.g. cents).')
-    else if ((price as number) <= 0) add(errors, `${at}.price`, 'Ensure this value is greater than 0.')
-    if (quantity !== undefined && (!Number.isInteger(quantity) || (quantity as number) < 1)) {
+    else if (!isWhole(price)) add(errors, `${at}.price`, Number.isInteger(price) ? `Ensure this value is less than or equal to ${MAX_WHOLE}.` : 'A valid integer is required (minor units, e.g. cents).')
+    else if (price <= 0) add(errors, `${at}.price`, 'Ensure this value is greater than 0.')
+    if (quantity !== undefined && (!isWhole(quantity) || quantity < 1)) {
       add(errors, `${at}.quantity`, 'Ensure this value is an integer of at least 1.')
     }
+    if (isWhole(price) && (quantity === undefined || isWhole(quantity))) total += price * ((quantity as number | undefined) ?? 1)
   }
+  // Each line may be exact and the sum still not: the total must be exact too.
+  if (!isWhole(total)) add(errors, field, `The total of the products must be at most ${MAX_WHOLE} minor units.`)
 }
 
 /**

@@ -281,10 +281,13 @@ export function toUmmahError(error: Error & {oclif?: {exit?: number}; parse?: un
     return new UmmahError('', {code: 'exit', exitCode: error.oclif?.exit ?? ExitCode.ok})
   }
   if (error.parse !== undefined || error.oclif?.exit === 2) {
-    const reason = error.message
+    const lines = error.message
       .split('\n')
-      .filter((line) => line.trim() && !/See more help/.test(line))
-      .join('; ')
+      .map((line) => line.trim())
+      .filter((line) => line && !/See more help/.test(line))
+    // oclif: "Parsing --timeout \n\tExpected an integer less than or equal to 3600" → "--timeout: Expected …"
+    const flag = /^Parsing (--\S+)$/.exec(lines[0] ?? '')?.[1]
+    const reason = flag ? `${flag}: ${lines.slice(1).join('; ')}` : lines.join('; ')
     return new UsageError(reason, commandId ? `See \`ummah ${commandId.replaceAll(':', ' ')} --help\`.` : 'See `ummah --help`.')
   }
   return new UmmahError(error.message || String(error), {

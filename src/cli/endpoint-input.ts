@@ -10,6 +10,7 @@ import type {Query} from '../api/client.js'
 import {type Endpoint, type EndpointParam, argumentName, pathParams, pathProblems} from '../api/endpoints.js'
 import {type FieldErrors, InputError} from '../api/errors.js'
 import {REQUIRED, checkParam, getPath, validateRequest} from '../api/validate.js'
+import {MAX_WHOLE, parseTimestamp, parseWhole} from '../shared/numbers.js'
 import {idempotencyKeyFlag, listFlags, yesFlag} from './flags.js'
 
 /** The request a command sends, before the base command adds the client's details. */
@@ -97,8 +98,9 @@ export function endpointArgs(target: Endpoint) {
  */
 export function parseProduct(text: string): {name: string; price: number; quantity: number} {
   const parts = text.split(':')
-  const whole = (value: string | undefined) => (value !== undefined && /^\d+$/.test(value.trim()) ? Number(value.trim()) : undefined)
-  const hasQuantity = parts.length >= 3 && whole(parts.at(-1)) !== undefined && whole(parts.at(-2)) !== undefined
+  const whole = (value: string | undefined) => (value === undefined ? undefined : parseWhole(value))
+  const digits = (value: string | undefined) => value !== undefined && /^\s*\d+\s*$/.test(value)
+  const hasQuantity = parts.length >= 3 && digits(parts.at(-1)) && digits(parts.at(-2))
   const quantityText = hasQuantity ? parts.pop() : undefined
   const priceText = parts.length >= 2 ? parts.pop() : undefined
   const name = parts.join(':').trim()
@@ -107,9 +109,11 @@ export function parseProduct(text: string): {name: string; price: number; quanti
   }
   const price = whole(priceText)
   if (price === undefined || price <= 0) {
+    if (price === undefined && digits(priceText)) throw new Error(`the price "${priceText.trim()}" is larger than ${MAX_WHOLE}, the largest amount accepted`)
     throw new Error(`the price "${priceText}" must be a whole number of minor units greater than 0, e.g. 2999 for 29.99`)
   }
-  const quantity = quantityText === undefined ? 1 : whole(quantityText)!
+  const quantity = quantityText === undefined ? 1 : whole(quantityText)
+  if (quantity === undefined) throw new Error(`the quantity "${quantityText!.trim()}" is larger than ${MAX_WHOLE}`)
   if (quantity < 1) throw new Error('the quantity must be at least 1')
   return {name, price, quantity}
 }
@@ -120,18 +124,20 @@ export function convertValue(param: EndpointParam, raw: unknown): unknown {
   if (param.flag === 'client-id') return (raw as string[]).map((clientId) => ({client_id: clientId.trim()}))
   if (typeof raw !== 'string') return raw
   const text = raw.trim()
+  if (text === '') throw new Error('is empty: give a value, or leave the flag out')
   switch (param.type) {
     case 'integer': {
-      if (!/^\d+$/.test(text)) {
+      const number = parseWhole(text)
+      if (number === undefined) {
+        if (/^\d+$/.test(text)) throw new Error(`"${raw}" is larger than ${MAX_WHOLE}, the largest whole number accepted`)
         throw new Error(MONEY_PARAMS.has(param.name) ? `"${raw}" is not a whole number of minor units, e.g. 2999 for 29.99` : `"${raw}" is not a whole number`)
       }
-      return Number(text)
+      return number
     }
     case 'timestamp': {
-      if (/^\d+$/.test(text)) return Number(text)
-      const ms = Date.parse(text)
-      if (Number.isNaN(ms)) throw new Error(`"${raw}" is neither Unix seconds nor a date such as 2026-11-22T10:00:00Z`)
-      return Math.floor(ms / 1000)
+      const seconds = parseTimestamp(text)
+      if (seconds === undefined) throw new Error(`"${raw}" is neither Unix seconds nor an ISO-8601 date or time such as 2026-11-22 or 2026-11-22T10:00:00Z`)
+      return seconds
     }
     default:
       return param.format === 'currency' || param.format === 'country' ? text.toUpperCase() : raw

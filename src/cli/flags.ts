@@ -10,7 +10,7 @@ export const globalFlags = {
   json: Flags.boolean({summary: 'Print the JSON the API returned (errors as a JSON object).', helpGroup}),
   live: Flags.boolean({summary: 'Allow requests that change data with a live key (sk_live_*).', helpGroup}),
   debug: Flags.boolean({summary: 'Trace HTTP requests on stderr (keys masked) and show stack traces.', helpGroup}),
-  timeout: Flags.integer({summary: 'Seconds to wait for each request attempt.', default: 30, min: 1, helpGroup}),
+  timeout: Flags.integer({summary: 'Seconds to wait for each request attempt (1 to 3600).', default: 30, min: 1, max: 3600, helpGroup}),
   'max-retries': Flags.integer({summary: 'Retries of 429, 5xx and connection failures.', default: 2, min: 0, max: 10, helpGroup}),
 }
 
@@ -30,7 +30,7 @@ export const idempotencyKeyFlag = Flags.string({
 })
 
 export const listFlags = {
-  limit: Flags.integer({summary: 'Show at most this many items, following pages as needed.', min: 0}),
+  limit: Flags.integer({summary: 'Show at most this many items, following pages as needed.', min: 0, max: 1_000_000}),
   all: Flags.boolean({summary: 'Follow every page.', exclusive: ['limit']}),
 }
 
@@ -39,5 +39,5 @@ export const yesFlag = Flags.boolean({char: 'y', summary: 'Do not ask for confir
 export const statementFileFlags = {
   output: Flags.string({char: 'o', summary: 'Write the file here: a file, a directory (the default name inside it) or - for stdout; default: statement-ID.FORMAT in the current directory.', helpValue: 'FILE|DIR|-'}),
   force: Flags.boolean({summary: 'Replace the file if it exists.'}),
-  'wait-timeout': Flags.integer({summary: 'Seconds to wait for the statement to finish processing.', default: 300, min: 1}),
+  'wait-timeout': Flags.integer({summary: 'Seconds to wait for the statement to finish processing (1 to 86400).', default: 300, min: 1, max: 86_400}),
 }

@@ -75,6 +75,8 @@ function decodePathValue(segment: string): string {
   }
 }
 
+const MAX_ADVANCE_MS = 100 * 365 * 86_400_000
+
 function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (body === undefined) {
     response.writeHead(status, headers)
@@ -283,7 +285,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     if (path === '/_sandbox/advance' && request.method === 'POST') {
       const ms = typeof body.seconds === 'number' ? body.seconds * 1000 : parseDuration(String(body.duration ?? ''))
-      if (ms === undefined || ms < 0) throw badRequest({duration: ['Give a duration such as 30d, 12h, 15m or 90s.']})
+      // At most 100 years at a time: a clock past that (or 1e308 s) is no clock.
+      if (ms === undefined || !Number.isSafeInteger(ms) || ms < 0 || ms > MAX_ADVANCE_MS) throw badRequest({duration: ['Give a duration such as 30d, 12h, 15m or 90s, at most 100 years.']})
       account.clock_offset_ms += ms
       store.changed()
       const renewals = await renewDue(context)

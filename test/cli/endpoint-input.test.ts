@@ -73,12 +73,12 @@ describe('buildRequest', () => {
   it('turns repeated --client-id into clients[].client_id and dates into Unix seconds', () => {
     const send = buildRequest(endpoint('billing.send'), {args: {}, flags: {'client-id': ['c1', 'c2']}})
     expect(send.body!.clients).toEqual([{client_id: 'c1'}, {client_id: 'c2'}])
-    const paid = buildRequest(endpoint('purchases.mark_as_paid'), {args: {id: 'p'}, flags: {'paid-on': '2026-11-22T00:00:00Z'}})
+    const paid = buildRequest(endpoint('purchases.mark_as_paid'), {args: {id: 'd6c9e9e0-1b5a-4c6e-8b3a-0f1a2b3c4d5e'}, flags: {'paid-on': '2026-11-22T00:00:00Z'}})
     expect(paid.body!.paid_on).toBe(Date.UTC(2026, 10, 22) / 1000)
   })
 
   it('names the flag of a value it cannot convert', () => {
-    expect(problemsOf(() => buildRequest(endpoint('purchases.refund'), {args: {id: 'p'}, flags: {amount: '12.50'}}))).toEqual({
+    expect(problemsOf(() => buildRequest(endpoint('purchases.refund'), {args: {id: 'd6c9e9e0-1b5a-4c6e-8b3a-0f1a2b3c4d5e'}, flags: {amount: '12.50'}}))).toEqual({
       '--amount': ['"12.50" is not a whole number of minor units, e.g. 2999 for 29.99'],
     })
     expect(Object.keys(problemsOf(() => buildRequest(create, {args: {}, flags: {}}, {data: [1, 2]})))).toEqual(['--data'])

@@ -55,6 +55,25 @@ const cases: Array<[string, string[], RegExp]> = [
   ['--data that is not JSON', [...PURCHASE, '--data', '{"client": '], /^Error: --data is not valid JSON: /],
   ['--data that is not an object', [...PURCHASE, '--data', '[1]'], /^Error: --data: must be a JSON object/],
   ['--data that breaks a field', [...PURCHASE, '--data', '{"purchase": {"products": [{"name": "A", "price": -1}]}}'], /^Error: --product #1 price: Ensure this value is greater than 0\./],
+  // Numbers, dates and durations at their edges (2^53 − 1 = 9007199254740991 is the last exact whole number).
+  ['a price past 2^53 − 1', purchase({product: 'X:9007199254740993'}), /^Error: --product: the price "9007199254740993" is larger than 9007199254740991, the largest amount accepted\./],
+  ['a price of 1e23 written out', purchase({product: 'X:99999999999999999999999'}), /^Error: --product: the price "99999999999999999999999" is larger than 9007199254740991/],
+  ['a price in exponent form', purchase({product: 'X:1e5'}), /^Error: --product: the price "1e5" must be a whole number of minor units/],
+  ['a quantity past 2^53 − 1', purchase({product: 'X:100:9007199254740992'}), /^Error: --product: the quantity "9007199254740992" is larger than 9007199254740991\./],
+  ['products whose total passes 2^53 − 1', [...purchase({}), '--product', 'Y:9007199254740991'], /^Error: --product: The total of the products must be at most 9007199254740991 minor units\./],
+  ['an amount past 2^53 − 1', ['purchases', 'capture', P, '--amount', '9007199254740992'], /^Error: --amount: "9007199254740992" is larger than 9007199254740991, the largest whole number accepted\./],
+  ['a negative amount', ['purchases', 'capture', P, '--amount', '-5'], /^Error: --amount: "-5" is not a whole number of minor units/],
+  ['a negative --paid-on', ['purchases', 'mark-paid', P, '--paid-on', '-5'], /^Error: --paid-on: "-5" is neither Unix seconds nor an ISO-8601 date or time/],
+  ['a fraction as --paid-on', ['purchases', 'mark-paid', P, '--paid-on', '1/2'], /^Error: --paid-on: "1\/2" is neither Unix seconds nor an ISO-8601 date/],
+  ['words as --paid-on', ['purchases', 'mark-paid', P, '--paid-on', 'x 2020'], /^Error: --paid-on: "x 2020" is neither/],
+  ['an impossible date', ['purchases', 'mark-paid', P, '--paid-on', '2026-02-30'], /^Error: --paid-on: "2026-02-30" is neither/],
+  ['a timeout past an hour', ['balance', '--timeout', '2147484'], /^Error: --timeout: Expected an integer less than or equal to 3600\./],
+  ['a zero timeout', ['balance', '--timeout', '0'], /^Error: --timeout: Expected an integer greater than or equal to 1\./],
+  ['a wait past a day', ['statements', 'download', 'stmt-1', '--wait-timeout', '86401'], /^Error: --wait-timeout: Expected an integer less than or equal to 86400\./],
+  ['an email of 255 characters', purchase({email: `${'a'.repeat(243)}@example.com`}), /^Error: --email: Enter a valid email address\./],
+  ['an empty currency', purchase({currency: ''}), /^Error: --currency: is empty: give a value, or leave the flag out\./],
+  ['an empty reference', ['purchases', 'refund', P, '--reference', '', '--yes'], /^Error: --reference: is empty/],
+  ['an empty id', ['purchases', 'retrieve', ''], /^Error: ID: must not be empty\./],
 ]
 
 describe('bad input exits 2, names the flag and sends nothing', () => {

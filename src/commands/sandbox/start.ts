@@ -20,11 +20,12 @@ export default class SandboxStart extends UmmahCommand {
     host: Flags.string({summary: 'Address to listen on.', default: '127.0.0.1'}),
     'data-file': Flags.string({summary: 'Keep state in this file across restarts (written atomically).'}),
     'retry-schedule': Flags.string({summary: 'Seconds to wait before each webhook retry, comma-separated.', default: '1,2,4,8,16'}),
-    'statement-delay': Flags.integer({summary: 'Seconds a statement stays processing.', default: 2, min: 0}),
+    'statement-delay': Flags.integer({summary: 'Seconds a statement stays processing (0 to 86400).', default: 2, min: 0, max: 86_400}),
     'time-scale': Flags.integer({
       summary: "Run webhook retry schedules this many times faster (a webhook's sandbox_delivery.retry_policy hourly-3d takes 3.6 s at 72000).",
       default: 1,
       min: 1,
+      max: 1_000_000,
     }),
   }
 

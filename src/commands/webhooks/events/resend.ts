@@ -15,7 +15,7 @@ export default class WebhooksEventsResend extends UmmahCommand {
   static override args = {id: Args.string({description: 'Event ID (see `ummah webhooks events list`).', required: true})}
   static override flags = {
     forward: Flags.string({char: 'f', summary: 'Target (default: the last listen --forward).'}),
-    'forward-timeout': Flags.integer({summary: 'Seconds to wait for your app.', default: 30, min: 1}),
+    'forward-timeout': Flags.integer({summary: 'Seconds to wait for your app (1 to 3600).', default: 30, min: 1, max: 3600}),
   }
 
   async run(): Promise<unknown> {
