@@ -1,16 +1,18 @@
 #!/usr/bin/env node
 // The two most common bare start-ups skip oclif's Config, most of a start:
-// `--version` prints oclif's user agent from package.json, and the root help
+// `--version` (`-v`, `version`) prints oclif's user agent from package.json, and the root help
 // is rendered by oclif's Help from the committed manifests
 // (test/cli/startup.test.ts compares both with oclif).
 const argv = process.argv.slice(2)
-if (argv.length === 1 && argv[0] === '--version') {
+if (argv.length === 1 && ['--version', '-v', 'version'].includes(argv[0])) {
   const {readFileSync} = await import('node:fs')
   const {name, version} = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   process.stdout.write(`${name}/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
   const rootHelp = argv.length <= 1 ? await import('../dist/bundle/root-help.js') : undefined
-  if (!(rootHelp?.isRootHelp(argv) && (await rootHelp.showRootHelp(new URL('..', import.meta.url).pathname)))) {
+  // fileURLToPath, not URL.pathname: an install path with a space (%20) or a Windows drive letter.
+  const root = rootHelp ? (await import('node:url')).fileURLToPath(new URL('..', import.meta.url)) : ''
+  if (!(rootHelp?.isRootHelp(argv) && (await rootHelp.showRootHelp(root)))) {
     // oclif checks Node against its own engines (semver, ~5 ms); package.json's engines are stricter.
     process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1'
     const {run} = await import('../dist/bundle/ummah.js')

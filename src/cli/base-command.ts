@@ -18,7 +18,7 @@ import {readStdin} from './input.js'
 import {guardOutput} from './output-guard.js'
 import {createStyle, renderHuman} from './output.js'
 import {askConfirm} from './prompts.js'
-import {type Terminal, detectTerminal} from './terminal.js'
+import {type Terminal, detectTerminal, isCI} from './terminal.js'
 
 export interface CallOptions {
   /** Values for the path's `{placeholders}`. */
@@ -192,7 +192,8 @@ export abstract class UmmahCommand extends Command {
   protected async confirmDestructive(question: string, yes: boolean): Promise<void> {
     if (yes) return
     if (!this.terminal().interactive) {
-      throw new UsageError(`${question.replace(/\?$/, '')}: confirmation needed and there is no terminal to ask`, 'Pass --yes to confirm.')
+      const why = isCI(process.env) ? 'CI=true, so nothing is asked' : 'there is no terminal to ask'
+      throw new UsageError(`${question.replace(/\?$/, '')}: confirmation needed and ${why}`, isCI(process.env) ? 'CI=true: pass --yes to confirm.' : 'Pass --yes to confirm.')
     }
     if (!(await askConfirm(question))) throw new UsageError('Cancelled: nothing was changed', 'Pass --yes to skip this question.')
   }

@@ -13,6 +13,7 @@ import {UmmahCommand} from './base-command.js'
 import {type ParsedInput, buildRequest, checkRequest, endpointArgs, endpointFlags, fillParam, flagName, helpHint, isDestructive, missingParams} from './endpoint-input.js'
 import {readData} from './input.js'
 import {askParam} from './prompts.js'
+import {isCI} from './terminal.js'
 
 export abstract class EndpointCommand extends UmmahCommand {
   /** The id in src/api/endpoints.ts of the endpoint this command calls; the contract test reads it. */
@@ -47,7 +48,8 @@ export abstract class EndpointCommand extends UmmahCommand {
     if (missing.length > 0) {
       if (!this.terminal().interactive) {
         const names = missing.map((param) => `--${flagName(param)}`).join(', ')
-        throw new UsageError(`Missing required flag${missing.length === 1 ? '' : 's'}: ${names}`, `Pass ${missing.length === 1 ? 'it' : 'them'} (or --data), or run in a terminal to be asked. ${helpHint(target)}`)
+        const how = isCI(process.env) ? `CI=true: pass ${missing.length === 1 ? 'it' : 'them'} (or --data); nothing is asked in CI.` : `Pass ${missing.length === 1 ? 'it' : 'them'} (or --data), or run in a terminal to be asked.`
+        throw new UsageError(`Missing required flag${missing.length === 1 ? '' : 's'}: ${names}`, `${how} ${helpHint(target)}`)
       }
       for (const param of missing) fillParam(request, param, await askParam(param))
     }

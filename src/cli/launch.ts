@@ -26,7 +26,60 @@ export function ownCommandId(argv: string[], commandIds: ReadonlySet<string>): s
   return undefined
 }
 
+/** Commands the core plugins add (help, autocomplete): oclif handles them. */
+const PLUGIN_COMMANDS = new Set(['help', 'autocomplete', 'autocomplete:script', 'commands', 'plugins'])
+
+function distance(a: string, b: string): number {
+  const row = Array.from({length: b.length + 1}, (_, index) => index)
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0]
+    row[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const saved = row[j]
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1))
+      previous = saved
+    }
+  }
+  return row[b.length]
+}
+
+/**
+ * For words that name no command, topic or plugin command: the nearest
+ * command (`purchses list` → `purchases list`), or undefined when the words
+ * are something oclif should handle. Decided here so the suggestion is
+ * printed with or without a terminal (the not-found plugin only asks on one).
+ */
+export function unknownCommand(argv: string[], commandIds: ReadonlySet<string>): {typed: string; suggestion?: string} | undefined {
+  const words: string[] = []
+  for (const arg of argv) {
+    if (arg.startsWith('-')) break
+    words.push(arg)
+  }
+  if (words.length === 0 || ownCommandId(argv, commandIds) || PLUGIN_COMMANDS.has(words[0])) return undefined
+  const ids = [...commandIds]
+  const topic = words.join(':')
+  if (ids.some((id) => id.startsWith(`${topic}:`))) return undefined
+  let best: {id: string; score: number} | undefined
+  for (const id of ids) {
+    const length = id.split(':').length
+    const typed = words.slice(0, length).join(':')
+    const score = distance(typed, id)
+    if (!best || score < best.score) best = {id, score}
+  }
+  const typedWords = best ? words.slice(0, best.id.split(':').length) : words
+  const close = best && best.score <= Math.max(2, Math.floor(best.id.length / 4))
+  return {typed: typedWords.join(' '), suggestion: close ? best!.id.replaceAll(':', ' ') : undefined}
+}
+
 export async function launch(argv: string[], binUrl: string, commandIds: ReadonlySet<string>): Promise<void> {
+  const unknown = unknownCommand(argv, commandIds)
+  if (unknown) {
+    const hint = unknown.suggestion ? ` Did you mean \`ummah ${unknown.suggestion}\`?` : ''
+    process.stderr.write(`Error: "${unknown.typed}" is not an ummah command.${hint} See \`ummah --help\`.\n`)
+    // 127: the shell's code for a command not found, as oclif uses.
+    process.exitCode = 127
+    return
+  }
   if (!ownCommandId(argv, commandIds)) {
     await execute({args: argv, dir: binUrl})
     return

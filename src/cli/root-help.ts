@@ -26,7 +26,7 @@ interface PackageJson {
 
 /** The arguments oclif answers with the root help. */
 export function isRootHelp(argv: string[]): boolean {
-  return argv.length === 0 || (argv.length === 1 && (argv[0] === '--help' || argv[0] === 'help'))
+  return argv.length === 0 || (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help'))
 }
 
 /**

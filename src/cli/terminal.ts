@@ -21,12 +21,29 @@ export function detectTerminal(options: TerminalOptions): Terminal {
   const env = options.env ?? process.env
   const stdoutTTY = Boolean((options.stdout ?? process.stdout).isTTY)
   const stdinTTY = Boolean((options.stdin ?? process.stdin).isTTY)
-  const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== ''
-  const color = options.json || noColor || options.color === 'never' ? false : options.color === 'always' || stdoutTTY
+  const color = !options.json && colorWanted(env, options.color, stdoutTTY)
   const stderrTTY = Boolean((options.stderr ?? process.stderr).isTTY)
   return {color, interactive: !options.json && stdinTTY && stdoutTTY && !isCI(env), progress: !options.json && stderrTTY && !isCI(env)}
 }
 
-function isCI(env: NodeJS.ProcessEnv): boolean {
+const set = (value: string | undefined) => value !== undefined && value !== ''
+const truthy = (value: string | undefined) => set(value) && value !== '0' && value !== 'false'
+
+/**
+ * Colour as `gh` decides it, for this invocation first: `NO_COLOR` (any
+ * value) turns it off; `CLICOLOR_FORCE=1` or `FORCE_COLOR` forces it, even
+ * piped; `CLICOLOR=0`, `FORCE_COLOR=0` and `TERM=dumb` turn it off; then the
+ * profile's `color` setting; else colour only on a terminal.
+ */
+export function colorWanted(env: NodeJS.ProcessEnv, setting: string | undefined, tty: boolean): boolean {
+  if (set(env.NO_COLOR)) return false
+  if (truthy(env.CLICOLOR_FORCE) || truthy(env.FORCE_COLOR)) return true
+  if (env.CLICOLOR === '0' || env.FORCE_COLOR === '0' || env.FORCE_COLOR === 'false' || env.TERM === 'dumb') return false
+  if (setting === 'never') return false
+  if (setting === 'always') return true
+  return tty
+}
+
+export function isCI(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env.CI && env.CI !== 'false' && env.CI !== '0')
 }

@@ -20,10 +20,15 @@ describe('the endpoint table', () => {
     }
   })
 
-  it('fills path templates with encoded values', () => {
+  it('fills path templates, refusing any value that would change the route', () => {
     const subscriber = endpoints.find((e) => e.id === 'billing_templates.clients.update')!
     expect(pathParams(subscriber)).toEqual(['id', 'client_id'])
-    expect(buildPath(subscriber, {id: 'bt-1', client_id: 'a/../b'})).toBe('/billing_templates/bt-1/clients/a%2F..%2Fb/')
-    expect(() => buildPath(subscriber, {id: 'bt-1'})).toThrow(/client_id/)
+    expect(buildPath(subscriber, {id: 'bt-1', client_id: 'btc-a1b2c3d4-e5f6-7890'})).toBe('/billing_templates/bt-1/clients/btc-a1b2c3d4-e5f6-7890/')
+    expect(() => buildPath(subscriber, {id: 'bt-1', client_id: 'a/../b'})).toThrow('CLIENT_ID: "a/../b" is not an id: it contains "/".')
+    expect(() => buildPath(subscriber, {id: 'bt-1'})).toThrow('CLIENT_ID: must not be empty.')
+    expect(() => buildPath(subscriber, {id: '..', client_id: 'c'})).toThrow('ID: ".." is not an id.')
+    const purchase = endpoints.find((e) => e.id === 'purchases.refund')!
+    expect(() => buildPath(purchase, {id: 'not-a-uuid'})).toThrow('ID: "not-a-uuid" is not a UUID')
+    expect(() => buildPath(purchase, {id: 'd6c9e9e0-1b5a-4c6e-8b3a-0f1a2b3c4d5e%2F'})).toThrow('contains "%"')
   })
 })

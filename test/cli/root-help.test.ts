@@ -44,9 +44,9 @@ async function rendered(root: string): Promise<{shown: boolean; text: string}> {
 afterEach(() => vi.unstubAllEnvs())
 
 describe('root help from the manifests', () => {
-  it('answers `ummah`, `--help` and `help`, nothing else', () => {
-    expect([[], ['--help'], ['help']].every((argv) => isRootHelp(argv))).toBe(true)
-    expect([['-h'], ['help', 'purchases'], ['purchases'], ['--help', 'x']].some((argv) => isRootHelp(argv))).toBe(false)
+  it('answers `ummah`, `--help`, `-h` and `help`, nothing else', () => {
+    expect([[], ['--help'], ['-h'], ['help']].every((argv) => isRootHelp(argv))).toBe(true)
+    expect([['-v'], ['help', 'purchases'], ['purchases'], ['--help', 'x']].some((argv) => isRootHelp(argv))).toBe(false)
   })
 
   it('lists the commands of a plugin hoisted above the package, with templates rendered, and derived topics', async () => {

@@ -67,18 +67,31 @@ const cases: Array<[string, string[], RegExp]> = [
   ['a fraction as --paid-on', ['purchases', 'mark-paid', P, '--paid-on', '1/2'], /^Error: --paid-on: "1\/2" is neither Unix seconds nor an ISO-8601 date/],
   ['words as --paid-on', ['purchases', 'mark-paid', P, '--paid-on', 'x 2020'], /^Error: --paid-on: "x 2020" is neither/],
   ['an impossible date', ['purchases', 'mark-paid', P, '--paid-on', '2026-02-30'], /^Error: --paid-on: "2026-02-30" is neither/],
-  ['a timeout past an hour', ['balance', '--timeout', '2147484'], /^Error: --timeout: Expected an integer less than or equal to 3600\./],
-  ['a zero timeout', ['balance', '--timeout', '0'], /^Error: --timeout: Expected an integer greater than or equal to 1\./],
-  ['a wait past a day', ['statements', 'download', 'stmt-1', '--wait-timeout', '86401'], /^Error: --wait-timeout: Expected an integer less than or equal to 86400\./],
+  ['a timeout past an hour', ['balance', '--timeout', '2147484'], /^Error: --timeout: Expected an integer less than or equal to 3600 but received: 2147484\./],
+  ['a zero timeout', ['balance', '--timeout', '0'], /^Error: --timeout: Expected an integer greater than or equal to 1 but received: 0\./],
+  ['a wait past a day', ['statements', 'download', 'stmt-1', '--wait-timeout', '86401'], /^Error: --wait-timeout: Expected an integer less than or equal to 86400 but received: 86401\./],
   ['an email of 255 characters', purchase({email: `${'a'.repeat(243)}@example.com`}), /^Error: --email: Enter a valid email address\./],
   ['an empty currency', purchase({currency: ''}), /^Error: --currency: is empty: give a value, or leave the flag out\./],
   ['an empty reference', ['purchases', 'refund', P, '--reference', '', '--yes'], /^Error: --reference: is empty/],
   ['an empty id', ['purchases', 'retrieve', ''], /^Error: ID: must not be empty\./],
 ]
 
+describe('under CI=true the messages say what to pass', () => {
+  it.each([
+    [['purchases', 'create', '--currency', 'USD'], /^Error: Missing required flags: --brand-id, --email, --product\. CI=true: pass them \(or --data\); nothing is asked in CI\./],
+    [['purchases', 'refund', P], /^Error: Refund purchase d6c9b6a4-2f1e-4c3b-9a8d-7e6f5a4b3c21: confirmation needed and CI=true, so nothing is asked\. CI=true: pass --yes to confirm\./],
+  ])('%j', async (args, message) => {
+    const result = await runCli(args, {env: {UMMAH_API_BASE: gateway.apiBase, UMMAH_SECRET_KEY: 'sk_test_bad_input', CI: 'true'}})
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(message)
+    expect(gateway.requests).toEqual([])
+  })
+})
+
 describe('bad input exits 2, names the flag and sends nothing', () => {
   it.each(cases)('%s', async (_name, args, message) => {
-    const result = await runCli(args, {env: {UMMAH_API_BASE: gateway.apiBase, UMMAH_SECRET_KEY: 'sk_test_bad_input'}})
+    // Not in CI (CI=true has messages of its own, below), whatever the runner's environment.
+    const result = await runCli(args, {env: {UMMAH_API_BASE: gateway.apiBase, UMMAH_SECRET_KEY: 'sk_test_bad_input', CI: undefined}})
     expect(result.stderr).toMatch(message)
     expect(result.stderr).not.toMatch(/^\s+at /m)
     expect(result.stdout).toBe('')

@@ -27,7 +27,7 @@ export function tempConfigDir(): string {
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = {...process.env}
-  for (const name of Object.keys(env)) if (name.startsWith('UMMAH_') || name === 'NO_COLOR') delete env[name]
+  for (const name of Object.keys(env)) if (name.startsWith('UMMAH_') || ['NO_COLOR', 'FORCE_COLOR', 'CLICOLOR', 'CLICOLOR_FORCE'].includes(name)) delete env[name]
   Object.assign(env, {UMMAH_CONFIG_DIR: tempConfigDir()}, options.env)
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name]
 

@@ -1,0 +1,15 @@
+import {UmmahCommand} from '../cli/base-command.js'
+
+export default class Version extends UmmahCommand {
+  static override summary = 'Show the version (also --version, -v)'
+  static override examples = ['<%= config.bin %> version', '<%= config.bin %> version --json']
+
+  async run(): Promise<unknown> {
+    const {name, version} = this.config
+    if (!this.jsonEnabled()) {
+      process.stdout.write(`${this.config.userAgent}\n`)
+      return undefined
+    }
+    return {name, version, platform: process.platform, arch: process.arch, node: process.version}
+  }
+}
