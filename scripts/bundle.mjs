@@ -36,7 +36,8 @@ const entry = [
   `export const COMMANDS = {`,
   ...commands.map(({id}, index) => `  ${JSON.stringify(id)}: Command${index},`),
   `}`,
-  `export const run = (argv, binUrl) => launch(argv, binUrl, new Set(Object.keys(COMMANDS)))`,
+  `const IDS = new Set(Object.entries(COMMANDS).flatMap(([id, command]) => [id, ...(command.aliases ?? [])]))`,
+  `export const run = (argv, binUrl) => launch(argv, binUrl, IDS)`,
 ].join('\n')
 
 const result = await build({

@@ -1,0 +1,34 @@
+import {ApiError, ExitCode} from '../api/errors.js'
+import {UmmahCommand} from '../cli/base-command.js'
+import {requireKey} from '../config/resolve.js'
+import {keyMode, maskKey} from '../shared/secrets.js'
+
+export default class Whoami extends UmmahCommand {
+  static override aliases = ['auth:status']
+  static override summary = 'Show the profile, key and API base in use, and whether the key works'
+  static override description =
+    'Resolves the key, base URL and profile exactly as every other command does (flags, then environment, then the profile), shows them with the key masked, and checks the key with one request (GET /balance/). Exits 3 when the gateway refuses the key.'
+
+  static override examples = ['<%= config.bin %> whoami', '<%= config.bin %> auth status --json', 'UMMAH_SECRET_KEY=sk_test_... <%= config.bin %> whoami']
+
+  async run(): Promise<unknown> {
+    await this.parse(Whoami)
+    const settings = await this.settings()
+    const key = requireKey(settings)
+    const view = {
+      profile: settings.profile,
+      mode: keyMode(key),
+      api_key: maskKey(key),
+      key_source: settings.keySource,
+      api_base: settings.apiBase,
+    }
+    try {
+      await (await this.client()).get('/balance/')
+      return {...view, key_works: true}
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.exitCode !== ExitCode.auth) throw error
+      process.exitCode = ExitCode.auth
+      return {...view, key_works: false, error: error.message}
+    }
+  }
+}
