@@ -1,0 +1,37 @@
+/**
+ * The package ships one copy of the code: what the bundle holds is not also a
+ * dependency. Only the oclif plugins, which oclif reads from disk, stay one.
+ */
+import {readFileSync, readdirSync} from 'node:fs'
+import {builtinModules} from 'node:module'
+import {join} from 'node:path'
+import {describe, expect, it} from 'vitest'
+
+import {ROOT} from './helpers/cli.js'
+
+const pjson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
+
+describe('package', () => {
+  it('depends on the oclif plugins only; everything else is bundled', () => {
+    expect(Object.keys(pjson.dependencies).sort()).toEqual([...pjson.oclif.plugins].sort())
+    const bundle = join(ROOT, 'dist', 'bundle')
+    const external = new Set<string>()
+    for (const file of readdirSync(bundle).filter((name) => name.endsWith('.js'))) {
+      const text = readFileSync(join(bundle, file), 'utf8')
+      for (const match of text.matchAll(/\bfrom\s*"((?:@[\w.-]+\/)?[\w.:-]+(?:\/[\w./-]+)?)"|\bimport\(\s*"((?:@[\w.-]+\/)?[\w.:-]+(?:\/[\w./-]+)?)"\s*\)|\brequire\(\s*"((?:@[\w.-]+\/)?[\w.:-]+(?:\/[\w./-]+)?)"\s*\)/g)) {
+        external.add(match[1] ?? match[2] ?? match[3])
+      }
+    }
+    const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]))
+    // typescript/ts-node/tsx: oclif reaches for them only to run TypeScript sources in development.
+    expect([...external].filter((name) => !name.startsWith('.') && !builtins.has(name) && !['typescript', 'ts-node', 'tsx'].includes(name))).toEqual([])
+  })
+
+  it('has a LICENSE, ignores packed tarballs, and its README points nowhere outside the repository', () => {
+    expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toMatch(/^MIT License/)
+    expect(readFileSync(join(ROOT, '.gitignore'), 'utf8').split('\n')).toContain('*.tgz')
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+    expect(readme).not.toMatch(/\.\.\/shared|\]\(\.\.\//)
+    expect(readme).toContain('docs/ARCHITECTURE.md')
+  })
+})
