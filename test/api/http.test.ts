@@ -3,15 +3,15 @@
  * against real servers on 127.0.0.1: keep-alive reuse, close releasing the
  * sockets, and a body cut short mid-download.
  */
-import {existsSync, mkdtempSync, readdirSync} from 'node:fs'
+import {existsSync, readdirSync} from 'node:fs'
 import {type Server, createServer} from 'node:http'
 import type {AddressInfo, Socket} from 'node:net'
-import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {createTransport, readText} from '../../src/api/http.js'
 import {downloadTo} from '../../src/api/statements.js'
+import {tempDir} from '../helpers/cli.js'
 
 const servers: Server[] = []
 afterEach(async () => {
@@ -58,7 +58,7 @@ describe('http transport', () => {
       response.writeHead(200, {'content-length': '1000'})
       response.write('x'.repeat(100), () => response.destroy())
     })
-    const dir = mkdtempSync(join(tmpdir(), 'ummah-http-'))
+    const dir = tempDir('ummah-http-')
     const target = join(dir, 'statement.csv')
     await expect(downloadTo(`${origin}/file.csv`, target, {timeoutMs: 5000})).rejects.toMatchObject({code: 'download_truncated', exitCode: 7})
     expect(existsSync(target)).toBe(false)

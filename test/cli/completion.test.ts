@@ -1,14 +1,13 @@
 /** Shell completion is generated from the manifest: every endpoint command, its flags and their choices. */
-import {mkdtempSync, readFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {expect, it} from 'vitest'
 
 import {endpoints} from '../../src/api/endpoints.js'
-import {runCli} from '../helpers/cli.js'
+import {runCli, tempDir} from '../helpers/cli.js'
 
 it('bash and zsh completion know every endpoint command, its flags and enumerated values', async () => {
-  const home = mkdtempSync(join(tmpdir(), 'ummah-completion-'))
+  const home = tempDir('ummah-completion-')
   const result = await runCli(['autocomplete', 'bash'], {env: {HOME: home, XDG_CACHE_HOME: undefined}})
   expect(result.code, result.stderr).toBe(0)
   const functions = join(home, '.cache', 'ummah', 'autocomplete', 'functions')

@@ -4,21 +4,20 @@
  * (which keeps `%20`). The package is copied there, node_modules linked.
  */
 import {execFile} from 'node:child_process'
-import {cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {cpSync, mkdirSync, readFileSync, rmSync, symlinkSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {ROOT} from '../helpers/cli.js'
+import {ROOT, tempDir} from '../helpers/cli.js'
 
 const run = promisify(execFile)
 let base: string
 let install: string
 
 beforeAll(() => {
-  base = mkdtempSync(join(tmpdir(), 'ummah-install-'))
+  base = tempDir('ummah-install-')
   install = join(base, 'My Tools', 'ummah cli')
   mkdirSync(install, {recursive: true})
   for (const entry of ['bin', 'dist', 'package.json', 'oclif.manifest.json']) cpSync(join(ROOT, entry), join(install, entry), {recursive: true})

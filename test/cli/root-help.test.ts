@@ -4,12 +4,12 @@
  * it into a project. (test/cli/startup.test.ts compares this repository's
  * root help with oclif's own.)
  */
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it, vi} from 'vitest'
 
 import {isRootHelp, showRootHelp} from '../../src/cli/root-help.js'
+import {tempDir} from '../helpers/cli.js'
 
 function writeJson(path: string, value: unknown): void {
   writeFileSync(path, JSON.stringify(value))
@@ -17,7 +17,7 @@ function writeJson(path: string, value: unknown): void {
 
 /** project/node_modules/{tool, hello-plugin}: the plugin hoisted beside the tool, with an exports map hiding its package.json. */
 function installedLayout(): {root: string; pluginManifest: string} {
-  const modules = join(mkdtempSync(join(tmpdir(), 'ummah-root-help-')), 'node_modules')
+  const modules = join(tempDir('ummah-root-help-'), 'node_modules')
   const root = join(modules, 'tool')
   const plugin = join(modules, 'hello-plugin')
   mkdirSync(root, {recursive: true})
@@ -50,7 +50,7 @@ describe('root help from the manifests', () => {
   })
 
   it('lists the commands of a plugin hoisted above the package, with templates rendered, and derived topics', async () => {
-    vi.stubEnv('TOOL_CONFIG_DIR', mkdtempSync(join(tmpdir(), 'ummah-root-help-config-')))
+    vi.stubEnv('TOOL_CONFIG_DIR', tempDir('ummah-root-help-config-'))
     const {root} = installedLayout()
     const {shown, text} = await rendered(root)
     expect(shown).toBe(true)
@@ -61,7 +61,7 @@ describe('root help from the manifests', () => {
   })
 
   it('leaves it to oclif, writing nothing, when a plugin has no manifest or the user has a theme', async () => {
-    const configDir = mkdtempSync(join(tmpdir(), 'ummah-root-help-config-'))
+    const configDir = tempDir('ummah-root-help-config-')
     vi.stubEnv('TOOL_CONFIG_DIR', configDir)
     const {root, pluginManifest} = installedLayout()
     writeJson(join(configDir, 'theme.json'), {command: 'red'})

@@ -10,8 +10,7 @@
  *   while they register no hook such a run fires.
  */
 import {execFile} from 'node:child_process'
-import {mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {promisify, stripVTControlCharacters} from 'node:util'
@@ -19,7 +18,7 @@ import {Config} from '@oclif/core'
 import {Help} from '@oclif/core/help'
 import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 
-import {ROOT, runCli, tempConfigDir} from '../helpers/cli.js'
+import {ROOT, runCli, tempConfigDir, tempDir} from '../helpers/cli.js'
 import {type TestServer, json, startServer} from '../helpers/server.js'
 
 const HEAVY = [/node_modules\/proper-lockfile\//, /node_modules\/undici\//, /node_modules\/@inquirer\//, /node_modules\/cli-table3\//, /node_modules\/chalk\//, /^dist\/sandbox\//, /^dist\/webhooks\//]
@@ -34,7 +33,7 @@ interface Load {
 
 /** The modules a run loads; async, so a server in this process can answer it. */
 async function modulesLoadedBy(args: string[], env: Record<string, string> = {}): Promise<Load> {
-  const trace = join(mkdtempSync(join(tmpdir(), 'ummah-trace-')), 'trace.txt')
+  const trace = join(tempDir('ummah-trace-'), 'trace.txt')
   await promisify(execFile)(process.execPath, ['--import', join(ROOT, 'test', 'helpers', 'trace-imports.mjs'), join(ROOT, 'bin', 'run.js'), ...args], {
     env: {...process.env, UMMAH_IMPORT_TRACE: trace, UMMAH_CONFIG_DIR: tempConfigDir(), CI: 'true', ...env},
   })

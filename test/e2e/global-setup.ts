@@ -14,8 +14,9 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
-  // A short statement delay, so `statements create --wait` really waits.
-  const sandbox = await startSandbox({port: 0, host: '127.0.0.1', retryDelaysMs: [50, 100, 150], statementDelayMs: 1200})
+  // A statement delay long enough that `statements create --wait` really waits and a
+  // `cancel` one CLI run after `create` still finds it processing on a loaded 2-core machine (1.2 s was not).
+  const sandbox = await startSandbox({port: 0, host: '127.0.0.1', retryDelaysMs: [50, 100, 150], statementDelayMs: 3000})
   project.provide('sandboxApiBase', sandbox.apiBase)
   return () => sandbox.close()
 }

@@ -1,11 +1,10 @@
 /** The purchase lifecycle through the real binary against the sandbox, in table and --json form. */
-import {chmodSync, mkdtempSync, readFileSync, writeFileSync, existsSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {chmodSync, readFileSync, writeFileSync, existsSync} from 'node:fs'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {describe, expect, it} from 'vitest'
 
-import {tempConfigDir} from '../helpers/cli.js'
+import {tempConfigDir, tempDir} from '../helpers/cli.js'
 import {BRAND, field, human, sandboxCli} from './helpers.js'
 
 const ummah = sandboxCli()
@@ -99,7 +98,7 @@ describe('purchases through the binary', () => {
   })
 
   it('--open hands the checkout URL to $BROWSER', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ummah-open-'))
+    const dir = tempDir('ummah-open-')
     const browser = join(dir, 'browser.sh')
     const opened = join(dir, 'opened.txt')
     writeFileSync(browser, `#!/bin/sh\nprintf '%s' "$1" > "${opened}"\n`)

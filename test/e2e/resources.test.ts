@@ -1,10 +1,10 @@
 /** Clients and tokens, templates and subscribers, invoices, statements and webhooks through the real binary. */
-import {mkdtempSync, readFileSync, readdirSync, existsSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {readFileSync, readdirSync, existsSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {BRAND, field, human, sandboxCli} from './helpers.js'
+import {tempDir} from '../helpers/cli.js'
 
 const ummah = sandboxCli()
 const PRODUCT = ['--product', 'Plan:1999', '--currency', 'USD']
@@ -109,7 +109,7 @@ describe('templates, subscribers and invoices', () => {
 
 describe('statements', () => {
   it('create --wait downloads the file atomically; download fetches an existing one; list and retrieve show them', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ummah-statements-'))
+    const dir = tempDir('ummah-statements-')
     const target = join(dir, 'november.csv')
     const created = await ummah(['statements', 'create', '--format', 'csv', '--wait', '-o', target])
     expect(created.code, created.stderr).toBe(0)
@@ -133,7 +133,7 @@ describe('statements', () => {
   })
 
   it('cancel a pending statement; downloading it then fails with exit 5 and leaves no file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ummah-statements-'))
+    const dir = tempDir('ummah-statements-')
     const scheduled = await ummah.json(['statements', 'create', '--format', 'csv'])
     expect(await ummah.json(['statements', 'cancel', scheduled.id, '--yes'])).toEqual({status: 'cancelled'})
     const result = await ummah(['statements', 'download', scheduled.id, '-o', join(dir, 'x.csv')])

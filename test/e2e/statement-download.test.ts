@@ -5,15 +5,14 @@
  * file, and a body cut short is caught when the statement states its size.
  */
 import {spawn} from 'node:child_process'
-import {mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {type IncomingMessage, type Server, type ServerResponse, createServer} from 'node:http'
 import type {AddressInfo, Socket} from 'node:net'
-import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
-import {ROOT, runCli, tempConfigDir} from '../helpers/cli.js'
+import {ROOT, runCli, tempConfigDir, tempDir} from '../helpers/cli.js'
 
 const CSV = 'date,amount\n2026-11-01,29.99\n'
 const ID = 'stmt-a1b2c3d4-e5f6-7890-abcd-ef1234567890'
@@ -48,7 +47,7 @@ beforeEach(() => {
   statement = {id: ID, type: 'company', format: 'csv', status: 'completed', download_url: `${origin}/file`, timezone: 'UTC', created_on: 1_700_000_000}
   file = (response) => response.writeHead(200, {'content-type': 'text/csv', 'content-length': String(CSV.length)}).end(CSV)
   // root/work is the working directory; root must stay as it is apart from work.
-  root = mkdtempSync(join(tmpdir(), 'ummah-download-'))
+  root = tempDir('ummah-download-')
   work = join(root, 'work')
   mkdirSync(work)
 })

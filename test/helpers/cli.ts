@@ -1,6 +1,6 @@
 /** Runs the real binary (bin/run.js) with no terminal, an isolated config directory and no inherited Ummah settings. */
 import {spawn} from 'node:child_process'
-import {mkdtempSync} from 'node:fs'
+import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -21,8 +21,21 @@ export interface CliOptions {
   cwd?: string
 }
 
+/** Temporary directories this test process made, removed when it exits (a run left ~300 under /tmp). */
+const made: string[] = []
+process.on('exit', () => {
+  for (const dir of made) rmSync(dir, {recursive: true, force: true})
+})
+
+/** A fresh directory under the system's temporary folder, removed when the test process exits. */
+export function tempDir(prefix = 'ummah-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  made.push(dir)
+  return dir
+}
+
 export function tempConfigDir(): string {
-  return join(mkdtempSync(join(tmpdir(), 'ummah-test-')), 'config')
+  return join(tempDir(), 'config')
 }
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {

@@ -1,11 +1,10 @@
 import {createVerify, verify} from 'node:crypto'
-import {mkdtempSync} from 'node:fs'
-import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 
 import {type TestServer, startServer} from '../helpers/server.js'
 import {BRAND, clientFor, paidPurchase, purchaseBody, useSandbox, withSandbox} from './helpers.js'
+import {tempDir} from '../helpers/cli.js'
 
 const shared = useSandbox()
 
@@ -110,7 +109,7 @@ describe('requests', () => {
   })
 
   it('keeps its data across a restart with --data-file', async () => {
-    const dataFile = join(mkdtempSync(join(tmpdir(), 'ummah-sandbox-')), 'state.json')
+    const dataFile = join(tempDir('ummah-sandbox-'), 'state.json')
     const first = await withSandbox({dataFile})
     const purchase = (await clientFor(first)('POST', '/purchases/', purchaseBody())).body
     await first.close()

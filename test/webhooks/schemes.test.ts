@@ -1,10 +1,9 @@
 import {generateKeyPairSync} from 'node:crypto'
-import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
-import {runCli} from '../helpers/cli.js'
+import {runCli, tempDir} from '../helpers/cli.js'
 import {apiKeyHeadersScheme} from '../../src/webhooks/schemes/api-key-headers.js'
 import {basicScheme} from '../../src/webhooks/schemes/basic.js'
 import {rsaSha256Scheme} from '../../src/webhooks/schemes/rsa-sha256.js'
@@ -124,7 +123,7 @@ describe('safeEqual', () => {
 })
 
 describe('`ummah webhooks verify --scheme`', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ummah-schemes-'))
+  const dir = tempDir('ummah-schemes-')
   const write = (name: string, text: string) => {
     writeFileSync(join(dir, name), text)
     return join(dir, name)

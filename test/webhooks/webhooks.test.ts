@@ -1,10 +1,9 @@
 import {generateKeyPairSync, sign} from 'node:crypto'
-import {appendFileSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {appendFileSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
-import {runCli} from '../helpers/cli.js'
+import {runCli, tempDir} from '../helpers/cli.js'
 import {Forwarder} from '../../src/webhooks/forward.js'
 import {type Fixture, runFixture} from '../../src/webhooks/fixtures.js'
 import {verifyRsaSha256} from '../../src/webhooks/signature.js'
@@ -27,7 +26,7 @@ describe('RSA-SHA256 signatures', () => {
   })
 
   it('`ummah webhooks verify` exits 0 "valid" or 1 with the reason', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ummah-verify-'))
+    const dir = tempDir('ummah-verify-')
     writeFileSync(join(dir, 'body.json'), body)
     writeFileSync(join(dir, 'key.pem'), pem(publicKey))
     const valid = await runCli(['webhooks', 'verify', '--payload', join(dir, 'body.json'), '--signature', signature, '--public-key', `@${join(dir, 'key.pem')}`])
@@ -43,7 +42,7 @@ describe('RSA-SHA256 signatures', () => {
 
 describe('spool', () => {
   it('keeps events across reopen, drops a torn last line, and compacts delivered ones', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'ummah-spool-')), 'p.spool')
+    const file = join(tempDir('ummah-spool-'), 'p.spool')
     const spool = await Spool.open(file, {keepDone: 1})
     const {event: first, durable} = spool.append({id: 'evt-1', type: 'purchase.paid', headers: {'x-signature': 's'}, body: Buffer.from('{"a":1}')})
     await durable
@@ -94,7 +93,7 @@ describe('fixtures', () => {
 
 describe('forwarder backpressure', () => {
   it('room() holds new deliveries while the backlog is full, and lets them go as it drains', async () => {
-    const spool = await Spool.open(join(mkdtempSync(join(tmpdir(), 'ummah-room-')), 'p.spool'))
+    const spool = await Spool.open(join(tempDir('ummah-room-'), 'p.spool'))
     const forwarder = new Forwarder({target: new URL('http://127.0.0.1:9/'), spool, timeoutMs: 1000, maxAttempts: 0, concurrency: 1, headers: {}, report: () => {}, maxBacklog: 2, minBackoffMs: 60_000})
     for (const id of ['a', 'b', 'c']) forwarder.enqueue(spool.append({id, type: 't', headers: {}, body: Buffer.from(id)}).event)
     let admitted = false
