@@ -9,6 +9,7 @@ export default defineConfig({
     pool: 'forks',
     // The sandbox the end-to-end tests (test/e2e) drive through the binary.
     globalSetup: ['./test/e2e/global-setup.ts'],
+    setupFiles: ['./test/helpers/cleanup.ts'],
     reporters: ['default', './test/helpers/summary-reporter.ts'],
   },
 })

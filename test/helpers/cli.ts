@@ -21,13 +21,14 @@ export interface CliOptions {
   cwd?: string
 }
 
-/** Temporary directories this test process made, removed when it exits (a run left ~300 under /tmp). */
+/** Temporary directories this test file made, removed after it (test/helpers/cleanup.ts): a run left ~300 under /tmp. */
 const made: string[] = []
-process.on('exit', () => {
-  for (const dir of made) rmSync(dir, {recursive: true, force: true})
-})
 
-/** A fresh directory under the system's temporary folder, removed when the test process exits. */
+export function removeTempDirs(): void {
+  for (const dir of made.splice(0)) rmSync(dir, {recursive: true, force: true})
+}
+
+/** A fresh directory under the system's temporary folder, removed after the test file. */
 export function tempDir(prefix = 'ummah-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix))
   made.push(dir)
