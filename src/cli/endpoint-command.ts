@@ -49,7 +49,8 @@ export abstract class EndpointCommand extends UmmahCommand {
       if (!this.terminal().interactive) {
         const names = missing.map((param) => `--${flagName(param)}`).join(', ')
         const how = isCI(process.env) ? `CI=true: pass ${missing.length === 1 ? 'it' : 'them'} (or --data); nothing is asked in CI.` : `Pass ${missing.length === 1 ? 'it' : 'them'} (or --data), or run in a terminal to be asked.`
-        throw new UsageError(`Missing required flag${missing.length === 1 ? '' : 's'}: ${names}`, `${how} ${helpHint(target)}`)
+        const brand = missing.some((param) => param.name === 'brand_id') ? ' Set a default brand with `ummah config set brand_id ID`.' : ''
+        throw new UsageError(`Missing required flag${missing.length === 1 ? '' : 's'}: ${names}`, `${how}${brand} ${helpHint(target)}`)
       }
       for (const param of missing) fillParam(request, param, await askParam(param))
     }

@@ -19,9 +19,12 @@ export type ProfileSettings = Partial<Record<SettingName, string>>
 
 /** The built-in profile that points at `ummah sandbox start` on its default port. */
 export const SANDBOX_PROFILE_NAME = 'sandbox'
-export const SANDBOX_PROFILE: Readonly<Required<Pick<ProfileSettings, 'api_base' | 'api_key'>>> = {
+/** The sandbox accepts any brand; the profile carries one so the README's examples run as written. */
+export const SANDBOX_BRAND_ID = '409eb80e-3782-4b1d-afa8-b779759266a5'
+export const SANDBOX_PROFILE: Readonly<Required<Pick<ProfileSettings, 'api_base' | 'api_key' | 'brand_id'>>> = {
   api_key: 'sk_test_sandbox',
   api_base: 'http://127.0.0.1:8420/api/v1',
+  brand_id: SANDBOX_BRAND_ID,
 }
 
 export const DEFAULT_PROFILE_NAME = 'default'

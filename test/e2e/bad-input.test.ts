@@ -49,7 +49,7 @@ const cases: Array<[string, string[], RegExp]> = [
   ['a subscription without period and units', TEMPLATE, /^Error: 2 flags are invalid\.[^\n]*\n {2}--subscription-period: This field is required when is_subscription is true\.\n {2}--subscription-period-units: This field is required when is_subscription is true\./],
   ['a callback that is not a URL', ['webhooks', 'create', '--callback', 'example.com/hook', '--all-events'], /^Error: --callback: Enter a valid URL\./],
   ['an unknown event', ['webhooks', 'create', '--callback', 'https://example.com/hook', '--events', 'purchase.paid,purchase.nope'], /^Error: Expected --events=purchase\.nope to be one of: purchase\.created/],
-  ['missing required flags without a terminal', ['purchases', 'create', '--currency', 'USD'], /^Error: Missing required flags: --brand-id, --email, --product\. Pass them \(or --data\), or run in a terminal to be asked\./],
+  ['missing required flags without a terminal', ['purchases', 'create', '--currency', 'USD'], /^Error: Missing required flags: --brand-id, --email, --product\. Pass them \(or --data\), or run in a terminal to be asked\. Set a default brand with `ummah config set brand_id ID`\./],
   ['a destructive verb without --yes', ['purchases', 'refund', P], /^Error: Refund purchase d6c9b6a4-2f1e-4c3b-9a8d-7e6f5a4b3c21: confirmation needed and there is no terminal to ask\. Pass --yes to confirm\./],
   ['a delete without --yes', ['clients', 'tokens', 'delete', C, 'tok-1'], /^Error: Delete token tok-1: confirmation needed/],
   ['--data that is not JSON', [...PURCHASE, '--data', '{"client": '], /^Error: --data is not valid JSON: /],
@@ -78,7 +78,7 @@ const cases: Array<[string, string[], RegExp]> = [
 
 describe('under CI=true the messages say what to pass', () => {
   it.each([
-    [['purchases', 'create', '--currency', 'USD'], /^Error: Missing required flags: --brand-id, --email, --product\. CI=true: pass them \(or --data\); nothing is asked in CI\./],
+    [['purchases', 'create', '--currency', 'USD'], /^Error: Missing required flags: --brand-id, --email, --product\. CI=true: pass them \(or --data\); nothing is asked in CI\. Set a default brand/],
     [['purchases', 'refund', P], /^Error: Refund purchase d6c9b6a4-2f1e-4c3b-9a8d-7e6f5a4b3c21: confirmation needed and CI=true, so nothing is asked\. CI=true: pass --yes to confirm\./],
   ])('%j', async (args, message) => {
     const result = await runCli(args, {env: {UMMAH_API_BASE: gateway.apiBase, UMMAH_SECRET_KEY: 'sk_test_bad_input', CI: 'true'}})

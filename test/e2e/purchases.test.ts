@@ -4,6 +4,7 @@ import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {describe, expect, it} from 'vitest'
 
+import {SANDBOX_BRAND_ID} from '../../src/config/store.js'
 import {tempConfigDir, tempDir} from '../helpers/cli.js'
 import {BRAND, field, human, sandboxCli} from './helpers.js'
 
@@ -116,6 +117,13 @@ describe('purchases through the binary', () => {
     const result = await ummah(['purchases', 'create', '--email', 'brandless@example.com', '--product', 'A:100', '--currency', 'USD', '--json'], {env})
     expect(result.code, result.stderr).toBe(0)
     expect(JSON.parse(result.stdout).brand_id).toBe(BRAND)
+  })
+
+  it('the built-in sandbox profile carries a brand, so the README examples run without --brand-id', async () => {
+    // --api-base: the test sandbox is on a free port, not the profile's 8420.
+    const result = await ummah(['purchases', 'create', '--profile', 'sandbox', '--email', 'readme@example.com', '--product', 'T-Shirt:2999', '--currency', 'USD', '--json'], {env: {UMMAH_CONFIG_DIR: tempConfigDir()}})
+    expect(result.code, result.stderr).toBe(0)
+    expect(JSON.parse(result.stdout).brand_id).toBe(SANDBOX_BRAND_ID)
   })
 
   it('payment and payout methods for a brand and currency', async () => {
