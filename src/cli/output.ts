@@ -40,11 +40,25 @@ export async function createStyle(color: boolean): Promise<Style> {
   }
 }
 
-/** Unix seconds to `2023-11-14 22:13:20 UTC`. */
+/**
+ * Unix seconds in the local time zone (`TZ`, else the system's), saying
+ * which: `2023-11-14 22:13:20 UTC`, `2023-11-15 02:13:20 +04:00`.
+ */
 export function formatDate(seconds: number): string {
   const date = new Date(seconds * 1000)
   if (Number.isNaN(date.getTime())) return String(seconds)
-  return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`
+  const offset = -date.getTimezoneOffset()
+  const local = new Date(date.getTime() + offset * 60_000).toISOString().slice(0, 19).replace('T', ' ')
+  if (offset === 0) return `${local} UTC`
+  const hours = String(Math.floor(Math.abs(offset) / 60)).padStart(2, '0')
+  const minutes = String(Math.abs(offset) % 60).padStart(2, '0')
+  return `${local} ${offset < 0 ? '-' : '+'}${hours}:${minutes}`
+}
+
+/** Unix seconds as ISO 8601 in UTC, for scripts: `2023-11-14T22:13:20Z`. */
+export function isoDate(seconds: number): string {
+  const date = new Date(seconds * 1000)
+  return Number.isNaN(date.getTime()) ? String(seconds) : `${date.toISOString().slice(0, 19)}Z`
 }
 
 const MONEY_FIELDS = new Set(['amount', 'captured_amount', 'paid_amount', 'price', 'refunded_amount', 'total_amount'])
@@ -66,7 +80,9 @@ function scalar(key: string, value: unknown, currency: string | undefined, style
 export function renderObject(object: Record<string, unknown>, style: Style): string {
   const rows: Array<[string, string]> = []
   const walk = (node: Record<string, unknown>, depth: number, inherited: string | undefined) => {
-    const currency = typeof node.currency === 'string' ? node.currency : inherited
+    // An object's own currency, else its purchase's (`purchase.currency`, at any depth), else its parent's.
+    const own = typeof node.currency === 'string' ? node.currency : getPath(node, 'purchase.currency')
+    const currency = typeof own === 'string' ? own : inherited
     for (const [key, value] of Object.entries(node)) {
       const label = `${'  '.repeat(depth)}${key}`
       if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
@@ -88,6 +104,18 @@ export function renderObject(object: Record<string, unknown>, style: Style): str
   walk(object, 0, typeof purchaseCurrency === 'string' ? purchaseCurrency : undefined)
   const width = Math.max(0, ...rows.map(([label]) => label.length))
   return rows.map(([label, value]) => (value ? `${style.bold(label.padEnd(width))}  ${value}` : style.bold(label))).join('\n')
+}
+
+/** A cell for scripts: minor units as they are, times in ISO 8601, lists comma-separated, nothing for empty. */
+function rawCell(item: unknown, column: Column): string {
+  const value = getPath(item, column.field)
+  if (value === null || value === undefined) return ''
+  const last = column.field.split('.').pop() ?? column.field
+  if (typeof value === 'number' && (column.kind === 'date' || isDateField(last))) return isoDate(value)
+  if (Array.isArray(value)) return value.map(String).join(',')
+  if (typeof value === 'object') return JSON.stringify(value)
+  // A tab or newline inside a value would break the columns.
+  return String(value).replaceAll(/[\t\n\r]/g, ' ')
 }
 
 function cell(item: unknown, column: Column, style: Style): string {
@@ -113,15 +141,15 @@ function inferColumns(items: readonly unknown[]): Column[] {
 
 export interface TableOptions {
   style: Style
-  /** A boxed table with headers on a terminal; tab-separated rows without headers elsewhere, for cut and awk. */
+  /** A boxed table with headers on a terminal; elsewhere tab-separated rows of raw values without headers, for cut and awk. */
   tty: boolean
 }
 
 export async function renderTable(items: readonly unknown[], columns: readonly Column[] | undefined, options: TableOptions): Promise<string> {
   const rows = items.map((item) => (typeof item === 'object' && item !== null ? item : {value: item}))
   const cols = columns ?? inferColumns(rows)
+  if (!options.tty) return rows.map((row) => cols.map((column) => rawCell(row, column)).join('\t')).join('\n')
   const cells = rows.map((row) => cols.map((column) => cell(row, column, options.style)))
-  if (!options.tty) return cells.map((row) => row.join('\t')).join('\n')
   if (cells.length === 0) return options.style.dim('No results.')
   const {default: Table} = await import('cli-table3')
   const table = new Table({

@@ -15,8 +15,20 @@ describe('money', () => {
     expect(formatMoney(2999, undefined)).toBe('2999')
   })
 
-  it('formats unix seconds as UTC', () => {
-    expect(formatDate(1_700_000_000)).toBe('2023-11-14 22:13:20 UTC')
+  it('formats unix seconds in TZ, saying the zone', () => {
+    const saved = process.env.TZ
+    try {
+      // Node re-reads TZ when it is assigned.
+      process.env.TZ = 'UTC'
+      expect(formatDate(1_700_000_000)).toBe('2023-11-14 22:13:20 UTC')
+      process.env.TZ = 'Asia/Dubai'
+      expect(formatDate(1_700_000_000)).toBe('2023-11-15 02:13:20 +04:00')
+      process.env.TZ = 'America/St_Johns'
+      expect(formatDate(1_700_000_000)).toBe('2023-11-14 18:43:20 -03:30')
+    } finally {
+      if (saved === undefined) delete process.env.TZ
+      else process.env.TZ = saved
+    }
   })
 })
 
@@ -44,11 +56,20 @@ describe('views', () => {
     const style = await createStyle(false)
     const rows = [{currency: 'USD', amount: 125_000}, {currency: 'JPY', amount: 500}]
     const columns = [{field: 'currency'}, {field: 'amount', kind: 'money' as const, currencyField: 'currency'}]
-    expect(await renderTable(rows, columns, {style, tty: false})).toBe('USD\t1,250.00 USD\nJPY\t500 JPY')
+    // Piped: raw values for scripts (minor units, ISO times, empty cells empty).
+    expect(await renderTable(rows, columns, {style, tty: false})).toBe('USD\t125000\nJPY\t500')
+    const mixed = [{id: 'a', created_on: 1_700_000_000, events: ['x', 'y'], title: null}]
+    expect(await renderTable(mixed, [{field: 'id'}, {field: 'created_on', kind: 'date'}, {field: 'events', kind: 'list'}, {field: 'title'}], {style, tty: false})).toBe('a\t2023-11-14T22:13:20Z\tx,y\t')
     const boxed = await renderTable(rows, columns, {style, tty: true})
     expect(boxed).toContain('CURRENCY')
     expect(boxed).toContain('1,250.00 USD')
-    expect(await renderHuman({balance: rows}, columns, {style, tty: false})).toBe('USD\t1,250.00 USD\nJPY\t500 JPY')
+    expect(await renderHuman({balance: rows}, columns, {style, tty: false})).toBe('USD\t125000\nJPY\t500')
+  })
+
+  it('formats money at any depth with the currency of the purchase it belongs to', async () => {
+    const text = renderObject({status: 'paid', purchase: {id: 'p', captured_amount: 1500, purchase: {currency: 'KWD', total_amount: 2000}}}, await createStyle(false))
+    expect(text).toMatch(/^ {2}captured_amount +1\.500 KWD$/m)
+    expect(text).toMatch(/^ {4}total_amount +2\.000 KWD$/m)
   })
 
   it('colours statuses only when colour is on', async () => {

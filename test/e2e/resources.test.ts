@@ -64,7 +64,7 @@ describe('templates, subscribers and invoices', () => {
     expect(field(view, 'is_subscription')).toBe('true')
     expect(field(view, 'total_amount')).toBe('19.99 USD')
     const template = field(view, 'id')!
-    expect(await human(ummah, ['templates', 'list'])).toContain(`${template}\ttrue\t19.99 USD\t1\tmonths\t`)
+    expect(await human(ummah, ['templates', 'list'])).toContain(`${template}\ttrue\t1999\t1\tmonths\t`)
 
     const subscribed = await ummah.json(['templates', 'subscribe', template, '--client-id', client.id])
     expect(subscribed.billing_template_client.status).toBe('pending')
@@ -145,10 +145,10 @@ describe('statements', () => {
 
   it('balance, account balance and turnover reflect payments', async () => {
     const balance = await human(ummah, ['account', 'balance'])
-    expect(balance).toMatch(/^USD\t[\d,.]+ USD$/m)
+    expect(balance).toMatch(/^USD\t\d+$/m)
     const {balance: rows} = await ummah.json(['balance'])
     expect(rows).toContainEqual({currency: 'USD', amount: expect.any(Number)})
-    expect(await human(ummah, ['account', 'turnover'])).toMatch(/\tUSD\t[\d,.]+ USD$/m)
+    expect(await human(ummah, ['account', 'turnover'])).toMatch(/\tUSD\t\d+$/m)
   })
 })
 
@@ -158,7 +158,7 @@ describe('webhooks', () => {
     const id = field(view, 'id')!
     expect(field(view, 'events')).toBe('purchase.paid, purchase.refunded')
     expect(field(view, 'public_key')).toBe('-----BEGIN PUBLIC KEY-----')
-    expect(await human(ummah, ['webhooks', 'list'])).toContain(`${id}\tOrders\thttp://127.0.0.1:9/hook\tpurchase.paid, purchase.refunded\tfalse`)
+    expect(await human(ummah, ['webhooks', 'list'])).toContain(`${id}\tOrders\thttp://127.0.0.1:9/hook\tpurchase.paid,purchase.refunded\tfalse`)
 
     const patched = await ummah.json(['webhooks', 'patch', id, '--events', 'purchase.cancelled', '--events', 'purchase.paid'])
     expect(patched.events).toEqual(['purchase.cancelled', 'purchase.paid'])
