@@ -22,7 +22,9 @@ export async function* paginate<T>(client: ApiClient, path: string, query?: Quer
     const {body}: {body: unknown} = await client.get(next, pageQuery)
     if (!isPage(body)) throw new TypeError(`Expected a page of results from ${next}`)
     yield* body.results as T[]
-    next = body.next
+    // A link, resolved as links are (against the page's URL): `/api/v1/clients/?page=2` is
+    // origin-relative, not a path under the API base. Absolute ones keep the client's origin check.
+    next = body.next && body.next.startsWith('/') ? new URL(body.next, client.apiBase).href : body.next
     // A `next` link carries its own query string.
     pageQuery = undefined
   }

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {UsageError} from '../api/errors.js'
+import {collect} from '../api/paginate.js'
 import {UmmahCommand} from '../cli/base-command.js'
 import {idempotencyKeyFlag} from '../cli/flags.js'
 import {parsePairs, readData} from '../cli/input.js'
@@ -30,6 +31,7 @@ export default class Api extends UmmahCommand {
     data: Flags.string({char: 'd', summary: 'JSON body: inline JSON, @file, or - for stdin.'}),
     query: Flags.string({char: 'q', summary: 'Query parameter key=value (repeatable).', multiple: true}),
     'idempotency-key': idempotencyKeyFlag,
+    paginate: Flags.boolean({summary: 'GET every page, following `next`; prints one page holding every result.'}),
   }
 
   async run(): Promise<unknown> {
@@ -38,6 +40,10 @@ export default class Api extends UmmahCommand {
     if (!METHODS.includes(method)) throw new UsageError(`Unknown method "${args.method}"`, `Use one of ${METHODS.join(', ')}.`)
     const query = parsePairs(flags.query ?? [], '--query')
     const body = flags.data === undefined ? undefined : await readData(flags.data)
+    if (flags.paginate) {
+      if (method !== 'GET') throw new UsageError('--paginate follows pages of a GET', 'Drop --paginate, or use GET.')
+      return collect(await this.client(), args.path, query, {all: true})
+    }
     const response = await this.request(method, args.path, {query, body, idempotencyKey: flags['idempotency-key']})
     return response.body
   }

@@ -139,5 +139,15 @@ describe('list commands', () => {
       ['c2', 'b@example.com'],
       ['c3', 'c@example.com'],
     ])
+
+    // `ummah api --paginate`, as `gh api --paginate`: every page of a GET.
+    server.requests.length = 0
+    const paged = await runCli(['api', 'GET', '/clients/', '--paginate'], env)
+    expect(paged.code, paged.stderr).toBe(0)
+    expect(JSON.parse(paged.stdout).results.map((client: {id: string}) => client.id)).toEqual(['c1', 'c2', 'c3'])
+    expect(server.requests.map((request) => request.url)).toEqual(['/api/v1/clients/', '/api/v1/clients/?page=2'])
+    const post = await runCli(['api', 'POST', '/clients/', '--paginate'], env)
+    expect(post.code).toBe(2)
+    expect(post.stderr).toMatch(/^Error: --paginate follows pages of a GET\./)
   })
 })
