@@ -72,7 +72,7 @@ describe('login and the config file', () => {
     expect(profiles).toEqual([
       {name: 'default', active: true, mode: 'test', api_key: 'sk_test_…0001', api_base: server.apiBase},
       {name: 'live', active: false, mode: 'live', api_key: 'sk_live_…0004', api_base: server.apiBase},
-      {name: 'sandbox', active: false, mode: 'test', api_key: 'sk_test_…', api_base: 'http://127.0.0.1:8420/api/v1'},
+      {name: 'sandbox', active: false, mode: 'test', api_key: 'sk_test_…', api_base: 'http://127.0.0.1:8420/api/v1', brand_id: '409eb80e-3782-4b1d-afa8-b779759266a5'},
     ])
     expect(list.stdout).not.toContain(LIVE_KEY)
 
