@@ -7,9 +7,9 @@ export default class Whoami extends UmmahCommand {
   static override aliases = ['auth:status']
   static override summary = 'Show the profile, key and API base in use, and whether the key works'
   static override description =
-    'Resolves the key, base URL and profile exactly as every other command does (flags, then environment, then the profile), shows them with the key masked, and checks the key with one request (GET /balance/). Exits 3 when the gateway refuses the key.'
+    'Resolves the key, base URL and profile exactly as every other command does (flags, then environment, then the profile), shows them with the key masked, and checks the key with one request (GET /balance/). Exits 3 when the gateway refuses the key. Also `ummah auth status`.'
 
-  static override examples = ['<%= config.bin %> whoami', '<%= config.bin %> auth status --json', 'UMMAH_SECRET_KEY=sk_test_... <%= config.bin %> whoami']
+  static override examples = ['<%= config.bin %> whoami', '<%= config.bin %> whoami --json', 'UMMAH_SECRET_KEY=sk_test_... <%= config.bin %> whoami']
 
   async run(): Promise<unknown> {
     await this.parse(Whoami)
