@@ -81,13 +81,16 @@ export function statedSize(statement: Statement): number | undefined {
  */
 export async function downloadTo(url: string, file: string, options: DownloadOptions): Promise<Download> {
   const temporary = join(dirname(file), `.${basename(file)}.${randomBytes(4).toString('hex')}.part`)
-  const handle = await open(temporary, 'wx', 0o600).catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(`Cannot write ${file} (${error.code ?? error.message})`, 'Pass -o with a path in a writable directory.')
-  })
+  // The handlers first: a signal between creating the file and handling signals would leave it behind.
   const interrupted = new AbortController()
   const onSignal = () => interrupted.abort()
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
+  const handle = await open(temporary, 'wx', 0o600).catch((error: NodeJS.ErrnoException) => {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    throw new UsageError(`Cannot write ${file} (${error.code ?? error.message})`, 'Pass -o with a path in a writable directory.')
+  })
   try {
     const download = await streamTo(url, options, (chunk) => handle.write(chunk).then(() => undefined), interrupted.signal)
     await handle.sync()
