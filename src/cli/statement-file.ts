@@ -43,9 +43,8 @@ export function checkOutputFlag(output: string | undefined): void {
   }
 }
 
-/** The path the file is written to, or `-`; an existing file is refused without --force. */
+/** The path the file is written to, or `-` (`-o` already checked); an existing file is refused without --force. */
 export function statementTarget(output: string | undefined, statement: Pick<Statement, 'format' | 'id'>, force: boolean): string {
-  checkOutputFlag(output)
   if (output === '-') return '-'
   const named = output === undefined ? defaultStatementFile(statement) : output
   const isDirectory = existsSync(named) && statSync(named).isDirectory()

@@ -47,3 +47,11 @@ export function colorWanted(env: NodeJS.ProcessEnv, setting: string | undefined,
 export function isCI(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env.CI && env.CI !== 'false' && env.CI !== '0')
 }
+
+/** Resolves with the signal (Ctrl-C or SIGTERM) that asks a long-running command to stop. */
+export function untilStopped(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+  })
+}

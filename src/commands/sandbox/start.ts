@@ -2,6 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {UsageError} from '../../api/errors.js'
 import {UmmahCommand} from '../../cli/base-command.js'
+import {parseSecondsList} from '../../cli/input.js'
+import {untilStopped} from '../../cli/terminal.js'
 
 export default class SandboxStart extends UmmahCommand {
   static override summary = 'Run a local, stateful emulator of the whole gateway'
@@ -31,10 +33,7 @@ export default class SandboxStart extends UmmahCommand {
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(SandboxStart)
-    const retryDelaysMs = flags['retry-schedule'].split(',').filter(Boolean).map((part) => Number(part) * 1000)
-    if (retryDelaysMs.some((delay) => !Number.isFinite(delay) || delay < 0)) {
-      throw new UsageError(`--retry-schedule "${flags['retry-schedule']}" is not a list of seconds`, 'Write it like 1,2,4,8.')
-    }
+    const retryDelaysMs = parseSecondsList(flags['retry-schedule'], '--retry-schedule')
     const {startSandbox} = await import('../../sandbox/server.js')
     const sandbox = await startSandbox({
       port: flags.port,
@@ -52,10 +51,7 @@ export default class SandboxStart extends UmmahCommand {
     if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify(ready)}\n`)
     else process.stdout.write(`Sandbox listening on ${sandbox.apiBase}\nUse any sk_test_* key; each key is its own account (the "sandbox" profile uses sk_test_sandbox).\nReady. Press Ctrl-C to stop.\n`)
 
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      process.once('SIGINT', resolve)
-      process.once('SIGTERM', resolve)
-    })
+    const signal = await untilStopped()
     await sandbox.close()
     this.notice(`Stopped (${signal}).`)
     return undefined

@@ -5,6 +5,7 @@ import {UsageError} from '../../api/errors.js'
 import {UmmahCommand} from '../../cli/base-command.js'
 import {lineWriter} from '../../cli/line-writer.js'
 import {createStyle} from '../../cli/output.js'
+import {untilStopped} from '../../cli/terminal.js'
 import type {ListenLine, ListenSchemeName, Webhook, WebhookApi} from '../../webhooks/listen.js'
 
 export default class WebhooksListen extends UmmahCommand {
@@ -101,10 +102,7 @@ export default class WebhooksListen extends UmmahCommand {
       graceMs: 5000,
       print,
     })
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve)
-      process.once('SIGTERM', resolve)
-    })
+    await untilStopped()
     print(await session.stop())
     out.flush()
     return undefined
