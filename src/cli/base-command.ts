@@ -15,6 +15,7 @@ import {type Settings, requireKey, resolveSettings, selectProfile} from '../conf
 import {ConfigStore, type StoredProfiles} from '../config/store.js'
 import {type GlobalFlags, globalFlags} from './flags.js'
 import {readStdin} from './input.js'
+import type {JqFilter, JqOutput} from './jq.js'
 import {guardOutput} from './output-guard.js'
 import {createStyle, renderHuman} from './output.js'
 import {askConfirm} from './prompts.js'
@@ -51,6 +52,8 @@ export abstract class UmmahCommand extends Command {
   private stdinKey?: Promise<string>
   /** The profile's `color` setting, known once settings are resolved. */
   private settingsColor?: string
+  /** --jq's compiled filter. */
+  private jqFilter?: JqFilter
 
   protected override async parse<F extends FlagOutput, B extends FlagOutput, A extends ArgOutput>(
     options?: Interfaces.Input<F, B, A>,
@@ -62,12 +65,30 @@ export abstract class UmmahCommand extends Command {
     const resolved = {...input, args: input.args, flags: input.flags, baseFlags: input.baseFlags, strict: input.strict}
     const parsed = await super.parse(resolved, argv)
     this.globals = {...GLOBAL_DEFAULTS, ...(parsed.flags as Partial<GlobalFlags>)}
+    // Compiled here, before run(): a bad expression is a usage error and nothing is sent.
+    if (this.globals.jq !== undefined) this.jqFilter = await (await import('./jq.js')).compileJq(this.globals.jq)
     return parsed
   }
 
-  /** True with --json, also before the flags are parsed (so parse errors are JSON too). */
+  /** True with --json or --jq, also before the flags are parsed (so parse errors are JSON too). */
   override jsonEnabled(): boolean {
-    return this.globals.json || this.givenBeforeParse('--json')
+    return this.globals.json || this.globals.jq !== undefined || this.givenBeforeParse('--json')
+  }
+
+  /** A value as this run prints JSON: through --jq when given (indented only on a terminal), else JSON.stringify. */
+  protected jsonText(value: unknown, indent: boolean): JqOutput {
+    if (!this.jqFilter) return {text: JSON.stringify(value, null, indent ? 2 : undefined)}
+    return this.jqFilter.apply(value, {indent: indent && Boolean(process.stdout.isTTY)})
+  }
+
+  /**
+   * One line of a JSON stream (`webhooks listen --format json`); '' when --jq
+   * selects nothing. A --jq failure on one line is reported and the stream goes on, as jq does.
+   */
+  protected jsonLine(value: unknown): string {
+    const {text, error} = this.jsonText(value, false)
+    if (error) process.stderr.write(`Error: ${error.message}\n`)
+    return text
   }
 
   protected get debugEnabled(): boolean {
@@ -220,7 +241,9 @@ export abstract class UmmahCommand extends Command {
   protected async render(result: unknown): Promise<void> {
     if (result === undefined) return
     if (this.jsonEnabled() || (this.constructor as typeof UmmahCommand).alwaysJson) {
-      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
+      const {text, error} = this.jsonText(result, true)
+      if (text) process.stdout.write(`${text}\n`)
+      if (error) throw error
       return
     }
     const {color} = this.terminal()
@@ -247,7 +270,8 @@ export abstract class UmmahCommand extends Command {
     process.exitCode = failure.exitCode
     if (failure.code === 'exit') return
     // Secrets in the message are masked by the output guard (src/cli/output-guard.ts).
-    if (this.jsonEnabled()) {
+    // Errors never pass through --jq: its output is the result's, so they stay text on stderr.
+    if (this.jsonEnabled() && this.globals.jq === undefined) {
       process.stdout.write(`${JSON.stringify({error: failure.toJSON()}, null, 2)}\n`)
       return
     }

@@ -8,6 +8,7 @@ export const globalFlags = {
   'api-key': Flags.string({summary: 'Secret key for this call; overrides UMMAH_SECRET_KEY and the profile.', helpGroup}),
   'api-base': Flags.string({summary: 'API base URL; overrides UMMAH_API_BASE and the profile.', helpGroup}),
   json: Flags.boolean({summary: 'Print the JSON the API returned (errors as a JSON object).', helpGroup}),
+  jq: Flags.string({summary: 'Filter the JSON output with a jq expression (implies --json; strings print raw, errors stay text on stderr).', helpValue: 'EXPR', helpGroup}),
   live: Flags.boolean({summary: 'Allow requests that change data with a live key (sk_live_*).', helpGroup}),
   debug: Flags.boolean({summary: 'Trace HTTP requests on stderr (keys masked) and show stack traces.', helpGroup}),
   timeout: Flags.integer({summary: 'Seconds to wait for each request attempt (1 to 3600).', default: 30, min: 1, max: 3600, helpGroup}),
@@ -19,6 +20,7 @@ export type GlobalFlags = {
   'api-key'?: string
   'api-base'?: string
   json: boolean
+  jq?: string
   live: boolean
   debug: boolean
   timeout: number

@@ -3,7 +3,7 @@
  * bundle in dist/bundle, so "which modules did a run load" is "which bundle
  * files did it load, and what went into them" (dist/bundle/meta.json):
  * - help and version load none of the heavy modules (undici, inquirer,
- *   cli-table3, chalk, proper-lockfile, the sandbox, the listener);
+ *   cli-table3, chalk, proper-lockfile, jq, the sandbox, the listener);
  * - `--version` loads no oclif and `--help` no oclif Config, and both print
  *   exactly what oclif prints;
  * - a run of one of our commands skips the core plugins, which is only sound
@@ -21,7 +21,7 @@ import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 import {ROOT, runCli, tempConfigDir, tempDir} from '../helpers/cli.js'
 import {type TestServer, json, startServer} from '../helpers/server.js'
 
-const HEAVY = [/node_modules\/proper-lockfile\//, /node_modules\/undici\//, /node_modules\/@inquirer\//, /node_modules\/cli-table3\//, /node_modules\/chalk\//, /^dist\/sandbox\//, /^dist\/webhooks\//]
+const HEAVY = [/node_modules\/jq-wasm\//, /node_modules\/proper-lockfile\//, /node_modules\/undici\//, /node_modules\/@inquirer\//, /node_modules\/cli-table3\//, /node_modules\/chalk\//, /^dist\/sandbox\//, /^dist\/webhooks\//]
 const OCLIF_CONFIG = /node_modules\/@oclif\/core\/lib\/config\/config\.js$/
 
 interface Load {
@@ -110,6 +110,9 @@ describe('start-up imports', () => {
     expect(urls).toContain('node:http')
     expect(inputs.some((input) => input === 'dist/api/http.js')).toBe(true)
     for (const pattern of HEAVY) expect(inputs.filter((input) => pattern.test(input)), String(pattern)).toEqual([])
+    // jq (1.3 MB) only when --jq asks for it.
+    const filtered = await modulesLoadedBy(['purchases', 'retrieve', 'd6c9e9e0-1b5a-4c6e-8b3a-0f1a2b3c4d5e', '--jq', '.id'], {UMMAH_API_BASE: gateway.apiBase, UMMAH_SECRET_KEY: 'sk_test_trace'})
+    expect(filtered.inputs.some((input) => input.startsWith('node_modules/jq-wasm/'))).toBe(true)
   })
 
   it('an API command reads a saved profile without the config lock (only commands that change profiles load it)', async () => {

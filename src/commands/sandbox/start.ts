@@ -48,7 +48,7 @@ export default class SandboxStart extends UmmahCommand {
     })
 
     const ready = {ready: true, api_base: sandbox.apiBase, key: 'sk_test_sandbox (or any sk_test_* key: each is its own account)'}
-    if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify(ready)}\n`)
+    if (this.jsonEnabled()) process.stdout.write(`${this.jsonLine(ready)}\n`)
     else process.stdout.write(`Sandbox listening on ${sandbox.apiBase}\nUse any sk_test_* key; each key is its own account (the "sandbox" profile uses sk_test_sandbox).\nReady. Press Ctrl-C to stop.\n`)
 
     const signal = await untilStopped()

@@ -60,7 +60,7 @@ export default class WebhooksListen extends UmmahCommand {
         callback: flags['public-url'] ?? 'http://127.0.0.1:9/ummah-webhooks-listen',
         subscription: listen.UNSUBSCRIBED,
       })
-      process.stdout.write(json ? `${JSON.stringify({webhook_id: webhook.id, public_key: webhook.public_key})}\n` : webhook.public_key.endsWith('\n') ? webhook.public_key : `${webhook.public_key}\n`)
+      process.stdout.write(json ? `${this.jsonLine({webhook_id: webhook.id, public_key: webhook.public_key})}\n` : webhook.public_key.endsWith('\n') ? webhook.public_key : `${webhook.public_key}\n`)
       return undefined
     }
     if (!flags.forward) throw new UsageError('Missing --forward', 'Say where your app listens, e.g. --forward localhost:3000/webhook.')
@@ -68,7 +68,10 @@ export default class WebhooksListen extends UmmahCommand {
     const forwardAuth = parseForwardAuth(flags['forward-auth'] ?? [])
     const style = await createStyle(this.terminal().color)
     const out = lineWriter(process.stdout)
-    const print = (line: ListenLine) => out.write(json ? JSON.stringify(line) : listen.formatLine(line, style))
+    const print = (line: ListenLine) => {
+      const text = json ? this.jsonLine(line) : listen.formatLine(line, style)
+      if (text) out.write(text)
+    }
     const session = await listen.startListening({
       api,
       profile: settings.profile,
