@@ -9,7 +9,9 @@ import {randomUUID} from 'node:crypto'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {type HttpTransport, createTransport, readText} from './http.js'
+import type {ProxyFailure} from './proxy.js'
 
+import {isLoopbackHost} from '../shared/hosts.js'
 import {maskKey, redact} from '../shared/secrets.js'
 import {ConflictError, ConnectionError, ExitCode, UmmahError, errorFromResponse} from './errors.js'
 
@@ -254,8 +256,18 @@ function networkCode(error: unknown): string {
 function connectionError(error: unknown, code: string, url: URL, attempts: number): UmmahError {
   if (error instanceof UmmahError) return error
   const tried = attempts > 1 ? ` after ${attempts} attempts` : ''
+  const {proxy, proxyReason} = error as Partial<ProxyFailure>
+  if (proxy) {
+    return new ConnectionError(`The connection to ${url.origin} failed${tried}: proxy ${proxy} ${proxyReason}`, {
+      code,
+      url: url.href,
+      attempts,
+      cause: error,
+      hint: 'Check HTTPS_PROXY / HTTP_PROXY (and the credentials in it), or exempt the host with NO_PROXY.',
+    })
+  }
   const what = code === 'TimeoutError' ? 'timed out' : code === 'ECONNREFUSED' ? 'was refused' : `failed (${code})`
-  const sandbox = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
+  const sandbox = isLoopbackHost(url.hostname)
   return new ConnectionError(`The connection to ${url.origin} ${what}${tried}`, {
     code,
     url: url.href,

@@ -5,8 +5,12 @@
  * whereas undici costs ~30 ms to load plus a synchronous WebAssembly compile
  * of its parser and a ~90 ms wait at exit for V8's background tier-up of it.
  * The webhook relay, which sends thousands of requests, uses undici.
+ * HTTPS_PROXY/HTTP_PROXY/NO_PROXY are honoured (src/api/proxy.ts, loaded only
+ * when one of them is set).
  */
 import type {Agent as HttpAgent, IncomingMessage} from 'node:http'
+
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']
 
 export interface HttpRequest {
   method: string
@@ -32,17 +36,18 @@ export interface HttpTransport {
 }
 
 /** A keep-alive connection pool per protocol, created on first use. */
-export async function createTransport(): Promise<HttpTransport> {
+export async function createTransport(env: Record<string, string | undefined> = process.env): Promise<HttpTransport> {
   const [http, https] = await Promise.all([import('node:http'), import('node:https')])
+  const proxies = PROXY_VARIABLES.some((name) => env[name]?.trim()) ? (await import('./proxy.js')).proxyRouting(env) : undefined
   const agents: Record<string, HttpAgent> = {}
   const agentFor = (protocol: string) => (agents[protocol] ??= protocol === 'https:' ? new https.Agent({keepAlive: true}) : new http.Agent({keepAlive: true}))
   return {
     request: (url, options) =>
       new Promise<HttpResponse>((resolve, reject) => {
         const send = url.protocol === 'https:' ? https.request : http.request
-        const outgoing = send(url, {method: options.method, headers: options.headers, agent: agentFor(url.protocol), signal: options.signal}, (response) => {
-          resolve({statusCode: response.statusCode ?? 0, headers: response.headers, body: response})
-        })
+        const settings = {method: options.method, headers: options.headers, signal: options.signal}
+        const outgoing = proxies?.route(url, settings) ?? send(url, {...settings, agent: agentFor(url.protocol)})
+        outgoing.once('response', (response) => resolve({statusCode: response.statusCode ?? 0, headers: response.headers, body: response}))
         outgoing.on('error', reject)
         if (options.connectTimeoutMs !== undefined) {
           const {connectTimeoutMs} = options
@@ -59,6 +64,7 @@ export async function createTransport(): Promise<HttpTransport> {
         outgoing.end(options.body)
       }),
     close() {
+      proxies?.close()
       for (const agent of Object.values(agents)) agent.destroy()
     },
   }

@@ -9,19 +9,12 @@
  * 0.0.11.184, which is how a typo once sent signed payloads off the machine.
  */
 import {UsageError} from '../api/errors.js'
+import {isLoopbackHost} from '../shared/hosts.js'
 
 const EXAMPLES = 'Use e.g. --forward 3000/webhook, localhost:3000/webhook or http://127.0.0.1:3000/hooks; a target off this machine needs a full URL, e.g. https://hooks.example.com/ummah.'
 
 /** `host[:port][/path][?query]` without a scheme: host is a name, an IPv4 dotted quad or a bracketed IPv6 address. */
 const SHORT_FORM = /^(?<host>\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*)(?::(?<port>\d{1,5}))?(?<rest>[/?].*)?$/
-
-function isLoopbackHost(host: string): boolean {
-  const name = host.toLowerCase()
-  if (name === 'localhost' || name.endsWith('.localhost')) return true
-  if (name === '[::1]') return true
-  const octets = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(name)
-  return octets !== null && octets[1] === '127' && octets.slice(1).every((octet) => Number(octet) <= 255)
-}
 
 function checkPort(port: string | undefined, text: string): void {
   if (port === undefined) return
