@@ -78,7 +78,7 @@ export abstract class UmmahCommand extends Command {
   /** A value as this run prints JSON: through --jq when given (indented only on a terminal), else JSON.stringify. */
   protected jsonText(value: unknown, indent: boolean): JqOutput {
     if (!this.jqFilter) return {text: JSON.stringify(value, null, indent ? 2 : undefined)}
-    return this.jqFilter.apply(value, {indent: indent && Boolean(process.stdout.isTTY)})
+    return this.jqFilter.apply(value, {indent: indent && this.terminal().human})
   }
 
   /**
@@ -246,13 +246,14 @@ export abstract class UmmahCommand extends Command {
       if (error) throw error
       return
     }
-    const {color} = this.terminal()
+    const {color, human} = this.terminal()
     const columns = (this.constructor as typeof UmmahCommand).columns
     const style = await createStyle(color)
-    const text = await renderHuman(result, columns, {style, tty: Boolean(process.stdout.isTTY)})
+    const text = await renderHuman(result, columns, {style, tty: human})
     if (text) process.stdout.write(`${text}\n`)
     const {linkField} = this.constructor as typeof UmmahCommand
-    if (linkField) {
+    // Piped, the link is already a row of the raw view.
+    if (linkField && human) {
       const label = linkField.replace(/_url$/, ' URL').replace(/^./, (first) => first.toUpperCase())
       for (const link of linksIn(result, linkField)) process.stdout.write(`\n${style.bold(`${label}:`)} ${style.success(link)}\n`)
     }

@@ -106,16 +106,37 @@ export function renderObject(object: Record<string, unknown>, style: Style): str
   return rows.map(([label, value]) => (value ? `${style.bold(label.padEnd(width))}  ${value}` : style.bold(label))).join('\n')
 }
 
-/** A cell for scripts: minor units as they are, times in ISO 8601, lists comma-separated, nothing for empty. */
-function rawCell(item: unknown, column: Column): string {
-  const value = getPath(item, column.field)
+/** A value for scripts: minor units as they are, times in ISO 8601, lists comma-separated, nothing for empty. */
+function rawValue(value: unknown, isDate: boolean): string {
   if (value === null || value === undefined) return ''
-  const last = column.field.split('.').pop() ?? column.field
-  if (typeof value === 'number' && (column.kind === 'date' || isDateField(last))) return isoDate(value)
+  if (typeof value === 'number' && isDate) return isoDate(value)
   if (Array.isArray(value)) return value.map(String).join(',')
   if (typeof value === 'object') return JSON.stringify(value)
   // A tab or newline inside a value would break the columns.
   return String(value).replaceAll(/[\t\n\r]/g, ' ')
+}
+
+function rawCell(item: unknown, column: Column): string {
+  const last = column.field.split('.').pop() ?? column.field
+  return rawValue(getPath(item, column.field), column.kind === 'date' || isDateField(last))
+}
+
+const isScalar = (value: unknown) => typeof value !== 'object' || value === null
+
+/**
+ * One object for scripts (`grep ^status | cut -f2`): a `path<TAB>value` line
+ * per field, nested fields by dotted path (`client.email`, `purchase.products.0.price`),
+ * values raw as in piped tables.
+ */
+export function rawObject(object: Record<string, unknown>): string {
+  const lines: string[] = []
+  const walk = (node: unknown, path: string, key: string) => {
+    const children = isScalar(node) || (Array.isArray(node) && node.every(isScalar)) ? [] : Object.entries(node as object)
+    if (children.length === 0) lines.push(`${path}\t${rawValue(Array.isArray(node) || isScalar(node) ? node : '', isDateField(key))}`)
+    for (const [childKey, value] of children) walk(value, `${path}.${childKey}`, childKey)
+  }
+  for (const [key, value] of Object.entries(object)) walk(value, key, key)
+  return lines.join('\n')
 }
 
 function cell(item: unknown, column: Column, style: Style): string {
@@ -141,7 +162,10 @@ function inferColumns(items: readonly unknown[]): Column[] {
 
 export interface TableOptions {
   style: Style
-  /** A boxed table with headers on a terminal; elsewhere tab-separated rows of raw values without headers, for cut and awk. */
+  /**
+   * For people (a terminal): boxed tables with headers, key/value views, money formatted.
+   * For scripts: tab-separated rows (and `path<TAB>value` lines) of raw values, for cut and awk.
+   */
   tty: boolean
 }
 
@@ -176,5 +200,5 @@ export async function renderHuman(data: unknown, columns: readonly Column[] | un
   }
   const entries = Object.entries(data)
   if (entries.length === 1 && Array.isArray(entries[0][1])) return renderTable(entries[0][1], columns, options)
-  return renderObject(data as Record<string, unknown>, options.style)
+  return options.tty ? renderObject(data as Record<string, unknown>, options.style) : rawObject(data as Record<string, unknown>)
 }

@@ -11,6 +11,8 @@ export interface TerminalOptions {
 }
 
 export interface Terminal {
+  /** Views for people (tables, key/value, money formatted) on stdout: a terminal, or UMMAH_FORCE_TTY. Else raw values for scripts. */
+  human: boolean
   color: boolean
   interactive: boolean
   /** Spinners and progress bars on stderr. */
@@ -21,9 +23,11 @@ export function detectTerminal(options: TerminalOptions): Terminal {
   const env = options.env ?? process.env
   const stdoutTTY = Boolean((options.stdout ?? process.stdout).isTTY)
   const stdinTTY = Boolean((options.stdin ?? process.stdin).isTTY)
-  const color = !options.json && colorWanted(env, options.color, stdoutTTY)
+  // As gh's GH_FORCE_TTY: terminal-style output into a pipe (`| less -R`); prompts still need a real terminal.
+  const human = stdoutTTY || set(env.UMMAH_FORCE_TTY)
+  const color = !options.json && colorWanted(env, options.color, human)
   const stderrTTY = Boolean((options.stderr ?? process.stderr).isTTY)
-  return {color, interactive: !options.json && stdinTTY && stdoutTTY && !isCI(env), progress: !options.json && stderrTTY && !isCI(env)}
+  return {human, color, interactive: !options.json && stdinTTY && stdoutTTY && !isCI(env), progress: !options.json && stderrTTY && !isCI(env)}
 }
 
 const set = (value: string | undefined) => value !== undefined && value !== ''

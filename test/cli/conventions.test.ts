@@ -7,7 +7,10 @@ import {type TestServer, json, startServer} from '../helpers/server.js'
 
 let gateway: TestServer
 beforeAll(async () => {
-  gateway = await startServer((_request, response) => json(response, 200, {id: 'wh-1', title: 'A', callback: 'https://x.example/h', events: [], all_events: true}))
+  gateway = await startServer((request, response) => {
+    if (request.url.includes('/missing/')) return json(response, 404, {error: 'not_found', message: 'Object with this ID does not exist'})
+    json(response, 200, {id: 'wh-1', title: 'A', callback: 'https://x.example/h', events: [], all_events: true})
+  })
 })
 afterAll(() => gateway.close())
 
@@ -35,13 +38,23 @@ describe('conventions', {timeout: 60_000}, () => {
   })
 
   it('colour follows NO_COLOR, FORCE_COLOR, CLICOLOR, CLICOLOR_FORCE and TERM=dumb, through the binary', async () => {
-    const list = (env: Record<string, string>) => runCli(['webhooks', 'retrieve', 'wh-1', '--api-key', 'sk_test_colour', '--api-base', gateway.apiBase], {env})
-    // Piped: no colour unless forced.
-    expect((await list({})).stdout).not.toContain(ESC)
-    expect((await list({CLICOLOR_FORCE: '1'})).stdout).toContain(ESC)
-    expect((await list({FORCE_COLOR: '1'})).stdout).toContain(ESC)
-    expect((await list({FORCE_COLOR: '1', NO_COLOR: '1'})).stdout).not.toContain(ESC)
-    expect((await list({CLICOLOR_FORCE: '0'})).stdout).not.toContain(ESC)
+    const view = (env: Record<string, string>) => runCli(['webhooks', 'retrieve', 'wh-1', '--api-key', 'sk_test_colour', '--api-base', gateway.apiBase], {env})
+    const failure = (env: Record<string, string>) => runCli(['webhooks', 'retrieve', 'missing', '--api-key', 'sk_test_colour', '--api-base', gateway.apiBase], {env})
+    // Piped: raw lines for scripts, no colour.
+    expect((await view({})).stdout).toBe('id\twh-1\ntitle\tA\ncallback\thttps://x.example/h\nevents\t\nall_events\ttrue\n')
+    // UMMAH_FORCE_TTY: the terminal view, coloured like a terminal, unless colour is turned off.
+    expect((await view({UMMAH_FORCE_TTY: '1'})).stdout).toContain(ESC)
+    for (const off of [{NO_COLOR: '1'}, {CLICOLOR: '0'}, {TERM: 'dumb'}, {FORCE_COLOR: '0'}]) {
+      const result = await view({UMMAH_FORCE_TTY: '1', ...off})
+      expect(result.stdout, JSON.stringify(off)).not.toContain(ESC)
+      expect(result.stdout).toMatch(/^id +wh-1$/m)
+    }
+    // Errors on stderr: coloured only when forced, and NO_COLOR wins.
+    expect((await failure({})).stderr).toMatch(/^Error: /)
+    expect((await failure({CLICOLOR_FORCE: '1'})).stderr).toMatch(/^\u001B\[31mError:\u001B\[39m /)
+    expect((await failure({FORCE_COLOR: '1'})).stderr).toContain(ESC)
+    expect((await failure({FORCE_COLOR: '1', NO_COLOR: '1'})).stderr).not.toContain(ESC)
+    expect((await failure({CLICOLOR_FORCE: '0'})).stderr).not.toContain(ESC)
   })
 
   it('the rules, as gh applies them', () => {

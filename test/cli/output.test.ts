@@ -66,6 +66,41 @@ describe('views', () => {
     expect(await renderHuman({balance: rows}, columns, {style, tty: false})).toBe('USD\t125000\nJPY\t500')
   })
 
+  it('prints one object off a terminal as path<TAB>raw value lines, nested fields by dotted path', async () => {
+    const style = await createStyle(false)
+    const purchase = {
+      id: 'p-1',
+      status: 'paid',
+      created_on: 1_700_000_000,
+      reference: '',
+      notes: null,
+      payment_method_whitelist: ['visa', 'mastercard'],
+      purchase: {currency: 'USD', total_amount: 3999, products: [{name: 'Tab\there', price: 2999}, {name: 'Socks', price: 500}]},
+      client: {},
+      refunds: [],
+    }
+    expect(await renderHuman(purchase, undefined, {style, tty: false})).toBe(
+      [
+        'id\tp-1',
+        'status\tpaid',
+        'created_on\t2023-11-14T22:13:20Z',
+        'reference\t',
+        'notes\t',
+        'payment_method_whitelist\tvisa,mastercard',
+        'purchase.currency\tUSD',
+        'purchase.total_amount\t3999',
+        'purchase.products.0.name\tTab here',
+        'purchase.products.0.price\t2999',
+        'purchase.products.1.name\tSocks',
+        'purchase.products.1.price\t500',
+        'client\t',
+        'refunds\t',
+      ].join('\n'),
+    )
+    // On a terminal: the key/value view, money formatted.
+    expect(await renderHuman(purchase, undefined, {style, tty: true})).toMatch(/^ {2}total_amount +39\.99 USD$/m)
+  })
+
   it('formats money at any depth with the currency of the purchase it belongs to', async () => {
     const text = renderObject({status: 'paid', purchase: {id: 'p', captured_amount: 1500, purchase: {currency: 'KWD', total_amount: 2000}}}, await createStyle(false))
     expect(text).toMatch(/^ {2}captured_amount +1\.500 KWD$/m)
@@ -79,11 +114,13 @@ describe('views', () => {
 
   it('turns colour and prompts off without a terminal, under NO_COLOR, with --json and in CI', () => {
     const tty = {isTTY: true}
-    expect(detectTerminal({json: false, env: {}, stdin: tty, stdout: tty, stderr: tty})).toEqual({color: true, interactive: true, progress: true})
-    expect(detectTerminal({json: true, env: {}, stdin: tty, stdout: tty, stderr: tty})).toEqual({color: false, interactive: false, progress: false})
+    expect(detectTerminal({json: false, env: {}, stdin: tty, stdout: tty, stderr: tty})).toEqual({human: true, color: true, interactive: true, progress: true})
+    expect(detectTerminal({json: true, env: {}, stdin: tty, stdout: tty, stderr: tty})).toEqual({human: true, color: false, interactive: false, progress: false})
     expect(detectTerminal({json: false, env: {NO_COLOR: '1'}, stdin: tty, stdout: tty}).color).toBe(false)
     expect(detectTerminal({json: false, env: {CI: 'true'}, stdin: tty, stdout: tty}).interactive).toBe(false)
-    expect(detectTerminal({json: false, env: {}, stdin: {isTTY: false}, stdout: {isTTY: false}, stderr: {isTTY: false}})).toEqual({color: false, interactive: false, progress: false})
+    expect(detectTerminal({json: false, env: {}, stdin: {isTTY: false}, stdout: {isTTY: false}, stderr: {isTTY: false}})).toEqual({human: false, color: false, interactive: false, progress: false})
+    // UMMAH_FORCE_TTY (gh's GH_FORCE_TTY): terminal-style views and colour into a pipe, but never a prompt.
+    expect(detectTerminal({json: false, env: {UMMAH_FORCE_TTY: '1'}, stdin: {isTTY: false}, stdout: {isTTY: false}, stderr: {isTTY: false}})).toEqual({human: true, color: true, interactive: false, progress: false})
     expect(detectTerminal({json: false, color: 'always', env: {}, stdin: {}, stdout: {}}).color).toBe(true)
   })
 })

@@ -27,14 +27,23 @@ export function sandboxCli(): Ummah {
   return run
 }
 
-/** A human-form run that must succeed; its stdout. */
-export async function human(ummah: Ummah, args: string[]): Promise<string> {
-  const result = await ummah(args)
+/** A human-form run that must succeed, as a terminal shows it (UMMAH_FORCE_TTY, no colour); its stdout. */
+export function human(ummah: Ummah, args: string[]): Promise<string> {
+  return succeeded(ummah, args, {UMMAH_FORCE_TTY: '1', NO_COLOR: '1'})
+}
+
+/** A run that must succeed, its stdout piped as a script reads it (raw rows and `path<TAB>value` lines). */
+export function piped(ummah: Ummah, args: string[]): Promise<string> {
+  return succeeded(ummah, args, {})
+}
+
+async function succeeded(ummah: Ummah, args: string[], env: Record<string, string>): Promise<string> {
+  const result = await ummah(args, {env})
   expect(result.code, `ummah ${args.join(' ')}: ${result.stderr}`).toBe(0)
   return result.stdout
 }
 
-/** The value on the first `key  value` line of a key/value view, at any depth. */
+/** The value on the first `key  value` line of a key/value view at any depth, or the `key<TAB>value` line of a piped one. */
 export function field(view: string, key: string): string | undefined {
-  return new RegExp(`^ *${key}\\s{2,}(.+)$`, 'm').exec(view)?.[1]?.trim()
+  return new RegExp(`^(?: *${key}\\s{2,}(.+)|${key}\\t(.*))$`, 'm').exec(view)?.slice(1).find((value) => value !== undefined)?.trim()
 }

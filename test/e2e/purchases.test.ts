@@ -6,7 +6,7 @@ import {describe, expect, it} from 'vitest'
 
 import {SANDBOX_BRAND_ID} from '../../src/config/store.js'
 import {tempConfigDir, tempDir} from '../helpers/cli.js'
-import {BRAND, field, human, sandboxCli} from './helpers.js'
+import {BRAND, field, human, piped, sandboxCli} from './helpers.js'
 
 const ummah = sandboxCli()
 const CREATE = ['purchases', 'create', '--brand-id', BRAND, '--email', 'buyer@example.com', '--product', 'T-Shirt:2999', '--product', 'Socks:500:2', '--currency', 'USD']
@@ -41,6 +41,13 @@ describe('purchases through the binary', () => {
     const id = await created()
     await pay(id)
     expect(field(await human(ummah, ['purchases', 'retrieve', id]), 'status')).toBe('paid')
+    // Piped, the same object is path<TAB>raw value lines, for scripts.
+    const raw = (await piped(ummah, ['purchases', 'retrieve', id])).split('\n')
+    expect(raw).toContain('status\tpaid')
+    expect(raw).toContain('purchase.total_amount\t2999')
+    expect(raw).toContain('purchase.products.0.name\tT-Shirt')
+    expect(raw).toContainEqual(expect.stringMatching(/^paid_on\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/))
+    expect(raw.some((line) => line.startsWith('Checkout URL'))).toBe(false)
 
     const first = await human(ummah, ['purchases', 'refund', id, '--amount', '500', '--reference', 'r-1', '--yes'])
     expect(field(first, 'type')).toBe('refund')

@@ -3,7 +3,7 @@ import {readFileSync, readdirSync, existsSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
-import {BRAND, field, human, sandboxCli} from './helpers.js'
+import {BRAND, field, human, piped, sandboxCli} from './helpers.js'
 import {tempDir} from '../helpers/cli.js'
 
 const ummah = sandboxCli()
@@ -22,7 +22,7 @@ describe('clients and recurring tokens', () => {
     expect(field(view, 'country')).toBe('AE')
     const id = field(view, 'id')!
 
-    const table = await human(ummah, ['clients', 'list'])
+    const table = await piped(ummah, ['clients', 'list'])
     expect(table.split('\n')).toContainEqual(expect.stringMatching(new RegExp(`^${id}\\tamina@example\\.com\\tAmina K\\tAE\\t`)))
     expect((await ummah.json(['clients', 'list', '--all'])).results.map((client: {id: string}) => client.id)).toContain(id)
 
@@ -64,13 +64,13 @@ describe('templates, subscribers and invoices', () => {
     expect(field(view, 'is_subscription')).toBe('true')
     expect(field(view, 'total_amount')).toBe('19.99 USD')
     const template = field(view, 'id')!
-    expect(await human(ummah, ['templates', 'list'])).toContain(`${template}\ttrue\t1999\t1\tmonths\t`)
+    expect(await piped(ummah, ['templates', 'list'])).toContain(`${template}\ttrue\t1999\t1\tmonths\t`)
 
     const subscribed = await ummah.json(['templates', 'subscribe', template, '--client-id', client.id])
     expect(subscribed.billing_template_client.status).toBe('pending')
     await human(ummah, ['sandbox', 'pay', subscribed.purchase.id])
 
-    const subscribers = await human(ummah, ['templates', 'subscribers', 'list', template])
+    const subscribers = await piped(ummah, ['templates', 'subscribers', 'list', template])
     expect(subscribers).toMatch(new RegExp(`\\tsubscriber@example\\.com\\tactive\\t`))
     expect(field(await human(ummah, ['templates', 'subscribers', 'pause', template, client.id]), 'status')).toBe('subscription_paused')
     expect((await ummah.json(['templates', 'subscribers', 'retrieve', template, client.id])).status).toBe('subscription_paused')
@@ -125,10 +125,10 @@ describe('statements', () => {
     expect(download.code, download.stderr).toBe(0)
     expect(JSON.parse(download.stdout)).toMatchObject({id: scheduled.id, status: 'completed'})
     expect(readFileSync(xlsx).subarray(0, 2).toString()).toBe('PK')
-    const piped = await ummah(['statements', 'download', created.stdout.match(/^id\s+(\S+)$/m)![1], '-o', '-'])
-    expect(piped.stdout).toBe(readFileSync(target, 'utf8'))
+    const toStdout = await ummah(['statements', 'download', created.stdout.match(/^id\s+(\S+)$/m)![1], '-o', '-'])
+    expect(toStdout.stdout).toBe(readFileSync(target, 'utf8'))
 
-    expect(await human(ummah, ['statements', 'list'])).toContain(`${scheduled.id}\txlsx\tcompleted\tAsia/Dubai\t`)
+    expect(await piped(ummah, ['statements', 'list'])).toContain(`${scheduled.id}\txlsx\tcompleted\tAsia/Dubai\t`)
     expect(field(await human(ummah, ['statements', 'retrieve', scheduled.id]), 'format')).toBe('xlsx')
   })
 
@@ -144,11 +144,11 @@ describe('statements', () => {
   })
 
   it('balance, account balance and turnover reflect payments', async () => {
-    const balance = await human(ummah, ['account', 'balance'])
+    const balance = await piped(ummah, ['account', 'balance'])
     expect(balance).toMatch(/^USD\t\d+$/m)
     const {balance: rows} = await ummah.json(['balance'])
     expect(rows).toContainEqual({currency: 'USD', amount: expect.any(Number)})
-    expect(await human(ummah, ['account', 'turnover'])).toMatch(/\tUSD\t\d+$/m)
+    expect(await piped(ummah, ['account', 'turnover'])).toMatch(/\tUSD\t\d+$/m)
   })
 })
 
@@ -158,7 +158,7 @@ describe('webhooks', () => {
     const id = field(view, 'id')!
     expect(field(view, 'events')).toBe('purchase.paid, purchase.refunded')
     expect(field(view, 'public_key')).toBe('-----BEGIN PUBLIC KEY-----')
-    expect(await human(ummah, ['webhooks', 'list'])).toContain(`${id}\tOrders\thttp://127.0.0.1:9/hook\tpurchase.paid,purchase.refunded\tfalse`)
+    expect(await piped(ummah, ['webhooks', 'list'])).toContain(`${id}\tOrders\thttp://127.0.0.1:9/hook\tpurchase.paid,purchase.refunded\tfalse`)
 
     const patched = await ummah.json(['webhooks', 'patch', id, '--events', 'purchase.cancelled', '--events', 'purchase.paid'])
     expect(patched.events).toEqual(['purchase.cancelled', 'purchase.paid'])
