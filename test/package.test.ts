@@ -27,8 +27,9 @@ describe('package', () => {
     expect([...external].filter((name) => !name.startsWith('.') && !builtins.has(name) && !['typescript', 'ts-node', 'tsx'].includes(name))).toEqual([])
   })
 
-  it('has a LICENSE, ignores packed tarballs, and its README points nowhere outside the repository', () => {
+  it('has a LICENSE and a repository, ignores packed tarballs, and its README points nowhere outside the repository', () => {
     expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toMatch(/^MIT License/)
+    expect(pjson.repository).toEqual({type: 'git', url: expect.stringMatching(/^git\+https:\/\/github\.com\/[\w-]+\/[\w-]+\.git$/)})
     expect(readFileSync(join(ROOT, '.gitignore'), 'utf8').split('\n')).toContain('*.tgz')
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
     expect(readme).not.toMatch(/\.\.\/shared|\]\(\.\.\//)
