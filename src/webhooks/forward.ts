@@ -6,20 +6,10 @@
  */
 import type {Dispatcher} from 'undici'
 
-import {UsageError} from '../api/errors.js'
 import {parseRetryAfter} from '../api/client.js'
 import {loadUndici} from './undici.js'
-import {basicScheme} from './schemes/basic.js'
-import {OAuth2TokenSource, sendWithBearer} from './schemes/oauth2.js'
+import {type OAuth2TokenSource, sendWithBearer} from './schemes/oauth2.js'
 import type {Spool, SpooledEvent} from './spool.js'
-
-/** Parses a `Name: value` header given with `flag`; the name lower-cased, as Node reports received headers. */
-export function parseHeader(text: string, flag = '--headers'): [string, string] {
-  const at = text.indexOf(':')
-  const name = text.slice(0, at).trim()
-  if (at <= 0 || !/^[!#$%&'*+\-.^_`|~\w]+$/.test(name)) throw new UsageError(`${flag} "${text}" is not "Name: value"`, `Write it as ${flag} "X-Env: dev".`)
-  return [name.toLowerCase(), text.slice(at + 1).trim()]
-}
 
 /** Connection-level headers that belong to one hop, never forwarded. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect'])
@@ -55,35 +45,6 @@ export interface ForwarderOptions {
   maxBacklog?: number
   /** `--forward-auth oauth2:…`: a bearer from the app's token endpoint on every forward. */
   tokens?: OAuth2TokenSource
-}
-
-/**
- * `--forward-auth`, the authentication the local app expects:
- * `basic:USER:PASS`, `header:NAME:VALUE` (repeatable) or
- * `oauth2:TOKEN_URL,CLIENT_ID,CLIENT_SECRET[,SCOPE]`.
- */
-export function parseForwardAuth(values: readonly string[]): {headers: Record<string, string>; tokens?: OAuth2TokenSource} {
-  const headers: Record<string, string> = {}
-  let tokens: OAuth2TokenSource | undefined
-  for (const value of values) {
-    const [kind, ...rest] = value.split(':')
-    const detail = rest.join(':')
-    if (kind === 'basic' && rest.length >= 2) {
-      Object.assign(headers, basicScheme({username: rest[0], password: rest.slice(1).join(':')}).sign(Buffer.alloc(0)))
-    } else if (kind === 'header' && rest.length >= 2) {
-      const [name, headerValue] = parseHeader(detail, '--forward-auth header:')
-      headers[name] = headerValue
-    } else if (kind === 'oauth2') {
-      const [tokenUrl, clientId, clientSecret, scope] = detail.split(',')
-      if (!tokenUrl || !clientId || !clientSecret || !/^https?:\/\//.test(tokenUrl)) {
-        throw new UsageError(`--forward-auth "${value}" is not oauth2:TOKEN_URL,CLIENT_ID,CLIENT_SECRET[,SCOPE]`, 'E.g. --forward-auth oauth2:http://localhost:3000/oauth/token,my-id,my-secret.')
-      }
-      tokens = new OAuth2TokenSource({tokenUrl, clientId, clientSecret, scope})
-    } else {
-      throw new UsageError(`--forward-auth "${value}" is not basic:USER:PASS, header:NAME:VALUE or oauth2:TOKEN_URL,CLIENT_ID,CLIENT_SECRET[,SCOPE]`, 'See `ummah webhooks listen --help`.')
-    }
-  }
-  return {headers, tokens}
 }
 
 const RETRYABLE = (status: number) => status >= 500 || status === 408 || status === 429
@@ -164,6 +125,8 @@ export class Forwarder {
   }
 
   private async work(): Promise<void> {
+    // This worker's last delivery, being recorded in the spool.
+    let recording: Promise<void> | undefined
     while (!this.stopped) {
       const event = this.queue.shift()
       this.releaseRoom()
@@ -177,52 +140,66 @@ export class Forwarder {
         })
         continue
       }
-      await this.deliver(event)
+      // Wrapped: an async function returning the promise itself would wait for it.
+      recording = (await this.deliver(event, recording)).recording
       this.queued.delete(event.seq)
     }
+    await recording
   }
 
-  private async deliver(event: SpooledEvent): Promise<void> {
+  /**
+   * Forwards one event until it is delivered, failed or the forwarder stops;
+   * the promise of its delivery record. The next forward overlaps that
+   * record's fsync, but a worker never has two records outstanding: after a
+   * crash at most two events per worker (the one being forwarded and the one
+   * being recorded) are forwarded again.
+   */
+  private async deliver(event: SpooledEvent, recording: Promise<void> | undefined): Promise<{recording?: Promise<void>}> {
     const {spool, maxAttempts, report} = this.options
     const minBackoff = this.options.minBackoffMs ?? 250
     const maxBackoff = this.options.maxBackoffMs ?? 10_000
     while (!this.stopped) {
       event.attempts++
       const outcome = await this.send(event)
-      await this.spooled(event)
+      // Not stored after all (disk full): the sender was not told 200 and sends it again; nothing to record.
+      if (!(await this.spooled(event))) return {recording}
       const {status, error, durationMs, url} = outcome
       if (status !== undefined && status >= 200 && status < 300) {
-        // Not awaited: the next forward need not wait for this fsync. Were the
-        // marker lost in a crash, the event would be forwarded again, not lost.
-        spool.markDelivered(event, status).catch((error: Error) => report({kind: 'failed', event, error: `spool write failed: ${error.message}`, durationMs: 0, url}))
+        await recording
         report({kind: 'response', event, status, durationMs, url})
-        return
+        // Were the record lost in a crash, the event would be forwarded again, not lost.
+        // A failed write is the spool's to report (disk-full); the outcome is rewritten once it can write again.
+        return {recording: spool.markDelivered(event, status).catch(() => {})}
       }
       const retryable = status === undefined ? !this.stopped : RETRYABLE(status)
       const reason = error ?? (status !== undefined && status >= 300 && status < 400 ? `redirect (${status}) not followed` : `HTTP ${status}`)
       if (!retryable || (maxAttempts > 0 && event.attempts >= maxAttempts)) {
-        await spool.markFailed(event, reason, status)
+        await spool.markFailed(event, reason, status).catch(() => {})
         report({kind: 'failed', event, status, error: reason, durationMs, url})
-        return
+        return {recording}
       }
       const backoff = Math.min(maxBackoff, minBackoff * 2 ** Math.min(event.attempts - 1, 16))
       const delayMs = Math.max(Math.round(backoff / 2 + (Math.random() * backoff) / 2), Math.min(outcome.retryAfterMs ?? 0, 60_000))
       report({kind: 'retry', event, status, error, durationMs, url, delayMs})
       await this.sleep(delayMs)
     }
+    return {recording}
   }
 
   /**
    * Waits for the event's own spool line before its outcome is written and
    * reported: the outcome line then follows it in the file, and "received"
-   * is printed before "delivered". A failed write is the receiver's to answer
-   * (500, so the gateway sends it again).
+   * is printed before "delivered". False when the line could not be written
+   * (the pipeline answers 503, so the sender tries again).
    */
-  private async spooled(event: SpooledEvent): Promise<void> {
+  private async spooled(event: SpooledEvent): Promise<boolean> {
     const durable = this.writing.get(event.seq)
-    if (!durable) return
-    await durable.catch(() => {})
+    if (!durable) return true
     this.writing.delete(event.seq)
+    return durable.then(
+      () => true,
+      () => false,
+    )
   }
 
   /** A backoff that stop() cuts short; the event stays pending in the spool. */

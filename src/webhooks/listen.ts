@@ -1,10 +1,12 @@
 /**
  * `ummah webhooks listen`: one webhook per profile and machine, re-pointed at
- * this listener on start and unsubscribed at exit (so its public key never
- * changes and the gateway sends nothing while no listener runs); a receiver
- * that spools every verified delivery durably; a forwarder that relays the
- * spool to the app in order; one line (or one JSON object) per happening.
+ * this listener on start and unsubscribed at exit (so its public key stays
+ * the same, and the gateway sends nothing while no listener runs); one
+ * listener per profile at a time; deliveries from an EventSource (the local
+ * HTTP receiver) through the pipeline (verify → spool → forward); one typed
+ * line per happening, rendered by the command.
  */
+import {createHash} from 'node:crypto'
 import {mkdir, readFile, rename, writeFile} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
@@ -12,12 +14,16 @@ import {setFlagsFromString} from 'node:v8'
 
 import {NotFoundError, UsageError} from '../api/errors.js'
 import {configDir} from '../config/store.js'
-import {type ForwardReport, Forwarder} from './forward.js'
-import {type ReceiveReport, type ReceiverOptions, startReceiver} from './receiver.js'
+import {acquireListenerLock, lockOwner} from './listener-lock.js'
+import {type ListenLine, Pipeline} from './pipeline.js'
+import {HttpReceiver, type ReceiverOptions} from './receiver.js'
 import {SCHEME_NAMES, type SchemeOptions, buildScheme} from './schemes/index.js'
 import {OAuth2Issuer, type OAuth2TokenSource} from './schemes/oauth2.js'
-import {verifyRsaSha256} from './signature.js'
+import type {WebhookRequest} from './schemes/types.js'
+import {type Verdict, verifyRsaSha256} from './signature.js'
 import {Spool} from './spool.js'
+
+export type {ListenLine} from './pipeline.js'
 
 export interface Webhook {
   id: string
@@ -31,10 +37,13 @@ export interface Webhook {
 export interface WebhookApi {
   create(body: Record<string, unknown>): Promise<Webhook>
   patch(id: string, body: Record<string, unknown>): Promise<Webhook>
+  retrieve(id: string): Promise<Webhook>
 }
 
 export interface ListenState {
   webhook_id?: string
+  /** sha256 of the webhook's public key, to notice when it changes. */
+  key_sha256?: string
   port?: number
   forward?: string
 }
@@ -50,6 +59,12 @@ export function spoolFile(profile: string, env: NodeJS.ProcessEnv = process.env)
 function stateFile(profile: string): string {
   return join(listenDir(), `${profile}.json`)
 }
+
+function lockFile(profile: string): string {
+  return join(listenDir(), `${profile}.lock`)
+}
+
+const keyDigest = (key: string) => createHash('sha256').update(key.trim()).digest('hex')
 
 export async function readState(profile: string): Promise<ListenState> {
   try {
@@ -78,11 +93,19 @@ export function subscription(events: string[] | undefined): Subscription {
 
 export const UNSUBSCRIBED: Subscription = {events: [], all_events: false}
 
+export interface EnsuredWebhook {
+  webhook: Webhook
+  /** The app's key no longer verifies: the stored webhook was gone (a new one was made) or its key differs from last time. */
+  keyChanged: boolean
+  previousId?: string
+}
+
 /**
  * The listener's webhook: `--webhook-id`, else the one this profile used
- * last (re-pointed), else a new one. Its id is remembered for next time.
+ * last (re-pointed), else a new one. Its id and key digest are remembered,
+ * so a changed key is noticed and said out loud.
  */
-export async function ensureWebhook(api: WebhookApi, profile: string, options: {webhookId?: string; callback: string; subscription: Subscription}): Promise<Webhook> {
+export async function ensureWebhook(api: WebhookApi, profile: string, options: {webhookId?: string; callback: string; subscription: Subscription}): Promise<EnsuredWebhook> {
   const state = await readState(profile)
   const id = options.webhookId ?? state.webhook_id
   let webhook: Webhook | undefined
@@ -94,9 +117,32 @@ export async function ensureWebhook(api: WebhookApi, profile: string, options: {
     }
   }
   webhook ??= await api.create({callback: options.callback, title: `ummah webhooks listen (${profile}@${hostname()})`, ...options.subscription})
-  await saveState(profile, {...state, webhook_id: webhook.id})
-  return webhook
+  const digest = keyDigest(webhook.public_key)
+  const keyChanged = state.key_sha256 !== undefined ? state.key_sha256 !== digest : Boolean(state.webhook_id && state.webhook_id !== webhook.id)
+  await saveState(profile, {...(await readState(profile)), webhook_id: webhook.id, key_sha256: digest})
+  return {webhook, keyChanged, previousId: state.webhook_id !== webhook.id ? state.webhook_id : undefined}
 }
+
+/**
+ * `--print-public-key`: the listener webhook's key, read without changing
+ * the webhook (a running listener keeps receiving). Only when this profile
+ * has none yet is one made, unsubscribed.
+ */
+export async function listenerPublicKey(api: WebhookApi, profile: string, webhookId?: string): Promise<Webhook> {
+  const id = webhookId ?? (await readState(profile)).webhook_id
+  if (id) {
+    try {
+      return await api.retrieve(id)
+    } catch (error) {
+      if (!(error instanceof NotFoundError) || webhookId) throw error
+    }
+  }
+  const running = await lockOwner(lockFile(profile))
+  if (running) throw new UsageError(`The listener webhook of profile "${profile}" is gone, and a listener (pid ${running.pid}) is running`, 'Restart that listener: it makes a new webhook and prints its key.')
+  return (await ensureWebhook(api, profile, {callback: 'http://127.0.0.1:9/ummah-webhooks-listen', subscription: UNSUBSCRIBED})).webhook
+}
+
+export type ListenSchemeName = (typeof SCHEME_NAMES)[number]
 
 export interface ListenOptions {
   api: WebhookApi
@@ -107,11 +153,14 @@ export interface ListenOptions {
   publicUrl?: string
   events?: string[]
   webhookId?: string
+  /** Take the webhook over from a listener already running on this profile. */
+  takeover: boolean
   skipVerify: boolean
   maxBodyBytes: number
   timeoutMs: number
   maxAttempts: number
   concurrency: number
+  dedupeWindowMs?: number
   headers: Record<string, string>
   /** `--forward-auth oauth2:…` */
   tokens?: OAuth2TokenSource
@@ -120,15 +169,6 @@ export interface ListenOptions {
   graceMs: number
   print: (line: ListenLine) => void
 }
-
-/** What the listener reports, one per line; `--format json` prints these objects as NDJSON. */
-export type ListenLine =
-  | {type: 'ready'; url: string; forward: string; webhook_id: string; public_key: string; events: string[] | 'all'; pending: number}
-  | {type: 'event'; id: string; event_type: string; seq?: number; verified: boolean; duplicate?: boolean}
-  | {type: 'response'; id: string; event_type: string; status: number; method: 'POST'; url: string; duration_ms: number; attempt: number}
-  | {type: 'retry'; id: string; event_type: string; status?: number; error?: string; url: string; duration_ms: number; attempt: number; retry_in_ms: number}
-  | {type: 'error'; id?: string; event_type?: string; status?: number; error: string; url?: string; attempt?: number; stage: 'forward' | 'receive' | 'webhook'}
-  | {type: 'summary'; received: number; delivered: number; failed: number; pending: number; rejected: number; duplicates: number}
 
 export interface ListenSession {
   webhook: Webhook
@@ -158,91 +198,84 @@ export async function startListening(options: ListenOptions): Promise<ListenSess
   sizeHeapForMemory()
   let publicKey: string | undefined
   const checks = verifier(options.verifyScheme, () => publicKey)
-  const spool = await Spool.open(spoolFile(profile))
-  const counts = {received: 0, delivered: 0, failed: 0, rejected: 0, duplicates: 0}
-
-  const forwarder = new Forwarder({
-    target: options.forward,
-    spool,
-    timeoutMs: options.timeoutMs,
-    maxAttempts: options.maxAttempts,
-    concurrency: options.concurrency,
-    headers: options.headers,
-    tokens: options.tokens,
-    report: (report) => {
-      if (report.kind === 'response') counts.delivered++
-      if (report.kind === 'failed') counts.failed++
-      print(forwardLine(report))
-    },
-  })
-
   const state = await readState(profile)
-  const receiver = await startReceiver({
-    host: options.host,
-    ports: options.port === 0 && state.port ? [state.port, 0] : [options.port],
-    spool,
-    verify: checks.verify,
-    tokenEndpoint: checks.tokenEndpoint,
-    skipVerify: options.skipVerify,
-    maxBodyBytes: options.maxBodyBytes,
-    report: (report) => receiveReport(report, counts, print),
-    room: () => forwarder.room(),
-    accepted: (event, durable) => forwarder.enqueue(event, durable),
-  })
-
-  let webhook: Webhook
-  try {
-    webhook = await ensureWebhook(api, profile, {
-      webhookId: options.webhookId,
-      callback: options.publicUrl ?? receiver.url,
-      subscription: subscription(options.events),
-    })
-  } catch (error) {
-    await receiver.close()
-    await spool.close()
-    throw error
+  const lock = await acquireListenerLock(lockFile(profile), {forward: options.forward.href, url: `${options.host}:${options.port || state.port || 0}`}, {takeover: options.takeover, profile})
+  const file = spoolFile(profile)
+  const cleanups: Array<() => Promise<unknown>> = [() => lock.release()]
+  const cleanUp = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {})
   }
-  publicKey = webhook.public_key
-  await saveState(profile, {...(await readState(profile)), port: receiver.port, forward: options.forward.href})
+  try {
+    const spool = await Spool.open(file, {
+      dedupeWindowMs: options.dedupeWindowMs,
+      onHealth: (health) => print(health.ok ? {type: 'disk-ok', path: file} : {type: 'disk-full', path: file, code: health.code, error: health.message}),
+    })
+    cleanups.push(() => spool.close())
+    if (spool.damaged > 0) print({type: 'damaged', path: file, lines: spool.damaged})
 
-  // What an earlier run received but did not deliver goes first, in order.
-  const pending = spool.pending()
-  for (const event of pending) forwarder.enqueue(event)
-  forwarder.start()
-  print({
-    type: 'ready',
-    url: receiver.url,
-    forward: options.forward.href,
-    webhook_id: webhook.id,
-    public_key: webhook.public_key,
-    events: options.events?.length ? options.events : 'all',
-    pending: pending.length,
-  })
+    const pipeline = new Pipeline({
+      spool,
+      verify: checks.verify,
+      skipVerify: options.skipVerify,
+      emit: print,
+      forward: {target: options.forward, timeoutMs: options.timeoutMs, maxAttempts: options.maxAttempts, concurrency: options.concurrency, headers: options.headers, tokens: options.tokens},
+    })
+    const source = new HttpReceiver({
+      host: options.host,
+      ports: options.port === 0 && state.port ? [state.port, 0] : [options.port],
+      maxBodyBytes: options.maxBodyBytes,
+      tokenEndpoint: checks.tokenEndpoint,
+    })
+    // Listening before the webhook exists (its callback is this URL); the pipeline answers 503 until the key is known.
+    const {url} = await source.start(pipeline)
+    cleanups.push(() => source.close())
+    const ensured = await ensureWebhook(api, profile, {webhookId: options.webhookId, callback: options.publicUrl ?? url, subscription: subscription(options.events)})
+    const {webhook} = ensured
+    publicKey = webhook.public_key
+    await saveState(profile, {...(await readState(profile)), port: source.port, forward: options.forward.href})
+    const pending = pipeline.start()
+    print({
+      type: 'ready',
+      url,
+      forward: options.forward.href,
+      webhook_id: webhook.id,
+      public_key: webhook.public_key,
+      events: options.events?.length ? options.events : 'all',
+      pending,
+      key_changed: ensured.keyChanged,
+      ...(ensured.previousId ? {previous_webhook_id: ensured.previousId} : {}),
+    })
 
-  return {
-    webhook,
-    receiverUrl: receiver.url,
-    async stop() {
-      await receiver.close()
-      await forwarder.stop(options.graceMs)
-      let unsubscribeError: Error | undefined
-      try {
-        await api.patch(webhook.id, {...UNSUBSCRIBED})
-      } catch (error) {
-        unsubscribeError = error as Error
-      }
-      const stillPending = spool.pending().length
-      await spool.close()
-      if (unsubscribeError) print({type: 'error', stage: 'webhook', error: `could not unsubscribe webhook ${webhook.id}: ${unsubscribeError.message}`})
-      return {type: 'summary', ...counts, pending: stillPending}
-    },
+    return {
+      webhook,
+      receiverUrl: url,
+      async stop() {
+        await source.close()
+        await pipeline.stop(options.graceMs)
+        let unsubscribeError: Error | undefined
+        // After a --takeover elsewhere the webhook is that listener's: leave it subscribed.
+        if (await lock.held()) {
+          try {
+            await api.patch(webhook.id, {...UNSUBSCRIBED})
+          } catch (error) {
+            unsubscribeError = error as Error
+          }
+        }
+        const stillPending = spool.pending().length
+        await spool.close()
+        await lock.release()
+        if (unsubscribeError) print({type: 'error', stage: 'webhook', error: `could not unsubscribe webhook ${webhook.id}: ${unsubscribeError.message}`})
+        return {type: 'summary', ...pipeline.counts, pending: stillPending}
+      },
+    }
+  } catch (error) {
+    await cleanUp()
+    throw error
   }
 }
 
-export type ListenSchemeName = (typeof SCHEME_NAMES)[number]
-
-/** How the receiver checks deliveries: the webhook's RSA key, or a partner scheme (oauth2: bearers this listener issues at …/oauth/token). */
-function verifier(scheme: ListenOptions['verifyScheme'], publicKey: () => string | undefined): Pick<ReceiverOptions, 'tokenEndpoint' | 'verify'> {
+/** How deliveries are checked: the webhook's RSA key, or a partner scheme (oauth2: bearers this listener issues at …/oauth/token). */
+function verifier(scheme: ListenOptions['verifyScheme'], publicKey: () => string | undefined): {verify: (request: WebhookRequest) => Verdict; tokenEndpoint?: ReceiverOptions['tokenEndpoint']} {
   if (!scheme || scheme.name === 'rsa-sha256') {
     return {verify: (request) => {
       const key = publicKey()
@@ -258,60 +291,3 @@ function verifier(scheme: ListenOptions['verifyScheme'], publicKey: () => string
   const built = buildScheme(scheme.name, scheme.options)
   return {verify: (request) => built.verify(request)}
 }
-
-function receiveReport(report: ReceiveReport, counts: {received: number; rejected: number; duplicates: number}, print: (line: ListenLine) => void): void {
-  switch (report.kind) {
-    case 'event':
-      counts.received++
-      print({type: 'event', id: report.event.id, event_type: report.event.type, seq: report.event.seq, verified: report.verified})
-      break
-    case 'duplicate':
-      counts.duplicates++
-      print({type: 'event', id: report.id, event_type: report.type, verified: true, duplicate: true})
-      break
-    case 'rejected':
-      counts.rejected++
-      print({type: 'error', stage: 'receive', status: report.status, error: report.reason, id: report.id, event_type: report.type})
-      break
-  }
-}
-
-function forwardLine(report: ForwardReport): ListenLine {
-  const {event} = report
-  const common = {id: event.id, event_type: event.type, url: report.url, attempt: event.attempts, duration_ms: Math.round(report.durationMs)}
-  switch (report.kind) {
-    case 'response':
-      return {type: 'response', ...common, status: report.status, method: 'POST'}
-    case 'retry':
-      return {type: 'retry', ...common, status: report.status, error: report.error, retry_in_ms: report.delayMs}
-    case 'failed':
-      return {type: 'error', stage: 'forward', ...common, status: report.status, error: report.error}
-  }
-}
-
-/** The human line for a report (Stripe CLI style: `-->` received, `<--` the app's answer). */
-export function formatLine(line: ListenLine, style: {status(text: string): string; error(text: string): string; dim(text: string): string; bold(text: string): string}): string {
-  const time = style.dim(new Date().toISOString().slice(11, 19))
-  switch (line.type) {
-    case 'ready':
-      return [
-        `${style.bold('Ready!')} Listening at ${line.url}, forwarding to ${line.forward} (webhook ${line.webhook_id}, events: ${line.events === 'all' ? 'all' : line.events.join(', ')}${line.pending ? `, ${line.pending} pending from the last run` : ''}).`,
-        "Your app verifies deliveries with this webhook's public key, the same on every run:",
-        `export UMMAH_WEBHOOK_PUBLIC_KEY='${line.public_key.trim()}'`,
-      ].join('\n')
-    case 'event':
-      return `${time}  --> ${style.bold(line.event_type)} [${line.id}]${line.duplicate ? style.dim(' duplicate, already received: not forwarded again') : line.verified ? '' : style.error(' signature NOT verified (--skip-verify)')}`
-    case 'response':
-      return `${time}  <-- [${style.status(line.status < 300 ? 'delivered' : 'failed')} ${line.status}] POST ${line.url} [${line.id}] ${line.duration_ms} ms`
-    case 'retry':
-      return `${time}  <-- [${style.error(line.status === undefined ? line.error ?? 'failed' : String(line.status))}] POST ${line.url} [${line.id}] ${line.duration_ms} ms; retry ${line.attempt + 1} in ${line.retry_in_ms} ms`
-    case 'error':
-      if (line.stage === 'webhook') return `${time}  ${style.error(`! ${line.error}`)}`
-      return line.stage === 'receive'
-        ? `${time}  ${style.error(`x refused ${line.status ?? ''} ${line.event_type ?? ''} [${line.id ?? '-'}]: ${line.error}`.replaceAll(/\s+/g, ' '))}`
-        : `${time}  <-- ${style.error(`[failed${line.status === undefined ? '' : ` ${line.status}`}] POST ${line.url} [${line.id}]: ${line.error}; not retried (resend with \`ummah webhooks events resend ${line.id}\`)`)}`
-    case 'summary':
-      return `Stopped. Received ${line.received}, delivered ${line.delivered}, failed ${line.failed}, pending ${line.pending} (kept for the next run), refused ${line.rejected}, duplicates ${line.duplicates}.`
-  }
-}
-

@@ -44,7 +44,8 @@ describe('conventions', {timeout: 60_000}, () => {
     expect((await view({})).stdout).toBe('id\twh-1\ntitle\tA\ncallback\thttps://x.example/h\nevents\t\nall_events\ttrue\n')
     // UMMAH_FORCE_TTY: the terminal view, coloured like a terminal, unless colour is turned off.
     expect((await view({UMMAH_FORCE_TTY: '1'})).stdout).toContain(ESC)
-    for (const off of [{NO_COLOR: '1'}, {CLICOLOR: '0'}, {TERM: 'dumb'}, {FORCE_COLOR: '0'}]) {
+    const offs: Array<Record<string, string>> = [{NO_COLOR: '1'}, {CLICOLOR: '0'}, {TERM: 'dumb'}, {FORCE_COLOR: '0'}]
+    for (const off of offs) {
       const result = await view({UMMAH_FORCE_TTY: '1', ...off})
       expect(result.stdout, JSON.stringify(off)).not.toContain(ESC)
       expect(result.stdout).toMatch(/^id +wh-1$/m)

@@ -2,7 +2,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {parseForwardTarget} from '../../src/webhooks/forward-target.js'
-import {parseHeader} from '../../src/webhooks/forward.js'
+import {parseHeader} from '../../src/cli/header-flags.js'
 
 // The README's table of accepted forms is this table.
 const accepted: Array<[string, string]> = [

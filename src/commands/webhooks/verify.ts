@@ -46,7 +46,7 @@ export default class WebhooksVerify extends UmmahCommand {
       const given = flags['public-key']
       publicKey = given.startsWith('@') ? (await readFileArgument(given.slice(1), '--public-key')).toString('utf8') : given
     }
-    const {parseHeader} = await import('../../webhooks/forward.js')
+    const {parseHeader} = await import('../../cli/header-flags.js')
     const headers = (flags.header ?? []).map((pair) => parseHeader(pair, '--header'))
     const scheme = buildScheme(flags.scheme as (typeof SCHEMES)[number], {publicKey, secret: flags.secret, username: flags.username, password: flags.password, headers, token: flags.token})
     const verdict = scheme.verify(request)

@@ -1,0 +1,75 @@
+/** `webhooks listen`'s flags, and the listener options they mean (parsed here, so the command stays a list of flags and a run()). */
+import {Flags} from '@oclif/core'
+
+import {WEBHOOK_EVENTS} from '../api/endpoints.js'
+import {UsageError} from '../api/errors.js'
+import {SCHEME_NAMES} from '../webhooks/schemes/index.js'
+import type {ListenOptions, ListenSchemeName} from '../webhooks/listen.js'
+import {parseForwardAuth, parseHeader} from './header-flags.js'
+
+export const listenFlags = {
+  forward: Flags.string({char: 'f', summary: 'Where your app listens: localhost:3000/webhook, :3000, 3000 or http(s)://host:port/path.'}),
+  events: Flags.string({summary: 'Event types to receive (default: all).', multiple: true, delimiter: ',', options: [...WEBHOOK_EVENTS]}),
+  host: Flags.string({summary: 'Address the receiver listens on.', default: '127.0.0.1'}),
+  port: Flags.integer({summary: "Receiver port; 0 reuses the last run's port when free, else any.", default: 0, min: 0, max: 65_535}),
+  'public-url': Flags.string({summary: 'Callback URL the gateway should use, when it cannot reach this machine directly (a tunnel).'}),
+  'webhook-id': Flags.string({summary: "Use this webhook instead of the profile's own (it is re-pointed here and unsubscribed at exit)."}),
+  takeover: Flags.boolean({summary: 'Take the webhook over from a listener already running on this profile (it stops receiving).'}),
+  'print-public-key': Flags.boolean({summary: "Print the listener webhook's public key and exit, changing nothing (for CI)."}),
+  'skip-verify': Flags.boolean({summary: 'Forward deliveries even when their signature does not verify.'}),
+  headers: Flags.string({summary: 'Extra header for every forward, "Name: value" (repeatable).', multiple: true}),
+  concurrency: Flags.integer({summary: 'Forwards in flight at once; 1 keeps arrival order.', default: 1, min: 1, max: 64}),
+  'forward-timeout': Flags.integer({summary: 'Seconds to wait for your app to answer a forward (1 to 3600).', default: 30, min: 1, max: 3600}),
+  'max-attempts': Flags.integer({summary: 'Give up on an event after this many forwards (0: keep retrying while running).', default: 0, min: 0, max: 1_000_000}),
+  'max-body': Flags.integer({summary: 'Largest delivery accepted, in bytes (larger: 413; at most 64 MiB).', default: 1_048_576, min: 1, max: 67_108_864}),
+  'dedupe-window': Flags.integer({summary: "Hours an event id is remembered, so a replay or late retry is not forwarded again (default 72: the gateway's retry window).", default: 72, min: 1, max: 24 * 90}),
+  'verify-scheme': Flags.string({summary: "Check deliveries with a partner scheme instead of the webhook's RSA key.", options: [...SCHEME_NAMES]}),
+  secret: Flags.string({summary: 'sha1-password: the shared signature password.'}),
+  username: Flags.string({summary: 'basic: the expected username.'}),
+  password: Flags.string({summary: 'basic: the expected password.'}),
+  'verify-header': Flags.string({summary: 'api-key-headers: an expected "name:value" pair (up to five).', multiple: true}),
+  'client-id': Flags.string({summary: "oauth2: the client id the sender uses at this listener's …/oauth/token."}),
+  'client-secret': Flags.string({summary: 'oauth2: its client secret.'}),
+  scope: Flags.string({summary: 'oauth2: the scope granted.'}),
+  'forward-auth': Flags.string({summary: 'Authentication your app expects: basic:USER:PASS, header:NAME:VALUE (repeatable) or oauth2:TOKEN_URL,CLIENT_ID,CLIENT_SECRET[,SCOPE].', multiple: true}),
+  format: Flags.string({summary: 'text, or json for one JSON object per line (ready, event, response, retry, error, disk-full, disk-ok, damaged, summary).', options: ['text', 'json'], default: 'text'}),
+}
+
+type ListenFlagValues = {[name in keyof typeof listenFlags]: any}
+
+/** Everything of ListenOptions the flags decide. */
+export async function listenSettings(flags: ListenFlagValues): Promise<Omit<ListenOptions, 'api' | 'profile' | 'print' | 'graceMs'>> {
+  if (!flags.forward) throw new UsageError('Missing --forward', 'Say where your app listens, e.g. --forward localhost:3000/webhook.')
+  const {parseForwardTarget} = await import('../webhooks/forward-target.js')
+  const forwardAuth = parseForwardAuth(flags['forward-auth'] ?? [])
+  const scheme = flags['verify-scheme'] as ListenSchemeName | undefined
+  return {
+    forward: parseForwardTarget(flags.forward),
+    host: flags.host,
+    port: flags.port,
+    publicUrl: flags['public-url'],
+    events: flags.events,
+    webhookId: flags['webhook-id'],
+    takeover: flags.takeover,
+    skipVerify: flags['skip-verify'],
+    maxBodyBytes: flags['max-body'],
+    timeoutMs: flags['forward-timeout'] * 1000,
+    maxAttempts: flags['max-attempts'],
+    concurrency: flags.concurrency,
+    dedupeWindowMs: flags['dedupe-window'] * 3600 * 1000,
+    headers: {...Object.fromEntries(((flags.headers ?? []) as string[]).map((header) => parseHeader(header))), ...forwardAuth.headers},
+    tokens: forwardAuth.tokens,
+    verifyScheme: scheme && {
+      name: scheme,
+      options: {
+        secret: flags.secret,
+        username: flags.username,
+        password: flags.password,
+        headers: ((flags['verify-header'] ?? []) as string[]).map((pair) => parseHeader(pair, '--verify-header')),
+        clientId: flags['client-id'],
+        clientSecret: flags['client-secret'],
+        scope: flags.scope,
+      },
+    },
+  }
+}
