@@ -2,104 +2,22 @@
  * `webhooks listen` end to end: the sandbox delivers, the real binary relays,
  * and a local app verifies every forward with the public key listen printed.
  */
-import {type ChildProcessWithoutNullStreams, spawn} from 'node:child_process'
-import {createVerify, generateKeyPairSync, sign} from 'node:crypto'
-import {type IncomingHttpHeaders, type Server, createServer} from 'node:http'
+import {generateKeyPairSync, sign} from 'node:crypto'
+import {createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
-import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {type Sandbox, startSandbox} from '../../src/sandbox/server.js'
-import {ROOT, runCli, tempConfigDir} from '../helpers/cli.js'
+import {runCli, tempConfigDir} from '../helpers/cli.js'
+import {App, Listener, until} from './listen-harness.js'
 
 const KEY = 'sk_test_listen_e2e'
 const CONFIG = tempConfigDir()
 let sandbox: Sandbox
 
-interface Received {
-  id: string
-  type: string
-  raw: Buffer
-  signature: string
-  headers: IncomingHttpHeaders
-  verified: boolean
-}
-
-/** The developer's app: verifies each delivery with the key listen printed, like examples/webhook-app.mjs. */
-class App {
-  received: Received[] = []
-  publicKey = ''
-  private server?: Server
-  port = 0
-
-  async start(port = 0): Promise<void> {
-    this.server = createServer((request, response) => {
-      const chunks: Buffer[] = []
-      request.on('data', (chunk: Buffer) => chunks.push(chunk))
-      request.on('end', () => {
-        const raw = Buffer.concat(chunks)
-        const signature = String(request.headers['x-signature'] ?? '')
-        // Without a key (partner schemes) the app only records what arrived.
-        const verified = this.publicKey ? createVerify('sha256').update(raw).verify(this.publicKey, Buffer.from(signature, 'base64')) : false
-        const event = JSON.parse(raw.toString('utf8')) as {id: string; type: string}
-        this.received.push({id: event.id, type: event.type, raw, signature, headers: request.headers, verified})
-        response.writeHead(verified || !this.publicKey ? 200 : 403).end()
-      })
-    })
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve))
-    this.port = (this.server.address() as AddressInfo).port
-  }
-
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.server?.close(() => resolve())
-      this.server?.closeAllConnections()
-    })
-  }
-}
-
-/** A running `webhooks listen --format json`, its NDJSON lines collected. */
-class Listener {
-  lines: Array<Record<string, any>> = []
-  private child: ChildProcessWithoutNullStreams
-  private exited: Promise<number | null>
-
-  constructor(args: string[]) {
-    const env: NodeJS.ProcessEnv = {...process.env, UMMAH_CONFIG_DIR: CONFIG, UMMAH_SECRET_KEY: KEY, UMMAH_API_BASE: sandbox.apiBase}
-    this.child = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'webhooks', 'listen', '--format', 'json', ...args], {env})
-    let buffer = ''
-    this.child.stdout.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString()
-      let newline: number
-      while ((newline = buffer.indexOf('\n')) !== -1) {
-        this.lines.push(JSON.parse(buffer.slice(0, newline)))
-        buffer = buffer.slice(newline + 1)
-      }
-    })
-    this.child.stderr.on('data', (chunk: Buffer) => process.stderr.write(`[listen] ${chunk}`))
-    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)))
-  }
-
-  async ready(): Promise<Record<string, any>> {
-    return until(() => this.lines.find((line) => line.type === 'ready'), 'listen to be ready')
-  }
-
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    this.child.kill(signal)
-    return this.exited
-  }
-}
-
-async function until<T>(check: () => T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = check()
-    if (value) return value
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`)
-    await sleep(25)
-  }
-}
+const env = () => ({UMMAH_CONFIG_DIR: CONFIG, UMMAH_SECRET_KEY: KEY, UMMAH_API_BASE: sandbox.apiBase})
+const listen = (args: string[]) => new Listener(args, env())
 
 const ummah = (args: string[]) => runCli(args, {env: {UMMAH_CONFIG_DIR: CONFIG, UMMAH_SECRET_KEY: KEY, UMMAH_API_BASE: sandbox.apiBase}})
 
@@ -125,7 +43,7 @@ describe('webhooks listen', {timeout: 120_000}, () => {
     const app = new App()
     await app.start()
     // PORT/PATH: always this machine (WHATWG URL alone would read `PORT/webhook` as an IPv4 address).
-    const listener = new Listener(['--forward', `${app.port}/webhook`])
+    const listener = listen(['--forward', `${app.port}/webhook`])
     const ready = await listener.ready()
     app.publicKey = ready.public_key
     expect(ready.forward).toBe(`http://localhost:${app.port}/webhook`)
@@ -163,7 +81,7 @@ describe('webhooks listen', {timeout: 120_000}, () => {
     const webhook = JSON.parse((await ummah(['webhooks', 'retrieve', ready.webhook_id, '--json'])).stdout)
     expect(webhook).toMatchObject({events: [], all_events: false})
 
-    const again = new Listener(['--forward', `localhost:${app.port}/webhook`])
+    const again = listen(['--forward', `localhost:${app.port}/webhook`])
     const second = await again.ready()
     expect(second.public_key).toBe(ready.public_key)
     expect(second.webhook_id).toBe(ready.webhook_id)
@@ -178,7 +96,7 @@ describe('webhooks listen', {timeout: 120_000}, () => {
     await app.start()
     const port = app.port
     await app.stop()
-    const listener = new Listener(['--forward', `127.0.0.1:${port}/webhook`])
+    const listener = listen(['--forward', `127.0.0.1:${port}/webhook`])
     app.publicKey = (await listener.ready()).public_key
     for (let index = 0; index < 3; index++) await trigger('purchase.paid')
     await until(() => listener.lines.filter((line) => line.type === 'event').length === 6, 'six events spooled')
@@ -198,7 +116,7 @@ describe('webhooks listen', {timeout: 120_000}, () => {
     await app.start()
     const port = app.port
     await app.stop()
-    const first = new Listener(['--forward', `127.0.0.1:${port}/webhook`])
+    const first = listen(['--forward', `127.0.0.1:${port}/webhook`])
     app.publicKey = (await first.ready()).public_key
     await trigger('purchase.refunded')
     await until(() => first.lines.filter((line) => line.type === 'event').length === 3, 'three events spooled')
@@ -209,7 +127,7 @@ describe('webhooks listen', {timeout: 120_000}, () => {
     for (const id of spooled) expect(listed.find((row) => row.id === id)?.status).toBe('pending')
 
     await app.start(port)
-    const second = new Listener(['--forward', `127.0.0.1:${port}/webhook`])
+    const second = listen(['--forward', `127.0.0.1:${port}/webhook`])
     expect((await second.ready()).pending).toBe(3)
     await until(() => app.received.length === 3, 'the three pending events')
     expect(app.received.map((item) => item.id)).toEqual(spooled)
@@ -227,7 +145,7 @@ describe('webhooks listen', {timeout: 120_000}, () => {
   it('a tampered or oversized delivery is refused and never forwarded; a gateway retry of a forwarded event is forwarded once', async () => {
     const app = new App()
     await app.start()
-    const listener = new Listener(['--forward', `127.0.0.1:${app.port}/webhook`])
+    const listener = listen(['--forward', `127.0.0.1:${app.port}/webhook`])
     const ready = await listener.ready()
     app.publicKey = ready.public_key
     await trigger('purchase.created')
@@ -278,7 +196,7 @@ describe('webhooks listen with partner schemes', {timeout: 120_000}, () => {
     })
     await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve))
     const port = (app.address() as AddressInfo).port
-    const listener = new Listener([
+    const listener = listen([
       '--forward', `127.0.0.1:${port}/webhook`,
       '--verify-scheme', 'basic', '--username', 'hooks', '--password', 's3cret',
       '--forward-auth', `oauth2:http://127.0.0.1:${port}/oauth/token,ummah,hook-secret`,
@@ -302,7 +220,7 @@ describe('webhooks listen with partner schemes', {timeout: 120_000}, () => {
     const {sha1PasswordSignature} = await import('../../src/webhooks/schemes/sha1-password.js')
     const app = new App()
     await app.start()
-    const listener = new Listener(['--forward', `127.0.0.1:${app.port}/webhook`, '--verify-scheme', 'sha1-password', '--secret', 'pw-1', '--forward-auth', 'header:x-api-key:k1'])
+    const listener = listen(['--forward', `127.0.0.1:${app.port}/webhook`, '--verify-scheme', 'sha1-password', '--secret', 'pw-1', '--forward-auth', 'header:x-api-key:k1'])
     const ready = await listener.ready()
     const body = Buffer.from('{"id":"evt-numi-1","type":"withdrawal","status":"rejected"}')
     const post = (signature: string) => fetch(ready.url, {method: 'POST', headers: {'content-type': 'application/json', 'x-signature': signature}, body})
@@ -329,7 +247,7 @@ describe('the sandbox delivering with each partner scheme through listen --verif
   it.each(cases)('%s', async (scheme, flags, auth) => {
     const app = new App()
     await app.start()
-    const listener = new Listener(['--forward', `127.0.0.1:${app.port}/webhook`, '--verify-scheme', scheme, ...flags])
+    const listener = listen(['--forward', `127.0.0.1:${app.port}/webhook`, '--verify-scheme', scheme, ...flags])
     const ready = await listener.ready()
     const patched = await fetch(`${sandbox.apiBase}/webhooks/${ready.webhook_id}/`, {
       method: 'PATCH',

@@ -1,0 +1,98 @@
+/** The pieces of a `webhooks listen` end-to-end test: the developer's app, a spawned listener reading its NDJSON, and a bounded wait. */
+import {type ChildProcessWithoutNullStreams, spawn} from 'node:child_process'
+import {createVerify} from 'node:crypto'
+import {type IncomingHttpHeaders, type Server, createServer} from 'node:http'
+import type {AddressInfo} from 'node:net'
+import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import {ROOT} from '../helpers/cli.js'
+
+export interface Received {
+  id: string
+  type: string
+  raw: Buffer
+  signature: string
+  headers: IncomingHttpHeaders
+  verified: boolean
+}
+
+/** The developer's app: verifies each delivery with the key listen printed, like examples/webhook-app.mjs. */
+export class App {
+  received: Received[] = []
+  publicKey = ''
+  private server?: Server
+  port = 0
+
+  async start(port = 0): Promise<void> {
+    this.server = createServer((request, response) => {
+      const chunks: Buffer[] = []
+      request.on('data', (chunk: Buffer) => chunks.push(chunk))
+      request.on('end', () => {
+        const raw = Buffer.concat(chunks)
+        const signature = String(request.headers['x-signature'] ?? '')
+        // Without a key (partner schemes) the app only records what arrived.
+        const verified = this.publicKey ? createVerify('sha256').update(raw).verify(this.publicKey, Buffer.from(signature, 'base64')) : false
+        const event = JSON.parse(raw.toString('utf8')) as {id: string; type: string}
+        this.received.push({id: event.id, type: event.type, raw, signature, headers: request.headers, verified})
+        response.writeHead(verified || !this.publicKey ? 200 : 403).end()
+      })
+    })
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve))
+    this.port = (this.server.address() as AddressInfo).port
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server?.close(() => resolve())
+      this.server?.closeAllConnections()
+    })
+  }
+}
+
+/** A running `webhooks listen --format json`, its NDJSON lines collected. */
+export class Listener {
+  lines: Array<Record<string, any>> = []
+
+  readonly child: ChildProcessWithoutNullStreams
+  stderr = ''
+  readonly exited: Promise<number | null>
+
+  constructor(args: string[], env: Record<string, string>) {
+    this.child = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'webhooks', 'listen', '--format', 'json', ...args], {env: {...process.env, ...env}})
+    let buffer = ''
+    this.child.stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString()
+      let newline: number
+      while ((newline = buffer.indexOf('\n')) !== -1) {
+        this.lines.push(JSON.parse(buffer.slice(0, newline)))
+        buffer = buffer.slice(newline + 1)
+      }
+    })
+    this.child.stderr.on('data', (chunk: Buffer) => {
+      this.stderr += chunk.toString()
+      process.stderr.write(`[listen] ${chunk}`)
+    })
+    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)))
+  }
+
+  async ready(): Promise<Record<string, any>> {
+    return until(() => this.lines.find((line) => line.type === 'ready'), 'listen to be ready')
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    this.child.kill(signal)
+    return this.exited
+  }
+}
+
+export async function until<T>(check: () => T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = check()
+    if (value) return value
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`)
+    await sleep(25)
+  }
+}
+

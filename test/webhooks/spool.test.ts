@@ -1,0 +1,175 @@
+/**
+ * The spool's promise under faults, at the file layer: only whole durable
+ * lines are acknowledged (short writes, failing writes), a failed write never
+ * marks an id as seen, a damaged file loses only its damaged lines, and ids
+ * are remembered for the de-duplication window across restarts.
+ */
+import {open, readFile, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {describe, expect, it} from 'vitest'
+
+import {type SpoolFile, type SpoolHealth, Spool} from '../../src/webhooks/spool.js'
+import {tempDir} from '../helpers/cli.js'
+
+const body = (id: string) => Buffer.from(JSON.stringify({id, type: 'purchase.paid', pad: 'x'.repeat(3000)}))
+const input = (id: string) => ({id, type: 'purchase.paid', headers: {'x-signature': `sig-${id}`}, body: body(id)})
+
+/** Admits a new event and waits until it is durable (or throws why not). */
+async function store(spool: Spool, id: string) {
+  const admitted = await spool.admit(input(id))
+  if (admitted.duplicate) throw new Error(`${id} was taken for a duplicate`)
+  await admitted.durable
+  return admitted.event
+}
+
+/** A real file handle whose writes a test can shorten or fail. */
+function faultyFile(fault: {maxBytes?: number; failAfterBytes?: number; error?: string}) {
+  let written = 0
+  return async (path: string): Promise<SpoolFile> => {
+    const handle = await open(path, 'a', 0o600)
+    return {
+      async write(buffer, offset, length) {
+        if (fault.failAfterBytes !== undefined && written >= fault.failAfterBytes) throw Object.assign(new Error(`${fault.error ?? 'ENOSPC'}: no space left on device, write`), {code: fault.error ?? 'ENOSPC'})
+        let take = Math.min(length, fault.maxBytes ?? length)
+        if (fault.failAfterBytes !== undefined) take = Math.min(take, Math.max(1, fault.failAfterBytes - written))
+        const result = await handle.write(buffer, offset, take)
+        written += result.bytesWritten
+        return result
+      },
+      datasync: () => handle.datasync(),
+      truncate: (length) => handle.truncate(length),
+      close: () => handle.close(),
+    }
+  }
+}
+
+const linesOf = async (file: string) => (await readFile(file, 'utf8')).split('\n').filter(Boolean)
+
+describe('spool writes', () => {
+  it('a short write is finished, not torn: every acknowledged line is whole', async () => {
+    const file = join(tempDir('ummah-spool-'), 'p.spool')
+    // 5,536 bytes per write: what a nearly full tmpfs gave for a 30,000-byte batch.
+    const spool = await Spool.open(file, {openFile: faultyFile({maxBytes: 5536})})
+    await Promise.all(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'].map((id) => store(spool, id)))
+    await spool.close()
+    const lines = await linesOf(file)
+    expect(lines.map((line) => JSON.parse(line).id)).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'])
+    const reopened = await Spool.open(file)
+    expect(reopened.damaged).toBe(0)
+    expect(reopened.pending().map((event) => event.body.equals(body(event.id)))).toEqual(Array(10).fill(true))
+    await reopened.close()
+  })
+
+  it('a write that fails part way: not acknowledged, not seen, cut back; the retry is stored; health is reported once each way', async () => {
+    const file = join(tempDir('ummah-spool-'), 'p.spool')
+    const fault: {failAfterBytes?: number} = {}
+    const health: SpoolHealth[] = []
+    const spool = await Spool.open(file, {openFile: faultyFile(fault), onHealth: (change) => health.push(change)})
+    await store(spool, 'stored-1')
+    const before = (await readFile(file)).length
+    // The next write gets 1,000 bytes in, then the disk is full.
+    fault.failAfterBytes = before + 1000
+    const failures = await Promise.allSettled(['lost-1', 'lost-2', 'lost-3'].map((id) => store(spool, id)))
+    expect(failures.map((result) => result.status)).toEqual(['rejected', 'rejected', 'rejected'])
+    expect((failures[0] as PromiseRejectedResult).reason.code).toBe('ENOSPC')
+    for (const id of ['lost-1', 'lost-2', 'lost-3']) expect(spool.seen(id)).toBe(false)
+    expect(spool.pending().map((event) => event.id)).toEqual(['stored-1'])
+    // The torn part is gone: the file is the whole lines it had.
+    expect((await readFile(file)).length).toBe(before)
+    await expect(store(spool, 'lost-4')).rejects.toMatchObject({code: 'ENOSPC'})
+    expect(health).toEqual([{ok: false, code: 'ENOSPC', message: 'ENOSPC: no space left on device, write'}])
+
+    // Space again: the gateway's retries are stored as new events, not answered "duplicate".
+    fault.failAfterBytes = undefined
+    await store(spool, 'lost-1')
+    await store(spool, 'lost-2')
+    expect(health.at(-1)).toEqual({ok: true})
+    expect(health).toHaveLength(2)
+    await spool.close()
+    const reopened = await Spool.open(file)
+    expect(reopened.damaged).toBe(0)
+    expect(reopened.pending().map((event) => event.id)).toEqual(['stored-1', 'lost-1', 'lost-2'])
+    await reopened.close()
+  })
+
+  it('a retry that arrives while the first copy is being written waits for it: stored → duplicate, failed → stored anew', async () => {
+    const file = join(tempDir('ummah-spool-'), 'p.spool')
+    const fault: {failAfterBytes?: number} = {}
+    const spool = await Spool.open(file, {openFile: faultyFile(fault)})
+    const first = await spool.admit(input('evt-1'))
+    const retry = await spool.admit(input('evt-1'))
+    expect(first.duplicate).toBe(false)
+    expect(retry.duplicate).toBe(true)
+
+    fault.failAfterBytes = 0
+    const failing = await spool.admit(input('evt-2'))
+    const retryDuringFailure = spool.admit(input('evt-2'))
+    if (failing.duplicate) throw new Error('evt-2 is new')
+    await expect(failing.durable).rejects.toMatchObject({code: 'ENOSPC'})
+    fault.failAfterBytes = undefined
+    const second = await retryDuringFailure
+    expect(second.duplicate).toBe(false)
+    if (!second.duplicate) await second.durable
+    expect(spool.pending().map((event) => event.id)).toEqual(['evt-1', 'evt-2'])
+    await spool.close()
+  })
+})
+
+describe('spool load', () => {
+  it('skips and counts damaged lines, keeps every valid event, and numbers new ones after them', async () => {
+    const file = join(tempDir('ummah-spool-'), 'p.spool')
+    const event = (seq: unknown, id: string, extra: Record<string, unknown> = {}) => JSON.stringify({k: 'e', seq, id, type: 'purchase.paid', at: Date.now(), h: {}, b: body(id).toString('base64'), ...extra})
+    const lines = [
+      event(1, 'good-1'),
+      'null',
+      JSON.stringify({k: 'e', seq: 2, id: 'no-body', type: 'purchase.paid', at: Date.now(), h: {}}),
+      event('3', 'string-seq'),
+      'garbage {',
+      event(4, 'good-4'),
+      JSON.stringify({k: 'd', seq: 'x', n: 1, c: 200}),
+      event(4, 'same-seq-again'),
+      event(5, 'bad-base64', {b: '***'}),
+      event(6, 'good-6'),
+      '{"k":"e","seq":7,"id":"torn',
+    ]
+    await writeFile(file, lines.join('\n'))
+    const spool = await Spool.open(file)
+    expect(spool.damaged).toBe(8)
+    expect(spool.pending().map((item) => item.id)).toEqual(['good-1', 'good-4', 'good-6'])
+    const next = await store(spool, 'new-1')
+    expect(next.seq).toBe(7)
+    await spool.close()
+    // Rewritten without them: reported once.
+    const again = await Spool.open(file)
+    expect(again.damaged).toBe(0)
+    expect(again.pending().map((item) => [item.id, item.seq])).toEqual([['good-1', 1], ['good-4', 4], ['good-6', 6], ['new-1', 7]])
+    await again.close()
+  })
+})
+
+describe('de-duplication window', () => {
+  it('an event replayed after 300 newer ones and a restart is a duplicate; after the window it is not', async () => {
+    const file = join(tempDir('ummah-spool-'), 'p.spool')
+    let now = Date.now()
+    const spool = await Spool.open(file, {keepDone: 200, now: () => now})
+    const first = await store(spool, 'evt-replayed')
+    first.attempts = 1
+    await spool.markDelivered(first, 200)
+    for (let index = 0; index < 300; index++) {
+      const event = await store(spool, `evt-${index}`)
+      event.attempts = 1
+      await spool.markDelivered(event, 200)
+    }
+    await spool.close()
+    // Its body was compacted away (only 200 finished events are kept); its id was not.
+    const reopened = await Spool.open(file, {keepDone: 200, now: () => now})
+    expect(reopened.find('evt-replayed')).toBeUndefined()
+    expect((await reopened.admit(input('evt-replayed'))).duplicate).toBe(true)
+    await reopened.close()
+
+    now += 3 * 24 * 3600 * 1000 + 1000
+    const later = await Spool.open(file, {keepDone: 200, now: () => now})
+    expect((await later.admit(input('evt-replayed'))).duplicate).toBe(false)
+    await later.close()
+  })
+})
