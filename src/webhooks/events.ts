@@ -5,6 +5,7 @@ import {ExitCode, UmmahError, UsageError} from '../api/errors.js'
 import {Forwarder} from './forward.js'
 import {parseForwardTarget} from './forward-target.js'
 import {readState, spoolFile} from './listen.js'
+import {STALE_AFTER_S, createdOn} from './pipeline.js'
 import {Spool} from './spool.js'
 
 export interface EventRow {
@@ -15,6 +16,10 @@ export interface EventRow {
   response_status: number | null
   error: string | null
   received_at: number
+  /** The event's own `created_on`, when its body has one. */
+  created_on: number | null
+  /** Not yet delivered and created over 10 minutes ago: an app with the reference's replay check answers 400 "stale event". */
+  stale: boolean
 }
 
 async function openSpool(profile: string): Promise<Spool | undefined> {
@@ -25,15 +30,21 @@ async function openSpool(profile: string): Promise<Spool | undefined> {
 export async function readSpool(profile: string): Promise<EventRow[]> {
   const spool = await openSpool(profile)
   if (!spool) return []
-  const rows = spool.all().map((event) => ({
-    id: event.id,
-    type: event.type,
-    status: event.status,
-    attempts: event.attempts,
-    response_status: event.responseStatus ?? null,
-    error: event.error ?? null,
-    received_at: Math.floor(event.receivedAt / 1000),
-  }))
+  const now = Date.now() / 1000
+  const rows = spool.all().map((event) => {
+    const created = createdOn(event)
+    return {
+      id: event.id,
+      type: event.type,
+      status: event.status,
+      attempts: event.attempts,
+      response_status: event.responseStatus ?? null,
+      error: event.error ?? null,
+      received_at: Math.floor(event.receivedAt / 1000),
+      created_on: created ?? null,
+      stale: event.status !== 'delivered' && created !== undefined && now - created > STALE_AFTER_S,
+    }
+  })
   await spool.close()
   return rows
 }

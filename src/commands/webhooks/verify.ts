@@ -3,8 +3,8 @@ import {Flags} from '@oclif/core'
 import {ExitCode, UmmahError, UsageError} from '../../api/errors.js'
 import {UmmahCommand} from '../../cli/base-command.js'
 import {readFileArgument} from '../../cli/input.js'
+import {SCHEME_NAMES, type SchemeName} from '../../webhooks/schemes/names.js'
 
-const SCHEMES = ['rsa-sha256', 'sha1-password', 'basic', 'api-key-headers', 'umm-services', 'oauth2'] as const
 
 export default class WebhooksVerify extends UmmahCommand {
   static override summary = 'Check a webhook delivery offline: its signature or authentication'
@@ -19,7 +19,7 @@ export default class WebhooksVerify extends UmmahCommand {
   ]
 
   static override flags = {
-    scheme: Flags.string({summary: 'How the sender authenticates.', options: [...SCHEMES], default: 'rsa-sha256'}),
+    scheme: Flags.string({summary: 'How the sender authenticates.', options: [...SCHEME_NAMES], default: 'rsa-sha256'}),
     payload: Flags.string({summary: 'The delivery body exactly as received: a file, or - for stdin.', exclusive: ['request']}),
     signature: Flags.string({summary: 'The X-Signature header value (with --payload).', dependsOn: ['payload']}),
     request: Flags.string({summary: 'The whole request as captured (headers, blank line, body): a file, or - for stdin.'}),
@@ -48,7 +48,7 @@ export default class WebhooksVerify extends UmmahCommand {
     }
     const {parseHeader} = await import('../../cli/header-flags.js')
     const headers = (flags.header ?? []).map((pair) => parseHeader(pair, '--header'))
-    const scheme = buildScheme(flags.scheme as (typeof SCHEMES)[number], {publicKey, secret: flags.secret, username: flags.username, password: flags.password, headers, token: flags.token})
+    const scheme = buildScheme(flags.scheme as SchemeName, {publicKey, secret: flags.secret, username: flags.username, password: flags.password, headers, token: flags.token})
     const verdict = scheme.verify(request)
     if (!verdict.ok) throw new UmmahError(`invalid: ${verdict.reason}`, {code: 'invalid_signature', exitCode: ExitCode.unexpected})
     if (!this.jsonEnabled()) process.stdout.write('valid\n')

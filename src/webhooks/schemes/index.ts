@@ -8,8 +8,9 @@ import {sha1PasswordScheme} from './sha1-password.js'
 import type {Scheme, WebhookRequest} from './types.js'
 import {ummServicesScheme} from './umm-services.js'
 
-export const SCHEME_NAMES = ['rsa-sha256', 'sha1-password', 'basic', 'api-key-headers', 'umm-services', 'oauth2'] as const
-export type SchemeName = (typeof SCHEME_NAMES)[number]
+import type {SchemeName} from './names.js'
+
+export {SCHEME_NAMES, type SchemeName} from './names.js'
 
 export interface SchemeOptions {
   publicKey?: string

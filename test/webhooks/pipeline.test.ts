@@ -1,0 +1,66 @@
+/** The pipeline's answers and lines, against a real local app: 503 until started, stale events flagged on their line. */
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {formatListenLine} from '../../src/cli/listen-output.js'
+import {createStyle} from '../../src/cli/output.js'
+import {type ListenLine, Pipeline} from '../../src/webhooks/pipeline.js'
+import {Spool} from '../../src/webhooks/spool.js'
+import {tempDir} from '../helpers/cli.js'
+import {type TestServer, startServer} from '../helpers/server.js'
+
+let app: TestServer
+beforeAll(async () => {
+  app = await startServer((_request, response) => void response.writeHead(200).end())
+})
+afterAll(() => app.close())
+
+async function pipeline(lines: ListenLine[], now = () => Date.now()) {
+  const spool = await Spool.open(join(tempDir('ummah-pipeline-'), 'p.spool'))
+  const built = new Pipeline({
+    spool,
+    verify: () => ({ok: true}),
+    skipVerify: false,
+    emit: (line) => lines.push(line),
+    now,
+    forward: {target: new URL(`${app.origin}/webhook`), timeoutMs: 5000, maxAttempts: 0, concurrency: 1, headers: {}},
+  })
+  return {built, spool}
+}
+
+const delivery = (id: string, createdOn: number) => ({headers: {'content-type': 'application/json'}, body: Buffer.from(JSON.stringify({id, type: 'purchase.paid', created_on: createdOn}))})
+
+describe('pipeline', () => {
+  it('answers 503 with Retry-After until started, then 200 once stored; a repeat is a duplicate', async () => {
+    const lines: ListenLine[] = []
+    const {built, spool} = await pipeline(lines)
+    const early = await built.receive(delivery('evt-early', Math.floor(Date.now() / 1000)))
+    expect(early).toEqual({status: 503, headers: {'retry-after': '2'}, body: {error: 'starting, try again'}})
+    expect(spool.seen('evt-early')).toBe(false)
+    built.start()
+    expect(await built.receive(delivery('evt-early', Math.floor(Date.now() / 1000)))).toEqual({status: 200, body: {received: true}})
+    expect(await built.receive(delivery('evt-early', Math.floor(Date.now() / 1000)))).toEqual({status: 200, body: {received: true, duplicate: true}})
+    await built.stop(1000)
+    await spool.close()
+  })
+
+  it('flags a forward of an event created over 10 minutes ago, on its line and in the text', async () => {
+    const lines: ListenLine[] = []
+    const now = Date.UTC(2026, 11, 2, 12, 0, 0)
+    const {built, spool} = await pipeline(lines, () => now)
+    built.start()
+    await built.receive(delivery('evt-fresh', now / 1000 - 60))
+    await built.receive(delivery('evt-stale', now / 1000 - 1800))
+    const deadline = Date.now() + 10_000
+    while (lines.filter((line) => line.type === 'response').length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+    const responses = lines.filter((line): line is Extract<ListenLine, {type: 'response'}> => line.type === 'response')
+    expect(responses.map((line) => [line.id, line.stale, line.age_s])).toEqual([
+      ['evt-fresh', undefined, undefined],
+      ['evt-stale', true, 1800],
+    ])
+    const text = formatListenLine(responses[1], await createStyle(false), new Date(now))
+    expect(text).toBe(`12:00:00  <-- [delivered 200] POST ${app.origin}/webhook [evt-stale] ${responses[1].duration_ms} ms stale: created 30 min ago (apps checking created_on refuse events over 10 min old with 400)`)
+    await built.stop(1000)
+    await spool.close()
+  })
+})
