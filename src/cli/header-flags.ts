@@ -1,7 +1,7 @@
 /** Header-bearing flags as people type them: `--headers "Name: value"`, `--verify-header`, `--forward-auth …`. */
 import {UsageError} from '../api/errors.js'
-import {basicScheme} from '../webhooks/schemes/basic.js'
 import {OAuth2TokenSource} from '../webhooks/schemes/oauth2.js'
+import {SCHEMES} from '../webhooks/schemes/registry.js'
 
 /** Parses a `Name: value` header given with `flag`; the name lower-cased, as Node reports received headers. */
 export function parseHeader(text: string, flag = '--headers'): [string, string] {
@@ -23,7 +23,7 @@ export function parseForwardAuth(values: readonly string[]): {headers: Record<st
     const [kind, ...rest] = value.split(':')
     const detail = rest.join(':')
     if (kind === 'basic' && rest.length >= 2) {
-      Object.assign(headers, basicScheme({username: rest[0], password: rest.slice(1).join(':')}).sign(Buffer.alloc(0)))
+      Object.assign(headers, SCHEMES.basic.build({username: rest[0], password: rest.slice(1).join(':')}).sign(Buffer.alloc(0)))
     } else if (kind === 'header' && rest.length >= 2) {
       const [name, headerValue] = parseHeader(detail, '--forward-auth header:')
       headers[name] = headerValue

@@ -12,11 +12,8 @@ import {request as httpRequest} from 'node:http'
 import {request as httpsRequest} from 'node:https'
 import {promisify} from 'node:util'
 
-import {apiKeyHeadersScheme} from '../webhooks/schemes/api-key-headers.js'
-import {basicScheme} from '../webhooks/schemes/basic.js'
 import {OAuth2TokenSource, sendWithBearer} from '../webhooks/schemes/oauth2.js'
-import {sha1PasswordScheme} from '../webhooks/schemes/sha1-password.js'
-import {ummServicesScheme} from '../webhooks/schemes/umm-services.js'
+import {SCHEMES} from '../webhooks/schemes/registry.js'
 import {signRsaSha256} from '../webhooks/signature.js'
 import {type DeliveryAuth, retryDelays} from './delivery-settings.js'
 import {type Account, type DeliveryRecord, type SandboxStore, now} from './store.js'
@@ -175,23 +172,11 @@ export class Deliverer {
   }
 }
 
-/** The authentication headers of a target's deliveries: the Ummah RSA signature unless the webhook uses another scheme. */
+/** The authentication headers of a target's deliveries: the Ummah RSA signature unless the webhook uses another scheme (oauth2 adds its bearer on top). */
 function authHeaders(target: Target, body: Buffer): Record<string, string> {
   const auth = target.auth
-  switch (auth?.scheme) {
-    case undefined:
-    case 'rsa-sha256':
-    case 'oauth2':
-      return {'x-signature': signRsaSha256(body, target.privateKey)}
-    case 'sha1-password':
-      return sha1PasswordScheme({password: auth.secret}).sign(body)
-    case 'basic':
-      return basicScheme({username: auth.username, password: auth.password}).sign(body)
-    case 'api-key-headers':
-      return apiKeyHeadersScheme(Object.entries(auth.headers)).sign(body)
-    case 'umm-services':
-      return ummServicesScheme({clientKey: auth.client_key, product: auth.product, paymentChannel: auth.payment_channel}).sign(body)
-  }
+  if (!auth || auth.scheme === 'rsa-sha256' || auth.scheme === 'oauth2') return {'x-signature': signRsaSha256(body, target.privateKey)}
+  return SCHEMES[auth.scheme].build(SCHEMES[auth.scheme].fromDelivery(auth)).sign(body)
 }
 
 interface Outcome {

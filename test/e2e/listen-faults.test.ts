@@ -46,6 +46,16 @@ function profile(configDir = tempConfigDir(), gateway = () => sandbox) {
   }
 }
 
+/** A running app and a listener forwarding to it, the app verifying with the key the listener printed. */
+async function appAndListener(me: ReturnType<typeof profile>) {
+  const app = new App()
+  await app.start()
+  const listener = me.listen(['--forward', `127.0.0.1:${app.port}/webhook`])
+  const ready = await listener.ready()
+  app.publicKey = ready.public_key
+  return {app, listener, ready}
+}
+
 /** POSTs a captured delivery's exact bytes and headers again; the status, or 0 when nothing listens. */
 async function replay(url: string, delivery: Received): Promise<number> {
   try {
@@ -60,11 +70,7 @@ async function replay(url: string, delivery: Received): Promise<number> {
 describe('webhooks listen under faults', {timeout: 240_000}, () => {
   it('a second listener on the profile exits 2 naming the first; --print-public-key changes nothing; --takeover moves the webhook', async () => {
     const me = profile()
-    const app = new App()
-    await app.start()
-    const first = me.listen(['--forward', `127.0.0.1:${app.port}/webhook`])
-    const ready = await first.ready()
-    app.publicKey = ready.public_key
+    const {app, listener: first, ready} = await appAndListener(me)
 
     const second = await me.ummah(['webhooks', 'listen', '--forward', `127.0.0.1:${app.port}/other`])
     expect(second.code).toBe(2)
@@ -94,11 +100,7 @@ describe('webhooks listen under faults', {timeout: 240_000}, () => {
 
   it('restarts under genuine deliveries: every answer is 200 or 503 (starting), never 403', async () => {
     const me = profile()
-    const app = new App()
-    await app.start()
-    const first = me.listen(['--forward', `127.0.0.1:${app.port}/webhook`])
-    const ready = await first.ready()
-    app.publicKey = ready.public_key
+    const {app, listener: first, ready} = await appAndListener(me)
     await me.trigger('purchase.paid')
     await until(() => app.received.length >= 2, 'two genuine deliveries captured')
     expect(await first.stop()).toBe(0)
@@ -127,10 +129,9 @@ describe('webhooks listen under faults', {timeout: 240_000}, () => {
 
   it('kill -9 under a burst, 10 times: nothing acknowledged is lost; repeats only among the events in flight', async () => {
     const me = profile()
-    const app = new App()
-    await app.start()
-    let listener = me.listen(['--forward', `127.0.0.1:${app.port}/webhook`])
-    app.publicKey = (await listener.ready()).public_key
+    const started = await appAndListener(me)
+    const {app} = started
+    let {listener} = started
     for (let round = 0; round < 10; round++) {
       const burst = Promise.all([me.trigger('purchase.paid'), me.trigger('purchase.refunded'), me.trigger('purchase.cancelled')])
       await until(() => app.received.length > 0 && listener.lines.filter((line) => line.type === 'response').length >= 2, `round ${round}: forwards under way`)
