@@ -154,6 +154,33 @@ describe('webhooks listen under faults', {timeout: 240_000}, () => {
     await app.stop()
   })
 
+  it('a damaged spool: listen starts, reports the damaged lines once, delivers every valid pending event, then everything new', async () => {
+    const me = profile()
+    const listenDir = join(me.configDir, 'listen')
+    mkdirSync(listenDir, {recursive: true})
+    const event = (seq: unknown, id: string, extra: Record<string, unknown> = {}) =>
+      JSON.stringify({k: 'e', seq, id, type: 'purchase.paid', at: Date.now(), h: {'content-type': 'application/json'}, b: Buffer.from(JSON.stringify({id, type: 'purchase.paid'})).toString('base64'), ...extra})
+    const lines = [event(1, 'evt-kept-1'), 'null', JSON.stringify({k: 'e', seq: 2, id: 'evt-no-body', type: 'purchase.paid', at: 1, h: {}}), event('3', 'evt-string-seq'), 'garbage', event(4, 'evt-kept-4'), '{"k":"e","seq":5,"id":"torn']
+    writeFileSync(join(listenDir, 'default.spool'), lines.join('\n'))
+    // No key: this app records whatever arrives (the crafted events carry no signature).
+    const app = new App()
+    await app.start()
+    const listener = me.listen(['--forward', `127.0.0.1:${app.port}/webhook`])
+    expect(await listener.ready()).toMatchObject({pending: 2})
+    expect(listener.lines.filter((line) => line.type === 'damaged')).toEqual([{type: 'damaged', path: join(listenDir, 'default.spool'), lines: 5}])
+    await until(() => app.received.length === 2, 'the two valid pending events')
+    expect(app.received.map((item) => item.id)).toEqual(['evt-kept-1', 'evt-kept-4'])
+    for (let index = 0; index < 3; index++) await me.trigger('purchase.paid')
+    await until(() => [...me.deliveries().keys()].every((id) => app.received.some((item) => item.id === id)) && me.deliveries().size >= 6, 'every new event at the app')
+    expect(await listener.stop()).toBe(0)
+    // Reported once: the rewritten spool has no damaged lines left.
+    const again = me.listen(['--forward', `127.0.0.1:${app.port}/webhook`])
+    await again.ready()
+    expect(again.lines.some((line) => line.type === 'damaged')).toBe(false)
+    expect(await again.stop()).toBe(0)
+    await app.stop()
+  })
+
   it('the gateway reset (sandbox restarted): listen says the key CHANGED', async () => {
     let gateway = sandbox
     const me = profile(tempConfigDir(), () => gateway)
