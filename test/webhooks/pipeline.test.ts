@@ -15,8 +15,8 @@ beforeAll(async () => {
 })
 afterAll(() => app.close())
 
-async function pipeline(lines: ListenLine[], now = () => Date.now()) {
-  const spool = await Spool.open(join(tempDir('ummah-pipeline-'), 'p.spool'))
+async function pipeline(lines: ListenLine[], now = () => Date.now(), file = join(tempDir('ummah-pipeline-'), 'p.spool')) {
+  const spool = await Spool.open(file)
   const built = new Pipeline({
     spool,
     verify: () => ({ok: true}),
@@ -42,6 +42,29 @@ describe('pipeline', () => {
     expect(await built.receive(delivery('evt-early', Math.floor(Date.now() / 1000)))).toEqual({status: 200, body: {received: true, duplicate: true}})
     await built.stop(1000)
     await spool.close()
+  })
+
+  it('a delivery replayed after 300 newer events and a restart is answered as a duplicate and not forwarded', async () => {
+    const file = join(tempDir('ummah-pipeline-'), 'p.spool')
+    const lines: ListenLine[] = []
+    const first = await pipeline(lines, Date.now, file)
+    first.built.start()
+    const replayed = delivery('evt-replayed', Math.floor(Date.now() / 1000))
+    expect((await first.built.receive(replayed)).status).toBe(200)
+    for (let index = 0; index < 300; index++) expect((await first.built.receive(delivery(`evt-${index}`, Math.floor(Date.now() / 1000)))).status).toBe(200)
+    const deadline = Date.now() + 20_000
+    while (lines.filter((line) => line.type === 'response').length < 301 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+    await first.built.stop(1000)
+    await first.spool.close()
+    const forwarded = app.requests.length
+
+    const second = await pipeline(lines, Date.now, file)
+    second.built.start()
+    expect(await second.built.receive(replayed)).toEqual({status: 200, body: {received: true, duplicate: true}})
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(app.requests.length).toBe(forwarded)
+    await second.built.stop(1000)
+    await second.spool.close()
   })
 
   it('flags a forward of an event created over 10 minutes ago, on its line and in the text', async () => {
