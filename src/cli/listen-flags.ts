@@ -3,8 +3,8 @@ import {Flags} from '@oclif/core'
 
 import {WEBHOOK_EVENTS} from '../api/endpoints.js'
 import {UsageError} from '../api/errors.js'
-import {SCHEME_NAMES} from '../webhooks/schemes/names.js'
-import type {ListenOptions, ListenSchemeName} from '../webhooks/listen.js'
+import {SCHEME_NAMES, type SchemeName} from '../webhooks/schemes/names.js'
+import type {ListenOptions} from '../webhooks/listen.js'
 
 export const listenFlags = {
   forward: Flags.string({char: 'f', summary: 'Where your app listens: localhost:3000/webhook, :3000, 3000 or http(s)://host:port/path.'}),
@@ -41,7 +41,7 @@ export async function listenSettings(flags: ListenFlagValues): Promise<Omit<List
   if (!flags.forward) throw new UsageError('Missing --forward', 'Say where your app listens, e.g. --forward localhost:3000/webhook.')
   const [{parseForwardTarget}, {parseForwardAuth, parseHeader}] = await Promise.all([import('../webhooks/forward-target.js'), import('./header-flags.js')])
   const forwardAuth = parseForwardAuth(flags['forward-auth'] ?? [])
-  const scheme = flags['verify-scheme'] as ListenSchemeName | undefined
+  const scheme = flags['verify-scheme'] as SchemeName | undefined
   return {
     forward: parseForwardTarget(flags.forward),
     host: flags.host,

@@ -125,8 +125,6 @@ export class Forwarder {
   }
 
   private async work(): Promise<void> {
-    // This worker's last delivery, being recorded in the spool.
-    let recording: Promise<void> | undefined
     while (!this.stopped) {
       const event = this.queue.shift()
       this.releaseRoom()
@@ -140,23 +138,19 @@ export class Forwarder {
         })
         continue
       }
-      // Wrapped: an async function returning the promise itself would wait for it.
-      recording = (await this.deliver(event, recording)).recording
+      await this.deliver(event)
       this.queued.delete(event.seq)
     }
-    await recording
   }
 
   /**
-   * Forwards one event until it is delivered, failed or the forwarder stops;
-   * the promise of its delivery record. The previous event's record is on
-   * disk before this one is forwarded, so after a crash a worker repeats only
-   * the event it was forwarding or recording (the README promises at most two
-   * per worker; a CI run once saw three with the records overlapping the next
-   * forward, so they no longer do).
+   * Forwards one event until it is delivered, failed or the forwarder stops,
+   * and records the outcome on disk before the worker takes the next: after a
+   * crash a worker repeats only the event it was forwarding or recording (the
+   * README promises at most two per worker; a CI run once saw three while the
+   * record overlapped the next forward, so it no longer does).
    */
-  private async deliver(event: SpooledEvent, recording: Promise<void> | undefined): Promise<{recording?: Promise<void>}> {
-    await recording
+  private async deliver(event: SpooledEvent): Promise<void> {
     const {spool, maxAttempts, report} = this.options
     const minBackoff = this.options.minBackoffMs ?? 250
     const maxBackoff = this.options.maxBackoffMs ?? 10_000
@@ -164,27 +158,27 @@ export class Forwarder {
       event.attempts++
       const outcome = await this.send(event)
       // Not stored after all (disk full): the sender was not told 200 and sends it again; nothing to record.
-      if (!(await this.spooled(event))) return {}
+      if (!(await this.spooled(event))) return
       const {status, error, durationMs, url} = outcome
       if (status !== undefined && status >= 200 && status < 300) {
         report({kind: 'response', event, status, durationMs, url})
         // Were the record lost in a crash, the event would be forwarded again, not lost.
         // A failed write is the spool's to report (disk-full); the outcome is rewritten once it can write again.
-        return {recording: spool.markDelivered(event, status).catch(() => {})}
+        await spool.markDelivered(event, status).catch(() => {})
+        return
       }
       const retryable = status === undefined ? !this.stopped : RETRYABLE(status)
       const reason = error ?? (status !== undefined && status >= 300 && status < 400 ? `redirect (${status}) not followed` : `HTTP ${status}`)
       if (!retryable || (maxAttempts > 0 && event.attempts >= maxAttempts)) {
         await spool.markFailed(event, reason, status).catch(() => {})
         report({kind: 'failed', event, status, error: reason, durationMs, url})
-        return {}
+        return
       }
       const backoff = Math.min(maxBackoff, minBackoff * 2 ** Math.min(event.attempts - 1, 16))
       const delayMs = Math.max(Math.round(backoff / 2 + (Math.random() * backoff) / 2), Math.min(outcome.retryAfterMs ?? 0, 60_000))
       report({kind: 'retry', event, status, error, durationMs, url, delayMs})
       await this.sleep(delayMs)
     }
-    return {}
   }
 
   /**

@@ -17,7 +17,7 @@ import {configDir} from '../config/store.js'
 import {acquireListenerLock, lockOwner} from './listener-lock.js'
 import {type ListenLine, Pipeline} from './pipeline.js'
 import {HttpReceiver, type ReceiverOptions} from './receiver.js'
-import {SCHEME_NAMES, type SchemeOptions, buildScheme} from './schemes/index.js'
+import {type SchemeName, type SchemeSettings, buildScheme} from './schemes/index.js'
 import {OAuth2Issuer, type OAuth2TokenSource} from './schemes/oauth2.js'
 import type {WebhookRequest} from './schemes/types.js'
 import {type Verdict, verifyRsaSha256} from './signature.js'
@@ -142,8 +142,6 @@ export async function listenerPublicKey(api: WebhookApi, profile: string, webhoo
   return (await ensureWebhook(api, profile, {callback: 'http://127.0.0.1:9/ummah-webhooks-listen', subscription: UNSUBSCRIBED})).webhook
 }
 
-export type ListenSchemeName = (typeof SCHEME_NAMES)[number]
-
 export interface ListenOptions {
   api: WebhookApi
   profile: string
@@ -165,7 +163,7 @@ export interface ListenOptions {
   /** `--forward-auth oauth2:…` */
   tokens?: OAuth2TokenSource
   /** A partner scheme to verify deliveries with, instead of the webhook's RSA key. */
-  verifyScheme?: {name: ListenSchemeName; options: SchemeOptions & {clientId?: string; clientSecret?: string; scope?: string}}
+  verifyScheme?: {name: SchemeName; options: SchemeSettings & {clientId?: string; clientSecret?: string; scope?: string}}
   graceMs: number
   print: (line: ListenLine) => void
 }
@@ -199,7 +197,7 @@ export async function startListening(options: ListenOptions): Promise<ListenSess
   let publicKey: string | undefined
   const checks = verifier(options.verifyScheme, () => publicKey)
   const state = await readState(profile)
-  const lock = await acquireListenerLock(lockFile(profile), {forward: options.forward.href, url: `${options.host}:${options.port || state.port || 0}`}, {takeover: options.takeover, profile})
+  const lock = await acquireListenerLock(lockFile(profile), {forward: options.forward.href}, {takeover: options.takeover, profile})
   const file = spoolFile(profile)
   const cleanups: Array<() => Promise<unknown>> = [() => lock.release()]
   const cleanUp = async () => {

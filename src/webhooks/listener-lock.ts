@@ -15,7 +15,6 @@ import {UsageError} from '../api/errors.js'
 export interface LockOwner {
   pid: number
   forward: string
-  url: string
   started_at: string
 }
 

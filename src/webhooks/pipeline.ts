@@ -59,7 +59,7 @@ export interface Answer {
 export interface Intake {
   receive(delivery: Delivery): Promise<Answer>
   /** A delivery the source refused itself (too large): counted and reported like the pipeline's own refusals. */
-  refused(status: number, reason: string): void
+  refused(status: number, reason: string, type?: string, id?: string): void
 }
 
 /** Where deliveries come from. */
@@ -112,10 +112,10 @@ export class Pipeline implements Intake {
     // Before the webhook's key is known a genuine delivery would fail verification: never refuse it for a reason of our own.
     if (!this.open) return {status: 503, headers: {'retry-after': String(RETRY_STARTING_S)}, body: {error: 'starting, try again'}}
     const {body} = delivery
-    const {id, type} = identify(body)
+    const {id, type, created} = identify(body)
     const verdict = this.options.verify({headers: delivery.headers as Record<string, string | undefined>, body})
     if (!verdict.ok && !this.options.skipVerify) {
-      this.refuse(403, verdict.reason, type, id)
+      this.refused(403, verdict.reason, type, id)
       return {status: 403, body: {error: 'Invalid signature'}}
     }
     await this.forwarder.room()
@@ -126,6 +126,8 @@ export class Pipeline implements Intake {
       return {status: 200, body: {received: true, duplicate: true}}
     }
     const {event, durable} = admission
+    // Parsed once, here: the forward lines ask for it again.
+    createdOnCache.set(event, created)
     // Forwarding may start while the line is written: were it not stored, the sender gets no 200 and sends it again (at least once, never lost).
     this.forwarder.enqueue(event, durable)
     try {
@@ -140,11 +142,7 @@ export class Pipeline implements Intake {
     return {status: 200, body: {received: true}}
   }
 
-  refused(status: number, reason: string): void {
-    this.refuse(status, reason)
-  }
-
-  private refuse(status: number, reason: string, type?: string, id?: string): void {
+  refused(status: number, reason: string, type?: string, id?: string): void {
     this.counts.rejected++
     this.options.emit({type: 'error', stage: 'receive', status, error: reason, id, event_type: type})
   }
@@ -180,27 +178,20 @@ export class Pipeline implements Intake {
 
 const createdOnCache = new WeakMap<object, number | undefined>()
 
-/** The event's `created_on` (Unix seconds), when its body has one; parsed once per event. */
+/** The event's `created_on` (Unix seconds), when its body has one; parsed once per event (at receipt, or for one from an earlier run, when first asked). */
 export function createdOn(event: {body: Buffer}): number | undefined {
-  if (createdOnCache.has(event)) return createdOnCache.get(event)
-  let created: number | undefined
-  try {
-    const value = (JSON.parse(event.body.toString('utf8')) as {created_on?: unknown}).created_on
-    created = typeof value === 'number' && Number.isFinite(value) ? value : undefined
-  } catch {
-    created = undefined
-  }
-  createdOnCache.set(event, created)
-  return created
+  if (!createdOnCache.has(event)) createdOnCache.set(event, identify(event.body).created)
+  return createdOnCache.get(event)
 }
 
-/** The event's id and type from its JSON; a body without them is keyed by its digest. */
-function identify(body: Buffer): {id: string; type: string} {
+/** The event's id, type and `created_on` from its JSON; a body without an id is keyed by its digest. */
+function identify(body: Buffer): {id: string; type: string; created?: number} {
   const digest = () => `sha256-${createHash('sha256').update(body).digest('hex').slice(0, 32)}`
   try {
-    const parsed = JSON.parse(body.toString('utf8')) as {id?: unknown; type?: unknown; event_type?: unknown}
+    const parsed = JSON.parse(body.toString('utf8')) as {id?: unknown; type?: unknown; event_type?: unknown; created_on?: unknown}
     const type = typeof parsed.type === 'string' ? parsed.type : typeof parsed.event_type === 'string' ? parsed.event_type : 'unknown'
-    return {id: typeof parsed.id === 'string' && parsed.id ? parsed.id : digest(), type}
+    const created = typeof parsed.created_on === 'number' && Number.isFinite(parsed.created_on) ? parsed.created_on : undefined
+    return {id: typeof parsed.id === 'string' && parsed.id ? parsed.id : digest(), type, created}
   } catch {
     return {id: digest(), type: 'unknown'}
   }

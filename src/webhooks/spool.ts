@@ -79,7 +79,7 @@ export interface SpoolOptions {
   now?: () => number
 }
 
-export type Admission = {duplicate: true; event?: SpooledEvent} | {duplicate: false; event: SpooledEvent; durable: Promise<void>}
+export type Admission = {duplicate: true} | {duplicate: false; event: SpooledEvent; durable: Promise<void>}
 
 const STATUSES = new Set<EventStatus>(['delivered', 'failed', 'pending'])
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
@@ -255,7 +255,7 @@ export class Spool {
       if (!writing) break
       await writing.catch(() => {})
     }
-    if (this.ids.has(input.id) && !this.writing.has(input.id)) return {duplicate: true, event: this.find(input.id)}
+    if (this.ids.has(input.id) && !this.writing.has(input.id)) return {duplicate: true}
     const event: SpooledEvent = {...input, seq: this.nextSeq++, receivedAt: this.options.now(), status: 'pending', attempts: 0}
     this.events.set(event.seq, event)
     this.ids.set(event.id, event.receivedAt)

@@ -4,7 +4,7 @@ import type {Scheme, WebhookRequest} from './types.js'
 
 export {SCHEME_NAMES, type SchemeName} from './names.js'
 
-export {SCHEMES, type SchemeSettings as SchemeOptions, buildScheme} from './registry.js'
+export {SCHEMES, type SchemeSettings, buildScheme} from './registry.js'
 
 /**
  * A request as captured (`nc -l`, a proxy log): an optional request line,
