@@ -17,14 +17,17 @@ describe('package', () => {
     const bundle = join(ROOT, 'dist', 'bundle')
     const external = new Set<string>()
     for (const file of readdirSync(bundle).filter((name) => name.endsWith('.js'))) {
-      const text = readFileSync(join(bundle, file), 'utf8')
+      // Comments (bundled JSDoc examples) import nothing.
+      const text = readFileSync(join(bundle, file), 'utf8').replaceAll(/\/\*[\s\S]*?\*\//g, '')
       for (const match of text.matchAll(/\bfrom\s*"((?:@[\w.-]+\/)?[\w.:-]+(?:\/[\w./-]+)?)"|\bimport\(\s*"((?:@[\w.-]+\/)?[\w.:-]+(?:\/[\w./-]+)?)"\s*\)|\brequire\(\s*"((?:@[\w.-]+\/)?[\w.:-]+(?:\/[\w./-]+)?)"\s*\)/g)) {
         external.add(match[1] ?? match[2] ?? match[3])
       }
     }
     const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]))
     // typescript/ts-node/tsx: oclif reaches for them only to run TypeScript sources in development.
-    expect([...external].filter((name) => !name.startsWith('.') && !builtins.has(name) && !['typescript', 'ts-node', 'tsx'].includes(name))).toEqual([])
+    // @node-rs/xxhash: node-redis imports it inside a try, only for its digest() helper, which the relay never calls.
+    const optional = ['typescript', 'ts-node', 'tsx', '@node-rs/xxhash']
+    expect([...external].filter((name) => !name.startsWith('.') && !builtins.has(name) && !optional.includes(name))).toEqual([])
   })
 
   it('has a LICENSE and a repository, ignores packed tarballs, and its README points nowhere outside the repository', () => {

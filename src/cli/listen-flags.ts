@@ -4,6 +4,7 @@ import {Flags} from '@oclif/core'
 import {WEBHOOK_EVENTS} from '../api/endpoints.js'
 import {UsageError} from '../api/errors.js'
 import {SCHEME_NAMES, type SchemeName} from '../webhooks/schemes/names.js'
+import type {ProfileSettings} from '../config/store.js'
 import type {ListenOptions} from '../webhooks/listen.js'
 
 export const listenFlags = {
@@ -11,7 +12,10 @@ export const listenFlags = {
   events: Flags.string({summary: 'Event types to receive (default: all).', multiple: true, delimiter: ',', options: [...WEBHOOK_EVENTS]}),
   host: Flags.string({summary: 'Address the receiver listens on.', default: '127.0.0.1'}),
   port: Flags.integer({summary: "Receiver port; 0 reuses the last run's port when free, else any.", default: 0, min: 0, max: 65_535}),
-  'public-url': Flags.string({summary: 'Callback URL the gateway should use, when it cannot reach this machine directly (a tunnel).'}),
+  'public-url': Flags.string({summary: 'Callback URL the gateway should use, when it cannot reach this machine directly (a tunnel of your own).'}),
+  relay: Flags.string({summary: 'Receive through `ummah relay` at this URL (several, comma-separated, are tried in turn); opens no inbound port. Default: the profile setting relay_url.'}),
+  'relay-token': Flags.string({summary: 'Token for --relay (default: UMMAH_RELAY_TOKEN, then the profile setting relay_token).'}),
+  channel: Flags.string({summary: "With --relay: a team channel to stream (default: this profile and machine's own channel, created on first use)."}),
   'webhook-id': Flags.string({summary: "Use this webhook instead of the profile's own (it is re-pointed here and unsubscribed at exit)."}),
   takeover: Flags.boolean({summary: 'Take the webhook over from a listener already running on this profile (it stops receiving).'}),
   'print-public-key': Flags.boolean({summary: "Print the listener webhook's public key and exit, changing nothing (for CI)."}),
@@ -36,9 +40,10 @@ export const listenFlags = {
 
 type ListenFlagValues = {[name in keyof typeof listenFlags]: any}
 
-/** Everything of ListenOptions the flags decide. */
-export async function listenSettings(flags: ListenFlagValues): Promise<Omit<ListenOptions, 'api' | 'profile' | 'print' | 'graceMs'>> {
+/** Everything of ListenOptions the flags (and, for the relay, the environment and profile settings) decide. */
+export async function listenSettings(flags: ListenFlagValues, stored: ProfileSettings = {}, env: NodeJS.ProcessEnv = process.env): Promise<Omit<ListenOptions, 'api' | 'profile' | 'print' | 'graceMs'>> {
   if (!flags.forward) throw new UsageError('Missing --forward', 'Say where your app listens, e.g. --forward localhost:3000/webhook.')
+  const relay = await relaySettings(flags, stored, env)
   const [{parseForwardTarget}, {parseForwardAuth, parseHeader}] = await Promise.all([import('../webhooks/forward-target.js'), import('./header-flags.js')])
   const forwardAuth = parseForwardAuth(flags['forward-auth'] ?? [])
   const scheme = flags['verify-scheme'] as SchemeName | undefined
@@ -47,6 +52,7 @@ export async function listenSettings(flags: ListenFlagValues): Promise<Omit<List
     host: flags.host,
     port: flags.port,
     publicUrl: flags['public-url'],
+    relay,
     events: flags.events,
     webhookId: flags['webhook-id'],
     takeover: flags.takeover,
@@ -71,4 +77,19 @@ export async function listenSettings(flags: ListenFlagValues): Promise<Omit<List
       },
     },
   }
+}
+
+/** --relay, --relay-token and --channel, with their defaults from UMMAH_RELAY_TOKEN and the profile's relay_url / relay_token. */
+async function relaySettings(flags: ListenFlagValues, stored: ProfileSettings, env: NodeJS.ProcessEnv): Promise<ListenOptions['relay']> {
+  const url: string | undefined = flags.relay ?? (flags['public-url'] ? undefined : stored.relay_url)
+  if (!url) {
+    if (flags.channel) throw new UsageError('--channel needs --relay', 'Give the relay: --relay https://relay.example.com --channel NAME.')
+    return undefined
+  }
+  if (flags['public-url']) throw new UsageError('--relay and --public-url both say where the gateway posts', 'Use one: --relay for `ummah relay`, --public-url for a tunnel of your own.')
+  const {parseRelayUrls} = await import('../relay/admin-client.js')
+  const token: string | undefined = flags['relay-token'] ?? env.UMMAH_RELAY_TOKEN ?? stored.relay_token
+  if (!token) throw new UsageError('--relay needs a token', 'Pass --relay-token, set UMMAH_RELAY_TOKEN, or `ummah config set relay_token TOKEN`.')
+  if (flags.channel !== undefined && !/^[a-z0-9][a-z0-9-]{0,62}$/.test(flags.channel)) throw new UsageError(`--channel "${flags.channel}" is not a channel name`, 'Channel names are lower-case letters, digits and dashes (up to 63).')
+  return {urls: parseRelayUrls(url), token, channel: flags.channel}
 }

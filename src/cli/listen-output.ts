@@ -41,6 +41,11 @@ export function formatListenLine(line: ListenLine, style: Style, now = new Date(
       return `${time}  spool: writing again at ${line.path}; deliveries accepted`
     case 'damaged':
       return `${time}  ${style.error(`! spool: skipped ${line.lines} damaged line${line.lines === 1 ? '' : 's'} in ${line.path}`)}; every valid event is kept`
+    case 'relay':
+      if (line.state === 'disconnected') return `${time}  ${style.error(`relay: disconnected (${line.error}), ${line.retry_in_s ? `retrying in ${line.retry_in_s} s` : 'retrying now'} at ${line.relay}`)}`
+      return line.resumed
+        ? `${time}  relay: resumed at ${line.relay}, ${line.waiting ?? 0} event${line.waiting === 1 ? '' : 's'} waiting`
+        : `${time}  relay: connected to ${line.relay} (channel ${line.channel})${line.waiting ? `, ${line.waiting} event${line.waiting === 1 ? '' : 's'} waiting` : ''}`
     case 'summary':
       return `Stopped. Received ${line.received}, delivered ${line.delivered}, failed ${line.failed}, pending ${line.pending} (kept for the next run), refused ${line.rejected}, duplicates ${line.duplicates}.`
   }

@@ -72,12 +72,20 @@ export function checkSetting(name: SettingName, value: string): string {
     case 'color':
       if (!COLORS.includes(value)) throw new UsageError(`color "${value}" is not one of ${COLORS.join(', ')}`, 'Use auto (colour on terminals), always or never.')
       return value
+    case 'relay_url':
+      for (const url of value.split(',')) {
+        if (!/^https?:\/\/[^\s/]+/.test(url.trim())) throw new UsageError(`relay_url "${url.trim()}" is not an http(s) URL`, 'Give the relay\'s address, e.g. https://relay.example.com (several: comma-separated).')
+      }
+      return value
+    case 'relay_token':
+      if (!/^\S{8,512}$/.test(value)) throw new UsageError('relay_token must be 8 to 512 characters without spaces', 'Paste the token `ummah relay channels create` or `tokens create` printed.')
+      return value
   }
 }
 
-/** A setting as it may be shown: the key masked. */
+/** A setting as it may be shown: keys and tokens masked. */
 export function showSetting(name: SettingName, value: string | undefined): string | undefined {
-  return name === 'api_key' && value !== undefined ? maskKey(value) : value
+  return (name === 'api_key' || name === 'relay_token') && value !== undefined ? maskKey(value) : value
 }
 
 /**

@@ -13,7 +13,7 @@ import {UsageError} from '../api/errors.js'
 
 export const DEFAULT_API_BASE = 'https://gate.ummah.com/api/v1'
 
-export const SETTING_NAMES = ['api_key', 'api_base', 'brand_id', 'color'] as const
+export const SETTING_NAMES = ['api_key', 'api_base', 'brand_id', 'color', 'relay_url', 'relay_token'] as const
 export type SettingName = (typeof SETTING_NAMES)[number]
 export type ProfileSettings = Partial<Record<SettingName, string>>
 

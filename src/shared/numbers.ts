@@ -44,3 +44,15 @@ export function parseTimestamp(text: string): number | undefined {
   const ms = Date.parse(match[7] || !match[4] ? value.replace(' ', 'T') : `${value.replace(' ', 'T')}Z`)
   return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000)
 }
+
+const BYTE_UNITS: Record<string, number> = {b: 1, kb: 1024, kib: 1024, k: 1024, mb: 1024 ** 2, mib: 1024 ** 2, m: 1024 ** 2, gb: 1024 ** 3, gib: 1024 ** 3, g: 1024 ** 3}
+
+/** Sizes as people type them: `1048576`, `512kb`, `1mb`, `1MiB` (binary units: 1 kb = 1024 bytes); the bytes, or undefined. */
+export function parseBytes(text: string): number | undefined {
+  const match = /^(\d{1,12}(?:\.\d{1,6})?)\s*([a-z]{0,3})$/i.exec(text.trim())
+  if (!match) return undefined
+  const unit = BYTE_UNITS[(match[2] || 'b').toLowerCase()]
+  if (unit === undefined) return undefined
+  const bytes = Math.round(Number(match[1]) * unit)
+  return Number.isSafeInteger(bytes) ? bytes : undefined
+}

@@ -12,18 +12,6 @@ import {type OAuth2TokenSource, sendWithBearer} from './schemes/oauth2.js'
 import type {Spool, SpooledEvent} from './spool.js'
 
 /** Connection-level headers that belong to one hop, never forwarded. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect'])
-
-/** The headers of a received delivery worth keeping and forwarding. */
-export function forwardableHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const kept: Record<string, string> = {}
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name)) continue
-    kept[name] = Array.isArray(value) ? value.join(', ') : value
-  }
-  return kept
-}
-
 export type ForwardReport =
   | {kind: 'response'; event: SpooledEvent; status: number; durationMs: number; url: string}
   | {kind: 'retry'; event: SpooledEvent; status?: number; error?: string; durationMs: number; url: string; delayMs: number}
@@ -86,12 +74,14 @@ export class Forwarder {
   }
 
   /**
-   * Resolves once fewer than maxBacklog events wait to be forwarded. The
+   * Undefined while fewer than maxBacklog events wait to be forwarded, else a
+   * promise that resolves once they do (undefined, so a caller with room
+   * goes on without a turn of the event loop). The
    * receiver awaits it before taking a delivery, so a sender faster than the
    * app is slowed to the app's pace instead of filling memory.
    */
-  room(): Promise<void> {
-    if (this.stopped || this.queue.length < (this.options.maxBacklog ?? 1000)) return Promise.resolve()
+  room(): Promise<void> | undefined {
+    if (this.stopped || this.queue.length < (this.options.maxBacklog ?? 1000)) return undefined
     return new Promise((resolve) => this.roomWaiters.push(resolve))
   }
 

@@ -15,8 +15,9 @@ import {setFlagsFromString} from 'node:v8'
 import {NotFoundError, UsageError} from '../api/errors.js'
 import {configDir} from '../config/store.js'
 import {acquireListenerLock, lockOwner} from './listener-lock.js'
-import {type ListenLine, Pipeline} from './pipeline.js'
+import {type EventSource, type ListenLine, Pipeline} from './pipeline.js'
 import {HttpReceiver, type ReceiverOptions} from './receiver.js'
+import type {RelayState} from './relay-channel.js'
 import {type SchemeName, type SchemeSettings, buildScheme} from './schemes/index.js'
 import {OAuth2Issuer, type OAuth2TokenSource} from './schemes/oauth2.js'
 import type {WebhookRequest} from './schemes/types.js'
@@ -38,6 +39,7 @@ export interface WebhookApi {
   create(body: Record<string, unknown>): Promise<Webhook>
   patch(id: string, body: Record<string, unknown>): Promise<Webhook>
   retrieve(id: string): Promise<Webhook>
+  list(): Promise<Webhook[]>
 }
 
 export interface ListenState {
@@ -46,6 +48,8 @@ export interface ListenState {
   key_sha256?: string
   port?: number
   forward?: string
+  /** With --relay: the channel streamed and the cursor stored after the last entry spooled. */
+  relay?: RelayState
 }
 
 export function listenDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -72,6 +76,14 @@ export async function readState(profile: string): Promise<ListenState> {
   } catch {
     return {}
   }
+}
+
+/** State changes one at a time (the relay cursor is saved while the listener runs). */
+let stateWrites: Promise<unknown> = Promise.resolve()
+function updateState(profile: string, change: (state: ListenState) => ListenState): Promise<void> {
+  const next = stateWrites.catch(() => {}).then(async () => saveState(profile, change(await readState(profile))))
+  stateWrites = next
+  return next
 }
 
 async function saveState(profile: string, state: ListenState): Promise<void> {
@@ -166,11 +178,15 @@ export interface ListenOptions {
   verifyScheme?: {name: SchemeName; options: SchemeSettings & {clientId?: string; clientSecret?: string; scope?: string}}
   graceMs: number
   print: (line: ListenLine) => void
+  /** Receive through `ummah relay` instead of a local port. */
+  relay?: {urls: string[]; token: string; channel?: string}
 }
 
 export interface ListenSession {
   webhook: Webhook
   receiverUrl: string
+  /** Resolves if the source ends for good while running (the relay revoked the token, deleted the channel). */
+  failed: Promise<Error>
   /** Stops accepting, lets in-flight forwards finish (bounded), unsubscribes; the summary. */
   stop(): Promise<Extract<ListenLine, {type: 'summary'}>>
 }
@@ -218,23 +234,21 @@ export async function startListening(options: ListenOptions): Promise<ListenSess
       emit: print,
       forward: {target: options.forward, timeoutMs: options.timeoutMs, maxAttempts: options.maxAttempts, concurrency: options.concurrency, headers: options.headers, tokens: options.tokens},
     })
-    const source = new HttpReceiver({
-      host: options.host,
-      ports: options.port === 0 && state.port ? [state.port, 0] : [options.port],
-      maxBodyBytes: options.maxBodyBytes,
-      tokenEndpoint: checks.tokenEndpoint,
-    })
-    // Listening before the webhook exists (its callback is this URL); the pipeline answers 503 until the key is known.
-    const {url} = await source.start(pipeline)
+    const opened = await openSource(options, state, pipeline, checks.tokenEndpoint)
+    const {source, url} = opened
     cleanups.push(() => source.close())
-    const ensured = await ensureWebhook(api, profile, {webhookId: options.webhookId, callback: options.publicUrl ?? url, subscription: subscription(options.events)})
+    const ensured = opened.shared
+      ? await sharedWebhook(api, url, subscription(options.events))
+      : await ensureWebhook(api, profile, {webhookId: options.webhookId, callback: options.publicUrl ?? url, subscription: subscription(options.events)})
     const {webhook} = ensured
     publicKey = webhook.public_key
-    await saveState(profile, {...(await readState(profile)), port: source.port, forward: options.forward.href})
+    if (source instanceof HttpReceiver) await saveState(profile, {...(await readState(profile)), port: source.port, forward: options.forward.href})
     const pending = pipeline.start()
+    // The relay is streamed once the key is known, so nothing it sends meets a "starting" 503.
+    if (opened.connect) await opened.connect()
     print({
       type: 'ready',
-      url,
+      url: opened.shownUrl,
       forward: options.forward.href,
       webhook_id: webhook.id,
       public_key: webhook.public_key,
@@ -242,17 +256,19 @@ export async function startListening(options: ListenOptions): Promise<ListenSess
       pending,
       key_changed: ensured.keyChanged,
       ...(ensured.previousId ? {previous_webhook_id: ensured.previousId} : {}),
+      ...(opened.channel ? {relay: options.relay!.urls.join(','), channel: opened.channel} : {}),
     })
 
     return {
       webhook,
       receiverUrl: url,
+      failed: opened.failed ?? new Promise<Error>(() => {}),
       async stop() {
         await source.close()
         await pipeline.stop(options.graceMs)
         let unsubscribeError: Error | undefined
-        // After a --takeover elsewhere the webhook is that listener's: leave it subscribed.
-        if (await lock.held()) {
+        // After a --takeover elsewhere the webhook is that listener's, and a team channel's is everyone's: leave it subscribed.
+        if (!opened.shared && (await lock.held())) {
           try {
             await api.patch(webhook.id, {...UNSUBSCRIBED})
           } catch (error) {
@@ -270,6 +286,56 @@ export async function startListening(options: ListenOptions): Promise<ListenSess
     await cleanUp()
     throw error
   }
+}
+
+interface OpenedSource {
+  source: EventSource
+  /** The webhook's callback. */
+  url: string
+  /** The callback as the ready line shows it (an ingress secret shortened). */
+  shownUrl: string
+  shared: boolean
+  channel?: string
+  /** Starts the stream (the relay), once the pipeline can take entries. */
+  connect?: () => Promise<unknown>
+  failed?: Promise<Error>
+}
+
+/** Where deliveries come from: a local port, or a channel of `ummah relay` (no port at all). */
+async function openSource(options: ListenOptions, state: ListenState, pipeline: Pipeline, tokenEndpoint: ReceiverOptions['tokenEndpoint']): Promise<OpenedSource> {
+  if (!options.relay) {
+    const receiver = new HttpReceiver({
+      host: options.host,
+      ports: options.port === 0 && state.port ? [state.port, 0] : [options.port],
+      maxBodyBytes: options.maxBodyBytes,
+      tokenEndpoint,
+    })
+    // Listening before the webhook exists (its callback is this URL); the pipeline answers 503 until the key is known.
+    const {url} = await receiver.start(pipeline)
+    return {source: receiver, url, shownUrl: url, shared: false}
+  }
+  const [{resolveChannel, maskIngress}, {RelaySource}] = await Promise.all([import('./relay-channel.js'), import('./relay-source.js')])
+  const {urls, token, channel: requested} = options.relay
+  const resolved = await resolveChannel({urls, token, profile: options.profile, channel: requested, state: state.relay})
+  const relay = urls.join(',')
+  const remember = (cursor?: string) => updateState(options.profile, (current) => ({...current, relay: {relay, channel: resolved.channel, ingress_url: resolved.ingressUrl, cursor}}))
+  await remember(state.relay?.relay === relay && state.relay.channel === resolved.channel ? state.relay.cursor : undefined)
+  const source = new RelaySource({urls, token, channel: resolved.channel, ingressUrl: resolved.ingressUrl, cursor: resolved.cursor, saveCursor: remember, emit: options.print})
+  return {
+    source,
+    url: resolved.ingressUrl,
+    shownUrl: maskIngress(resolved.ingressUrl),
+    shared: resolved.shared,
+    channel: resolved.channel,
+    connect: () => source.start(pipeline),
+    failed: source.failed,
+  }
+}
+
+/** A team channel's webhook: the one whose callback is the channel's ingress URL, else a new one. */
+async function sharedWebhook(api: WebhookApi, callback: string, wanted: Subscription): Promise<EnsuredWebhook> {
+  const existing = (await api.list()).find((webhook) => webhook.callback === callback)
+  return {webhook: existing ?? (await api.create({callback, title: 'ummah relay (team channel)', ...wanted})), keyChanged: false}
 }
 
 /** How deliveries are checked: the webhook's RSA key, or a partner scheme (oauth2: bearers this listener issues at …/oauth/token). */

@@ -13,14 +13,15 @@
  */
 import {createHash} from 'node:crypto'
 
-import {type ForwardReport, Forwarder, type ForwarderOptions, forwardableHeaders} from './forward.js'
+import {forwardableHeaders} from '../shared/http-body.js'
+import {type ForwardReport, Forwarder, type ForwarderOptions} from './forward.js'
 import type {WebhookRequest} from './schemes/types.js'
 import type {Verdict} from './signature.js'
 import type {Spool, SpooledEvent} from './spool.js'
 
 /** What the listener reports, one per line; `--format json` prints these objects as NDJSON. */
 export type ListenLine =
-  | {type: 'ready'; url: string; forward: string; webhook_id: string; public_key: string; events: string[] | 'all'; pending: number; key_changed: boolean; previous_webhook_id?: string}
+  | {type: 'ready'; url: string; forward: string; webhook_id: string; public_key: string; events: string[] | 'all'; pending: number; key_changed: boolean; previous_webhook_id?: string; relay?: string; channel?: string}
   | {type: 'event'; id: string; event_type: string; seq?: number; verified: boolean; duplicate?: boolean}
   | ({type: 'response'; id: string; event_type: string; status: number; method: 'POST'; url: string; duration_ms: number; attempt: number} & Staleness)
   | ({type: 'retry'; id: string; event_type: string; status?: number; error?: string; url: string; duration_ms: number; attempt: number; retry_in_ms: number} & Staleness)
@@ -28,6 +29,7 @@ export type ListenLine =
   | {type: 'disk-full'; path: string; code: string; error: string}
   | {type: 'disk-ok'; path: string}
   | {type: 'damaged'; path: string; lines: number}
+  | {type: 'relay'; state: 'connected' | 'disconnected'; relay: string; channel: string; waiting?: number; resumed?: boolean; error?: string; retry_in_s?: number}
   | {type: 'summary'; received: number; delivered: number; failed: number; pending: number; rejected: number; duplicates: number}
 
 /** Set on a forward of an event created over STALE_AFTER_S ago. */
@@ -118,7 +120,9 @@ export class Pipeline implements Intake {
       this.refused(403, verdict.reason, type, id)
       return {status: 403, body: {error: 'Invalid signature'}}
     }
-    await this.forwarder.room()
+    // No await unless the backlog is full: calls made in order are spooled in that order (the relay source relies on it).
+    const full = this.forwarder.room()
+    if (full) await full
     const admission = await this.options.spool.admit({id, type, headers: forwardableHeaders(delivery.headers), body})
     if (admission.duplicate) {
       this.counts.duplicates++

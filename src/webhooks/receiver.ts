@@ -7,6 +7,7 @@
 import {type IncomingMessage, type Server, type ServerResponse, createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
+import {readBody} from '../shared/http-body.js'
 import type {Answer, EventSource, Intake} from './pipeline.js'
 
 export interface ReceiverOptions {
@@ -88,26 +89,4 @@ async function listenOnFirst(server: Server, host: string, ports: number[]): Pro
 function reply(response: ServerResponse, answer: Answer): void {
   response.writeHead(answer.status, {'content-type': 'application/json', ...answer.headers})
   response.end(JSON.stringify(answer.body))
-}
-
-/** The whole body, or undefined past `limit`. Stream events rather than `for await`, whose async iterator costs ~2 KB of garbage per request at thousands of requests a second. */
-function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const declared = Number(request.headers['content-length'])
-  if (Number.isFinite(declared) && declared > limit) return Promise.resolve(undefined)
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    const onData = (chunk: Buffer) => {
-      size += chunk.length
-      if (size <= limit) {
-        chunks.push(chunk)
-        return
-      }
-      request.off('data', onData)
-      resolve(undefined)
-    }
-    request.on('data', onData)
-    request.once('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)))
-    request.once('error', reject)
-  })
 }

@@ -19,6 +19,8 @@
 import {mkdir, open, readFile, rename, unlink} from 'node:fs/promises'
 import {dirname} from 'node:path'
 
+import {AppendFile, type AppendHandle, type WriteHealth} from '../shared/append-file.js'
+
 export type EventStatus = 'delivered' | 'failed' | 'pending'
 
 /** The gateway retries a delivery for up to 3 days (API reference, webhooks). */
@@ -50,15 +52,10 @@ type Line =
   | {k: 'i'; ids: Array<[string, number]>}
 
 /** The part of a file handle the spool uses; tests wrap a real one to inject short or failing writes. */
-export interface SpoolFile {
-  write(buffer: Buffer, offset: number, length: number): Promise<{bytesWritten: number}>
-  datasync(): Promise<void>
-  truncate(length: number): Promise<void>
-  close(): Promise<void>
-}
+export type SpoolFile = AppendHandle
 
 /** Whether the spool can write: reported on each change, for the "disk full" line and its all-clear. */
-export type SpoolHealth = {ok: true} | {ok: false; code: string; message: string}
+export type SpoolHealth = WriteHealth
 
 export interface SpoolOptions {
   /** Delivered or failed events kept after compaction, for `events list` and `events resend`. */
@@ -112,11 +109,6 @@ function validLine(value: unknown): Line | undefined {
   }
 }
 
-function writeFailure(error: unknown): SpoolHealth {
-  const failure = error as NodeJS.ErrnoException
-  return {ok: false, code: failure.code ?? 'EIO', message: failure.message}
-}
-
 export class Spool {
   private readonly events = new Map<number, SpooledEvent>()
   /** Every id received within the window → when (ms), oldest first. */
@@ -126,22 +118,18 @@ export class Spool {
   /** Finished events still held in memory, oldest first. */
   private done: number[] = []
   private nextSeq = 1
-  private queue: Array<{line: string; settle: (error?: Error) => void; seq?: number}> = []
   /** Events whose line is queued or being written: not on disk yet, so not in a compacted copy either. */
   private readonly unwritten = new Set<number>()
-  private flushing?: Promise<void>
-  /** Bytes of whole lines in the file: where a failed write is cut back to. */
-  private size = 0
-  /** Set when a failed write could not be cut back: the next write starts on a new line. */
-  private tornTail = false
-  private health: SpoolHealth = {ok: true}
+  private readonly appender: AppendFile
   /** Lines skipped on load because they were damaged. */
   damaged = 0
   private readonly options: Required<Omit<SpoolOptions, 'onHealth'>> & Pick<SpoolOptions, 'onHealth'>
 
   private constructor(
     readonly file: string,
-    private handle: SpoolFile,
+    handle: SpoolFile,
+    size: number,
+    tornTail: boolean,
     options: SpoolOptions,
   ) {
     this.options = {
@@ -153,6 +141,15 @@ export class Spool {
       onHealth: options.onHealth,
       now: options.now ?? Date.now,
     }
+    this.appender = new AppendFile(file, handle, size, {
+      tornTail,
+      onHealth: options.onHealth,
+      afterBatch: async ({recovered}) => {
+        // Outcomes that could not be written while the disk was full are in memory: a rewrite puts them on disk.
+        if (recovered) await this.compact().catch(() => {})
+        if (this.appender.size > this.options.compactBytes) await this.compact()
+      },
+    })
   }
 
   static async open(file: string, options: SpoolOptions = {}): Promise<Spool> {
@@ -162,11 +159,9 @@ export class Spool {
       throw error
     })
     const openFile = options.openFile ?? ((path: string) => open(path, 'a', 0o600))
-    const spool = new Spool(file, await openFile(file), options)
-    spool.load(text)
-    spool.size = Buffer.byteLength(text)
     // A file that does not end in a newline ends in a torn line: the next line must not be glued to it.
-    spool.tornTail = text !== '' && !text.endsWith('\n')
+    const spool = new Spool(file, await openFile(file), Buffer.byteLength(text), text !== '' && !text.endsWith('\n'), options)
+    spool.load(text)
     // Compaction also drops the damaged lines, so they are reported once.
     await spool.compact().catch(() => {})
     return spool
@@ -305,79 +300,21 @@ export class Spool {
 
   /** Writes what is queued and closes the file. */
   async close(): Promise<void> {
-    await this.flushing
+    await this.appender.idle()
     await this.compact().catch(() => {})
-    await this.handle.close()
+    await this.appender.close()
   }
 
-  /** Queues a line; `seq` for an event's own line, which is forgotten if the write fails. */
+  /** Appends a line; `seq` for an event's own line, which is forgotten if the write fails. */
   private write(line: Line, seq?: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({line: `${JSON.stringify(line)}\n`, seq, settle: (error) => (error ? reject(error) : resolve())})
-      this.flushing ??= this.flush()
-    })
-  }
-
-  /** All of `data`, however many writes it takes: a write may take less than asked (5,536 of 30,000 bytes on a nearly full tmpfs). */
-  private async writeAll(data: Buffer): Promise<void> {
-    let offset = 0
-    while (offset < data.length) {
-      const {bytesWritten} = await this.handle.write(data, offset, data.length - offset)
-      if (!(bytesWritten > 0)) throw Object.assign(new Error(`write to ${this.file} made no progress`), {code: 'EIO'})
-      offset += bytesWritten
-    }
-  }
-
-  private setHealth(health: SpoolHealth): void {
-    const changed = health.ok !== this.health.ok || (!health.ok && !this.health.ok && health.code !== this.health.code)
-    this.health = health
-    if (changed) this.options.onHealth?.(health)
-  }
-
-  /** Group commit: everything queued by the time a write starts goes out in that write and its fsync. */
-  private async flush(): Promise<void> {
-    await new Promise((resolve) => setImmediate(resolve))
-    while (this.queue.length > 0) {
-      const batch = this.queue
-      this.queue = []
-      const text = batch.map((item) => item.line).join('')
-      const data = Buffer.from(this.tornTail ? `\n${text}` : text)
-      try {
-        await this.writeAll(data)
-        await this.handle.datasync()
-        this.size += data.length
-        this.tornTail = false
-        const recovered = !this.health.ok
-        this.setHealth({ok: true})
-        for (const item of batch) {
-          if (item.seq !== undefined) this.unwritten.delete(item.seq)
-          item.settle()
-        }
-        // Outcomes that could not be written while the disk was full are in memory: a rewrite puts them on disk.
-        if (recovered) await this.compact().catch(() => {})
-      } catch (error) {
-        // Part of the batch may be in the file: cut it back to the last whole line, or else start the next write on a new line.
-        await this.handle.truncate(this.size).then(
-          () => (this.tornTail = false),
-          () => (this.tornTail = true),
-        )
-        this.setHealth(writeFailure(error))
-        for (const item of batch) {
-          if (item.seq !== undefined) this.forget(item.seq)
-          item.settle(error as Error)
-        }
-      }
-      // Compaction only saves space: if it fails, appending goes on.
-      if (this.size > this.options.compactBytes) await this.compact().catch(() => {})
-    }
-    // Cleared in the same turn as the last empty-queue check, so no write can slip in unflushed.
-    this.flushing = undefined
+    const settled = seq === undefined ? undefined : (error?: Error) => (error ? this.forget(seq) : this.unwritten.delete(seq))
+    return this.appender.append(Buffer.from(`${JSON.stringify(line)}\n`), settled)
   }
 
   /**
    * Rewrites the file with the ids remembered, the pending events and the
    * most recent finished ones (temporary file, fsync, rename), and forgets the
-   * rest. Runs only between flushes (from open, flush and close).
+   * rest. Runs only between batches (from open, after a batch, and close).
    */
   private async compact(): Promise<void> {
     if (!this.options.compact) return
@@ -407,10 +344,7 @@ export class Spool {
       await unlink(temporary).catch(() => {})
       throw error
     }
-    await this.handle.close()
-    this.handle = await this.options.openFile(this.file)
-    this.size = data.length
-    this.tornTail = false
+    await this.appender.replace(await this.options.openFile(this.file), data.length)
   }
 }
 

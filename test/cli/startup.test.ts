@@ -22,7 +22,7 @@ import {ROOT, runCli, tempConfigDir, tempDir} from '../helpers/cli.js'
 import {type TestServer, json, startServer} from '../helpers/server.js'
 
 // The listener's modules, but not the list of scheme names flags are defined with.
-const HEAVY = [/node_modules\/jq-wasm\//, /node_modules\/proper-lockfile\//, /node_modules\/undici\//, /node_modules\/@inquirer\//, /node_modules\/cli-table3\//, /node_modules\/chalk\//, /^dist\/sandbox\//, /^dist\/webhooks\/(?!schemes\/names\.js$)/, /^dist\/api\/proxy\.js$/]
+const HEAVY = [/node_modules\/jq-wasm\//, /node_modules\/proper-lockfile\//, /node_modules\/undici\//, /node_modules\/@inquirer\//, /node_modules\/cli-table3\//, /node_modules\/chalk\//, /^dist\/sandbox\//, /^dist\/webhooks\/(?!schemes\/names\.js$)/, /^dist\/api\/proxy\.js$/, /node_modules\/ws\//, /node_modules\/@redis\//, /^dist\/relay\//]
 const OCLIF_CONFIG = /node_modules\/@oclif\/core\/lib\/config\/config\.js$/
 
 interface Load {

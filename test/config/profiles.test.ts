@@ -90,12 +90,19 @@ describe('login and the config file', () => {
     expect(bad.stderr).toMatch(/not a UUID/)
     expect((await cli(['config', 'set', 'colour', 'never'])).code).toBe(2)
     expect((await cli(['config', 'unset', 'brand_id'])).code).toBe(0)
+    // The relay settings: a URL checked, a token masked wherever it is shown.
+    expect((await cli(['config', 'set', 'relay_url', 'ftp://relay'])).code).toBe(2)
+    expect((await cli(['config', 'set', 'relay_url', 'https://relay.example.com'])).code).toBe(0)
+    expect((await cli(['config', 'set', 'relay_token', 'urt_abcdefghijklmnopqrstuvwxyz0123'])).code).toBe(0)
+    expect((await cli(['config', 'get', 'relay_token'])).stdout.trim()).toBe('urt…0123')
     expect(JSON.parse((await cli(['config', 'list', '--json'])).stdout)).toEqual({
       profile: 'default',
       api_key: 'sk_test_…0001',
       api_base: server.apiBase,
       brand_id: null,
       color: null,
+      relay_url: 'https://relay.example.com',
+      relay_token: 'urt…0123',
     })
   })
 

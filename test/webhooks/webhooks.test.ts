@@ -107,7 +107,9 @@ describe('forwarder backpressure', () => {
       if (!admitted.duplicate) forwarder.enqueue(admitted.event)
     }
     let admitted = false
-    const room = forwarder.room().then(() => (admitted = true))
+    const full = forwarder.room()
+    expect(full).toBeInstanceOf(Promise)
+    const room = full!.then(() => (admitted = true))
     await new Promise((resolve) => setTimeout(resolve, 50))
     expect(admitted).toBe(false)
     forwarder.start() // takes "a" off the queue (then waits in a long backoff): the backlog drops to 2, still full

@@ -6,7 +6,7 @@ import {SETTING_NAMES} from '../../config/store.js'
 
 export default class ConfigSet extends UmmahCommand {
   static override summary = 'Change one setting of the profile'
-  static override description = `Settings: ${SETTING_NAMES.join(', ')}. brand_id is the default for --brand-id; color is auto, always or never.`
+  static override description = `Settings: ${SETTING_NAMES.join(', ')}. brand_id is the default for --brand-id; color is auto, always or never; relay_url and relay_token are the defaults for \`webhooks listen --relay\` and \`--relay-token\`.`
   static override examples = [
     '<%= config.bin %> config set brand_id 409eb80e-3782-4b1d-afa8-b779759266a5',
     '<%= config.bin %> config set api_base http://127.0.0.1:8420/api/v1 --profile local',

@@ -3,6 +3,7 @@ import {lineWriter} from '../../cli/line-writer.js'
 import {listenFlags, listenSettings} from '../../cli/listen-flags.js'
 import {createStyle} from '../../cli/output.js'
 import {untilStopped} from '../../cli/terminal.js'
+import {registerSecret} from '../../shared/secrets.js'
 import type {ListenLine, Webhook, WebhookApi} from '../../webhooks/listen.js'
 
 export default class WebhooksListen extends UmmahCommand {
@@ -21,7 +22,7 @@ export default class WebhooksListen extends UmmahCommand {
   async run(): Promise<unknown> {
     const {flags} = await this.parse(WebhooksListen)
     const listen = await import('../../webhooks/listen.js')
-    const {profile} = await this.settings()
+    const {profile, stored} = await this.settings()
     const json = flags.format === 'json' || this.jsonEnabled()
     if (flags['print-public-key']) {
       const webhook = await listen.listenerPublicKey(this.webhookApi(), profile, flags['webhook-id'])
@@ -29,7 +30,8 @@ export default class WebhooksListen extends UmmahCommand {
       process.stdout.write(`${text}\n`)
       return undefined
     }
-    const settings = await listenSettings(flags)
+    const settings = await listenSettings(flags, stored)
+    registerSecret(settings.relay?.token)
     const [{formatListenLine}, style] = await Promise.all([import('../../cli/listen-output.js'), createStyle(this.terminal().color)])
     const out = lineWriter(process.stdout)
     const print = (line: ListenLine) => {
@@ -37,9 +39,10 @@ export default class WebhooksListen extends UmmahCommand {
       if (text) out.write(text)
     }
     const session = await listen.startListening({...settings, api: this.webhookApi(), profile, graceMs: 5000, print})
-    await untilStopped()
+    const failure = await Promise.race([untilStopped().then(() => undefined), session.failed])
     print(await session.stop())
     out.flush()
+    if (failure) throw failure
     return undefined
   }
 
@@ -48,6 +51,7 @@ export default class WebhooksListen extends UmmahCommand {
       create: (body) => this.call<Webhook>('webhooks.create', {body}),
       patch: (id, body) => this.call<Webhook>('webhooks.partial_update', {params: {id}, body}),
       retrieve: (id) => this.call<Webhook>('webhooks.retrieve', {params: {id}}),
+      list: async () => (await this.list<Webhook>('webhooks.list', {all: true})).results,
     }
   }
 }

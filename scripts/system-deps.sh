@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The Debian packages the test suite drives for real, installed when missing
+# (CI runs as root on a fresh Debian machine): redis-server for the relay's
+# Redis store. `npm test` runs this first (package.json "pretest").
+# Off Debian or without root, it says what is missing and lets the tests say the rest.
+set -euo pipefail
+packages=()
+command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
+[ ${#packages[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "system-deps: missing ${packages[*]}; install them (Debian: apt-get install -y ${packages[*]})" >&2
+  exit 0
+fi
+echo "system-deps: installing ${packages[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+# Debian starts the packaged service; the tests start their own servers on free ports.
+(command -v service >/dev/null 2>&1 && service redis-server stop >/dev/null 2>&1) || true

@@ -1,0 +1,19 @@
+import {Args, Flags} from '@oclif/core'
+
+import {UmmahCommand} from '../../../cli/base-command.js'
+import {relayAdminApi, relayAdminFlags} from '../../../cli/relay-flags.js'
+
+export default class RelayChannelsDelete extends UmmahCommand {
+  static override summary = 'Delete a relay channel, its entries and its tokens'
+  static override description = 'Its ingress URL answers 404 from then on, and its streams close.'
+  static override examples = ['<%= config.bin %> relay channels delete team-dev --yes']
+  static override args = {name: Args.string({description: 'The channel.', required: true})}
+  static override flags = {...relayAdminFlags, yes: Flags.boolean({char: 'y', summary: 'Do not ask for confirmation.'})}
+
+  async run(): Promise<unknown> {
+    const {args, flags} = await this.parse(RelayChannelsDelete)
+    const api = await relayAdminApi(flags, (await this.settings()).stored)
+    await this.confirmDestructive(`Delete channel ${args.name} and every entry in it?`, flags.yes)
+    return api.deleteChannel(args.name)
+  }
+}

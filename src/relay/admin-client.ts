@@ -1,0 +1,113 @@
+/**
+ * The relay's JSON API as the CLI calls it (`relay channels …`, and `listen
+ * --relay` resolving its channel). Several relay URLs (instances behind no
+ * load balancer) are tried in turn when one cannot be reached. Failures are
+ * UmmahErrors with the CLI's exit codes: 3 for a missing or refused token,
+ * 4 for an unknown channel, 5 for a name taken, 7 for no relay reachable.
+ */
+import {ExitCode, UmmahError} from '../api/errors.js'
+
+export interface ChannelView {
+  name: string
+  ingress_url: string
+  created_at: string
+  tokens: Array<{id: string; created_at: string}>
+  /** Only in the answer to a create: the first client token, shown this once. */
+  token?: {id: string; token: string}
+}
+
+const TIMEOUT_MS = 10_000
+
+/** `--relay` as given: one or several http(s) URLs separated by commas. */
+export function parseRelayUrls(text: string): string[] {
+  const urls = text.split(',').map((part) => part.trim()).filter(Boolean)
+  if (urls.length === 0) throw new UmmahError('--relay needs a URL', {code: 'usage', exitCode: ExitCode.usage, hint: 'e.g. --relay https://relay.example.com'})
+  return urls.map((url) => {
+    let parsed: URL
+    try {
+      parsed = new URL(url)
+    } catch {
+      throw new UmmahError(`--relay: "${url}" is not a URL`, {code: 'usage', exitCode: ExitCode.usage, hint: 'Give http(s)://HOST[:PORT], e.g. --relay https://relay.example.com.'})
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UmmahError(`--relay: "${url}" is not http(s)`, {code: 'usage', exitCode: ExitCode.usage, hint: 'Give http(s)://HOST[:PORT].'})
+    return parsed.href.replace(/\/+$/, '')
+  })
+}
+
+export class RelayApi {
+  constructor(
+    readonly urls: string[],
+    private readonly token: string | undefined,
+  ) {}
+
+  createChannel(name: string): Promise<ChannelView> {
+    return this.request('POST', '/v1/channels', {name})
+  }
+
+  getChannel(name: string): Promise<ChannelView> {
+    return this.request('GET', `/v1/channels/${encodeURIComponent(name)}`)
+  }
+
+  async listChannels(): Promise<ChannelView[]> {
+    return (await this.request<{data: ChannelView[]}>('GET', '/v1/channels')).data
+  }
+
+  deleteChannel(name: string): Promise<{name: string; deleted: true}> {
+    return this.request('DELETE', `/v1/channels/${encodeURIComponent(name)}`)
+  }
+
+  createToken(name: string): Promise<{id: string; token: string; channel: string}> {
+    return this.request('POST', `/v1/channels/${encodeURIComponent(name)}/tokens`)
+  }
+
+  revokeToken(name: string, id: string): Promise<{id: string; revoked: true}> {
+    return this.request('DELETE', `/v1/channels/${encodeURIComponent(name)}/tokens/${encodeURIComponent(id)}`)
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    if (!this.token) throw new UmmahError('No relay token', {code: 'no_relay_token', exitCode: ExitCode.auth, hint: 'Pass --relay-token, or set UMMAH_RELAY_TOKEN (or `ummah config set relay_token …`).'})
+    let lastError: Error | undefined
+    for (const base of this.urls) {
+      let response: Response
+      try {
+        response = await fetch(`${base}${path}`, {
+          method,
+          headers: {authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : {'content-type': 'application/json'})},
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: AbortSignal.timeout(TIMEOUT_MS),
+        })
+      } catch (error) {
+        lastError = error as Error
+        continue
+      }
+      const text = await response.text()
+      let parsed: unknown
+      try {
+        parsed = JSON.parse(text)
+      } catch {
+        parsed = undefined
+      }
+      if (response.ok) return parsed as T
+      throw relayError(response.status, `${method} ${base}${path}`, parsed)
+    }
+    const cause = (lastError?.cause as NodeJS.ErrnoException | undefined)?.code ?? lastError?.message ?? 'no answer'
+    throw new UmmahError(`Cannot reach the relay at ${this.urls.join(', ')} (${cause})`, {code: 'relay_unreachable', exitCode: ExitCode.network, hint: 'Is `ummah relay start` running there, and the URL right?', cause: lastError})
+  }
+}
+
+function relayError(status: number, where: string, body: unknown): UmmahError {
+  const said = (body as {error?: {message?: string}} | undefined)?.error?.message ?? `HTTP ${status}`
+  const message = `The relay refused ${where} (${status}): ${said}`
+  switch (status) {
+    case 401:
+      return new UmmahError(message, {code: 'relay_unauthorized', exitCode: ExitCode.auth, hint: 'Check --relay-token (or UMMAH_RELAY_TOKEN).'})
+    case 403:
+      return new UmmahError(message, {code: 'relay_forbidden', exitCode: ExitCode.auth, hint: "A client token reaches only its own channel; managing channels needs the relay's admin token."})
+    case 404:
+      return new UmmahError(message, {code: 'relay_not_found', exitCode: ExitCode.notFound, hint: 'List the channels with `ummah relay channels list`.'})
+    case 409:
+      return new UmmahError(message, {code: 'relay_conflict', exitCode: ExitCode.conflict})
+    default:
+      return new UmmahError(message, {code: `relay_http_${status}`, exitCode: status === 400 ? ExitCode.usage : ExitCode.unexpected})
+  }
+}

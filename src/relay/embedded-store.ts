@@ -1,0 +1,423 @@
+/**
+ * The relay's default store: files under --data-dir, no other server.
+ *
+ *   channels.json                 every channel's record (rewritten whole: temp file, fsync, rename)
+ *   entries/NAME/00000001.log     the channel's entries, in segments of up to 64 MiB
+ *
+ * An entry is one header line and the body's exact bytes:
+ *   {"s":SEQ,"t":RECEIVED_MS,"h":{HEADERS},"n":BODY_LENGTH,"c":CRC32}\n BODY \n
+ * appended through AppendFile (write in full, fdatasync, group commit; a
+ * failed write is cut back), so append() resolves only for an entry on disk.
+ * On open every record is checked (length, trailing newline, CRC-32); a torn
+ * or damaged one is skipped and the scan resumes at the next line that reads
+ * as a record. Memory holds only an index (five numbers per entry, in typed
+ * arrays: ~40 bytes); bodies are read back from the file when streamed.
+ * Trimming drops entries from the index and deletes segments wholly older
+ * than the retention.
+ */
+import {mkdir, open, readFile, readdir, rename, rm, type FileHandle} from 'node:fs/promises'
+import {join} from 'node:path'
+import {crc32} from 'node:zlib'
+
+import {AppendFile} from '../shared/append-file.js'
+import type {ChannelRecord, EntryInput, RelayStore, StoreReader, StoredEntry} from './store.js'
+
+export interface EmbeddedStoreOptions {
+  /** A segment is closed and a new one begun past this size (bytes). */
+  segmentBytes?: number
+}
+
+const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024
+const NEWLINE = 0x0a
+
+interface RecordHeader {
+  s: number
+  t: number
+  h: Record<string, string>
+  n: number
+  c: number
+}
+
+function validHeader(value: unknown): value is RecordHeader {
+  if (typeof value !== 'object' || value === null) return false
+  const header = value as Record<string, unknown>
+  const headers = header.h
+  return (
+    Number.isSafeInteger(header.s) && (header.s as number) > 0 && Number.isFinite(header.t) && Number.isSafeInteger(header.n) && (header.n as number) >= 0 &&
+    Number.isSafeInteger(header.c) && typeof headers === 'object' && headers !== null && !Array.isArray(headers) && Object.values(headers).every((v) => typeof v === 'string')
+  )
+}
+
+/** The record starting at `start` of `data`, or undefined when none whole and intact is there. */
+function parseRecord(data: Buffer, start: number): {header: RecordHeader; body: Buffer; end: number} | undefined {
+  const lineEnd = data.indexOf(NEWLINE, start)
+  if (lineEnd < 0) return undefined
+  let header: unknown
+  try {
+    header = JSON.parse(data.toString('utf8', start, lineEnd))
+  } catch {
+    return undefined
+  }
+  if (!validHeader(header)) return undefined
+  const bodyStart = lineEnd + 1
+  const end = bodyStart + header.n + 1
+  if (end > data.length || data[end - 1] !== NEWLINE) return undefined
+  const body = data.subarray(bodyStart, bodyStart + header.n)
+  return crc32(body) === header.c ? {header, body, end} : undefined
+}
+
+const segmentName = (segment: number) => `${String(segment).padStart(8, '0')}.log`
+
+/** One channel's segments and the index of its live entries. */
+class ChannelLog {
+  private seqs = new Float64Array(1024)
+  private times = new Float64Array(1024)
+  private offsets = new Float64Array(1024)
+  private lengths = new Float64Array(1024)
+  private segs = new Uint32Array(1024)
+  private first = 0
+  private length = 0
+  private nextSeq = 1
+  private current = 1
+  private appender?: AppendFile
+  private readonly readers = new Map<number, Promise<FileHandle>>()
+  private readonly waiters = new Set<() => void>()
+  damaged = 0
+
+  constructor(
+    private readonly dir: string,
+    private readonly segmentBytes: number,
+  ) {}
+
+  async open(): Promise<void> {
+    await mkdir(this.dir, {recursive: true, mode: 0o700})
+    const segments = (await readdir(this.dir)).filter((name) => /^\d{8}\.log$/.test(name)).map((name) => Number(name.slice(0, 8))).sort((a, b) => a - b)
+    let size = 0
+    for (const segment of segments) {
+      const data = await readFile(join(this.dir, segmentName(segment)))
+      let position = 0
+      let whole = 0
+      while (position < data.length) {
+        const record = parseRecord(data, position)
+        if (!record || record.header.s < this.nextSeq) {
+          // A torn or damaged record: resume at the next line.
+          if (record || data[position] !== NEWLINE) this.damaged++
+          const next = data.indexOf(NEWLINE, position)
+          position = next < 0 ? data.length : next + 1
+          continue
+        }
+        this.push(record.header.s, record.header.t, segment, position, record.end - position)
+        this.nextSeq = record.header.s + 1
+        position = record.end
+        whole = position
+      }
+      this.current = segment
+      size = whole
+    }
+    const file = join(this.dir, segmentName(this.current))
+    const handle = await open(file, 'a+', 0o600)
+    // A torn tail is cut off, so the next record starts on a line of its own.
+    if ((await handle.stat()).size > size) await handle.truncate(size)
+    this.appender = new AppendFile(file, handle, size, {afterBatch: () => this.rollIfFull()})
+  }
+
+  private push(seq: number, time: number, segment: number, offset: number, length: number): void {
+    if (this.length === this.seqs.length) this.grow()
+    this.seqs[this.length] = seq
+    this.times[this.length] = time
+    this.segs[this.length] = segment
+    this.offsets[this.length] = offset
+    this.lengths[this.length] = length
+    this.length++
+  }
+
+  /** Doubles the arrays, or, when most of them is trimmed entries, moves the live ones to the front. */
+  private grow(): void {
+    const live = this.length - this.first
+    const capacity = live * 2 > this.seqs.length ? this.seqs.length * 2 : this.seqs.length
+    const move = <T extends Float64Array | Uint32Array>(array: T, make: (n: number) => T): T => {
+      const next = capacity === array.length ? array : make(capacity)
+      next.set(array.subarray(this.first, this.length))
+      return next
+    }
+    this.seqs = move(this.seqs, (n) => new Float64Array(n))
+    this.times = move(this.times, (n) => new Float64Array(n))
+    this.offsets = move(this.offsets, (n) => new Float64Array(n))
+    this.lengths = move(this.lengths, (n) => new Float64Array(n))
+    this.segs = move(this.segs, (n) => new Uint32Array(n))
+    this.length = live
+    this.first = 0
+  }
+
+  append(entry: EntryInput): Promise<string> {
+    const seq = this.nextSeq++
+    const header = JSON.stringify({s: seq, t: entry.receivedAt, h: entry.headers, n: entry.body.length, c: crc32(entry.body)})
+    const data = Buffer.concat([Buffer.from(`${header}\n`), entry.body, Buffer.from('\n')])
+    const segment = this.current
+    return this.appender!.append(data, (error, offset) => {
+      if (error) return
+      this.push(seq, entry.receivedAt, segment, offset, data.length)
+      for (const wake of this.waiters) wake()
+    }).then(() => String(seq))
+  }
+
+  private async rollIfFull(): Promise<void> {
+    if (this.appender!.size < this.segmentBytes) return
+    const next = this.current + 1
+    const handle = await open(join(this.dir, segmentName(next)), 'a+', 0o600)
+    await syncDir(this.dir)
+    await this.appender!.replace(handle, 0)
+    this.current = next
+  }
+
+  /** Index of the first live entry with seq > after. */
+  private indexAfter(after: number): number {
+    let low = this.first
+    let high = this.length
+    while (low < high) {
+      const middle = (low + high) >>> 1
+      if (this.seqs[middle] <= after) low = middle + 1
+      else high = middle
+    }
+    return low
+  }
+
+  latest(): string {
+    return this.nextSeq > 1 ? String(this.nextSeq - 1) : '0'
+  }
+
+  count(after: string, cap: number): number {
+    return Math.min(cap, this.length - this.indexAfter(resolve(after, this)))
+  }
+
+  async read(after: string, count: number): Promise<StoredEntry[]> {
+    const from = this.indexAfter(resolve(after, this))
+    const to = Math.min(this.length, from + count)
+    const entries: StoredEntry[] = []
+    let index = from
+    while (index < to) {
+      // One read per run of entries in the same segment.
+      const segment = this.segs[index]
+      let last = index
+      while (last + 1 < to && this.segs[last + 1] === segment) last++
+      const start = this.offsets[index]
+      const data = Buffer.allocUnsafe(this.offsets[last] + this.lengths[last] - start)
+      const handle = await this.readHandle(segment)
+      await handle.read(data, 0, data.length, start)
+      for (let at = index; at <= last; at++) {
+        const record = parseRecord(data, this.offsets[at] - start)
+        if (!record) throw Object.assign(new Error(`entry ${this.seqs[at]} of ${this.dir} does not read back`), {code: 'EIO'})
+        entries.push({cursor: String(record.header.s), receivedAt: record.header.t, headers: record.header.h, body: Buffer.from(record.body)})
+      }
+      index = last + 1
+    }
+    return entries
+  }
+
+  private readHandle(segment: number): Promise<FileHandle> {
+    let handle = this.readers.get(segment)
+    if (!handle) {
+      handle = open(join(this.dir, segmentName(segment)), 'r')
+      this.readers.set(segment, handle)
+    }
+    return handle
+  }
+
+  /** Resolves on the next append, or after `ms`. */
+  wait(ms: number, closed: Promise<void>): Promise<void> {
+    return new Promise((done) => {
+      const wake = () => {
+        clearTimeout(timer)
+        this.waiters.delete(wake)
+        done()
+      }
+      const timer = setTimeout(wake, ms)
+      this.waiters.add(wake)
+      void closed.then(wake)
+    })
+  }
+
+  async trim(before: number): Promise<number> {
+    const start = this.first
+    while (this.first < this.length && this.times[this.first] < before) this.first++
+    const trimmed = this.first - start
+    // Segments before the first live entry's (never the one being written) hold only trimmed entries.
+    const keepFrom = this.first < this.length ? this.segs[this.first] : this.current
+    for (const name of await readdir(this.dir)) {
+      const segment = Number(name.slice(0, 8))
+      if (!/^\d{8}\.log$/.test(name) || segment >= keepFrom || segment === this.current) continue
+      const reader = this.readers.get(segment)
+      this.readers.delete(segment)
+      if (reader) await (await reader).close().catch(() => {})
+      await rm(join(this.dir, name), {force: true})
+    }
+    return trimmed
+  }
+
+  async close(): Promise<void> {
+    for (const wake of this.waiters) wake()
+    await this.appender?.close()
+    for (const reader of this.readers.values()) await (await reader).close().catch(() => {})
+    this.readers.clear()
+  }
+}
+
+function resolve(cursor: string, log: ChannelLog): number {
+  if (cursor === '$') return Number(log.latest())
+  const seq = Number(cursor.split('-')[0])
+  return Number.isFinite(seq) ? seq : 0
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+export class EmbeddedStore implements RelayStore {
+  readonly kind = 'embedded'
+  private readonly channels = new Map<string, ChannelRecord>()
+  private readonly logs = new Map<string, ChannelLog>()
+  /** channels.json writes, one at a time. */
+  private saving: Promise<void> = Promise.resolve()
+  private closed = false
+  private readonly closing: {promise: Promise<void>; resolve: () => void}
+
+  private constructor(
+    private readonly dir: string,
+    private readonly options: EmbeddedStoreOptions,
+  ) {
+    let resolveClosing = () => {}
+    this.closing = {promise: new Promise((done) => (resolveClosing = done)), resolve: () => resolveClosing()}
+  }
+
+  static async open(dir: string, options: EmbeddedStoreOptions = {}): Promise<EmbeddedStore> {
+    const store = new EmbeddedStore(dir, options)
+    await mkdir(join(dir, 'entries'), {recursive: true, mode: 0o700})
+    const text = await readFile(join(dir, 'channels.json'), 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return '{"channels":[]}'
+      throw error
+    })
+    const parsed = JSON.parse(text) as {channels?: ChannelRecord[]}
+    for (const channel of parsed.channels ?? []) {
+      store.channels.set(channel.name, channel)
+      await store.log(channel.name)
+    }
+    return store
+  }
+
+  /** Lines skipped on open because they were damaged, over all channels. */
+  get damaged(): number {
+    let total = 0
+    for (const log of this.logs.values()) total += log.damaged
+    return total
+  }
+
+  private async log(name: string): Promise<ChannelLog> {
+    let log = this.logs.get(name)
+    if (!log) {
+      log = new ChannelLog(join(this.dir, 'entries', name), this.options.segmentBytes ?? DEFAULT_SEGMENT_BYTES)
+      await log.open()
+      this.logs.set(name, log)
+    }
+    return log
+  }
+
+  private save(): Promise<void> {
+    const data = `${JSON.stringify({channels: [...this.channels.values()]}, null, 1)}\n`
+    const file = join(this.dir, 'channels.json')
+    this.saving = this.saving.catch(() => {}).then(async () => {
+      const handle = await open(`${file}.tmp`, 'w', 0o600)
+      try {
+        await handle.writeFile(data)
+        await handle.datasync()
+      } finally {
+        await handle.close()
+      }
+      await rename(`${file}.tmp`, file)
+      await syncDir(this.dir)
+    })
+    return this.saving
+  }
+
+  async createChannel(channel: ChannelRecord): Promise<boolean> {
+    if (this.channels.has(channel.name)) return false
+    await this.log(channel.name)
+    this.channels.set(channel.name, channel)
+    await this.save()
+    return true
+  }
+
+  async updateChannel(channel: ChannelRecord): Promise<boolean> {
+    if (!this.channels.has(channel.name)) return false
+    this.channels.set(channel.name, channel)
+    await this.save()
+    return true
+  }
+
+  async getChannel(name: string): Promise<ChannelRecord | undefined> {
+    return this.channels.get(name)
+  }
+
+  async listChannels(): Promise<ChannelRecord[]> {
+    return [...this.channels.values()].sort((a, b) => a.name.localeCompare(b.name))
+  }
+
+  async deleteChannel(name: string): Promise<boolean> {
+    if (!this.channels.delete(name)) return false
+    await this.save()
+    const log = this.logs.get(name)
+    this.logs.delete(name)
+    await log?.close()
+    await rm(join(this.dir, 'entries', name), {recursive: true, force: true})
+    return true
+  }
+
+  async append(channel: string, entry: EntryInput): Promise<string> {
+    if (!this.channels.has(channel)) throw Object.assign(new Error(`no channel ${channel}`), {code: 'ENOENT'})
+    return (await this.log(channel)).append(entry)
+  }
+
+  async latest(channel: string): Promise<string> {
+    return this.logs.get(channel)?.latest() ?? '0'
+  }
+
+  async count(channel: string, after: string, cap: number): Promise<number> {
+    return this.logs.get(channel)?.count(after, cap) ?? 0
+  }
+
+  async trim(channel: string, before: number): Promise<number> {
+    return (await this.logs.get(channel)?.trim(before)) ?? 0
+  }
+
+  async reader(): Promise<StoreReader> {
+    let closeReader = () => {}
+    const closed = Promise.race([this.closing.promise, new Promise<void>((done) => (closeReader = done))])
+    let open = true
+    return {
+      read: async (channel, after, count, blockMs) => {
+        const log = this.logs.get(channel)
+        if (!log || !open) return []
+        const entries = await log.read(after, count)
+        if (entries.length > 0 || blockMs <= 0) return entries
+        await log.wait(blockMs, closed)
+        return open && this.logs.get(channel) === log ? log.read(after, count) : []
+      },
+      close: async () => {
+        open = false
+        closeReader()
+      },
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.closing.resolve()
+    await this.saving.catch(() => {})
+    for (const log of this.logs.values()) await log.close()
+  }
+}

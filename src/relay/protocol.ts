@@ -1,0 +1,53 @@
+/**
+ * What the relay and `webhooks listen --relay` say to each other over the
+ * stream's WebSocket (`GET /v1/channels/NAME/stream?after=CURSOR`, with
+ * `Authorization: Bearer TOKEN`):
+ *
+ *   relay → client, text:   {"type":"hello","channel":…,"cursor":…,"waiting":N}
+ *   relay → client, binary: one entry: 4-byte big-endian length of a JSON
+ *                           {"cursor","received_at","headers"}, that JSON, then the body's exact bytes
+ *   client → relay, text:   {"type":"ack","cursor":…}: everything up to it is stored on the client
+ *
+ * The relay sends at most STREAM_WINDOW entries beyond the last ack. Close
+ * codes above 4000 say why the relay ended a stream; the client gives up on
+ * those rather than reconnecting.
+ */
+import type {StoredEntry} from './store.js'
+
+/** Entries sent and not yet acknowledged, per client. */
+export const STREAM_WINDOW = 256
+
+export const CLOSE = {
+  tokenRevoked: 4401,
+  forbidden: 4403,
+  channelDeleted: 4404,
+} as const
+
+export interface Hello {
+  type: 'hello'
+  channel: string
+  cursor: string
+  /** Entries after the client's cursor when it connected (counted up to WAITING_CAP). */
+  waiting: number
+}
+
+export const WAITING_CAP = 100_000
+
+export function encodeEntry(entry: StoredEntry): Buffer {
+  const meta = Buffer.from(JSON.stringify({cursor: entry.cursor, received_at: entry.receivedAt, headers: entry.headers}))
+  const length = Buffer.allocUnsafe(4)
+  length.writeUInt32BE(meta.length)
+  return Buffer.concat([length, meta, entry.body])
+}
+
+export function decodeEntry(frame: Buffer): StoredEntry {
+  if (frame.length < 4) throw new Error('entry frame shorter than its header')
+  const length = frame.readUInt32BE(0)
+  if (4 + length > frame.length) throw new Error('entry frame shorter than its header')
+  const meta = JSON.parse(frame.toString('utf8', 4, 4 + length)) as {cursor?: unknown; received_at?: unknown; headers?: unknown}
+  const headers = meta.headers
+  if (typeof meta.cursor !== 'string' || typeof meta.received_at !== 'number' || typeof headers !== 'object' || headers === null || Array.isArray(headers) || !Object.values(headers).every((value) => typeof value === 'string')) {
+    throw new Error('entry frame has a malformed header')
+  }
+  return {cursor: meta.cursor, receivedAt: meta.received_at, headers: headers as Record<string, string>, body: frame.subarray(4 + length)}
+}

@@ -1,0 +1,70 @@
+/**
+ * Where the relay keeps channels and their entries. Two implementations
+ * (embedded-store.ts: files in --data-dir; redis-store.ts: one Redis Stream
+ * per channel) pass the same suite (test/relay/store.test.ts); the server
+ * sees only this interface.
+ *
+ * A cursor is the store's own ordered id for an entry (the embedded store's
+ * sequence number, a Redis Stream id); clients hold it as an opaque string.
+ * `0` means "before the first entry", `$` "after the last one now".
+ */
+
+export interface ChannelToken {
+  id: string
+  /** sha256 of the token: the token itself is shown once, at creation, and kept nowhere. */
+  sha256: string
+  created_at: number
+}
+
+export interface ChannelRecord {
+  name: string
+  /** The ingress URL's last path segment: 128 random bits, hex. */
+  ingress_secret: string
+  created_at: number
+  tokens: ChannelToken[]
+}
+
+export interface EntryInput {
+  receivedAt: number
+  headers: Record<string, string>
+  body: Buffer
+}
+
+export interface StoredEntry extends EntryInput {
+  cursor: string
+}
+
+/** One client's blocking reads; closing it wakes a read in progress (which then returns nothing). */
+export interface StoreReader {
+  /** Entries after `after`, oldest first, at most `count`; waits up to `blockMs` when there are none. */
+  read(channel: string, after: string, count: number, blockMs: number): Promise<StoredEntry[]>
+  close(): Promise<void>
+}
+
+export interface RelayStore {
+  readonly kind: 'embedded' | 'redis'
+  /** False when a channel of that name exists. */
+  createChannel(channel: ChannelRecord): Promise<boolean>
+  /** Replaces a channel's record (tokens, ingress secret); false when there is no such channel. */
+  updateChannel(channel: ChannelRecord): Promise<boolean>
+  getChannel(name: string): Promise<ChannelRecord | undefined>
+  listChannels(): Promise<ChannelRecord[]>
+  /** The channel and all its entries; false when there was none. */
+  deleteChannel(name: string): Promise<boolean>
+  /** Resolves with the entry's cursor once it is durable; rejects when it could not be stored. */
+  append(channel: string, entry: EntryInput): Promise<string>
+  /** The cursor of the newest entry, or `0`. */
+  latest(channel: string): Promise<string>
+  /** How many entries follow `after`, counting up to `cap`. */
+  count(channel: string, after: string, cap: number): Promise<number>
+  /** Drops the channel's entries received before `before` (ms); how many. */
+  trim(channel: string, before: number): Promise<number>
+  reader(): Promise<StoreReader>
+  close(): Promise<void>
+}
+
+/** Channel names: what a path segment, a file name and a Redis key can all hold as they are. */
+export const CHANNEL_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/
+
+/** A cursor as clients send it: `0`, `$`, an embedded sequence number or a Redis Stream id. */
+export const CURSOR = /^(?:\$|\d{1,20}(?:-\d{1,20})?)$/

@@ -1,0 +1,146 @@
+/**
+ * An append-only file whose appends are durable when they resolve: written in
+ * full (however many writes that takes), then fdatasync. Appends that arrive
+ * together share one write and one fsync (group commit). A write that fails
+ * (ENOSPC, EIO) rejects every append of its batch and cuts the file back to
+ * where the batch began, or, when even that fails, makes the next write start
+ * on a new line, so a torn record never runs into the next one.
+ *
+ * The listener's spool and the relay's embedded store both keep their
+ * promise (200 only for what is on disk) through this one class.
+ */
+
+/** The part of a file handle an AppendFile uses; tests wrap a real one to inject short or failing writes. */
+export interface AppendHandle {
+  write(buffer: Buffer, offset: number, length: number): Promise<{bytesWritten: number}>
+  datasync(): Promise<void>
+  truncate(length: number): Promise<void>
+  close(): Promise<void>
+}
+
+/** Whether the file can be written: reported on each change, for a "disk full" line and its all-clear. */
+export type WriteHealth = {ok: true} | {ok: false; code: string; message: string}
+
+export interface AppendFileOptions {
+  /** The file ends in a torn record: the next write starts on a new line. */
+  tornTail?: boolean
+  onHealth?: (health: WriteHealth) => void
+  /** Runs after each batch, before the next one starts (compaction may replace the handle here). */
+  afterBatch?: (outcome: {ok: boolean; recovered: boolean}) => Promise<void>
+}
+
+/** Called synchronously when the append's batch is settled, before any later batch or afterBatch: `offset` is where its bytes begin. */
+export type Settled = (error: Error | undefined, offset: number) => void
+
+interface Queued {
+  data: Buffer
+  settled?: Settled
+  resolve: () => void
+  reject: (error: Error) => void
+}
+
+export class AppendFile {
+  private queue: Queued[] = []
+  private flushing?: Promise<void>
+  private health: WriteHealth = {ok: true}
+  private tornTail: boolean
+
+  constructor(
+    readonly file: string,
+    private handle: AppendHandle,
+    /** Bytes of whole records in the file: where a failed write is cut back to. */
+    public size: number,
+    private readonly options: AppendFileOptions = {},
+  ) {
+    this.tornTail = options.tornTail ?? false
+  }
+
+  get healthy(): boolean {
+    return this.health.ok
+  }
+
+  append(data: Buffer, settled?: Settled): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({data, settled, resolve, reject})
+      this.flushing ??= this.flush()
+    })
+  }
+
+  /** Resolves once nothing is queued or being written. */
+  async idle(): Promise<void> {
+    while (this.flushing) await this.flushing
+  }
+
+  /** A new handle for a rewritten file of `size` bytes (compaction); only between batches. */
+  async replace(handle: AppendHandle, size: number): Promise<void> {
+    await this.handle.close()
+    this.handle = handle
+    this.size = size
+    this.tornTail = false
+  }
+
+  async close(): Promise<void> {
+    await this.idle()
+    await this.handle.close()
+  }
+
+  /** All of `data`, however many writes it takes: a write may take less than asked (5,536 of 30,000 bytes on a nearly full tmpfs). */
+  private async writeAll(data: Buffer): Promise<void> {
+    let offset = 0
+    while (offset < data.length) {
+      const {bytesWritten} = await this.handle.write(data, offset, data.length - offset)
+      if (!(bytesWritten > 0)) throw Object.assign(new Error(`write to ${this.file} made no progress`), {code: 'EIO'})
+      offset += bytesWritten
+    }
+  }
+
+  private setHealth(health: WriteHealth): void {
+    const changed = health.ok !== this.health.ok || (!health.ok && !this.health.ok && health.code !== this.health.code)
+    this.health = health
+    if (changed) this.options.onHealth?.(health)
+  }
+
+  /** Group commit: everything queued by the time a write starts goes out in that write and its fsync. */
+  private async flush(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve))
+    while (this.queue.length > 0) {
+      const batch = this.queue
+      this.queue = []
+      const lead = this.tornTail ? 1 : 0
+      const data = Buffer.concat(lead ? [Buffer.from('\n'), ...batch.map((item) => item.data)] : batch.map((item) => item.data))
+      let ok = true
+      let recovered = false
+      try {
+        await this.writeAll(data)
+        await this.handle.datasync()
+        let offset = this.size + lead
+        this.size += data.length
+        this.tornTail = false
+        recovered = !this.health.ok
+        this.setHealth({ok: true})
+        for (const item of batch) {
+          item.settled?.(undefined, offset)
+          offset += item.data.length
+          item.resolve()
+        }
+      } catch (error) {
+        ok = false
+        // Part of the batch may be in the file: cut it back, or else start the next write on a new line.
+        await this.handle.truncate(this.size).then(
+          () => (this.tornTail = false),
+          () => (this.tornTail = true),
+        )
+        const failure = error as NodeJS.ErrnoException
+        this.setHealth({ok: false, code: failure.code ?? 'EIO', message: failure.message})
+        for (const item of batch) {
+          item.settled?.(failure, -1)
+          item.reject(failure)
+        }
+      }
+      // What runs here (compaction) only saves space or repairs: if it fails, appending goes on.
+      await this.options.afterBatch?.({ok, recovered}).catch(() => {})
+    }
+    // Cleared in the same turn as the last empty-queue check, so no append can slip in unflushed.
+    this.flushing = undefined
+  }
+}

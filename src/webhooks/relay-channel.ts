@@ -1,0 +1,78 @@
+/**
+ * Which relay channel `webhooks listen --relay` streams, and from where.
+ *
+ * Personal (no --channel): `PROFILE-HOSTNAME`, created on first use (that
+ * needs the relay's admin token) and remembered with its ingress URL, so the
+ * gateway webhook (re-pointed at that URL) and its public key stay the same
+ * from run to run; a new one is streamed from its first entry.
+ *
+ * Team (--channel NAME): a channel an admin made, shared by several
+ * developers, each with their own cursor. Its gateway webhook is shared too:
+ * found by its callback (the channel's ingress URL), made when there is none,
+ * and never unsubscribed by a listener's exit. A listener new to the channel
+ * starts at its newest entry (it does not replay the team's last 3 days).
+ *
+ * A listener that has streamed the channel before resumes after its stored cursor.
+ */
+import {hostname} from 'node:os'
+
+import {ExitCode, UmmahError} from '../api/errors.js'
+import {type ChannelView, RelayApi} from '../relay/admin-client.js'
+
+export interface RelayState {
+  /** The relay URLs as given (the cursor means something only on the same relay). */
+  relay: string
+  channel: string
+  ingress_url: string
+  cursor?: string
+}
+
+export interface ResolvedChannel {
+  channel: string
+  ingressUrl: string
+  cursor: string
+  /** A team channel: its webhook is shared, so this listener neither re-points nor unsubscribes it. */
+  shared: boolean
+}
+
+/** `PROFILE-HOSTNAME` in the relay's channel alphabet (lower-case letters, digits, dashes; 63 at most). */
+export function personalChannelName(profile: string, host = hostname()): string {
+  const name = `${profile}-${host}`.toLowerCase().replaceAll(/[^a-z0-9-]+/g, '-').replaceAll(/-+/g, '-').replace(/^-+/, '')
+  return name.slice(0, 63).replace(/-+$/, '') || 'listener'
+}
+
+export async function resolveChannel(options: {urls: string[]; token: string; profile: string; channel?: string; state?: RelayState}): Promise<ResolvedChannel> {
+  const api = new RelayApi(options.urls, options.token)
+  const relay = options.urls.join(',')
+  const known = options.state && options.state.relay === relay ? options.state : undefined
+  if (options.channel) {
+    const view = await api.getChannel(options.channel)
+    const cursor = known?.channel === view.name && known.cursor ? known.cursor : '$'
+    return {channel: view.name, ingressUrl: view.ingress_url, cursor, shared: true}
+  }
+  const name = personalChannelName(options.profile)
+  const cursor = known?.channel === name && known.cursor ? known.cursor : '0'
+  if (known?.channel === name) {
+    try {
+      return {channel: name, ingressUrl: (await api.getChannel(name)).ingress_url, cursor, shared: false}
+    } catch (error) {
+      if (!(error instanceof UmmahError && error.code === 'relay_not_found')) throw error
+    }
+  }
+  let view: ChannelView
+  try {
+    view = await api.createChannel(name)
+  } catch (error) {
+    if (error instanceof UmmahError && error.code === 'relay_forbidden') {
+      throw new UmmahError(`This relay token cannot create the personal channel ${name}`, {code: 'relay_forbidden', exitCode: ExitCode.auth, hint: 'Pass --channel NAME (the channel the token belongs to), or use the relay admin token once to create it.'})
+    }
+    if (!(error instanceof UmmahError && error.code === 'relay_conflict')) throw error
+    view = await api.getChannel(name)
+  }
+  return {channel: name, ingressUrl: view.ingress_url, cursor, shared: false}
+}
+
+/** The ingress URL with its secret shortened, for lines people read (the whole URL is in `relay channels list`). */
+export function maskIngress(url: string): string {
+  return url.replace(/\/in\/([^/]+)\/([0-9a-f]{4,})([0-9a-f]{4})$/, (_match, channel: string, _secret: string, tail: string) => `/in/${channel}/…${tail}`)
+}

@@ -1,0 +1,258 @@
+/**
+ * The listener's second EventSource: a WebSocket out to `ummah relay`
+ * (so the laptop opens no inbound port), streaming one channel from the
+ * last cursor this listener stored. Entries go to the pipeline in order, up
+ * to BATCH at a time (their spool writes share an fsync), and are answered in
+ * order: 200 (spooled) or 403 (signature refused: never forwarded) moves the
+ * cursor past the entry; 503 (starting, disk full) waits the Retry-After and
+ * offers the entry again. The cursor is acknowledged to the relay and saved
+ * on disk at most every SAVE_MS, so a `kill -9` re-receives at most that
+ * much, which the spool recognises by event id and does not forward again.
+ *
+ * On a lost connection it reconnects, trying the next URL of --relay, with
+ * backoff (1, 2, 4 … 30 s), and resumes from the cursor. Close codes 44xx
+ * (token revoked, channel deleted) and an HTTP 401/403/404 at connect are
+ * final: `failed` resolves with the reason and the listener stops.
+ */
+import WebSocket from 'ws'
+
+import {ExitCode, UmmahError} from '../api/errors.js'
+import {CLOSE, type Hello, decodeEntry} from '../relay/protocol.js'
+import type {StoredEntry} from '../relay/store.js'
+import type {EventSource, Intake, ListenLine} from './pipeline.js'
+
+export interface RelaySourceOptions {
+  /** Relay base URLs, tried in turn. */
+  urls: string[]
+  token: string
+  channel: string
+  /** The channel's ingress URL (the gateway webhook's callback). */
+  ingressUrl: string
+  /** The cursor to resume after (`0`: from the first entry). */
+  cursor: string
+  saveCursor: (cursor: string) => Promise<void>
+  emit: (line: ListenLine) => void
+}
+
+// Entries offered to the pipeline at once: their spool lines share one write and fsync.
+const BATCH = 64
+const SAVE_MS = 200
+const BACKOFF_S = [1, 2, 4, 8, 16, 30]
+const PING_MS = 15_000
+const CONNECT_TIMEOUT_MS = 10_000
+const FINAL_CLOSES = new Set<number>([CLOSE.tokenRevoked, CLOSE.forbidden, CLOSE.channelDeleted])
+
+/** A connection attempt that will not get better by trying again. */
+class FinalError extends UmmahError {}
+
+export class RelaySource implements EventSource {
+  private socket?: WebSocket
+  private stopped = false
+  private inbox: StoredEntry[] = []
+  private processing?: Promise<void>
+  private cursor: string
+  private saved: string
+  private saveTimer?: NodeJS.Timeout
+  private intake?: Intake
+  private fail: (error: Error) => void = () => {}
+  /** Resolves when the relay ends this listener's stream for good (a revoked token, a deleted channel). */
+  readonly failed: Promise<Error>
+  /** Which URL of the list to try next. */
+  private next = 0
+
+  constructor(private readonly options: RelaySourceOptions) {
+    this.cursor = options.cursor
+    this.saved = options.cursor
+    this.failed = new Promise((resolve) => (this.fail = resolve))
+  }
+
+  /** Connects (each URL once; an unreachable relay or a refused token fails here), then keeps the stream up until close(). */
+  async start(intake: Intake): Promise<{url: string}> {
+    this.intake = intake
+    let firstError: Error | undefined
+    for (let tried = 0; tried < this.options.urls.length; tried++) {
+      try {
+        const {closed} = await this.connect()
+        void this.keepUp(closed)
+        return {url: this.options.ingressUrl}
+      } catch (error) {
+        if (error instanceof FinalError) throw error
+        firstError ??= error as Error
+      }
+    }
+    throw new UmmahError(`Cannot reach the relay at ${this.options.urls.join(', ')} (${firstError?.message})`, {code: 'relay_unreachable', exitCode: ExitCode.network, hint: 'Is `ummah relay start` running there, and the URL right?'})
+  }
+
+  /** Reconnects after each loss until stopped or refused for good. */
+  private async keepUp(first: Promise<string>): Promise<void> {
+    let reason = await first
+    let attempt = 0
+    while (!this.stopped) {
+      // A healthy connection lost: the next URL at once when there are several.
+      const delayS = this.options.urls.length > 1 && attempt === 0 ? 0 : BACKOFF_S[Math.min(attempt, BACKOFF_S.length - 1)]
+      this.options.emit({type: 'relay', state: 'disconnected', relay: this.options.urls[this.next], channel: this.options.channel, error: reason, retry_in_s: delayS})
+      await this.sleep(delayS * 1000)
+      if (this.stopped) return
+      try {
+        const {closed} = await this.connect()
+        attempt = 0
+        reason = await closed
+      } catch (error) {
+        if (error instanceof FinalError) {
+          this.stopped = true
+          this.fail(error)
+          return
+        }
+        attempt++
+        reason = (error as Error).message
+      }
+    }
+  }
+
+  /** Opens one connection and waits for its hello; `closed` resolves with why it closed. */
+  private async connect(): Promise<{closed: Promise<string>}> {
+    // What is being handed to the pipeline finishes first, so the resume cursor is past it.
+    await this.processing
+    const base = this.options.urls[this.next]
+    this.next = (this.next + 1) % this.options.urls.length
+    const url = `${base.replace(/^http/, 'ws')}/v1/channels/${encodeURIComponent(this.options.channel)}/stream?after=${encodeURIComponent(this.cursor)}`
+    const socket = new WebSocket(url, {headers: {authorization: `Bearer ${this.options.token}`}, handshakeTimeout: CONNECT_TIMEOUT_MS, maxPayload: 80 * 1024 * 1024})
+    this.socket = socket
+    let greeted: (hello: Hello) => void = () => {}
+    let refused: (error: Error) => void = () => {}
+    const hello = new Promise<Hello>((resolve, reject) => {
+      greeted = resolve
+      refused = reject
+    })
+    let said: Hello | undefined
+    let alive = true
+    // One listener from the first frame on: entries in the same packet as the hello are not missed.
+    socket.on('message', (data, binary) => {
+      alive = true
+      if (!said) {
+        try {
+          const message = JSON.parse(data.toString()) as Hello
+          if (binary || message.type !== 'hello') throw new Error('no hello')
+          said = message
+          greeted(message)
+        } catch {
+          refused(new Error('the relay did not say hello'))
+          socket.terminate()
+        }
+        return
+      }
+      if (!binary) return
+      try {
+        this.inbox.push(decodeEntry(data as Buffer))
+      } catch (error) {
+        this.options.emit({type: 'error', stage: 'receive', error: `relay: ${(error as Error).message}`})
+        return
+      }
+      this.processing ??= this.process()
+    })
+    socket.once('unexpected-response', (_request, response) => {
+      const status = response.statusCode ?? 0
+      response.resume()
+      const message = `The relay at ${base} refused the stream of channel ${this.options.channel} (${status})`
+      if (status === 401 || status === 403) refused(new FinalError(message, {code: 'relay_unauthorized', exitCode: ExitCode.auth, hint: 'Check --relay-token (or UMMAH_RELAY_TOKEN): a client token reaches only its own channel.'}))
+      else if (status === 404) refused(new FinalError(message, {code: 'relay_not_found', exitCode: ExitCode.notFound, hint: 'List the channels with `ummah relay channels list`.'}))
+      else refused(new Error(`HTTP ${status}`))
+      socket.terminate()
+    })
+    socket.on('error', (error: NodeJS.ErrnoException) => refused(new Error(error.code ?? error.message)))
+    socket.on('pong', () => (alive = true))
+    const ping = setInterval(() => {
+      if (!alive) {
+        socket.terminate()
+        return
+      }
+      alive = false
+      socket.ping()
+    }, PING_MS)
+    const closed = new Promise<string>((resolve) => {
+      socket.once('close', (code, why) => {
+        clearInterval(ping)
+        const reason = why.toString() || `closed ${code}`
+        refused(new Error(reason))
+        // Entries of a lost connection not yet handed over come again on the next one.
+        this.inbox = []
+        if (said && FINAL_CLOSES.has(code)) {
+          this.stopped = true
+          this.wake()
+          this.fail(new UmmahError(`The relay ended the stream of channel ${this.options.channel}: ${reason}`, {code: 'relay_closed', exitCode: ExitCode.auth, hint: 'Ask the relay admin for a token (`ummah relay channels tokens create`).'}))
+        }
+        resolve(reason)
+      })
+    })
+    const greeting = await hello
+    this.options.emit({type: 'relay', state: 'connected', relay: base, channel: this.options.channel, waiting: greeting.waiting, resumed: this.connections++ > 0})
+    return {closed}
+  }
+
+  private connections = 0
+
+  /** Hands entries to the pipeline in order, BATCH at a time, and moves the cursor past each one answered 200 or 403. */
+  private async process(): Promise<void> {
+    try {
+      while (this.inbox.length > 0 && !this.stopped) {
+        const batch = this.inbox.splice(0, BATCH)
+        // Called in order, without waiting: the pipeline assigns spool order synchronously.
+        const answers = batch.map((entry) => this.intake!.receive({headers: entry.headers, body: entry.body}))
+        for (const [index, answer] of answers.entries()) {
+          const {status, headers} = await answer
+          if (status === 200 || status === 403) {
+            this.cursor = batch[index].cursor
+            continue
+          }
+          // Starting or disk full: offer this entry and the rest again after the pause asked for (the spool answers "duplicate" for any already stored).
+          const retryS = Math.min(30, Math.max(1, Number(headers?.['retry-after']) || 2))
+          await Promise.allSettled(answers.slice(index + 1))
+          this.inbox.unshift(...batch.slice(index))
+          this.acknowledge()
+          await this.sleep(retryS * 1000)
+          break
+        }
+        this.acknowledge()
+      }
+    } finally {
+      this.processing = undefined
+    }
+  }
+
+  /** Tells the relay the cursor (it may send more) and saves it, at most every SAVE_MS. */
+  private acknowledge(): void {
+    const socket = this.socket
+    if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify({type: 'ack', cursor: this.cursor}))
+    if (this.saveTimer || this.cursor === this.saved) return
+    this.saveTimer = setTimeout(() => void this.save(), SAVE_MS)
+  }
+
+  private async save(): Promise<void> {
+    this.saveTimer = undefined
+    const cursor = this.cursor
+    if (cursor === this.saved) return
+    await this.options.saveCursor(cursor).then(() => (this.saved = cursor), () => {})
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve()
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms)
+      this.wake = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+  }
+
+  private wake: () => void = () => {}
+
+  async close(): Promise<void> {
+    this.stopped = true
+    this.wake()
+    this.socket?.close(1000, 'listener stopping')
+    await this.processing
+    clearTimeout(this.saveTimer)
+    await this.save()
+  }
+}
