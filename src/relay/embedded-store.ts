@@ -153,10 +153,10 @@ class ChannelLog {
     const seq = this.nextSeq++
     const header = JSON.stringify({s: seq, t: entry.receivedAt, h: entry.headers, n: entry.body.length, c: crc32(entry.body)})
     const data = Buffer.concat([Buffer.from(`${header}\n`), entry.body, Buffer.from('\n')])
-    const segment = this.current
     return this.appender!.append(data, (error, offset) => {
       if (error) return
-      this.push(seq, entry.receivedAt, segment, offset, data.length)
+      // The segment written now: a roll happens between batches, after appends made before it were queued.
+      this.push(seq, entry.receivedAt, this.current, offset, data.length)
       for (const wake of this.waiters) wake()
     }).then(() => String(seq))
   }

@@ -62,7 +62,8 @@ const PROXY_ADDED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarde
 const RETRY_STORE_S = 30
 const ADMIN_BODY_BYTES = 16 * 1024
 
-type Reply = {status: number; body: unknown; headers?: Record<string, string>}
+/** `drop`: the request's body is not read; its connection is closed once the answer is out. */
+type Reply = {status: number; body: unknown; headers?: Record<string, string>; drop?: boolean}
 
 const error = (status: number, code: string, message: string, headers?: Record<string, string>): Reply => ({status, body: {error: {code, message}}, headers})
 const NOT_FOUND = error(404, 'not_found', 'Not found')
@@ -80,7 +81,10 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   const wss = new WebSocketServer({noServer: true, maxPayload: 64 * 1024})
   const handler = (request: IncomingMessage, response: ServerResponse) => {
     route(request).then(
-      (reply) => send(response, reply),
+      (reply) => {
+        send(response, reply)
+        if (reply.drop) response.once('finish', () => request.destroy())
+      },
       (failure: Error) => send(response, error(500, 'internal', failure.message)),
     )
   }
@@ -108,19 +112,11 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
 
   async function ingress(request: IncomingMessage, name: string, secret: string): Promise<Reply> {
     const channel = CHANNEL_NAME.test(name) ? await store.getChannel(name) : undefined
-    if (!channel || !sameSecret(secret, channel.ingress_secret)) {
-      request.resume()
-      return NOT_FOUND
-    }
-    if (request.method !== 'POST') {
-      request.resume()
-      return error(405, 'method_not_allowed', 'POST only', {allow: 'POST'})
-    }
+    // Bodies of refused requests are not read (a stranger's megabytes cost nothing): the connection closes after the answer.
+    if (!channel || !sameSecret(secret, channel.ingress_secret)) return {...NOT_FOUND, drop: true}
+    if (request.method !== 'POST') return {...error(405, 'method_not_allowed', 'POST only', {allow: 'POST'}), drop: true}
     const body = await readBody(request, options.maxBodyBytes)
-    if (!body) {
-      request.destroy()
-      return error(413, 'payload_too_large', `Body over ${options.maxBodyBytes} bytes`, {connection: 'close'})
-    }
+    if (!body) return {...error(413, 'payload_too_large', `Body over ${options.maxBodyBytes} bytes`, {connection: 'close'}), drop: true}
     try {
       const cursor = await store.append(name, {receivedAt: Date.now(), headers: relayedHeaders(request.headers), body})
       options.log?.({type: 'ingress', channel: name, cursor, bytes: body.length})

@@ -1,0 +1,49 @@
+/** A real redis-server for a test file: a free loopback port, a temporary directory, AOF with fsync always; stopped with the file. */
+import {type ChildProcess, spawn} from 'node:child_process'
+import {createServer} from 'node:net'
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import {tempDir} from './cli.js'
+
+export interface RedisServer {
+  url: string
+  port: number
+  stop(): Promise<void>
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const {port} = server.address() as {port: number}
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+export async function startRedis(): Promise<RedisServer> {
+  const dir = tempDir('ummah-redis-')
+  // A port taken between the check and the bind: try another (at most 5 times).
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort()
+    const child: ChildProcess = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--protected-mode', 'yes'], {stdio: ['ignore', 'pipe', 'pipe']})
+    let output = ''
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    child.on('error', (error) => (output += `\n${error.message}`))
+    const deadline = Date.now() + 10_000
+    while (Date.now() < deadline && child.exitCode === null && !output.includes('Ready to accept connections')) await sleep(20)
+    if (output.includes('Ready to accept connections')) {
+      return {
+        url: `redis://127.0.0.1:${port}`,
+        port,
+        stop: async () => {
+          if (child.exitCode !== null) return
+          const exited = new Promise((resolve) => child.once('exit', resolve))
+          child.kill('SIGKILL')
+          await exited
+        },
+      }
+    }
+    child.kill('SIGKILL')
+    if (!output.includes('Address already in use')) throw new Error(`redis-server did not start (is it installed? scripts/system-deps.sh installs it): ${output.slice(-500)}`)
+  }
+  throw new Error('redis-server: no free port in 5 tries')
+}

@@ -1,0 +1,181 @@
+/**
+ * The relay's doors, against a real relay server (embedded store) and real
+ * WebSocket clients: who may stream what, what ingress takes, retention,
+ * and an entry the relay holds that the gateway never signed.
+ */
+import {setTimeout as sleep} from 'node:timers/promises'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import WebSocket from 'ws'
+
+import {EmbeddedStore} from '../../src/relay/embedded-store.js'
+import {decodeEntry} from '../../src/relay/protocol.js'
+import {type Relay, startRelay} from '../../src/relay/server.js'
+import {type Sandbox, startSandbox} from '../../src/sandbox/server.js'
+import {tempConfigDir, tempDir} from '../helpers/cli.js'
+import {App, Listener, until} from '../e2e/listen-harness.js'
+
+const ADMIN = 'admin-token-for-relay-tests-0123'
+
+async function relayWith(options: {retentionMs?: number; maxBodyBytes?: number} = {}): Promise<{relay: Relay; store: EmbeddedStore}> {
+  const store = await EmbeddedStore.open(tempDir('ummah-relay-'))
+  const relay = await startRelay({host: '127.0.0.1', port: 0, store, adminToken: ADMIN, retentionMs: options.retentionMs ?? 72 * 3600 * 1000, maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024})
+  return {relay, store}
+}
+
+async function api(relay: Relay, method: string, path: string, body?: unknown, token: string | undefined = ADMIN) {
+  const response = await fetch(`${relay.url}${path}`, {method, headers: {...(token ? {authorization: `Bearer ${token}`} : {}), 'content-type': 'application/json'}, body: body === undefined ? undefined : JSON.stringify(body)})
+  return {status: response.status, body: (await response.json()) as any}
+}
+
+/** A raw stream client: the HTTP status it was refused with, or its hello, entries and close code. */
+function stream(relay: Relay, channel: string, token: string | undefined, after = '0') {
+  const socket = new WebSocket(`${relay.url.replace('http', 'ws')}/v1/channels/${channel}/stream?after=${after}`, {headers: token ? {authorization: `Bearer ${token}`} : {}})
+  const state = {refused: 0, hello: undefined as any, entries: [] as Array<{cursor: string; body: string}>, closed: undefined as number | undefined, socket}
+  socket.on('unexpected-response', (_request, response) => {
+    state.refused = response.statusCode ?? -1
+    response.resume()
+  })
+  socket.on('error', () => {})
+  socket.on('message', (data, binary) => {
+    if (!binary) {
+      state.hello = JSON.parse(data.toString())
+      return
+    }
+    const entry = decodeEntry(data as Buffer)
+    state.entries.push({cursor: entry.cursor, body: entry.body.toString()})
+    socket.send(JSON.stringify({type: 'ack', cursor: entry.cursor}))
+  })
+  socket.on('close', (code) => (state.closed = code))
+  return state
+}
+
+const post = (url: string, body: string | Buffer, headers: Record<string, string> = {}) => fetch(url, {method: 'POST', body, headers: {'content-type': 'application/json', ...headers}})
+
+describe('relay: who may do what', () => {
+  it('401 without a token or with an unknown one, 403 with another channel\'s, 404 for a wrong ingress secret or channel, 413 over --max-body', async () => {
+    const {relay} = await relayWith({maxBodyBytes: 1000})
+    const alpha = (await api(relay, 'POST', '/v1/channels', {name: 'alpha'})).body
+    const beta = (await api(relay, 'POST', '/v1/channels', {name: 'beta'})).body
+    expect(alpha.ingress_url).toMatch(new RegExp(`^${relay.url}/in/alpha/[0-9a-f]{32}$`))
+    expect((await api(relay, 'GET', '/v1/channels', undefined, '')).status).toBe(401)
+    expect((await api(relay, 'GET', '/v1/channels', undefined, 'urt_not-a-token')).status).toBe(401)
+    // A client token reads its own channel and nothing else; channel management is the admin's.
+    expect((await api(relay, 'GET', '/v1/channels/alpha', undefined, alpha.token.token)).status).toBe(200)
+    expect((await api(relay, 'GET', '/v1/channels/beta', undefined, alpha.token.token)).status).toBe(403)
+    expect((await api(relay, 'POST', '/v1/channels', {name: 'gamma'}, alpha.token.token)).status).toBe(403)
+    expect((await api(relay, 'POST', '/v1/channels', {name: 'Bad Name'})).status).toBe(400)
+    expect((await api(relay, 'POST', '/v1/channels', {name: 'alpha'})).status).toBe(409)
+
+    const none = stream(relay, 'alpha', undefined)
+    const unknown = stream(relay, 'alpha', 'urt_unknown')
+    const other = stream(relay, 'alpha', beta.token.token)
+    const missing = stream(relay, 'nope', ADMIN)
+    await until(() => none.refused && unknown.refused && other.refused && missing.refused, 'four refusals', 5000)
+    expect([none.refused, unknown.refused, other.refused, missing.refused]).toEqual([401, 401, 403, 404])
+
+    const wrongSecret = alpha.ingress_url.replace(/[0-9a-f]{32}$/, '0'.repeat(32))
+    expect((await post(wrongSecret, '{}')).status).toBe(404)
+    expect((await post(alpha.ingress_url.replace('/alpha/', '/beta/'), '{}')).status).toBe(404)
+    expect((await post(`${relay.url}/in/alpha`, '{}')).status).toBe(404)
+    expect((await post(alpha.ingress_url, 'x'.repeat(1001))).status).toBe(413)
+    expect((await post(alpha.ingress_url, 'x'.repeat(1000))).status).toBe(200)
+    // Nothing refused was stored: the one entry is the 1000-byte one.
+    const reader = stream(relay, 'alpha', alpha.token.token)
+    await until(() => reader.entries.length === 1, 'the stored entry', 5000)
+    await sleep(100)
+    expect(reader.entries.map((entry) => entry.body.length)).toEqual([1000])
+    reader.socket.close()
+    await relay.close()
+  })
+
+  it("one channel's entries never reach another channel's client; a revoked token's stream closes; a deleted channel's too", async () => {
+    const {relay} = await relayWith()
+    const alpha = (await api(relay, 'POST', '/v1/channels', {name: 'alpha'})).body
+    const beta = (await api(relay, 'POST', '/v1/channels', {name: 'beta'})).body
+    const second = (await api(relay, 'POST', '/v1/channels/alpha/tokens')).body
+    const a = stream(relay, 'alpha', alpha.token.token)
+    const a2 = stream(relay, 'alpha', second.token)
+    const b = stream(relay, 'beta', beta.token.token)
+    await until(() => a.hello && a2.hello && b.hello, 'three streams', 5000)
+    for (let index = 0; index < 5; index++) expect((await post(alpha.ingress_url, `{"id":"a${index}"}`)).status).toBe(200)
+    expect((await post(beta.ingress_url, '{"id":"b0"}')).status).toBe(200)
+    await until(() => a.entries.length === 5 && a2.entries.length === 5 && b.entries.length === 1, 'the entries', 5000)
+    await sleep(200)
+    expect(a.entries.map((entry) => entry.body)).toEqual(['{"id":"a0"}', '{"id":"a1"}', '{"id":"a2"}', '{"id":"a3"}', '{"id":"a4"}'])
+    expect(a2.entries).toEqual(a.entries)
+    expect(b.entries.map((entry) => entry.body)).toEqual(['{"id":"b0"}'])
+
+    expect((await api(relay, 'DELETE', `/v1/channels/alpha/tokens/${second.id}`)).status).toBe(200)
+    await until(() => a2.closed, 'the revoked stream to close', 5000)
+    expect(a2.closed).toBe(4401)
+    expect(a.closed).toBeUndefined()
+    // The revoked token opens nothing any more.
+    const again = stream(relay, 'alpha', second.token)
+    await until(() => again.refused, 'a refusal', 5000)
+    expect(again.refused).toBe(401)
+
+    expect((await api(relay, 'DELETE', '/v1/channels/alpha')).status).toBe(200)
+    await until(() => a.closed, 'the deleted channel\'s stream to close', 5000)
+    expect(a.closed).toBe(4404)
+    expect((await post(alpha.ingress_url, '{}')).status).toBe(404)
+    b.socket.close()
+    await relay.close()
+  })
+
+  it('keeps entries for --retention, then trims them', async () => {
+    const {relay} = await relayWith({retentionMs: 1200})
+    const channel = (await api(relay, 'POST', '/v1/channels', {name: 'short'})).body
+    expect((await post(channel.ingress_url, '{"id":"old"}')).status).toBe(200)
+    const early = stream(relay, 'short', ADMIN)
+    await until(() => early.entries.length === 1, 'the entry while kept', 5000)
+    early.socket.close()
+    // Trimmed within a quarter of the retention after it passes.
+    await sleep(1200 + 300 + 300)
+    expect((await post(channel.ingress_url, '{"id":"new"}')).status).toBe(200)
+    const late = stream(relay, 'short', ADMIN)
+    await until(() => late.entries.length === 1, 'the fresh entry', 5000)
+    await sleep(200)
+    expect(late.hello.waiting).toBe(1)
+    expect(late.entries.map((entry) => entry.body)).toEqual(['{"id":"new"}'])
+    late.socket.close()
+    await relay.close()
+  })
+})
+
+describe('relay: not trusted by the listener', () => {
+  let sandbox: Sandbox
+  beforeAll(async () => {
+    sandbox = await startSandbox({port: 0, retryDelaysMs: [100, 200], statementDelayMs: 0})
+  })
+  afterAll(() => sandbox.close())
+
+  it('an entry injected into the store with a bad signature is refused by listen and never reaches the app; genuine ones still do', {timeout: 60_000}, async () => {
+    const {relay, store} = await relayWith()
+    const key = `sk_test_inject_${Math.random().toString(36).slice(2, 8)}`
+    const app = new App()
+    await app.start()
+    const listener = new Listener(['--forward', `127.0.0.1:${app.port}/`, '--relay', relay.url, '--relay-token', ADMIN], {UMMAH_CONFIG_DIR: tempConfigDir(), UMMAH_SECRET_KEY: key, UMMAH_API_BASE: sandbox.apiBase})
+    const ready = await listener.ready()
+    app.publicKey = ready.public_key
+    await until(() => listener.lines.some((line) => line.type === 'relay' && line.state === 'connected'), 'the stream')
+
+    const forged = JSON.stringify({id: 'evt_forged', type: 'purchase.paid', created_on: Math.floor(Date.now() / 1000)})
+    await store.append(ready.channel, {receivedAt: Date.now(), headers: {'content-type': 'application/json', 'x-signature': Buffer.from('not a signature').toString('base64')}, body: Buffer.from(forged)})
+    await store.append(ready.channel, {receivedAt: Date.now(), headers: {'content-type': 'application/json'}, body: Buffer.from(JSON.stringify({id: 'evt_unsigned', type: 'purchase.paid'}))})
+    const response = await fetch(`${sandbox.apiBase}/purchases/`, {
+      method: 'POST',
+      headers: {authorization: `Bearer ${key}`, 'content-type': 'application/json'},
+      body: JSON.stringify({brand_id: '409eb80e-3782-4b1d-afa8-b779759266a5', client: {email: 'inject@example.com'}, purchase: {products: [{name: 'Real', price: 100}], currency: 'USD'}}),
+    })
+    expect(response.status).toBe(201)
+    await until(() => app.received.length === 1, 'the genuine event')
+    await sleep(300)
+    expect(app.received.map((item) => item.type)).toEqual(['purchase.created'])
+    const refused = listener.lines.filter((line) => line.type === 'error' && line.stage === 'receive')
+    expect(refused.map((line) => [line.id, line.status])).toEqual([['evt_forged', 403], ['evt_unsigned', 403]])
+    expect(await listener.stop()).toBe(0)
+    expect(listener.lines.at(-1)).toMatchObject({type: 'summary', received: 1, delivered: 1, rejected: 2})
+    await app.stop()
+    await relay.close()
+  })
+})

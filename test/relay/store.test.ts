@@ -1,0 +1,175 @@
+/**
+ * One suite, both stores: the embedded one (files) and Redis Streams (a real
+ * redis-server). What the relay relies on: channels kept and replaced whole,
+ * entries back byte for byte in order after a cursor, `$` and `0`, counts,
+ * blocking reads woken by an append or a close, per-reader cursors, trimming
+ * by age, and a deleted channel's entries gone.
+ */
+import {appendFileSync, readdirSync, statSync} from 'node:fs'
+import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {EmbeddedStore} from '../../src/relay/embedded-store.js'
+import {RedisStore} from '../../src/relay/redis-store.js'
+import type {ChannelRecord, RelayStore} from '../../src/relay/store.js'
+import {tempDir} from '../helpers/cli.js'
+import {type RedisServer, startRedis} from '../helpers/redis.js'
+
+let redis: RedisServer
+beforeAll(async () => {
+  redis = await startRedis()
+})
+afterAll(() => redis.stop())
+
+const channel = (name: string): ChannelRecord => ({name, ingress_secret: 'a'.repeat(32), created_at: 1, tokens: []})
+const entry = (text: string, receivedAt = Date.now()) => ({receivedAt, headers: {'x-signature': `sig-${text}`, 'content-type': 'application/json'}, body: Buffer.from(text)})
+
+const stores: Array<[string, () => Promise<RelayStore>]> = [
+  ['embedded', () => EmbeddedStore.open(tempDir('ummah-store-'))],
+  ['redis', async () => {
+    const store = await RedisStore.open(redis.url)
+    // Each test starts from an empty Redis.
+    const {createClient} = await import('redis')
+    const client = createClient({url: redis.url})
+    await client.connect()
+    await client.flushAll()
+    await client.close()
+    return store
+  }],
+]
+
+describe.each(stores)('relay store: %s', (_kind, open) => {
+  it('keeps channels, replaces them whole, refuses a second of one name, lists them by name', async () => {
+    const store = await open()
+    expect(await store.createChannel(channel('beta'))).toBe(true)
+    expect(await store.createChannel(channel('alpha'))).toBe(true)
+    expect(await store.createChannel(channel('beta'))).toBe(false)
+    expect(await store.updateChannel({...channel('beta'), tokens: [{id: 'tok_1', sha256: 'f'.repeat(64), created_at: 2}]})).toBe(true)
+    expect(await store.updateChannel(channel('gamma'))).toBe(false)
+    expect((await store.getChannel('beta'))?.tokens.map((token) => token.id)).toEqual(['tok_1'])
+    expect(await store.getChannel('gamma')).toBeUndefined()
+    expect((await store.listChannels()).map((each) => each.name)).toEqual(['alpha', 'beta'])
+    await store.close()
+  })
+
+  it('gives entries back byte for byte and in order after any cursor; 0 is the start, $ the end; counts what follows', async () => {
+    const store = await open()
+    await store.createChannel(channel('c'))
+    expect(await store.latest('c')).toBe('0')
+    const binary = Buffer.from([0, 255, 10, 13, 0x7b, 0x22])
+    const cursors: string[] = []
+    for (const text of ['one', 'two', 'three']) cursors.push(await store.append('c', entry(text)))
+    cursors.push(await store.append('c', {receivedAt: 5, headers: {}, body: binary}))
+    const reader = await store.reader()
+    const all = await reader.read('c', '0', 100, 0)
+    expect(all.map((each) => each.cursor)).toEqual(cursors)
+    expect(all.map((each) => each.body.toString())).toEqual(['one', 'two', 'three', binary.toString()])
+    expect(all[3].body.equals(binary)).toBe(true)
+    expect(all[0].headers).toEqual({'x-signature': 'sig-one', 'content-type': 'application/json'})
+    expect((await reader.read('c', cursors[1], 100, 0)).map((each) => each.body.toString())).toEqual(['three', binary.toString()])
+    expect((await reader.read('c', cursors[0], 1, 0)).map((each) => each.body.toString())).toEqual(['two'])
+    expect(await store.latest('c')).toBe(cursors[3])
+    expect(await store.count('c', '0', 100)).toBe(4)
+    expect(await store.count('c', cursors[1], 100)).toBe(2)
+    expect(await store.count('c', '0', 3)).toBe(3)
+    expect(await reader.read('c', cursors[3], 100, 0)).toEqual([])
+    await reader.close()
+    await store.close()
+  })
+
+  it('a blocking read wakes on an append, another reader keeps its own cursor, and closing a reader ends its read', async () => {
+    const store = await open()
+    await store.createChannel(channel('c'))
+    const first = await store.reader()
+    const second = await store.reader()
+    const start = await store.latest('c')
+    const waiting = first.read('c', start, 10, 5000)
+    await sleep(100)
+    const cursor = await store.append('c', entry('late'))
+    const woke = Date.now()
+    const got = await waiting
+    expect(Date.now() - woke).toBeLessThan(1000)
+    expect(got.map((each) => each.cursor)).toEqual([cursor])
+    expect((await second.read('c', '0', 10, 0)).map((each) => each.body.toString())).toEqual(['late'])
+    const blocked = second.read('c', cursor, 10, 5000)
+    const closedAt = Date.now()
+    await second.close()
+    expect(await blocked).toEqual([])
+    expect(Date.now() - closedAt).toBeLessThan(1000)
+    await first.close()
+    await store.close()
+  })
+
+  it('trims entries received before a time, and a deleted channel takes its entries with it', async () => {
+    const store = await open()
+    await store.createChannel(channel('c'))
+    await store.createChannel(channel('other'))
+    await store.append('c', entry('old', Date.now() - 60_000))
+    await sleep(20)
+    const cut = Date.now()
+    await sleep(20)
+    const kept = await store.append('c', entry('new'))
+    await store.append('other', entry('elsewhere'))
+    expect(await store.trim('c', cut)).toBe(1)
+    const reader = await store.reader()
+    expect((await reader.read('c', '0', 10, 0)).map((each) => each.cursor)).toEqual([kept])
+    expect(await store.deleteChannel('c')).toBe(true)
+    expect(await store.deleteChannel('c')).toBe(false)
+    expect(await reader.read('c', '0', 10, 0)).toEqual([])
+    expect((await reader.read('other', '0', 10, 0)).map((each) => each.body.toString())).toEqual(['elsewhere'])
+    await reader.close()
+    await store.close()
+  })
+})
+
+describe('embedded store on disk', () => {
+  it('survives a reopen with every entry, skips a torn tail, and appends after it on a line of its own', async () => {
+    const dir = tempDir('ummah-store-')
+    let store = await EmbeddedStore.open(dir)
+    await store.createChannel(channel('c'))
+    for (const text of ['a', 'b']) await store.append('c', entry(text))
+    await store.close()
+    const segment = join(dir, 'entries', 'c', readdirSync(join(dir, 'entries', 'c'))[0])
+    // A crash in the middle of a write: half a header line.
+    appendFileSync(segment, '{"s":3,"t":1,"h":{},"n":40')
+    store = await EmbeddedStore.open(dir)
+    const cursor = await store.append('c', entry('c'))
+    const reader = await store.reader()
+    expect((await reader.read('c', '0', 10, 0)).map((each) => each.body.toString())).toEqual(['a', 'b', 'c'])
+    expect(cursor).toBe('3')
+    await reader.close()
+    await store.close()
+    store = await EmbeddedStore.open(dir)
+    const again = await store.reader()
+    expect((await again.read('c', '0', 10, 0)).map((each) => each.body.toString())).toEqual(['a', 'b', 'c'])
+    await again.close()
+    await store.close()
+  })
+
+  it('rolls segments past their size and deletes the ones wholly trimmed', async () => {
+    const dir = tempDir('ummah-store-')
+    const store = await EmbeddedStore.open(dir, {segmentBytes: 1000})
+    await store.createChannel(channel('c'))
+    const body = 'x'.repeat(400)
+    for (let index = 0; index < 10; index++) await store.append('c', entry(`${index}${body}`, 1000 + index))
+    const segments = () => readdirSync(join(dir, 'entries', 'c')).sort()
+    expect(segments().length).toBeGreaterThanOrEqual(4)
+    const before = segments().reduce((total, name) => total + statSync(join(dir, 'entries', 'c', name)).size, 0)
+    expect(await store.trim('c', 1008)).toBe(8)
+    const after = segments().reduce((total, name) => total + statSync(join(dir, 'entries', 'c', name)).size, 0)
+    expect(after).toBeLessThan(before / 2)
+    const reader = await store.reader()
+    expect((await reader.read('c', '0', 10, 0)).map((each) => each.body.toString().slice(0, 1))).toEqual(['8', '9'])
+    await reader.close()
+    await store.close()
+  })
+
+  it('refuses an entry for a channel it does not have', async () => {
+    const dir = tempDir('ummah-store-')
+    const store = await EmbeddedStore.open(dir)
+    await store.createChannel(channel('c'))
+    await expect(store.append('nope', entry('x'))).rejects.toThrow(/no channel/)
+    await store.close()
+  })
+})
