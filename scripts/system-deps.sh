@@ -6,6 +6,8 @@
 set -euo pipefail
 packages=()
 command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
+# `ip netns` and veth pairs for the relay test across a network boundary.
+command -v ip >/dev/null 2>&1 || packages+=(iproute2)
 [ ${#packages[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "system-deps: missing ${packages[*]}; install them (Debian: apt-get install -y ${packages[*]})" >&2
