@@ -11,13 +11,19 @@ export abstract class FixtureCommand extends UmmahCommand {
 
   static override columns = [{field: 'request'}, {field: 'id'}, {field: 'status', kind: 'status' as const}]
 
-  /** Runs the fixture; with --json every response by request name, else one row per request. */
-  protected async runFixtureFile(file: string): Promise<unknown> {
-    const {loadFixture, runFixture, summarize} = await import('../webhooks/fixtures.js')
+  /**
+   * Runs the fixture; with --json every response by request name, else one
+   * row per request. A fixture that uses the sandbox helpers runs its
+   * documented alternative where the gateway has none (`GET /_sandbox/` is 404: the real one).
+   */
+  protected async runFixtureFile(file: string, what = file): Promise<unknown> {
+    const {loadFixture, requestsFor, runFixture, summarize, usesSandbox} = await import('../webhooks/fixtures.js')
     const fixture = await loadFixture(file)
     const settings = await this.settings()
     const client = await this.client()
-    const responses = await runFixture(fixture, {
+    const helpers = usesSandbox(fixture.requests) && (await this.hasSandboxHelpers(String(client.apiBase)))
+    const requests = requestsFor(fixture, helpers, what)
+    const responses = await runFixture({...fixture, requests}, {
       env: process.env,
       profile: settings.stored,
       // Sandbox helpers (/_sandbox/...) live beside the API base, on its origin.
@@ -26,5 +32,17 @@ export abstract class FixtureCommand extends UmmahCommand {
       onResponse: (name) => this.notice(`✓ ${name}`),
     })
     return this.jsonEnabled() ? responses : summarize(responses)
+  }
+
+  /** Whether the gateway answers the sandbox helpers' index (`ummah sandbox start` does; a real gateway, or `--no-helpers`, says 404). */
+  private async hasSandboxHelpers(apiBase: string): Promise<boolean> {
+    const {NotFoundError} = await import('../api/errors.js')
+    try {
+      await this.request('GET', new URL('/_sandbox/', apiBase).href)
+      return true
+    } catch (error) {
+      if (error instanceof NotFoundError) return false
+      throw error
+    }
   }
 }

@@ -32,6 +32,8 @@ export interface SandboxOptions {
   timeScale?: number
   statementDelayMs?: number
   maxBodyBytes?: number
+  /** False: no /_sandbox/ helpers (404, as on the real gateway), to try what works with documented endpoints only. */
+  helpers?: boolean
 }
 
 export interface Sandbox {
@@ -147,6 +149,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const handlers: Record<EndpointId, Handler> = createHandlers({statementDelayMs: options.statementDelayMs ?? 2000})
   const routes = compileRoutes()
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024
+  const helpersOn = options.helpers ?? true
   const inFlightKeys = new Set<string>()
   let origin = ''
 
@@ -297,6 +300,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return send(response, 200, {reset: true})
     }
     if (path === '/_sandbox/clock' && request.method === 'GET') return send(response, 200, {now: Math.floor(nowMs(account) / 1000)})
+    // The index: how `trigger` tells the sandbox from a real gateway, which answers 404 here.
+    if (path === '/_sandbox/' && request.method === 'GET') return send(response, 200, {sandbox: true, helpers: ['POST purchases/{id}/pay', 'POST advance', 'POST reset', 'GET clock']})
     throw new SandboxError(404, {error: 'Not Found', detail: `No sandbox helper at ${path}`})
   }
 
@@ -312,7 +317,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         await hosted(request, response, path.endsWith('/') ? path : `${path}/`, url, raw)
       } else if (path.startsWith('/files/')) {
         download(response, path)
-      } else if (path.startsWith('/_sandbox/')) {
+      } else if (path.startsWith('/_sandbox/') && helpersOn) {
         await helpers(request, response, path, raw)
       } else {
         throw new SandboxError(404, {error: 'Not Found', detail: `Nothing at ${path}; the API is under ${API_PREFIX}/.`})

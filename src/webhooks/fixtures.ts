@@ -28,6 +28,12 @@ export interface FixtureRequest {
 export interface Fixture {
   description?: string
   requests: FixtureRequest[]
+  /**
+   * For a gateway without the sandbox helpers (the real one): other requests
+   * that cause the event with documented endpoints only, or what it needs
+   * that no API call can give (a shopper's card on the hosted page).
+   */
+  without_sandbox?: {description?: string; requests?: FixtureRequest[]; needs?: string}
 }
 
 export interface FixtureContext {
@@ -59,8 +65,41 @@ export async function loadFixture(file: string): Promise<Fixture> {
 
 function checkFixture(fixture: Fixture, file: string): void {
   if (!fixture || !Array.isArray(fixture.requests)) throw new UsageError(`Fixture ${file} has no "requests" list`, 'See `ummah fixtures run --help` for the format.')
+  checkRequests(fixture.requests, file)
+  const alternative = fixture.without_sandbox
+  if (alternative !== undefined) {
+    const ok = typeof alternative === 'object' && alternative !== null && (Array.isArray(alternative.requests) !== (typeof alternative.needs === 'string'))
+    if (!ok) throw new UsageError(`Fixture ${file}: "without_sandbox" needs either "requests" or "needs"`, 'Give the documented requests that cause the event, or say what it needs.')
+    if (alternative.requests) {
+      checkRequests(alternative.requests, `${file} (without_sandbox)`)
+      if (usesSandbox(alternative.requests)) throw new UsageError(`Fixture ${file}: "without_sandbox" requests use /_sandbox/ helpers`, 'Use documented endpoints only there.')
+    }
+  }
+}
+
+/** Whether requests call the sandbox's own helpers (/_sandbox/…), which a real gateway does not have. */
+export function usesSandbox(requests: FixtureRequest[]): boolean {
+  return requests.some((request) => request.path.startsWith('/_sandbox/'))
+}
+
+/**
+ * The requests to run on this gateway: the fixture's own where the sandbox
+ * helpers answer (or none are used), else its documented alternative; an
+ * event only a shopper can cause is refused before anything is created.
+ */
+export function requestsFor(fixture: Fixture, helpers: boolean, what: string): FixtureRequest[] {
+  if (helpers || !usesSandbox(fixture.requests)) return fixture.requests
+  const alternative = fixture.without_sandbox
+  if (alternative?.requests) return alternative.requests
+  throw new UsageError(
+    `${what} cannot be caused through the API on this gateway: it needs ${alternative?.needs ?? 'the sandbox helpers (/_sandbox/)'}`,
+    'Nothing was created. Run it against `ummah sandbox start` (-p sandbox), or cause it by paying on the checkout page.',
+  )
+}
+
+function checkRequests(requests: FixtureRequest[], file: string): void {
   const names = new Set<string>()
-  for (const [index, request] of fixture.requests.entries()) {
+  for (const [index, request] of requests.entries()) {
     const where = `Fixture ${file}, request ${index + 1}`
     if (typeof request.name !== 'string' || !/^[a-z_][\w-]*$/i.test(request.name)) throw new UsageError(`${where}: "name" must be a word such as "purchase"`, 'Name every request.')
     if (names.has(request.name)) throw new UsageError(`${where}: the name "${request.name}" is used twice`, 'Give each request its own name.')

@@ -15,6 +15,7 @@ export default class SandboxStart extends UmmahCommand {
     '<%= config.bin %> sandbox start --port 0 --data-file .ummah-sandbox.json',
     '<%= config.bin %> sandbox start --retry-schedule 0.5,1,2',
     '<%= config.bin %> sandbox start --port 0 --time-scale 72000',
+    '<%= config.bin %> sandbox start --no-helpers',
   ]
 
   static override flags = {
@@ -23,6 +24,7 @@ export default class SandboxStart extends UmmahCommand {
     'data-file': Flags.string({summary: 'Keep state in this file across restarts (written atomically).'}),
     'retry-schedule': Flags.string({summary: 'Seconds to wait before each webhook retry, comma-separated.', default: '1,2,4,8,16'}),
     'statement-delay': Flags.integer({summary: 'Seconds a statement stays processing (0 to 86400).', default: 2, min: 0, max: 86_400}),
+    helpers: Flags.boolean({summary: 'Serve the /_sandbox/ helpers (pay, advance, reset); --no-helpers answers 404 there, like the real gateway.', default: true, allowNo: true}),
     'time-scale': Flags.integer({
       summary: "Run webhook retry schedules this many times faster (a webhook's sandbox_delivery.retry_policy hourly-3d takes 3.6 s at 72000).",
       default: 1,
@@ -42,6 +44,7 @@ export default class SandboxStart extends UmmahCommand {
       retryDelaysMs,
       timeScale: flags['time-scale'],
       statementDelayMs: flags['statement-delay'] * 1000,
+      helpers: flags.helpers,
     }).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') throw new UsageError(`Port ${flags.port} is already in use`, 'Is a sandbox already running? Pick another with --port, or --port 0.')
       throw error
