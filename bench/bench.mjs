@@ -154,82 +154,134 @@ async function relay() {
   const appPort = await listen(app)
 
   const latencyCount = 2000
-  log(`relay: signing ${RELAY_EVENTS + 2 * latencyCount} events in worker threads`)
   const bodies = Array.from({length: RELAY_EVENTS}, (_, index) => eventBody(index, 'load'))
   const paced = Array.from({length: latencyCount}, (_, index) => eventBody(index, 'paced'))
   const direct = Array.from({length: latencyCount}, (_, index) => eventBody(index, 'direct'))
+  log(`relay: signing ${RELAY_EVENTS + 2 * latencyCount} events in worker threads`)
   const signatures = await signInWorkers([...bodies, ...paced, ...direct], privateKey)
+  // Every path gets the same signed events; each has its own fresh listener state, so none is a repeat to it.
+  const signatureOf = new Map([...bodies, ...paced].map((body, index) => [body, signatures[index]]))
 
-  const config = mkdtempSync(join(tmpdir(), 'ummah-bench-listen-'))
+  const appPool = new Pool(`http://127.0.0.1:${appPort}`, {connections: 4})
+  const env = {UMMAH_API_BASE: `http://127.0.0.1:${gatewayPort}/api/v1`, UMMAH_SECRET_KEY: 'sk_test_bench'}
   // BENCH_LISTEN_NODE_FLAGS="--cpu-prof --cpu-prof-dir=prof" profiles the listener under this load.
   const nodeFlags = process.env.BENCH_LISTEN_NODE_FLAGS?.split(' ').filter(Boolean) ?? []
-  const listener = startChild([...nodeFlags, BIN, 'webhooks', 'listen', '--forward', `127.0.0.1:${appPort}/hook`, '--format', 'json'], {
-    UMMAH_CONFIG_DIR: config,
-    UMMAH_API_BASE: `http://127.0.0.1:${gatewayPort}/api/v1`,
-    UMMAH_SECRET_KEY: 'sk_test_bench',
-  })
-  const ready = JSON.parse(await listener.waitFor((line) => line.includes('"ready"')))
-  const receiver = new URL(ready.url)
-  const pool = new Pool(receiver.origin, {connections: 16, pipelining: 1})
-  const post = (body, signature, path = receiver.pathname) =>
-    pool.request({method: 'POST', path, headers: {'content-type': 'application/json', 'x-signature': signature}, body}).then(async (response) => {
-      await response.body.dump()
-      if (response.statusCode !== 200) throw new Error(`listener answered ${response.statusCode}`)
-    })
 
-  const rssBefore = rssMb(listener.child.pid)
-  let rssPeak = rssBefore
-  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMb(listener.child.pid))), 250)
-  log(`relay: ${RELAY_EVENTS} events as fast as 16 connections go`)
-  // Bounded: sending stops after 90 s, and the wait for the last forwards after 60 s more.
-  const started = performance.now()
-  let next = 0
-  await Promise.all(
-    Array.from({length: 16}, async () => {
-      while (next < bodies.length && performance.now() - started < 90_000) {
-        const index = next++
-        await post(bodies[index], signatures[index])
-      }
-    }),
-  )
-  const sent = next
-  const acknowledged = performance.now()
-  while (arrivals.size < sent && performance.now() - acknowledged < 60_000) await new Promise((resolve) => setTimeout(resolve, 10))
-  const delivered = performance.now()
-  clearInterval(sampler)
-  const rssAfter = rssMb(listener.child.pid)
-  const rate = arrivals.size / ((delivered - started) / 1000)
-  const spoolBytes = statSync(join(config, 'listen', 'default.spool')).size
-  row('listen: signed events/s, sender → verify → spool → in-order forward', rate.toFixed(0), 'events/s', `${arrivals.size} of ${RELAY_EVENTS} in ${((delivered - started) / 1000).toFixed(0)} s; acknowledged at ${(sent / ((acknowledged - started) / 1000)).toFixed(0)}/s`, '≥ 2000', rate >= 2000 && arrivals.size === RELAY_EVENTS)
-  row(`listen: RSS growth over ${arrivals.size} events`, (rssAfter - rssBefore).toFixed(1), 'MB', `peak ${rssPeak.toFixed(0)} MB, start ${rssBefore.toFixed(0)} MB`, '< 50 MB', rssAfter - rssBefore < 50)
-  row('listen: spool size after the run (compacted)', (spoolBytes / 1_048_576).toFixed(1), 'MB', `${RELAY_EVENTS} events ≈ ${((RELAY_EVENTS * 900) / 1_048_576).toFixed(0)} MB uncompacted`, 'bounded (< 16 MB)', spoolBytes < 16 * 1_048_576)
-
-  // Added latency at 200 events/s: through the listener vs a direct POST to the same app.
-  const appPool = new Pool(`http://127.0.0.1:${appPort}`, {connections: 4})
-  const pacedRun = async (list, offset, send) => {
+  /** Sends the load and the paced run through one path (a URL the sender posts to); events/s, RSS growth of each process, p99 at 200/s. */
+  async function measure(tag, url, processes) {
+    arrivals.clear()
+    const target = new URL(url)
+    const pool = new Pool(target.origin, {connections: 16, pipelining: 1})
+    const post = (body) =>
+      pool.request({method: 'POST', path: target.pathname, headers: {'content-type': 'application/json', 'x-signature': signatureOf.get(body)}, body}).then(async (response) => {
+        await response.body.dump()
+        if (response.statusCode !== 200) throw new Error(`${tag} answered ${response.statusCode}`)
+      })
+    const before = processes.map((pid) => rssMb(pid))
+    log(`${tag}: ${RELAY_EVENTS} events as fast as 16 connections go`)
+    // Bounded: sending stops after 90 s, and the wait for the last forwards after 60 s more.
+    const started = performance.now()
+    let next = 0
+    await Promise.all(Array.from({length: 16}, async () => {
+      while (next < bodies.length && performance.now() - started < 90_000) await post(bodies[next++])
+    }))
+    const sent = next
+    const acknowledged = performance.now()
+    while (arrivals.size < sent && performance.now() - acknowledged < 60_000) await new Promise((resolve) => setTimeout(resolve, 10))
+    const seconds = (performance.now() - started) / 1000
+    const count = arrivals.size
+    const growth = processes.map((pid, index) => rssMb(pid) - before[index])
+    log(`${tag}: 2000 events at 200/s`)
     const latencies = []
     const sentAt = new Map()
-    for (let index = 0; index < list.length; index++) {
-      const id = JSON.parse(list[index]).id
-      sentAt.set(id, performance.now())
-      send(list[index], signatures[offset + index])
+    for (const body of paced) {
+      sentAt.set(JSON.parse(body).id, performance.now())
+      post(body)
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+    const deadline = performance.now() + 30_000
+    while ([...sentAt.keys()].some((id) => !arrivals.has(id)) && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+    for (const [id, at] of sentAt) latencies.push((arrivals.get(id) ?? Number.POSITIVE_INFINITY) - at)
+    await pool.close()
+    return {rate: count / seconds, count, sent, seconds, acknowledgedRate: sent / ((acknowledged - started) / 1000), growth, p99: percentile(latencies, 99)}
+  }
+
+  // The direct app p99 at 200/s: the floor of every latency figure.
+  const baselineLatencies = []
+  {
+    const sentAt = new Map()
+    for (const body of direct) {
+      sentAt.set(JSON.parse(body).id, performance.now())
+      appPool.request({method: 'POST', path: '/hook', headers: {'content-type': 'application/json'}, body}).then((response) => response.body.dump())
       await new Promise((resolve) => setTimeout(resolve, 5))
     }
     while ([...sentAt.keys()].some((id) => !arrivals.has(id))) await new Promise((resolve) => setTimeout(resolve, 10))
-    for (const [id, at] of sentAt) latencies.push(arrivals.get(id) - at)
-    return latencies
+    for (const [id, at] of sentAt) baselineLatencies.push(arrivals.get(id) - at)
   }
-  log('relay: 2000 events at 200/s through the listener, then 2000 direct')
-  const through = await pacedRun(paced, RELAY_EVENTS, (body, signature) => post(body, signature))
-  const baseline = await pacedRun(direct, RELAY_EVENTS + latencyCount, (body) =>
-    appPool.request({method: 'POST', path: '/hook', headers: {'content-type': 'application/json'}, body}).then((response) => response.body.dump()),
-  )
-  const added = percentile(through, 99) - percentile(baseline, 99)
-  row('listen: added latency at 200 events/s, p99', added.toFixed(2), 'ms', `p99 ${percentile(through, 99).toFixed(2)} ms vs direct ${percentile(baseline, 99).toFixed(2)} ms`, '≤ 5 ms', added <= 5)
+  const baselineP99 = percentile(baselineLatencies, 99)
 
+  // 1. The floor: a plain node:http pass-through (no verification, no fsync, no order), same sender, same app.
+  const passSource = `
+    const http = require('node:http')
+    const agent = new http.Agent({keepAlive: true, maxSockets: 16})
+    http.createServer((request, response) => {
+      const chunks = []
+      request.on('data', (chunk) => chunks.push(chunk))
+      request.on('end', () => {
+        const forward = http.request({host: '127.0.0.1', port: ${appPort}, path: '/hook', method: 'POST', agent, headers: {'content-type': 'application/json', 'x-signature': request.headers['x-signature']}}, (answer) => {
+          answer.resume()
+          response.writeHead(answer.statusCode).end()
+        })
+        forward.end(Buffer.concat(chunks))
+      })
+    }).listen(0, '127.0.0.1', function () { console.log(JSON.stringify({url: 'http://127.0.0.1:' + this.address().port + '/'})) })`
+  const passThrough = startChild(['-e', passSource], {})
+  const passUrl = JSON.parse(await passThrough.waitFor((line) => line.includes('url'))).url
+  const floor = await measure('pass', passUrl, [passThrough.child.pid])
+  passThrough.child.kill('SIGTERM')
+  row('floor: node:http pass-through (no verify, no fsync)', floor.rate.toFixed(0), 'events/s', `${floor.count} in ${floor.seconds.toFixed(0)} s; p99 at 200/s ${(floor.p99 - baselineP99).toFixed(2)} ms over direct`, 'reference', true)
+
+  // 2. webhooks listen, direct.
+  const listener = startChild([...nodeFlags, BIN, 'webhooks', 'listen', '--forward', `127.0.0.1:${appPort}/hook`, '--format', 'json'], {...env, UMMAH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-listen-'))})
+  const ready = JSON.parse(await listener.waitFor((line) => line.includes('"ready"')))
+  const viaListen = await measure('listen', ready.url, [listener.child.pid])
   listener.child.kill('SIGTERM')
   await new Promise((resolve) => listener.child.once('exit', resolve))
-  await pool.close()
+  const listenRatio = viaListen.rate / floor.rate
+  row('listen: signed events/s, sender → verify → spool → in-order forward', `${viaListen.rate.toFixed(0)} = ${listenRatio.toFixed(2)}× floor`, '', `${viaListen.count} of ${RELAY_EVENTS} in ${viaListen.seconds.toFixed(0)} s; acknowledged at ${viaListen.acknowledgedRate.toFixed(0)}/s`, '≥ 0.5× floor', listenRatio >= 0.5 && viaListen.count === RELAY_EVENTS)
+  row(`listen: RSS growth over ${viaListen.count} events`, viaListen.growth[0].toFixed(1), 'MB', '', '< 50 MB', viaListen.growth[0] < 50)
+  const listenAdded = viaListen.p99 - baselineP99
+  row('listen: added latency at 200 events/s, p99', listenAdded.toFixed(2), 'ms', `p99 ${viaListen.p99.toFixed(2)} ms vs direct to the app ${baselineP99.toFixed(2)} ms`, '≤ 5 ms', listenAdded <= 5)
+
+  // 3 and 4. Through the relay: ingress → store → stream → listen --relay → app; embedded, then Redis.
+  const relayToken = 'bench-relay-admin-token-0123456789'
+  const redisDir = mkdtempSync(join(tmpdir(), 'ummah-bench-redis-'))
+  const stores = [['embedded', ['--data-dir', mkdtempSync(join(tmpdir(), 'ummah-bench-relay-'))]]]
+  if (ONLY.has('redis') || !process.env.BENCH_ONLY) {
+    const redisPort = 20_000 + (process.pid % 20_000)
+    const redis = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(redisPort), '--dir', redisDir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], {stdio: 'ignore'})
+    children.add(redis)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    stores.push(['redis', ['--redis', `redis://127.0.0.1:${redisPort}`]])
+  }
+  for (const [kind, storeArgs] of stores) {
+    const tag = `relay-${kind}`
+    const relayChild = startChild([BIN, 'relay', 'start', '--port', '0', '--json', ...storeArgs], {UMMAH_RELAY_TOKEN: relayToken, UMMAH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-rc-'))})
+    const relayUrl = JSON.parse(await relayChild.waitFor((line) => line.includes('"ready"'))).url
+    const client = startChild([BIN, 'webhooks', 'listen', '--forward', `127.0.0.1:${appPort}/hook`, '--format', 'json', '--relay', relayUrl, '--relay-token', relayToken], {...env, UMMAH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-lr-'))})
+    await client.waitFor((line) => line.includes('"ready"'))
+    const ingress = webhook.callback
+    const through = await measure(tag, ingress, [relayChild.child.pid, client.child.pid])
+    const ratio = through.rate / viaListen.rate
+    row(`relay (${kind}): events/s, ingress → store → stream → listen → app`, `${through.rate.toFixed(0)} = ${ratio.toFixed(2)}× listen`, '', `${through.count} of ${RELAY_EVENTS} in ${through.seconds.toFixed(0)} s; ${(through.rate / floor.rate).toFixed(2)}× floor`, '≥ 0.5× listen', ratio >= 0.5 && through.count === RELAY_EVENTS)
+    const added = through.p99 - viaListen.p99
+    row(`relay (${kind}): added latency over listen at 200 events/s, p99`, added.toFixed(2), 'ms', `p99 ${through.p99.toFixed(2)} ms vs listen ${viaListen.p99.toFixed(2)} ms`, '≤ 10 ms', added <= 10)
+    row(`relay (${kind}): RSS growth over ${through.count} events, relay / client`, `${through.growth[0].toFixed(1)} / ${through.growth[1].toFixed(1)}`, 'MB', '', '< 50 MB each', through.growth.every((growth) => growth < 50))
+    client.child.kill('SIGTERM')
+    relayChild.child.kill('SIGTERM')
+    await Promise.all([client.child, relayChild.child].map((child) => new Promise((resolve) => child.once('exit', resolve))))
+  }
+
   await appPool.close()
   gateway.close()
   app.close()
