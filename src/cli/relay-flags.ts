@@ -1,10 +1,43 @@
-/** The flags of the `relay channels …` commands, and the relay API client they mean. */
+/** The flags of `relay start` and the `relay channels …` commands, and what they mean (checked here, so the commands stay a list of flags and a run()). */
+import {readFile} from 'node:fs/promises'
+import {join} from 'node:path'
+
 import {Flags} from '@oclif/core'
 
 import {UsageError} from '../api/errors.js'
-import type {ProfileSettings} from '../config/store.js'
+import {type ProfileSettings, configDir} from '../config/store.js'
 import type {RelayApi} from '../relay/admin-client.js'
+import {parseDuration} from '../shared/duration.js'
+import {parseBytes} from '../shared/numbers.js'
 import {registerSecret} from '../shared/secrets.js'
+
+export const relayStartFlags = {
+    host: Flags.string({summary: 'Address to listen on.', default: '127.0.0.1'}),
+    port: Flags.integer({summary: 'Port to listen on; 0 picks a free one.', default: 8430, min: 0, max: 65_535}),
+    'public-url': Flags.string({summary: 'The https URL the gateway reaches this relay at (ingress URLs are built on it).'}),
+    'data-dir': Flags.string({summary: 'Embedded storage directory (default: the config directory\'s relay/).'}),
+    redis: Flags.string({summary: 'Store in Redis Streams at this redis:// URL instead (several relays can share it).'}),
+    token: Flags.string({summary: 'Admin token for channel management (default: UMMAH_RELAY_TOKEN).'}),
+    retention: Flags.string({summary: "How long entries are kept (default 72h: the gateway's retry window).", default: '72h'}),
+    'max-body': Flags.string({summary: 'Largest delivery stored (larger: 413).', default: '1mb'}),
+    'tls-cert': Flags.string({summary: 'PEM certificate, to serve https itself.', dependsOn: ['tls-key']}),
+    'tls-key': Flags.string({summary: 'PEM private key for --tls-cert.', dependsOn: ['tls-cert']}),
+}
+
+type StartFlags = {[name in keyof typeof relayStartFlags]: any}
+
+/** The admin token, retention, body limit, TLS material and data directory `relay start` runs with; a bad one is a usage error before anything starts. */
+export async function relayStartSettings(flags: StartFlags, env: NodeJS.ProcessEnv = process.env) {
+  const token: string | undefined = flags.token ?? env.UMMAH_RELAY_TOKEN
+  if (!token || token.length < 16) throw new UsageError('relay start needs an admin token of at least 16 characters', 'Pass --token or set UMMAH_RELAY_TOKEN, e.g. UMMAH_RELAY_TOKEN=$(openssl rand -hex 24).')
+  registerSecret(token)
+  const retentionMs = parseDuration(flags.retention)
+  if (!retentionMs || retentionMs < 1000) throw new UsageError(`--retention "${flags.retention}" is not a duration of a second or more`, 'e.g. --retention 72h, 30m or 3d.')
+  const maxBodyBytes = parseBytes(flags['max-body'])
+  if (!maxBodyBytes || maxBodyBytes > 64 * 1024 * 1024) throw new UsageError(`--max-body "${flags['max-body']}" is not a size up to 64mb`, 'e.g. --max-body 1mb or 262144.')
+  const tls = flags['tls-cert'] && flags['tls-key'] ? {cert: await readFile(flags['tls-cert']), key: await readFile(flags['tls-key'])} : undefined
+  return {token, retentionMs, maxBodyBytes, tls, dataDir: (flags['data-dir'] as string | undefined) ?? join(configDir(), 'relay')}
+}
 
 export const relayAdminFlags = {
   relay: Flags.string({summary: "The relay's URL (default: the profile setting relay_url)."}),

@@ -82,6 +82,8 @@ class ChannelLog {
   private appender?: AppendFile
   private readonly readers = new Map<number, Promise<FileHandle>>()
   private readonly waiters = new Set<() => void>()
+  /** Entries appended since open: a reader that found nothing waits only if none came since it looked. */
+  appended = 0
   damaged = 0
 
   constructor(
@@ -157,6 +159,7 @@ class ChannelLog {
       if (error) return
       // The segment written now: a roll happens between batches, after appends made before it were queued.
       this.push(seq, entry.receivedAt, this.current, offset, data.length)
+      this.appended++
       for (const wake of this.waiters) wake()
     }).then(() => String(seq))
   }
@@ -223,8 +226,9 @@ class ChannelLog {
     return handle
   }
 
-  /** Resolves on the next append, or after `ms`. */
-  wait(ms: number, closed: Promise<void>): Promise<void> {
+  /** Resolves on the next append after the `seen` count of them (at once if it already came), or after `ms`. */
+  wait(ms: number, closed: Promise<void>, seen: number): Promise<void> {
+    if (this.appended !== seen) return Promise.resolve()
     return new Promise((done) => {
       const wake = () => {
         clearTimeout(timer)
@@ -401,9 +405,10 @@ export class EmbeddedStore implements RelayStore {
       read: async (channel, after, count, blockMs) => {
         const log = this.logs.get(channel)
         if (!log || !open) return []
+        const seen = log.appended
         const entries = await log.read(after, count)
         if (entries.length > 0 || blockMs <= 0) return entries
-        await log.wait(blockMs, closed)
+        await log.wait(blockMs, closed, seen)
         return open && this.logs.get(channel) === log ? log.read(after, count) : []
       },
       close: async () => {

@@ -12,6 +12,8 @@
  * codes above 4000 say why the relay ended a stream; the client gives up on
  * those rather than reconnecting.
  */
+import type {WebSocket} from 'ws'
+
 import type {StoredEntry} from './store.js'
 
 /** Entries sent and not yet acknowledged, per client. */
@@ -50,4 +52,25 @@ export function decodeEntry(frame: Buffer): StoredEntry {
     throw new Error('entry frame has a malformed header')
   }
   return {cursor: meta.cursor, receivedAt: meta.received_at, headers: headers as Record<string, string>, body: frame.subarray(4 + length)}
+}
+
+// Both ends ping this often: a dead connection (a laptop asleep, a cable pulled) is noticed within two intervals.
+const PING_MS = 15_000
+
+/** Pings the peer every PING_MS; one that sent nothing (no pong, no message) since the last ping is cut off. */
+export function keepAlive(socket: WebSocket, intervalMs = PING_MS): void {
+  let alive = true
+  const heard = () => (alive = true)
+  socket.on('pong', heard)
+  socket.on('message', heard)
+  const timer = setInterval(() => {
+    if (!alive) {
+      socket.terminate()
+      return
+    }
+    alive = false
+    socket.ping()
+  }, intervalMs)
+  timer.unref()
+  socket.once('close', () => clearInterval(timer))
 }

@@ -8,7 +8,7 @@
 import type {WebSocket} from 'ws'
 
 import {type Access, stillAllowed} from './channels.js'
-import {CLOSE, type Hello, STREAM_WINDOW, WAITING_CAP, encodeEntry} from './protocol.js'
+import {CLOSE, type Hello, STREAM_WINDOW, WAITING_CAP, encodeEntry, keepAlive} from './protocol.js'
 import type {RelayStore, StoreReader} from './store.js'
 
 // A read blocks this long at most, so a closed or revoked stream is noticed within it.
@@ -16,7 +16,6 @@ const READ_BLOCK_MS = 1000
 const RECHECK_MS = 2000
 // Past this many bytes queued on the socket, reading pauses until it drains (a slow client holds no more than this in memory).
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024
-const PING_MS = 15_000
 
 export class StreamSession {
   private open = true
@@ -42,18 +41,7 @@ export class StreamSession {
     })
     ws.on('close', () => this.stop())
     ws.on('error', () => this.stop())
-    let alive = true
-    ws.on('pong', () => (alive = true))
-    const ping = setInterval(() => {
-      if (!alive) {
-        ws.terminate()
-        return
-      }
-      alive = false
-      ws.ping()
-    }, PING_MS)
-    ping.unref()
-    ws.once('close', () => clearInterval(ping))
+    keepAlive(ws)
   }
 
   private acked(cursor: string): void {

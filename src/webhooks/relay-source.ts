@@ -17,7 +17,7 @@
 import WebSocket from 'ws'
 
 import {ExitCode, UmmahError} from '../api/errors.js'
-import {CLOSE, type Hello, decodeEntry} from '../relay/protocol.js'
+import {CLOSE, type Hello, decodeEntry, keepAlive} from '../relay/protocol.js'
 import type {StoredEntry} from '../relay/store.js'
 import type {EventSource, Intake, ListenLine} from './pipeline.js'
 
@@ -38,7 +38,6 @@ export interface RelaySourceOptions {
 const BATCH = 64
 const SAVE_MS = 200
 const BACKOFF_S = [1, 2, 4, 8, 16, 30]
-const PING_MS = 15_000
 const CONNECT_TIMEOUT_MS = 10_000
 const FINAL_CLOSES = new Set<number>([CLOSE.tokenRevoked, CLOSE.forbidden, CLOSE.channelDeleted])
 
@@ -125,10 +124,8 @@ export class RelaySource implements EventSource {
       refused = reject
     })
     let said: Hello | undefined
-    let alive = true
     // One listener from the first frame on: entries in the same packet as the hello are not missed.
     socket.on('message', (data, binary) => {
-      alive = true
       if (!said) {
         try {
           const message = JSON.parse(data.toString()) as Hello
@@ -160,18 +157,9 @@ export class RelaySource implements EventSource {
       socket.terminate()
     })
     socket.on('error', (error: NodeJS.ErrnoException) => refused(new Error(error.code ?? error.message)))
-    socket.on('pong', () => (alive = true))
-    const ping = setInterval(() => {
-      if (!alive) {
-        socket.terminate()
-        return
-      }
-      alive = false
-      socket.ping()
-    }, PING_MS)
+    keepAlive(socket)
     const closed = new Promise<string>((resolve) => {
       socket.once('close', (code, why) => {
-        clearInterval(ping)
         const reason = why.toString() || `closed ${code}`
         refused(new Error(reason))
         // Entries of a lost connection not yet handed over come again on the next one.

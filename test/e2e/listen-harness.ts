@@ -6,7 +6,7 @@ import type {AddressInfo} from 'node:net'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {ROOT} from '../helpers/cli.js'
+import {ROOT, track} from '../helpers/cli.js'
 
 export interface Received {
   id: string
@@ -59,7 +59,7 @@ export class Listener {
   readonly exited: Promise<number | null>
 
   constructor(args: string[], env: Record<string, string>) {
-    this.child = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'webhooks', 'listen', '--format', 'json', ...args], {env: {...process.env, ...env}})
+    this.child = track(spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'webhooks', 'listen', '--format', 'json', ...args], {env: {...process.env, ...env}}))
     let buffer = ''
     this.child.stdout.on('data', (chunk: Buffer) => {
       buffer += chunk.toString()

@@ -3,7 +3,7 @@ import {type ChildProcessWithoutNullStreams, spawn} from 'node:child_process'
 import {readFileSync, readdirSync, readlinkSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {ROOT} from '../helpers/cli.js'
+import {ROOT, track} from '../helpers/cli.js'
 import {until} from './listen-harness.js'
 
 export const ADMIN_TOKEN = 'relay-admin-token-for-tests-0123456789'
@@ -17,7 +17,7 @@ export class RelayProcess {
 
   constructor(args: string[], env: Record<string, string> = {}, exec: string[] = []) {
     const command = [...exec, process.execPath, join(ROOT, 'bin', 'run.js'), 'relay', 'start', '--json', ...args]
-    this.child = spawn(command[0], command.slice(1), {env: {...process.env, UMMAH_RELAY_TOKEN: ADMIN_TOKEN, ...env}})
+    this.child = track(spawn(command[0], command.slice(1), {env: {...process.env, UMMAH_RELAY_TOKEN: ADMIN_TOKEN, ...env}}))
     let buffer = ''
     this.child.stdout.on('data', (chunk: Buffer) => {
       buffer += chunk.toString()

@@ -9,14 +9,14 @@ import {type ChildProcessWithoutNullStreams, spawn} from 'node:child_process'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {ROOT, runCli, tempConfigDir, tempDir} from '../helpers/cli.js'
+import {ROOT, runCli, tempConfigDir, tempDir, track} from '../helpers/cli.js'
 import {App, Listener, until} from './listen-harness.js'
 
 let gateway: ChildProcessWithoutNullStreams
 let apiBase = ''
 
 beforeAll(async () => {
-  gateway = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'sandbox', 'start', '--no-helpers', '--port', '0', '--json', '--retry-schedule', '0.2,0.4'], {env: {...process.env, UMMAH_CONFIG_DIR: tempDir('ummah-gw-')}})
+  gateway = track(spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'sandbox', 'start', '--no-helpers', '--port', '0', '--json', '--retry-schedule', '0.2,0.4'], {env: {...process.env, UMMAH_CONFIG_DIR: tempDir('ummah-gw-')}}))
   let output = ''
   gateway.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
   apiBase = await until(() => /"api_base":\s*"([^"]+)"/.exec(output)?.[1], 'the stand-in gateway', 20_000)

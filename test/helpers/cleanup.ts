@@ -1,6 +1,9 @@
-/** Every test file: the temporary directories it made through the helpers go when it ends. */
+/** Every test file: the children it left running are killed and the temporary directories it made through the helpers go when it ends. */
 import {afterAll} from 'vitest'
 
-import {removeTempDirs} from './cli.js'
+import {killTracked, removeTempDirs} from './cli.js'
 
-afterAll(() => removeTempDirs())
+afterAll(() => {
+  killTracked()
+  removeTempDirs()
+})

@@ -24,6 +24,20 @@ export interface CliOptions {
 /** Temporary directories this test file made, removed after it (test/helpers/cleanup.ts): a run left ~300 under /tmp. */
 const made: string[] = []
 
+/** Long-running children a test file spawned (listeners, relays): killed when it ends, even when a test failed half-way. */
+const children = new Set<import('node:child_process').ChildProcess>()
+
+export function track<T extends import('node:child_process').ChildProcess>(child: T): T {
+  children.add(child)
+  child.once('exit', () => children.delete(child))
+  return child
+}
+
+export function killTracked(): void {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  children.clear()
+}
+
 export function removeTempDirs(): void {
   for (const dir of made.splice(0)) rmSync(dir, {recursive: true, force: true})
 }

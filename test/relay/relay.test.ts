@@ -3,6 +3,9 @@
  * WebSocket clients: who may stream what, what ingress takes, retention,
  * and an entry the relay holds that the gateway never signed.
  */
+import {readFileSync} from 'node:fs'
+import {request as httpsRequest} from 'node:https'
+import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import WebSocket from 'ws'
@@ -11,7 +14,9 @@ import {EmbeddedStore} from '../../src/relay/embedded-store.js'
 import {decodeEntry} from '../../src/relay/protocol.js'
 import {type Relay, startRelay} from '../../src/relay/server.js'
 import {type Sandbox, startSandbox} from '../../src/sandbox/server.js'
-import {tempConfigDir, tempDir} from '../helpers/cli.js'
+import {formatListenLine} from '../../src/cli/listen-output.js'
+import {createStyle} from '../../src/cli/output.js'
+import {ROOT, tempConfigDir, tempDir} from '../helpers/cli.js'
 import {App, Listener, until} from '../e2e/listen-harness.js'
 
 const ADMIN = 'admin-token-for-relay-tests-0123'
@@ -139,6 +144,37 @@ describe('relay: who may do what', () => {
     expect(late.entries.map((entry) => entry.body)).toEqual(['{"id":"new"}'])
     late.socket.close()
     await relay.close()
+  })
+})
+
+describe('relay: TLS and what listen says about it', () => {
+  it('serves https itself with --tls-cert/--tls-key: ingress URLs are https, the certificate is checked', async () => {
+    const cert = readFileSync(join(ROOT, 'test', 'fixtures', 'tls', 'test-only.crt'))
+    const key = readFileSync(join(ROOT, 'test', 'fixtures', 'tls', 'test-only.key'))
+    const store = await EmbeddedStore.open(tempDir('ummah-relay-'))
+    const relay = await startRelay({host: '127.0.0.1', port: 0, store, adminToken: ADMIN, retentionMs: 60_000, maxBodyBytes: 1024, tls: {cert, key}, publicUrl: 'https://api.ummah.test:8430'})
+    expect(relay.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/)
+    const port = Number(new URL(relay.url).port)
+    const get = (ca?: Buffer) =>
+      new Promise<number>((resolve, reject) => {
+        const request = httpsRequest({host: '127.0.0.1', port, path: '/healthz', servername: 'api.ummah.test', ca}, (response) => {
+          response.resume()
+          resolve(response.statusCode ?? 0)
+        })
+        request.on('error', reject)
+        request.end()
+      })
+    expect(await get(cert)).toBe(200)
+    await expect(get()).rejects.toThrow(/self-signed|unable to verify/)
+    await relay.close()
+  })
+
+  it('prints reconnects on one line each: disconnected with the wait, resumed with what is waiting', async () => {
+    const style = await createStyle(false)
+    const at = new Date('2026-12-02T10:00:00Z')
+    expect(formatListenLine({type: 'relay', state: 'disconnected', relay: 'https://relay.example.com', channel: 'me', error: 'closed 1006', retry_in_s: 4}, style, at)).toBe('10:00:00  relay: disconnected (closed 1006), retrying in 4 s at https://relay.example.com')
+    expect(formatListenLine({type: 'relay', state: 'connected', relay: 'https://relay.example.com', channel: 'me', waiting: 37, resumed: true}, style, at)).toBe('10:00:00  relay: resumed at https://relay.example.com, 37 events waiting')
+    expect(formatListenLine({type: 'relay', state: 'connected', relay: 'https://relay.example.com', channel: 'me', waiting: 0, resumed: false}, style, at)).toBe('10:00:00  relay: connected to https://relay.example.com (channel me)')
   })
 })
 

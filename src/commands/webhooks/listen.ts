@@ -8,12 +8,13 @@ import type {ListenLine, Webhook, WebhookApi} from '../../webhooks/listen.js'
 
 export default class WebhooksListen extends UmmahCommand {
   static override summary = "Relay the gateway's signed webhooks to your local app, losing nothing"
-  static override description = `Starts a receiver, points this profile's webhook at it (the same webhook, and so the same public key, on every run; a change is announced) and forwards each delivery to --forward with the exact body bytes and the original X-Signature, in arrival order. A delivery is answered 200 only once it is durably spooled, 503 while the listener starts or its disk is full (the gateway retries); it is retried while the app is down, and what is pending at exit (or after a crash) is delivered first by the next run. Delivery is at least once: only events in flight at a crash can arrive twice, so de-duplicate on the event id. One listener per profile; at exit the webhook is unsubscribed.`
+  static override description = `Starts a receiver (or, with --relay, streams a channel of \`ummah relay\` over a WebSocket it opens: no inbound port, and what arrived while it was away comes first), points this profile's webhook at it (the same webhook, and so the same public key, on every run; a change is announced) and forwards each delivery to --forward with the exact body bytes and the original X-Signature, in arrival order. A delivery is answered 200 only once it is durably spooled, 503 while the listener starts or its disk is full (the gateway retries); it is retried while the app is down, and what is pending at exit (or after a crash) is delivered first by the next run. Delivery is at least once: only events in flight at a crash can arrive twice, so de-duplicate on the event id. One listener per profile; at exit the webhook is unsubscribed.`
 
   static override examples = [
     '<%= config.bin %> webhooks listen --forward localhost:3000/webhook',
     '<%= config.bin %> webhooks listen --forward :3000 --events purchase.paid,purchase.refunded',
     '<%= config.bin %> webhooks listen --forward http://127.0.0.1:8080/hooks --format json',
+    '<%= config.bin %> webhooks listen --forward :3000 --relay https://relay.example.com --channel team-dev',
     'export UMMAH_WEBHOOK_PUBLIC_KEY="$(<%= config.bin %> webhooks listen --print-public-key)"',
   ]
 
