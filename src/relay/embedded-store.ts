@@ -226,8 +226,11 @@ class ChannelLog {
     return handle
   }
 
-  /** Resolves on the next append after the `seen` count of them (at once if it already came), or after `ms`. */
-  wait(ms: number, closed: Promise<void>, seen: number): Promise<void> {
+  /**
+   * Resolves on the next append after the `seen` count of them (at once if it
+   * already came), after `ms`, or when `interrupt` is called (its reader closed).
+   */
+  wait(ms: number, seen: number, onInterrupt: (interrupt: () => void) => void): Promise<void> {
     if (this.appended !== seen) return Promise.resolve()
     return new Promise((done) => {
       const wake = () => {
@@ -237,7 +240,7 @@ class ChannelLog {
       }
       const timer = setTimeout(wake, ms)
       this.waiters.add(wake)
-      void closed.then(wake)
+      onInterrupt(wake)
     })
   }
 
@@ -288,15 +291,11 @@ export class EmbeddedStore implements RelayStore {
   /** channels.json writes, one at a time. */
   private saving: Promise<void> = Promise.resolve()
   private closed = false
-  private readonly closing: {promise: Promise<void>; resolve: () => void}
 
   private constructor(
     private readonly dir: string,
     private readonly options: EmbeddedStoreOptions,
-  ) {
-    let resolveClosing = () => {}
-    this.closing = {promise: new Promise((done) => (resolveClosing = done)), resolve: () => resolveClosing()}
-  }
+  ) {}
 
   static async open(dir: string, options: EmbeddedStoreOptions = {}): Promise<EmbeddedStore> {
     const store = new EmbeddedStore(dir, options)
@@ -398,9 +397,9 @@ export class EmbeddedStore implements RelayStore {
   }
 
   async reader(): Promise<StoreReader> {
-    let closeReader = () => {}
-    const closed = Promise.race([this.closing.promise, new Promise<void>((done) => (closeReader = done))])
     let open = true
+    // The wait in progress, if any: closing the reader ends it (one at a time, so nothing piles up per read).
+    let interrupt: (() => void) | undefined
     return {
       read: async (channel, after, count, blockMs) => {
         const log = this.logs.get(channel)
@@ -408,12 +407,13 @@ export class EmbeddedStore implements RelayStore {
         const seen = log.appended
         const entries = await log.read(after, count)
         if (entries.length > 0 || blockMs <= 0) return entries
-        await log.wait(blockMs, closed, seen)
+        await log.wait(blockMs, seen, (wake) => (interrupt = wake))
+        interrupt = undefined
         return open && this.logs.get(channel) === log ? log.read(after, count) : []
       },
       close: async () => {
         open = false
-        closeReader()
+        interrupt?.()
       },
     }
   }
@@ -421,7 +421,6 @@ export class EmbeddedStore implements RelayStore {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    this.closing.resolve()
     await this.saving.catch(() => {})
     for (const log of this.logs.values()) await log.close()
   }

@@ -24,6 +24,7 @@ import type {Duplex} from 'node:stream'
 
 import {WebSocketServer} from 'ws'
 
+import {sizeHeapForMemory} from '../shared/heap.js'
 import {forwardableHeaders, readBody} from '../shared/http-body.js'
 import {type Access, accessTo, channelView, newChannel, newToken, sameSecret} from './channels.js'
 import {CLOSE} from './protocol.js'
@@ -76,6 +77,7 @@ export function relayedHeaders(headers: IncomingMessage['headers']): Record<stri
 }
 
 export async function startRelay(options: RelayOptions): Promise<Relay> {
+  sizeHeapForMemory()
   const {store} = options
   const sessions = new Set<StreamSession>()
   const wss = new WebSocketServer({noServer: true, maxPayload: 64 * 1024})

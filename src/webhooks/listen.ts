@@ -10,10 +10,10 @@ import {createHash} from 'node:crypto'
 import {mkdir, readFile, rename, writeFile} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
-import {setFlagsFromString} from 'node:v8'
 
 import {NotFoundError, UsageError} from '../api/errors.js'
 import {configDir} from '../config/store.js'
+import {sizeHeapForMemory} from '../shared/heap.js'
 import {acquireListenerLock, lockOwner} from './listener-lock.js'
 import {type EventSource, type ListenLine, Pipeline} from './pipeline.js'
 import {HttpReceiver, type ReceiverOptions} from './receiver.js'
@@ -191,24 +191,9 @@ export interface ListenSession {
   stop(): Promise<Extract<ListenLine, {type: 'summary'}>>
 }
 
-/**
- * A listener runs for hours beside the app, so its memory matters more than
- * its last few percent of throughput. Under a steady stream of deliveries
- * V8's default sizing grows the young generation to 32 MB and lets the old
- * one reach about four times what is live: +60–100 MB of RSS at 3,000
- * events/s for ~16 MB live. Here the young generation keeps its starting size
- * and the old one grows 1.5× between full collections: +30–40 MB, about 5%
- * fewer events/s (bench/, README "Performance"). V8 reads both at each sizing
- * decision, so setting them now, before any load, takes effect; they change
- * no behaviour.
- */
-function sizeHeapForMemory(): void {
-  setFlagsFromString('--semi-space-growth-factor=1')
-  setFlagsFromString('--heap-growing-percent=50')
-}
-
 export async function startListening(options: ListenOptions): Promise<ListenSession> {
   const {api, profile, print} = options
+  // A listener runs for hours beside the app: its memory matters more than its last few percent of throughput.
   sizeHeapForMemory()
   let publicKey: string | undefined
   const checks = verifier(options.verifyScheme, () => publicKey)
