@@ -407,7 +407,11 @@ export class EmbeddedStore implements RelayStore {
         const seen = log.appended
         const entries = await log.read(after, count)
         if (entries.length > 0 || blockMs <= 0) return entries
-        await log.wait(blockMs, seen, (wake) => (interrupt = wake))
+        await log.wait(blockMs, seen, (wake) => {
+          interrupt = wake
+          // Closed while it looked: no wait at all.
+          if (!open) wake()
+        })
         interrupt = undefined
         return open && this.logs.get(channel) === log ? log.read(after, count) : []
       },
