@@ -179,7 +179,9 @@ async function relay() {
       })
     const before = processes.map((pid) => rssMb(pid))
     log(`${tag}: ${RELAY_EVENTS} events as fast as 16 connections go`)
-    // Bounded: sending stops after 90 s, and the wait for the last forwards after 60 s more.
+    // Bounded: sending stops after 90 s, and the wait for the last forwards after 180 s more. Through the relay the
+    // sender is answered once the relay has stored an event, not once the app has it: what it stored drains afterwards,
+    // and the paced run starts only then (else it would measure the queue).
     const started = performance.now()
     let next = 0
     await Promise.all(Array.from({length: 16}, async () => {
@@ -187,7 +189,7 @@ async function relay() {
     }))
     const sent = next
     const acknowledged = performance.now()
-    while (arrivals.size < sent && performance.now() - acknowledged < 60_000) await new Promise((resolve) => setTimeout(resolve, 10))
+    while (arrivals.size < sent && performance.now() - acknowledged < 180_000) await new Promise((resolve) => setTimeout(resolve, 10))
     const seconds = (performance.now() - started) / 1000
     const count = arrivals.size
     const growth = processes.map((pid, index) => rssMb(pid) - before[index])
@@ -273,7 +275,8 @@ async function relay() {
     const ingress = webhook.callback
     const through = await measure(tag, ingress, [relayChild.child.pid, client.child.pid])
     const ratio = through.rate / viaListen.rate
-    row(`relay (${kind}): events/s, ingress → store → stream → listen → app`, `${through.rate.toFixed(0)} = ${ratio.toFixed(2)}× listen`, '', `${through.count} of ${RELAY_EVENTS} in ${through.seconds.toFixed(0)} s; ${(through.rate / floor.rate).toFixed(2)}× floor`, '≥ 0.5× listen', ratio >= 0.5 && through.count === RELAY_EVENTS)
+    // Every event the relay stored reached the app (the sender may have stopped short of RELAY_EVENTS at 90 s).
+    row(`relay (${kind}): events/s, ingress → store → stream → listen → app`, `${through.rate.toFixed(0)} = ${ratio.toFixed(2)}× listen`, '', `${through.count} of ${through.sent} stored in ${through.seconds.toFixed(0)} s; ingress stored ${through.acknowledgedRate.toFixed(0)}/s; ${(through.rate / floor.rate).toFixed(2)}× floor`, '≥ 0.5× listen', ratio >= 0.5 && through.count === through.sent)
     const added = through.p99 - viaListen.p99
     row(`relay (${kind}): added latency over listen at 200 events/s, p99`, added.toFixed(2), 'ms', `p99 ${through.p99.toFixed(2)} ms vs listen ${viaListen.p99.toFixed(2)} ms`, '≤ 10 ms', added <= 10)
     row(`relay (${kind}): RSS growth over ${through.count} events, relay / client`, `${through.growth[0].toFixed(1)} / ${through.growth[1].toFixed(1)}`, 'MB', '', '< 50 MB each', through.growth.every((growth) => growth < 50))
