@@ -185,7 +185,10 @@ export class RelaySource implements EventSource {
       while (this.inbox.length > 0 && !this.stopped) {
         const batch = this.inbox.splice(0, BATCH)
         // Called in order, without waiting: the pipeline assigns spool order synchronously.
-        const answers = batch.map((entry) => this.intake!.receive({headers: entry.headers, body: entry.body}))
+        const answers = batch.map((entry) =>
+          // A failure of the pipeline's own is a pause, not a lost entry: the entry is offered again.
+          this.intake!.receive({headers: entry.headers, body: entry.body}).catch((error: Error) => ({status: 503, headers: {'retry-after': '2'}, body: {error: error.message}})),
+        )
         for (const [index, answer] of answers.entries()) {
           const {status, headers} = await answer
           if (status === 200 || status === 403) {
@@ -222,18 +225,25 @@ export class RelaySource implements EventSource {
     await this.options.saveCursor(cursor).then(() => (this.saved = cursor), () => {})
   }
 
+  /** A pause that close() cuts short (the reconnect backoff and a 503's Retry-After may both be under way). */
   private sleep(ms: number): Promise<void> {
-    if (ms <= 0) return Promise.resolve()
+    if (ms <= 0 || this.stopped) return Promise.resolve()
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms)
-      this.wake = () => {
+      const done = () => {
         clearTimeout(timer)
+        this.sleepers.delete(done)
         resolve()
       }
+      const timer = setTimeout(done, ms)
+      this.sleepers.add(done)
     })
   }
 
-  private wake: () => void = () => {}
+  private readonly sleepers = new Set<() => void>()
+
+  private wake(): void {
+    for (const done of [...this.sleepers]) done()
+  }
 
   async close(): Promise<void> {
     this.stopped = true

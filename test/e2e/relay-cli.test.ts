@@ -11,8 +11,9 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import WebSocket from 'ws'
 
 import {decodeEntry} from '../../src/relay/protocol.js'
+import {startSandbox} from '../../src/sandbox/server.js'
 import {runCli, tempConfigDir, tempDir} from '../helpers/cli.js'
-import {until} from './listen-harness.js'
+import {Listener, until} from './listen-harness.js'
 import {ADMIN_TOKEN, RelayProcess} from './relay-harness.js'
 
 let relay: RelayProcess
@@ -89,6 +90,25 @@ describe('relay commands', {timeout: 60_000}, () => {
       expect(result.stderr).toMatch(message)
       expect(result.stdout + result.stderr).not.toContain(ADMIN_TOKEN)
     }
+  })
+})
+
+describe('listen --relay while the relay is away', {timeout: 60_000}, () => {
+  it('says so on one line per attempt, backs off 1, 2, 4, 8 s, and still stops at once on SIGTERM', async () => {
+    const sandbox = await startSandbox({port: 0, statementDelayMs: 0})
+    const away = new RelayProcess(['--port', '0', '--data-dir', tempDir('ummah-relay-')])
+    const awayUrl = await away.ready()
+    const listener = new Listener(['--forward', '127.0.0.1:9/', '--relay', awayUrl, '--relay-token', ADMIN_TOKEN], {UMMAH_CONFIG_DIR: tempConfigDir(), UMMAH_SECRET_KEY: 'sk_test_relay_away', UMMAH_API_BASE: sandbox.apiBase})
+    await listener.ready()
+    await away.stop('SIGKILL')
+    const waits = () => listener.lines.filter((line) => line.type === 'relay' && line.state === 'disconnected').map((line) => line.retry_in_s)
+    await until(() => waits().length >= 4, 'four reconnect attempts', 20_000)
+    expect(waits().slice(0, 4)).toEqual([1, 2, 4, 8])
+    // In the middle of the 8 s backoff: the listener stops within its 5 s grace, not after the wait.
+    const stopping = Date.now()
+    expect(await listener.stop()).toBe(0)
+    expect(Date.now() - stopping).toBeLessThan(5000)
+    await sandbox.close()
   })
 })
 
