@@ -35,7 +35,7 @@ export const listenFlags = {
   'client-secret': Flags.string({summary: 'oauth2: its client secret.'}),
   scope: Flags.string({summary: 'oauth2: the scope granted.'}),
   'forward-auth': Flags.string({summary: 'Authentication your app expects: basic:USER:PASS, header:NAME:VALUE (repeatable) or oauth2:TOKEN_URL,CLIENT_ID,CLIENT_SECRET[,SCOPE].', multiple: true}),
-  format: Flags.string({summary: 'text, or json for one JSON object per line (ready, event, response, retry, error, disk-full, disk-ok, damaged, summary).', options: ['text', 'json'], default: 'text'}),
+  format: Flags.string({summary: 'text, or json for one JSON object per line (ready, event, response, retry, error, disk-full, disk-ok, damaged, relay, summary).', options: ['text', 'json'], default: 'text'}),
 }
 
 type ListenFlagValues = {[name in keyof typeof listenFlags]: any}
