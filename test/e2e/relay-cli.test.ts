@@ -90,6 +90,14 @@ describe('relay commands', {timeout: 60_000}, () => {
       expect(result.stderr).toMatch(message)
       expect(result.stdout + result.stderr).not.toContain(ADMIN_TOKEN)
     }
+    // The profile's relay_url and relay_token are the defaults: with them set, a plain listen goes through the relay.
+    const configDir = tempConfigDir()
+    expect((await cli(['config', 'set', 'relay_url', 'http://127.0.0.1:9'], {UMMAH_CONFIG_DIR: configDir})).code).toBe(0)
+    expect((await cli(['config', 'set', 'relay_token', ADMIN_TOKEN], {UMMAH_CONFIG_DIR: configDir})).code).toBe(0)
+    const viaProfile = await cli(base, {UMMAH_CONFIG_DIR: configDir})
+    expect(viaProfile.code).toBe(7)
+    expect(viaProfile.stderr).toMatch(/Cannot reach the relay at http:\/\/127\.0\.0\.1:9/)
+    expect(viaProfile.stdout + viaProfile.stderr).not.toContain(ADMIN_TOKEN)
   })
 })
 
