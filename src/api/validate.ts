@@ -22,6 +22,8 @@ export function isCurrency(code: string): boolean {
 }
 
 export function isUrl(value: string): boolean {
+  // The URL parser drops tabs and line breaks silently; kept in the stored string they would end up in a Location header.
+  if (/[\u0000-\u0020\u007f]/.test(value)) return false
   try {
     const url = new URL(value)
     return url.protocol === 'http:' || url.protocol === 'https:'
@@ -90,8 +92,9 @@ export function checkParam(param: EndpointParam, value: unknown): string | undef
       if (!Array.isArray(value)) return 'Expected a list of items.'
       if (param.required && value.length === 0) return 'This list may not be empty.'
       if (param.enum) {
-        const bad = value.find((item) => !param.enum!.includes(String(item)))
-        if (bad !== undefined) return `"${bad}" is not a valid choice.`
+        // Each item itself one of the choices: ["purchase.paid"] nested in a list is not "purchase.paid".
+        const bad = value.find((item) => typeof item !== 'string' || !param.enum!.includes(item))
+        if (bad !== undefined) return `${typeof bad === 'string' ? `"${bad}"` : JSON.stringify(bad)} is not a valid choice.`
       }
       break
     case 'object':

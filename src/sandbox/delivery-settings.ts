@@ -64,19 +64,27 @@ export function parseSandboxDelivery(value: unknown): {settings?: SandboxDeliver
   const errors: FieldErrors = {}
   const policy = input.retry_policy ?? 'ummah'
   if (!RETRY_POLICIES.includes(policy as RetryPolicy)) errors[`${field}.retry_policy`] = [`"${String(policy)}" is not a valid choice: ${RETRY_POLICIES.join(', ')}.`]
-  const auth = input.auth ?? {scheme: 'rsa-sha256'}
+  const given = input.auth ?? {scheme: 'rsa-sha256'}
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) return {errors: {[`${field}.auth`]: ['Expected an object with a scheme and its fields.']}}
+  const auth = given as Record<string, unknown>
   if (!SCHEME_NAMES.includes(auth.scheme as SchemeName)) {
     errors[`${field}.auth.scheme`] = [`"${String(auth.scheme)}" is not a valid choice: ${SCHEME_NAMES.join(', ')}.`]
   } else {
     for (const name of SCHEMES[auth.scheme as SchemeName].fields) if (!text(auth[name])) errors[`${field}.auth.${name}`] = ['This field is required.']
     if (auth.scheme === 'api-key-headers') {
       const headers = auth.headers
-      if (typeof headers !== 'object' || headers === null || Object.keys(headers).length === 0) errors[`${field}.auth.headers`] = ['Give 1 to 5 header name/value pairs.']
+      if (typeof headers !== 'object' || headers === null || Array.isArray(headers) || Object.keys(headers).length === 0) errors[`${field}.auth.headers`] = ['Give 1 to 5 header name/value pairs.']
       else if (Object.keys(headers).length > MAX_API_KEY_HEADERS) errors[`${field}.auth.headers`] = [`At most ${MAX_API_KEY_HEADERS} headers.`]
+      else if (!Object.values(headers).every(text)) errors[`${field}.auth.headers`] = ['Each header value must be a non-empty string.']
     }
+    if (auth.scope !== undefined && !text(auth.scope)) errors[`${field}.auth.scope`] = ['Must be a non-empty string.']
   }
   if (Object.keys(errors).length > 0) return {errors}
-  return {settings: {retry_policy: policy as RetryPolicy, auth: auth as DeliveryAuth}}
+  // Only the scheme's own fields are kept: anything else in the body (of any size or depth) is not stored.
+  const scheme = auth.scheme as SchemeName
+  const kept: Record<string, unknown> = {scheme}
+  for (const name of [...SCHEMES[scheme].fields, 'headers', 'scope']) if (auth[name] !== undefined && (name !== 'headers' || scheme === 'api-key-headers')) kept[name] = auth[name]
+  return {settings: {retry_policy: policy as RetryPolicy, auth: kept as DeliveryAuth}}
 }
 
 // Every scheme has a sandbox_delivery.auth shape: a name added to schemes/names.ts without one fails tsc here.

@@ -26,7 +26,7 @@ import {
   totalOf,
 } from './payments.js'
 import {refreshStatement} from './statements.js'
-import {type StatementRecord, type SubscriberRecord, type WebhookRecord, now, nowMs} from './store.js'
+import {type StatementRecord, type SubscriberRecord, type WebhookRecord, now, nowMs, own} from './store.js'
 
 export interface HandlerRequest {
   params: Record<string, string>
@@ -51,7 +51,7 @@ const created = (body: unknown): HandlerResponse => ({status: 201, body})
 const noContent: HandlerResponse = {status: 204}
 
 function find<T>(collection: Record<string, T>, id: string): T {
-  const found = Object.hasOwn(collection, id) ? collection[id] : undefined
+  const found = own(collection, id)
   if (!found || (found as {deleted?: boolean}).deleted) throw notFound()
   return found
 }
@@ -128,7 +128,7 @@ function subscriberOf(context: Context, request: HandlerRequest): SubscriberReco
 }
 
 function existingClient(context: Context, id: unknown, field: string): Client {
-  const client = typeof id === 'string' && Object.hasOwn(context.account.clients, id) ? context.account.clients[id] : undefined
+  const client = typeof id === 'string' ? own(context.account.clients, id) : undefined
   if (!client) throw badRequest({[field]: ['Client with this ID does not exist.']})
   return client
 }

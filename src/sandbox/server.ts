@@ -17,7 +17,7 @@ import {DEFAULT_RETRY_DELAYS_MS, Deliverer} from './delivery.js'
 import {SandboxError, badRequest, notFound} from './errors.js'
 import {type Handler, createHandlers} from './handlers.js'
 import {type CardOutcome, type Context, type PurchaseRecord, checkout, completeThreeDSecure, renewDue} from './payments.js'
-import {type Account, SandboxStore, nowMs} from './store.js'
+import {type Account, SandboxStore, nowMs, own} from './store.js'
 import {refreshStatement, statementRows, toCsv, toXlsx} from './statements.js'
 
 export interface SandboxOptions {
@@ -130,7 +130,22 @@ function parseJsonObject(raw: Buffer): Record<string, unknown> {
     throw badRequest({non_field_errors: [`JSON parse error - ${(error as Error).message}`]})
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw badRequest({non_field_errors: ['Expected a JSON object.']})
+  checkNesting(parsed)
   return parsed as Record<string, unknown>
+}
+
+/** The deepest a request body may nest: the documented bodies reach 4 (purchase.products[].name); 32 leaves room and keeps every later JSON.stringify (saving, answering) far from the stack's limit. */
+const MAX_NESTING = 32
+
+/** Refuses a body nested deeper than MAX_NESTING (walked without recursion, so the check itself cannot overflow). */
+function checkNesting(value: unknown): void {
+  const stack: Array<[unknown, number]> = [[value, 1]]
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!
+    if (typeof current !== 'object' || current === null) continue
+    if (depth > MAX_NESTING) throw badRequest({non_field_errors: [`JSON nested deeper than ${MAX_NESTING} levels.`]})
+    for (const child of Array.isArray(current) ? current : Object.values(current)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1])
+  }
 }
 
 function bearer(request: IncomingMessage): string {
@@ -280,7 +295,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const body = parseJsonObject(raw)
     const pay = /^\/_sandbox\/purchases\/([^/]+)\/pay\/?$/.exec(path)
     if (pay && request.method === 'POST') {
-      const purchase = Object.hasOwn(account.purchases, pay[1]) ? account.purchases[pay[1]] : undefined
+      const purchase = own(account.purchases, pay[1])
       if (!purchase) throw notFound()
       let outcome = await checkout(context, purchase, String(body.card ?? '4242424242424242'))
       if (outcome === 'requires_3ds') outcome = await completeThreeDSecure(context, purchase, body.three_d_secure !== 'fail')

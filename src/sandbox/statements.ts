@@ -47,7 +47,18 @@ export function statementRows(account: Account, timezone: string): string[][] {
   ])
 }
 
-function csvField(value: string): string {
+/**
+ * A text cell a spreadsheet would run as a formula (`=HYPERLINK(…)`, `+…`,
+ * `-…`, `@…`, or a leading tab or CR) gets a leading `'`, as OWASP's CSV
+ * injection advice and the spreadsheet tools expect; numbers (`-15.00`) stay
+ * numbers.
+ */
+function neutralised(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) && !/^-?\d+(?:\.\d+)?$/.test(value) ? `'${value}` : value
+}
+
+function csvField(raw: string): string {
+  const value = neutralised(raw)
   return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value
 }
 

@@ -5,12 +5,21 @@
  * mid-write leaves the previous state intact.
  */
 import {createHash} from 'node:crypto'
-import {closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync} from 'node:fs'
+import {closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync} from 'node:fs'
 
 import type {SandboxDelivery} from './delivery-settings.js'
 
 import type {BillingTemplate, Client, Purchase, Statement, Webhook} from '../api/types.js'
 
+
+/**
+ * The record stored under an id that came from outside (a URL, a body), or
+ * undefined: collections are plain objects, so `__proto__`, `constructor` and
+ * the like must never reach a prototype.
+ */
+export function own<T>(collection: Record<string, T>, id: string): T | undefined {
+  return Object.hasOwn(collection, id) ? collection[id] : undefined
+}
 export type PurchaseRecord = Purchase & {
   captured_amount: number
   refunded_amount: number
@@ -161,7 +170,7 @@ export class SandboxStore {
   /** Find a statement by id in any account (its download link carries no key). */
   findStatement(id: string): {account: Account; statement: StatementRecord} | undefined {
     for (const account of Object.values(this.state.accounts)) {
-      const statement = account.statements[id]
+      const statement = own(account.statements, id)
       if (statement) return {account, statement}
     }
     return undefined
@@ -170,7 +179,7 @@ export class SandboxStore {
   /** Purchases are paid by customers on the checkout page, which carries no key either. */
   findPurchase(id: string): {account: Account; purchase: PurchaseRecord} | undefined {
     for (const account of Object.values(this.state.accounts)) {
-      const purchase = account.purchases[id]
+      const purchase = own(account.purchases, id)
       if (purchase) return {account, purchase}
     }
     return undefined
@@ -188,15 +197,28 @@ export class SandboxStore {
     this.saveTimer = undefined
     if (!this.dataFile) return
     const temporary = `${this.dataFile}.${process.pid}.tmp`
-    const fd = openSync(temporary, 'w', 0o600)
+    // Saving runs on a timer: a failure must not take the server (and every account) down, nor leave a temp file behind.
     try {
-      writeSync(fd, JSON.stringify(this.state))
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
+      const text = JSON.stringify(this.state)
+      const fd = openSync(temporary, 'w', 0o600)
+      try {
+        writeSync(fd, text)
+        fsyncSync(fd)
+      } finally {
+        closeSync(fd)
+      }
+      renameSync(temporary, this.dataFile)
+      this.saveError = undefined
+    } catch (error) {
+      rmSync(temporary, {force: true})
+      const reason = (error as Error).message
+      if (reason !== this.saveError) process.stderr.write(`sandbox: could not save ${this.dataFile}: ${reason}; state is kept in memory and saved at the next change\n`)
+      this.saveError = reason
     }
-    renameSync(temporary, this.dataFile)
   }
+
+  /** The last save's failure, said once until a save succeeds. */
+  private saveError?: string
 }
 
 /** An account's test-clock time in milliseconds. Each account has its own clock, so one CI job's `advance` never moves another's. */
