@@ -64,6 +64,21 @@ describe('the sandbox under hostile input', () => {
     await sandbox.close()
   })
 
+  it('amounts and clock moves: only safe integers within bounds; nothing rounded, nothing null', async () => {
+    const sandbox = await startSandbox({port: 0, statementDelayMs: 0})
+    const call = clientFor(sandbox, 'sk_test_hostile_amounts')
+    const product = (price: unknown, quantity: unknown = 1) => purchaseBody({purchase: {products: [{name: 'X', price, quantity}], currency: 'USD'}})
+    // 1e300, 2^53 + 1 (JSON reads it as 2^53), a sum past 2^53, 1e308 × 10.
+    for (const body of [JSON.stringify(product(1e300)), JSON.stringify(product(1)).replace('"price":1', '"price":9007199254740993'), JSON.stringify(product(2 ** 52, 3)), JSON.stringify(product(1e308, 10))]) {
+      const reply = await call('POST', '/purchases/', body)
+      expect(reply.status, body.slice(0, 120)).toBe(400)
+    }
+    for (const seconds of [1e308, -1, 1.5e15]) expect((await call('POST', '/_sandbox/advance', {seconds})).status, String(seconds)).toBe(400)
+    const clock = await call('GET', '/_sandbox/clock')
+    expect(Number.isSafeInteger(clock.body.now)).toBe(true)
+    await sandbox.close()
+  })
+
   it('refuses events that are not each a documented event type (a list inside the list, a number)', async () => {
     const sandbox = await startSandbox({port: 0, statementDelayMs: 0})
     const call = clientFor(sandbox, 'sk_test_hostile_events')
