@@ -4,12 +4,12 @@
  * reads it, so reading is a plain JSON read; the lock behind changes is
  * imported only by the commands that change it.
  */
-import {randomBytes} from 'node:crypto'
-import {chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {dirname, join} from 'node:path'
 
 import {UsageError} from '../api/errors.js'
+import {writeFileAtomic} from '../shared/atomic-file.js'
 
 export const DEFAULT_API_BASE = 'https://gate.ummah.com/api/v1'
 
@@ -129,7 +129,7 @@ export class ConfigStore extends StoredProfiles {
     try {
       const data = readStored(this.path)
       change(data)
-      writeAtomic(this.path, `${JSON.stringify(data, null, '\t')}\n`)
+      writeFileAtomic(this.path, `${JSON.stringify(data, null, '\t')}\n`)
       this.data = data
     } finally {
       await release()
@@ -166,23 +166,6 @@ export class ConfigStore extends StoredProfiles {
   }
 }
 
-/** Writes a file whole or not at all: a temporary file beside it, fsynced, renamed into place, mode 0600. */
-function writeAtomic(path: string, text: string): void {
-  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
-  const fd = openSync(temporary, 'wx', 0o600)
-  try {
-    writeFileSync(fd, text)
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
-  try {
-    renameSync(temporary, path)
-  } catch (error) {
-    rmSync(temporary, {force: true})
-    throw error
-  }
-}
 
 /** The file's contents; a missing file is empty. */
 function readStored(path: string): StoredConfig {

@@ -5,8 +5,9 @@
  * mid-write leaves the previous state intact.
  */
 import {createHash} from 'node:crypto'
-import {closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 
+import {writeFileAtomic} from '../shared/atomic-file.js'
 import type {SandboxDelivery} from './delivery-settings.js'
 
 import type {BillingTemplate, Client, Purchase, Statement, Webhook} from '../api/types.js'
@@ -196,21 +197,11 @@ export class SandboxStore {
     clearTimeout(this.saveTimer)
     this.saveTimer = undefined
     if (!this.dataFile) return
-    const temporary = `${this.dataFile}.${process.pid}.tmp`
     // Saving runs on a timer: a failure must not take the server (and every account) down, nor leave a temp file behind.
     try {
-      const text = JSON.stringify(this.state)
-      const fd = openSync(temporary, 'w', 0o600)
-      try {
-        writeSync(fd, text)
-        fsyncSync(fd)
-      } finally {
-        closeSync(fd)
-      }
-      renameSync(temporary, this.dataFile)
+      writeFileAtomic(this.dataFile, JSON.stringify(this.state))
       this.saveError = undefined
     } catch (error) {
-      rmSync(temporary, {force: true})
       const reason = (error as Error).message
       if (reason !== this.saveError) process.stderr.write(`sandbox: could not save ${this.dataFile}: ${reason}; state is kept in memory and saved at the next change\n`)
       this.saveError = reason
