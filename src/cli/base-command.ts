@@ -189,9 +189,9 @@ export abstract class UmmahCommand extends Command {
   }
 
   /** POSTs to a sandbox-only helper, served at `/_sandbox/...` on the API base's origin. */
-  protected async sandboxHelper(path: string, body?: unknown): Promise<unknown> {
+  protected async sandboxHelper(path: string, body?: unknown, method: 'GET' | 'POST' = 'POST'): Promise<unknown> {
     const client = await this.client()
-    const response = await this.request('POST', new URL(`/_sandbox/${path}`, client.apiBase).href, {body})
+    const response = await this.request(method, new URL(`/_sandbox/${path}`, client.apiBase).href, {body})
     return response.body
   }
 

@@ -332,6 +332,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         await hosted(request, response, path.endsWith('/') ? path : `${path}/`, url, raw)
       } else if (path.startsWith('/files/')) {
         download(response, path)
+      } else if (path === '/_sandbox/health' && request.method === 'GET') {
+        // For scripts waiting on a sandbox: no key needed, and there with --no-helpers too.
+        send(response, 200, {ok: true, helpers: helpersOn})
       } else if (path.startsWith('/_sandbox/') && helpersOn) {
         await helpers(request, response, path, raw)
       } else {

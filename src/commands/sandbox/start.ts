@@ -1,9 +1,11 @@
-import {Flags} from '@oclif/core'
+import {rmSync} from 'node:fs'
 
 import {UsageError} from '../../api/errors.js'
 import {UmmahCommand} from '../../cli/base-command.js'
 import {parseSecondsList} from '../../cli/input.js'
+import {sandboxStartFlags} from '../../cli/sandbox-flags.js'
 import {untilStopped} from '../../cli/terminal.js'
+import {writeFileAtomic} from '../../shared/atomic-file.js'
 
 export default class SandboxStart extends UmmahCommand {
   static override summary = 'Run a local, stateful emulator of the whole gateway'
@@ -16,26 +18,16 @@ export default class SandboxStart extends UmmahCommand {
     '<%= config.bin %> sandbox start --retry-schedule 0.5,1,2',
     '<%= config.bin %> sandbox start --port 0 --time-scale 72000',
     '<%= config.bin %> sandbox start --no-helpers',
+    '<%= config.bin %> sandbox start --port 0 --ready-file /tmp/sandbox.json',
   ]
 
-  static override flags = {
-    port: Flags.integer({summary: 'Port to listen on; 0 picks a free one.', default: 8420, min: 0, max: 65_535}),
-    host: Flags.string({summary: 'Address to listen on.', default: '127.0.0.1'}),
-    'data-file': Flags.string({summary: 'Keep state in this file across restarts (written atomically).'}),
-    'retry-schedule': Flags.string({summary: 'Seconds to wait before each webhook retry, comma-separated.', default: '1,2,4,8,16'}),
-    'statement-delay': Flags.integer({summary: 'Seconds a statement stays processing (0 to 86400).', default: 2, min: 0, max: 86_400}),
-    helpers: Flags.boolean({summary: 'Serve the /_sandbox/ helpers (pay, advance, reset); --no-helpers answers 404 there, like the real gateway.', default: true, allowNo: true}),
-    'time-scale': Flags.integer({
-      summary: "Run webhook retry schedules this many times faster (a webhook's sandbox_delivery.retry_policy hourly-3d takes 3.6 s at 72000).",
-      default: 1,
-      min: 1,
-      max: 1_000_000,
-    }),
-  }
+  static override flags = sandboxStartFlags
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(SandboxStart)
     const retryDelaysMs = parseSecondsList(flags['retry-schedule'], '--retry-schedule')
+    // A file left by an earlier run must not say this one is ready.
+    if (flags['ready-file']) rmSync(flags['ready-file'], {force: true})
     const {startSandbox} = await import('../../sandbox/server.js')
     const sandbox = await startSandbox({
       port: flags.port,
@@ -50,11 +42,14 @@ export default class SandboxStart extends UmmahCommand {
       throw error
     })
 
+    const readyFile = flags['ready-file']
+    if (readyFile) writeFileAtomic(readyFile, `${JSON.stringify({api_base: sandbox.apiBase, origin: sandbox.origin, pid: process.pid})}\n`)
     const ready = {ready: true, api_base: sandbox.apiBase, key: 'sk_test_sandbox (or any sk_test_* key: each is its own account)'}
     if (this.jsonEnabled()) process.stdout.write(`${this.jsonLine(ready)}\n`)
     else process.stdout.write(`Sandbox listening on ${sandbox.apiBase}\nUse any sk_test_* key; each key is its own account (the "sandbox" profile uses sk_test_sandbox).\nReady. Press Ctrl-C to stop.\n`)
 
     const signal = await untilStopped()
+    if (readyFile) rmSync(readyFile, {force: true})
     await sandbox.close()
     this.notice(`Stopped (${signal}).`)
     return undefined

@@ -1,0 +1,18 @@
+/** `sandbox start`'s flags (kept here so the command stays a summary, examples and a run()). */
+import {Flags} from '@oclif/core'
+
+export const sandboxStartFlags = {
+  port: Flags.integer({summary: 'Port to listen on; 0 picks a free one.', default: 8420, min: 0, max: 65_535}),
+  host: Flags.string({summary: 'Address to listen on.', default: '127.0.0.1'}),
+  'data-file': Flags.string({summary: 'Keep state in this file across restarts (written atomically).'}),
+  'retry-schedule': Flags.string({summary: 'Seconds to wait before each webhook retry, comma-separated.', default: '1,2,4,8,16'}),
+  'statement-delay': Flags.integer({summary: 'Seconds a statement stays processing (0 to 86400).', default: 2, min: 0, max: 86_400}),
+  helpers: Flags.boolean({summary: 'Serve the /_sandbox/ helpers (pay, advance, reset); --no-helpers answers 404 there, like the real gateway.', default: true, allowNo: true}),
+  'ready-file': Flags.string({summary: 'Write {"api_base", "origin", "pid"} to this file once listening (removed at exit), for scripts that wait for it.'}),
+  'time-scale': Flags.integer({
+    summary: "Run webhook retry schedules this many times faster (a webhook's sandbox_delivery.retry_policy hourly-3d takes 3.6 s at 72000).",
+    default: 1,
+    min: 1,
+    max: 1_000_000,
+  }),
+}
