@@ -87,9 +87,9 @@ async function relaySettings(flags: ListenFlagValues, stored: ProfileSettings, e
     return undefined
   }
   if (flags['public-url']) throw new UsageError('--relay and --public-url both say where the gateway posts', 'Use one: --relay for `ummah relay`, --public-url for a tunnel of your own.')
-  const {parseRelayUrls} = await import('../relay/admin-client.js')
+  const [{parseRelayUrls}, {CHANNEL_NAME}] = await Promise.all([import('../relay/admin-client.js'), import('../relay/store.js')])
   const token: string | undefined = flags['relay-token'] ?? env.UMMAH_RELAY_TOKEN ?? stored.relay_token
   if (!token) throw new UsageError('--relay needs a token', 'Pass --relay-token, set UMMAH_RELAY_TOKEN, or `ummah config set relay_token TOKEN`.')
-  if (flags.channel !== undefined && !/^[a-z0-9][a-z0-9-]{0,62}$/.test(flags.channel)) throw new UsageError(`--channel "${flags.channel}" is not a channel name`, 'Channel names are lower-case letters, digits and dashes (up to 63).')
+  if (flags.channel !== undefined && !CHANNEL_NAME.test(flags.channel)) throw new UsageError(`--channel "${flags.channel}" is not a channel name`, 'Channel names are lower-case letters, digits and dashes (up to 63).')
   return {urls: parseRelayUrls(url), token, channel: flags.channel}
 }

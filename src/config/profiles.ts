@@ -1,5 +1,6 @@
 /** Profile services behind login, logout, profiles and config: views that never show a whole key, and checked settings. */
 import {UsageError} from '../api/errors.js'
+import {isUrl} from '../api/validate.js'
 import {keyMode, maskKey} from '../shared/secrets.js'
 import {checkApiBase} from './resolve.js'
 import {
@@ -74,7 +75,7 @@ export function checkSetting(name: SettingName, value: string): string {
       return value
     case 'relay_url':
       for (const url of value.split(',')) {
-        if (!/^https?:\/\/[^\s/]+/.test(url.trim())) throw new UsageError(`relay_url "${url.trim()}" is not an http(s) URL`, 'Give the relay\'s address, e.g. https://relay.example.com (several: comma-separated).')
+        if (!isUrl(url.trim())) throw new UsageError(`relay_url "${url.trim()}" is not an http(s) URL`, 'Give the relay\'s address, e.g. https://relay.example.com (several: comma-separated).')
       }
       return value
     case 'relay_token':

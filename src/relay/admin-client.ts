@@ -6,6 +6,7 @@
  * 4 for an unknown channel, 5 for a name taken, 7 for no relay reachable.
  */
 import {ExitCode, UmmahError} from '../api/errors.js'
+import {isUrl} from '../api/validate.js'
 
 export interface ChannelView {
   name: string
@@ -23,14 +24,8 @@ export function parseRelayUrls(text: string): string[] {
   const urls = text.split(',').map((part) => part.trim()).filter(Boolean)
   if (urls.length === 0) throw new UmmahError('--relay needs a URL', {code: 'usage', exitCode: ExitCode.usage, hint: 'e.g. --relay https://relay.example.com'})
   return urls.map((url) => {
-    let parsed: URL
-    try {
-      parsed = new URL(url)
-    } catch {
-      throw new UmmahError(`--relay: "${url}" is not a URL`, {code: 'usage', exitCode: ExitCode.usage, hint: 'Give http(s)://HOST[:PORT], e.g. --relay https://relay.example.com.'})
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UmmahError(`--relay: "${url}" is not http(s)`, {code: 'usage', exitCode: ExitCode.usage, hint: 'Give http(s)://HOST[:PORT].'})
-    return parsed.href.replace(/\/+$/, '')
+    if (!isUrl(url)) throw new UmmahError(`--relay: "${url}" is not an http(s) URL`, {code: 'usage', exitCode: ExitCode.usage, hint: 'Give http(s)://HOST[:PORT], e.g. --relay https://relay.example.com.'})
+    return new URL(url).href.replace(/\/+$/, '')
   })
 }
 

@@ -21,7 +21,6 @@ export const STREAM_WINDOW = 256
 
 export const CLOSE = {
   tokenRevoked: 4401,
-  forbidden: 4403,
   channelDeleted: 4404,
 } as const
 

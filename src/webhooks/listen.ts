@@ -78,7 +78,7 @@ export async function readState(profile: string): Promise<ListenState> {
   }
 }
 
-/** State changes one at a time (the relay cursor is saved while the listener runs). */
+/** Every state change, one at a time: read, change, write (the relay cursor is saved while the listener runs). */
 let stateWrites: Promise<unknown> = Promise.resolve()
 function updateState(profile: string, change: (state: ListenState) => ListenState): Promise<void> {
   const next = stateWrites.catch(() => {}).then(async () => saveState(profile, change(await readState(profile))))
@@ -131,7 +131,7 @@ export async function ensureWebhook(api: WebhookApi, profile: string, options: {
   webhook ??= await api.create({callback: options.callback, title: `ummah webhooks listen (${profile}@${hostname()})`, ...options.subscription})
   const digest = keyDigest(webhook.public_key)
   const keyChanged = state.key_sha256 !== undefined ? state.key_sha256 !== digest : Boolean(state.webhook_id && state.webhook_id !== webhook.id)
-  await saveState(profile, {...(await readState(profile)), webhook_id: webhook.id, key_sha256: digest})
+  await updateState(profile, (current) => ({...current, webhook_id: webhook.id, key_sha256: digest}))
   return {webhook, keyChanged, previousId: state.webhook_id !== webhook.id ? state.webhook_id : undefined}
 }
 
@@ -227,7 +227,7 @@ export async function startListening(options: ListenOptions): Promise<ListenSess
       : await ensureWebhook(api, profile, {webhookId: options.webhookId, callback: options.publicUrl ?? url, subscription: subscription(options.events)})
     const {webhook} = ensured
     publicKey = webhook.public_key
-    if (source instanceof HttpReceiver) await saveState(profile, {...(await readState(profile)), port: source.port, forward: options.forward.href})
+    if (source instanceof HttpReceiver) await updateState(profile, (current) => ({...current, port: source.port, forward: options.forward.href}))
     const pending = pipeline.start()
     // The relay is streamed once the key is known, so nothing it sends meets a "starting" 503.
     if (opened.connect) await opened.connect()

@@ -39,7 +39,7 @@ const BATCH = 64
 const SAVE_MS = 200
 const BACKOFF_S = [1, 2, 4, 8, 16, 30]
 const CONNECT_TIMEOUT_MS = 10_000
-const FINAL_CLOSES = new Set<number>([CLOSE.tokenRevoked, CLOSE.forbidden, CLOSE.channelDeleted])
+const FINAL_CLOSES = new Set<number>([CLOSE.tokenRevoked, CLOSE.channelDeleted])
 
 /** A connection attempt that will not get better by trying again. */
 class FinalError extends UmmahError {}

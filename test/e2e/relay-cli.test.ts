@@ -79,7 +79,7 @@ describe('relay commands', {timeout: 60_000}, () => {
       [['--channel', 'team'], {}, 2, /--channel needs --relay/],
       [['--relay', url, '--public-url', 'https://x.example.com/'], {UMMAH_RELAY_TOKEN: ADMIN_TOKEN}, 2, /--relay and --public-url/],
       [['--relay', url], {UMMAH_RELAY_TOKEN: undefined}, 2, /--relay needs a token/],
-      [['--relay', 'ftp://relay'], {UMMAH_RELAY_TOKEN: ADMIN_TOKEN}, 2, /is not http\(s\)/],
+      [['--relay', 'ftp://relay'], {UMMAH_RELAY_TOKEN: ADMIN_TOKEN}, 2, /is not an http\(s\) URL/],
       [['--relay', url, '--channel', 'Team!'], {UMMAH_RELAY_TOKEN: ADMIN_TOKEN}, 2, /is not a channel name/],
       [['--relay', url, '--channel', 'nope'], {UMMAH_RELAY_TOKEN: 'urt_wrong-token-000'}, 3, /refused/],
       [['--relay', 'http://127.0.0.1:9'], {UMMAH_RELAY_TOKEN: ADMIN_TOKEN}, 7, /Cannot reach the relay/],
