@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # The Debian packages the test suite drives for real, installed when missing
 # (CI runs as root on a fresh Debian machine): redis-server for the relay's
-# Redis store. `npm test` runs this first (package.json "pretest").
+# Redis store; chromium for the hosted checkout driven by playwright-core;
+# php-cli and python3-cryptography to run the API reference's own PHP and
+# Python webhook verification samples against what the sandbox sends.
+# `npm test` runs this first (package.json "pretest").
 # Off Debian or without root, it says what is missing and lets the tests say the rest.
 set -euo pipefail
 packages=()
 command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
 # `ip netns` and veth pairs for the relay test across a network boundary.
 command -v ip >/dev/null 2>&1 || packages+=(iproute2)
+[ -x /usr/bin/chromium ] || packages+=(chromium fonts-liberation)
+command -v php >/dev/null 2>&1 || packages+=(php-cli)
+/usr/bin/python3 -c 'import cryptography' >/dev/null 2>&1 || packages+=(python3-cryptography)
 [ ${#packages[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "system-deps: missing ${packages[*]}; install them (Debian: apt-get install -y ${packages[*]})" >&2

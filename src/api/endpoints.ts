@@ -156,6 +156,15 @@ const webhookColumns: readonly Column[] = [
   {field: 'all_events', header: 'all'},
 ]
 
+/** One row per invoice: `POST /billing/` answers one Purchase per client. */
+const invoiceColumns: readonly Column[] = [
+  {field: 'id'},
+  {field: 'client.email', header: 'client'},
+  {field: 'status', kind: 'status'},
+  {field: 'purchase.total_amount', header: 'total', kind: 'money', currencyField: 'purchase.currency'},
+  {field: 'checkout_url', header: 'checkout url'},
+]
+
 const balanceColumns: readonly Column[] = [
   {field: 'currency'},
   {field: 'amount', kind: 'money', currencyField: 'currency'},
@@ -350,7 +359,16 @@ const table = [
     summary: 'Subscribe a client to a billing template',
     description:
       'Add a client to a subscription billing template. Depending on the template settings, the response may include a purchase you must redirect the customer to immediately, or purchase: null if billing starts later.',
-    params: [{name: 'client_id', in: 'body', type: 'string', format: 'uuid', required: true, description: 'ID of an existing Client to subscribe.'}],
+    params: [
+      {name: 'client_id', in: 'body', type: 'string', format: 'uuid', required: true, description: 'ID of an existing Client to subscribe.'},
+      {
+        name: 'status',
+        in: 'body',
+        type: 'string',
+        enum: ['active', 'subscription_paused'],
+        description: 'subscription_paused starts a free trial: no purchase until PATCH status=active. Default: billing starts now.',
+      },
+    ],
   },
   {
     id: 'billing_templates.clients.list',
@@ -405,6 +423,7 @@ const table = [
       {name: 'purchase.products', in: 'body', type: 'array', required: true, flag: 'product', description: 'Products to include in the invoice.'},
       {name: 'purchase.currency', in: 'body', type: 'string', format: 'currency', description: '3-letter ISO currency code.'},
     ],
+    columns: invoiceColumns,
   },
 
   // Clients

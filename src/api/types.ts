@@ -20,7 +20,7 @@ export interface PurchaseDetails {
 export interface ClientSummary {
   id?: string
   email: string
-  full_name?: string
+  full_name?: string | null
 }
 
 export interface Payment {
@@ -37,10 +37,10 @@ export interface Purchase {
   purchase: PurchaseDetails
   payment?: Payment | null
   recurring_token?: string | null
-  brand_id?: string
-  success_redirect?: string
-  failure_redirect?: string
-  success_callback?: string
+  brand_id?: string | null
+  success_redirect?: string | null
+  failure_redirect?: string | null
+  success_callback?: string | null
   skip_capture?: boolean
   force_recurring?: boolean
   created_on: number
@@ -59,12 +59,12 @@ export interface Refund {
 export interface Client {
   id: string
   email: string
-  full_name?: string
-  phone?: string
-  street_address?: string
-  country?: string
-  city?: string
-  zip_code?: string
+  full_name?: string | null
+  phone?: string | null
+  street_address?: string | null
+  country?: string | null
+  city?: string | null
+  zip_code?: string | null
   type: string
   created_on: number
 }
@@ -80,8 +80,8 @@ export interface BillingTemplate {
   id: string
   brand_id: string
   is_subscription: boolean
-  subscription_period?: number
-  subscription_period_units?: 'days' | 'months' | 'weeks' | 'years'
+  subscription_period?: number | null
+  subscription_period_units?: 'days' | 'months' | 'weeks' | 'years' | null
   number_of_billing_cycles?: number
   purchase: PurchaseDetails
   created_on: number

@@ -149,7 +149,8 @@ export function validateRequest(target: Endpoint, input: {body?: unknown; query?
     if (param.name.endsWith('products')) checkProducts(getPath(body, param.name), param.name, errors)
   }
   if (target.params.some((param) => param.name === 'is_subscription') && getPath(body, 'is_subscription') === true) {
-    for (const name of ['subscription_period', 'subscription_period_units']) {
+    // Creating a plan needs its period; PUT replaces all fields, and a period not given takes its default (1 month), as the documented PUT example does.
+    for (const name of target.method === 'POST' ? ['subscription_period', 'subscription_period_units'] : []) {
       if (getPath(body, name) === undefined && !errors[name]) add(errors, name, 'This field is required when is_subscription is true.')
     }
     const period = getPath(body, 'subscription_period')

@@ -252,9 +252,9 @@ export abstract class UmmahCommand extends Command {
     const text = await renderHuman(result, columns, {style, tty: human})
     if (text) process.stdout.write(`${text}\n`)
     const {linkField} = this.constructor as typeof UmmahCommand
-    // Piped, the link is already a row of the raw view.
-    if (linkField && human) {
-      const label = linkField.replace(/_url$/, ' URL').replace(/^./, (first) => first.toUpperCase())
+    // Piped, the link is already a row of the raw view; a list's links are a column of its table.
+    if (linkField && human && !Array.isArray(result)) {
+      const label = linkField.split('.').at(-1)!.replace(/_url$/, ' URL').replace(/^./, (first) => first.toUpperCase())
       for (const link of linksIn(result, linkField)) process.stdout.write(`\n${style.bold(`${label}:`)} ${style.success(link)}\n`)
     }
   }
@@ -289,12 +289,11 @@ export abstract class UmmahCommand extends Command {
   }
 }
 
-/** The values of `field` in a result and in the `purchases` it lists (an invoice sent to several clients). */
-function linksIn(result: unknown, field: string): string[] {
-  const record = result as Record<string, unknown> | null
-  if (typeof record !== 'object' || record === null) return []
-  const nested = Array.isArray(record.purchases) ? (record.purchases as Array<Record<string, unknown>>).slice(1) : []
-  return [record, ...nested].map((item) => item?.[field]).filter((value): value is string => typeof value === 'string' && value !== '')
+/** The values of `field` (a dotted path: `purchase.checkout_url`) in a result, or in each item of a list of results. */
+export function linksIn(result: unknown, field: string): string[] {
+  const items = Array.isArray(result) ? result : [result]
+  const at = (item: unknown) => field.split('.').reduce<unknown>((value, key) => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined), item)
+  return items.map(at).filter((value): value is string => typeof value === 'string' && value !== '')
 }
 
 /** Maps anything thrown to an UmmahError with the right exit code. */

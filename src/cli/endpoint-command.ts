@@ -9,7 +9,7 @@ import {Flags} from '@oclif/core'
 
 import {type Endpoint, type EndpointId, endpoint} from '../api/endpoints.js'
 import {UsageError} from '../api/errors.js'
-import {UmmahCommand} from './base-command.js'
+import {UmmahCommand, linksIn} from './base-command.js'
 import {type ParsedInput, buildRequest, checkRequest, endpointArgs, endpointFlags, fillParam, flagName, helpHint, isDestructive, missingParams} from './endpoint-input.js'
 import {readData} from './input.js'
 import {askParam} from './prompts.js'
@@ -27,7 +27,7 @@ export abstract class EndpointCommand extends UmmahCommand {
     const input = await this.parse()
     const result = await this.send(input)
     const {linkField} = this.constructor as typeof EndpointCommand
-    if (linkField && input.flags.open) await this.openLink((result as Record<string, unknown> | undefined)?.[linkField])
+    if (linkField && input.flags.open) await this.openLink(linksIn(result, linkField)[0])
     return result
   }
 
@@ -92,7 +92,7 @@ export abstract class EndpointCommand extends UmmahCommand {
  */
 export function endpointCommand(endpointId: EndpointId, options: {link?: string} = {}) {
   const target = endpoint(endpointId)
-  const openFlag = Flags.boolean({summary: `Open the ${options.link?.replace(/_url$/, '')} page in the browser ($BROWSER, else the system's).`})
+  const openFlag = Flags.boolean({summary: `Open the ${options.link?.split('.').at(-1)!.replace(/_url$/, '')} page in the browser ($BROWSER, else the system's).`})
   abstract class BoundEndpointCommand extends EndpointCommand {
     static override endpointId = target.id
     static override summary = target.summary

@@ -1,10 +1,17 @@
 /** `sandbox start`'s flags (kept here so the command stays a summary, examples and a run()). */
+import {mkdirSync} from 'node:fs'
+import {join} from 'node:path'
+
 import {Flags} from '@oclif/core'
+
+import {dataDir} from '../config/store.js'
 
 export const sandboxStartFlags = {
   port: Flags.integer({summary: 'Port to listen on; 0 picks a free one.', default: 8420, min: 0, max: 65_535}),
   host: Flags.string({summary: 'Address to listen on.', default: '127.0.0.1'}),
-  'data-file': Flags.string({summary: 'Keep state in this file across restarts (written atomically).'}),
+  'data-file': Flags.string({summary: 'Keep state in this file across restarts (written atomically). Default: sandbox.json in the data directory (UMMAH_DATA_DIR).', exclusive: ['ephemeral']}),
+  ephemeral: Flags.boolean({summary: 'Keep state in memory only: every start is a fresh sandbox (for CI).', exclusive: ['data-file']}),
+  merchant: Flags.string({summary: 'The merchant name the checkout and invoice pages show.', default: 'Sandbox Store'}),
   'retry-schedule': Flags.string({summary: 'Seconds to wait before each webhook retry, comma-separated.', default: '1,2,4,8,16'}),
   'statement-delay': Flags.integer({summary: 'Seconds a statement stays processing (0 to 86400).', default: 2, min: 0, max: 86_400}),
   helpers: Flags.boolean({summary: 'Serve the /_sandbox/ helpers (pay, advance, reset); --no-helpers answers 404 there, like the real gateway.', default: true, allowNo: true}),
@@ -15,4 +22,17 @@ export const sandboxStartFlags = {
     min: 1,
     max: 1_000_000,
   }),
+}
+
+/**
+ * Where the sandbox keeps its state: none with --ephemeral, --data-file, else
+ * sandbox.json in the data directory (made 0700: the state holds each
+ * webhook's private key), so a restart keeps keys, webhooks and objects.
+ */
+export function sandboxDataFile(flags: {ephemeral?: boolean; 'data-file'?: string}): string | undefined {
+  if (flags.ephemeral) return undefined
+  if (flags['data-file']) return flags['data-file']
+  const directory = dataDir()
+  mkdirSync(directory, {recursive: true, mode: 0o700})
+  return join(directory, 'sandbox.json')
 }

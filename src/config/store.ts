@@ -55,6 +55,23 @@ export function configDir(env: NodeJS.ProcessEnv = process.env): string {
   }
 }
 
+/**
+ * Where ummah keeps state that is not settings (the sandbox's accounts):
+ * `UMMAH_DATA_DIR`, else the platform's data directory
+ * (`$XDG_DATA_HOME/ummah`, `~/.local/share/ummah`).
+ */
+export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.UMMAH_DATA_DIR) return env.UMMAH_DATA_DIR
+  switch (process.platform) {
+    case 'darwin':
+      return join(homedir(), 'Library', 'Application Support', 'ummah')
+    case 'win32':
+      return join(env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local'), 'ummah')
+    default:
+      return join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'ummah')
+  }
+}
+
 /** The JSON file `conf` keeps the profiles in. */
 export function configFile(env: NodeJS.ProcessEnv = process.env): string {
   return join(configDir(env), 'config.json')

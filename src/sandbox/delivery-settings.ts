@@ -1,15 +1,19 @@
 /**
  * Sandbox-only delivery settings of a webhook (`sandbox_delivery` on create,
- * update and patch), for testing handlers written for partner gateways:
- * how deliveries authenticate (DESIGN §6 schemes) and when they are retried.
+ * update and patch), for testing handlers written for partner gateways: the
+ * body's format (formats.ts), how deliveries authenticate (the webhook
+ * schemes) and when they are retried. A partner format defaults to that
+ * partner's retry policy.
  *
- *   {"retry_policy": "hourly-3d",
+ *   {"format": "umm-services", "retry_policy": "hourly-3d",
  *    "auth": {"scheme": "basic", "username": "hooks", "password": "s3cret"}}
  */
 import type {FieldErrors} from '../api/errors.js'
 import {MAX_API_KEY_HEADERS} from '../webhooks/schemes/api-key-headers.js'
 import {SCHEME_NAMES, type SchemeName} from '../webhooks/schemes/names.js'
 import {SCHEMES} from '../webhooks/schemes/registry.js'
+import {ummHeaderProblem} from '../webhooks/schemes/umm-services.js'
+import {DELIVERY_FORMATS, type DeliveryFormat} from './formats.js'
 
 export const RETRY_POLICIES = ['ummah', 'hourly-3d', 'every-5m-x15', 'exponential-24h'] as const
 export type RetryPolicy = (typeof RETRY_POLICIES)[number]
@@ -23,8 +27,23 @@ export type DeliveryAuth =
   | {scheme: 'oauth2'; token_url: string; client_id: string; client_secret: string; scope?: string}
 
 export interface SandboxDelivery {
+  /** Absent in data files from before formats: `ummah`. */
+  format?: DeliveryFormat
   retry_policy: RetryPolicy
   auth: DeliveryAuth
+}
+
+/** Each partner's own schedule, when a partner format is chosen without a retry_policy. */
+const FORMAT_POLICY: Record<DeliveryFormat, RetryPolicy> = {ummah: 'ummah', 'umm-services': 'hourly-3d', numipay: 'every-5m-x15', generic: 'exponential-24h'}
+
+/**
+ * Whether an answer counts as delivered: UMM Services' posting "is
+ * considered to be successful if it gets an HTTP Response code of 200" (a
+ * 202 is re-posted); every other policy takes any 2xx.
+ */
+export function isDelivered(policy: RetryPolicy, status: number | null): boolean {
+  if (status === null) return false
+  return policy === 'hourly-3d' ? status === 200 : status >= 200 && status < 300
 }
 
 const MINUTE = 60_000
@@ -60,9 +79,11 @@ export function parseSandboxDelivery(value: unknown): {settings?: SandboxDeliver
   if (value === undefined || value === null) return {}
   const field = 'sandbox_delivery'
   if (typeof value !== 'object' || Array.isArray(value)) return {errors: {[field]: ['Expected an object with retry_policy and auth.']}}
-  const input = value as {retry_policy?: unknown; auth?: Record<string, unknown>}
+  const input = value as {format?: unknown; retry_policy?: unknown; auth?: Record<string, unknown>}
   const errors: FieldErrors = {}
-  const policy = input.retry_policy ?? 'ummah'
+  const format = input.format ?? 'ummah'
+  if (!DELIVERY_FORMATS.includes(format as DeliveryFormat)) errors[`${field}.format`] = [`"${String(format)}" is not a valid choice: ${DELIVERY_FORMATS.join(', ')}.`]
+  const policy = input.retry_policy ?? FORMAT_POLICY[format as DeliveryFormat] ?? 'ummah'
   if (!RETRY_POLICIES.includes(policy as RetryPolicy)) errors[`${field}.retry_policy`] = [`"${String(policy)}" is not a valid choice: ${RETRY_POLICIES.join(', ')}.`]
   const given = input.auth ?? {scheme: 'rsa-sha256'}
   if (typeof given !== 'object' || given === null || Array.isArray(given)) return {errors: {[`${field}.auth`]: ['Expected an object with a scheme and its fields.']}}
@@ -78,13 +99,22 @@ export function parseSandboxDelivery(value: unknown): {settings?: SandboxDeliver
       else if (!Object.values(headers).every(text)) errors[`${field}.auth.headers`] = ['Each header value must be a non-empty string.']
     }
     if (auth.scope !== undefined && !text(auth.scope)) errors[`${field}.auth.scope`] = ['Must be a non-empty string.']
+    // The headers the sandbox will send are checked by the rule `webhooks verify --scheme umm-services` applies.
+    if (auth.scheme === 'umm-services') {
+      for (const name of ['client_key', 'product', 'payment_channel']) {
+        if (auth[name] === undefined) continue
+        const problem = text(auth[name]) ? ummHeaderProblem(name, auth[name] as string) : 'must be a non-empty string'
+        if (problem) errors[`${field}.auth.${name}`] = [`The ${name} header ${problem}.`]
+      }
+    }
   }
   if (Object.keys(errors).length > 0) return {errors}
   // Only the scheme's own fields are kept: anything else in the body (of any size or depth) is not stored.
   const scheme = auth.scheme as SchemeName
   const kept: Record<string, unknown> = {scheme}
-  for (const name of [...SCHEMES[scheme].fields, 'headers', 'scope']) if (auth[name] !== undefined && (name !== 'headers' || scheme === 'api-key-headers')) kept[name] = auth[name]
-  return {settings: {retry_policy: policy as RetryPolicy, auth: kept as DeliveryAuth}}
+  const optional = scheme === 'api-key-headers' ? ['headers'] : scheme === 'umm-services' ? ['product', 'payment_channel'] : scheme === 'oauth2' ? ['scope'] : []
+  for (const name of [...SCHEMES[scheme].fields, ...optional]) if (auth[name] !== undefined) kept[name] = auth[name]
+  return {settings: {format: format as DeliveryFormat, retry_policy: policy as RetryPolicy, auth: kept as DeliveryAuth}}
 }
 
 // Every scheme has a sandbox_delivery.auth shape: a name added to schemes/names.ts without one fails tsc here.

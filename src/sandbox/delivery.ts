@@ -1,11 +1,14 @@
 /**
  * Events and their signed deliveries. Each event goes to every webhook
- * subscribed to its type (signed with that webhook's RSA key) and, for
- * `purchase.paid`, to the purchase's success_callback (signed with the
- * account's company key). X-Signature is base64 RSA PKCS#1 v1.5 over SHA-256
- * of the exact body bytes sent. A delivery that is not answered 2xx (a
- * redirect, an error, a timeout) is retried on the schedule with the same
- * event id and the same bytes; every attempt is recorded.
+ * subscribed to its type, in the webhook's format (formats.ts), signed with
+ * that webhook's RSA key or its sandbox scheme, and, for `purchase.paid`, to
+ * the purchase's success_callback (signed with the account's company key).
+ * X-Signature is base64 RSA PKCS#1 v1.5 over SHA-256 of the exact body bytes
+ * sent. Events are stamped with real time, as a gateway stamps what it sends
+ * (objects follow the test clock). A delivery not answered as its policy
+ * counts success (a redirect, an error, a timeout, or for UMM Services
+ * anything but 200) is retried on the schedule with the same event id and the
+ * same bytes; every attempt is recorded.
  */
 import {generateKeyPair as generateKeyPairCallback, randomUUID} from 'node:crypto'
 import {request as httpRequest} from 'node:http'
@@ -15,8 +18,10 @@ import {promisify} from 'node:util'
 import {OAuth2TokenSource, sendWithBearer} from '../webhooks/schemes/oauth2.js'
 import {SCHEMES} from '../webhooks/schemes/registry.js'
 import {signRsaSha256} from '../webhooks/signature.js'
-import {type DeliveryAuth, retryDelays} from './delivery-settings.js'
-import {type Account, type DeliveryRecord, type SandboxStore, now} from './store.js'
+import {ummServicesScheme} from '../webhooks/schemes/umm-services.js'
+import {type DeliveryAuth, type RetryPolicy, isDelivered, retryDelays} from './delivery-settings.js'
+import {type DeliveryFormat, type SandboxEvent, type SandboxEventType, render} from './formats.js'
+import {type Account, type DeliveryRecord, type SandboxStore} from './store.js'
 
 const generateKeyPair = promisify(generateKeyPairCallback)
 
@@ -51,7 +56,7 @@ export interface DeliveryOptions {
 export const DEFAULT_RETRY_DELAYS_MS = [1000, 2000, 4000, 8000, 16_000]
 
 export interface EventSource {
-  type: 'billing_template_client' | 'payment' | 'purchase'
+  type: 'billing_template_client' | 'client' | 'payment' | 'purchase'
   id: string
 }
 
@@ -59,6 +64,8 @@ interface Target {
   url: string
   webhookId: string | null
   privateKey: string
+  format: DeliveryFormat
+  policy: RetryPolicy
   /** Waits before each retry, before time scaling. */
   delays: readonly number[]
   auth?: DeliveryAuth
@@ -67,7 +74,7 @@ interface Target {
 interface Job {
   account: Account
   target: Target
-  event: {id: string; type: string}
+  event: {id: string; name: string}
   body: Buffer
   /** Authentication headers fixed for every attempt (a bearer is added per attempt). */
   headers: Record<string, string>
@@ -85,24 +92,33 @@ export class Deliverer {
     private readonly options: DeliveryOptions,
   ) {}
 
-  /** Builds an event and starts delivering it to every target subscribed to its type. */
-  async emit(account: Account, type: string, object: unknown, source: EventSource, successCallback?: string): Promise<void> {
-    const event = {id: `evt-${randomUUID()}`, type, created_on: now(account), object}
-    const body = Buffer.from(JSON.stringify(event))
+  /** Builds an event and starts delivering it to every target subscribed to its type, in each target's format. */
+  async emit(account: Account, type: SandboxEventType, object: unknown, source: EventSource, successCallback?: string): Promise<void> {
+    const event: SandboxEvent = {id: `evt-${randomUUID()}`, type, created_on: Math.floor(Date.now() / 1000), object}
+    const clientEvent = type === 'client.created' || type === 'client.updated'
     const targets: Target[] = Object.values(account.webhooks)
-      .filter((webhook) => webhook.all_events || webhook.events.includes(type as never))
-      .map((webhook) => ({
-        url: webhook.callback,
-        webhookId: webhook.id,
-        privateKey: webhook.private_key,
-        delays: retryDelays(webhook.sandbox_delivery?.retry_policy ?? 'ummah', this.options.retryDelaysMs),
-        auth: webhook.sandbox_delivery?.auth,
-      }))
+      // Client events have no Ummah type to subscribe to: partner-format webhooks with all_events get them.
+      .filter((webhook) => (clientEvent ? webhook.all_events : webhook.all_events || webhook.events.includes(type as never)))
+      .map((webhook) => {
+        const policy = webhook.sandbox_delivery?.retry_policy ?? 'ummah'
+        return {
+          url: webhook.callback,
+          webhookId: webhook.id,
+          privateKey: webhook.private_key,
+          format: webhook.sandbox_delivery?.format ?? 'ummah',
+          policy,
+          delays: retryDelays(policy, this.options.retryDelaysMs),
+          auth: webhook.sandbox_delivery?.auth,
+        }
+      })
     if (successCallback && type === 'purchase.paid') {
-      targets.push({url: successCallback, webhookId: null, privateKey: (await companyKey(account)).private_key, delays: this.options.retryDelaysMs})
+      const privateKey = (await companyKey(account)).private_key
+      targets.push({url: successCallback, webhookId: null, privateKey, format: 'ummah', policy: 'ummah', delays: this.options.retryDelaysMs})
     }
     for (const target of targets) {
-      this.attempt({account, target, event, body, headers: authHeaders(target, body), source, attempt: 1})
+      for (const {name, body} of render(target.format, event)) {
+        this.attempt({account, target, event: {id: event.id, name}, body, headers: authHeaders(target, body, event.id), source, attempt: 1})
+      }
     }
   }
 
@@ -142,11 +158,11 @@ export class Deliverer {
   private async send(job: Job): Promise<void> {
     const started = performance.now()
     const outcome = await this.post(job)
-    const delivered = outcome.status !== null && outcome.status >= 200 && outcome.status < 300
+    const delivered = isDelivered(job.target.policy, outcome.status)
     const retryable = !delivered && job.attempt <= job.target.delays.length
     const record: DeliveryRecord = {
       id: `whd-${randomUUID()}`,
-      event: job.event.type,
+      event: job.event.name,
       event_id: job.event.id,
       webhook_id: job.target.webhookId,
       url: job.target.url,
@@ -157,7 +173,7 @@ export class Deliverer {
       response_code: outcome.status,
       error: outcome.error,
       duration_ms: Math.round(performance.now() - started),
-      sent_at: now(job.account),
+      sent_at: Math.floor(Date.now() / 1000),
       payload: JSON.parse(job.body.toString('utf8')),
     }
     job.account.deliveries.push(record)
@@ -172,11 +188,22 @@ export class Deliverer {
   }
 }
 
-/** The authentication headers of a target's deliveries: the Ummah RSA signature unless the webhook uses another scheme (oauth2 adds its bearer on top). */
-function authHeaders(target: Target, body: Buffer): Record<string, string> {
+/**
+ * The headers of a target's deliveries: the Ummah RSA signature unless the
+ * webhook uses another scheme (oauth2 adds its bearer on top), and in the
+ * umm-services format its request headers (from the scheme when it is
+ * umm-services; otherwise the sandbox's client_key), with an
+ * idempotent_request_key that is the same on every re-posting of the event.
+ */
+function authHeaders(target: Target, body: Buffer, eventId: string): Record<string, string> {
   const auth = target.auth
-  if (!auth || auth.scheme === 'rsa-sha256' || auth.scheme === 'oauth2') return {'x-signature': signRsaSha256(body, target.privateKey)}
-  return SCHEMES[auth.scheme].build(SCHEMES[auth.scheme].fromDelivery(auth)).sign(body)
+  const headers =
+    !auth || auth.scheme === 'rsa-sha256' || auth.scheme === 'oauth2'
+      ? {'x-signature': signRsaSha256(body, target.privateKey)}
+      : SCHEMES[auth.scheme].build(SCHEMES[auth.scheme].fromDelivery(auth)).sign(body)
+  if (target.format !== 'umm-services') return headers
+  const umm = auth?.scheme === 'umm-services' ? headers : {...headers, ...ummServicesScheme({clientKey: 'UMMSANDBOX'}).sign(body)}
+  return {...umm, idempotent_request_key: eventId.replaceAll(/[^a-zA-Z0-9]/g, '')}
 }
 
 interface Outcome {

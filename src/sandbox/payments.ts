@@ -13,7 +13,8 @@ import {randomUUID} from 'node:crypto'
 import type {Product} from '../api/types.js'
 import type {Deliverer} from './delivery.js'
 import {SandboxError, badRequest, conflict} from './errors.js'
-import {type Account, type PaymentRecord, type PurchaseRecord, type SandboxStore, type SubscriberRecord, now} from './store.js'
+import type {Client, EventType} from '../api/types.js'
+import {type Account, type PaymentRecord, type PurchaseRecord, type SandboxStore, type SubscriberRecord, nowMs, own} from './store.js'
 
 export type {PurchaseRecord} from './store.js'
 
@@ -24,6 +25,13 @@ export interface Context {
   events: Deliverer
   /** `http://host:port` of this sandbox, for checkout and download links. */
   origin: string
+  /** How far one client's own test clock runs ahead of the account's (a scoped `advance`, as `trigger` uses). */
+  clientClockMs?: number
+}
+
+/** Unix seconds on this context's clock: the account's, plus the client's own when it has one. */
+function clock(context: Context): number {
+  return Math.floor((nowMs(context.account) + (context.clientClockMs ?? 0)) / 1000)
 }
 
 /** The documented test cards (spaces ignored). */
@@ -50,12 +58,12 @@ export function cardOutcome(card: string): CardOutcome | 'unknown' {
 }
 
 function touch(context: Context, purchase: PurchaseRecord): void {
-  purchase.updated_on = now(context.account)
+  purchase.updated_on = clock(context)
   context.store.changed()
 }
 
-function emit(context: Context, type: string, purchase: PurchaseRecord): Promise<void> {
-  return context.events.emit(context.account, type, purchase, {type: 'purchase', id: purchase.id}, purchase.success_callback)
+function emit(context: Context, type: EventType, purchase: PurchaseRecord): Promise<void> {
+  return context.events.emit(context.account, type, purchase, {type: 'purchase', id: purchase.id}, purchase.success_callback ?? undefined)
 }
 
 export function normalizeProducts(products: Array<Partial<Product>>): Product[] {
@@ -66,18 +74,32 @@ export function totalOf(products: readonly Product[]): number {
   return products.reduce((sum, product) => sum + product.price * (product.quantity ?? 1), 0)
 }
 
-/** The client with this email, created when the account has none. */
-export function clientFor(context: Context, email: string, fullName?: string) {
-  const existing = Object.values(context.account.clients).find((client) => client.email.toLowerCase() === email.toLowerCase())
-  if (existing) return existing
-  const client = {id: randomUUID(), email, full_name: fullName ?? '', type: 'personal', created_on: now(context.account)}
+/** The documented client fields besides id, type and created_on: each is on every client, null when never set. */
+export const CLIENT_FIELDS = ['email', 'full_name', 'phone', 'street_address', 'country', 'city', 'zip_code'] as const
+
+/** Client events reach partner-format webhooks only (generic's customer.created / customer.updated); Ummah has none. */
+export function emitClientEvent(context: Context, type: 'client.created' | 'client.updated', client: Client): Promise<void> {
+  return context.events.emit(context.account, type, client, {type: 'client', id: client.id})
+}
+
+export async function newClient(context: Context, fields: Partial<Client> & {email: string}): Promise<Client> {
+  const blank = Object.fromEntries(CLIENT_FIELDS.map((field) => [field, null]))
+  const client = {id: randomUUID(), ...blank, ...fields, type: 'personal', created_on: clock(context)} as Client
   context.account.clients[client.id] = client
+  context.store.changed()
+  await emitClientEvent(context, 'client.created', client)
   return client
+}
+
+/** The client with this email, created when the account has none. */
+export async function clientFor(context: Context, email: string, fullName?: string): Promise<Client> {
+  const existing = Object.values(context.account.clients).find((client) => client.email.toLowerCase() === email.toLowerCase())
+  return existing ?? newClient(context, {email, full_name: fullName ?? null})
 }
 
 export interface NewPurchase {
   brand_id?: string
-  client: {id: string; email: string; full_name?: string}
+  client: {id: string; email: string; full_name?: string | null}
   products: Product[]
   currency: string
   success_redirect?: string
@@ -91,18 +113,19 @@ export interface NewPurchase {
 
 export async function createPurchase(context: Context, input: NewPurchase): Promise<PurchaseRecord> {
   const id = randomUUID()
-  const created = now(context.account)
+  const created = clock(context)
   const purchase: PurchaseRecord = {
     id,
     status: 'created',
     checkout_url: `${context.origin}/checkout/${id}/`,
     invoice_url: `${context.origin}/invoice/${id}/`,
-    client: {id: input.client.id, email: input.client.email, full_name: input.client.full_name ?? ''},
+    client: {id: input.client.id, email: input.client.email, full_name: input.client.full_name ?? null},
     purchase: {products: input.products, currency: input.currency, total_amount: totalOf(input.products)},
-    brand_id: input.brand_id,
-    success_redirect: input.success_redirect,
-    failure_redirect: input.failure_redirect,
-    success_callback: input.success_callback,
+    // Every documented field is present; the optional ones never given are null.
+    brand_id: input.brand_id ?? null,
+    success_redirect: input.success_redirect ?? null,
+    failure_redirect: input.failure_redirect ?? null,
+    success_callback: input.success_callback ?? null,
     skip_capture: Boolean(input.skip_capture),
     force_recurring: Boolean(input.force_recurring),
     send_receipt: Boolean(input.send_receipt),
@@ -123,7 +146,7 @@ export async function createPurchase(context: Context, input: NewPurchase): Prom
 }
 
 function recordPayment(context: Context, payment: Omit<PaymentRecord, 'created_on' | 'id'>): PaymentRecord {
-  const record = {id: `pay-${randomUUID()}`, ...payment, created_on: now(context.account)}
+  const record = {id: `pay-${randomUUID()}`, ...payment, created_on: clock(context)}
   context.account.payments.push(record)
   return record
 }
@@ -147,7 +170,7 @@ async function authorised(context: Context, purchase: PurchaseRecord, card: stri
 async function settle(context: Context, purchase: PurchaseRecord, amount: number, method: string): Promise<void> {
   purchase.status = 'paid'
   purchase.captured_amount = amount
-  purchase.paid_on = now(context.account)
+  purchase.paid_on = clock(context)
   recordPayment(context, {type: 'charge', status: 'paid', purchase: purchase.id, amount, currency: purchase.purchase.currency, method})
   touch(context, purchase)
   await emit(context, 'purchase.paid', purchase)
@@ -160,7 +183,7 @@ function saveToken(context: Context, clientId: string, card: string) {
     client_id: clientId,
     payment_method: 'card',
     description: `Visa **** ${digits.slice(-4)}`,
-    created_on: now(context.account),
+    created_on: clock(context),
     declines: digits === TEST_CARDS.failsLater,
   }
   context.account.tokens[token.id] = token
@@ -206,8 +229,8 @@ export async function completeThreeDSecure(context: Context, purchase: PurchaseR
 }
 
 /** A one-click charge on a saved token; a declining token throws 402 after the failure event. */
-export async function chargeToken(context: Context, purchase: PurchaseRecord, tokenId: string, failureEvent = 'purchase.payment_failure'): Promise<boolean> {
-  const token = context.account.tokens[tokenId]
+export async function chargeToken(context: Context, purchase: PurchaseRecord, tokenId: string, failureEvent: EventType = 'purchase.payment_failure'): Promise<boolean> {
+  const token = own(context.account.tokens, tokenId)
   if (!token || token.declines) {
     purchase.payment = {method: 'card', is_recurring_token: true}
     touch(context, purchase)
@@ -295,24 +318,32 @@ export function addPeriod(from: number, count: number, units: string): number {
   return Math.floor(date.getTime() / 1000)
 }
 
+/** The first payment of a subscription: billed once, the next charge one period on; active unless paused meanwhile. */
 async function activateSubscriber(context: Context, purchase: PurchaseRecord): Promise<void> {
-  const subscriber = context.account.subscribers[purchase.billing_template_client_id ?? '']
-  if (!subscriber || subscriber.status !== 'pending') return
+  const subscriber = own(context.account.subscribers, purchase.billing_template_client_id ?? '')
+  if (!subscriber || subscriber.cycles_billed > 0 || !['pending', 'active', 'subscription_paused'].includes(subscriber.status)) return
   const template = context.account.templates[subscriber.template_id]
-  subscriber.status = 'active'
   subscriber.cycles_billed = 1
-  subscriber.next_billing_on = addPeriod(purchase.paid_on ?? now(context.account), template.subscription_period ?? 1, template.subscription_period_units ?? 'months')
+  subscriber.next_billing_on = addPeriod(purchase.paid_on ?? clock(context), template.subscription_period ?? 1, template.subscription_period_units ?? 'months')
   context.store.changed()
+  if (subscriber.status === 'subscription_paused') return
+  subscriber.status = 'active'
   await context.events.emit(context.account, 'billing_template.client_activated', subscriber, {type: 'billing_template_client', id: subscriber.id})
 }
 
-/** Charges every active subscription that has come due on the account's test clock. */
-export async function renewDue(context: Context): Promise<number> {
+/**
+ * Charges every active subscription that has come due: on the account's test
+ * clock, or with `clientId` on that client's own clock only (a scoped advance
+ * moves nothing else). Subscriptions not yet paid once wait for the shopper.
+ */
+export async function renewDue(context: Context, clientId?: string): Promise<number> {
   let charges = 0
   for (const subscriber of Object.values(context.account.subscribers)) {
-    while (subscriber.status === 'active' && subscriber.next_billing_on !== null && subscriber.next_billing_on <= now(context.account) && charges < 10_000) {
+    if (clientId !== undefined && subscriber.client_id !== clientId) continue
+    const scoped = {...context, clientClockMs: context.account.client_clocks?.[subscriber.client_id] ?? 0}
+    while (subscriber.status === 'active' && subscriber.cycles_billed > 0 && subscriber.next_billing_on !== null && subscriber.next_billing_on <= clock(scoped) && charges < 10_000) {
       charges++
-      await renew(context, subscriber)
+      await renew(scoped, subscriber)
     }
   }
   return charges
@@ -320,7 +351,7 @@ export async function renewDue(context: Context): Promise<number> {
 
 async function renew(context: Context, subscriber: SubscriberRecord): Promise<void> {
   const template = context.account.templates[subscriber.template_id]
-  const first = context.account.purchases[subscriber.purchase_id ?? '']
+  const first = own(context.account.purchases, subscriber.purchase_id ?? '')
   const purchase = await createPurchase(context, {
     brand_id: template.brand_id,
     client: subscriber.client,
@@ -340,7 +371,7 @@ async function renew(context: Context, subscriber: SubscriberRecord): Promise<vo
     subscriber.status = 'completed'
     subscriber.next_billing_on = null
   } else {
-    subscriber.next_billing_on = addPeriod(subscriber.next_billing_on ?? now(context.account), template.subscription_period ?? 1, template.subscription_period_units ?? 'months')
+    subscriber.next_billing_on = addPeriod(subscriber.next_billing_on ?? clock(context), template.subscription_period ?? 1, template.subscription_period_units ?? 'months')
   }
   context.store.changed()
 }

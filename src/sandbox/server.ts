@@ -1,9 +1,10 @@
 /**
- * The sandbox HTTP server: every endpoint of src/api/endpoints.ts under
- * /api/v1/, the hosted checkout, statement downloads and the sandbox helpers
- * under /_sandbox/. Requests are authenticated per test key (each key is its
- * own account), bodies are checked against the documented parameters, and
- * POSTs honour Idempotency-Key for 24 hours.
+ * The sandbox HTTP server, as plumbing: every endpoint of src/api/endpoints.ts
+ * under /api/v1/ (handlers/), the hosted pages (checkout.ts), statement
+ * downloads (statements.ts) and the helpers under /_sandbox/ (helpers.ts).
+ * Requests are authenticated per test key (each key is its own account),
+ * bodies are checked against the documented parameters, and POSTs honour
+ * Idempotency-Key for 24 hours.
  */
 import {createHash} from 'node:crypto'
 import {type IncomingMessage, type Server, type ServerResponse, createServer} from 'node:http'
@@ -11,14 +12,15 @@ import type {AddressInfo} from 'node:net'
 
 import {type Endpoint, type EndpointId, endpoints, pathProblems} from '../api/endpoints.js'
 import {validateRequest} from '../api/validate.js'
-import {parseDuration} from '../shared/duration.js'
-import {checkoutPage, invoicePage, resultPage, threeDSecurePage} from './checkout.js'
+import {serveHosted} from './checkout.js'
 import {DEFAULT_RETRY_DELAYS_MS, Deliverer} from './delivery.js'
 import {SandboxError, badRequest, notFound} from './errors.js'
-import {type Handler, createHandlers} from './handlers.js'
-import {type CardOutcome, type Context, type PurchaseRecord, checkout, completeThreeDSecure, renewDue} from './payments.js'
-import {type Account, SandboxStore, nowMs, own} from './store.js'
-import {refreshStatement, statementRows, toCsv, toXlsx} from './statements.js'
+import {type Handler, createHandlers} from './handlers/index.js'
+import {runHelper} from './helpers.js'
+import {BodyTooLarge, bearer, parseJsonObject, readBody, send} from './http.js'
+import type {Context} from './payments.js'
+import {type Account, SandboxStore, nowMs} from './store.js'
+import {serveDownload} from './statements.js'
 
 export interface SandboxOptions {
   port?: number
@@ -34,6 +36,8 @@ export interface SandboxOptions {
   maxBodyBytes?: number
   /** False: no /_sandbox/ helpers (404, as on the real gateway), to try what works with documented endpoints only. */
   helpers?: boolean
+  /** The merchant (brand) name the hosted pages show. */
+  merchant?: string
 }
 
 export interface Sandbox {
@@ -45,9 +49,10 @@ export interface Sandbox {
   close(): Promise<void>
 }
 
+export const DEFAULT_MERCHANT = 'Sandbox Store'
+
 const API_PREFIX = '/api/v1'
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000
-const TEST_KEY = /^sk_test_[A-Za-z0-9_-]{1,200}$/
 
 interface Route {
   endpoint: Endpoint
@@ -77,86 +82,7 @@ function decodePathValue(segment: string): string {
   }
 }
 
-const MAX_ADVANCE_MS = 100 * 365 * 86_400_000
-
-function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (body === undefined) {
-    response.writeHead(status, headers)
-    response.end()
-    return
-  }
-  const text = typeof body === 'string' ? body : JSON.stringify(body)
-  response.writeHead(status, {'content-type': 'application/json', ...headers})
-  response.end(text)
-}
-
-function sendHtml(response: ServerResponse, status: number, html: string): void {
-  response.writeHead(status, {'content-type': 'text/html; charset=utf-8'})
-  response.end(html)
-}
-
-function redirect(response: ServerResponse, location: string): void {
-  response.writeHead(303, {location})
-  response.end()
-}
-
-class BodyTooLarge extends Error {}
-
-function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length
-      if (size > limit) {
-        reject(new BodyTooLarge())
-        request.removeAllListeners('data')
-        request.resume()
-        return
-      }
-      chunks.push(chunk)
-    })
-    request.on('end', () => resolve(Buffer.concat(chunks)))
-    request.on('error', reject)
-  })
-}
-
-function parseJsonObject(raw: Buffer): Record<string, unknown> {
-  if (raw.length === 0) return {}
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(raw.toString('utf8'))
-  } catch (error) {
-    throw badRequest({non_field_errors: [`JSON parse error - ${(error as Error).message}`]})
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw badRequest({non_field_errors: ['Expected a JSON object.']})
-  checkNesting(parsed)
-  return parsed as Record<string, unknown>
-}
-
-/** The deepest a request body may nest: the documented bodies reach 4 (purchase.products[].name); 32 leaves room and keeps every later JSON.stringify (saving, answering) far from the stack's limit. */
-const MAX_NESTING = 32
-
-/** Refuses a body nested deeper than MAX_NESTING (walked without recursion, so the check itself cannot overflow). */
-function checkNesting(value: unknown): void {
-  const stack: Array<[unknown, number]> = [[value, 1]]
-  while (stack.length > 0) {
-    const [current, depth] = stack.pop()!
-    if (typeof current !== 'object' || current === null) continue
-    if (depth > MAX_NESTING) throw badRequest({non_field_errors: [`JSON nested deeper than ${MAX_NESTING} levels.`]})
-    for (const child of Array.isArray(current) ? current : Object.values(current)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1])
-  }
-}
-
-function bearer(request: IncomingMessage): string {
-  const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')
-  const key = match?.[1]
-  if (key?.startsWith('sk_live_')) {
-    throw new SandboxError(401, {error: 'invalid_api_key', message: 'The sandbox is test mode only: live keys (sk_live_*) are refused. Use a test key (sk_test_*).'})
-  }
-  if (!key || !TEST_KEY.test(key)) throw new SandboxError(401, {error: 'invalid_api_key', message: 'The API key is missing, malformed, or revoked.'})
-  return key
-}
+const withSlash = (path: string) => (path.endsWith('/') ? path : `${path}/`)
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const store = new SandboxStore(options.dataFile)
@@ -168,12 +94,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const inFlightKeys = new Set<string>()
   let origin = ''
 
-  const contextFor = (account: Account, request: IncomingMessage): Context => ({
+  const contextFor = (account: Account, request?: IncomingMessage): Context => ({
     store,
     account,
     events,
-    origin: request.headers.host ? `http://${request.headers.host}` : origin,
+    origin: request?.headers.host ? `http://${request.headers.host}` : origin,
   })
+
+  const hostedSettings = {
+    merchant: options.merchant ?? DEFAULT_MERCHANT,
+    purchase(id: string) {
+      const found = store.findPurchase(id)
+      return found && {context: contextFor(found.account), purchase: found.purchase}
+    },
+  }
 
   async function api(request: IncomingMessage, response: ServerResponse, path: string, url: URL, raw: Buffer): Promise<void> {
     const apiKey = bearer(request)
@@ -237,101 +171,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
   }
 
-  function purchaseForCheckout(id: string): {context: Context; purchase: PurchaseRecord} {
-    const found = store.findPurchase(id)
-    if (!found) throw notFound()
-    return {context: {store, account: found.account, events, origin}, purchase: found.purchase}
-  }
-
-  function afterPayment(response: ServerResponse, purchase: PurchaseRecord, outcome: CardOutcome): void {
-    if (outcome === 'requires_3ds') return redirect(response, `/checkout/${purchase.id}/3ds/`)
-    const target = outcome === 'declined' ? purchase.failure_redirect : purchase.success_redirect
-    redirect(response, target ?? `/checkout/${purchase.id}/done/${outcome === 'declined' ? '?declined=1' : ''}`)
-  }
-
-  async function hosted(request: IncomingMessage, response: ServerResponse, path: string, url: URL, raw: Buffer): Promise<void> {
-    const match = /^\/(checkout|invoice)\/([^/]+)\/(3ds\/|done\/)?$/.exec(path)
-    if (!match) throw notFound()
-    const {context, purchase} = purchaseForCheckout(match[2])
-    const [, kind, , step] = match
-    if (kind === 'invoice') return sendHtml(response, 200, invoicePage(purchase))
-    if (step === 'done/') return sendHtml(response, 200, resultPage(purchase, url.searchParams.has('declined')))
-    const form = new URLSearchParams(raw.toString('utf8'))
-    if (step === '3ds/') {
-      if (request.method !== 'POST') return sendHtml(response, purchase.three_d_secure_pending ? 200 : 409, purchase.three_d_secure_pending ? threeDSecurePage(purchase) : resultPage(purchase))
-      return afterPayment(response, purchase, await completeThreeDSecure(context, purchase, form.get('result') === 'pass'))
-    }
-    if (request.method !== 'POST') return sendHtml(response, purchase.status === 'created' ? 200 : 409, purchase.status === 'created' ? checkoutPage(purchase) : resultPage(purchase))
-    if (purchase.status !== 'created') return sendHtml(response, 409, resultPage(purchase))
-    try {
-      afterPayment(response, purchase, await checkout(context, purchase, form.get('card_number') ?? ''))
-    } catch (error) {
-      if (!(error instanceof SandboxError) || error.status !== 400) throw error
-      sendHtml(response, 400, checkoutPage(purchase, 'That is not a test card. Use 4242 4242 4242 4242.'))
-    }
-  }
-
-  function download(response: ServerResponse, path: string): void {
-    const match = /^\/files\/statements\/([^/]+)\/([0-9a-f]+)\.(csv|xlsx)$/.exec(path)
-    const found = match ? store.findStatement(match[1]) : undefined
-    if (!match || !found || found.statement.file_token !== match[2] || found.statement.format !== match[3]) throw notFound()
-    const {account, statement} = found
-    refreshStatement(account, statement)
-    if (statement.status !== 'completed') throw new SandboxError(409, {error: 'Conflict', message: `The statement is ${statement.status}.`, status: statement.status})
-    const rows = statementRows(account, statement.timezone ?? 'UTC')
-    const file = statement.format === 'csv' ? toCsv(rows) : toXlsx(rows)
-    response.writeHead(200, {
-      'content-type': statement.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-      'content-length': file.length,
-      'content-disposition': `attachment; filename="${statement.id}.${statement.format}"`,
-    })
-    response.end(file)
-  }
-
   async function helpers(request: IncomingMessage, response: ServerResponse, path: string, raw: Buffer): Promise<void> {
     const apiKey = bearer(request)
-    const account = store.account(apiKey)
-    const context = contextFor(account, request)
-    const body = parseJsonObject(raw)
-    const pay = /^\/_sandbox\/purchases\/([^/]+)\/pay\/?$/.exec(path)
-    if (pay && request.method === 'POST') {
-      const purchase = own(account.purchases, pay[1])
-      if (!purchase) throw notFound()
-      let outcome = await checkout(context, purchase, String(body.card ?? '4242424242424242'))
-      if (outcome === 'requires_3ds') outcome = await completeThreeDSecure(context, purchase, body.three_d_secure !== 'fail')
-      return send(response, 200, {outcome, purchase})
-    }
-    if (path === '/_sandbox/advance' && request.method === 'POST') {
-      const ms = typeof body.seconds === 'number' ? body.seconds * 1000 : parseDuration(String(body.duration ?? ''))
-      // At most 100 years at a time: a clock past that (or 1e308 s) is no clock.
-      if (ms === undefined || !Number.isSafeInteger(ms) || ms < 0 || ms > MAX_ADVANCE_MS) throw badRequest({duration: ['Give a duration such as 30d, 12h, 15m or 90s, at most 100 years.']})
-      account.clock_offset_ms += ms
-      store.changed()
-      const renewals = await renewDue(context)
-      return send(response, 200, {now: Math.floor(nowMs(account) / 1000), advanced_seconds: ms / 1000, renewals})
-    }
-    if (path === '/_sandbox/reset' && request.method === 'POST') {
-      store.resetAccount(apiKey)
-      return send(response, 200, {reset: true})
-    }
-    if (path === '/_sandbox/clock' && request.method === 'GET') return send(response, 200, {now: Math.floor(nowMs(account) / 1000)})
-    // The index: how `trigger` tells the sandbox from a real gateway, which answers 404 here.
-    if (path === '/_sandbox/' && request.method === 'GET') return send(response, 200, {sandbox: true, helpers: ['POST purchases/{id}/pay', 'POST advance', 'POST reset', 'GET clock']})
-    throw new SandboxError(404, {error: 'Not Found', detail: `No sandbox helper at ${path}`})
+    const result = await runHelper(contextFor(store.account(apiKey), request), request, path, parseJsonObject(raw), apiKey)
+    send(response, 200, result)
   }
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://sandbox')
-    let path = url.pathname
+    const path = url.pathname
     try {
       const raw = await readBody(request, maxBodyBytes)
       if (path.startsWith(`${API_PREFIX}/`)) {
-        path = path.slice(API_PREFIX.length)
-        await api(request, response, path.endsWith('/') ? path : `${path}/`, url, raw)
+        await api(request, response, withSlash(path.slice(API_PREFIX.length)), url, raw)
       } else if (path.startsWith('/checkout/') || path.startsWith('/invoice/')) {
-        await hosted(request, response, path.endsWith('/') ? path : `${path}/`, url, raw)
+        await serveHosted(hostedSettings, request, response, withSlash(path), url, raw)
       } else if (path.startsWith('/files/')) {
-        download(response, path)
+        serveDownload(store, response, path)
       } else if (path === '/_sandbox/health' && request.method === 'GET') {
         // For scripts waiting on a sandbox: no key needed, and there with --no-helpers too.
         send(response, 200, {ok: true, helpers: helpersOn})

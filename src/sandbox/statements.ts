@@ -3,10 +3,12 @@
  * as an XLSX workbook (a zip of SpreadsheetML parts, written here so the
  * sandbox needs no spreadsheet library).
  */
+import type {ServerResponse} from 'node:http'
 import {crc32, deflateRawSync} from 'node:zlib'
 
 import {minorToDecimal} from '../shared/money.js'
-import {type Account, type StatementRecord, nowMs} from './store.js'
+import {SandboxError, notFound} from './errors.js'
+import {type Account, type SandboxStore, type StatementRecord, nowMs} from './store.js'
 
 const COLUMNS = ['id', 'type', 'status', 'purchase_id', 'client_email', 'amount', 'amount_minor', 'currency', 'method', 'reference', 'created_at']
 
@@ -141,4 +143,22 @@ function zip(entries: Array<{name: string; data: Buffer}>): Buffer {
   end.writeUInt32LE(directory.length, 12)
   end.writeUInt32LE(offset, 16)
   return Buffer.concat([...locals, directory, end])
+}
+
+/** GET /files/statements/ID/TOKEN.FORMAT: a completed statement's file (the token is its only key); 404 for anything else, 409 while not completed. */
+export function serveDownload(store: SandboxStore, response: ServerResponse, path: string): void {
+  const match = /^\/files\/statements\/([^/]+)\/([0-9a-f]+)\.(csv|xlsx)$/.exec(path)
+  const found = match ? store.findStatement(match[1]) : undefined
+  if (!match || !found || found.statement.file_token !== match[2] || found.statement.format !== match[3]) throw notFound()
+  const {account, statement} = found
+  refreshStatement(account, statement)
+  if (statement.status !== 'completed') throw new SandboxError(409, {error: 'Conflict', message: `The statement is ${statement.status}.`, status: statement.status})
+  const rows = statementRows(account, statement.timezone ?? 'UTC')
+  const file = statement.format === 'csv' ? toCsv(rows) : toXlsx(rows)
+  response.writeHead(200, {
+    'content-type': statement.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    'content-length': file.length,
+    'content-disposition': `attachment; filename="${statement.id}.${statement.format}"`,
+  })
+  response.end(file)
 }

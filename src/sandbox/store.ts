@@ -49,7 +49,7 @@ export interface SubscriberRecord {
   id: string
   template_id: string
   client_id: string
-  client: {id: string; email: string; full_name?: string}
+  client: {id: string; email: string; full_name?: string | null}
   is_subscription: boolean
   status: string
   next_billing_on: number | null
@@ -121,6 +121,8 @@ export interface Account {
   company_key: {public_key: string; private_key: string} | null
   /** Milliseconds this account's test clock runs ahead of the wall clock. */
   clock_offset_ms: number
+  /** Clients with a test clock of their own: milliseconds ahead of the account's (absent in data files from before). */
+  client_clocks?: Record<string, number>
 }
 
 export interface SandboxState {
@@ -142,6 +144,7 @@ export function emptyAccount(): Account {
     idempotency: {},
     company_key: null,
     clock_offset_ms: 0,
+    client_clocks: {},
   }
 }
 

@@ -71,7 +71,7 @@ describe('the key never appears whole', {timeout: 120_000}, () => {
   })
 
   it('ps shows a long-running command with the key masked', async () => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'sandbox', 'start', '--port', '0', '--api-key', KEY], {
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'sandbox', 'start', '--port', '0', '--ephemeral', '--api-key', KEY], {
       env: {...process.env, UMMAH_CONFIG_DIR: tempConfigDir()},
     })
     let stdout = ''

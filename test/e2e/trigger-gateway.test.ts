@@ -16,7 +16,7 @@ let gateway: ChildProcessWithoutNullStreams
 let apiBase = ''
 
 beforeAll(async () => {
-  gateway = track(spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'sandbox', 'start', '--no-helpers', '--port', '0', '--json', '--retry-schedule', '0.2,0.4'], {env: {...process.env, UMMAH_CONFIG_DIR: tempDir('ummah-gw-')}}))
+  gateway = track(spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'sandbox', 'start', '--ephemeral', '--no-helpers', '--port', '0', '--json', '--retry-schedule', '0.2,0.4'], {env: {...process.env, UMMAH_CONFIG_DIR: tempDir('ummah-gw-')}}))
   let output = ''
   gateway.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
   apiBase = await until(() => /"api_base":\s*"([^"]+)"/.exec(output)?.[1], 'the stand-in gateway', 20_000)

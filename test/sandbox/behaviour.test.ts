@@ -229,9 +229,15 @@ describe('hosted checkout', () => {
     expect((await shared.call('GET', `/purchases/${good.id}/`)).body.status).toBe('paid')
 
     const bad = (await shared.call('POST', '/purchases/', purchaseBody(redirects))).body
+    // A decline stays on the page with the message and another try; leaving goes to failure_redirect.
     const declined = await submit(bad.checkout_url, {card_number: '4000 0000 0000 0002', expiry: '12/34', cvc: '123'})
-    expect(declined.headers.get('location')).toBe('https://shop.example/failed')
+    expect(declined.status).toBe(402)
+    const declinedPage = await declined.text()
+    expect(declinedPage).toContain('Your card was declined.')
+    expect(declinedPage).toContain('name="card_number" value="4000 0000 0000 0002"')
     expect((await shared.call('GET', `/purchases/${bad.id}/`)).body.status).toBe('created')
+    const leave = await fetch(`${shared.sandbox.origin}/checkout/${bad.id}/leave/`, {redirect: 'manual'})
+    expect(leave.headers.get('location')).toBe('https://shop.example/failed')
 
     const secure = (await shared.call('POST', '/purchases/', purchaseBody())).body
     const challenge = await submit(secure.checkout_url, {card_number: '4000000000003220', expiry: '12/34', cvc: '123'})

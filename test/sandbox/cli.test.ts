@@ -10,7 +10,7 @@ let apiBase: string
 let output = ''
 
 beforeAll(async () => {
-  child = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'sandbox', 'start', '--port', '0'], {
+  child = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'sandbox', 'start', '--port', '0', '--ephemeral'], {
     env: {...process.env, UMMAH_CONFIG_DIR: tempConfigDir()},
     stdio: ['ignore', 'pipe', 'pipe'],
   })

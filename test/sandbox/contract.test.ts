@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {endpoints} from '../../src/api/endpoints.js'
-import {createHandlers} from '../../src/sandbox/handlers.js'
+import {createHandlers} from '../../src/sandbox/handlers/index.js'
 import {BRAND, clientFor, paidPurchase, purchaseBody, useSandbox, withSandbox} from './helpers.js'
 
 const shared = useSandbox()
@@ -57,11 +57,12 @@ describe('sandbox contract', () => {
 
     // Clients
     const client = await expectCall('clients.create', 'POST', '/clients/', 201, {email: 'client@example.com', full_name: 'John Doe', phone: '+14155550123', country: 'US'})
-    expect(client).toEqual({id: expect.stringMatching(UUID), email: 'client@example.com', full_name: 'John Doe', phone: '+14155550123', country: 'US', type: 'personal', created_on: expect.any(Number)})
+    // Every documented field, null when never set.
+    expect(client).toEqual({id: expect.stringMatching(UUID), email: 'client@example.com', full_name: 'John Doe', phone: '+14155550123', street_address: null, country: 'US', city: null, zip_code: null, type: 'personal', created_on: expect.any(Number)})
     expect(await expectCall('clients.list', 'GET', '/clients/', 200)).toMatchObject(PAGE)
     expect(await expectCall('clients.retrieve', 'GET', `/clients/${client.id}/`, 200)).toEqual(client)
     expect(await expectCall('clients.update', 'PUT', `/clients/${client.id}/`, 200, {email: 'updated@example.com', full_name: 'Jane Doe', country: 'GB'})).toEqual({
-      id: client.id, email: 'updated@example.com', full_name: 'Jane Doe', country: 'GB', type: 'personal', created_on: client.created_on,
+      id: client.id, email: 'updated@example.com', full_name: 'Jane Doe', phone: null, street_address: null, country: 'GB', city: null, zip_code: null, type: 'personal', created_on: client.created_on,
     })
     expect(await expectCall('clients.partial_update', 'PATCH', `/clients/${client.id}/`, 200, {full_name: 'Updated Name'})).toMatchObject({full_name: 'Updated Name', email: 'updated@example.com'})
 
@@ -83,7 +84,7 @@ describe('sandbox contract', () => {
     expect(await expectCall('billing_templates.clients.retrieve', 'GET', `/billing_templates/${template.id}/clients/${subscriberId}/`, 200)).toMatchObject({status: 'active', next_billing_on: expect.any(Number)})
     expect(await expectCall('billing_templates.clients.update', 'PATCH', `/billing_templates/${template.id}/clients/${client.id}/`, 200, {status: 'subscription_paused'})).toMatchObject({status: 'subscription_paused'})
     expect(await expectCall('billing_templates.send_invoice', 'POST', `/billing_templates/${template.id}/send_invoice/`, 201, {client_id: client.id})).toMatchObject({status: 'created', checkout_url: expect.any(String), invoice_url: expect.any(String), purchase: {total_amount: 1299}})
-    expect(await expectCall('billing.send', 'POST', '/billing/', 201, {brand_id: BRAND, clients: [{client_id: client.id}], purchase: {products: [{name: 'Consulting', price: 50_000}], currency: 'USD'}})).toMatchObject({status: 'created', purchase: {total_amount: 50_000}})
+    expect(await expectCall('billing.send', 'POST', '/billing/', 201, {brand_id: BRAND, clients: [{client_id: client.id}], purchase: {products: [{name: 'Consulting', price: 50_000}], currency: 'USD'}})).toMatchObject([{status: 'created', purchase: {total_amount: 50_000}}])
     expect(await expectCall('billing_templates.delete', 'DELETE', `/billing_templates/${template.id}/`, 204)).toBeUndefined()
 
     // Money

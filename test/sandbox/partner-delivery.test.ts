@@ -1,6 +1,4 @@
 /** The sandbox delivering with partner authentication schemes and retry policies (webhook `sandbox_delivery`). */
-import {createServer} from 'node:http'
-import type {AddressInfo} from 'node:net'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {describe, expect, it} from 'vitest'
 
@@ -12,37 +10,7 @@ import {sha1PasswordScheme} from '../../src/webhooks/schemes/sha1-password.js'
 import type {Scheme} from '../../src/webhooks/schemes/types.js'
 import {ummServicesScheme} from '../../src/webhooks/schemes/umm-services.js'
 import {clientFor, purchaseBody, withSandbox} from './helpers.js'
-
-interface Hit {
-  path: string
-  headers: Record<string, string | undefined>
-  body: Buffer
-  at: number
-}
-
-async function receiver(answer: (hit: Hit) => {status: number; body?: unknown}) {
-  const hits: Hit[] = []
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => {
-      const hit = {path: request.url ?? '', headers: request.headers as Record<string, string | undefined>, body: Buffer.concat(chunks), at: performance.now()}
-      const {status, body} = answer(hit)
-      if (!hit.path.endsWith('/oauth/token')) hits.push(hit)
-      response.writeHead(status, {'content-type': 'application/json'}).end(body === undefined ? '' : JSON.stringify(body))
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {hits, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(resolve))}
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`)
-    await sleep(20)
-  }
-}
+import {type Hit, receiver, until} from './receiver.js'
 
 describe('sandbox deliveries with partner authentication', () => {
   it('signs or authenticates each webhook as configured; the receiver checks pass', async () => {

@@ -94,11 +94,14 @@ describe('umm-services request headers', () => {
 
   it('passes documented headers, including what sign() makes', () => {
     expect(scheme.verify({headers: good, body})).toEqual({ok: true})
+    // The document's own example client_key is 13 characters, past its pattern's 10: the example is accepted.
+    expect(scheme.verify({headers: {...good, client_key: 'CLIAAADDD0910'}, body})).toEqual({ok: true})
     expect(scheme.verify({headers: scheme.sign(body), body})).toEqual({ok: true})
   })
 
   it.each([
-    ['client_key', 'CLIAAADDD0910X', 'header client_key must be 1 to 10 letters or digits'],
+    ['client_key', 'CLIAAADDD0910CLIAAADDD', 'header client_key must be 1 to 20 letters or digits'],
+    ['client_key', 'CLI-AAADDD', 'header client_key must be 1 to 20 letters or digits'],
     ['product', 'loans', 'header product must be one of retail_payments, business_payments'],
     ['payment_channel', 'fax', 'header payment_channel must be one of retail_banking, commercial_banking, smb_banking, bank_bos, atm, kiosk, pos, mobile_banking, csm, online'],
     ['idempotent_request_key', 'has spaces', 'header idempotent_request_key must be 1 to 50 of [a-zA-Z0-9_=-]'],

@@ -3,7 +3,7 @@ import {rmSync} from 'node:fs'
 import {UsageError} from '../../api/errors.js'
 import {UmmahCommand} from '../../cli/base-command.js'
 import {parseSecondsList} from '../../cli/input.js'
-import {sandboxStartFlags} from '../../cli/sandbox-flags.js'
+import {sandboxDataFile, sandboxStartFlags} from '../../cli/sandbox-flags.js'
 import {untilStopped} from '../../cli/terminal.js'
 import {writeFileAtomic} from '../../shared/atomic-file.js'
 
@@ -15,8 +15,8 @@ export default class SandboxStart extends UmmahCommand {
   static override examples = [
     '<%= config.bin %> sandbox start',
     '<%= config.bin %> sandbox start --port 0 --data-file .ummah-sandbox.json',
-    '<%= config.bin %> sandbox start --retry-schedule 0.5,1,2',
-    '<%= config.bin %> sandbox start --port 0 --time-scale 72000',
+    '<%= config.bin %> sandbox start --port 0 --ephemeral',
+    '<%= config.bin %> sandbox start --port 0 --time-scale 72000 --retry-schedule 0.5,1,2',
     '<%= config.bin %> sandbox start --no-helpers',
     '<%= config.bin %> sandbox start --port 0 --ready-file /tmp/sandbox.json',
   ]
@@ -28,11 +28,13 @@ export default class SandboxStart extends UmmahCommand {
     const retryDelaysMs = parseSecondsList(flags['retry-schedule'], '--retry-schedule')
     // A file left by an earlier run must not say this one is ready.
     if (flags['ready-file']) rmSync(flags['ready-file'], {force: true})
+    const dataFile = sandboxDataFile(flags)
     const {startSandbox} = await import('../../sandbox/server.js')
     const sandbox = await startSandbox({
       port: flags.port,
       host: flags.host,
-      dataFile: flags['data-file'],
+      dataFile,
+      merchant: flags.merchant,
       retryDelaysMs,
       timeScale: flags['time-scale'],
       statementDelayMs: flags['statement-delay'] * 1000,
@@ -44,9 +46,9 @@ export default class SandboxStart extends UmmahCommand {
 
     const readyFile = flags['ready-file']
     if (readyFile) writeFileAtomic(readyFile, `${JSON.stringify({api_base: sandbox.apiBase, origin: sandbox.origin, pid: process.pid})}\n`)
-    const ready = {ready: true, api_base: sandbox.apiBase, key: 'sk_test_sandbox (or any sk_test_* key: each is its own account)'}
+    const ready = {ready: true, api_base: sandbox.apiBase, key: 'sk_test_sandbox (or any sk_test_* key: each is its own account)', data_file: dataFile ?? null}
     if (this.jsonEnabled()) process.stdout.write(`${this.jsonLine(ready)}\n`)
-    else process.stdout.write(`Sandbox listening on ${sandbox.apiBase}\nUse any sk_test_* key; each key is its own account (the "sandbox" profile uses sk_test_sandbox).\nReady. Press Ctrl-C to stop.\n`)
+    else process.stdout.write(`Sandbox listening on ${sandbox.apiBase}\nUse any sk_test_* key; each key is its own account (the "sandbox" profile uses sk_test_sandbox).\n${dataFile ? `State: ${dataFile}` : 'State: in memory (--ephemeral)'}\nReady. Press Ctrl-C to stop.\n`)
 
     const signal = await untilStopped()
     if (readyFile) rmSync(readyFile, {force: true})
@@ -55,3 +57,4 @@ export default class SandboxStart extends UmmahCommand {
     return undefined
   }
 }
+

@@ -11,8 +11,14 @@ const PRODUCTS = ['retail_payments', 'business_payments']
 const CHANNELS = ['retail_banking', 'commercial_banking', 'smb_banking', 'bank_bos', 'atm', 'kiosk', 'pos', 'mobile_banking', 'csm', 'online']
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{2}:\d{2}$/
 
+/**
+ * The document contradicts itself on client_key: its pattern says 1 to 10
+ * letters or digits, its own example (CLIAAADDD0910) has 13. The example
+ * wins: 1 to 20 letters or digits (20, the document's bound on an Event id),
+ * one rule for what `webhooks verify` accepts and what the sandbox sends.
+ */
 const CHECKS: ReadonlyArray<[string, (value: string) => string | undefined]> = [
-  ['client_key', (value) => (/^[a-zA-Z0-9]{1,10}$/.test(value) ? undefined : 'must be 1 to 10 letters or digits')],
+  ['client_key', (value) => (/^[a-zA-Z0-9]{1,20}$/.test(value) ? undefined : 'must be 1 to 20 letters or digits')],
   ['product', (value) => (!/^[a-zA-Z0-9_.& -]{1,100}$/.test(value) ? 'has characters outside [a-zA-Z0-9_.& -] or is over 100' : PRODUCTS.includes(value) ? undefined : `must be one of ${PRODUCTS.join(', ')}`)],
   ['payment_channel', (value) => (!/^[a-zA-Z0-9_.& -]{1,100}$/.test(value) ? 'has characters outside [a-zA-Z0-9_.& -] or is over 100' : CHANNELS.includes(value) ? undefined : `must be one of ${CHANNELS.join(', ')}`)],
   ['idempotent_request_key', (value) => (/^[a-zA-Z0-9_=-]{1,50}$/.test(value) ? undefined : 'must be 1 to 50 of [a-zA-Z0-9_=-]')],
@@ -22,6 +28,11 @@ const CHECKS: ReadonlyArray<[string, (value: string) => string | undefined]> = [
 /** 2026-11-22T10:00:00.000+00:00 */
 function isoWithOffset(date: Date): string {
   return date.toISOString().replace('Z', '+00:00')
+}
+
+/** What is wrong with one of the request headers (client_key, product, payment_channel, …), or undefined. */
+export function ummHeaderProblem(name: string, value: string): string | undefined {
+  return CHECKS.find(([header]) => header === name)?.[1](value)
 }
 
 export function ummServicesScheme(options: {clientKey: string; product?: string; paymentChannel?: string}): Scheme {

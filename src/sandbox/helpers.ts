@@ -1,0 +1,90 @@
+/**
+ * The sandbox's own helpers under /_sandbox/ (absent on a real gateway, and
+ * with `--no-helpers`): a route table of method, path and handler, each
+ * answering JSON for the account of the request's test key.
+ */
+import type {IncomingMessage} from 'node:http'
+
+import {parseDuration} from '../shared/duration.js'
+import {SandboxError, badRequest, notFound} from './errors.js'
+import {type Context, checkout, completeThreeDSecure, renewDue} from './payments.js'
+import {nowMs, own} from './store.js'
+
+/** At most 100 years at a time: a clock past that (or 1e308 s) is no clock. */
+const MAX_ADVANCE_MS = 100 * 365 * 86_400_000
+
+interface HelperRequest {
+  match: RegExpExecArray
+  body: Record<string, unknown>
+  apiKey: string
+}
+
+interface HelperRoute {
+  method: 'GET' | 'POST'
+  path: RegExp
+  /** How the index lists it. */
+  name: string
+  run(context: Context, request: HelperRequest): Promise<unknown> | unknown
+}
+
+const seconds = (ms: number) => Math.floor(ms / 1000)
+
+const ROUTES: readonly HelperRoute[] = [
+  {
+    method: 'POST',
+    path: /^\/_sandbox\/purchases\/([^/]+)\/pay\/?$/,
+    name: 'POST purchases/{id}/pay',
+    async run(context, {match, body}) {
+      const purchase = own(context.account.purchases, match[1])
+      if (!purchase) throw notFound()
+      let outcome = await checkout(context, purchase, String(body.card ?? '4242424242424242'))
+      if (outcome === 'requires_3ds') outcome = await completeThreeDSecure(context, purchase, body.three_d_secure !== 'fail')
+      return {outcome, purchase}
+    },
+  },
+  {
+    method: 'POST',
+    path: /^\/_sandbox\/advance\/?$/,
+    name: 'POST advance',
+    async run(context, {body}) {
+      const ms = typeof body.seconds === 'number' ? body.seconds * 1000 : parseDuration(String(body.duration ?? ''))
+      if (ms === undefined || !Number.isSafeInteger(ms) || ms < 0 || ms > MAX_ADVANCE_MS) throw badRequest({duration: ['Give a duration such as 30d, 12h, 15m or 90s, at most 100 years.']})
+      const {account} = context
+      if (body.client_id === undefined) {
+        account.clock_offset_ms += ms
+        context.store.changed()
+        return {now: seconds(nowMs(account)), advanced_seconds: ms / 1000, renewals: await renewDue(context)}
+      }
+      // One client's own test clock (as Stripe's are per customer): nothing of any other client moves.
+      const clientId = String(body.client_id)
+      if (!own(account.clients, clientId)) throw badRequest({client_id: ['Client with this ID does not exist.']})
+      account.client_clocks ??= {}
+      const offset = (account.client_clocks[clientId] ?? 0) + ms
+      if (offset > MAX_ADVANCE_MS) throw badRequest({duration: ['A client clock runs at most 100 years ahead.']})
+      account.client_clocks[clientId] = offset
+      context.store.changed()
+      return {now: seconds(nowMs(account) + offset), client_id: clientId, advanced_seconds: ms / 1000, renewals: await renewDue(context, clientId)}
+    },
+  },
+  {
+    method: 'POST',
+    path: /^\/_sandbox\/reset\/?$/,
+    name: 'POST reset',
+    run(context, {apiKey}) {
+      context.store.resetAccount(apiKey)
+      return {reset: true}
+    },
+  },
+  {method: 'GET', path: /^\/_sandbox\/clock\/?$/, name: 'GET clock', run: (context) => ({now: seconds(nowMs(context.account))})},
+  // The index: how `trigger` tells the sandbox from a real gateway, which answers 404 here.
+  {method: 'GET', path: /^\/_sandbox\/?$/, name: 'GET /', run: () => ({sandbox: true, helpers: ROUTES.map((route) => route.name)})},
+]
+
+/** Runs the helper at this path, or 404. */
+export function runHelper(context: Context, request: IncomingMessage, path: string, body: Record<string, unknown>, apiKey: string): Promise<unknown> | unknown {
+  for (const route of ROUTES) {
+    const match = route.path.exec(path)
+    if (match && route.method === request.method) return route.run(context, {match, body, apiKey})
+  }
+  throw new SandboxError(404, {error: 'Not Found', detail: `No sandbox helper at ${path}`})
+}
