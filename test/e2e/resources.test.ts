@@ -28,7 +28,7 @@ describe('clients and recurring tokens', () => {
 
     const replaced = await ummah.json(['clients', 'update', id, '--email', 'amina.k@example.com', '--city', 'Dubai'])
     expect(replaced).toMatchObject({email: 'amina.k@example.com', city: 'Dubai'})
-    expect(replaced.full_name ?? '').toBe('')
+    expect(replaced.full_name).toBeNull()
     const patched = await ummah.json(['clients', 'patch', id, '--data', '{"zip_code": "00000"}', '--full-name', 'Amina Khan'])
     expect(patched).toMatchObject({email: 'amina.k@example.com', full_name: 'Amina Khan', zip_code: '00000', city: 'Dubai'})
     expect(field(await human(ummah, ['clients', 'retrieve', id]), 'full_name')).toBe('Amina Khan')
@@ -66,9 +66,12 @@ describe('templates, subscribers and invoices', () => {
     const template = field(view, 'id')!
     expect(await piped(ummah, ['templates', 'list'])).toContain(`${template}\ttrue\t1999\t1\tmonths\t`)
 
-    const subscribed = await ummah.json(['templates', 'subscribe', template, '--client-id', client.id])
-    expect(subscribed.billing_template_client.status).toBe('pending')
-    await human(ummah, ['sandbox', 'pay', subscribed.purchase.id])
+    // Subscribing prints the first purchase's checkout URL, where the subscriber pays.
+    const subscribedView = await human(ummah, ['templates', 'subscribe', template, '--client-id', client.id])
+    const checkout = /^Checkout URL: (http:\/\/127\.0\.0\.1:\d+\/checkout\/([\w-]+)\/)$/m.exec(subscribedView)
+    expect(checkout, subscribedView).not.toBeNull()
+    expect(field(subscribedView, 'status')).toBe('pending')
+    await human(ummah, ['sandbox', 'pay', checkout![2]])
 
     const subscribers = await piped(ummah, ['templates', 'subscribers', 'list', template])
     expect(subscribers).toMatch(new RegExp(`\\tsubscriber@example\\.com\\tactive\\t`))
@@ -93,10 +96,26 @@ describe('templates, subscribers and invoices', () => {
     const invoice = await human(ummah, ['templates', 'send-invoice', template.id, '--client-id', first.id])
     expect(invoice).toMatch(/^Checkout URL: http:\/\/127\.0\.0\.1:\d+\/checkout\/[\w-]+\/$/m)
 
+    // POST /billing/ answers one Purchase per client: one table row each, with its own checkout URL.
     const view = await human(ummah, ['invoices', 'send', '--brand-id', BRAND, '--client-id', first.id, '--client-id', second.id, '--product', 'Workshop:15000:2', '--currency', 'EUR'])
-    expect(view.match(/^Checkout URL: /gm)).toHaveLength(2)
+    const rows = view.split('\n').filter((line) => /\/checkout\//.test(line))
+    expect(rows).toHaveLength(2)
+    expect(rows[0]).toMatch(/inv1@example\.com.*created.*300\.00 EUR.*http:\/\/127\.0\.0\.1:\d+\/checkout\/[\w-]+\//)
+    expect(rows[1]).toMatch(/inv2@example\.com.*created.*300\.00 EUR.*http:\/\/127\.0\.0\.1:\d+\/checkout\/[\w-]+\//)
+    expect(await piped(ummah, ['invoices', 'send', '--brand-id', BRAND, '--client-id', first.id, '--client-id', second.id, '--product', 'Workshop:15000', '--currency', 'EUR'])).toMatch(
+      /^[\w-]+\tinv1@example\.com\tcreated\t15000\thttp:\/\/\S+\/checkout\/[\w-]+\/\n[\w-]+\tinv2@example\.com\tcreated\t15000\thttp:\/\/\S+\/checkout\/[\w-]+\/\n$/,
+    )
     const sent = await ummah.json(['invoices', 'send', '--brand-id', BRAND, '--client-id', second.id, '--product', 'Workshop:15000', '--currency', 'EUR'])
-    expect(sent).toMatchObject({client: {email: 'inv2@example.com'}, purchase: {currency: 'EUR', total_amount: 15000}})
+    expect(sent).toMatchObject([{client: {email: 'inv2@example.com'}, purchase: {currency: 'EUR', total_amount: 15000}}])
+  })
+
+  it('a free trial: subscribe --status subscription_paused prints no checkout URL; resuming starts billing', async () => {
+    const client = await ummah.json(['clients', 'create', '--email', 'trial@example.com'])
+    const template = await ummah.json(['templates', 'create', '--brand-id', BRAND, ...PRODUCT, '--is-subscription', '--subscription-period', '1', '--subscription-period-units', 'months'])
+    const view = await human(ummah, ['templates', 'subscribe', template.id, '--client-id', client.id, '--status', 'subscription_paused'])
+    expect(field(view, 'status')).toBe('subscription_paused')
+    expect(view).not.toMatch(/Checkout URL/)
+    expect((await ummah.json(['templates', 'subscribers', 'resume', template.id, client.id])).status).toBe('active')
   })
 
   it('a client that does not exist: the API 400 names the field', async () => {
