@@ -43,16 +43,21 @@ export function checkProfileName(name: string): string {
   return name
 }
 
-export function configDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.UMMAH_CONFIG_DIR) return env.UMMAH_CONFIG_DIR
+/** A per-user directory: its UMMAH_* override, else the platform's place for that kind of file. */
+function userDir(env: NodeJS.ProcessEnv, override: string | undefined, places: {darwin: string[]; win32: [string, string[]]; xdg: [string, string[]]}): string {
+  if (override) return override
   switch (process.platform) {
     case 'darwin':
-      return join(homedir(), 'Library', 'Preferences', 'ummah')
+      return join(homedir(), ...places.darwin, 'ummah')
     case 'win32':
-      return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'ummah')
+      return join(env[places.win32[0]] ?? join(homedir(), ...places.win32[1]), 'ummah')
     default:
-      return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'ummah')
+      return join(env[places.xdg[0]] || join(homedir(), ...places.xdg[1]), 'ummah')
   }
+}
+
+export function configDir(env: NodeJS.ProcessEnv = process.env): string {
+  return userDir(env, env.UMMAH_CONFIG_DIR, {darwin: ['Library', 'Preferences'], win32: ['APPDATA', ['AppData', 'Roaming']], xdg: ['XDG_CONFIG_HOME', ['.config']]})
 }
 
 /**
@@ -61,15 +66,7 @@ export function configDir(env: NodeJS.ProcessEnv = process.env): string {
  * (`$XDG_DATA_HOME/ummah`, `~/.local/share/ummah`).
  */
 export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.UMMAH_DATA_DIR) return env.UMMAH_DATA_DIR
-  switch (process.platform) {
-    case 'darwin':
-      return join(homedir(), 'Library', 'Application Support', 'ummah')
-    case 'win32':
-      return join(env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local'), 'ummah')
-    default:
-      return join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'ummah')
-  }
+  return userDir(env, env.UMMAH_DATA_DIR, {darwin: ['Library', 'Application Support'], win32: ['LOCALAPPDATA', ['AppData', 'Local']], xdg: ['XDG_DATA_HOME', ['.local', 'share']]})
 }
 
 /** The JSON file `conf` keeps the profiles in. */

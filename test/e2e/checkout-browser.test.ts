@@ -146,7 +146,7 @@ describe('hosted checkout in chromium', {timeout: 60_000}, () => {
     const bought = await purchase({purchase: {products: [{name: 'A very long product name that would push a fixed layout wider than a phone screen', price: 123_456, quantity: 2}], currency: 'USD'}})
     for (const url of [bought.checkout_url, bought.invoice_url]) {
       const page = await open(url, 375)
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375)
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375)
       const button = await page.locator('#pay, #pay-invoice').boundingBox()
       expect(button!.x).toBeGreaterThanOrEqual(0)
       expect(button!.x + button!.width).toBeLessThanOrEqual(375)

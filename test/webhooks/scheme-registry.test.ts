@@ -36,7 +36,7 @@ describe('scheme registry', () => {
 
   it.each(SCHEME_NAMES.map((name) => [name]))('%s: sandbox_delivery accepts it, its sending side signs what its receiving side verifies', (name) => {
     const sample = SAMPLES[name]
-    expect(parseSandboxDelivery({retry_policy: 'ummah', auth: sample.auth})).toEqual({settings: {retry_policy: 'ummah', auth: sample.auth}})
+    expect(parseSandboxDelivery({retry_policy: 'ummah', auth: sample.auth})).toEqual({settings: {format: 'ummah', retry_policy: 'ummah', auth: sample.auth}})
     for (const field of SCHEMES[name].fields) {
       const {[field]: _dropped, ...without} = sample.auth
       expect(parseSandboxDelivery({auth: without}).errors).toEqual({[`sandbox_delivery.auth.${field}`]: ['This field is required.']})
