@@ -3,7 +3,7 @@ import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 
 import {type TestServer, startServer} from '../helpers/server.js'
-import {BRAND, clientFor, paidPurchase, purchaseBody, useSandbox, withSandbox} from './helpers.js'
+import {BRAND, clientFor, paidPurchase, paidSubscriber, purchaseBody, useSandbox, withSandbox} from './helpers.js'
 import {tempDir} from '../helpers/cli.js'
 
 const shared = useSandbox()
@@ -257,12 +257,7 @@ describe('subscriptions on the test clock', () => {
   it('renews on advance, charging the saved token, and reports a failing token', async () => {
     const account = clientFor(shared.sandbox, 'sk_test_subscriptions')
     const template = (await account('POST', '/billing_templates/', {brand_id: BRAND, is_subscription: true, purchase: {products: [{name: 'Plan', price: 999}], currency: 'USD'}, subscription_period: 1, subscription_period_units: 'months'})).body
-    const subscribe = async (email: string, card: string) => {
-      const client = (await account('POST', '/clients/', {email})).body
-      const {purchase} = (await account('POST', `/billing_templates/${template.id}/add_subscriber/`, {client_id: client.id})).body
-      await account('POST', `/_sandbox/purchases/${purchase.id}/pay`, {card})
-      return client
-    }
+    const subscribe = (email: string, card: string) => paidSubscriber(account, template.id, email, card)
     const good = await subscribe('good@example.com', '4242424242424242')
     const failing = await subscribe('failing@example.com', '4000000000000341')
     const hooks = await startServer((_request, response) => {

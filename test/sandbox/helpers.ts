@@ -41,6 +41,14 @@ export async function paidPurchase(call: Call, overrides: Record<string, unknown
   return paid.body.purchase
 }
 
+/** A new client subscribed to the template, its first purchase paid with this card; the client. */
+export async function paidSubscriber(call: Call, templateId: string, email: string, card = '4242424242424242') {
+  const client = (await call('POST', '/clients/', {email})).body
+  const {purchase} = (await call('POST', `/billing_templates/${templateId}/add_subscriber/`, {client_id: client.id})).body
+  await call('POST', `/_sandbox/purchases/${purchase.id}/pay`, {card})
+  return client
+}
+
 export async function withSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   return startSandbox({port: 0, retryDelaysMs: [50, 100, 150], statementDelayMs: 0, ...options})
 }

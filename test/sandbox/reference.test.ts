@@ -10,7 +10,7 @@
 import {describe, expect, it} from 'vitest'
 
 import type {PurchaseRecord} from '../../src/sandbox/store.js'
-import {BRAND, clientFor, paidPurchase, purchaseBody, useSandbox, withSandbox} from './helpers.js'
+import {BRAND, clientFor, paidPurchase, paidSubscriber, purchaseBody, useSandbox, withSandbox} from './helpers.js'
 import {receiver, until} from './receiver.js'
 
 const shared = useSandbox()
@@ -136,12 +136,7 @@ describe('documented examples the sandbox now answers as the reference does', ()
   it('a scoped advance (client_id) moves that client only: other subscriptions and the account clock stay put', async () => {
     const call = clientFor(shared.sandbox, 'sk_test_ref_scoped')
     const template = (await call('POST', '/billing_templates/', PLAN)).body
-    const subscribe = async (email: string, card: string) => {
-      const client = (await call('POST', '/clients/', {email})).body
-      const {purchase} = (await call('POST', `/billing_templates/${template.id}/add_subscriber/`, {client_id: client.id})).body
-      await call('POST', `/_sandbox/purchases/${purchase.id}/pay`, {card})
-      return client
-    }
+    const subscribe = (email: string, card: string) => paidSubscriber(call, template.id, email, card)
     const bystander = await subscribe('bystander@example.com', '4242424242424242')
     const bystanderBefore = (await call('GET', `/billing_templates/${template.id}/clients/${bystander.id}/`)).body
     const clockBefore = (await call('GET', '/_sandbox/clock')).body.now

@@ -151,6 +151,12 @@ describe('`ummah webhooks verify --scheme`', () => {
     const umm = await runCli(['webhooks', 'verify', '--scheme', 'umm-services', '--request', '-'], {input: readFileSync(captured, 'utf8')})
     expect(umm.code).toBe(1)
     expect(umm.stderr).toMatch(/^Error: invalid: header payment_channel must be one of /)
+    // The document's own example headers, client_key CLIAAADDD0910 (13 characters) included, are valid.
+    const documented = write(
+      'documented.http',
+      'POST /payment/statusudpate HTTP/1.1\r\nHost: app\r\nclient_key: CLIAAADDD0910\r\nproduct: retail_payments\r\npayment_channel: online\r\nidempotent_request_key: 6bc5f0f49ee2412a93b0596d6a3c4eca\r\ntimestamp: 2020-09-18T17:31:34.000-05:30\r\n\r\n{"id":"1","event_type":"moneymovementservices.payment.status_updated","data":{}}',
+    )
+    expect(await runCli(['webhooks', 'verify', '--scheme', 'umm-services', '--request', documented])).toMatchObject({code: 0, stdout: 'valid\n'})
     const six = await runCli(['webhooks', 'verify', '--scheme', 'api-key-headers', ...[1, 2, 3, 4, 5, 6].flatMap((n) => ['--header', `h${n}:v${n}`]), '--request', captured])
     expect(six.code).toBe(2)
     expect(six.stderr).toMatch(/^Error: api-key-headers takes at most 5 headers, not 6\./)
