@@ -330,7 +330,8 @@ async function sandboxLoad(apiBase, pid) {
 const benchStarted = performance.now()
 try {
   spawnSync(process.execPath, [BIN, '--version']) // warm the file cache
-  const sandbox = startChild([BIN, 'sandbox', 'start', '--port', '0', '--json'], {UMMAH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-sb-'))})
+  // The default sandbox, state kept on disk as a user's is, in a data directory of its own.
+  const sandbox = startChild([BIN, 'sandbox', 'start', '--port', '0', '--json'], {UMMAH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-sb-')), UMMAH_DATA_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-data-'))})
   const ready = JSON.parse(await sandbox.waitFor((line) => line.includes('api_base')))
   if (ONLY.has('startup')) await startup(ready.api_base)
   if (ONLY.has('relay')) await relay()
