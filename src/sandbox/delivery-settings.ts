@@ -112,8 +112,7 @@ export function parseSandboxDelivery(value: unknown): {settings?: SandboxDeliver
   // Only the scheme's own fields are kept: anything else in the body (of any size or depth) is not stored.
   const scheme = auth.scheme as SchemeName
   const kept: Record<string, unknown> = {scheme}
-  const optional = scheme === 'api-key-headers' ? ['headers'] : scheme === 'umm-services' ? ['product', 'payment_channel'] : scheme === 'oauth2' ? ['scope'] : []
-  for (const name of [...SCHEMES[scheme].fields, ...optional]) if (auth[name] !== undefined) kept[name] = auth[name]
+  for (const name of [...SCHEMES[scheme].fields, ...SCHEMES[scheme].optional]) if (auth[name] !== undefined) kept[name] = auth[name]
   return {settings: {format: format as DeliveryFormat, retry_policy: policy as RetryPolicy, auth: kept as DeliveryAuth}}
 }
 

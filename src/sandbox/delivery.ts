@@ -20,7 +20,7 @@ import {SCHEMES} from '../webhooks/schemes/registry.js'
 import {signRsaSha256} from '../webhooks/signature.js'
 import {ummServicesScheme} from '../webhooks/schemes/umm-services.js'
 import {type DeliveryAuth, type RetryPolicy, isDelivered, retryDelays} from './delivery-settings.js'
-import {type DeliveryFormat, type SandboxEvent, type SandboxEventType, render} from './formats.js'
+import {type DeliveryFormat, type SandboxEvent, type SandboxEventType, isClientEvent, render} from './formats.js'
 import {type Account, type DeliveryRecord, type SandboxStore} from './store.js'
 
 const generateKeyPair = promisify(generateKeyPairCallback)
@@ -95,7 +95,7 @@ export class Deliverer {
   /** Builds an event and starts delivering it to every target subscribed to its type, in each target's format. */
   async emit(account: Account, type: SandboxEventType, object: unknown, source: EventSource, successCallback?: string): Promise<void> {
     const event: SandboxEvent = {id: `evt-${randomUUID()}`, type, created_on: Math.floor(Date.now() / 1000), object}
-    const clientEvent = type === 'client.created' || type === 'client.updated'
+    const clientEvent = isClientEvent(type)
     const targets: Target[] = Object.values(account.webhooks)
       // Client events have no Ummah type to subscribe to: partner-format webhooks with all_events get them.
       .filter((webhook) => (clientEvent ? webhook.all_events : webhook.all_events || webhook.events.includes(type as never)))

@@ -19,6 +19,11 @@ export type DeliveryFormat = (typeof DELIVERY_FORMATS)[number]
 /** Ummah's event types, and the client events only partner formats send (generic's customer.*). */
 export type SandboxEventType = EventType | 'client.created' | 'client.updated'
 
+/** The client events, which no Ummah webhook subscribes to. */
+export function isClientEvent(type: SandboxEventType): type is 'client.created' | 'client.updated' {
+  return type === 'client.created' || type === 'client.updated'
+}
+
 export interface SandboxEvent {
   id: string
   type: SandboxEventType
@@ -45,7 +50,7 @@ interface PurchaseLike {
 const json = (value: unknown) => Buffer.from(JSON.stringify(value))
 
 function ummah(event: SandboxEvent): Rendered[] {
-  if (event.type === 'client.created' || event.type === 'client.updated') return []
+  if (isClientEvent(event.type)) return []
   // `type` as the Event object and every verification sample read it; `event` as the deliveries example shows the payload.
   return [{name: event.type, body: json({id: event.id, type: event.type, event: event.type, created_on: event.created_on, object: event.object})}]
 }

@@ -8,7 +8,7 @@ import type {IncomingMessage} from 'node:http'
 import {parseDuration} from '../shared/duration.js'
 import {SandboxError, badRequest, notFound} from './errors.js'
 import {type Context, checkout, completeThreeDSecure, renewDue} from './payments.js'
-import {nowMs, own} from './store.js'
+import {now, own} from './store.js'
 
 /** At most 100 years at a time: a clock past that (or 1e308 s) is no clock. */
 const MAX_ADVANCE_MS = 100 * 365 * 86_400_000
@@ -26,8 +26,6 @@ interface HelperRoute {
   name: string
   run(context: Context, request: HelperRequest): Promise<unknown> | unknown
 }
-
-const seconds = (ms: number) => Math.floor(ms / 1000)
 
 const ROUTES: readonly HelperRoute[] = [
   {
@@ -53,7 +51,7 @@ const ROUTES: readonly HelperRoute[] = [
       if (body.client_id === undefined) {
         account.clock_offset_ms += ms
         context.store.changed()
-        return {now: seconds(nowMs(account)), advanced_seconds: ms / 1000, renewals: await renewDue(context)}
+        return {now: now(account), advanced_seconds: ms / 1000, renewals: await renewDue(context)}
       }
       // One client's own test clock (as Stripe's are per customer): nothing of any other client moves.
       const clientId = String(body.client_id)
@@ -63,7 +61,7 @@ const ROUTES: readonly HelperRoute[] = [
       if (offset > MAX_ADVANCE_MS) throw badRequest({duration: ['A client clock runs at most 100 years ahead.']})
       account.client_clocks[clientId] = offset
       context.store.changed()
-      return {now: seconds(nowMs(account) + offset), client_id: clientId, advanced_seconds: ms / 1000, renewals: await renewDue(context, clientId)}
+      return {now: now(account, offset), client_id: clientId, advanced_seconds: ms / 1000, renewals: await renewDue(context, clientId)}
     },
   },
   {
@@ -75,7 +73,7 @@ const ROUTES: readonly HelperRoute[] = [
       return {reset: true}
     },
   },
-  {method: 'GET', path: /^\/_sandbox\/clock\/?$/, name: 'GET clock', run: (context) => ({now: seconds(nowMs(context.account))})},
+  {method: 'GET', path: /^\/_sandbox\/clock\/?$/, name: 'GET clock', run: (context) => ({now: now(context.account)})},
   // The index: how `trigger` tells the sandbox from a real gateway, which answers 404 here.
   {method: 'GET', path: /^\/_sandbox\/?$/, name: 'GET /', run: () => ({sandbox: true, helpers: ROUTES.map((route) => route.name)})},
 ]

@@ -14,7 +14,7 @@ import type {Product} from '../api/types.js'
 import type {Deliverer} from './delivery.js'
 import {SandboxError, badRequest, conflict} from './errors.js'
 import type {Client, EventType} from '../api/types.js'
-import {type Account, type PaymentRecord, type PurchaseRecord, type SandboxStore, type SubscriberRecord, nowMs, own} from './store.js'
+import {type Account, type PaymentRecord, type PurchaseRecord, type SandboxStore, type SubscriberRecord, now, own} from './store.js'
 
 export type {PurchaseRecord} from './store.js'
 
@@ -31,8 +31,11 @@ export interface Context {
 
 /** Unix seconds on this context's clock: the account's, plus the client's own when it has one. */
 function clock(context: Context): number {
-  return Math.floor((nowMs(context.account) + (context.clientClockMs ?? 0)) / 1000)
+  return now(context.account, context.clientClockMs)
 }
+
+/** The subscriber statuses a subscription can still move between; failed and completed ones are over. */
+export const OPEN_SUBSCRIBER_STATUSES: ReadonlySet<string> = new Set(['pending', 'active', 'subscription_paused'])
 
 /** The documented test cards (spaces ignored). */
 export const TEST_CARDS = {
@@ -321,7 +324,7 @@ export function addPeriod(from: number, count: number, units: string): number {
 /** The first payment of a subscription: billed once, the next charge one period on; active unless paused meanwhile. */
 async function activateSubscriber(context: Context, purchase: PurchaseRecord): Promise<void> {
   const subscriber = own(context.account.subscribers, purchase.billing_template_client_id ?? '')
-  if (!subscriber || subscriber.cycles_billed > 0 || !['pending', 'active', 'subscription_paused'].includes(subscriber.status)) return
+  if (!subscriber || subscriber.cycles_billed > 0 || !OPEN_SUBSCRIBER_STATUSES.has(subscriber.status)) return
   const template = context.account.templates[subscriber.template_id]
   subscriber.cycles_billed = 1
   subscriber.next_billing_on = addPeriod(purchase.paid_on ?? clock(context), template.subscription_period ?? 1, template.subscription_period_units ?? 'months')

@@ -233,9 +233,9 @@ export function nowMs(account: Account): number {
   return Date.now() + account.clock_offset_ms
 }
 
-/** An account's test-clock time in Unix seconds, as the API's `*_on` fields use. */
-export function now(account: Account): number {
-  return Math.floor(nowMs(account) / 1000)
+/** An account's test-clock time in Unix seconds, as the API's `*_on` fields use; `aheadMs` for a client with a clock of its own. */
+export function now(account: Account, aheadMs = 0): number {
+  return Math.floor((nowMs(account) + aheadMs) / 1000)
 }
 
 function load(dataFile: string): SandboxState {

@@ -12,7 +12,7 @@ import {randomUUID} from 'node:crypto'
 import type {EndpointId} from '../../api/endpoints.js'
 import type {BillingTemplate} from '../../api/types.js'
 import {badRequest, conflict, notFound} from '../errors.js'
-import {type Context, type PurchaseRecord, createPurchase} from '../payments.js'
+import {type Context, OPEN_SUBSCRIBER_STATUSES, type PurchaseRecord, createPurchase} from '../payments.js'
 import {type SubscriberRecord, now} from '../store.js'
 import {type HandlerRequest, type Handlers, created, existingClient, find, noContent, ok, page, purchaseDetails} from './common.js'
 
@@ -68,9 +68,6 @@ async function firstPurchase(context: Context, template: BillingTemplate, subscr
   subscriber.purchase_id = purchase.id
   return purchase
 }
-
-/** A subscriber may move between these; failed and completed subscriptions are over. */
-const CHANGEABLE = new Set(['pending', 'active', 'subscription_paused'])
 
 export const templateHandlers: Handlers<TemplateEndpoint> = {
   'billing_templates.create'(context, {body}) {
@@ -134,7 +131,7 @@ export const templateHandlers: Handlers<TemplateEndpoint> = {
     const subscriber = subscriberOf(context, request)
     const status = request.body.status as 'active' | 'subscription_paused' | undefined
     if (status === undefined || status === subscriber.status) return ok(subscriberView(subscriber))
-    if (!CHANGEABLE.has(subscriber.status)) throw conflict(`Cannot change a subscription in status "${subscriber.status}".`, subscriber.status)
+    if (!OPEN_SUBSCRIBER_STATUSES.has(subscriber.status)) throw conflict(`Cannot change a subscription in status "${subscriber.status}".`, subscriber.status)
     subscriber.status = status
     const template = context.account.templates[subscriber.template_id]
     // Billing starts: a subscriber that never paid (a trial ending, or a pending one resumed) owes its first purchase, due now.

@@ -38,6 +38,8 @@ export interface SchemeEntry {
   needs: ReadonlyArray<{setting: keyof SchemeSettings; flag: string}>
   /** The `sandbox_delivery.auth` fields the sending side needs (required, non-empty). */
   fields: readonly string[]
+  /** The `sandbox_delivery.auth` fields it may also take; nothing else given is stored. */
+  optional: readonly string[]
   build(settings: SchemeSettings): Scheme
   fromDelivery(auth: Record<string, unknown>): SchemeSettings
 }
@@ -48,12 +50,14 @@ export const SCHEMES: Record<SchemeName, SchemeEntry> = {
   'rsa-sha256': {
     needs: [{setting: 'publicKey', flag: '--public-key or --webhook-id'}],
     fields: [],
+    optional: [],
     build: (settings) => rsaSha256Scheme({publicKey: settings.publicKey ?? '', privateKey: settings.privateKey}),
     fromDelivery: () => ({}),
   },
   'sha1-password': {
     needs: [{setting: 'secret', flag: '--secret'}],
     fields: ['secret'],
+    optional: [],
     build: (settings) => sha1PasswordScheme({password: settings.secret!}),
     fromDelivery: (auth) => ({secret: text(auth.secret)}),
   },
@@ -63,6 +67,7 @@ export const SCHEMES: Record<SchemeName, SchemeEntry> = {
       {setting: 'password', flag: '--password'},
     ],
     fields: ['username', 'password'],
+    optional: [],
     build: (settings) => basicScheme({username: settings.username!, password: settings.password!}),
     fromDelivery: (auth) => ({username: text(auth.username), password: text(auth.password)}),
   },
@@ -70,12 +75,14 @@ export const SCHEMES: Record<SchemeName, SchemeEntry> = {
     needs: [{setting: 'headers', flag: '--header "name:value"'}],
     // Checked apart (1 to 5 pairs): it is an object, not a string.
     fields: [],
+    optional: ['headers'],
     build: (settings) => apiKeyHeadersScheme(settings.headers!),
     fromDelivery: (auth) => ({headers: Object.entries((auth.headers ?? {}) as Record<string, string>)}),
   },
   'umm-services': {
     needs: [],
     fields: ['client_key'],
+    optional: ['product', 'payment_channel'],
     build: (settings) => ummServicesScheme({clientKey: settings.clientKey ?? 'CLIENT1', product: settings.product, paymentChannel: settings.paymentChannel}),
     fromDelivery: (auth) => ({clientKey: text(auth.client_key), product: text(auth.product), paymentChannel: text(auth.payment_channel)}),
   },
@@ -83,6 +90,7 @@ export const SCHEMES: Record<SchemeName, SchemeEntry> = {
   oauth2: {
     needs: [{setting: 'token', flag: '--token'}],
     fields: ['token_url', 'client_id', 'client_secret'],
+    optional: ['scope'],
     build: (settings) => bearerScheme(settings.token!),
     fromDelivery: () => ({}),
   },
