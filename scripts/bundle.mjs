@@ -54,8 +54,9 @@ const result = await build({
   target: 'node20',
   outdir: OUT_DIR,
   chunkNames: 'chunk-[hash]',
-  // oclif reaches for these only to run TypeScript sources in development.
-  external: ['typescript', 'ts-node', 'tsx'],
+  // oclif reaches for these only to run TypeScript sources in development; @napi-rs/keyring
+  // (config/keychain.ts) is a native binding, loaded from node_modules with its prebuilt binary.
+  external: ['typescript', 'ts-node', 'tsx', '@napi-rs/keyring'],
   // Bundled CommonJS still calls require() for Node built-ins and optional modules.
   banner: {js: `import {createRequire as __ummahCreateRequire} from 'node:module'; const require = __ummahCreateRequire(import.meta.url);`},
   metafile: true,

@@ -3,7 +3,9 @@
 # (CI runs as root on a fresh Debian machine): redis-server for the relay's
 # Redis store; chromium for the hosted checkout driven by playwright-core;
 # php-cli and python3-cryptography to run the API reference's own PHP and
-# Python webhook verification samples against what the sandbox sends.
+# Python webhook verification samples against what the sandbox sends;
+# dbus-daemon, gnome-keyring and secret-tool (libsecret-tools) for a real
+# Secret Service behind the live-key keychain tests (test/helpers/secret-service.ts).
 # `npm test` runs this first (package.json "pretest").
 # Off Debian or without root, it says what is missing and lets the tests say the rest.
 set -euo pipefail
@@ -14,6 +16,10 @@ command -v ip >/dev/null 2>&1 || packages+=(iproute2)
 [ -x /usr/bin/chromium ] || packages+=(chromium fonts-liberation)
 command -v php >/dev/null 2>&1 || packages+=(php-cli)
 /usr/bin/python3 -c 'import cryptography' >/dev/null 2>&1 || packages+=(python3-cryptography)
+command -v dbus-daemon >/dev/null 2>&1 || packages+=(dbus-daemon)
+command -v dbus-send >/dev/null 2>&1 || packages+=(dbus-bin)
+command -v gnome-keyring-daemon >/dev/null 2>&1 || packages+=(gnome-keyring)
+command -v secret-tool >/dev/null 2>&1 || packages+=(libsecret-tools)
 [ ${#packages[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "system-deps: missing ${packages[*]}; install them (Debian: apt-get install -y ${packages[*]})" >&2

@@ -142,6 +142,13 @@ export abstract class UmmahCommand extends Command {
     return this.resolvedSettings
   }
 
+  /** The key in use (a profile's keychain key is read here, the first time it is needed). */
+  protected async apiKey(): Promise<string> {
+    const key = await requireKey(await this.settings())
+    registerSecret(key)
+    return key
+  }
+
   /** The config file, for commands that manage profiles. */
   protected configStore(): Promise<ConfigStore> {
     return ConfigStore.open()
@@ -155,7 +162,7 @@ export abstract class UmmahCommand extends Command {
   protected async client(): Promise<ApiClient> {
     if (this.apiClient) return this.apiClient
     const settings = await this.settings()
-    this.apiClient = this.createClient(requireKey(settings), settings.apiBase)
+    this.apiClient = this.createClient(await this.apiKey(), settings.apiBase)
     return this.apiClient
   }
 
@@ -177,9 +184,8 @@ export abstract class UmmahCommand extends Command {
   /** Sends one request after the live-key guard; the response as received. */
   protected async request<T = unknown>(method: string, path: string, options: Omit<CallOptions, 'params'> = {}): Promise<ApiResponse<T>> {
     const client = await this.client()
-    const settings = await this.settings()
     await guardLive({
-      apiKey: requireKey(settings),
+      apiKey: await this.apiKey(),
       method,
       what: `${method.toUpperCase()} ${path}`,
       live: this.globals.live,

@@ -2,6 +2,7 @@
 import {join} from 'node:path'
 
 import {UmmahCommand} from './base-command.js'
+import {settingsOf} from '../config/store.js'
 
 export abstract class FixtureCommand extends UmmahCommand {
   /** The fixture shipped with the CLI (fixtures/ in the package) for an event `trigger` can make happen. */
@@ -25,7 +26,7 @@ export abstract class FixtureCommand extends UmmahCommand {
     const requests = requestsFor(fixture, helpers, what)
     const responses = await runFixture({...fixture, requests}, {
       env: process.env,
-      profile: settings.stored,
+      profile: settingsOf(settings.stored),
       // Sandbox helpers (/_sandbox/...) live beside the API base, on its origin.
       send: async ({method, path, body, query}) =>
         (await this.request(method, path.startsWith('/_sandbox/') ? new URL(path, client.apiBase).href : path, {body, query})).body,

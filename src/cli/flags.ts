@@ -38,6 +38,11 @@ export const listFlags = {
 
 export const yesFlag = Flags.boolean({char: 'y', summary: 'Do not ask for confirmation.'})
 
+export const insecureStorageFlag = Flags.boolean({
+  summary: 'Where there is no OS keychain, write a live key to the config file (mode 0600, plain text).',
+  description: 'Live keys are kept in the OS keychain; without one they are refused unless this is given. In CI, prefer UMMAH_SECRET_KEY from a secrets manager.',
+})
+
 export const statementFileFlags = {
   output: Flags.string({char: 'o', summary: 'Write the file here: a file, a directory (the default name inside it) or - for stdout; default: statement-ID.FORMAT in the current directory.', helpValue: 'FILE|DIR|-'}),
   force: Flags.boolean({summary: 'Replace the file if it exists.'}),

@@ -2,25 +2,27 @@ import {Flags} from '@oclif/core'
 
 import {UsageError} from '../api/errors.js'
 import {UmmahCommand} from '../cli/base-command.js'
+import {insecureStorageFlag} from '../cli/flags.js'
 import {askSecret} from '../cli/prompts.js'
 import {keyMode, maskKey, registerSecret} from '../shared/secrets.js'
-import {checkSecretKey, loginProfile, viewProfile} from '../config/profiles.js'
+import {checkSecretKey, keyStorage, loginProfile, viewProfile} from '../config/profiles.js'
 import {checkApiBase} from '../config/resolve.js'
 import {DEFAULT_API_BASE, SANDBOX_PROFILE_NAME} from '../config/store.js'
 
 export default class Login extends UmmahCommand {
   static override summary = 'Save a secret key to a profile'
   static override description =
-    'On a terminal, asks for the key with masked input. Without one, pass --api-key KEY, or --api-key - to read it from stdin. The key is checked with GET /balance/ unless --no-verify. The first profile saved becomes the active one.'
-
+    'On a terminal, asks for the key with masked input. Without one, pass --api-key KEY, or --api-key - to read it from stdin. The key is checked with GET /balance/ unless --no-verify. A live key (sk_live_) goes to the OS keychain, a test key to the config file; live keys left in the file by an older ummah move to the keychain too. The first profile saved becomes the active one.'
   static override examples = [
     '<%= config.bin %> login',
     'printf %s "$UMMAH_TEST_KEY" | <%= config.bin %> login --profile ci --api-key -',
+    '<%= config.bin %> login --profile live --api-key sk_live_...',
     '<%= config.bin %> login --profile staging --api-key sk_test_... --api-base https://staging.example.com/api/v1',
   ]
 
   static override flags = {
     verify: Flags.boolean({summary: 'Check the key with GET /balance/ before saving it.', default: true, allowNo: true}),
+    'insecure-storage': insecureStorageFlag,
   }
 
   async run(): Promise<unknown> {
@@ -36,8 +38,12 @@ export default class Login extends UmmahCommand {
       await client.get('/balance/')
     }
 
-    const saved = await store.updateProfile(profile, {api_key: apiKey, ...(apiBase ? {api_base: apiBase} : {})}, {activateIfNone: true})
-    this.notice(`Saved the ${keyMode(apiKey)} key ${maskKey(apiKey)} to profile "${profile}"${flags.verify ? ' (verified)' : ''}.`)
+    const {loginKey} = await import('../config/keys.js')
+    const options = {insecureStorage: flags['insecure-storage'], settings: apiBase ? {api_base: apiBase} : {}, activateIfNone: true}
+    const {saved, notices} = await loginKey(store, profile, apiKey, options)
+    const where = keyStorage(saved) === 'keychain' ? 'the OS keychain' : store.path
+    this.notice(`Saved the ${keyMode(apiKey)} key ${maskKey(apiKey)} to profile "${profile}" in ${where}${flags.verify ? ' (verified)' : ''}.`)
+    for (const notice of notices) this.notice(notice)
     if (store.activeProfile !== profile && store.activeProfile === SANDBOX_PROFILE_NAME) {
       this.notice(`The active profile is still "${SANDBOX_PROFILE_NAME}": switch with \`ummah profiles use ${profile}\`.`)
     }

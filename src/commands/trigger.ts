@@ -3,7 +3,6 @@ import {Args} from '@oclif/core'
 import {WEBHOOK_EVENTS} from '../api/endpoints.js'
 import {UsageError} from '../api/errors.js'
 import {isLiveKey} from '../shared/secrets.js'
-import {requireKey} from '../config/resolve.js'
 import {FixtureCommand} from '../cli/fixture-command.js'
 
 export default class Trigger extends FixtureCommand {
@@ -16,7 +15,7 @@ export default class Trigger extends FixtureCommand {
 
   async run(): Promise<unknown> {
     const {args} = await this.parse(Trigger)
-    if (isLiveKey(requireKey(await this.settings()))) {
+    if (isLiveKey(await this.apiKey())) {
       throw new UsageError('trigger runs with test keys only: it creates and pays real objects', 'Use a profile with an sk_test_ key, e.g. -p sandbox.')
     }
     return this.runFixtureFile(this.shippedFixture(args.event), args.event)

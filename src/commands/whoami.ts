@@ -1,6 +1,6 @@
 import {ApiError, ExitCode} from '../api/errors.js'
 import {UmmahCommand} from '../cli/base-command.js'
-import {requireKey} from '../config/resolve.js'
+import {keyStorage} from '../config/profiles.js'
 import {keyMode, maskKey} from '../shared/secrets.js'
 
 export default class Whoami extends UmmahCommand {
@@ -14,12 +14,14 @@ export default class Whoami extends UmmahCommand {
   async run(): Promise<unknown> {
     await this.parse(Whoami)
     const settings = await this.settings()
-    const key = requireKey(settings)
+    const key = await this.apiKey()
     const view = {
       profile: settings.profile,
       mode: keyMode(key),
       api_key: maskKey(key),
       key_source: settings.keySource,
+      // Where the key is kept: the keychain or the config file for a profile's key, none for a flag's or the environment's.
+      key_storage: settings.keySource === 'profile' ? keyStorage(settings.stored) : 'none',
       api_base: settings.apiBase,
     }
     try {

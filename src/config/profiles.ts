@@ -13,11 +13,25 @@ import {
   type StoredProfiles,
 } from './store.js'
 
+/** Where a profile's key is kept: the OS keychain, the config file, or nowhere (no key saved). */
+export type KeyStorage = 'file' | 'keychain' | 'none'
+
+export function keyStorage(settings: ProfileSettings): KeyStorage {
+  if (settings.api_key_keychain) return 'keychain'
+  return settings.api_key ? 'file' : 'none'
+}
+
+/** The key of a profile as it may be shown, wherever it is kept. */
+export function maskedKey(settings: ProfileSettings): string {
+  return settings.api_key_keychain?.masked ?? maskKey(settings.api_key)
+}
+
 export interface ProfileView {
   name: string
   active: boolean
   mode: string
   api_key: string
+  key_storage: KeyStorage
   api_base: string
   brand_id?: string
   color?: string
@@ -27,8 +41,10 @@ export function viewProfile(name: string, settings: ProfileSettings, activeName:
   return {
     name,
     active: name === activeName,
-    mode: settings.api_key ? keyMode(settings.api_key) : 'none',
-    api_key: maskKey(settings.api_key),
+    // The masked form keeps the sk_live_/sk_test_ prefix, so a keychain key's mode needs no keychain.
+    mode: keyStorage(settings) === 'none' ? 'none' : keyMode(maskedKey(settings)),
+    api_key: maskedKey(settings),
+    key_storage: keyStorage(settings),
     api_base: settings.api_base ?? DEFAULT_API_BASE,
     ...(settings.brand_id ? {brand_id: settings.brand_id} : {}),
     ...(settings.color ? {color: settings.color} : {}),
@@ -84,9 +100,11 @@ export function checkSetting(name: SettingName, value: string): string {
   }
 }
 
-/** A setting as it may be shown: keys and tokens masked. */
-export function showSetting(name: SettingName, value: string | undefined): string | undefined {
-  return (name === 'api_key' || name === 'relay_token') && value !== undefined ? maskKey(value) : value
+/** A profile's setting as it may be shown: keys (wherever kept) and tokens masked. */
+export function showSetting(name: SettingName, settings: ProfileSettings): string | undefined {
+  if (name === 'api_key') return keyStorage(settings) === 'none' ? undefined : maskedKey(settings)
+  const value = settings[name]
+  return name === 'relay_token' && value !== undefined ? maskKey(value) : value
 }
 
 /**

@@ -2,12 +2,15 @@
  * Which key, base URL and profile a command uses (DESIGN §3), first wins:
  * key: --api-key, UMMAH_SECRET_KEY, the profile; base: --api-base,
  * UMMAH_API_BASE, the profile, the default; profile: --profile,
- * UMMAH_PROFILE, the active profile, "default".
+ * UMMAH_PROFILE, the active profile, "default". A profile's live key kept in
+ * the OS keychain is read only when a command needs the key (requireKey), so
+ * resolving settings never loads the keychain.
  */
 import {AuthConfigError, UsageError} from '../api/errors.js'
 import {
   DEFAULT_API_BASE,
   DEFAULT_PROFILE_NAME,
+  type KeychainKey,
   type ProfileSettings,
   SANDBOX_PROFILE_NAME,
   StoredProfiles,
@@ -28,6 +31,8 @@ export interface Settings {
   profileSource: Source
   apiKey?: string
   keySource?: Source
+  /** The profile's keychain entry, when its key comes from there and is not read yet. */
+  keychain?: KeychainKey
   apiBase: string
   baseSource: Source
   /** The profile's stored settings (brand_id, color, ...). */
@@ -48,13 +53,17 @@ export function resolveSettings(input: ResolveInput): Settings {
     throw new UsageError(`Profile "${profile}" does not exist`, `Create it with \`ummah login --profile ${profile}\`, or see \`ummah profiles list\`.`)
   }
 
-  const apiKey = keyFromCaller ?? (stored?.api_key ? {value: stored.api_key, source: 'profile' as const} : undefined)
+  // A keychain key is named here and read by requireKey, when a command needs it.
+  const keychain = keyFromCaller ? undefined : stored?.api_key_keychain
+  const fromProfile = keychain || stored?.api_key ? {value: keychain ? undefined : stored?.api_key, source: 'profile' as const} : undefined
+  const apiKey = keyFromCaller ?? fromProfile
   const base = baseFromCaller ?? (stored?.api_base ? {value: stored.api_base, source: 'profile' as const} : {value: DEFAULT_API_BASE, source: 'default' as const})
   return {
     profile,
     profileSource: named?.source ?? (store.activeProfile ? 'profile' : 'default'),
     apiKey: apiKey?.value,
     keySource: apiKey?.source,
+    keychain,
     apiBase: checkApiBase(base.value, base.source),
     baseSource: base.source,
     stored: stored ?? {},
@@ -79,9 +88,14 @@ export function selectProfile(flag: string | undefined, store: StoredProfiles, e
   return namedProfile(flag, env)?.value ?? store.activeProfile ?? DEFAULT_PROFILE_NAME
 }
 
-/** The key, or an error that says how to provide one. */
-export function requireKey(settings: Settings): string {
+/** The key (from the keychain the first time it is needed), or an error that says how to provide one. */
+export async function requireKey(settings: Settings): Promise<string> {
   if (settings.apiKey) return settings.apiKey
+  if (settings.keychain) {
+    const {readKeychainKey} = await import('./keys.js')
+    settings.apiKey = await readKeychainKey(settings.profile, settings.keychain)
+    return settings.apiKey
+  }
   const sandbox = settings.profile === SANDBOX_PROFILE_NAME ? '' : ' or use the local sandbox with `--profile sandbox`'
   throw new AuthConfigError(
     `No API key for profile "${settings.profile}"`,

@@ -15,7 +15,22 @@ export const DEFAULT_API_BASE = 'https://gate.ummah.com/api/v1'
 
 export const SETTING_NAMES = ['api_key', 'api_base', 'brand_id', 'color', 'relay_url', 'relay_token'] as const
 export type SettingName = (typeof SETTING_NAMES)[number]
-export type ProfileSettings = Partial<Record<SettingName, string>>
+/** A key kept in the OS keychain (config/keys.ts): the entry's account, and what may be shown of the key. */
+export interface KeychainKey {
+  account: string
+  masked: string
+}
+
+/**
+ * A profile as stored: its settings, and where its key is when not in
+ * `api_key`: `api_key_keychain` names the keychain entry of a live key;
+ * `api_key_insecure` marks a live key written to this file on purpose
+ * (`--insecure-storage`), which migrations leave where it is.
+ */
+export type ProfileSettings = Partial<Record<SettingName, string>> & {
+  api_key_keychain?: KeychainKey
+  api_key_insecure?: boolean
+}
 
 /** The built-in profile that points at `ummah sandbox start` on its default port. */
 export const SANDBOX_PROFILE_NAME = 'sandbox'
@@ -97,12 +112,13 @@ export class StoredProfiles {
     return {...stored, [SANDBOX_PROFILE_NAME]: {...SANDBOX_PROFILE, ...stored[SANDBOX_PROFILE_NAME]}}
   }
 
+  // Own properties only: "constructor" is a valid profile name, and no profile unless saved.
   profile(name: string): ProfileSettings | undefined {
-    return this.profiles()[name]
+    return storedProfile({profiles: this.profiles()}, name)
   }
 
   isStored(name: string): boolean {
-    return name in this.data.profiles
+    return storedProfile(this.data, name) !== undefined
   }
 }
 
@@ -155,22 +171,11 @@ export class ConfigStore extends StoredProfiles {
     checkProfileName(name)
     let merged: ProfileSettings = {}
     await this.change((data) => {
-      merged = {...data.profiles[name]}
-      for (const [key, value] of Object.entries(changes) as Array<[SettingName, string | undefined]>) {
-        if (value === undefined) delete merged[key]
-        else merged[key] = value
-      }
+      merged = mergeSettings(storedProfile(data, name), changes)
       data.profiles[name] = merged
       if (options.activateIfNone && !data.active_profile) data.active_profile = name
     })
     return merged
-  }
-
-  removeProfile(name: string): Promise<void> {
-    return this.change((data) => {
-      delete data.profiles[name]
-      if (data.active_profile === name) delete data.active_profile
-    })
   }
 
   setActive(name: string): Promise<void> {
@@ -180,6 +185,25 @@ export class ConfigStore extends StoredProfiles {
   }
 }
 
+/** A profile of the file's contents, or undefined; own properties only ("constructor" is a valid name). */
+export function storedProfile(data: StoredConfig, name: string): ProfileSettings | undefined {
+  return Object.hasOwn(data.profiles, name) ? data.profiles[name] : undefined
+}
+
+/** The settings of a profile, without where its key is kept. */
+export function settingsOf(profile: ProfileSettings): Partial<Record<SettingName, string>> {
+  return Object.fromEntries(SETTING_NAMES.flatMap((name) => (profile[name] === undefined ? [] : [[name, profile[name]]])))
+}
+
+/** Settings with changes applied: an `undefined` value removes that setting. */
+export function mergeSettings(current: ProfileSettings | undefined, changes: ProfileSettings): ProfileSettings {
+  const merged: ProfileSettings = {...current}
+  for (const [key, value] of Object.entries(changes) as Array<[keyof ProfileSettings, unknown]>) {
+    if (value === undefined) delete merged[key]
+    else Object.assign(merged, {[key]: value})
+  }
+  return merged
+}
 
 /** The file's contents; a missing file is empty. */
 function readStored(path: string): StoredConfig {

@@ -22,7 +22,9 @@ import {ROOT, runCli, tempConfigDir, tempDir} from '../helpers/cli.js'
 import {type TestServer, json, startServer} from '../helpers/server.js'
 
 // The listener's modules, but not the list of scheme names flags are defined with.
-const HEAVY = [/node_modules\/jq-wasm\//, /node_modules\/proper-lockfile\//, /node_modules\/undici\//, /node_modules\/@inquirer\//, /node_modules\/cli-table3\//, /node_modules\/chalk\//, /^dist\/sandbox\//, /^dist\/webhooks\/(?!schemes\/names\.js$)/, /^dist\/api\/proxy\.js$/, /node_modules\/ws\//, /node_modules\/@redis\//, /^dist\/relay\//]
+const HEAVY = [/node_modules\/jq-wasm\//, /node_modules\/proper-lockfile\//, /node_modules\/undici\//, /node_modules\/@inquirer\//, /node_modules\/cli-table3\//, /node_modules\/chalk\//, /^dist\/sandbox\//, /^dist\/webhooks\/(?!schemes\/names\.js$)/, /^dist\/api\/proxy\.js$/, /node_modules\/ws\//, /node_modules\/@redis\//, /^dist\/relay\//, /^dist\/config\/key(s|chain)\.js$/]
+// The OS keychain's native binding, external to the bundle: seen as a module URL, never as a bundle input.
+const KEYCHAIN_BINDING = /\/node_modules\/@napi-rs\/keyring\//
 const OCLIF_CONFIG = /node_modules\/@oclif\/core\/lib\/config\/config\.js$/
 
 interface Load {
@@ -33,11 +35,13 @@ interface Load {
 }
 
 /** The modules a run loads; async, so a server in this process can answer it. */
-async function modulesLoadedBy(args: string[], env: Record<string, string> = {}): Promise<Load> {
+async function modulesLoadedBy(args: string[], env: Record<string, string> = {}, exitCode = 0): Promise<Load> {
   const trace = join(tempDir('ummah-trace-'), 'trace.txt')
-  await promisify(execFile)(process.execPath, ['--import', join(ROOT, 'test', 'helpers', 'trace-imports.mjs'), join(ROOT, 'bin', 'run.js'), ...args], {
+  const run = promisify(execFile)(process.execPath, ['--import', join(ROOT, 'test', 'helpers', 'trace-imports.mjs'), join(ROOT, 'bin', 'run.js'), ...args], {
     env: {...process.env, UMMAH_IMPORT_TRACE: trace, UMMAH_CONFIG_DIR: tempConfigDir(), CI: 'true', ...env},
   })
+  const code = await run.then(() => 0, (error: {code: number}) => error.code)
+  expect(code, `exit code of ummah ${args.join(' ')}`).toBe(exitCode)
   const urls = readFileSync(trace, 'utf8').split('\n').filter(Boolean)
   const chunks = JSON.parse(readFileSync(join(ROOT, 'dist', 'bundle', 'meta.json'), 'utf8')) as Record<string, string[]>
   const bundleDir = join(ROOT, 'dist', 'bundle')
@@ -111,6 +115,7 @@ describe('start-up imports', () => {
     expect(urls).toContain('node:http')
     expect(inputs.some((input) => input === 'dist/api/http.js')).toBe(true)
     for (const pattern of HEAVY) expect(inputs.filter((input) => pattern.test(input)), String(pattern)).toEqual([])
+    expect(urls.filter((url) => KEYCHAIN_BINDING.test(url))).toEqual([])
     // jq (1.3 MB) only when --jq asks for it.
     const filtered = await modulesLoadedBy(['purchases', 'retrieve', 'd6c9e9e0-1b5a-4c6e-8b3a-0f1a2b3c4d5e', '--jq', '.id'], {UMMAH_API_BASE: gateway.apiBase, UMMAH_SECRET_KEY: 'sk_test_trace'})
     expect(filtered.inputs.some((input) => input.startsWith('node_modules/jq-wasm/'))).toBe(true)
@@ -125,6 +130,23 @@ describe('start-up imports', () => {
     expect(gateway.requests.at(-1)?.headers.authorization).toBe('Bearer sk_test_trace')
     const changing = await modulesLoadedBy(['config', 'set', 'color', 'never'], {UMMAH_CONFIG_DIR: configDir})
     expect(changing.inputs.some((input) => input.includes('node_modules/proper-lockfile/'))).toBe(true)
+  })
+
+  it('the keychain binding loads only for a profile whose key is in the keychain, when the key is needed', async () => {
+    const configDir = tempConfigDir()
+    mkdirSync(configDir, {recursive: true})
+    const live = {api_key_keychain: {account: 'live:00000000-0000-0000-0000-000000000000', masked: 'sk_live_…0000'}, api_base: gateway.apiBase}
+    writeFileSync(join(configDir, 'config.json'), JSON.stringify({active_profile: 'ci', profiles: {ci: {api_key: 'sk_test_trace', api_base: gateway.apiBase}, live}}))
+    const env = {UMMAH_CONFIG_DIR: configDir, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/ummah-trace'}
+    for (const args of [['purchases', 'retrieve', 'd6c9e9e0-1b5a-4c6e-8b3a-0f1a2b3c4d5e', '--json'], ['profiles', 'list'], ['whoami', '--help']]) {
+      const {urls, inputs} = await modulesLoadedBy(args, env)
+      expect(urls.filter((url) => KEYCHAIN_BINDING.test(url)), args.join(' ')).toEqual([])
+      expect(inputs.filter((input) => input.startsWith('dist/config/key')), args.join(' ')).toEqual([])
+    }
+    // What the guard sees when the binding does load: the live profile's key needed (no keychain here, so exit 3).
+    const reading = await modulesLoadedBy(['whoami', '--profile', 'live'], env, 3)
+    expect(reading.urls.filter((url) => KEYCHAIN_BINDING.test(url)).length).toBeGreaterThan(0)
+    expect(reading.inputs).toContain('dist/config/keychain.js')
   })
 
   it('a webhooks command loads the webhook modules, from chunks of their own', async () => {

@@ -66,13 +66,14 @@ describe('login and the config file', () => {
 
   it('lists profiles with mode and masked key, and switches the active one', async () => {
     await login()
-    await login(LIVE_KEY, ['--profile', 'live', '--no-verify'])
+    // No keychain in this test (runCli's bus points nowhere): the live key is written to the file on purpose.
+    await login(LIVE_KEY, ['--profile', 'live', '--no-verify', '--insecure-storage'])
     const list = await cli(['profiles', 'list', '--json'])
     const profiles = JSON.parse(list.stdout)
     expect(profiles).toEqual([
-      {name: 'default', active: true, mode: 'test', api_key: 'sk_test_…0001', api_base: server.apiBase},
-      {name: 'live', active: false, mode: 'live', api_key: 'sk_live_…0004', api_base: server.apiBase},
-      {name: 'sandbox', active: false, mode: 'test', api_key: 'sk_test_…', api_base: 'http://127.0.0.1:8420/api/v1', brand_id: '409eb80e-3782-4b1d-afa8-b779759266a5'},
+      {name: 'default', active: true, mode: 'test', api_key: 'sk_test_…0001', key_storage: 'file', api_base: server.apiBase},
+      {name: 'live', active: false, mode: 'live', api_key: 'sk_live_…0004', key_storage: 'file', api_base: server.apiBase},
+      {name: 'sandbox', active: false, mode: 'test', api_key: 'sk_test_…', key_storage: 'file', api_base: 'http://127.0.0.1:8420/api/v1', brand_id: '409eb80e-3782-4b1d-afa8-b779759266a5'},
     ])
     expect(list.stdout).not.toContain(LIVE_KEY)
 

@@ -15,7 +15,7 @@ describe('whoami', {timeout: 60_000}, () => {
   it('against the sandbox: the key works, shown masked, with where it came from', async () => {
     const ummah = sandboxCli()
     const shown = await ummah.json(['whoami'])
-    expect(shown).toEqual({profile: 'default', mode: 'test', api_key: `sk_test_…${ummah.key.slice(-4)}`, key_source: 'env', api_base: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/api\/v1$/), key_works: true})
+    expect(shown).toEqual({profile: 'default', mode: 'test', api_key: `sk_test_…${ummah.key.slice(-4)}`, key_source: 'env', key_storage: 'none', api_base: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/api\/v1$/), key_works: true})
     const text = await ummah(['auth', 'status'])
     expect(text.code, text.stderr).toBe(0)
     expect(text.stdout).toMatch(/^key_works\s+true$/m)

@@ -53,10 +53,14 @@ export function tempConfigDir(): string {
   return join(tempDir(), 'config')
 }
 
+/** A session bus address where there is none: the OS keychain is unavailable. */
+export const NO_BUS = 'unix:path=/nonexistent/ummah-test-no-session-bus'
+
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = {...process.env}
   for (const name of Object.keys(env)) if (name.startsWith('UMMAH_') || ['NO_COLOR', 'FORCE_COLOR', 'CLICOLOR', 'CLICOLOR_FORCE'].includes(name)) delete env[name]
-  Object.assign(env, {UMMAH_CONFIG_DIR: tempConfigDir()}, options.env)
+  // No session bus unless a test brings its own Secret Service (helpers/secret-service.ts): a run never touches a desktop's keychain.
+  Object.assign(env, {UMMAH_CONFIG_DIR: tempConfigDir(), DBUS_SESSION_BUS_ADDRESS: NO_BUS}, options.env)
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name]
 
   return new Promise((resolve, reject) => {

@@ -14,6 +14,6 @@ export default class ConfigGet extends UmmahCommand {
     const {args} = await this.parse(ConfigGet)
     const name = checkSettingName(args.key)
     const store = await this.configStore()
-    return showSetting(name, store.profile(this.profileName(store))?.[name]) ?? null
+    return showSetting(name, store.profile(this.profileName(store)) ?? {}) ?? null
   }
 }

@@ -12,6 +12,6 @@ export default class ConfigList extends UmmahCommand {
     const store = await this.configStore()
     const profile = this.profileName(store)
     const settings = store.profile(profile) ?? {}
-    return Object.fromEntries([['profile', profile], ...SETTING_NAMES.map((name) => [name, showSetting(name, settings[name]) ?? null])])
+    return Object.fromEntries([['profile', profile], ...SETTING_NAMES.map((name) => [name, showSetting(name, settings) ?? null])])
   }
 }

@@ -14,7 +14,8 @@ export default class ConfigUnset extends UmmahCommand {
     const name = checkSettingName(args.key)
     const store = await this.configStore()
     const profile = this.profileName(store)
-    await store.updateProfile(profile, {[name]: undefined})
+    if (name === 'api_key') await (await import('../../config/keys.js')).removeKeys(store, [profile])
+    else await store.updateProfile(profile, {[name]: undefined})
     this.notice(`Unset ${name} of profile "${profile}".`)
     return {profile, unset: name}
   }

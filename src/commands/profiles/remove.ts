@@ -6,7 +6,7 @@ import {yesFlag} from '../../cli/flags.js'
 
 export default class ProfilesRemove extends UmmahCommand {
   static override summary = 'Delete a profile and its key'
-  static override description = 'Removes the profile and its key from the config file. Removing the active profile leaves none active until `ummah profiles use`.'
+  static override description = 'Removes the profile and its key from the config file (a live key from the OS keychain). Removing the active profile leaves none active until `ummah profiles use`.'
   static override examples = ['<%= config.bin %> profiles remove staging', '<%= config.bin %> profiles remove ci --yes']
   static override args = {name: Args.string({description: 'Profile name.', required: true})}
   static override flags = {yes: yesFlag}
@@ -16,7 +16,8 @@ export default class ProfilesRemove extends UmmahCommand {
     const store = await this.configStore()
     if (!store.isStored(args.name)) throw new UsageError(`Profile "${args.name}" does not exist`, 'See `ummah profiles list`.')
     await this.confirmDestructive(`Delete profile "${args.name}" and its key?`, flags.yes)
-    await store.removeProfile(args.name)
+    const {removeKeys} = await import('../../config/keys.js')
+    await removeKeys(store, [args.name], {removeProfiles: true})
     this.notice(`Removed profile "${args.name}".`)
     return {removed: args.name}
   }
