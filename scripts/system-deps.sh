@@ -18,7 +18,8 @@ command -v php >/dev/null 2>&1 || packages+=(php-cli)
 /usr/bin/python3 -c 'import cryptography' >/dev/null 2>&1 || packages+=(python3-cryptography)
 command -v dbus-daemon >/dev/null 2>&1 || packages+=(dbus-daemon)
 command -v dbus-send >/dev/null 2>&1 || packages+=(dbus-bin)
-command -v gnome-keyring-daemon >/dev/null 2>&1 || packages+=(gnome-keyring)
+# dbus-x11 satisfies gnome-keyring's need for a session bus package; apt's first choice, dbus-user-session, brings systemd.
+command -v gnome-keyring-daemon >/dev/null 2>&1 || packages+=(gnome-keyring dbus-x11)
 command -v secret-tool >/dev/null 2>&1 || packages+=(libsecret-tools)
 [ ${#packages[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
