@@ -33,13 +33,13 @@ export default class Login extends UmmahCommand {
     registerSecret(apiKey)
     const apiBase = this.globals['api-base'] ? checkApiBase(this.globals['api-base'], 'flag') : undefined
 
-    if (flags.verify) {
-      const client = this.createClient(apiKey, apiBase ?? store.profile(profile)?.api_base ?? DEFAULT_API_BASE)
-      await client.get('/balance/')
+    // The check runs once the key has a place to go: without a keychain, nothing is sent.
+    const check = async () => {
+      if (flags.verify) await this.createClient(apiKey, apiBase ?? store.profile(profile)?.api_base ?? DEFAULT_API_BASE).get('/balance/')
     }
 
     const {loginKey} = await import('../config/keys.js')
-    const options = {insecureStorage: flags['insecure-storage'], settings: apiBase ? {api_base: apiBase} : {}, activateIfNone: true}
+    const options = {insecureStorage: flags['insecure-storage'], settings: apiBase ? {api_base: apiBase} : {}, activateIfNone: true, check}
     const {saved, notices} = await loginKey(store, profile, apiKey, options)
     const where = keyStorage(saved) === 'keychain' ? 'the OS keychain' : store.path
     this.notice(`Saved the ${keyMode(apiKey)} key ${maskKey(apiKey)} to profile "${profile}" in ${where}${flags.verify ? ' (verified)' : ''}.`)

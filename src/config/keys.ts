@@ -31,6 +31,8 @@ export interface SaveKeyOptions {
   /** Other settings saved with the key (login's --api-base). */
   settings?: ProfileSettings
   activateIfNone?: boolean
+  /** Runs once the key has a place (login's check with the gateway), before the file changes: no keychain means no request sent. */
+  check?: () => Promise<void>
 }
 
 /** The key fields of a profile keeping its key in the keychain entry given, else in the file (on purpose: insecure). */
@@ -81,6 +83,7 @@ export async function saveKey(store: ConfigStore, profile: string, key: string, 
   let replaced: KeychainKey | undefined
   let saved: ProfileSettings = {}
   try {
+    await options.check?.()
     await store.change((data) => {
       const current = storedProfile(data, profile)
       replaced = current?.api_key_keychain

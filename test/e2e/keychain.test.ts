@@ -15,6 +15,7 @@ import {type TestServer, json, startServer} from '../helpers/server.js'
 const LIVE_KEY = 'sk_live_keychainKEY000000000001'
 const OTHER_LIVE_KEY = 'sk_live_keychainKEY000000000002'
 const TEST_KEY = 'sk_test_keychainKEY000000000003'
+const REVOKED_KEY = 'sk_live_keychainREVOKED0000000004'
 const PURCHASE = 'd6c9e9e0-1b5a-4c6e-8b3a-0f1a2b3c4d5e'
 
 let secrets: SecretService
@@ -23,7 +24,10 @@ let configDir: string
 beforeAll(async () => {
   ;[secrets, server] = await Promise.all([
     startSecretService(),
-    startServer((request, response) => (request.url.startsWith('/api/v1/balance/') ? json(response, 200, {balance: []}) : json(response, 200, {id: PURCHASE, status: 'cancelled'}))),
+    startServer((request, response) => {
+      if (request.headers.authorization === `Bearer ${REVOKED_KEY}`) return json(response, 401, {error: 'invalid_api_key', message: 'The API key is missing, malformed, or revoked.'})
+      return request.url.startsWith('/api/v1/balance/') ? json(response, 200, {balance: []}) : json(response, 200, {id: PURCHASE, status: 'cancelled'})
+    }),
   ])
 })
 afterAll(async () => {
@@ -116,6 +120,14 @@ describe('live keys in the OS keychain', {timeout: 60_000}, () => {
     expect(await itemsOf('all1')).toEqual([])
   })
 
+  it('a live key the gateway refuses: exit 3, and the entry written for it is gone again', async () => {
+    const result = await cli(['login', '--profile', 'refused', '--api-key', REVOKED_KEY, '--api-base', server.apiBase])
+    expect(result.code).toBe(3)
+    expect(server.requests.at(-1)?.headers.authorization).toBe(`Bearer ${REVOKED_KEY}`)
+    expect(await itemsOf('refused')).toEqual([])
+    expect(() => statSync(join(configDir, 'config.json'))).toThrow(/ENOENT/)
+  })
+
   it('8 logins to one profile at once leave one keychain entry, the one the file names', async () => {
     const keys = Array.from({length: 8}, (_, index) => `sk_live_parallel${String(index).padStart(14, '0')}`)
     const results = await Promise.all(keys.map((key) => cli(['login', '--profile', 'race', '--api-key', key, '--no-verify'])))
@@ -145,12 +157,14 @@ describe('live keys in the OS keychain', {timeout: 60_000}, () => {
 })
 
 describe('without a Secret Service', {timeout: 60_000}, () => {
-  it('login of a live key exits 2 with the reason and the ways out, and writes nothing', async () => {
-    const result = await cli(['login', '--profile', 'live', '--api-key', LIVE_KEY, '--no-verify'], noKeychain)
+  it('login of a live key exits 2 with the reason and the ways out, sends nothing and writes nothing', async () => {
+    const before = server.requests.length
+    const result = await cli(['login', '--profile', 'live', '--api-key', LIVE_KEY, '--api-base', server.apiBase], noKeychain)
     expect(result.code).toBe(2)
     expect(result.stderr).toMatch(/^Error: No keychain to keep the live key in \(.+\); nothing was saved\. Start or unlock the OS keychain .*UMMAH_SECRET_KEY.*--insecure-storage.*\(mode 0600, plain text\)\.\n$/)
     expect(result.stderr).not.toContain(LIVE_KEY)
     expect(() => statSync(join(configDir, 'config.json'))).toThrow(/ENOENT/)
+    expect(server.requests.length).toBe(before)
     // Test keys keep working exactly as before.
     const test = await cli(['login', '--profile', 'ci', '--api-key', TEST_KEY, '--no-verify'], noKeychain)
     expect(test.code).toBe(0)
