@@ -12,10 +12,11 @@ import {NO_BUS, runCli, tempConfigDir} from '../helpers/cli.js'
 import {type SecretService, startSecretService} from '../helpers/secret-service.js'
 import {type TestServer, json, startServer} from '../helpers/server.js'
 
-const LIVE_KEY = 'sk_live_keychainKEY000000000001'
-const OTHER_LIVE_KEY = 'sk_live_keychainKEY000000000002'
+// Fake live keys, shaped so no secret scanner takes them for real ones ("fake_" right after the prefix).
+const LIVE_KEY = 'sk_live_fake_keychain_000000001'
+const OTHER_LIVE_KEY = 'sk_live_fake_keychain_000000002'
 const TEST_KEY = 'sk_test_keychainKEY000000000003'
-const REVOKED_KEY = 'sk_live_keychainREVOKED0000000004'
+const REVOKED_KEY = 'sk_live_fake_revoked_0000000004'
 const PURCHASE = 'd6c9e9e0-1b5a-4c6e-8b3a-0f1a2b3c4d5e'
 
 let secrets: SecretService
@@ -64,7 +65,7 @@ describe('live keys in the OS keychain', {timeout: 60_000}, () => {
 
     const files = filesUnder(configDir)
     expect(files.map((file) => file.path)).toContain(join(configDir, 'config.json'))
-    for (const file of files) expect(file.text, file.path).not.toContain('sk_live_keychain')
+    for (const file of files) expect(file.text, file.path).not.toContain('sk_live_fake')
     const entry = config().profiles.live.api_key_keychain
     expect(entry).toEqual({account: expect.stringMatching(/^live:[0-9a-f-]{36}$/), masked: 'sk_live_…0001'})
     expect(config().profiles.live.api_key).toBeUndefined()
@@ -129,7 +130,7 @@ describe('live keys in the OS keychain', {timeout: 60_000}, () => {
   })
 
   it('8 logins to one profile at once leave one keychain entry, the one the file names', async () => {
-    const keys = Array.from({length: 8}, (_, index) => `sk_live_parallel${String(index).padStart(14, '0')}`)
+    const keys = Array.from({length: 8}, (_, index) => `sk_live_fake_parallel_${String(index).padStart(14, '0')}`)
     const results = await Promise.all(keys.map((key) => cli(['login', '--profile', 'race', '--api-key', key, '--no-verify'])))
     expect(results.map((result) => result.code)).toEqual(keys.map(() => 0))
     const entry = config().profiles.race.api_key_keychain
@@ -202,7 +203,7 @@ describe('migration of file-stored live keys', {timeout: 60_000}, () => {
       {profile: 'kept', api_key: 'sk_live_…0002', key_storage: 'keychain'},
       {profile: 'live', api_key: 'sk_live_…0001', key_storage: 'keychain'},
     ])
-    for (const file of filesUnder(configDir)) expect(file.text, file.path).not.toContain('sk_live_keychain')
+    for (const file of filesUnder(configDir)) expect(file.text, file.path).not.toContain('sk_live_fake')
     expect(config().profiles.ci).toEqual({api_key: TEST_KEY})
     expect(config().profiles.live).toEqual({api_base: server.apiBase, api_key_keychain: {account: expect.stringMatching(/^live:/), masked: 'sk_live_…0001'}})
     expect((await itemsOf('live')).map(([, secret]) => secret)).toEqual([LIVE_KEY])
