@@ -1,8 +1,8 @@
 /** The base of `fixtures run` and `trigger`: runs a fixture file through this command's client and profile. */
 import {join} from 'node:path'
 
-import {UmmahCommand} from './base-command.js'
 import {settingsOf} from '../config/store.js'
+import {UmmahCommand} from './base-command.js'
 
 export abstract class FixtureCommand extends UmmahCommand {
   /** The fixture shipped with the CLI (fixtures/ in the package) for an event `trigger` can make happen. */

@@ -77,8 +77,8 @@ async function dropEntries(entries: ReadonlyArray<KeychainKey | undefined>, noti
  */
 export async function saveKey(store: ConfigStore, profile: string, key: string, options: SaveKeyOptions = {}): Promise<KeyNotices & {saved: ProfileSettings}> {
   checkProfileName(profile)
-  const inKeychain = isLiveKey(key) && !options.insecureStorage
-  const entry = inKeychain ? await newEntry(profile, key, store.path) : undefined
+  const insecure = isLiveKey(key) && Boolean(options.insecureStorage)
+  const entry = isLiveKey(key) && !insecure ? await newEntry(profile, key, store.path) : undefined
   const notices: string[] = []
   let replaced: KeychainKey | undefined
   let saved: ProfileSettings = {}
@@ -87,7 +87,7 @@ export async function saveKey(store: ConfigStore, profile: string, key: string, 
     await store.change((data) => {
       const current = storedProfile(data, profile)
       replaced = current?.api_key_keychain
-      saved = mergeSettings(current, {...options.settings, ...keyFields(key, entry, isLiveKey(key) && !inKeychain)})
+      saved = mergeSettings(current, {...options.settings, ...keyFields(key, entry, insecure)})
       data.profiles[profile] = saved
       if (options.activateIfNone && !data.active_profile) data.active_profile = profile
     })
@@ -121,7 +121,7 @@ export async function readKeychainKey(profile: string, entry: KeychainKey): Prom
  * profile from changing (the file keeps naming it), and the error says so
  * after the others are done.
  */
-export async function removeKeys(store: ConfigStore, names: readonly string[], options: {removeProfiles?: boolean} = {}): Promise<string[]> {
+export async function removeKeys(store: ConfigStore, names: readonly string[], options: {removeProfiles?: boolean} = {}): Promise<void> {
   const removed: string[] = []
   const failed: string[] = []
   for (const name of names) {
@@ -155,7 +155,6 @@ export async function removeKeys(store: ConfigStore, names: readonly string[], o
       'Unlock or start the OS keychain and run the command again.',
     )
   }
-  return removed
 }
 
 export interface MovedKey {
@@ -195,9 +194,9 @@ export async function migrateKeys(store: ConfigStore, options: {all: boolean}): 
  * in the file. A keychain that fails during the move fails nothing already
  * done: those keys stay in the file, and a notice says so.
  */
-export async function loginKey(store: ConfigStore, profile: string, key: string, options: SaveKeyOptions): Promise<KeyNotices & {saved: ProfileSettings; moved: MovedKey[]}> {
+export async function loginKey(store: ConfigStore, profile: string, key: string, options: SaveKeyOptions): Promise<KeyNotices & {saved: ProfileSettings}> {
   const {saved, notices} = await saveKey(store, profile, key, options)
   const migrated = await migrateKeys(store, {all: false}).catch((error: Error) => ({moved: [], notices: [`Live keys in ${store.path} stay there: ${error.message}.`]}))
   const movedNotices = migrated.moved.map(({profile: name, api_key: masked}) => `Moved the live key ${masked} of profile "${name}" from the config file to the OS keychain.`)
-  return {saved, moved: migrated.moved, notices: [...notices, ...movedNotices, ...migrated.notices]}
+  return {saved, notices: [...notices, ...movedNotices, ...migrated.notices]}
 }
