@@ -13,6 +13,7 @@ import type {ProxyFailure} from './proxy.js'
 
 import {isLoopbackHost} from '../shared/hosts.js'
 import {maskKey, redact} from '../shared/secrets.js'
+import {describeProblem, resolveWithin, underBase} from '../shared/urls.js'
 import {ConflictError, ConnectionError, ExitCode, UmmahError, errorFromResponse} from './errors.js'
 
 export type Query = Record<string, string | string[] | number | boolean | undefined>
@@ -75,12 +76,15 @@ const DEFAULTS = {
 
 export class ApiClient {
   readonly apiBase: URL
+  /** The sandbox's helpers, `/_sandbox/` on the API base's origin: the one root besides the base a request may go to. */
+  readonly helpersBase: URL
   private readonly options: typeof DEFAULTS & ClientOptions
   private transport?: Promise<HttpTransport>
 
   constructor(options: ClientOptions) {
     this.options = {...DEFAULTS, ...(stripUndefined(options) as ClientOptions)}
     this.apiBase = new URL(options.apiBase.endsWith('/') ? options.apiBase : `${options.apiBase}/`)
+    this.helpersBase = new URL('/_sandbox/', this.apiBase)
   }
 
   async request<T = unknown>(request: RequestOptions): Promise<ApiResponse<T>> {
@@ -151,20 +155,20 @@ export class ApiClient {
     return {status: response.statusCode, headers: flatHeaders, body: parseBody(text, flatHeaders['content-type']) as T, text}
   }
 
-  /** Resolves a path against the base; absolute URLs must stay on the base's origin so the key never leaves it. */
-  private resolve(path: string, query: Query | undefined): URL {
-    let url: URL
-    if (/^https?:\/\//i.test(path)) {
-      url = new URL(path)
-      if (url.origin !== this.apiBase.origin) {
-        throw new UmmahError(`Refusing to send the API key to ${url.origin}, which is not the API base ${this.apiBase.origin}`, {
-          code: 'foreign_origin',
-          exitCode: ExitCode.usage,
-          hint: 'Pass a path relative to the API base, e.g. /purchases/ID/.',
-        })
-      }
-    } else {
-      url = new URL(path.replace(/^\/+/, ''), this.apiBase)
+  /**
+   * Resolves a path against the base by the one rule (src/shared/urls.ts):
+   * the final URL must be on the base's origin, under its path, so the key
+   * never leaves it, whatever the spelling of the path or of a `next` link.
+   */
+  resolve(path: string, query?: Query): URL {
+    let {url, problem} = underBase(this.apiBase, path)
+    if (problem === 'path') ({url, problem} = resolveWithin(this.helpersBase, path))
+    if (!url) {
+      throw new UmmahError(`Refusing to send the API key to ${JSON.stringify(path)}: ${describeProblem(problem!, this.apiBase)}`, {
+        code: 'foreign_url',
+        exitCode: ExitCode.usage,
+        hint: 'Pass a path relative to the API base, e.g. /purchases/ID/.',
+      })
     }
     for (const [name, value] of Object.entries(query ?? {})) {
       if (value === undefined) continue

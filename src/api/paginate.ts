@@ -2,7 +2,16 @@
  * Pages of `{results, next, previous}`: an async iterator that follows `next`
  * links, and the collector the list commands use for `--limit` and `--all`.
  */
+import {describeProblem, resolveWithin} from '../shared/urls.js'
 import type {ApiClient, Query} from './client.js'
+import {ExitCode, UmmahError} from './errors.js'
+
+/**
+ * The most pages one `--all`/`--paginate` follows: 10,000 pages of the
+ * gateway's 100 items is a million records, more than any account lists,
+ * and a server that never stops sending `next` cannot keep a command running.
+ */
+export const MAX_PAGES = 10_000
 
 export interface Page<T> {
   results: T[]
@@ -18,16 +27,37 @@ export function isPage(value: unknown): value is Page<unknown> {
 export async function* paginate<T>(client: ApiClient, path: string, query?: Query): AsyncGenerator<T> {
   let next: string | null = path
   let pageQuery = query
-  while (next) {
+  // The first page counts as fetched: a `next` back to it is a loop too.
+  const seen = new Set<string>([client.resolve(path, query).href])
+  for (let pages = 0; next; pages++) {
+    if (pages === MAX_PAGES) throw pagingError(`Stopped after ${MAX_PAGES} pages: the server kept sending \`next\``, 'Narrow the list with filters, or use --limit.')
     const {body}: {body: unknown} = await client.get(next, pageQuery)
     if (!isPage(body)) throw new TypeError(`Expected a page of results from ${next}`)
     yield* body.results as T[]
-    // A link, resolved as links are (against the page's URL): `/api/v1/clients/?page=2` is
-    // origin-relative, not a path under the API base. Absolute ones keep the client's origin check.
-    next = body.next && body.next.startsWith('/') ? new URL(body.next, client.apiBase).href : body.next
     // A `next` link carries its own query string.
     pageQuery = undefined
+    next = body.next === null || body.next === undefined || body.next === '' ? null : nextLink(client, body.next)
+    if (next !== null) {
+      if (seen.has(next)) throw pagingError('The server sent a `next` link to a page already fetched', 'The listing loops; what was fetched so far is not printed. Use --limit.')
+      seen.add(next)
+    }
   }
+}
+
+/**
+ * A `next` link, resolved as links are (against the page's URL:
+ * `/api/v1/clients/?page=2` is origin-relative), and kept only when it stays
+ * under the API base: the key goes with it.
+ */
+function nextLink(client: ApiClient, link: unknown): string {
+  if (typeof link !== 'string') throw pagingError('The server sent a `next` link that is not a string', 'Report it to the gateway; use --limit meanwhile.')
+  const {url, problem} = resolveWithin(client.apiBase, link)
+  if (!url) throw pagingError(`The server sent a \`next\` link ${JSON.stringify(link)} that was not followed: ${describeProblem(problem!, client.apiBase)}`, 'Nothing was sent there. Use --limit to stay on the first pages.')
+  return url.href
+}
+
+function pagingError(message: string, hint: string): UmmahError {
+  return new UmmahError(message, {code: 'bad_next_link', exitCode: ExitCode.unexpected, hint})
 }
 
 export interface CollectOptions {

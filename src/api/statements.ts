@@ -10,6 +10,7 @@ import {basename, dirname, join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {ConnectionError, ExitCode, UmmahError, UsageError} from './errors.js'
+import {parseHttpUrl} from '../shared/urls.js'
 import {type HttpResponse, createTransport} from './http.js'
 
 export interface Statement {
@@ -124,17 +125,27 @@ export function downloadToStdout(url: string, options: DownloadOptions): Promise
   return streamTo(url, options, (chunk) => new Promise<void>((resolve, reject) => process.stdout.write(chunk, (error) => (error ? reject(error) : resolve()))))
 }
 
-async function streamTo(url: string, options: DownloadOptions, write: (chunk: Buffer) => Promise<void>, interrupt?: AbortSignal): Promise<Download> {
+async function streamTo(text: string, options: DownloadOptions, write: (chunk: Buffer) => Promise<void>, interrupt?: AbortSignal): Promise<Download> {
+  // A pre-signed link may be on another host (the key never goes with it), but only when it says so plainly:
+  // no spelling that one parser reads as one host and another as a different one.
+  const url = parseHttpUrl(text)
+  if (!url) {
+    throw new UmmahError(`The statement's download_url ${JSON.stringify(text)} is not a plain http(s) URL; nothing was downloaded`, {
+      code: 'bad_download_url',
+      exitCode: ExitCode.unexpected,
+      hint: 'Report it to the gateway; the statement can also be fetched with `ummah statements get ID --json`.',
+    })
+  }
   const transport = await createTransport()
   let response
   const signal = interrupt ? AbortSignal.any([AbortSignal.timeout(options.timeoutMs), interrupt]) : AbortSignal.timeout(options.timeoutMs)
   try {
-    response = await transport.request(new URL(url), {method: 'GET', signal})
+    response = await transport.request(url, {method: 'GET', signal})
   } catch (error) {
     transport.close()
-    throw new ConnectionError(`Could not download ${new URL(url).origin}: ${(error as Error).message}`, {
+    throw new ConnectionError(`Could not download ${url.origin}: ${(error as Error).message}`, {
       code: 'download_failed',
-      url,
+      url: url.href,
       attempts: 1,
       hint: 'Check the connection and run `ummah statements download ID` again.',
       cause: error,

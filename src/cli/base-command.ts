@@ -17,6 +17,8 @@ import {type GlobalFlags, globalFlags} from './flags.js'
 import {readStdin} from './input.js'
 import type {JqFilter, JqOutput} from './jq.js'
 import {guardOutput} from './output-guard.js'
+import {parseHttpUrl} from '../shared/urls.js'
+import {printable, printableDeep, terminalSafeJson} from '../shared/terminal-text.js'
 import {createStyle, renderHuman} from './output.js'
 import {askConfirm} from './prompts.js'
 import {type Terminal, detectTerminal, isCI} from './terminal.js'
@@ -77,8 +79,10 @@ export abstract class UmmahCommand extends Command {
 
   /** A value as this run prints JSON: through --jq when given (indented only on a terminal), else JSON.stringify. */
   protected jsonText(value: unknown, indent: boolean): JqOutput {
-    if (!this.jqFilter) return {text: JSON.stringify(value, null, indent ? 2 : undefined)}
-    return this.jqFilter.apply(value, {indent: indent && this.terminal().human})
+    // terminalSafeJson: the C1 controls JSON.stringify leaves raw are escaped too, the value unchanged.
+    if (!this.jqFilter) return {text: terminalSafeJson(JSON.stringify(value, null, indent ? 2 : undefined))}
+    const output = this.jqFilter.apply(value, {indent: indent && this.terminal().human})
+    return {...output, text: terminalSafeJson(output.text)}
   }
 
   /**
@@ -255,21 +259,27 @@ export abstract class UmmahCommand extends Command {
     const {color, human} = this.terminal()
     const columns = (this.constructor as typeof UmmahCommand).columns
     const style = await createStyle(color)
-    const text = await renderHuman(result, columns, {style, tty: human})
+    // What a server sent is shown as text: every string and key with its control characters escaped, before styling.
+    const shown = printableDeep(result)
+    const text = await renderHuman(shown, columns, {style, tty: human})
     if (text) process.stdout.write(`${text}\n`)
     const {linkField} = this.constructor as typeof UmmahCommand
     // Piped, the link is already a row of the raw view; a list's links are a column of its table.
     if (linkField && human && !Array.isArray(result)) {
       const label = linkField.split('.').at(-1)!.replace(/_url$/, ' URL').replace(/^./, (first) => first.toUpperCase())
-      for (const link of linksIn(result, linkField)) process.stdout.write(`\n${style.bold(`${label}:`)} ${style.success(link)}\n`)
+      for (const link of linksIn(shown, linkField)) process.stdout.write(`\n${style.bold(`${label}:`)} ${style.success(link)}\n`)
     }
   }
 
   /** Opens a URL in the browser for --open; when that fails, says so and leaves the URL on screen. */
   protected async openLink(url: unknown): Promise<void> {
     if (typeof url !== 'string' || !url) return
+    // The URL came from a server: only a plainly written http(s) URL reaches the browser, so no `file:`,
+    // `javascript:` or `--flag` can be passed to an opener (parseHttpUrl: it starts with http:// or https://).
+    const link = parseHttpUrl(url)
+    if (!link) return this.notice(`Not opening ${JSON.stringify(url)}: only http(s) links are opened.`)
     const {openInBrowser} = await import('./browser.js')
-    if (!(await openInBrowser(url))) this.notice(`Could not open a browser: open ${url} yourself.`)
+    if (!(await openInBrowser(link.href))) this.notice(`Could not open a browser: open ${link.href} yourself.`)
   }
 
   protected override async catch(error: Error & {oclif?: {exit?: number}}): Promise<void> {
@@ -279,13 +289,14 @@ export abstract class UmmahCommand extends Command {
     // Secrets in the message are masked by the output guard (src/cli/output-guard.ts).
     // Errors never pass through --jq: its output is the result's, so they stay text on stderr.
     if (this.jsonEnabled() && this.globals.jq === undefined) {
-      process.stdout.write(`${JSON.stringify({error: failure.toJSON()}, null, 2)}\n`)
+      process.stdout.write(`${terminalSafeJson(JSON.stringify({error: failure.toJSON()}, null, 2))}\n`)
       return
     }
     const style = await createStyle(this.terminal().color)
-    const message = /[.!?:]$/.test(failure.message) ? failure.message : `${failure.message}.`
-    const lines = [`${style.error('Error:')} ${message}${failure.hint ? ` ${failure.hint}` : ''}`]
-    for (const detail of failure.detailLines()) lines.push(`  ${detail}`)
+    // Messages quote servers and input: shown as text, one line (a line break in a server's message is shown, not obeyed).
+    const message = printable(/[.!?:]$/.test(failure.message) ? failure.message : `${failure.message}.`)
+    const lines = [`${style.error('Error:')} ${message}${failure.hint ? ` ${printable(failure.hint)}` : ''}`]
+    for (const detail of failure.detailLines()) lines.push(`  ${printable(detail)}`)
     if (this.debugEnabled && error.stack) lines.push(error.stack)
     process.stderr.write(`${lines.join('\n')}\n`)
   }

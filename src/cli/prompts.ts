@@ -2,15 +2,29 @@
 import type {EndpointParam} from '../api/endpoints.js'
 import {checkParam} from '../api/validate.js'
 import {convertValue, flagName, promptProblem} from './endpoint-input.js'
+import {withTerminalControl} from './output-guard.js'
+import {printable} from '../shared/terminal-text.js'
+
+/** @inquirer/prompts, each prompt drawing with its own cursor movements past the output boundary (output-guard.ts). */
+async function inquirer() {
+  const prompts = await import('@inquirer/prompts')
+  return {
+    password: (config: Parameters<typeof prompts.password>[0]) => withTerminalControl(() => prompts.password(config)),
+    confirm: (config: Parameters<typeof prompts.confirm>[0]) => withTerminalControl(() => prompts.confirm(config)),
+    input: (config: Parameters<typeof prompts.input>[0]) => withTerminalControl(() => prompts.input(config)),
+    select: <Value>(config: Parameters<typeof prompts.select<Value>>[0]) => withTerminalControl(() => prompts.select<Value>(config)),
+  }
+}
 
 export async function askSecret(message: string): Promise<string> {
-  const {password} = await import('@inquirer/prompts')
+  const {password} = await inquirer()
   return password({message, mask: '*', validate: (value) => (value.trim() ? true : 'A value is required')})
 }
 
 export async function askConfirm(message: string, defaultValue = false): Promise<boolean> {
-  const {confirm} = await import('@inquirer/prompts')
-  return confirm({message, default: defaultValue})
+  const {confirm} = await inquirer()
+  // The question may quote what a server said: shown as text (the prompt itself writes raw).
+  return confirm({message: printable(message), default: defaultValue})
 }
 
 /** Currencies offered first at the currency prompt; any ISO 4217 code can be typed after "Other". */
@@ -22,7 +36,7 @@ const COMMON_CURRENCIES = ['USD', 'EUR', 'GBP', 'AED', 'SAR', 'MYR', 'IDR', 'PKR
  * from their enumeration, yes/no for booleans.
  */
 export async function askParam(param: EndpointParam): Promise<unknown> {
-  const {confirm, input, select} = await import('@inquirer/prompts')
+  const {confirm, input, select} = await inquirer()
   const flag = `--${flagName(param)}`
   const ask = (message: string, check: (text: string) => string | undefined) =>
     input({message, validate: (text) => check(text) ?? true}).then((text) => text.trim())

@@ -7,6 +7,7 @@
  */
 import {ExitCode, UmmahError} from '../api/errors.js'
 import {isUrl} from '../api/validate.js'
+import {describeProblem, resolveWithin} from '../shared/urls.js'
 
 export interface ChannelView {
   name: string
@@ -18,6 +19,18 @@ export interface ChannelView {
 }
 
 const TIMEOUT_MS = 10_000
+
+/**
+ * A relay path (`/v1/channels/NAME`) under one of the `--relay` URLs, by the
+ * one URL rule (src/shared/urls.ts): the token goes only to that relay's
+ * origin, under its path, whatever a channel name holds.
+ */
+export function relayUrl(base: string, path: string): URL {
+  const root = new URL(base.endsWith('/') ? base : `${base}/`)
+  const {url, problem} = resolveWithin(root, path.replace(/^\/+/, ''))
+  if (!url) throw new UmmahError(`Refusing to send the relay token to ${JSON.stringify(path)}: ${describeProblem(problem!, root)}`, {code: 'foreign_url', exitCode: ExitCode.usage, hint: 'Check the channel name and --relay.'})
+  return url
+}
 
 /** `--relay` as given: one or several http(s) URLs separated by commas. */
 export function parseRelayUrls(text: string): string[] {
@@ -63,9 +76,10 @@ export class RelayApi {
     if (!this.token) throw new UmmahError('No relay token', {code: 'no_relay_token', exitCode: ExitCode.auth, hint: 'Pass --relay-token, or set UMMAH_RELAY_TOKEN (or `ummah config set relay_token …`).'})
     let lastError: Error | undefined
     for (const base of this.urls) {
+      const url = relayUrl(base, path)
       let response: Response
       try {
-        response = await fetch(`${base}${path}`, {
+        response = await fetch(url, {
           method,
           headers: {authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : {'content-type': 'application/json'})},
           body: body === undefined ? undefined : JSON.stringify(body),

@@ -108,6 +108,19 @@ function checkRequests(requests: FixtureRequest[], file: string): void {
   }
 }
 
+/** The environment variables a fixture's requests read (`${env:NAME}`), each once, in order. */
+export function environmentRead(requests: FixtureRequest[]): string[] {
+  const names = new Set<string>()
+  const visit = (value: unknown): void => {
+    if (typeof value === 'string') {
+      for (const match of value.matchAll(REFERENCE)) if (match[1] === 'env') names.add(match[2])
+    } else if (Array.isArray(value)) value.forEach(visit)
+    else if (typeof value === 'object' && value !== null) Object.values(value).forEach(visit)
+  }
+  for (const request of requests) visit([request.path, request.body, request.query])
+  return [...names]
+}
+
 /** Replaces the references in a value (deeply); a string that is exactly one reference takes the referenced value's type. */
 function resolve(value: unknown, lookup: (namespace: string, path: string, fallback: string | undefined) => unknown): unknown {
   if (typeof value === 'string') {
@@ -142,9 +155,15 @@ export async function runFixture(fixture: Fixture, context: FixtureContext): Pro
       }
       return found
     }
+    // The path decides where the key goes: it reads earlier responses and the profile, never the environment,
+    // so a fixture file cannot be made to carry a variable to a host of its choosing.
+    const pathLookup = (namespace: string, path: string, fallback: string | undefined): unknown => {
+      if (namespace === 'env') throw new UsageError(`Fixture request ${index + 1} (${request.name}): \${env:${path}} cannot be used in a request's path`, 'Put environment values in the body or the query; a path reads only earlier responses and the profile.')
+      return lookup(namespace, path, fallback)
+    }
     const response = await context.send({
       method: request.method.toUpperCase(),
-      path: resolve(request.path, lookup) as string,
+      path: String(resolve(request.path, pathLookup)),
       body: request.body === undefined ? undefined : resolve(request.body, lookup),
       query: request.query === undefined ? undefined : (resolve(request.query, lookup) as Record<string, string>),
     })

@@ -17,6 +17,7 @@
 import WebSocket from 'ws'
 
 import {ExitCode, UmmahError} from '../api/errors.js'
+import {relayUrl} from '../relay/admin-client.js'
 import {CLOSE, type Hello, decodeEntry, keepAlive} from '../relay/protocol.js'
 import type {StoredEntry} from '../relay/store.js'
 import type {EventSource, Intake, ListenLine} from './pipeline.js'
@@ -114,7 +115,7 @@ export class RelaySource implements EventSource {
     await this.processing
     const base = this.options.urls[this.next]
     this.next = (this.next + 1) % this.options.urls.length
-    const url = `${base.replace(/^http/, 'ws')}/v1/channels/${encodeURIComponent(this.options.channel)}/stream?after=${encodeURIComponent(this.cursor)}`
+    const url = relayUrl(base, `/v1/channels/${encodeURIComponent(this.options.channel)}/stream?after=${encodeURIComponent(this.cursor)}`).href.replace(/^http/, 'ws')
     const socket = new WebSocket(url, {headers: {authorization: `Bearer ${this.options.token}`}, handshakeTimeout: CONNECT_TIMEOUT_MS, maxPayload: 80 * 1024 * 1024})
     this.socket = socket
     let greeted: (hello: Hello) => void = () => {}

@@ -61,7 +61,7 @@ describe('ApiClient', () => {
     server = await startServer((_request, response) => json(response, 200, {}))
     const error = await makeClient(server.apiBase).get('http://127.0.0.2:9/steal').catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(UmmahError)
-    expect((error as UmmahError).code).toBe('foreign_origin')
+    expect((error as UmmahError).code).toBe('foreign_url')
     expect(server.requests).toHaveLength(0)
   })
 

@@ -94,7 +94,9 @@ describe('fixtures', () => {
       {send: echo, env: {}, profile: {}},
     )
     await expect(run).rejects.toThrow('Fixture request 2 (pay): ${purchse:id} refers to no earlier response named "purchse"')
-    await expect(runFixture(fixture([{name: 'a', method: 'GET', path: '/${env:NOPE}'}]), {send: echo, env: {}, profile: {}})).rejects.toThrow(/has no value/)
+    await expect(runFixture(fixture([{name: 'a', method: 'POST', path: '/purchases/', body: {email: '${env:NOPE}'}}]), {send: echo, env: {}, profile: {}})).rejects.toThrow(/has no value/)
+    // The environment never reaches a path: it decides where the key goes.
+    await expect(runFixture(fixture([{name: 'a', method: 'GET', path: '/${env:HOME}'}]), {send: echo, env: {HOME: '/root'}, profile: {}})).rejects.toThrow("${env:HOME} cannot be used in a request's path")
   })
 })
 

@@ -1,0 +1,56 @@
+/**
+ * Text from outside (API responses, webhook bodies, relay messages, channel
+ * names) shown on a terminal as text, never as control sequences: ESC, BEL,
+ * OSC (title changes, OSC 52 clipboard writes, OSC 8 links), screen clears and
+ * the C1 controls (U+0080–U+009F, which some terminals read as ESC + letter)
+ * become visible escapes (`\e]0;x\a`), as `gh` shows them.
+ */
+
+/** C0 controls but tab and line feed, DEL, and C1. */
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g
+const HAS_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/
+
+const NAMED: Record<string, string> = {'\u0000': '\\0', '\u0007': '\\a', '\b': '\\b', '\f': '\\f', '\r': '\\r', '\v': '\\v', '\u001b': '\\e'}
+
+function escapeControl(character: string): string {
+  return NAMED[character] ?? `\\x${character.charCodeAt(0).toString(16).padStart(2, '0')}`
+}
+
+/** The text with every control character but `\n` and `\t` written as a visible escape. */
+export function printable(text: string): string {
+  return text.replace(CONTROL, escapeControl)
+}
+
+/**
+ * The CLI's own sequences, kept by the output boundary: SGR colours
+ * (`ESC[1;31m`, from chalk) and the progress line's "return and erase line"
+ * (`\r ESC[2K`). Everything else a server wrote is escaped.
+ */
+const OWN_SEQUENCE = /\u001b\[[\d;]*m|\r\u001b\[2K/g
+
+/** `printable()` for a whole chunk of output, keeping the CLI's own colour and progress-line sequences. */
+export function printableOutput(text: string): string {
+  if (!HAS_CONTROL.test(text)) return text
+  let result = ''
+  let last = 0
+  for (const match of text.matchAll(OWN_SEQUENCE)) {
+    result += printable(text.slice(last, match.index)) + match[0]
+    last = match.index + match[0].length
+  }
+  return result + printable(text.slice(last))
+}
+
+/** JSON text with DEL and the C1 controls escaped too (JSON.stringify leaves them raw): the same value, safe on a terminal. */
+export function terminalSafeJson(json: string): string {
+  return json.replace(/[\u007f-\u009f]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}
+
+/** A value with `printable()` applied to every string in it, keys included: what a text view of outside data shows. */
+export function printableDeep<T>(value: T): T {
+  if (typeof value === 'string') return printable(value) as T
+  if (Array.isArray(value)) return value.map((item) => printableDeep(item)) as T
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [printable(key), printableDeep(item)])) as T
+  }
+  return value
+}
