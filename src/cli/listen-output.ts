@@ -46,6 +46,10 @@ export function formatListenLine(line: ListenLine, style: Style, now = new Date(
       return line.resumed
         ? `${time}  relay: resumed at ${line.relay}, ${line.waiting ?? 0} event${line.waiting === 1 ? '' : 's'} waiting`
         : `${time}  relay: connected to ${line.relay} (channel ${line.channel})${line.waiting ? `, ${line.waiting} event${line.waiting === 1 ? '' : 's'} waiting` : ''}`
+    case 'stopping':
+      return line.in_flight === 0
+        ? 'Stopping…'
+        : `Stopping: waiting up to ${Math.round(line.grace_ms / 1000)} s for ${line.in_flight} forward${line.in_flight === 1 ? '' : 's'} in flight (Ctrl-C again to quit now; unfinished ones stay pending for the next run).`
     case 'summary':
       return `Stopped. Received ${line.received}, delivered ${line.delivered}, failed ${line.failed}, pending ${line.pending} (kept for the next run), refused ${line.rejected}, duplicates ${line.duplicates}.`
   }

@@ -3,11 +3,11 @@ import type {IncomingMessage} from 'node:http'
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect'])
 
-/** The headers of a received delivery worth keeping and forwarding. */
-export function forwardableHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+/** The headers of a received delivery worth keeping and forwarding; with `only`, just those named there. */
+export function forwardableHeaders(headers: Record<string, string | string[] | undefined>, only?: ReadonlySet<string>): Record<string, string> {
   const kept: Record<string, string> = {}
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name)) continue
+    if (value === undefined || HOP_BY_HOP.has(name) || (only && !only.has(name.toLowerCase()))) continue
     kept[name] = Array.isArray(value) ? value.join(', ') : value
   }
   return kept

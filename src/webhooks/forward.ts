@@ -45,6 +45,8 @@ export class Forwarder {
   private readonly inFlight = new Set<Promise<void>>()
   private dispatcher?: Dispatcher
   private stopped = false
+  /** Forwards under way (a request sent, its answer not yet in). */
+  private active = 0
   /** Workers waiting for work or sleeping in a backoff, woken by new work and by stop(). */
   private readonly waiters = new Set<() => void>()
   /** Deliveries held back until the backlog shrinks. */
@@ -93,6 +95,11 @@ export class Forwarder {
 
   private notify(): void {
     for (const waiter of [...this.waiters]) waiter()
+  }
+
+  /** How many forwards are under way: what a stop waits for. */
+  forwarding(): number {
+    return this.active
   }
 
   /** Stops taking new work; waits up to `graceMs` for forwards in progress, then gives up on them (they stay pending in the spool). */
@@ -146,7 +153,11 @@ export class Forwarder {
     const maxBackoff = this.options.maxBackoffMs ?? 10_000
     while (!this.stopped) {
       event.attempts++
-      const outcome = await this.send(event)
+      this.active++
+      const outcome = await this.send(event).finally(() => this.active--)
+      // An attempt cut short by stopping (its connection closed at the end of the grace) is not an outcome:
+      // the event stays pending, and the next run forwards it first.
+      if (outcome.status === undefined && this.stopped) return
       // Not stored after all (disk full): the sender was not told 200 and sends it again; nothing to record.
       if (!(await this.spooled(event))) return
       const {status, error, durationMs, url} = outcome

@@ -19,7 +19,7 @@ import {type EventSource, type ListenLine, Pipeline} from './pipeline.js'
 import {HttpReceiver, type ReceiverOptions} from './receiver.js'
 import type {RelayState} from './relay-channel.js'
 import {type SchemeName, type SchemeSettings, buildScheme} from './schemes/index.js'
-import {OAuth2Issuer, type OAuth2TokenSource} from './schemes/oauth2.js'
+import {OAUTH2_HEADERS, OAuth2Issuer, type OAuth2TokenSource} from './schemes/oauth2.js'
 import type {WebhookRequest} from './schemes/types.js'
 import {type Verdict, verifyRsaSha256} from './signature.js'
 import {Spool} from './spool.js'
@@ -189,6 +189,8 @@ export interface ListenSession {
   failed: Promise<Error>
   /** Stops accepting, lets in-flight forwards finish (bounded), unsubscribes; the summary. */
   stop(): Promise<Extract<ListenLine, {type: 'summary'}>>
+  /** The counts so far, for a stop that cannot wait (a second Ctrl-C): what is pending stays in the spool. */
+  summary(): Extract<ListenLine, {type: 'summary'}>
 }
 
 export async function startListening(options: ListenOptions): Promise<ListenSession> {
@@ -215,6 +217,7 @@ export async function startListening(options: ListenOptions): Promise<ListenSess
     const pipeline = new Pipeline({
       spool,
       verify: checks.verify,
+      deliveryHeaders: checks.headers,
       skipVerify: options.skipVerify,
       emit: print,
       forward: {target: options.forward, timeoutMs: options.timeoutMs, maxAttempts: options.maxAttempts, concurrency: options.concurrency, headers: options.headers, tokens: options.tokens},
@@ -248,7 +251,9 @@ export async function startListening(options: ListenOptions): Promise<ListenSess
       webhook,
       receiverUrl: url,
       failed: opened.failed ?? new Promise<Error>(() => {}),
+      summary: () => ({type: 'summary', ...pipeline.counts, pending: spool.pending().length}),
       async stop() {
+        print({type: 'stopping', in_flight: pipeline.inFlight(), grace_ms: options.graceMs})
         await source.close()
         await pipeline.stop(options.graceMs)
         let unsubscribeError: Error | undefined
@@ -324,9 +329,9 @@ async function sharedWebhook(api: WebhookApi, callback: string, wanted: Subscrip
 }
 
 /** How deliveries are checked: the webhook's RSA key, or a partner scheme (oauth2: bearers this listener issues at …/oauth/token). */
-function verifier(scheme: ListenOptions['verifyScheme'], publicKey: () => string | undefined): {verify: (request: WebhookRequest) => Verdict; tokenEndpoint?: ReceiverOptions['tokenEndpoint']} {
+function verifier(scheme: ListenOptions['verifyScheme'], publicKey: () => string | undefined): {verify: (request: WebhookRequest) => Verdict; headers: readonly string[]; tokenEndpoint?: ReceiverOptions['tokenEndpoint']} {
   if (!scheme || scheme.name === 'rsa-sha256') {
-    return {verify: (request) => {
+    return {headers: ['x-signature'], verify: (request) => {
       const key = publicKey()
       return key ? verifyRsaSha256(request.body, request.headers['x-signature'], key) : {ok: false, reason: 'no public key to verify with'}
     }}
@@ -335,8 +340,8 @@ function verifier(scheme: ListenOptions['verifyScheme'], publicKey: () => string
     const {clientId, clientSecret, scope} = scheme.options
     if (!clientId || !clientSecret) throw new UsageError('--verify-scheme oauth2 needs --client-id and --client-secret', 'They are what the gateway uses at this listener\'s token endpoint, …/oauth/token.')
     const issuer = new OAuth2Issuer({clientId, clientSecret, scope, ttlSeconds: 3600})
-    return {verify: (request) => issuer.verify(request), tokenEndpoint: (authorization, form) => issuer.tokenResponse(authorization, form)}
+    return {verify: (request) => issuer.verify(request), headers: OAUTH2_HEADERS, tokenEndpoint: (authorization, form) => issuer.tokenResponse(authorization, form)}
   }
   const built = buildScheme(scheme.name, scheme.options)
-  return {verify: (request) => built.verify(request)}
+  return {verify: (request) => built.verify(request), headers: built.headers}
 }

@@ -15,7 +15,7 @@ import {createHash} from 'node:crypto'
 
 import {forwardableHeaders} from '../shared/http-body.js'
 import {type ForwardReport, Forwarder, type ForwarderOptions} from './forward.js'
-import type {WebhookRequest} from './schemes/types.js'
+import {DELIVERY_HEADERS, type WebhookRequest} from './schemes/types.js'
 import type {Verdict} from './signature.js'
 import type {Spool, SpooledEvent} from './spool.js'
 
@@ -30,6 +30,7 @@ export type ListenLine =
   | {type: 'disk-ok'; path: string}
   | {type: 'damaged'; path: string; lines: number}
   | {type: 'relay'; state: 'connected' | 'disconnected'; relay: string; channel: string; waiting?: number; resumed?: boolean; error?: string; retry_in_s?: number}
+  | {type: 'stopping'; in_flight: number; grace_ms: number}
   | {type: 'summary'; received: number; delivered: number; failed: number; pending: number; rejected: number; duplicates: number}
 
 /** Set on a forward of an event created over STALE_AFTER_S ago. */
@@ -74,6 +75,12 @@ export interface EventSource {
 export interface PipelineOptions {
   spool: Spool
   verify: (request: WebhookRequest) => Verdict
+  /**
+   * The delivery headers the scheme defines (Scheme.headers): only these,
+   * content-type and user-agent are kept and forwarded; whatever a relay or
+   * proxy added on the way (x-forwarded-for, cookie, authorization…) is dropped.
+   */
+  deliveryHeaders: readonly string[]
   skipVerify: boolean
   forward: Omit<ForwarderOptions, 'spool' | 'report'>
   emit: (line: ListenLine) => void
@@ -96,8 +103,10 @@ export class Pipeline implements Intake {
   readonly counts: Counts = {received: 0, delivered: 0, failed: 0, rejected: 0, duplicates: 0}
   private readonly forwarder: Forwarder
   private open = false
+  private readonly keep: ReadonlySet<string>
 
   constructor(private readonly options: PipelineOptions) {
+    this.keep = new Set([...DELIVERY_HEADERS, ...options.deliveryHeaders])
     this.forwarder = new Forwarder({...options.forward, spool: options.spool, report: (report) => options.emit(this.forwardLine(report))})
   }
 
@@ -123,7 +132,7 @@ export class Pipeline implements Intake {
     // No await unless the backlog is full: calls made in order are spooled in that order (the relay source relies on it).
     const full = this.forwarder.room()
     if (full) await full
-    const admission = await this.options.spool.admit({id, type, headers: forwardableHeaders(delivery.headers), body})
+    const admission = await this.options.spool.admit({id, type, headers: forwardableHeaders(delivery.headers, this.keep), body})
     if (admission.duplicate) {
       this.counts.duplicates++
       this.options.emit({type: 'event', id, event_type: type, verified: true, duplicate: true})
@@ -149,6 +158,11 @@ export class Pipeline implements Intake {
   refused(status: number, reason: string, type?: string, id?: string): void {
     this.counts.rejected++
     this.options.emit({type: 'error', stage: 'receive', status, error: reason, id, event_type: type})
+  }
+
+  /** Forwards under way, for the line a stop prints. */
+  inFlight(): number {
+    return this.forwarder.forwarding()
   }
 
   /** Stops taking work; waits up to `graceMs` for forwards in progress (they stay pending otherwise). */

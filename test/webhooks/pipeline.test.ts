@@ -20,6 +20,7 @@ async function pipeline(lines: ListenLine[], now = () => Date.now(), file = join
   const built = new Pipeline({
     spool,
     verify: () => ({ok: true}),
+    deliveryHeaders: ['x-signature'],
     skipVerify: false,
     emit: (line) => lines.push(line),
     now,

@@ -1,7 +1,8 @@
-import {UsageError} from '../../api/errors.js'
+import {ExitCode, UsageError} from '../../api/errors.js'
 import {UmmahCommand} from '../../cli/base-command.js'
 import {relayStartFlags, relayStartSettings} from '../../cli/relay-flags.js'
 import {untilStopped} from '../../cli/terminal.js'
+import {printableDeep} from '../../shared/terminal-text.js'
 
 export default class RelayStart extends UmmahCommand {
   static override summary = "Run the relay that brings the real gateway's webhooks to `webhooks listen` on laptops"
@@ -21,7 +22,7 @@ export default class RelayStart extends UmmahCommand {
     const [{openStore}, {startRelay}, {formatRelayLine}] = await Promise.all([import('../../relay/open-store.js'), import('../../relay/server.js'), import('../../cli/relay-output.js')])
     const {store, where, warning} = await openStore({dataDir, redis: flags.redis})
     const json = this.jsonEnabled()
-    const say = (line: Record<string, unknown> & {type: string}) => process.stdout.write(`${json ? this.jsonLine(line) : formatRelayLine(line)}\n`)
+    const say = (line: Record<string, unknown> & {type: string}) => process.stdout.write(`${json ? this.jsonLine(line) : formatRelayLine(printableDeep(line))}\n`)
     const relay = await startRelay({host: flags.host, port: flags.port, store, publicUrl: flags['public-url'], adminToken: token, retentionMs, maxBodyBytes, tls, log: say}).catch(async (error: NodeJS.ErrnoException) => {
       await store.close()
       if (error.code === 'EADDRINUSE') throw new UsageError(`Port ${flags.port} is already in use`, 'Is a relay already running? Pick another with --port, or --port 0.')
@@ -31,6 +32,7 @@ export default class RelayStart extends UmmahCommand {
     const signal = await untilStopped()
     await relay.close()
     this.notice(`Stopped (${signal}).`)
+    if (signal === 'SIGINT') process.exitCode = ExitCode.interrupted
     return undefined
   }
 }

@@ -1,6 +1,6 @@
 import {rmSync} from 'node:fs'
 
-import {UsageError} from '../../api/errors.js'
+import {ExitCode, UsageError} from '../../api/errors.js'
 import {UmmahCommand} from '../../cli/base-command.js'
 import {parseSecondsList} from '../../cli/input.js'
 import {sandboxDataFile, sandboxStartFlags} from '../../cli/sandbox-flags.js'
@@ -54,6 +54,8 @@ export default class SandboxStart extends UmmahCommand {
     if (readyFile) rmSync(readyFile, {force: true})
     await sandbox.close()
     this.notice(`Stopped (${signal}).`)
+    // Ctrl-C is exit 130, as for every command (README: exit codes); SIGTERM, a service manager's stop, is 0.
+    if (signal === 'SIGINT') process.exitCode = ExitCode.interrupted
     return undefined
   }
 }

@@ -1,8 +1,10 @@
+import {ExitCode} from '../../api/errors.js'
 import {UmmahCommand} from '../../cli/base-command.js'
 import {lineWriter} from '../../cli/line-writer.js'
 import {listenFlags, listenSettings} from '../../cli/listen-flags.js'
 import {createStyle} from '../../cli/output.js'
 import {untilStopped} from '../../cli/terminal.js'
+import {printableDeep} from '../../shared/terminal-text.js'
 import {registerSecret} from '../../shared/secrets.js'
 import type {ListenLine, Webhook, WebhookApi} from '../../webhooks/listen.js'
 
@@ -36,14 +38,23 @@ export default class WebhooksListen extends UmmahCommand {
     const [{formatListenLine}, style] = await Promise.all([import('../../cli/listen-output.js'), createStyle(this.terminal().color)])
     const out = lineWriter(process.stdout)
     const print = (line: ListenLine) => {
-      const text = json ? this.jsonLine(line) : formatListenLine(line, style)
+      // A line quotes senders and relays (event types, errors): its strings are shown as text before styling.
+      const text = json ? this.jsonLine(line) : formatListenLine(printableDeep(line), style)
       if (text) out.write(text)
     }
     const session = await listen.startListening({...settings, api: this.webhookApi(), profile, graceMs: 5000, print})
-    const failure = await Promise.race([untilStopped().then(() => undefined), session.failed])
+    let signal: NodeJS.Signals | undefined
+    const failure = await Promise.race([untilStopped().then((stoppedBy) => void (signal = stoppedBy)), session.failed])
+    // A second Ctrl-C does not wait for the grace: the counts as they are, pending events kept in the spool.
+    process.once('SIGINT', () => {
+      print(session.summary())
+      out.flush()
+      process.exit(ExitCode.interrupted)
+    })
     print(await session.stop())
     out.flush()
     if (failure) throw failure
+    if (signal === 'SIGINT') process.exitCode = ExitCode.interrupted
     return undefined
   }
 

@@ -1,6 +1,7 @@
 /** `api-key-headers` (umm-services-webhooks.txt): up to five configured header name/value pairs, all present and equal. */
 import {UsageError} from '../../api/errors.js'
 import {type Scheme, safeEqual} from './types.js'
+import {UMM_REQUEST_HEADERS} from './umm-services.js'
 
 export const MAX_API_KEY_HEADERS = 5
 
@@ -12,6 +13,7 @@ export function apiKeyHeadersScheme(pairs: ReadonlyArray<[string, string]>): Sch
   const expected = pairs.map(([name, value]) => [name.toLowerCase(), value] as const)
   return {
     name: 'api-key-headers',
+    headers: [...expected.map(([name]) => name), ...UMM_REQUEST_HEADERS],
     verify(request) {
       // Every header is compared, even after a mismatch, so the time taken does not tell which one failed.
       let problem: string | undefined

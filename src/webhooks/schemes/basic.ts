@@ -1,12 +1,14 @@
 /** `basic` (umm-services-webhooks.txt): Authorization: Basic base64(user:password). */
 import {UsageError} from '../../api/errors.js'
 import {type Scheme, safeEqual} from './types.js'
+import {UMM_REQUEST_HEADERS} from './umm-services.js'
 
 export function basicScheme(options: {username: string; password: string}): Scheme {
   if (options.username.includes(':')) throw new UsageError('A Basic username cannot contain ":"', 'The colon separates the username from the password.')
   const expected = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`
   return {
     name: 'basic',
+    headers: ['authorization', ...UMM_REQUEST_HEADERS],
     verify(request) {
       const received = request.headers.authorization?.trim()
       if (!received) return {ok: false, reason: 'no Authorization header'}

@@ -10,6 +10,7 @@ import {randomBytes} from 'node:crypto'
 
 import {ExitCode, UmmahError} from '../../api/errors.js'
 import {type Scheme, type Verdict, type WebhookRequest, safeEqual} from './types.js'
+import {UMM_REQUEST_HEADERS} from './umm-services.js'
 
 export interface OAuth2ClientOptions {
   tokenUrl: string
@@ -145,10 +146,14 @@ export class OAuth2Issuer {
   }
 }
 
+/** The bearer, the Ummah signature the sandbox adds to it, and the UMM Services request headers. */
+export const OAUTH2_HEADERS = ['authorization', 'x-signature', ...UMM_REQUEST_HEADERS]
+
 /** Offline check of one known bearer (`webhooks verify --scheme oauth2 --token T`). */
 export function bearerScheme(token: string): Scheme {
   return {
     name: 'oauth2',
+    headers: OAUTH2_HEADERS,
     verify(request) {
       const header = request.headers.authorization?.trim()
       if (!header) return {ok: false, reason: 'no Authorization header'}

@@ -5,6 +5,7 @@ import type {Scheme} from './types.js'
 export function rsaSha256Scheme(options: {publicKey: string; privateKey?: string}): Scheme {
   return {
     name: 'rsa-sha256',
+    headers: ['x-signature'],
     verify: (request) => verifyRsaSha256(request.body, request.headers['x-signature'], options.publicKey),
     sign(body) {
       if (!options.privateKey) throw new Error('rsa-sha256 signing needs the private key')

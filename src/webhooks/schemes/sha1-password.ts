@@ -15,6 +15,7 @@ export function sha1PasswordSignature(body: Buffer, password: string): string {
 export function sha1PasswordScheme(options: {password: string}): Scheme {
   return {
     name: 'sha1-password',
+    headers: ['x-signature'],
     verify(request) {
       const received = request.headers['x-signature']?.trim()
       if (!received) return {ok: false, reason: 'no x-signature header'}

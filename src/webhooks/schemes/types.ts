@@ -19,7 +19,16 @@ export interface Scheme {
   verify(request: WebhookRequest): Verdict
   /** The headers the sending side adds for this body. */
   sign(body: Buffer): Record<string, string>
+  /**
+   * The request headers this scheme's deliveries carry (lower-case): with
+   * content-type and user-agent, the only ones a listener forwards to the app,
+   * so nothing a relay or proxy adds on the way reaches it.
+   */
+  readonly headers: readonly string[]
 }
+
+/** What every delivery carries, whatever its scheme. */
+export const DELIVERY_HEADERS = ['content-type', 'user-agent'] as const
 
 /**
  * Equality that takes the same time wherever the inputs differ: both sides

@@ -25,6 +25,9 @@ const CHECKS: ReadonlyArray<[string, (value: string) => string | undefined]> = [
   ['timestamp', (value) => (TIMESTAMP.test(value) && !Number.isNaN(Date.parse(value)) ? undefined : 'must be an ISO 8601 date-time with milliseconds and offset, e.g. 2020-09-18T17:31:34.000-05:30')],
 ]
 
+/** The UMM Services request headers, in the document's order. */
+export const UMM_REQUEST_HEADERS: readonly string[] = CHECKS.map(([name]) => name)
+
 /** 2026-11-22T10:00:00.000+00:00 */
 function isoWithOffset(date: Date): string {
   return date.toISOString().replace('Z', '+00:00')
@@ -38,6 +41,7 @@ export function ummHeaderProblem(name: string, value: string): string | undefine
 export function ummServicesScheme(options: {clientKey: string; product?: string; paymentChannel?: string}): Scheme {
   return {
     name: 'umm-services',
+    headers: UMM_REQUEST_HEADERS,
     verify(request) {
       for (const [name, check] of CHECKS) {
         const value = request.headers[name]
