@@ -1,14 +1,29 @@
 /** Header-bearing flags as people type them: `--headers "Name: value"`, `--verify-header`, `--forward-auth …`. */
 import {UsageError} from '../api/errors.js'
+import {HOP_BY_HOP} from '../shared/http-body.js'
 import {OAuth2TokenSource} from '../webhooks/schemes/oauth2.js'
 import {SCHEMES} from '../webhooks/schemes/registry.js'
 
-/** Parses a `Name: value` header given with `flag`; the name lower-cased, as Node reports received headers. */
+/**
+ * Parses a `Name: value` header given with `flag`; the name lower-cased, as
+ * Node reports received headers. A value holding a control character (CR, LF,
+ * NUL: a second header or a split request) is refused here, at start, rather
+ * than failing every forward later.
+ */
 export function parseHeader(text: string, flag = '--headers'): [string, string] {
   const at = text.indexOf(':')
   const name = text.slice(0, at).trim()
-  if (at <= 0 || !/^[!#$%&'*+\-.^_`|~\w]+$/.test(name)) throw new UsageError(`${flag} "${text}" is not "Name: value"`, `Write it as ${flag} "X-Env: dev".`)
-  return [name.toLowerCase(), text.slice(at + 1).trim()]
+  if (at <= 0 || !/^[!#$%&'*+\-.^_`|~\w]+$/.test(name)) throw new UsageError(`${flag} ${JSON.stringify(text)} is not "Name: value"`, `Write it as ${flag} "X-Env: dev".`)
+  const value = text.slice(at + 1).trim()
+  if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(value)) throw new UsageError(`${flag} ${JSON.stringify(text)}: a header value cannot hold a line break or control character`, 'Give the value on one line.')
+  return [name.toLowerCase(), value]
+}
+
+/** A header `listen` adds to every forward (`--headers`, `--forward-auth header:`): never one of a hop or of the framing, which the forwarder owns. */
+export function parseForwardHeader(text: string, flag = '--headers'): [string, string] {
+  const [name, value] = parseHeader(text, flag)
+  if (HOP_BY_HOP.has(name)) throw new UsageError(`${flag} cannot set ${name}: the forwarder sets it for each connection`, 'Drop it; only end-to-end headers (e.g. "X-Env: dev") can be added.')
+  return [name, value]
 }
 
 /**
@@ -25,7 +40,7 @@ export function parseForwardAuth(values: readonly string[]): {headers: Record<st
     if (kind === 'basic' && rest.length >= 2) {
       Object.assign(headers, SCHEMES.basic.build({username: rest[0], password: rest.slice(1).join(':')}).sign(Buffer.alloc(0)))
     } else if (kind === 'header' && rest.length >= 2) {
-      const [name, headerValue] = parseHeader(detail, '--forward-auth header:')
+      const [name, headerValue] = parseForwardHeader(detail, '--forward-auth header:')
       headers[name] = headerValue
     } else if (kind === 'oauth2') {
       const [tokenUrl, clientId, clientSecret, scope] = detail.split(',')

@@ -44,7 +44,7 @@ type ListenFlagValues = {[name in keyof typeof listenFlags]: any}
 export async function listenSettings(flags: ListenFlagValues, stored: ProfileSettings = {}, env: NodeJS.ProcessEnv = process.env): Promise<Omit<ListenOptions, 'api' | 'profile' | 'print' | 'graceMs'>> {
   if (!flags.forward) throw new UsageError('Missing --forward', 'Say where your app listens, e.g. --forward localhost:3000/webhook.')
   const relay = await relaySettings(flags, stored, env)
-  const [{parseForwardTarget}, {parseForwardAuth, parseHeader}] = await Promise.all([import('../webhooks/forward-target.js'), import('./header-flags.js')])
+  const [{parseForwardTarget}, {parseForwardAuth, parseForwardHeader, parseHeader}] = await Promise.all([import('../webhooks/forward-target.js'), import('./header-flags.js')])
   const forwardAuth = parseForwardAuth(flags['forward-auth'] ?? [])
   const scheme = flags['verify-scheme'] as SchemeName | undefined
   return {
@@ -62,7 +62,7 @@ export async function listenSettings(flags: ListenFlagValues, stored: ProfileSet
     maxAttempts: flags['max-attempts'],
     concurrency: flags.concurrency,
     dedupeWindowMs: flags['dedupe-window'] * 3600 * 1000,
-    headers: {...Object.fromEntries(((flags.headers ?? []) as string[]).map((header) => parseHeader(header))), ...forwardAuth.headers},
+    headers: {...Object.fromEntries(((flags.headers ?? []) as string[]).map((header) => parseForwardHeader(header))), ...forwardAuth.headers},
     tokens: forwardAuth.tokens,
     verifyScheme: scheme && {
       name: scheme,

@@ -1,7 +1,8 @@
 /** A request's body for the servers that take deliveries (the listener's receiver, the relay's ingress). */
 import type {IncomingMessage} from 'node:http'
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect'])
+/** Headers of one hop or of the message's framing: never kept from a delivery, never set by a flag. */
+export const HOP_BY_HOP: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect'])
 
 /** The headers of a received delivery worth keeping and forwarding; with `only`, just those named there. */
 export function forwardableHeaders(headers: Record<string, string | string[] | undefined>, only?: ReadonlySet<string>): Record<string, string> {

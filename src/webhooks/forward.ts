@@ -7,6 +7,7 @@
 import type {Dispatcher} from 'undici'
 
 import {parseRetryAfter} from '../api/client.js'
+import {loopbackAddresses} from '../shared/hosts.js'
 import {loadUndici} from './undici.js'
 import {type OAuth2TokenSource, sendWithBearer} from './schemes/oauth2.js'
 import type {Spool, SpooledEvent} from './spool.js'
@@ -55,7 +56,8 @@ export class Forwarder {
   private hosts: string[]
 
   constructor(private readonly options: ForwarderOptions) {
-    this.hosts = options.target.hostname === 'localhost' ? ['127.0.0.1', '::1'] : [options.target.hostname]
+    // A local name connects to loopback without DNS (shared/hosts.ts); anything else is resolved as written.
+    this.hosts = loopbackAddresses(options.target.hostname) ?? [options.target.hostname]
   }
 
   /** Starts the workers; pending events are forwarded in arrival order. */

@@ -58,8 +58,10 @@ export class Listener {
   stderr = ''
   readonly exited: Promise<number | null>
 
-  constructor(args: string[], env: Record<string, string>) {
-    this.child = track(spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'webhooks', 'listen', '--format', 'json', ...args], {env: {...process.env, ...env}}))
+  /** `exec`: a command prefix the listener runs under (a namespace: `unshare --mount sh -c '… exec "$0" "$@"'`). */
+  constructor(args: string[], env: Record<string, string>, exec: string[] = []) {
+    const command = [...exec, process.execPath, join(ROOT, 'bin', 'run.js'), 'webhooks', 'listen', '--format', 'json', ...args]
+    this.child = track(spawn(command[0], command.slice(1), {env: {...process.env, ...env}}))
     let buffer = ''
     this.child.stdout.on('data', (chunk: Buffer) => {
       buffer += chunk.toString()
