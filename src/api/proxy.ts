@@ -21,6 +21,7 @@ import {type ConnectionOptions, connect as tlsConnect} from 'node:tls'
 import type {Duplex} from 'node:stream'
 
 import {UsageError} from './errors.js'
+import {registerSecret} from '../shared/secrets.js'
 import {isLoopbackHost} from '../shared/hosts.js'
 
 type Env = Record<string, string | undefined>
@@ -44,13 +45,26 @@ function proxyUrl({name, value}: {name: string; value: string}): URL {
   try {
     url = new URL(/^[a-z][a-z\d+.-]*:\/\//i.test(value) ? value : `http://${value}`)
   } catch {
-    throw new UsageError(`${name}: "${value.replace(/\/\/[^@/]*@/, '//…@')}" is not a proxy URL`, `Set it to http://HOST:PORT (or unset it).`)
+    throw new UsageError(`${name}: "${withoutCredentials(value)}" is not a proxy URL`, `Set it to http://HOST:PORT (or unset it).`)
   }
+  // Any later message that quotes them (a proxy's own error page, a trace) masks them too.
+  if (url.password) registerSecret(decodeURIComponent(url.password))
   if (url.protocol !== 'http:') {
     throw new UsageError(`${name}: ${url.protocol}// proxies are not supported`, 'Use an http:// proxy: https:// requests still run TLS end to end through its CONNECT tunnel.')
   }
   if (!url.hostname) throw new UsageError(`${name}: the proxy URL has no host`, 'Set it to http://HOST:PORT.')
   return url
+}
+
+/**
+ * A proxy variable as an error may show it: everything up to the last `@`
+ * (user:password, whatever it holds: a `/`, a `:`, no scheme before it) is `…`.
+ */
+export function withoutCredentials(value: string): string {
+  const at = value.lastIndexOf('@')
+  if (at === -1) return value
+  const scheme = /^[a-z][a-z\d+.-]*:\/\//i.exec(value)?.[0] ?? ''
+  return `${scheme}…${value.slice(at)}`
 }
 
 /** NO_PROXY as a predicate over a URL. */

@@ -9,7 +9,7 @@ import {ApiClient, type ApiResponse, type Query} from '../api/client.js'
 import {type Column, type EndpointId, buildPath, endpoint} from '../api/endpoints.js'
 import {ExitCode, UmmahError, UsageError} from '../api/errors.js'
 import {type Page, collect} from '../api/paginate.js'
-import {apiKeysInArgv, maskedArgv, registerSecret} from '../shared/secrets.js'
+import {maskedArgv, registerSecret, secretsInArgv} from '../shared/secrets.js'
 import {guardLive} from '../config/live-guard.js'
 import {type Settings, requireKey, resolveSettings, selectProfile} from '../config/resolve.js'
 import {ConfigStore, type StoredProfiles} from '../config/store.js'
@@ -118,7 +118,7 @@ export abstract class UmmahCommand extends Command {
    */
   override async init(): Promise<void> {
     guardOutput()
-    for (const key of [...apiKeysInArgv(this.argv), process.env.UMMAH_SECRET_KEY]) registerSecret(key)
+    for (const secret of [...secretsInArgv(this.argv), process.env.UMMAH_SECRET_KEY]) registerSecret(secret)
     const masked = maskedArgv(process.argv.slice(2))
     if (masked) process.title = [this.config.bin, ...masked].join(' ')
     await super.init()

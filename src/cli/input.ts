@@ -3,6 +3,7 @@ import {readFile} from 'node:fs/promises'
 
 import type {Query} from '../api/client.js'
 import {UsageError} from '../api/errors.js'
+import {registerSecret} from '../shared/secrets.js'
 
 /** Everything on stdin, as bytes (signatures are over bytes, not text). */
 export async function readStdinBytes(): Promise<Buffer> {
@@ -38,6 +39,19 @@ async function dataText(value: string, flag: string): Promise<string> {
     }
   }
   return value
+}
+
+/**
+ * A secret flag's value (`--secret`, `--password`, `--token`, …): as given,
+ * `@FILE` or `-` (stdin), trimmed, so it need not be typed on a command line;
+ * registered, so no output shows it whole.
+ */
+export async function secretValue(value: string | undefined, flag: string): Promise<string | undefined> {
+  if (value === undefined) return undefined
+  const secret = (await dataText(value, flag)).trim()
+  if (!secret) throw new UsageError(`${flag} is empty`, `Give the value, @FILE or - to read it from stdin.`)
+  registerSecret(secret)
+  return secret
 }
 
 /** Parses `--data JSON|@file|-`. */

@@ -12,6 +12,9 @@ import {fileURLToPath} from 'node:url'
 
 import {execute} from '@oclif/core'
 
+import {guardOutput} from './output-guard.js'
+import {registerSecret, secretsInArgv} from '../shared/secrets.js'
+
 /** The id of the command `argv` names (`purchases retrieve ID` → `purchases:retrieve`), if it is one of `commandIds`. */
 export function ownCommandId(argv: string[], commandIds: ReadonlySet<string>): string | undefined {
   const words: string[] = []
@@ -72,6 +75,10 @@ export function unknownCommand(argv: string[], commandIds: ReadonlySet<string>):
 }
 
 export async function launch(argv: string[], binUrl: string, commandIds: ReadonlySet<string>): Promise<void> {
+  // Before anything can print, oclif's own messages included ("command balance:sk_test_… not found"):
+  // the output boundary is up and every secret on the command line is known to it.
+  guardOutput()
+  for (const secret of secretsInArgv(argv)) registerSecret(secret)
   const unknown = unknownCommand(argv, commandIds)
   if (unknown) {
     const hint = unknown.suggestion ? ` Did you mean \`ummah ${unknown.suggestion}\`?` : ''

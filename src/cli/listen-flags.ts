@@ -6,6 +6,8 @@ import {UsageError} from '../api/errors.js'
 import {SCHEME_NAMES, type SchemeName} from '../webhooks/schemes/names.js'
 import type {ProfileSettings} from '../config/store.js'
 import type {ListenOptions} from '../webhooks/listen.js'
+import {registerSecret} from '../shared/secrets.js'
+import {secretValue} from './input.js'
 
 export const listenFlags = {
   forward: Flags.string({char: 'f', summary: 'Where your app listens: localhost:3000/webhook, :3000, 3000 or http(s)://host:port/path.'}),
@@ -14,7 +16,7 @@ export const listenFlags = {
   port: Flags.integer({summary: "Receiver port; 0 reuses the last run's port when free, else any.", default: 0, min: 0, max: 65_535}),
   'public-url': Flags.string({summary: 'Callback URL the gateway should use, when it cannot reach this machine directly (a tunnel of your own).'}),
   relay: Flags.string({summary: 'Receive through `ummah relay` at this URL (several, comma-separated, are tried in turn); opens no inbound port. Default: the profile setting relay_url.'}),
-  'relay-token': Flags.string({summary: 'Token for --relay (default: UMMAH_RELAY_TOKEN, then the profile setting relay_token).'}),
+  'relay-token': Flags.string({summary: 'Token for --relay, or @FILE or - (default: UMMAH_RELAY_TOKEN, then the profile setting relay_token).'}),
   channel: Flags.string({summary: "With --relay: a team channel to stream (default: this profile and machine's own channel, created on first use)."}),
   'webhook-id': Flags.string({summary: "Use this webhook instead of the profile's own (it is re-pointed here and unsubscribed at exit)."}),
   takeover: Flags.boolean({summary: 'Take the webhook over from a listener already running on this profile (it stops receiving).'}),
@@ -27,14 +29,14 @@ export const listenFlags = {
   'max-body': Flags.integer({summary: 'Largest delivery accepted, in bytes (larger: 413; at most 64 MiB).', default: 1_048_576, min: 1, max: 67_108_864}),
   'dedupe-window': Flags.integer({summary: "Hours an event id is remembered, so a replay or late retry is not forwarded again (default 72: the gateway's retry window).", default: 72, min: 1, max: 24 * 90}),
   'verify-scheme': Flags.string({summary: "Check deliveries with a partner scheme instead of the webhook's RSA key.", options: [...SCHEME_NAMES]}),
-  secret: Flags.string({summary: 'sha1-password: the shared signature password.'}),
+  secret: Flags.string({summary: 'sha1-password: the shared signature password, or @FILE or -.', env: 'UMMAH_WEBHOOK_SECRET'}),
   username: Flags.string({summary: 'basic: the expected username.'}),
-  password: Flags.string({summary: 'basic: the expected password.'}),
+  password: Flags.string({summary: 'basic: the expected password, or @FILE or -.', env: 'UMMAH_WEBHOOK_PASSWORD'}),
   'verify-header': Flags.string({summary: 'api-key-headers: an expected "name:value" pair (up to five).', multiple: true}),
   'client-id': Flags.string({summary: "oauth2: the client id the sender uses at this listener's …/oauth/token."}),
-  'client-secret': Flags.string({summary: 'oauth2: its client secret.'}),
+  'client-secret': Flags.string({summary: 'oauth2: its client secret, or @FILE or -.', env: 'UMMAH_CLIENT_SECRET'}),
   scope: Flags.string({summary: 'oauth2: the scope granted.'}),
-  'forward-auth': Flags.string({summary: 'Authentication your app expects: basic:USER:PASS, header:NAME:VALUE (repeatable) or oauth2:TOKEN_URL,CLIENT_ID,CLIENT_SECRET[,SCOPE].', multiple: true}),
+  'forward-auth': Flags.string({summary: 'Authentication your app expects: basic:USER:PASS, header:NAME:VALUE (repeatable) or oauth2:TOKEN_URL,CLIENT_ID,CLIENT_SECRET[,SCOPE]; or @FILE (one per line) or -; default UMMAH_FORWARD_AUTH.', multiple: true}),
   format: Flags.string({summary: 'text, or json for one JSON object per line (ready, event, response, retry, error, disk-full, disk-ok, damaged, relay, summary).', options: ['text', 'json'], default: 'text'}),
 }
 
@@ -45,7 +47,7 @@ export async function listenSettings(flags: ListenFlagValues, stored: ProfileSet
   if (!flags.forward) throw new UsageError('Missing --forward', 'Say where your app listens, e.g. --forward localhost:3000/webhook.')
   const relay = await relaySettings(flags, stored, env)
   const [{parseForwardTarget}, {parseForwardAuth, parseForwardHeader, parseHeader}] = await Promise.all([import('../webhooks/forward-target.js'), import('./header-flags.js')])
-  const forwardAuth = parseForwardAuth(flags['forward-auth'] ?? [])
+  const forwardAuth = parseForwardAuth(await forwardAuthValues(flags['forward-auth'], env))
   const scheme = flags['verify-scheme'] as SchemeName | undefined
   return {
     forward: parseForwardTarget(flags.forward),
@@ -67,16 +69,28 @@ export async function listenSettings(flags: ListenFlagValues, stored: ProfileSet
     verifyScheme: scheme && {
       name: scheme,
       options: {
-        secret: flags.secret,
+        secret: await secretValue(flags.secret, '--secret'),
         username: flags.username,
-        password: flags.password,
+        password: await secretValue(flags.password, '--password'),
         headers: ((flags['verify-header'] ?? []) as string[]).map((pair) => parseHeader(pair, '--verify-header')),
         clientId: flags['client-id'],
-        clientSecret: flags['client-secret'],
+        clientSecret: await secretValue(flags['client-secret'], '--client-secret'),
         scope: flags.scope,
       },
     },
   }
+}
+
+/** `--forward-auth` values: each as given, or the lines of `@FILE` or stdin; UMMAH_FORWARD_AUTH (one per line) when none is given. */
+async function forwardAuthValues(values: string[] | undefined, env: NodeJS.ProcessEnv): Promise<string[]> {
+  const given = values ?? (env.UMMAH_FORWARD_AUTH ? [env.UMMAH_FORWARD_AUTH] : [])
+  const lines: string[] = []
+  for (const value of given) {
+    const text = value === '-' || value.startsWith('@') ? (await secretValue(value, '--forward-auth'))! : value
+    lines.push(...text.split('\n').map((line) => line.trim()).filter(Boolean))
+  }
+  for (const line of lines) for (const secret of line.split(':').slice(2).join(':').split(',')) registerSecret(secret)
+  return lines
 }
 
 /** --relay, --relay-token and --channel, with their defaults from UMMAH_RELAY_TOKEN and the profile's relay_url / relay_token. */
@@ -88,7 +102,7 @@ async function relaySettings(flags: ListenFlagValues, stored: ProfileSettings, e
   }
   if (flags['public-url']) throw new UsageError('--relay and --public-url both say where the gateway posts', 'Use one: --relay for `ummah relay`, --public-url for a tunnel of your own.')
   const [{parseRelayUrls}, {CHANNEL_NAME}] = await Promise.all([import('../relay/admin-client.js'), import('../relay/store.js')])
-  const token: string | undefined = flags['relay-token'] ?? env.UMMAH_RELAY_TOKEN ?? stored.relay_token
+  const token = await secretValue(flags['relay-token'] ?? env.UMMAH_RELAY_TOKEN ?? stored.relay_token, '--relay-token')
   if (!token) throw new UsageError('--relay needs a token', 'Pass --relay-token, set UMMAH_RELAY_TOKEN, or `ummah config set relay_token TOKEN`.')
   if (flags.channel !== undefined && !CHANNEL_NAME.test(flags.channel)) throw new UsageError(`--channel "${flags.channel}" is not a channel name`, 'Channel names are lower-case letters, digits and dashes (up to 63).')
   return {urls: parseRelayUrls(url), token, channel: flags.channel}

@@ -10,6 +10,7 @@ import type {RelayApi} from '../relay/admin-client.js'
 import {parseDuration} from '../shared/duration.js'
 import {parseBytes} from '../shared/numbers.js'
 import {registerSecret} from '../shared/secrets.js'
+import {secretValue} from './input.js'
 
 export const relayStartFlags = {
     host: Flags.string({summary: 'Address to listen on.', default: '127.0.0.1'}),
@@ -17,7 +18,7 @@ export const relayStartFlags = {
     'public-url': Flags.string({summary: 'The https URL the gateway reaches this relay at (ingress URLs are built on it).'}),
     'data-dir': Flags.string({summary: 'Embedded storage directory (default: the config directory\'s relay/).'}),
     redis: Flags.string({summary: 'Store in Redis Streams at this redis:// URL instead (several relays can share it).'}),
-    token: Flags.string({summary: 'Admin token for channel management (default: UMMAH_RELAY_TOKEN).'}),
+    token: Flags.string({summary: 'Admin token for channel management, or @FILE or - (default: UMMAH_RELAY_TOKEN).'}),
     retention: Flags.string({summary: "How long entries are kept (default 72h: the gateway's retry window).", default: '72h'}),
     'max-body': Flags.string({summary: 'Largest delivery stored (larger: 413).', default: '1mb'}),
     'tls-cert': Flags.string({summary: 'PEM certificate, to serve https itself.', dependsOn: ['tls-key']}),
@@ -28,7 +29,7 @@ type StartFlags = {[name in keyof typeof relayStartFlags]: any}
 
 /** The admin token, retention, body limit, TLS material and data directory `relay start` runs with; a bad one is a usage error before anything starts. */
 export async function relayStartSettings(flags: StartFlags, env: NodeJS.ProcessEnv = process.env) {
-  const token: string | undefined = flags.token ?? env.UMMAH_RELAY_TOKEN
+  const token = await secretValue(flags.token ?? env.UMMAH_RELAY_TOKEN, '--token')
   if (!token || token.length < 16) throw new UsageError('relay start needs an admin token of at least 16 characters', 'Pass --token or set UMMAH_RELAY_TOKEN, e.g. UMMAH_RELAY_TOKEN=$(openssl rand -hex 24).')
   registerSecret(token)
   const retentionMs = parseDuration(flags.retention)
@@ -41,13 +42,13 @@ export async function relayStartSettings(flags: StartFlags, env: NodeJS.ProcessE
 
 export const relayAdminFlags = {
   relay: Flags.string({summary: "The relay's URL (default: the profile setting relay_url)."}),
-  token: Flags.string({summary: "The relay's admin token (default: UMMAH_RELAY_TOKEN, then the profile setting relay_token)."}),
+  token: Flags.string({summary: "The relay's admin token, or @FILE or - (default: UMMAH_RELAY_TOKEN, then the profile setting relay_token)."}),
 }
 
 export async function relayAdminApi(flags: {relay?: string; token?: string}, stored: ProfileSettings, env: NodeJS.ProcessEnv = process.env): Promise<RelayApi> {
   const url = flags.relay ?? stored.relay_url
   if (!url) throw new UsageError('Which relay?', 'Pass --relay https://relay.example.com, or `ummah config set relay_url URL`.')
-  const token = flags.token ?? env.UMMAH_RELAY_TOKEN ?? stored.relay_token
+  const token = await secretValue(flags.token ?? env.UMMAH_RELAY_TOKEN ?? stored.relay_token, '--token')
   if (!token) throw new UsageError('No relay admin token', "Pass --token, or set UMMAH_RELAY_TOKEN to the token the relay was started with.")
   registerSecret(token)
   const {RelayApi, parseRelayUrls} = await import('../relay/admin-client.js')

@@ -52,33 +52,52 @@ export function redactKnown(text: string): string {
 }
 
 /**
- * An argument vector with the values of `--api-key` masked: what `ps` shows
- * of a long-running command once it is made the process title.
+ * Every flag whose value is a secret, on any command: masked in the process
+ * title (what `ps` shows of a long-running `listen`, `relay start` or
+ * `sandbox start`) and in every output. Each also reads from the environment,
+ * `@FILE` or `-` (stdin), so it need not be typed on a command line.
  */
+export const SECRET_FLAGS = ['--api-key', '--token', '--relay-token', '--secret', '--password', '--client-secret', '--forward-auth'] as const
+
+/** An API key anywhere in an argument: a mistyped flag (`--apikey=sk_test_…`, `--api_key=…`) or a stray word. */
+const KEY_IN_ARGUMENT = /sk_(?:test|live)_[A-Za-z0-9_-]+/g
+
+/** A secret flag's value as it may be shown: keys as `sk_test_…abcd`, `--forward-auth` as its kind, anything else as `…`. */
+function maskValue(flag: string, value: string): string {
+  if (value === '-' || value.startsWith('@')) return value
+  if (flag === '--forward-auth') return `${value.split(':')[0]}:…`
+  return KEY_PREFIX.test(value.trim()) ? maskKey(value.trim()) : '…'
+}
+
+/** The argument vector with every secret flag's value and every key-looking word masked; undefined when nothing is. */
 export function maskedArgv(argv: readonly string[]): string[] | undefined {
   let changed = false
   const masked = argv.map((arg, index) => {
-    if (arg.startsWith('--api-key=') && arg.length > '--api-key='.length) {
-      changed = true
-      return `--api-key=${maskKey(arg.slice('--api-key='.length))}`
-    }
-    if (argv[index - 1] === '--api-key' && arg !== '-') {
-      changed = true
-      return maskKey(arg)
-    }
-    return arg
+    let shown = arg
+    const flag = SECRET_FLAGS.find((name) => arg.startsWith(`${name}=`))
+    if (flag) shown = `${flag}=${maskValue(flag, arg.slice(flag.length + 1))}`
+    else if ((SECRET_FLAGS as readonly string[]).includes(argv[index - 1] ?? '')) shown = maskValue(argv[index - 1], arg)
+    shown = shown.replaceAll(KEY_IN_ARGUMENT, (key) => maskKey(key))
+    if (shown !== arg) changed = true
+    return shown
   })
   return changed ? masked : undefined
 }
 
-/** The `--api-key` values on a command line, before any `--`. */
-export function apiKeysInArgv(argv: readonly string[]): string[] {
+/** The secrets on a command line, before any `--`: secret flags' values and key-looking words anywhere (a typo must not print one). */
+export function secretsInArgv(argv: readonly string[]): string[] {
   const end = argv.includes('--') ? argv.indexOf('--') : argv.length
-  const keys: string[] = []
+  const secrets: string[] = []
   for (let index = 0; index < end; index++) {
     const arg = argv[index]
-    if (arg === '--api-key' && index + 1 < end) keys.push(argv[index + 1])
-    else if (arg.startsWith('--api-key=')) keys.push(arg.slice('--api-key='.length))
+    const flag = SECRET_FLAGS.find((name) => arg === name || arg.startsWith(`${name}=`))
+    if (flag === '--forward-auth') {
+      const value = arg === flag ? argv[index + 1] ?? '' : arg.slice(flag.length + 1)
+      // basic:USER:PASS, header:NAME:VALUE, oauth2:URL,ID,SECRET: the parts after the kind that are secret.
+      const [, ...rest] = value.split(':')
+      secrets.push(rest.slice(1).join(':'), ...rest.join(':').split(',').slice(2, 3))
+    } else if (flag) secrets.push(arg === flag ? argv[index + 1] ?? '' : arg.slice(flag.length + 1))
+    for (const match of arg.matchAll(KEY_IN_ARGUMENT)) secrets.push(match[0])
   }
-  return keys
+  return secrets.filter((secret) => secret && secret !== '-' && !secret.startsWith('@'))
 }

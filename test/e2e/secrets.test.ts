@@ -5,12 +5,13 @@
  * masked too.
  */
 import {spawn} from 'node:child_process'
-import {readFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 
-import {ROOT, runCli, tempConfigDir} from '../helpers/cli.js'
+import {ROOT, runCli, tempConfigDir, tempDir, track} from '../helpers/cli.js'
+import {until} from './listen-harness.js'
 import {type TestServer, json, startServer} from '../helpers/server.js'
 
 const KEY = 'sk_test_EchoedBackByTheServer0123456789'
@@ -87,4 +88,67 @@ describe('the key never appears whole', {timeout: 120_000}, () => {
     expect(cmdline).toContain(`--api-key ${MASK}`)
     expect(cmdline).toMatch(/^ummah sandbox start/)
   })
+
+  it('ps shows no secret flag of any long-running command (listen, relay start), and each reads from @FILE, - or the environment', async () => {
+    const dir = tempDir()
+    const secrets = {
+      '--secret': 'sha1-shared-password-AAAA1111',
+      '--password': 'basic-password-BBBB2222',
+      '--client-secret': 'oauth-client-secret-CCCC3333',
+      '--relay-token': 'relay-client-token-DDDD4444',
+    }
+    const forwardAuth = 'basic:appuser:forward-password-EEEE5555'
+    const listen = track(
+      spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'webhooks', 'listen', '--forward', '3000', '--verify-scheme', 'sha1-password', ...Object.entries(secrets).flat(), '--forward-auth', forwardAuth, '--api-key', KEY], {
+        env: {...process.env, UMMAH_CONFIG_DIR: tempConfigDir(), UMMAH_API_BASE: inject('sandboxApiBase')},
+      }),
+    )
+    const relayToken = 'relay-admin-token-FFFF6666'
+    const relay = track(spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'relay', 'start', '--port', '0', '--data-dir', dir, '--token', relayToken], {env: {...process.env, UMMAH_CONFIG_DIR: tempConfigDir()}}))
+    const said = {listen: '', relay: ''}
+    listen.stdout.on('data', (chunk: Buffer) => (said.listen += chunk))
+    relay.stdout.on('data', (chunk: Buffer) => (said.relay += chunk))
+    await until(() => said.listen.includes('Ready!') && said.relay.includes('Ready.'), 'listen and the relay to be ready')
+    const listenLine = readFileSync(`/proc/${listen.pid}/cmdline`, 'utf8').replaceAll('\0', ' ')
+    const relayLine = readFileSync(`/proc/${relay.pid}/cmdline`, 'utf8').replaceAll('\0', ' ')
+    listen.kill('SIGTERM')
+    relay.kill('SIGTERM')
+    for (const secret of [...Object.values(secrets), 'forward-password-EEEE5555', KEY]) expect(listenLine).not.toContain(secret)
+    expect(listenLine).toContain('--secret … --password … --client-secret … --relay-token … --forward-auth basic:…')
+    expect(relayLine).not.toContain(relayToken)
+    expect(relayLine).toContain('--token …')
+
+    // The same from a file, stdin and the environment: nothing on the command line at all.
+    const file = join(dir, 'token')
+    writeFileSync(file, `${relayToken}\n`)
+    for (const [args, options] of [
+      [['--token', `@${file}`], {}],
+      [['--token', '-'], {input: relayToken}],
+      [[], {env: {UMMAH_RELAY_TOKEN: relayToken}}],
+    ] as Array<[string[], {input?: string; env?: Record<string, string>}]>) {
+      const listed = await runCli(['relay', 'channels', 'list', '--relay', 'http://127.0.0.1:1', ...args], options)
+      // Unreachable relay (7), not a missing token (2): the token was read.
+      expect(listed.code, `${args.join(' ')}: ${listed.stderr}`).toBe(7)
+    }
+  })
+
+  it('a key in a mistyped command line is masked in the usage error', async () => {
+    for (const args of [[`--apikey=${KEY}`], [`--api_key=${KEY}`], [`--api-key= ${KEY}`], [KEY], ['--apikey', KEY]]) {
+      const result = await runCli(['balance', ...args, '--api-base', gateway.apiBase, '--max-retries', '0'])
+      const output = result.stdout + result.stderr
+      expect(result.code, `${args.join(' ')}: ${output}`).not.toBe(0)
+      expect(output, args.join(' ')).not.toContain(KEY)
+      expect(output, args.join(' ')).not.toContain('EchoedBackByTheServer')
+    }
+  })
+
+  it("a proxy URL's password is masked in every error, whatever its shape", async () => {
+    for (const proxy of ['user:pa/ss-Secret-7777@127.0.0.1:1', 'http://user:pa/ss-Secret-7777@127.0.0.1:1', 'http://user:ss-Secret-7777@127.0.0.1:1', 'user:ss-Secret-7777@127.0.0.1:1', 'http://u:p@ss-Secret-7777@127.0.0.1:1']) {
+      const result = await runCli(['balance', '--api-key', KEY, '--api-base', 'https://gateway.invalid/api/v1', '--max-retries', '0', '--debug'], {env: {HTTPS_PROXY: proxy}})
+      const output = result.stdout + result.stderr
+      expect(result.code, `${proxy}: ${output}`).not.toBe(0)
+      expect(output, proxy).not.toContain('Secret-7777')
+    }
+  })
 })
+
