@@ -41,8 +41,9 @@ const entry = [
 ].join('\n')
 
 const result = await build({
-  // ummah.js: every command; root-help.js: `ummah --help` without oclif's Config (src/cli/root-help.ts).
-  entryPoints: [{in: 'ummah-entry', out: 'ummah'}, {in: join(ROOT, 'dist', 'cli', 'root-help.js'), out: 'root-help'}],
+  // ummah.js: every command; root-help.js: `ummah --help` without oclif's Config (src/cli/root-help.ts);
+  // jq-worker.js: the thread --jq filters run in (src/cli/jq.ts).
+  entryPoints: [{in: 'ummah-entry', out: 'ummah'}, {in: join(ROOT, 'dist', 'cli', 'root-help.js'), out: 'root-help'}, {in: join(ROOT, 'dist', 'cli', 'jq-worker.js'), out: 'jq-worker'}],
   plugins: [{name: 'ummah-entry', setup: (build) => {
     build.onResolve({filter: /^ummah-entry$/}, () => ({path: 'ummah-entry', namespace: 'ummah'}))
     build.onLoad({filter: /.*/, namespace: 'ummah'}, () => ({contents: entry, resolveDir: ROOT}))

@@ -8,7 +8,7 @@
 import {randomUUID} from 'node:crypto'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {type HttpTransport, createTransport, readText} from './http.js'
+import {type HttpTransport, ResponseTooLarge, createTransport, readText} from './http.js'
 import type {ProxyFailure} from './proxy.js'
 
 import {isLoopbackHost} from '../shared/hosts.js'
@@ -259,6 +259,9 @@ function networkCode(error: unknown): string {
 
 function connectionError(error: unknown, code: string, url: URL, attempts: number): UmmahError {
   if (error instanceof UmmahError) return error
+  if (error instanceof ResponseTooLarge) {
+    return new UmmahError(`The answer to ${url.pathname} was not read whole: ${error.message}`, {code: 'response_too_large', exitCode: ExitCode.unexpected, hint: 'Ask for less (filters, --limit); nothing more was read.', cause: error})
+  }
   const tried = attempts > 1 ? ` after ${attempts} attempts` : ''
   const {proxy, proxyReason} = error as Partial<ProxyFailure>
   if (proxy) {

@@ -70,9 +70,33 @@ export async function createTransport(env: Record<string, string | undefined> = 
   }
 }
 
-/** The whole body as text. */
-export async function readText(body: IncomingMessage): Promise<string> {
+/**
+ * The most of an API response read: the largest page the gateway documents
+ * is 100 objects of a few kB, so 64 MiB is room for any answer and a bound
+ * on what a server that never stops sending can cost (statement files are
+ * streamed to disk instead, unbounded).
+ */
+export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+
+/** A response longer than the client reads. */
+export class ResponseTooLarge extends Error {
+  readonly code = 'RESPONSE_TOO_LARGE'
+}
+
+/** The whole body as text; a body over `limit` bytes (declared or sent) stops the read with ResponseTooLarge. */
+export async function readText(body: IncomingMessage, limit = MAX_RESPONSE_BYTES): Promise<string> {
+  const declared = Number(body.headers['content-length'])
+  const tooLarge = () => {
+    body.destroy()
+    return new ResponseTooLarge(`the response is over ${Math.round(limit / 1024 / 1024)} MiB`)
+  }
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge()
   const chunks: Buffer[] = []
-  for await (const chunk of body) chunks.push(chunk as Buffer)
+  let size = 0
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length
+    if (size > limit) throw tooLarge()
+    chunks.push(chunk as Buffer)
+  }
   return Buffer.concat(chunks).toString('utf8')
 }

@@ -22,6 +22,13 @@ export function isCurrency(code: string): boolean {
   return currencies.has(code)
 }
 
+/**
+ * Products on one purchase or template: an order of 100 lines is more than a
+ * checkout page shows, and the bound keeps what one request (and every
+ * renewal of a subscription to it) costs the sandbox small.
+ */
+export const MAX_PRODUCTS = 100
+
 export function isUrl(value: string): boolean {
   // One rule with the CLI's own requests (src/shared/urls.ts): written plainly, since the URL parser drops
   // tabs and line breaks silently and reads a backslash as a slash.
@@ -108,6 +115,10 @@ export function checkParam(param: EndpointParam, value: unknown): string | undef
 /** Products as documented: a non-empty list of `{name, price, quantity}`, prices in minor units > 0. */
 export function checkProducts(value: unknown, field: string, errors: FieldErrors): void {
   if (!Array.isArray(value)) return
+  if (value.length > MAX_PRODUCTS) {
+    add(errors, field, `Ensure this field has no more than ${MAX_PRODUCTS} elements.`)
+    return
+  }
   let total = 0
   for (const [index, product] of value.entries()) {
     const at = `${field}.${index}`

@@ -89,7 +89,8 @@ export class RelayApi {
         lastError = error as Error
         continue
       }
-      const text = await response.text()
+      // A relay's answer is a channel or a list of them: 1 MiB is far more than either, and a bound on a hostile one.
+      const text = await boundedText(response, 1024 * 1024)
       let parsed: unknown
       try {
         parsed = JSON.parse(text)
@@ -119,4 +120,20 @@ function relayError(status: number, where: string, body: unknown): UmmahError {
     default:
       return new UmmahError(message, {code: `relay_http_${status}`, exitCode: status === 400 ? ExitCode.usage : ExitCode.unexpected})
   }
+}
+
+/** The body as text, or an error past `limit` bytes (the read stops there). */
+async function boundedText(response: Response, limit: number): Promise<string> {
+  if (!response.body) return ''
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.length
+    // Leaving the loop cancels the stream: nothing more is read.
+    if (size > limit) {
+      throw new UmmahError(`The relay's answer is over ${limit / 1024 / 1024} MiB: stopped reading`, {code: 'relay_response_too_large', exitCode: ExitCode.unexpected})
+    }
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks).toString('utf8')
 }

@@ -51,7 +51,7 @@ const ROUTES: readonly HelperRoute[] = [
       if (body.client_id === undefined) {
         account.clock_offset_ms += ms
         context.store.changed()
-        return {now: now(account), advanced_seconds: ms / 1000, renewals: await renewDue(context)}
+        return {now: now(account), advanced_seconds: ms / 1000, ...(await renewDue(context))}
       }
       // One client's own test clock (as Stripe's are per customer): nothing of any other client moves.
       const clientId = String(body.client_id)
@@ -61,7 +61,7 @@ const ROUTES: readonly HelperRoute[] = [
       if (offset > MAX_ADVANCE_MS) throw badRequest({duration: ['A client clock runs at most 100 years ahead.']})
       account.client_clocks[clientId] = offset
       context.store.changed()
-      return {now: now(account, offset), client_id: clientId, advanced_seconds: ms / 1000, renewals: await renewDue(context, clientId)}
+      return {now: now(account, offset), client_id: clientId, advanced_seconds: ms / 1000, ...(await renewDue(context, clientId))}
     },
   },
   {
