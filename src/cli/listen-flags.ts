@@ -36,6 +36,7 @@ export const listenFlags = {
   'client-id': Flags.string({summary: "oauth2: the client id the sender uses at this listener's …/oauth/token."}),
   'client-secret': Flags.string({summary: 'oauth2: its client secret, or @FILE or -.', env: 'UMMAH_CLIENT_SECRET'}),
   scope: Flags.string({summary: 'oauth2: the scope granted.'}),
+  'client-key': Flags.string({summary: 'umm-services: the client_key the sender must send (besides its credentials: --username/--password, --verify-header or --client-id/--client-secret).'}),
   'forward-auth': Flags.string({summary: 'Authentication your app expects: basic:USER:PASS, header:NAME:VALUE (repeatable) or oauth2:TOKEN_URL,CLIENT_ID,CLIENT_SECRET[,SCOPE]; or @FILE (one per line) or -; default UMMAH_FORWARD_AUTH.', multiple: true}),
   format: Flags.string({summary: 'text, or json for one JSON object per line (ready, event, response, retry, error, disk-full, disk-ok, damaged, relay, summary).', options: ['text', 'json'], default: 'text'}),
 }
@@ -76,6 +77,7 @@ export async function listenSettings(flags: ListenFlagValues, stored: ProfileSet
         clientId: flags['client-id'],
         clientSecret: await secretValue(flags['client-secret'], '--client-secret'),
         scope: flags.scope,
+        expectedClientKey: flags['client-key'],
       },
     },
   }

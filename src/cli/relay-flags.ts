@@ -21,6 +21,7 @@ export const relayStartFlags = {
     token: Flags.string({summary: 'Admin token for channel management, or @FILE or - (default: UMMAH_RELAY_TOKEN).'}),
     retention: Flags.string({summary: "How long entries are kept (default 72h: the gateway's retry window).", default: '72h'}),
     'max-body': Flags.string({summary: 'Largest delivery stored (larger: 413).', default: '1mb'}),
+    'max-streams-per-token': Flags.integer({summary: 'Streams one token may hold open at once on this instance (more: 429).', default: 8, min: 1, max: 1000}),
     'tls-cert': Flags.string({summary: 'PEM certificate, to serve https itself.', dependsOn: ['tls-key']}),
     'tls-key': Flags.string({summary: 'PEM private key for --tls-cert.', dependsOn: ['tls-cert']}),
 }

@@ -11,6 +11,8 @@ import {describeProblem, resolveWithin} from '../shared/urls.js'
 
 export interface ChannelView {
   name: string
+  /** The channel's incarnation ('' from a relay older than incarnations). */
+  id?: string
   ingress_url: string
   created_at: string
   tokens: Array<{id: string; created_at: string}>

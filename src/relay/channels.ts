@@ -27,13 +27,17 @@ export function newToken(): {token: string; record: ChannelToken} {
 }
 
 export function newChannel(name: string): ChannelRecord {
-  return {name, ingress_secret: newSecret(), created_at: Date.now(), tokens: []}
+  return {name, id: randomBytes(8).toString('hex'), ingress_secret: newSecret(), created_at: Date.now(), tokens: []}
 }
+
+/** A channel's incarnation id ('' for one made before ids existed). */
+export const incarnation = (channel: ChannelRecord) => channel.id ?? ''
 
 /** What an API answer shows of a channel: never a token digest. */
 export function channelView(channel: ChannelRecord, publicUrl: string): Record<string, unknown> {
   return {
     name: channel.name,
+    id: incarnation(channel),
     ingress_url: `${publicUrl}/in/${channel.name}/${channel.ingress_secret}`,
     created_at: new Date(channel.created_at).toISOString(),
     tokens: channel.tokens.map((token) => ({id: token.id, created_at: new Date(token.created_at).toISOString()})),
@@ -54,8 +58,8 @@ export async function accessTo(store: RelayStore, adminToken: string | undefined
   return {kind: 'none', status: elsewhere ? 403 : 401}
 }
 
-/** Whether an access granted at connect time still holds (the token not revoked, the channel not deleted). */
-export function stillAllowed(access: Access, channel: ChannelRecord | undefined): boolean {
-  if (!channel) return false
+/** Whether an access granted at connect time still holds (the token not revoked, the channel not deleted, nor made again as another incarnation). */
+export function stillAllowed(access: Access, channel: ChannelRecord | undefined, channelId: string): boolean {
+  if (!channel || incarnation(channel) !== channelId) return false
   return access.kind === 'admin' || (access.kind === 'client' && channel.tokens.some((token) => token.id === access.tokenId))
 }

@@ -396,6 +396,9 @@ export class EmbeddedStore implements RelayStore {
     return (await this.logs.get(channel)?.trim(before)) ?? 0
   }
 
+  /** Files on this machine: they answer while the process runs (a full disk shows at the append, as a 503). */
+  async health(): Promise<void> {}
+
   async reader(): Promise<StoreReader> {
     let open = true
     // The wait in progress, if any: closing the reader ends it (one at a time, so nothing piles up per read).

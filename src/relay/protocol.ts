@@ -1,9 +1,9 @@
 /**
  * What the relay and `webhooks listen --relay` say to each other over the
- * stream's WebSocket (`GET /v1/channels/NAME/stream?after=CURSOR`, with
+ * stream's WebSocket (`GET /v1/channels/NAME/stream?after=CURSOR&channel_id=ID`, with
  * `Authorization: Bearer TOKEN`):
  *
- *   relay → client, text:   {"type":"hello","channel":…,"cursor":…,"waiting":N}
+ *   relay → client, text:   {"type":"hello","channel":…,"channel_id":…,"cursor":…,"waiting":N}
  *   relay → client, binary: one entry: 4-byte big-endian length of a JSON
  *                           {"cursor","received_at","headers"}, that JSON, then the body's exact bytes
  *   client → relay, text:   {"type":"ack","cursor":…}: everything up to it is stored on the client
@@ -27,6 +27,14 @@ export const CLOSE = {
 export interface Hello {
   type: 'hello'
   channel: string
+  /** The channel's incarnation (channels.ts): the client keeps it with its cursor. */
+  channel_id: string
+  /**
+   * Where this stream starts: the client's cursor, or what `$` resolved to
+   * (the newest entry now), or `0` when the client's cursor belonged to
+   * another incarnation. The client keeps it from the hello on, so a
+   * reconnect before its first entry resumes exactly there.
+   */
   cursor: string
   /** Entries after the client's cursor when it connected (counted up to WAITING_CAP). */
   waiting: number

@@ -124,6 +124,10 @@ export class RedisStore implements RelayStore {
     return this.client.sendCommand<number>(['XTRIM', streamKey(channel), 'MINID', String(Math.max(0, Math.floor(before)))])
   }
 
+  async health(): Promise<void> {
+    await this.client.sendCommand(['PING'])
+  }
+
   /** A connection of its own: XREAD BLOCK holds it until entries come or the time is up. */
   async reader(): Promise<StoreReader> {
     const connection = connectClient(this.url, () => {})

@@ -26,7 +26,7 @@ import {WebSocketServer} from 'ws'
 
 import {sizeHeapForMemory} from '../shared/heap.js'
 import {forwardableHeaders, readBody} from '../shared/http-body.js'
-import {type Access, accessTo, channelView, newChannel, newToken, sameSecret} from './channels.js'
+import {type Access, accessTo, channelView, incarnation, newChannel, newToken, sameSecret} from './channels.js'
 import {CLOSE} from './protocol.js'
 import {CHANNEL_NAME, CURSOR, type RelayStore} from './store.js'
 import {StreamSession} from './stream.js'
@@ -40,6 +40,8 @@ export interface RelayOptions {
   adminToken?: string
   retentionMs: number
   maxBodyBytes: number
+  /** Streams one token may hold open at once on this instance (a ninth is refused with 429). */
+  maxStreamsPerToken?: number
   tls?: {cert: Buffer; key: Buffer}
   /** Happenings worth a line in the relay's log (the CLI prints them). */
   log?: (line: RelayLogLine) => void
@@ -51,6 +53,9 @@ export type RelayLogLine =
   | {type: 'stream-open'; channel: string; cursor: string; client: string}
   | {type: 'stream-closed'; channel: string; client: string}
   | {type: 'trimmed'; channel: string; entries: number}
+
+/** Streams per token by default: a developer's laptop, a second terminal, a CI job and spares. */
+export const MAX_STREAMS_PER_TOKEN = 8
 
 export interface Relay {
   url: string
@@ -106,29 +111,45 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   async function route(request: IncomingMessage): Promise<Reply> {
     const path = (request.url ?? '/').split('?')[0]
     const parts = path.split('/').filter(Boolean)
-    if (path === '/healthz') return {status: 200, body: {ok: true, store: store.kind}}
+    if (path === '/healthz') {
+      try {
+        await store.health()
+        return {status: 200, body: {ok: true, store: store.kind}}
+      } catch (failure) {
+        return error(503, 'store_unavailable', `The ${store.kind} store does not answer: ${(failure as Error).message}`, {'retry-after': '5'})
+      }
+    }
     if (parts[0] === 'in' && parts.length === 3) return ingress(request, parts[1], parts[2])
     if (parts[0] === 'v1' && parts[1] === 'channels') return channels(request, parts.slice(2))
     return NOT_FOUND
   }
 
+  /**
+   * Any failure of the store (Redis away, a disk that cannot be written) is a
+   * 503 with Retry-After and an `ingress-failed` line: the gateway tries again,
+   * and is never told 200 for what was not stored.
+   */
   async function ingress(request: IncomingMessage, name: string, secret: string): Promise<Reply> {
+    try {
+      return await storeDelivery(request, name, secret)
+    } catch (failure) {
+      const reason = (failure as NodeJS.ErrnoException).code ?? (failure as Error).message
+      options.log?.({type: 'ingress-failed', channel: name, error: reason})
+      return {...error(503, 'not_stored', `Not stored: ${reason}`, {'retry-after': String(RETRY_STORE_S), connection: 'close'}), drop: true}
+    }
+  }
+
+  async function storeDelivery(request: IncomingMessage, name: string, secret: string): Promise<Reply> {
     const channel = CHANNEL_NAME.test(name) ? await store.getChannel(name) : undefined
     // Bodies of refused requests are not read (a stranger's megabytes cost nothing): the connection closes after the answer.
     if (!channel || !sameSecret(secret, channel.ingress_secret)) return {...NOT_FOUND, drop: true}
     if (request.method !== 'POST') return {...error(405, 'method_not_allowed', 'POST only', {allow: 'POST'}), drop: true}
     const body = await readBody(request, options.maxBodyBytes)
     if (!body) return {...error(413, 'payload_too_large', `Body over ${options.maxBodyBytes} bytes`, {connection: 'close'}), drop: true}
-    try {
-      const cursor = await store.append(name, {receivedAt: Date.now(), headers: relayedHeaders(request.headers), body})
-      options.log?.({type: 'ingress', channel: name, cursor, bytes: body.length})
-      return {status: 200, body: {received: true}}
-    } catch (failure) {
-      // Not stored: the gateway must retry, never be told 200.
-      const reason = (failure as NodeJS.ErrnoException).code ?? (failure as Error).message
-      options.log?.({type: 'ingress-failed', channel: name, error: reason})
-      return error(503, 'not_stored', `Not stored: ${reason}`, {'retry-after': String(RETRY_STORE_S)})
-    }
+    // A failure to store is ingress()'s 503: the gateway must retry, never be told 200.
+    const cursor = await store.append(name, {receivedAt: Date.now(), headers: relayedHeaders(request.headers), body})
+    options.log?.({type: 'ingress', channel: name, cursor, bytes: body.length})
+    return {status: 200, body: {received: true}}
   }
 
   async function channels(request: IncomingMessage, rest: string[]): Promise<Reply> {
@@ -189,10 +210,17 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     const access: Access = await accessTo(store, options.adminToken, request.headers.authorization, channel)
     if (access.kind === 'none') return refuse(socket, access.status, access.status === 401 ? 'Unauthorized' : 'Forbidden')
     if (!channel) return refuse(socket, 404, 'Not Found')
-    const after = target.searchParams.get('after') ?? '$'
-    if (!CURSOR.test(after)) return refuse(socket, 400, 'Bad Request')
+    const given = target.searchParams.get('after') ?? '$'
+    if (!CURSOR.test(given)) return refuse(socket, 400, 'Bad Request')
+    // Each stream holds up to 4 MiB in flight and a store reader: one token cannot open them without bound.
+    const holder = access.kind === 'client' ? access.tokenId : 'admin'
+    const limit = options.maxStreamsPerToken ?? MAX_STREAMS_PER_TOKEN
+    if ([...sessions].filter((session) => session.holder === holder).length >= limit) return refuse(socket, 429, 'Too Many Requests')
+    // A cursor of another incarnation (the channel was deleted and made again) never skips this one's entries.
+    const known = target.searchParams.get('channel_id')
+    const after = known !== null && known !== incarnation(channel) ? '0' : given
     wss.handleUpgrade(request, socket, head, (ws) => {
-      const session = new StreamSession(ws, store, name, access, after)
+      const session = new StreamSession(ws, store, name, access, after, incarnation(channel), holder)
       const client = `${request.socket.remoteAddress}:${request.socket.remotePort}`
       sessions.add(session)
       options.log?.({type: 'stream-open', channel: name, cursor: after, client})

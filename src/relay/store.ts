@@ -18,6 +18,14 @@ export interface ChannelToken {
 
 export interface ChannelRecord {
   name: string
+  /**
+   * This incarnation of the channel: fixed at creation, new when a channel
+   * of the same name is made again (after a delete, which is how an ingress
+   * secret is rotated). Cursors mean something only within one incarnation:
+   * a client whose cursor belongs to another starts at this one's first
+   * entry. Absent on channels made before it existed ('' then).
+   */
+  id?: string
   /** The ingress URL's last path segment: 128 random bits, hex. */
   ingress_secret: string
   created_at: number
@@ -60,6 +68,8 @@ export interface RelayStore {
   /** Drops the channel's entries received before `before` (ms); how many. */
   trim(channel: string, before: number): Promise<number>
   reader(): Promise<StoreReader>
+  /** Resolves when the store answers (GET /healthz is 503 while it does not). */
+  health(): Promise<void>
   close(): Promise<void>
 }
 

@@ -7,15 +7,23 @@
  */
 import type {WebSocket} from 'ws'
 
-import {type Access, stillAllowed} from './channels.js'
+import {type Access, incarnation, stillAllowed} from './channels.js'
 import {CLOSE, type Hello, STREAM_WINDOW, WAITING_CAP, encodeEntry, keepAlive} from './protocol.js'
 import type {RelayStore, StoreReader} from './store.js'
 
-// A read blocks this long at most, so a closed or revoked stream is noticed within it.
+// A read blocks this long at most, so a closed stream is noticed within it.
 const READ_BLOCK_MS = 1000
-const RECHECK_MS = 2000
-// Past this many bytes queued on the socket, reading pauses until it drains (a slow client holds no more than this in memory).
-const MAX_BUFFERED_BYTES = 4 * 1024 * 1024
+// Access is checked again this often, on a timer of its own (not between reads, which a backlog or a
+// blocked read delays): a revoked token's stream closes within ~1 s on every instance, inside the documented 2 s.
+const RECHECK_MS = 1000
+/**
+ * Bytes in flight per stream: checked before each send, so a client that
+ * does not read holds at most this much queued on its socket (plus one
+ * entry), and reads fetch only about this much at a time.
+ */
+export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024
+// Entries per read before their size is known (then: as many as fit MAX_BUFFERED_BYTES, 1 to the window).
+const FIRST_READ = 16
 
 export class StreamSession {
   private open = true
@@ -29,6 +37,10 @@ export class StreamSession {
     readonly channel: string,
     readonly access: Access,
     private cursor: string,
+    /** The incarnation streamed: one made again under the same name ends this stream. */
+    private readonly channelId: string,
+    /** Whose stream it is (a client token's id, or `admin`), for the streams-per-token bound. */
+    readonly holder: string,
   ) {
     ws.on('message', (data, binary) => {
       if (binary) return
@@ -68,25 +80,41 @@ export class StreamSession {
     try {
       this.reader = await this.store.reader()
       if (this.cursor === '$') this.cursor = await this.store.latest(this.channel)
-      const hello: Hello = {type: 'hello', channel: this.channel, cursor: this.cursor, waiting: await this.store.count(this.channel, this.cursor, WAITING_CAP)}
+      const hello: Hello = {type: 'hello', channel: this.channel, channel_id: this.channelId, cursor: this.cursor, waiting: await this.store.count(this.channel, this.cursor, WAITING_CAP)}
       this.ws.send(JSON.stringify(hello))
+      const recheck = setInterval(() => void this.check().catch(() => {}), RECHECK_MS)
+      recheck.unref()
+      this.ws.once('close', () => clearInterval(recheck))
+      let entrySize = 0
       let checked = Date.now()
-      while (this.open) {
-        if (Date.now() - checked >= RECHECK_MS) {
-          checked = Date.now()
-          if (!(await this.check())) return
+      try {
+        while (this.open) {
+          // Also here: a read of a channel deleted meanwhile answers at once, and the loop must not outrun the timer.
+          if (Date.now() - checked >= RECHECK_MS) {
+            checked = Date.now()
+            if (!(await this.check())) return
+          }
+          if (this.sent.length >= STREAM_WINDOW || this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+            await this.waitForAck()
+            continue
+          }
+          const room = STREAM_WINDOW - this.sent.length
+          const count = entrySize === 0 ? Math.min(FIRST_READ, room) : Math.max(1, Math.min(room, Math.floor(MAX_BUFFERED_BYTES / entrySize)))
+          const entries = await this.reader.read(this.channel, this.cursor, count, READ_BLOCK_MS)
+          // Nothing, at once (the channel is gone): give timers and sockets a turn rather than spin.
+          if (entries.length === 0) await new Promise((resolve) => setImmediate(resolve))
+          for (const entry of entries) {
+            // Checked before each send: what is not sent is read again from the store later, after the cursor.
+            if (!this.open || this.ws.bufferedAmount > MAX_BUFFERED_BYTES) break
+            const frame = encodeEntry(entry)
+            entrySize = Math.max(1, Math.round(entrySize === 0 ? frame.length : (entrySize * 7 + frame.length) / 8))
+            this.ws.send(frame)
+            this.sent.push(entry.cursor)
+            this.cursor = entry.cursor
+          }
         }
-        if (this.sent.length >= STREAM_WINDOW || this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-          await this.waitForAck()
-          continue
-        }
-        const entries = await this.reader.read(this.channel, this.cursor, STREAM_WINDOW - this.sent.length, READ_BLOCK_MS)
-        for (const entry of entries) {
-          if (!this.open) return
-          this.ws.send(encodeEntry(entry))
-          this.sent.push(entry.cursor)
-          this.cursor = entry.cursor
-        }
+      } finally {
+        clearInterval(recheck)
       }
     } catch (error) {
       if (this.open) this.end(1011, `store: ${(error as Error).message}`.slice(0, 120))
@@ -98,8 +126,9 @@ export class StreamSession {
   /** Whether the access still holds; closes the stream when not. */
   async check(): Promise<boolean> {
     const channel = await this.store.getChannel(this.channel)
-    if (stillAllowed(this.access, channel)) return true
-    this.end(channel ? CLOSE.tokenRevoked : CLOSE.channelDeleted, channel ? 'token revoked' : 'channel deleted')
+    if (stillAllowed(this.access, channel, this.channelId)) return true
+    const revoked = channel !== undefined && incarnation(channel) === this.channelId
+    this.end(revoked ? CLOSE.tokenRevoked : CLOSE.channelDeleted, revoked ? 'token revoked' : 'channel deleted')
     return false
   }
 

@@ -19,6 +19,7 @@ import {type EventSource, type ListenLine, Pipeline} from './pipeline.js'
 import {HttpReceiver, type ReceiverOptions} from './receiver.js'
 import type {RelayState} from './relay-channel.js'
 import {type SchemeName, type SchemeSettings, buildScheme} from './schemes/index.js'
+import {ummServicesScheme} from './schemes/umm-services.js'
 import {OAUTH2_HEADERS, OAuth2Issuer, type OAuth2TokenSource} from './schemes/oauth2.js'
 import type {WebhookRequest} from './schemes/types.js'
 import {type Verdict, verifyRsaSha256} from './signature.js'
@@ -308,9 +309,11 @@ async function openSource(options: ListenOptions, state: ListenState, pipeline: 
   const {urls, token, channel: requested} = options.relay
   const resolved = await resolveChannel({urls, token, profile: options.profile, channel: requested, state: state.relay})
   const relay = urls.join(',')
-  const remember = (cursor?: string) => updateState(options.profile, (current) => ({...current, relay: {relay, channel: resolved.channel, ingress_url: resolved.ingressUrl, cursor}}))
-  await remember(state.relay?.relay === relay && state.relay.channel === resolved.channel ? state.relay.cursor : undefined)
-  const source = new RelaySource({urls, token, channel: resolved.channel, ingressUrl: resolved.ingressUrl, cursor: resolved.cursor, saveCursor: remember, emit: options.print})
+  const remember = (cursor: string | undefined, channelId: string | undefined) =>
+    updateState(options.profile, (current) => ({...current, relay: {relay, channel: resolved.channel, channel_id: channelId, ingress_url: resolved.ingressUrl, cursor}}))
+  // The cursor as resolved (`0` for a new incarnation), with the incarnation it belongs to; `$` is kept only once the relay resolves it.
+  await remember(resolved.cursor === '$' ? undefined : resolved.cursor, resolved.channelId)
+  const source = new RelaySource({urls, token, channel: resolved.channel, channelId: resolved.channelId, ingressUrl: resolved.ingressUrl, cursor: resolved.cursor, saveCursor: remember, emit: options.print})
   return {
     source,
     url: resolved.ingressUrl,
@@ -336,11 +339,16 @@ function verifier(scheme: ListenOptions['verifyScheme'], publicKey: () => string
       return key ? verifyRsaSha256(request.body, request.headers['x-signature'], key) : {ok: false, reason: 'no public key to verify with'}
     }}
   }
-  if (scheme.name === 'oauth2') {
-    const {clientId, clientSecret, scope} = scheme.options
-    if (!clientId || !clientSecret) throw new UsageError('--verify-scheme oauth2 needs --client-id and --client-secret', 'They are what the gateway uses at this listener\'s token endpoint, …/oauth/token.')
+  const {clientId, clientSecret, scope} = scheme.options
+  if (scheme.name === 'oauth2' || (scheme.name === 'umm-services' && (clientId || clientSecret))) {
+    if (!clientId || !clientSecret) throw new UsageError(`--verify-scheme ${scheme.name} with OAuth2 needs --client-id and --client-secret`, 'They are what the gateway uses at this listener\'s token endpoint, …/oauth/token.')
     const issuer = new OAuth2Issuer({clientId, clientSecret, scope, ttlSeconds: 3600})
-    return {verify: (request) => issuer.verify(request), headers: OAUTH2_HEADERS, tokenEndpoint: (authorization, form) => issuer.tokenResponse(authorization, form)}
+    const tokenEndpoint: ReceiverOptions['tokenEndpoint'] = (authorization, form) => issuer.tokenResponse(authorization, form)
+    if (scheme.name === 'oauth2') return {verify: (request) => issuer.verify(request), headers: OAUTH2_HEADERS, tokenEndpoint}
+    // UMM Services over OAuth2: the bearers this listener issued, and the request headers.
+    const credentials = {name: 'oauth2', headers: ['authorization'], verify: (request: WebhookRequest) => issuer.verify(request), sign: () => ({})}
+    const umm = ummServicesScheme({clientKey: '', credentials, expectedClientKey: scheme.options.expectedClientKey})
+    return {verify: (request) => umm.verify(request), headers: umm.headers, tokenEndpoint}
   }
   const built = buildScheme(scheme.name, scheme.options)
   return {verify: (request) => built.verify(request), headers: built.headers}

@@ -23,12 +23,15 @@ export interface RelayState {
   /** The relay URLs as given (the cursor means something only on the same relay). */
   relay: string
   channel: string
+  /** The incarnation the cursor belongs to (a channel deleted and made again is another). */
+  channel_id?: string
   ingress_url: string
   cursor?: string
 }
 
 export interface ResolvedChannel {
   channel: string
+  channelId?: string
   ingressUrl: string
   cursor: string
   /** A team channel: its webhook is shared, so this listener neither re-points nor unsubscribes it. */
@@ -47,14 +50,16 @@ export async function resolveChannel(options: {urls: string[]; token: string; pr
   const known = options.state && options.state.relay === relay ? options.state : undefined
   if (options.channel) {
     const view = await api.getChannel(options.channel)
-    const cursor = known?.channel === view.name && known.cursor ? known.cursor : '$'
-    return {channel: view.name, ingressUrl: view.ingress_url, cursor, shared: true}
+    // A stored cursor of another incarnation (the channel was deleted and made again): everything of this one is unread.
+    const cursor = known?.channel === view.name && known.cursor ? (sameIncarnation(known, view) ? known.cursor : '0') : '$'
+    return {channel: view.name, channelId: view.id, ingressUrl: view.ingress_url, cursor, shared: true}
   }
   const name = personalChannelName(options.profile)
-  const cursor = known?.channel === name && known.cursor ? known.cursor : '0'
+  const stored = known?.channel === name && known.cursor ? known.cursor : '0'
   if (known?.channel === name) {
     try {
-      return {channel: name, ingressUrl: (await api.getChannel(name)).ingress_url, cursor, shared: false}
+      const view = await api.getChannel(name)
+      return {channel: name, channelId: view.id, ingressUrl: view.ingress_url, cursor: sameIncarnation(known, view) ? stored : '0', shared: false}
     } catch (error) {
       if (!(error instanceof UmmahError && error.code === 'relay_not_found')) throw error
     }
@@ -69,7 +74,13 @@ export async function resolveChannel(options: {urls: string[]; token: string; pr
     if (!(error instanceof UmmahError && error.code === 'relay_conflict')) throw error
     view = await api.getChannel(name)
   }
-  return {channel: name, ingressUrl: view.ingress_url, cursor, shared: false}
+  // Made now: a new incarnation, read from its first entry whatever was stored for the name before.
+  return {channel: name, channelId: view.id, ingressUrl: view.ingress_url, cursor: sameIncarnation(known, view) ? stored : '0', shared: false}
+}
+
+/** Whether a stored cursor belongs to this incarnation of the channel (state and relay older than incarnations: yes). */
+function sameIncarnation(known: RelayState | undefined, view: ChannelView): boolean {
+  return (known?.channel_id ?? '') === (view.id ?? '')
 }
 
 /** The ingress URL with its secret shortened, for lines people read (the whole URL is in `relay channels list`). */

@@ -29,9 +29,11 @@ export interface RelaySourceOptions {
   channel: string
   /** The channel's ingress URL (the gateway webhook's callback). */
   ingressUrl: string
-  /** The cursor to resume after (`0`: from the first entry). */
+  /** The cursor to resume after (`0`: from the first entry; `$`: the newest, resolved by the relay's hello). */
   cursor: string
-  saveCursor: (cursor: string) => Promise<void>
+  /** The channel's incarnation the cursor belongs to, sent with it: the relay never skips by a cursor of another. */
+  channelId?: string
+  saveCursor: (cursor: string, channelId: string | undefined) => Promise<void>
   emit: (line: ListenLine) => void
 }
 
@@ -51,7 +53,9 @@ export class RelaySource implements EventSource {
   private inbox: StoredEntry[] = []
   private processing?: Promise<void>
   private cursor: string
+  private channelId: string | undefined
   private saved: string
+  private savedChannelId: string | undefined
   private saveTimer?: NodeJS.Timeout
   private intake?: Intake
   private fail: (error: Error) => void = () => {}
@@ -62,7 +66,9 @@ export class RelaySource implements EventSource {
 
   constructor(private readonly options: RelaySourceOptions) {
     this.cursor = options.cursor
+    this.channelId = options.channelId
     this.saved = options.cursor
+    this.savedChannelId = options.channelId
     this.failed = new Promise((resolve) => (this.fail = resolve))
   }
 
@@ -115,7 +121,8 @@ export class RelaySource implements EventSource {
     await this.processing
     const base = this.options.urls[this.next]
     this.next = (this.next + 1) % this.options.urls.length
-    const url = relayUrl(base, `/v1/channels/${encodeURIComponent(this.options.channel)}/stream?after=${encodeURIComponent(this.cursor)}`).href.replace(/^http/, 'ws')
+    const incarnation = this.channelId === undefined ? '' : `&channel_id=${encodeURIComponent(this.channelId)}`
+    const url = relayUrl(base, `/v1/channels/${encodeURIComponent(this.options.channel)}/stream?after=${encodeURIComponent(this.cursor)}${incarnation}`).href.replace(/^http/, 'ws')
     const socket = new WebSocket(url, {headers: {authorization: `Bearer ${this.options.token}`}, handshakeTimeout: CONNECT_TIMEOUT_MS, maxPayload: 80 * 1024 * 1024})
     this.socket = socket
     let greeted: (hello: Hello) => void = () => {}
@@ -130,8 +137,9 @@ export class RelaySource implements EventSource {
       if (!said) {
         try {
           const message = JSON.parse(data.toString()) as Hello
-          if (binary || message.type !== 'hello') throw new Error('no hello')
+          if (binary || message.type !== 'hello' || typeof message.cursor !== 'string') throw new Error('no hello')
           said = message
+          this.adopt(message)
           greeted(message)
         } catch {
           refused(new Error('the relay did not say hello'))
@@ -168,7 +176,11 @@ export class RelaySource implements EventSource {
         if (said && FINAL_CLOSES.has(code)) {
           this.stopped = true
           this.wake()
-          this.fail(new UmmahError(`The relay ended the stream of channel ${this.options.channel}: ${reason}`, {code: 'relay_closed', exitCode: ExitCode.auth, hint: 'Ask the relay admin for a token (`ummah relay channels tokens create`).'}))
+          const hint =
+            code === CLOSE.channelDeleted
+              ? 'The channel was deleted (or made again): run listen again; a personal channel is made again and read from its first entry.'
+              : 'Ask the relay admin for a token (`ummah relay channels tokens create`).'
+          this.fail(new UmmahError(`The relay ended the stream of channel ${this.options.channel}: ${reason}`, {code: 'relay_closed', exitCode: code === CLOSE.channelDeleted ? ExitCode.notFound : ExitCode.auth, hint}))
         }
         resolve(reason)
       })
@@ -179,6 +191,21 @@ export class RelaySource implements EventSource {
   }
 
   private connections = 0
+
+  /**
+   * Where the relay says this stream starts is this listener's cursor from
+   * now on, saved at once: `$` resolved on the first connection (a reconnect
+   * before the first entry resumes there, not at a newer `$`), or `0` of a
+   * new incarnation.
+   */
+  private adopt(hello: Hello): void {
+    const incarnation = typeof hello.channel_id === 'string' ? hello.channel_id : this.channelId
+    if (hello.cursor === this.cursor && incarnation === this.channelId) return
+    this.cursor = hello.cursor
+    this.channelId = incarnation
+    this.inbox = []
+    void this.save()
+  }
 
   /** Hands entries to the pipeline in order, BATCH at a time, and moves the cursor past each one answered 200 or 403. */
   private async process(): Promise<void> {
@@ -222,8 +249,15 @@ export class RelaySource implements EventSource {
   private async save(): Promise<void> {
     this.saveTimer = undefined
     const cursor = this.cursor
-    if (cursor === this.saved) return
-    await this.options.saveCursor(cursor).then(() => (this.saved = cursor), () => {})
+    const channelId = this.channelId
+    if (cursor === this.saved && channelId === this.savedChannelId) return
+    await this.options.saveCursor(cursor, channelId).then(
+      () => {
+        this.saved = cursor
+        this.savedChannelId = channelId
+      },
+      () => {},
+    )
   }
 
   /** A pause that close() cuts short (the reconnect backoff and a 503's Retry-After may both be under way). */

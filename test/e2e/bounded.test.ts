@@ -36,7 +36,8 @@ beforeAll(async () => {
     }
     if (request.url === '/api/v1/declared/') {
       response.writeHead(200, {'content-type': 'application/json', 'content-length': String(100 * 1024 * 1024)})
-      return response.end('{')
+      response.end('{')
+      return
     }
     if (request.url === '/api/v1/purchases/' && request.method === 'POST') return json(response, 201, {id: 'p1', status: 'created', checkout_url: checkoutUrl})
     json(response, 200, {results: [{id: 'c1'}], next: null, previous: null})

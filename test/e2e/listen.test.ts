@@ -235,12 +235,52 @@ describe('webhooks listen with partner schemes', {timeout: 120_000}, () => {
   })
 })
 
+describe('--verify-scheme umm-services verifies the sender', {timeout: 60_000}, () => {
+  const umm = {client_key: 'CLI42', product: 'retail_payments', payment_channel: 'online', idempotent_request_key: 'k1', timestamp: '2020-09-18T17:31:34.000-05:30'}
+  const body = Buffer.from('{"id":"evt-umm-1","event_type":"moneymovementservices.payment.status_updated","data":{}}')
+  const basic = (password: string) => `Basic ${Buffer.from(`hooks:${password}`).toString('base64')}`
+
+  it('Basic: no credentials, a wrong password or another client_key are 403; the right ones 200', async () => {
+    const app = new App()
+    await app.start()
+    const listener = listen(['--forward', `127.0.0.1:${app.port}/webhook`, '--verify-scheme', 'umm-services', '--username', 'hooks', '--password', 's3cret', '--client-key', 'CLI42'])
+    const ready = await listener.ready()
+    const post = (headers: Record<string, string>) => fetch(ready.url, {method: 'POST', headers: {'content-type': 'application/json', ...headers}, body}).then((response) => response.status)
+    expect(await post({...umm, client_key: 'MADEUP1'})).toBe(403)
+    expect(await post({...umm, authorization: basic('wrong')})).toBe(403)
+    expect(await post({...umm, client_key: 'OTHER7', authorization: basic('s3cret')})).toBe(403)
+    expect(await post({...umm, authorization: basic('s3cret')})).toBe(200)
+    await until(() => app.received.length === 1, 'the one genuine delivery')
+    await listener.stop()
+    expect(listener.lines.at(-1)).toMatchObject({type: 'summary', received: 1, rejected: 3})
+    await app.stop()
+  })
+
+  it('API-key headers: a wrong key header is 403', async () => {
+    const app = new App()
+    await app.start()
+    const listener = listen(['--forward', `127.0.0.1:${app.port}/webhook`, '--verify-scheme', 'umm-services', '--verify-header', 'x-api-key:k-right'])
+    const ready = await listener.ready()
+    const post = (key: string) => fetch(ready.url, {method: 'POST', headers: {'content-type': 'application/json', ...umm, 'x-api-key': key}, body}).then((response) => response.status)
+    expect(await post('k-wrong')).toBe(403)
+    expect(await post('k-right')).toBe(200)
+    await listener.stop()
+    await app.stop()
+  })
+
+  it('without credentials it refuses to start (exit 2), calling nothing verified', async () => {
+    const result = await ummah(['webhooks', 'listen', '--forward', '3000', '--verify-scheme', 'umm-services'])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain("--scheme umm-services needs the sender's credentials")
+  })
+})
+
 describe('the sandbox delivering with each partner scheme through listen --verify-scheme', {timeout: 120_000}, () => {
   const cases: Array<[string, string[], (readyUrl: string) => Record<string, unknown>]> = [
     ['basic', ['--username', 'hooks', '--password', 's3cret'], () => ({scheme: 'basic', username: 'hooks', password: 's3cret'})],
     ['sha1-password', ['--secret', 'pw'], () => ({scheme: 'sha1-password', secret: 'pw'})],
     ['api-key-headers', ['--verify-header', 'test_header1:value1', '--verify-header', 'test_header2:value2'], () => ({scheme: 'api-key-headers', headers: {test_header1: 'value1', test_header2: 'value2'}})],
-    ['umm-services', [], () => ({scheme: 'umm-services', client_key: 'CLI42'})],
+    ['umm-services', ['--username', 'hooks', '--password', 's3cret', '--client-key', 'CLI42'], () => ({scheme: 'umm-services', client_key: 'CLI42', username: 'hooks', password: 's3cret'})],
     ['oauth2', ['--client-id', 'gw', '--client-secret', 'gw-secret'], (url) => ({scheme: 'oauth2', token_url: `${url}oauth/token`, client_id: 'gw', client_secret: 'gw-secret'})],
   ]
 

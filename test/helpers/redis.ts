@@ -9,6 +9,8 @@ export interface RedisServer {
   url: string
   port: number
   stop(): Promise<void>
+  /** Starts it again on the same port and data (its AOF): what was acknowledged before is there. */
+  restart(): Promise<void>
 }
 
 async function freePort(): Promise<number> {
@@ -19,11 +21,10 @@ async function freePort(): Promise<number> {
   return port
 }
 
-export async function startRedis(): Promise<RedisServer> {
-  const dir = tempDir('ummah-redis-')
+export async function startRedis(dir = tempDir('ummah-redis-'), fixedPort?: number): Promise<RedisServer> {
   // A port taken between the check and the bind: try another (at most 5 times).
   for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort()
+    const port = fixedPort ?? (await freePort())
     const child: ChildProcess = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--protected-mode', 'yes'], {stdio: ['ignore', 'pipe', 'pipe']})
     let output = ''
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
@@ -31,7 +32,7 @@ export async function startRedis(): Promise<RedisServer> {
     const deadline = Date.now() + 10_000
     while (Date.now() < deadline && child.exitCode === null && !output.includes('Ready to accept connections')) await sleep(20)
     if (output.includes('Ready to accept connections')) {
-      return {
+      const server: RedisServer = {
         url: `redis://127.0.0.1:${port}`,
         port,
         stop: async () => {
@@ -40,7 +41,12 @@ export async function startRedis(): Promise<RedisServer> {
           child.kill('SIGKILL')
           await exited
         },
+        restart: async () => {
+          const again = await startRedis(dir, port)
+          Object.assign(server, {stop: again.stop, restart: again.restart})
+        },
       }
+      return server
     }
     child.kill('SIGKILL')
     if (!output.includes('Address already in use')) throw new Error(`redis-server did not start (is it installed? scripts/system-deps.sh installs it): ${output.slice(-500)}`)

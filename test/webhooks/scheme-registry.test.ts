@@ -23,7 +23,7 @@ const SAMPLES: Record<SchemeName, {auth: Record<string, unknown>; receiving: Sch
   'sha1-password': {auth: {scheme: 'sha1-password', secret: 'pw'}, receiving: {secret: 'pw'}},
   basic: {auth: {scheme: 'basic', username: 'hooks', password: 's3cret'}, receiving: {username: 'hooks', password: 's3cret'}},
   'api-key-headers': {auth: {scheme: 'api-key-headers', headers: {'x-api-key': 'k1', 'x-env': 'test'}}, receiving: {headers: [['x-api-key', 'k1'], ['x-env', 'test']]}},
-  'umm-services': {auth: {scheme: 'umm-services', client_key: 'CLIENT7'}, receiving: {}},
+  'umm-services': {auth: {scheme: 'umm-services', client_key: 'CLIENT7', username: 'hooks', password: 's3cret'}, receiving: {username: 'hooks', password: 's3cret', expectedClientKey: 'CLIENT7'}},
   oauth2: {auth: {scheme: 'oauth2', token_url: 'http://127.0.0.1:9/oauth/token', client_id: 'id', client_secret: 'secret'}, receiving: {token: 'tok'}, sending: {token: 'tok'}},
 }
 
@@ -47,14 +47,15 @@ describe('scheme registry', () => {
     const receiving = buildScheme(name, sample.receiving)
     expect(receiving.verify({headers, body})).toEqual({ok: true})
     expect(receiving.name).toBe(name)
-    // Tampered: refused (umm-services checks headers only, not the body).
-    if (name !== 'umm-services') expect(receiving.verify({headers: name === 'rsa-sha256' || name === 'sha1-password' ? headers : {}, body: Buffer.from(body.toString().replace('paid', 'refunded'))}).ok).toBe(false)
+    // Tampered: refused (umm-services: its credentials are missing from the tampered request).
+    expect(receiving.verify({headers: name === 'rsa-sha256' || name === 'sha1-password' ? headers : {}, body: Buffer.from(body.toString().replace('paid', 'refunded'))}).ok).toBe(false)
   })
 
   it('a missing setting names the flag that gives it', () => {
     for (const name of SCHEME_NAMES) {
       const [first] = SCHEMES[name].needs
-      if (first) expect(() => buildScheme(name, {}), name).toThrow(`--scheme ${name} needs ${first.flag}`)
+      if (name === 'umm-services') expect(() => buildScheme(name, {}), name).toThrow("--scheme umm-services needs the sender's credentials")
+      else if (first) expect(() => buildScheme(name, {}), name).toThrow(`--scheme ${name} needs ${first.flag}`)
       else expect(() => buildScheme(name, {})).not.toThrow()
     }
     expect(parseSandboxDelivery({auth: {scheme: 'nope'}}).errors).toEqual({'sandbox_delivery.auth.scheme': [`"nope" is not a valid choice: ${SCHEME_NAMES.join(', ')}.`]})

@@ -148,15 +148,23 @@ describe('`ummah webhooks verify --scheme`', () => {
     )
     expect(await runCli(['webhooks', 'verify', '--scheme', 'basic', '--username', 'hooks', '--password', 's3cret', '--request', captured])).toMatchObject({code: 0, stdout: 'valid\n'})
     expect((await runCli(['webhooks', 'verify', '--scheme', 'basic', '--username', 'hooks', '--password', 'x', '--request', captured])).code).toBe(1)
-    const umm = await runCli(['webhooks', 'verify', '--scheme', 'umm-services', '--request', '-'], {input: readFileSync(captured, 'utf8')})
+    const umm = await runCli(['webhooks', 'verify', '--scheme', 'umm-services', '--username', 'hooks', '--password', 's3cret', '--request', '-'], {input: readFileSync(captured, 'utf8')})
     expect(umm.code).toBe(1)
     expect(umm.stderr).toMatch(/^Error: invalid: header payment_channel must be one of /)
     // The document's own example headers, client_key CLIAAADDD0910 (13 characters) included, are valid.
     const documented = write(
       'documented.http',
-      'POST /payment/statusudpate HTTP/1.1\r\nHost: app\r\nclient_key: CLIAAADDD0910\r\nproduct: retail_payments\r\npayment_channel: online\r\nidempotent_request_key: 6bc5f0f49ee2412a93b0596d6a3c4eca\r\ntimestamp: 2020-09-18T17:31:34.000-05:30\r\n\r\n{"id":"1","event_type":"moneymovementservices.payment.status_updated","data":{}}',
+      `POST /payment/statusudpate HTTP/1.1\r\nHost: app\r\nAuthorization: Basic ${Buffer.from('hooks:s3cret').toString('base64')}\r\nclient_key: CLIAAADDD0910\r\nproduct: retail_payments\r\npayment_channel: online\r\nidempotent_request_key: 6bc5f0f49ee2412a93b0596d6a3c4eca\r\ntimestamp: 2020-09-18T17:31:34.000-05:30\r\n\r\n{"id":"1","event_type":"moneymovementservices.payment.status_updated","data":{}}`,
     )
-    expect(await runCli(['webhooks', 'verify', '--scheme', 'umm-services', '--request', documented])).toMatchObject({code: 0, stdout: 'valid\n'})
+    const credentials = ['--username', 'hooks', '--password', 's3cret']
+    expect(await runCli(['webhooks', 'verify', '--scheme', 'umm-services', ...credentials, '--request', documented])).toMatchObject({code: 0, stdout: 'valid\n'})
+    expect(await runCli(['webhooks', 'verify', '--scheme', 'umm-services', ...credentials, '--client-key', 'CLIAAADDD0910', '--request', documented])).toMatchObject({code: 0, stdout: 'valid\n'})
+    expect((await runCli(['webhooks', 'verify', '--scheme', 'umm-services', ...credentials, '--client-key', 'OTHER1', '--request', documented])).stderr).toMatch(/^Error: invalid: header client_key is not the expected one/)
+    expect((await runCli(['webhooks', 'verify', '--scheme', 'umm-services', '--username', 'hooks', '--password', 'wrong', '--request', documented])).stderr).toMatch(/^Error: invalid: wrong username or password/)
+    // Without credentials nothing is called valid: a usage error.
+    const bare = await runCli(['webhooks', 'verify', '--scheme', 'umm-services', '--request', documented])
+    expect(bare.code).toBe(2)
+    expect(bare.stderr).toContain("--scheme umm-services needs the sender's credentials")
     const six = await runCli(['webhooks', 'verify', '--scheme', 'api-key-headers', ...[1, 2, 3, 4, 5, 6].flatMap((n) => ['--header', `h${n}:v${n}`]), '--request', captured])
     expect(six.code).toBe(2)
     expect(six.stderr).toMatch(/^Error: api-key-headers takes at most 5 headers, not 6\./)

@@ -30,6 +30,7 @@ export default class WebhooksVerify extends UmmahCommand {
     password: Flags.string({summary: 'basic: the expected password.'}),
     header: Flags.string({summary: 'api-key-headers: an expected "name:value" pair (up to five).', multiple: true}),
     token: Flags.string({summary: 'oauth2: the bearer token your token endpoint issued.'}),
+    'client-key': Flags.string({summary: 'umm-services: the client_key to expect (with its credentials: --username/--password, --header or --token).'}),
   }
 
   async run(): Promise<unknown> {
@@ -48,7 +49,7 @@ export default class WebhooksVerify extends UmmahCommand {
     }
     const {parseHeader} = await import('../../cli/header-flags.js')
     const headers = (flags.header ?? []).map((pair) => parseHeader(pair, '--header'))
-    const scheme = buildScheme(flags.scheme as SchemeName, {publicKey, secret: flags.secret, username: flags.username, password: flags.password, headers, token: flags.token})
+    const scheme = buildScheme(flags.scheme as SchemeName, {publicKey, secret: flags.secret, username: flags.username, password: flags.password, headers, token: flags.token, expectedClientKey: flags['client-key']})
     const verdict = scheme.verify(request)
     if (!verdict.ok) throw new UmmahError(`invalid: ${verdict.reason}`, {code: 'invalid_signature', exitCode: ExitCode.unexpected})
     if (!this.jsonEnabled()) process.stdout.write('valid\n')

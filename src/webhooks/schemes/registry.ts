@@ -31,7 +31,21 @@ export interface SchemeSettings {
   paymentChannel?: string
   /** oauth2, offline (`webhooks verify`): the bearer to expect. */
   token?: string
+  /** umm-services, receiving: the client_key to expect. */
+  expectedClientKey?: string
 }
+
+/** The UMM Services credentials the settings give: API-key headers, Basic, or a bearer; undefined when none. */
+export function ummCredentials(settings: SchemeSettings): Scheme | undefined {
+  if (settings.headers && settings.headers.length > 0) return apiKeyHeadersScheme(settings.headers)
+  if (settings.username !== undefined && settings.password !== undefined) return basicScheme({username: settings.username, password: settings.password})
+  if (settings.token) return bearerScheme(settings.token)
+  return undefined
+}
+
+/** What `--scheme umm-services` refuses to start without. */
+export const UMM_CREDENTIALS_HINT = 'Pass its credentials: --username and --password (Basic), --header/--verify-header "name:value" (API-key headers), or --client-id and --client-secret with listen (OAuth2), --token with verify.'
+
 
 export interface SchemeEntry {
   /** What the receiving side needs, and the flag of `webhooks verify` (and listen) that gives it. */
@@ -80,11 +94,19 @@ export const SCHEMES: Record<SchemeName, SchemeEntry> = {
     fromDelivery: (auth) => ({headers: Object.entries((auth.headers ?? {}) as Record<string, string>)}),
   },
   'umm-services': {
+    // One of its credentials (checked in buildScheme): the request headers alone are no proof of the sender.
     needs: [],
     fields: ['client_key'],
-    optional: ['product', 'payment_channel'],
-    build: (settings) => ummServicesScheme({clientKey: settings.clientKey ?? 'CLIENT1', product: settings.product, paymentChannel: settings.paymentChannel}),
-    fromDelivery: (auth) => ({clientKey: text(auth.client_key), product: text(auth.product), paymentChannel: text(auth.payment_channel)}),
+    optional: ['product', 'payment_channel', 'username', 'password'],
+    build: (settings) =>
+      ummServicesScheme({
+        clientKey: settings.clientKey ?? 'CLIENT1',
+        product: settings.product,
+        paymentChannel: settings.paymentChannel,
+        credentials: ummCredentials(settings),
+        expectedClientKey: settings.expectedClientKey,
+      }),
+    fromDelivery: (auth) => ({clientKey: text(auth.client_key), product: text(auth.product), paymentChannel: text(auth.payment_channel), username: text(auth.username), password: text(auth.password)}),
   },
   // The sandbox fetches a bearer at token_url (oauth2.ts) and signs with the webhook's RSA key as well; listen issues bearers itself.
   oauth2: {
@@ -98,6 +120,9 @@ export const SCHEMES: Record<SchemeName, SchemeEntry> = {
 
 /** The scheme from settings, naming the flag of the first one missing. */
 export function buildScheme(name: SchemeName, settings: SchemeSettings): Scheme {
+  if (name === 'umm-services' && !ummCredentials(settings)) {
+    throw new UsageError('--scheme umm-services needs the sender\'s credentials: its request headers alone prove nothing', UMM_CREDENTIALS_HINT)
+  }
   for (const need of SCHEMES[name].needs) {
     const value = settings[need.setting]
     if (value === undefined || value === '' || (Array.isArray(value) && value.length === 0)) throw new UsageError(`--scheme ${name} needs ${need.flag}`, `Pass ${need.flag}.`)

@@ -5,7 +5,7 @@
  */
 import {randomUUID} from 'node:crypto'
 
-import type {Scheme} from './types.js'
+import {type Scheme, safeEqual} from './types.js'
 
 const PRODUCTS = ['retail_payments', 'business_payments']
 const CHANNELS = ['retail_banking', 'commercial_banking', 'smb_banking', 'bank_bos', 'atm', 'kiosk', 'pos', 'mobile_banking', 'csm', 'online']
@@ -38,20 +38,41 @@ export function ummHeaderProblem(name: string, value: string): string | undefine
   return CHECKS.find(([header]) => header === name)?.[1](value)
 }
 
-export function ummServicesScheme(options: {clientKey: string; product?: string; paymentChannel?: string}): Scheme {
+export interface UmmServicesOptions {
+  clientKey: string
+  product?: string
+  paymentChannel?: string
+  /**
+   * How the sender authenticates: the document's API-key headers, Basic
+   * credentials or an OAuth2 bearer (a scheme of its own). Receiving, it is
+   * required (umm-services-credentials: the request headers alone prove
+   * nothing); sending, the sandbox adds it when configured.
+   */
+  credentials?: Scheme
+  /** Receiving: the client_key the sender must send (compared in constant time). */
+  expectedClientKey?: string
+}
+
+export function ummServicesScheme(options: UmmServicesOptions): Scheme {
+  const {credentials, expectedClientKey} = options
   return {
     name: 'umm-services',
-    headers: UMM_REQUEST_HEADERS,
+    headers: [...new Set([...(credentials?.headers ?? []), ...UMM_REQUEST_HEADERS])],
     verify(request) {
+      // The credentials first, and always: a request without them is refused whatever its headers say.
+      const authenticated = credentials?.verify(request) ?? {ok: true}
+      if (!authenticated.ok) return authenticated
       for (const [name, check] of CHECKS) {
         const value = request.headers[name]
         if (value === undefined) return {ok: false, reason: `missing header ${name}`}
         const problem = check(value)
         if (problem) return {ok: false, reason: `header ${name} ${problem}`}
       }
+      if (expectedClientKey !== undefined && !safeEqual(request.headers.client_key ?? '', expectedClientKey)) return {ok: false, reason: 'header client_key is not the expected one'}
       return {ok: true}
     },
-    sign: () => ({
+    sign: (body) => ({
+      ...credentials?.sign(body),
       client_key: options.clientKey,
       product: options.product ?? 'retail_payments',
       payment_channel: options.paymentChannel ?? 'online',

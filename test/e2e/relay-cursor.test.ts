@@ -1,0 +1,218 @@
+/**
+ * The relay never skips what a listener has not read:
+ * - a channel deleted and made again (a new incarnation) under a stopped and
+ *   a running listener, on both stores: the old cursor is never used to skip
+ *   the new channel's entries;
+ * - a new team listener cut off before its first event: the position `$`
+ *   resolved to on its first connection is kept, so a reconnect resumes there;
+ * - Redis killed under ingress: every answer is 200 (stored) or 503 with
+ *   Retry-After, /healthz is 503 meanwhile, and everything acknowledged is
+ *   streamed once Redis is back.
+ */
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import WebSocket from 'ws'
+
+import {decodeEntry} from '../../src/relay/protocol.js'
+import {type Sandbox, startSandbox} from '../../src/sandbox/server.js'
+import {accountId} from '../../src/sandbox/store.js'
+import {tempConfigDir, tempDir} from '../helpers/cli.js'
+import {type RedisServer, startRedis} from '../helpers/redis.js'
+import {App, Listener, until} from './listen-harness.js'
+import {ADMIN_TOKEN, RelayProcess, admin} from './relay-harness.js'
+
+let sandbox: Sandbox
+let redis: RedisServer
+beforeAll(async () => {
+  sandbox = await startSandbox({port: 0, retryDelaysMs: [200, 400, 800, 1600], statementDelayMs: 0})
+  redis = await startRedis()
+})
+afterAll(async () => {
+  await sandbox.close()
+  await redis.stop()
+})
+
+function profile() {
+  const key = `sk_test_cursor_${Math.random().toString(36).slice(2, 10)}`
+  const env = {UMMAH_CONFIG_DIR: tempConfigDir(), UMMAH_SECRET_KEY: key, UMMAH_API_BASE: sandbox.apiBase}
+  return {
+    key,
+    env,
+    listen: (args: string[]) => new Listener(args, env),
+    async purchases(count: number): Promise<void> {
+      for (let made = 0; made < count; made++) {
+        const response = await fetch(`${sandbox.apiBase}/purchases/`, {
+          method: 'POST',
+          headers: {authorization: `Bearer ${key}`, 'content-type': 'application/json'},
+          body: JSON.stringify({brand_id: '409eb80e-3782-4b1d-afa8-b779759266a5', client: {email: 'cursor@example.com'}, purchase: {products: [{name: 'X', price: 100}], currency: 'USD'}}),
+        })
+        expect(response.status).toBe(201)
+      }
+    },
+    /** Event ids the gateway was answered 2xx for: each must reach the app. */
+    acknowledged(): Set<string> {
+      const ids = new Set<string>()
+      for (const record of sandbox.store.state.accounts[accountId(key)]?.deliveries ?? []) {
+        if (record.webhook_id && record.response_code !== null && record.response_code >= 200 && record.response_code < 300) ids.add(record.event_id)
+      }
+      return ids
+    },
+  }
+}
+
+for (const store of ['embedded', 'redis'] as const) {
+  describe(`a channel deleted and made again (${store} store)`, {timeout: 180_000}, () => {
+    it('under a stopped and then a running listener: every event the gateway got 2xx for reaches the app', async () => {
+      const relay = new RelayProcess(['--port', '0', ...(store === 'redis' ? ['--redis', redis.url] : ['--data-dir', tempDir('ummah-relay-')])])
+      const url = await relay.ready()
+      const me = profile()
+      const app = new App()
+      await app.start()
+      const args = ['--forward', `127.0.0.1:${app.port}/webhook`, '--relay', url, '--relay-token', ADMIN_TOKEN]
+      try {
+        let listener = me.listen(args)
+        const ready = await listener.ready()
+        app.publicKey = ready.public_key
+        const channel = ready.channel as string
+        await me.purchases(5)
+        await until(() => app.received.length === 5, 'the first five events')
+
+        // Stopped: the channel is deleted; the next listen makes it again (a new incarnation, numbered from 1 again).
+        listener.child.kill('SIGTERM')
+        await exitOf(listener)
+        expect((await admin(url, 'DELETE', `/v1/channels/${channel}`)).status).toBe(200)
+        listener = me.listen(args)
+        await listener.ready()
+        await me.purchases(3)
+        await until(() => app.received.length === 8, 'the three events of the new channel')
+
+        // Running: deleted under it (it stops, saying so), made again by the admin; the next listen reads the new one from its start.
+        expect((await admin(url, 'DELETE', `/v1/channels/${channel}`)).status).toBe(200)
+        expect(await exitOf(listener)).toBe(4)
+        expect(listener.stderr).toContain('channel deleted')
+        expect((await admin(url, 'POST', '/v1/channels', {name: channel})).status).toBe(201)
+        listener = me.listen(args)
+        await listener.ready()
+        await me.purchases(3)
+        await until(() => app.received.length === 11, 'the three events of the channel made again')
+        await until(() => me.acknowledged().size === 11, 'the gateway to record its 2xx answers')
+        expect(new Set(app.received.map((event) => event.id))).toEqual(me.acknowledged())
+        listener.child.kill('SIGTERM')
+        await exitOf(listener)
+      } finally {
+        await app.stop()
+        await relay.stop('SIGKILL')
+      }
+    })
+  })
+}
+
+describe('a new team listener', {timeout: 120_000}, () => {
+  it('cut off before its first event (SIGSTOP, the relay restarted meanwhile): every event stored meanwhile reaches its app', async () => {
+    const dataDir = tempDir('ummah-relay-')
+    let relay = new RelayProcess(['--port', '0', '--data-dir', dataDir])
+    const url = await relay.ready()
+    const port = new URL(url).port
+    expect((await admin(url, 'POST', '/v1/channels', {name: 'team-cut'})).status).toBe(201)
+    const me = profile()
+    const app = new App()
+    await app.start()
+    const listener = me.listen(['--forward', `127.0.0.1:${app.port}/webhook`, '--relay', url, '--relay-token', ADMIN_TOKEN, '--channel', 'team-cut'])
+    try {
+      app.publicKey = (await listener.ready()).public_key
+      await until(() => listener.lines.find((line) => line.type === 'relay' && line.state === 'connected'), 'the first connection')
+      // Asleep before its first event; the relay goes down and comes back, events arrive while the link is down.
+      listener.child.kill('SIGSTOP')
+      await relay.stop('SIGKILL')
+      relay = new RelayProcess(['--port', port, '--data-dir', dataDir])
+      await relay.ready()
+      await me.purchases(10)
+      await until(() => me.acknowledged().size === 10, 'the relay to store the ten events')
+      listener.child.kill('SIGCONT')
+      await until(() => listener.lines.find((line) => line.type === 'relay' && line.resumed), 'the listener to reconnect')
+      await until(() => app.received.length === 10, 'the ten events stored while it was cut off')
+      expect(new Set(app.received.map((event) => event.id))).toEqual(me.acknowledged())
+    } finally {
+      listener.child.kill('SIGKILL')
+      await app.stop()
+      await relay.stop('SIGKILL')
+    }
+  })
+})
+
+describe('Redis killed under ingress', {timeout: 120_000}, () => {
+  it('answers 200 or 503 with Retry-After, /healthz is 503 meanwhile, and everything acknowledged is streamed once Redis is back', async () => {
+    const own = await startRedis()
+    const relay = new RelayProcess(['--port', '0', '--redis', own.url])
+    const url = await relay.ready()
+    try {
+      const created = await admin(url, 'POST', '/v1/channels', {name: 'redis-down'})
+      const ingress = created.body.ingress_url as string
+      const post = async (index: number) => {
+        const response = await fetch(ingress, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({n: index}), signal: AbortSignal.timeout(10_000)})
+        return {index, status: response.status, retryAfter: response.headers.get('retry-after')}
+      }
+      const answers = []
+      for (let index = 0; index < 10; index++) answers.push(await post(index))
+      await own.stop()
+      for (let index = 10; index < 20; index++) answers.push(await post(index))
+      const health = await fetch(`${url}/healthz`)
+      expect(health.status).toBe(503)
+      expect(health.headers.get('retry-after')).toBeTruthy()
+      expect(relay.lines.some((line) => line.type === 'ingress-failed')).toBe(true)
+      await own.restart()
+      let healthy = false
+      for (let tries = 0; tries < 150 && !healthy; tries++) {
+        healthy = (await fetch(`${url}/healthz`)).status === 200
+        if (!healthy) await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+      expect(healthy).toBe(true)
+      for (let index = 20; index < 25; index++) {
+        // Redis is back, the client reconnects within its backoff: a 503 meanwhile is what the gateway retries.
+        let answer = await post(index)
+        for (let tries = 0; answer.status === 503 && tries < 20; tries++) answer = await post(index)
+        answers.push(answer)
+      }
+      for (const answer of answers) {
+        expect([200, 503], JSON.stringify(answer)).toContain(answer.status)
+        if (answer.status === 503) expect(answer.retryAfter, JSON.stringify(answer)).toBeTruthy()
+      }
+      expect(answers.slice(10, 20).every((answer) => answer.status === 503)).toBe(true)
+      // Everything answered 200 is streamed, in order.
+      const acknowledged = answers.filter((answer) => answer.status === 200).map((answer) => answer.index)
+      expect(acknowledged.length).toBe(15)
+      const streamed = await readAll(url, 'redis-down', acknowledged.length)
+      expect(streamed).toEqual(acknowledged)
+    } finally {
+      await relay.stop('SIGKILL')
+      await own.stop()
+    }
+  })
+})
+
+/** The listener's exit code, within 20 s (else its lines, to see where it stood). */
+async function exitOf(listener: Listener): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`listen did not exit: ${JSON.stringify(listener.lines.slice(-5))} ${listener.stderr}`)), 20_000)
+  })
+  try {
+    return await Promise.race([listener.exited, late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** Every entry of a channel from its start, as the admin streams it: the `n` of each body. */
+async function readAll(url: string, channel: string, expected: number): Promise<number[]> {
+  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/channels/${channel}/stream?after=0`, {headers: {authorization: `Bearer ${ADMIN_TOKEN}`}})
+  const seen: number[] = []
+  socket.on('message', (data, binary) => {
+    if (binary) seen.push((JSON.parse(decodeEntry(data as Buffer).body.toString()) as {n: number}).n)
+  })
+  try {
+    await until(() => seen.length >= expected, 'every acknowledged entry on the stream', 15_000)
+    return seen
+  } finally {
+    socket.close()
+  }
+}
