@@ -21,6 +21,8 @@ command -v dbus-send >/dev/null 2>&1 || packages+=(dbus-bin)
 # dbus-x11 satisfies gnome-keyring's need for a session bus package; apt's first choice, dbus-user-session, brings systemd.
 command -v gnome-keyring-daemon >/dev/null 2>&1 || packages+=(gnome-keyring dbus-x11)
 command -v secret-tool >/dev/null 2>&1 || packages+=(libsecret-tools)
+# faketime (libfaketime): the relay run with its clock days ahead (test/e2e/relay-clock.test.ts).
+command -v faketime >/dev/null 2>&1 || packages+=(faketime)
 [ ${#packages[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "system-deps: missing ${packages[*]}; install them (Debian: apt-get install -y ${packages[*]})" >&2

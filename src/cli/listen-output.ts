@@ -42,6 +42,7 @@ export function formatListenLine(line: ListenLine, style: Style, now = new Date(
     case 'damaged':
       return `${time}  ${style.error(`! spool: skipped ${line.lines} damaged line${line.lines === 1 ? '' : 's'} in ${line.path}`)}; every valid event is kept`
     case 'relay':
+      if (line.state === 'missed') return `${time}  ${style.error(`relay: ${line.missed} event${line.missed === 1 ? ' was' : 's were'} trimmed before this listener read ${line.missed === 1 ? 'it' : 'them'} (the relay's --retention passed; the gateway's delivery log still lists them)`)}`
       if (line.state === 'disconnected') return `${time}  ${style.error(`relay: disconnected (${line.error}), ${line.retry_in_s ? `retrying in ${line.retry_in_s} s` : 'retrying now'} at ${line.relay}`)}`
       return line.resumed
         ? `${time}  relay: resumed at ${line.relay}, ${line.waiting ?? 0} event${line.waiting === 1 ? '' : 's'} waiting`

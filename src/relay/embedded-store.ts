@@ -189,6 +189,12 @@ class ChannelLog {
     return this.nextSeq > 1 ? String(this.nextSeq - 1) : '0'
   }
 
+  /** Entries numbered after `afterSeq` and before the first one kept: trimmed unread. */
+  missed(afterSeq: number): number {
+    const firstKept = this.first < this.length ? this.seqs[this.first] : this.nextSeq
+    return Math.max(0, firstKept - afterSeq - 1)
+  }
+
   count(after: string, cap: number): number {
     return Math.min(cap, this.length - this.indexAfter(resolve(after, this)))
   }
@@ -210,7 +216,7 @@ class ChannelLog {
       for (let at = index; at <= last; at++) {
         const record = parseRecord(data, this.offsets[at] - start)
         if (!record) throw Object.assign(new Error(`entry ${this.seqs[at]} of ${this.dir} does not read back`), {code: 'EIO'})
-        entries.push({cursor: String(record.header.s), receivedAt: record.header.t, headers: record.header.h, body: Buffer.from(record.body)})
+        entries.push({cursor: String(record.header.s), seq: record.header.s, receivedAt: record.header.t, headers: record.header.h, body: Buffer.from(record.body)})
       }
       index = last + 1
     }
@@ -390,6 +396,14 @@ export class EmbeddedStore implements RelayStore {
 
   async count(channel: string, after: string, cap: number): Promise<number> {
     return this.logs.get(channel)?.count(after, cap) ?? 0
+  }
+
+  async latestSeq(channel: string): Promise<number> {
+    return Number(this.logs.get(channel)?.latest() ?? 0)
+  }
+
+  async missed(channel: string, afterSeq: number): Promise<number> {
+    return this.logs.get(channel)?.missed(afterSeq) ?? 0
   }
 
   async trim(channel: string, before: number): Promise<number> {

@@ -1,11 +1,11 @@
 /**
  * What the relay and `webhooks listen --relay` say to each other over the
- * stream's WebSocket (`GET /v1/channels/NAME/stream?after=CURSOR&channel_id=ID`, with
+ * stream's WebSocket (`GET /v1/channels/NAME/stream?after=CURSOR&after_seq=N&channel_id=ID`, with
  * `Authorization: Bearer TOKEN`):
  *
  *   relay → client, text:   {"type":"hello","channel":…,"channel_id":…,"cursor":…,"waiting":N}
  *   relay → client, binary: one entry: 4-byte big-endian length of a JSON
- *                           {"cursor","received_at","headers"}, that JSON, then the body's exact bytes
+ *                           {"cursor","seq","received_at","headers"}, that JSON, then the body's exact bytes
  *   client → relay, text:   {"type":"ack","cursor":…}: everything up to it is stored on the client
  *
  * The relay sends at most STREAM_WINDOW entries beyond the last ack. Close
@@ -38,12 +38,16 @@ export interface Hello {
   cursor: string
   /** Entries after the client's cursor when it connected (counted up to WAITING_CAP). */
   waiting: number
+  /** Entries after the client's place trimmed before it read them (retention): it says so, loudly. */
+  missed?: number
+  /** The number of the entry at `cursor` when the relay resolved it (`$`): the client counts from there. */
+  seq?: number
 }
 
 export const WAITING_CAP = 100_000
 
 export function encodeEntry(entry: StoredEntry): Buffer {
-  const meta = Buffer.from(JSON.stringify({cursor: entry.cursor, received_at: entry.receivedAt, headers: entry.headers}))
+  const meta = Buffer.from(JSON.stringify({cursor: entry.cursor, ...(entry.seq === undefined ? {} : {seq: entry.seq}), received_at: entry.receivedAt, headers: entry.headers}))
   const length = Buffer.allocUnsafe(4)
   length.writeUInt32BE(meta.length)
   return Buffer.concat([length, meta, entry.body])
@@ -53,12 +57,13 @@ export function decodeEntry(frame: Buffer): StoredEntry {
   if (frame.length < 4) throw new Error('entry frame shorter than its header')
   const length = frame.readUInt32BE(0)
   if (4 + length > frame.length) throw new Error('entry frame shorter than its header')
-  const meta = JSON.parse(frame.toString('utf8', 4, 4 + length)) as {cursor?: unknown; received_at?: unknown; headers?: unknown}
+  const meta = JSON.parse(frame.toString('utf8', 4, 4 + length)) as {cursor?: unknown; seq?: unknown; received_at?: unknown; headers?: unknown}
   const headers = meta.headers
   if (typeof meta.cursor !== 'string' || typeof meta.received_at !== 'number' || typeof headers !== 'object' || headers === null || Array.isArray(headers) || !Object.values(headers).every((value) => typeof value === 'string')) {
     throw new Error('entry frame has a malformed header')
   }
-  return {cursor: meta.cursor, receivedAt: meta.received_at, headers: headers as Record<string, string>, body: frame.subarray(4 + length)}
+  const seq = typeof meta.seq === 'number' && Number.isSafeInteger(meta.seq) && meta.seq > 0 ? {seq: meta.seq} : {}
+  return {cursor: meta.cursor, ...seq, receivedAt: meta.received_at, headers: headers as Record<string, string>, body: frame.subarray(4 + length)}
 }
 
 // Both ends ping this often: a dead connection (a laptop asleep, a cable pulled) is noticed within two intervals.

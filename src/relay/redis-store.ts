@@ -14,6 +14,11 @@ import type {ChannelRecord, EntryInput, RelayStore, StoreReader, StoredEntry} fr
 
 const CHANNELS_KEY = 'ummah:relay:channels'
 const streamKey = (channel: string) => `ummah:relay:stream:${channel}`
+/** The number of the last entry appended to a channel (its entries carry theirs as `n`). */
+const seqKey = (channel: string) => `ummah:relay:seq:${channel}`
+
+// Numbered and appended in one step, so two instances never give one number twice or out of order.
+const APPEND = "local n = redis.call('INCR', KEYS[2]) return redis.call('XADD', KEYS[1], '*', 'n', n, 't', ARGV[1], 'h', ARGV[2], 'b', ARGV[3])"
 const AS_BUFFERS = {typeMapping: {[RESP_TYPES.BLOB_STRING]: Buffer}}
 
 // HSET only when the field exists, in one step (no window for a delete between a check and the write).
@@ -42,8 +47,10 @@ function entriesOf(reply: Array<[Buffer, Buffer[]]>): StoredEntry[] {
   return reply.map(([id, fields]) => {
     const values = new Map<string, Buffer>()
     for (let index = 0; index + 1 < fields.length; index += 2) values.set(fields[index].toString(), fields[index + 1])
+    const seq = Number(values.get('n')?.toString())
     return {
       cursor: id.toString(),
+      ...(Number.isSafeInteger(seq) && seq > 0 ? {seq} : {}),
       receivedAt: Number(values.get('t')?.toString()),
       headers: JSON.parse(values.get('h')?.toString() ?? '{}') as Record<string, string>,
       body: values.get('b') ?? Buffer.alloc(0),
@@ -100,12 +107,12 @@ export class RedisStore implements RelayStore {
   }
 
   async deleteChannel(name: string): Promise<boolean> {
-    const [deleted] = await this.client.multi().addCommand(['HDEL', CHANNELS_KEY, name]).addCommand(['DEL', streamKey(name)]).exec()
+    const [deleted] = await this.client.multi().addCommand(['HDEL', CHANNELS_KEY, name]).addCommand(['DEL', streamKey(name), seqKey(name)]).exec()
     return Number(deleted) === 1
   }
 
   async append(channel: string, entry: EntryInput): Promise<string> {
-    return this.client.sendCommand<string>(['XADD', streamKey(channel), '*', 't', String(entry.receivedAt), 'h', JSON.stringify(entry.headers), 'b', entry.body])
+    return this.client.sendCommand<string>(['EVAL', APPEND, '2', streamKey(channel), seqKey(channel), String(entry.receivedAt), JSON.stringify(entry.headers), entry.body])
   }
 
   async latest(channel: string): Promise<string> {
@@ -118,6 +125,19 @@ export class RedisStore implements RelayStore {
     // Ids only would be cheaper, but XRANGE has no such form; the cap bounds what is read.
     const entries = await this.client.sendCommand<unknown[]>(['XRANGE', streamKey(channel), from, '+', 'COUNT', String(cap)])
     return entries.length
+  }
+
+  async latestSeq(channel: string): Promise<number> {
+    return Number((await this.client.sendCommand<string | null>(['GET', seqKey(channel)])) ?? 0)
+  }
+
+  async missed(channel: string, afterSeq: number): Promise<number> {
+    const first = await this.client.sendCommand<Array<[string, string[]]>>(['XRANGE', streamKey(channel), '-', '+', 'COUNT', '1'])
+    const fields = first[0]?.[1] ?? []
+    const numbered = Number(fields[fields.indexOf('n') + 1])
+    // Nothing kept: the next number to come is the first after what was trimmed.
+    const firstKept = first.length > 0 ? numbered : Number((await this.client.sendCommand<string | null>(['GET', seqKey(channel)])) ?? 0) + 1
+    return Number.isSafeInteger(firstKept) ? Math.max(0, firstKept - afterSeq - 1) : 0
   }
 
   async trim(channel: string, before: number): Promise<number> {

@@ -53,6 +53,12 @@ export type RelayLogLine =
   | {type: 'stream-open'; channel: string; cursor: string; client: string}
   | {type: 'stream-closed'; channel: string; client: string}
   | {type: 'trimmed'; channel: string; entries: number}
+  | {type: 'clock-jump'; jumped_s: number; trims_paused_s: number}
+
+/** A wall clock moving this much more (or less) than the time that passed is a jump, not a drift (NTP slews at 0.5 ms/s). */
+const CLOCK_JUMP_MS = 60_000
+/** How long trimming waits after a jump: time for a mistaken clock to be put right before any entry is judged by it. */
+const TRIM_PAUSE_MS = 10 * 60_000
 
 /** Streams per token by default: a developer's laptop, a second terminal, a CI job and spares. */
 export const MAX_STREAMS_PER_TOKEN = 8
@@ -218,9 +224,12 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     if ([...sessions].filter((session) => session.holder === holder).length >= limit) return refuse(socket, 429, 'Too Many Requests')
     // A cursor of another incarnation (the channel was deleted and made again) never skips this one's entries.
     const known = target.searchParams.get('channel_id')
-    const after = known !== null && known !== incarnation(channel) ? '0' : given
+    const reset = known !== null && known !== incarnation(channel)
+    const after = reset ? '0' : given
+    const seqParam = target.searchParams.get('after_seq')
+    const afterSeq = reset ? 0 : seqParam !== null && /^\d{1,15}$/.test(seqParam) ? Number(seqParam) : after === '0' ? 0 : undefined
     wss.handleUpgrade(request, socket, head, (ws) => {
-      const session = new StreamSession(ws, store, name, access, after, incarnation(channel), holder)
+      const session = new StreamSession(ws, store, name, access, after, incarnation(channel), holder, afterSeq)
       const client = `${request.socket.remoteAddress}:${request.socket.remotePort}`
       sessions.add(session)
       options.log?.({type: 'stream-open', channel: name, cursor: after, client})
@@ -234,7 +243,22 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
 
   // Retention: often enough that nothing outlives it by more than a quarter of it (at most a minute late).
   const trimEvery = Math.min(60_000, Math.max(250, options.retentionMs / 4))
+  // A wall clock that moved more than the time that passed (an NTP step, a VM restored, a bad RTC) pauses
+  // trimming for TRIM_PAUSE_MS: entries would look days old that are not, and be trimmed unread.
+  let lastWall = Date.now()
+  let lastMono = performance.now()
+  let pausedUntil = 0
   const trimAll = async () => {
+    const wall = Date.now()
+    const mono = performance.now()
+    const jumpedMs = wall - lastWall - (mono - lastMono)
+    lastWall = wall
+    lastMono = mono
+    if (Math.abs(jumpedMs) > CLOCK_JUMP_MS) {
+      pausedUntil = mono + TRIM_PAUSE_MS
+      options.log?.({type: 'clock-jump', jumped_s: Math.round(jumpedMs / 1000), trims_paused_s: TRIM_PAUSE_MS / 1000})
+    }
+    if (mono < pausedUntil) return
     for (const channel of await store.listChannels()) {
       const entries = await store.trim(channel.name, Date.now() - options.retentionMs)
       if (entries > 0) options.log?.({type: 'trimmed', channel: channel.name, entries})

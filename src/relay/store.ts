@@ -40,6 +40,8 @@ export interface EntryInput {
 
 export interface StoredEntry extends EntryInput {
   cursor: string
+  /** Its number in the channel (1, 2, 3 …, per incarnation): how a client's place is counted after entries are trimmed. */
+  seq?: number
 }
 
 /** One client's blocking reads; closing it wakes a read in progress (which then returns nothing). */
@@ -65,6 +67,14 @@ export interface RelayStore {
   latest(channel: string): Promise<string>
   /** How many entries follow `after`, counting up to `cap`. */
   count(channel: string, after: string, cap: number): Promise<number>
+  /**
+   * How many entries after a client's place were trimmed before it read them:
+   * `afterSeq` is the number of the last entry it read (0: none). The first
+   * entry still kept (or the next to come) says how many are gone.
+   */
+  missed(channel: string, afterSeq: number): Promise<number>
+  /** The number of the newest entry appended (0: none yet): where `$` stands, counted. */
+  latestSeq(channel: string): Promise<number>
   /** Drops the channel's entries received before `before` (ms); how many. */
   trim(channel: string, before: number): Promise<number>
   reader(): Promise<StoreReader>

@@ -41,6 +41,8 @@ export class StreamSession {
     private readonly channelId: string,
     /** Whose stream it is (a client token's id, or `admin`), for the streams-per-token bound. */
     readonly holder: string,
+    /** The number of the last entry the client read (0: none), when it says: entries trimmed since are reported. */
+    private readonly afterSeq?: number,
   ) {
     ws.on('message', (data, binary) => {
       if (binary) return
@@ -79,8 +81,15 @@ export class StreamSession {
   async run(): Promise<void> {
     try {
       this.reader = await this.store.reader()
-      if (this.cursor === '$') this.cursor = await this.store.latest(this.channel)
-      const hello: Hello = {type: 'hello', channel: this.channel, channel_id: this.channelId, cursor: this.cursor, waiting: await this.store.count(this.channel, this.cursor, WAITING_CAP)}
+      const missed = this.afterSeq === undefined || this.cursor === '$' ? 0 : await this.store.missed(this.channel, this.afterSeq)
+      let seq: number | undefined
+      if (this.cursor === '$') {
+        // The cursor first: an entry appended between the two reads is after it (streamed, never skipped); its
+        // number may then be counted as read, which at worst undercounts a later "trimmed" report by one.
+        this.cursor = await this.store.latest(this.channel)
+        seq = await this.store.latestSeq(this.channel)
+      }
+      const hello: Hello = {type: 'hello', channel: this.channel, channel_id: this.channelId, cursor: this.cursor, waiting: await this.store.count(this.channel, this.cursor, WAITING_CAP), ...(missed > 0 ? {missed} : {}), ...(seq === undefined ? {} : {seq})}
       this.ws.send(JSON.stringify(hello))
       const recheck = setInterval(() => void this.check().catch(() => {}), RECHECK_MS)
       recheck.unref()

@@ -309,11 +309,11 @@ async function openSource(options: ListenOptions, state: ListenState, pipeline: 
   const {urls, token, channel: requested} = options.relay
   const resolved = await resolveChannel({urls, token, profile: options.profile, channel: requested, state: state.relay})
   const relay = urls.join(',')
-  const remember = (cursor: string | undefined, channelId: string | undefined) =>
-    updateState(options.profile, (current) => ({...current, relay: {relay, channel: resolved.channel, channel_id: channelId, ingress_url: resolved.ingressUrl, cursor}}))
+  const remember = (position: {cursor?: string; channelId?: string; seq?: number}) =>
+    updateState(options.profile, (current) => ({...current, relay: {relay, channel: resolved.channel, channel_id: position.channelId, ingress_url: resolved.ingressUrl, cursor: position.cursor, cursor_seq: position.seq}}))
   // The cursor as resolved (`0` for a new incarnation), with the incarnation it belongs to; `$` is kept only once the relay resolves it.
-  await remember(resolved.cursor === '$' ? undefined : resolved.cursor, resolved.channelId)
-  const source = new RelaySource({urls, token, channel: resolved.channel, channelId: resolved.channelId, ingressUrl: resolved.ingressUrl, cursor: resolved.cursor, saveCursor: remember, emit: options.print})
+  await remember({cursor: resolved.cursor === '$' ? undefined : resolved.cursor, channelId: resolved.channelId, seq: resolved.cursorSeq})
+  const source = new RelaySource({urls, token, channel: resolved.channel, channelId: resolved.channelId, cursorSeq: resolved.cursorSeq, ingressUrl: resolved.ingressUrl, cursor: resolved.cursor, saveCursor: remember, emit: options.print})
   return {
     source,
     url: resolved.ingressUrl,

@@ -29,7 +29,7 @@ export type ListenLine =
   | {type: 'disk-full'; path: string; code: string; error: string}
   | {type: 'disk-ok'; path: string}
   | {type: 'damaged'; path: string; lines: number}
-  | {type: 'relay'; state: 'connected' | 'disconnected'; relay: string; channel: string; waiting?: number; resumed?: boolean; error?: string; retry_in_s?: number}
+  | {type: 'relay'; state: 'connected' | 'disconnected' | 'missed'; relay: string; channel: string; waiting?: number; resumed?: boolean; error?: string; retry_in_s?: number; missed?: number}
   | {type: 'stopping'; in_flight: number; grace_ms: number}
   | {type: 'summary'; received: number; delivered: number; failed: number; pending: number; rejected: number; duplicates: number}
 

@@ -27,11 +27,15 @@ export interface RelayState {
   channel_id?: string
   ingress_url: string
   cursor?: string
+  /** The number of the entry at `cursor` (the relay counts what was trimmed after it). */
+  cursor_seq?: number
 }
 
 export interface ResolvedChannel {
   channel: string
   channelId?: string
+  /** The number of the entry at the cursor, when known (0 at `0`). */
+  cursorSeq?: number
   ingressUrl: string
   cursor: string
   /** A team channel: its webhook is shared, so this listener neither re-points nor unsubscribes it. */
@@ -52,14 +56,15 @@ export async function resolveChannel(options: {urls: string[]; token: string; pr
     const view = await api.getChannel(options.channel)
     // A stored cursor of another incarnation (the channel was deleted and made again): everything of this one is unread.
     const cursor = known?.channel === view.name && known.cursor ? (sameIncarnation(known, view) ? known.cursor : '0') : '$'
-    return {channel: view.name, channelId: view.id, ingressUrl: view.ingress_url, cursor, shared: true}
+    return {channel: view.name, channelId: view.id, ingressUrl: view.ingress_url, cursor, cursorSeq: seqAt(cursor, known), shared: true}
   }
   const name = personalChannelName(options.profile)
   const stored = known?.channel === name && known.cursor ? known.cursor : '0'
   if (known?.channel === name) {
     try {
       const view = await api.getChannel(name)
-      return {channel: name, channelId: view.id, ingressUrl: view.ingress_url, cursor: sameIncarnation(known, view) ? stored : '0', shared: false}
+      const cursor = sameIncarnation(known, view) ? stored : '0'
+      return {channel: name, channelId: view.id, ingressUrl: view.ingress_url, cursor, cursorSeq: seqAt(cursor, known), shared: false}
     } catch (error) {
       if (!(error instanceof UmmahError && error.code === 'relay_not_found')) throw error
     }
@@ -75,7 +80,14 @@ export async function resolveChannel(options: {urls: string[]; token: string; pr
     view = await api.getChannel(name)
   }
   // Made now: a new incarnation, read from its first entry whatever was stored for the name before.
-  return {channel: name, channelId: view.id, ingressUrl: view.ingress_url, cursor: sameIncarnation(known, view) ? stored : '0', shared: false}
+  const cursor = sameIncarnation(known, view) ? stored : '0'
+  return {channel: name, channelId: view.id, ingressUrl: view.ingress_url, cursor, cursorSeq: seqAt(cursor, known), shared: false}
+}
+
+/** The entry number of a resolved cursor: 0 at the start, the stored one at the stored cursor, else unknown. */
+function seqAt(cursor: string, known: RelayState | undefined): number | undefined {
+  if (cursor === '0') return 0
+  return cursor === known?.cursor ? known.cursor_seq : undefined
 }
 
 /** Whether a stored cursor belongs to this incarnation of the channel (state and relay older than incarnations: yes). */

@@ -33,7 +33,9 @@ export interface RelaySourceOptions {
   cursor: string
   /** The channel's incarnation the cursor belongs to, sent with it: the relay never skips by a cursor of another. */
   channelId?: string
-  saveCursor: (cursor: string, channelId: string | undefined) => Promise<void>
+  /** The number of the entry at the cursor, sent with it: the relay says how many after it were trimmed unread. */
+  cursorSeq?: number
+  saveCursor: (position: {cursor: string; channelId?: string; seq?: number}) => Promise<void>
   emit: (line: ListenLine) => void
 }
 
@@ -53,6 +55,7 @@ export class RelaySource implements EventSource {
   private inbox: StoredEntry[] = []
   private processing?: Promise<void>
   private cursor: string
+  private seq: number | undefined
   private channelId: string | undefined
   private saved: string
   private savedChannelId: string | undefined
@@ -66,6 +69,7 @@ export class RelaySource implements EventSource {
 
   constructor(private readonly options: RelaySourceOptions) {
     this.cursor = options.cursor
+    this.seq = options.cursorSeq
     this.channelId = options.channelId
     this.saved = options.cursor
     this.savedChannelId = options.channelId
@@ -121,7 +125,7 @@ export class RelaySource implements EventSource {
     await this.processing
     const base = this.options.urls[this.next]
     this.next = (this.next + 1) % this.options.urls.length
-    const incarnation = this.channelId === undefined ? '' : `&channel_id=${encodeURIComponent(this.channelId)}`
+    const incarnation = `${this.channelId === undefined ? '' : `&channel_id=${encodeURIComponent(this.channelId)}`}${this.seq === undefined ? '' : `&after_seq=${this.seq}`}`
     const url = relayUrl(base, `/v1/channels/${encodeURIComponent(this.options.channel)}/stream?after=${encodeURIComponent(this.cursor)}${incarnation}`).href.replace(/^http/, 'ws')
     const socket = new WebSocket(url, {headers: {authorization: `Bearer ${this.options.token}`}, handshakeTimeout: CONNECT_TIMEOUT_MS, maxPayload: 80 * 1024 * 1024})
     this.socket = socket
@@ -200,7 +204,11 @@ export class RelaySource implements EventSource {
    */
   private adopt(hello: Hello): void {
     const incarnation = typeof hello.channel_id === 'string' ? hello.channel_id : this.channelId
+    const missed = typeof hello.missed === 'number' && hello.missed > 0 ? hello.missed : 0
+    if (missed > 0) this.options.emit({type: 'relay', state: 'missed', relay: this.options.urls[(this.next + this.options.urls.length - 1) % this.options.urls.length], channel: this.options.channel, missed})
     if (hello.cursor === this.cursor && incarnation === this.channelId) return
+    // A new incarnation starts at 0; `$` resolved keeps the number unknown until the first entry.
+    this.seq = hello.cursor === '0' ? 0 : typeof hello.seq === 'number' ? hello.seq : hello.cursor === this.cursor ? this.seq : undefined
     this.cursor = hello.cursor
     this.channelId = incarnation
     this.inbox = []
@@ -221,6 +229,7 @@ export class RelaySource implements EventSource {
           const {status, headers} = await answer
           if (status === 200 || status === 403) {
             this.cursor = batch[index].cursor
+            this.seq = batch[index].seq
             continue
           }
           // Starting or disk full: offer this entry and the rest again after the pause asked for (the spool answers "duplicate" for any already stored).
@@ -251,7 +260,7 @@ export class RelaySource implements EventSource {
     const cursor = this.cursor
     const channelId = this.channelId
     if (cursor === this.saved && channelId === this.savedChannelId) return
-    await this.options.saveCursor(cursor, channelId).then(
+    await this.options.saveCursor({cursor, channelId, seq: this.seq}).then(
       () => {
         this.saved = cursor
         this.savedChannelId = channelId

@@ -121,6 +121,31 @@ describe.each(stores)('relay store: %s', (_kind, open) => {
     await reader.close()
     await store.close()
   })
+
+  it('numbers entries 1, 2, 3 … and counts those trimmed after a place, also when none is kept; a channel made again numbers from 1', async () => {
+    const store = await open()
+    await store.createChannel(channel('n'))
+    for (const text of ['a', 'b', 'c', 'd', 'e']) await store.append('n', entry(text))
+    const reader = await store.reader()
+    expect((await reader.read('n', '0', 10, 0)).map((each) => each.seq)).toEqual([1, 2, 3, 4, 5])
+    expect(await store.latestSeq('n')).toBe(5)
+    expect(await store.missed('n', 2)).toBe(0)
+    // All five trimmed: a client at 0 missed five, one at 2 missed three, one at 5 none.
+    await sleep(2)
+    expect(await store.trim('n', Date.now() + 1)).toBe(5)
+    expect(await store.missed('n', 0)).toBe(5)
+    expect(await store.missed('n', 2)).toBe(3)
+    expect(await store.missed('n', 5)).toBe(0)
+    await store.append('n', entry('f'))
+    expect(await store.missed('n', 2)).toBe(3)
+    expect((await reader.read('n', '0', 10, 0)).map((each) => each.seq)).toEqual([6])
+    expect(await store.deleteChannel('n')).toBe(true)
+    await store.createChannel(channel('n'))
+    await store.append('n', entry('again'))
+    expect((await reader.read('n', '0', 10, 0)).map((each) => each.seq)).toEqual([1])
+    await reader.close()
+    await store.close()
+  })
 })
 
 describe('embedded store on disk', () => {
