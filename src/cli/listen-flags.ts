@@ -8,6 +8,7 @@ import type {ProfileSettings} from '../config/store.js'
 import type {ListenOptions} from '../webhooks/listen.js'
 import {registerSecret} from '../shared/secrets.js'
 import {secretValue} from './input.js'
+import {storedRelayToken} from '../config/profiles.js'
 
 export const listenFlags = {
   forward: Flags.string({char: 'f', summary: 'Where your app listens: localhost:3000/webhook, :3000, 3000 or http(s)://host:port/path.'}),
@@ -44,9 +45,9 @@ export const listenFlags = {
 type ListenFlagValues = {[name in keyof typeof listenFlags]: any}
 
 /** Everything of ListenOptions the flags (and, for the relay, the environment and profile settings) decide. */
-export async function listenSettings(flags: ListenFlagValues, stored: ProfileSettings = {}, env: NodeJS.ProcessEnv = process.env): Promise<Omit<ListenOptions, 'api' | 'profile' | 'print' | 'graceMs'>> {
+export async function listenSettings(flags: ListenFlagValues, stored: ProfileSettings = {}, env: NodeJS.ProcessEnv = process.env, profile = 'default'): Promise<Omit<ListenOptions, 'api' | 'profile' | 'print' | 'graceMs'>> {
   if (!flags.forward) throw new UsageError('Missing --forward', 'Say where your app listens, e.g. --forward localhost:3000/webhook.')
-  const relay = await relaySettings(flags, stored, env)
+  const relay = await relaySettings(flags, stored, env, profile)
   const [{parseForwardTarget}, {parseForwardAuth, parseForwardHeader, parseHeader}] = await Promise.all([import('../webhooks/forward-target.js'), import('./header-flags.js')])
   const forwardAuth = parseForwardAuth(await forwardAuthValues(flags['forward-auth'], env))
   const scheme = flags['verify-scheme'] as SchemeName | undefined
@@ -96,7 +97,7 @@ async function forwardAuthValues(values: string[] | undefined, env: NodeJS.Proce
 }
 
 /** --relay, --relay-token and --channel, with their defaults from UMMAH_RELAY_TOKEN and the profile's relay_url / relay_token. */
-async function relaySettings(flags: ListenFlagValues, stored: ProfileSettings, env: NodeJS.ProcessEnv): Promise<ListenOptions['relay']> {
+async function relaySettings(flags: ListenFlagValues, stored: ProfileSettings, env: NodeJS.ProcessEnv, profile: string): Promise<ListenOptions['relay']> {
   const url: string | undefined = flags.relay ?? (flags['public-url'] ? undefined : stored.relay_url)
   if (!url) {
     if (flags.channel) throw new UsageError('--channel needs --relay', 'Give the relay: --relay https://relay.example.com --channel NAME.')
@@ -104,8 +105,9 @@ async function relaySettings(flags: ListenFlagValues, stored: ProfileSettings, e
   }
   if (flags['public-url']) throw new UsageError('--relay and --public-url both say where the gateway posts', 'Use one: --relay for `ummah relay`, --public-url for a tunnel of your own.')
   const [{parseRelayUrls}, {CHANNEL_NAME}] = await Promise.all([import('../relay/admin-client.js'), import('../relay/store.js')])
-  const token = await secretValue(flags['relay-token'] ?? env.UMMAH_RELAY_TOKEN ?? stored.relay_token, '--relay-token')
+  const token = await secretValue(flags['relay-token'] ?? env.UMMAH_RELAY_TOKEN ?? (await storedRelayToken(profile, stored)), '--relay-token')
   if (!token) throw new UsageError('--relay needs a token', 'Pass --relay-token, set UMMAH_RELAY_TOKEN, or `ummah config set relay_token TOKEN`.')
   if (flags.channel !== undefined && !CHANNEL_NAME.test(flags.channel)) throw new UsageError(`--channel "${flags.channel}" is not a channel name`, 'Channel names are lower-case letters, digits and dashes (up to 63).')
   return {urls: parseRelayUrls(url), token, channel: flags.channel}
 }
+

@@ -11,6 +11,7 @@ import {parseDuration} from '../shared/duration.js'
 import {parseBytes} from '../shared/numbers.js'
 import {registerSecret} from '../shared/secrets.js'
 import {secretValue} from './input.js'
+import {storedRelayToken} from '../config/profiles.js'
 
 export const relayStartFlags = {
     host: Flags.string({summary: 'Address to listen on.', default: '127.0.0.1'}),
@@ -46,10 +47,10 @@ export const relayAdminFlags = {
   token: Flags.string({summary: "The relay's admin token, or @FILE or - (default: UMMAH_RELAY_TOKEN, then the profile setting relay_token)."}),
 }
 
-export async function relayAdminApi(flags: {relay?: string; token?: string}, stored: ProfileSettings, env: NodeJS.ProcessEnv = process.env): Promise<RelayApi> {
+export async function relayAdminApi(flags: {relay?: string; token?: string}, stored: ProfileSettings, env: NodeJS.ProcessEnv = process.env, profile = 'default'): Promise<RelayApi> {
   const url = flags.relay ?? stored.relay_url
   if (!url) throw new UsageError('Which relay?', 'Pass --relay https://relay.example.com, or `ummah config set relay_url URL`.')
-  const token = await secretValue(flags.token ?? env.UMMAH_RELAY_TOKEN ?? stored.relay_token, '--token')
+  const token = await secretValue(flags.token ?? env.UMMAH_RELAY_TOKEN ?? (await storedRelayToken(profile, stored)), '--token')
   if (!token) throw new UsageError('No relay admin token', "Pass --token, or set UMMAH_RELAY_TOKEN to the token the relay was started with.")
   registerSecret(token)
   const {RelayApi, parseRelayUrls} = await import('../relay/admin-client.js')

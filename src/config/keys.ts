@@ -125,15 +125,15 @@ export async function removeKeys(store: ConfigStore, names: readonly string[], o
   const removed: string[] = []
   const failed: string[] = []
   for (const name of names) {
-    const entry = store.profile(name)?.api_key_keychain
-    if (entry) {
-      try {
-        await deleteSecret(entry.account)
-      } catch (error) {
-        if (!(error instanceof KeychainError)) throw error
-        failed.push(`${name} (${error.reason})`)
-        continue
-      }
+    const settings = store.profile(name)
+    // A removed profile takes its relay token's entry with it; a logout keeps the relay token.
+    const entries = [settings?.api_key_keychain, options.removeProfiles ? settings?.relay_token_keychain : undefined].filter((entry) => entry !== undefined)
+    try {
+      for (const entry of entries) await deleteSecret(entry.account)
+    } catch (error) {
+      if (!(error instanceof KeychainError)) throw error
+      failed.push(`${name} (${error.reason})`)
+      continue
     }
     removed.push(name)
   }
@@ -159,7 +159,10 @@ export async function removeKeys(store: ConfigStore, names: readonly string[], o
 
 export interface MovedKey {
   profile: string
+  /** The masked secret moved. */
   api_key: string
+  /** Which secret: the API key unless said. */
+  secret?: 'relay_token'
 }
 
 /**
@@ -186,6 +189,29 @@ export async function migrateKeys(store: ConfigStore, options: {all: boolean}): 
     if (taken) moved.push({profile: name, api_key: entry.masked})
     else await dropEntries([entry], notices)
   }
+  // Relay tokens kept in the file follow: each into an entry of its own.
+  const tokens = Object.entries(store.profiles()).filter(([name, settings]) => store.isStored(name) && settings.relay_token && !settings.relay_token_keychain)
+  for (const [name, settings] of tokens.sort(([a], [b]) => a.localeCompare(b))) {
+    const token = settings.relay_token!
+    const entry = {account: `${name}:relay:${randomUUID()}`, masked: maskKey(token)}
+    try {
+      await setSecret(entry.account, token)
+    } catch (error) {
+      if (!(error instanceof KeychainError)) throw error
+      // Asked for (config migrate-keys): say why nothing moved. On a login: no keychain, so the token stays in the file.
+      if (options.all) throw noKeychain(error, store.path)
+      break
+    }
+    let taken = false
+    await store.change((data) => {
+      const current = storedProfile(data, name)
+      if (current?.relay_token !== token) return
+      data.profiles[name] = mergeSettings(current, {relay_token: undefined, relay_token_keychain: entry})
+      taken = true
+    })
+    if (taken) moved.push({profile: name, api_key: entry.masked, secret: 'relay_token'})
+    else await dropEntries([entry], notices)
+  }
   return {moved, notices}
 }
 
@@ -197,6 +223,72 @@ export async function migrateKeys(store: ConfigStore, options: {all: boolean}): 
 export async function loginKey(store: ConfigStore, profile: string, key: string, options: SaveKeyOptions): Promise<KeyNotices & {saved: ProfileSettings}> {
   const {saved, notices} = await saveKey(store, profile, key, options)
   const migrated = await migrateKeys(store, {all: false}).catch((error: Error) => ({moved: [], notices: [`Live keys in ${store.path} stay there: ${error.message}.`]}))
-  const movedNotices = migrated.moved.map(({profile: name, api_key: masked}) => `Moved the live key ${masked} of profile "${name}" from the config file to the OS keychain.`)
+  const movedNotices = migrated.moved.map(({profile: name, api_key: masked, secret}) => `Moved the ${secret === 'relay_token' ? 'relay token' : 'live key'} ${masked} of profile "${name}" from the config file to the OS keychain.`)
   return {saved, notices: [...notices, ...movedNotices, ...migrated.notices]}
+}
+
+/**
+ * The relay token follows live keys into the keychain when there is one
+ * (account `PROFILE:relay:UUID`); without one it stays in the 0600 file, and
+ * the notice says so. The entry it replaces is deleted once the file no
+ * longer names it.
+ */
+export async function saveRelayToken(store: ConfigStore, profile: string, token: string): Promise<KeyNotices & {saved: ProfileSettings}> {
+  checkProfileName(profile)
+  const notices: string[] = []
+  let entry: KeychainKey | undefined = {account: `${profile}:relay:${randomUUID()}`, masked: maskKey(token)}
+  try {
+    await setSecret(entry.account, token)
+  } catch (error) {
+    if (!(error instanceof KeychainError)) throw error
+    notices.push(`No keychain (${error.reason}): the relay token is kept in ${store.path} (mode 0600).`)
+    entry = undefined
+  }
+  let replaced: KeychainKey | undefined
+  let saved: ProfileSettings = {}
+  try {
+    await store.change((data) => {
+      const current = storedProfile(data, profile)
+      replaced = current?.relay_token_keychain
+      saved = mergeSettings(current, {relay_token: entry ? undefined : token, relay_token_keychain: entry})
+      data.profiles[profile] = saved
+    })
+  } catch (error) {
+    await dropEntries([entry], notices)
+    throw error
+  }
+  await dropEntries([replaced], notices)
+  return {saved, notices}
+}
+
+/** The profile's relay token: from the file, or read from its keychain entry. */
+export async function readRelayToken(profile: string, settings: ProfileSettings): Promise<string | undefined> {
+  const entry = settings.relay_token_keychain
+  if (!entry) return settings.relay_token
+  let token: string | undefined
+  try {
+    token = await getSecret(entry.account)
+  } catch (error) {
+    if (!(error instanceof KeychainError)) throw error
+    throw new AuthConfigError(`Cannot read the relay token of profile "${profile}" from the keychain (${error.reason})`, 'Unlock or start the OS keychain, or give the token for this run with UMMAH_RELAY_TOKEN.')
+  }
+  if (!token) throw new AuthConfigError(`The keychain has no entry for the relay token of profile "${profile}" (${entry.masked})`, `Save it again: \`ummah config set relay_token TOKEN --profile ${profile}\`.`)
+  return token
+}
+
+/** Unsets the relay token: its keychain entry first (one that cannot be deleted leaves the profile as it is). */
+export async function removeRelayToken(store: ConfigStore, profile: string): Promise<void> {
+  const entry = store.profile(profile)?.relay_token_keychain
+  if (entry) {
+    try {
+      await deleteSecret(entry.account)
+    } catch (error) {
+      if (!(error instanceof KeychainError)) throw error
+      throw new UsageError(`Cannot delete the keychain entry of the relay token of "${profile}" (${error.reason}); the profile is unchanged`, 'Unlock or start the OS keychain and run the command again.')
+    }
+  }
+  await store.change((data) => {
+    const current = storedProfile(data, profile)
+    if (current) data.profiles[profile] = mergeSettings(current, {relay_token: undefined, relay_token_keychain: undefined})
+  })
 }

@@ -104,7 +104,8 @@ export function checkSetting(name: SettingName, value: string): string {
 export function showSetting(name: SettingName, settings: ProfileSettings): string | undefined {
   if (name === 'api_key') return keyStorage(settings) === 'none' ? undefined : maskedKey(settings)
   const value = settings[name]
-  return name === 'relay_token' && value !== undefined ? maskKey(value) : value
+  if (name === 'relay_token') return value !== undefined ? maskKey(value) : settings.relay_token_keychain?.masked
+  return value
 }
 
 /**
@@ -117,4 +118,10 @@ export function loginProfile(selected: string, named: boolean): string {
     throw new UsageError(`"${SANDBOX_PROFILE_NAME}" is the built-in profile of \`ummah sandbox start\``, 'Save your key to another profile: `ummah login --profile NAME`.')
   }
   return DEFAULT_PROFILE_NAME
+}
+
+/** The profile's relay token; the keychain (and its binding) are loaded only when the profile keeps it there. */
+export async function storedRelayToken(profile: string, stored: ProfileSettings): Promise<string | undefined> {
+  if (!stored.relay_token_keychain) return stored.relay_token
+  return (await import('./keys.js')).readRelayToken(profile, stored)
 }

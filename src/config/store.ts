@@ -30,6 +30,8 @@ export interface KeychainKey {
 export type ProfileSettings = Partial<Record<SettingName, string>> & {
   api_key_keychain?: KeychainKey
   api_key_insecure?: boolean
+  /** The keychain entry of the relay token, where a keychain was available (config/keys.ts). */
+  relay_token_keychain?: KeychainKey
 }
 
 /** The built-in profile that points at `ummah sandbox start` on its default port. */

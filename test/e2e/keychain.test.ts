@@ -26,6 +26,7 @@ beforeAll(async () => {
   ;[secrets, server] = await Promise.all([
     startSecretService(),
     startServer((request, response) => {
+      if (request.url.startsWith('/v1/channels')) return json(response, 200, {data: []})
       if (request.headers.authorization === `Bearer ${REVOKED_KEY}`) return json(response, 401, {error: 'invalid_api_key', message: 'The API key is missing, malformed, or revoked.'})
       return request.url.startsWith('/api/v1/balance/') ? json(response, 200, {balance: []}) : json(response, 200, {id: PURCHASE, status: 'cancelled'})
     }),
@@ -222,5 +223,40 @@ describe('migration of file-stored live keys', {timeout: 60_000}, () => {
     expect(config().profiles.old.api_key).toBeUndefined()
     expect((await itemsOf('old')).map(([, secret]) => secret)).toEqual([LIVE_KEY])
     expect(config().profiles.kept).toEqual({api_key: OTHER_LIVE_KEY, api_key_insecure: true})
+  })
+
+  it('relay_token follows live keys into the keychain: set, used, shown masked, unset; without a keychain it stays in the file; migrate-keys moves an older one', async () => {
+    const token = 'urt_relaytokenInTheKeychain_000005'
+    const set = await cli(['config', 'set', 'relay_token', token, '--profile', 'team'])
+    expect(set.code, set.stderr).toBe(0)
+    for (const file of filesUnder(configDir)) expect(file.text, file.path).not.toContain(token)
+    const entry = config().profiles.team.relay_token_keychain
+    expect(entry).toEqual({account: expect.stringMatching(/^team:relay:[0-9a-f-]{36}$/), masked: 'urt…0005'})
+    expect(await itemsOf('team')).toEqual([[entry.account, token]])
+    expect((await cli(['config', 'get', 'relay_token', '--profile', 'team'])).stdout).toBe('urt…0005\n')
+    // Used: the relay's admin API gets it from the keychain.
+    const listed = await cli(['relay', 'channels', 'list', '--relay', server.origin, '--profile', 'team', '--json'])
+    expect(listed.code, listed.stderr).toBe(0)
+    expect(server.requests.at(-1)).toMatchObject({url: '/v1/channels'})
+    expect(server.requests.at(-1)?.headers.authorization).toBe(`Bearer ${token}`)
+    expect(listed.stdout + listed.stderr).not.toContain(token)
+    expect((await cli(['config', 'unset', 'relay_token', '--profile', 'team'])).code).toBe(0)
+    expect(await itemsOf('team')).toEqual([])
+    expect(config().profiles.team.relay_token_keychain).toBeUndefined()
+
+    // No keychain: kept in the 0600 file, and said so.
+    const plain = await cli(['config', 'set', 'relay_token', token, '--profile', 'team'], noKeychain)
+    expect(plain.code).toBe(0)
+    expect(plain.stderr).toContain('the relay token is kept in')
+    expect(config().profiles.team.relay_token).toBe(token)
+    // …until a keychain is there: migrate-keys moves it.
+    const moved = await cli(['config', 'migrate-keys', '--json'])
+    expect(moved.code, moved.stderr).toBe(0)
+    expect(JSON.parse(moved.stdout)).toEqual([{profile: 'team', api_key: 'urt…0005', secret: 'relay_token', key_storage: 'keychain'}])
+    for (const file of filesUnder(configDir)) expect(file.text, file.path).not.toContain(token)
+    expect((await itemsOf('team')).map(([, secret]) => secret)).toEqual([token])
+    // A removed profile takes the entry with it.
+    expect((await cli(['profiles', 'remove', 'team', '--yes'])).code).toBe(0)
+    expect(await itemsOf('team')).toEqual([])
   })
 })

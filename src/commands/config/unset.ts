@@ -15,6 +15,7 @@ export default class ConfigUnset extends UmmahCommand {
     const store = await this.configStore()
     const profile = this.profileName(store)
     if (name === 'api_key') await (await import('../../config/keys.js')).removeKeys(store, [profile])
+    else if (name === 'relay_token') await (await import('../../config/keys.js')).removeRelayToken(store, profile)
     else await store.updateProfile(profile, {[name]: undefined})
     this.notice(`Unset ${name} of profile "${profile}".`)
     return {profile, unset: name}

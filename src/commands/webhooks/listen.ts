@@ -33,7 +33,7 @@ export default class WebhooksListen extends UmmahCommand {
       process.stdout.write(`${text}\n`)
       return undefined
     }
-    const settings = await listenSettings(flags, stored)
+    const settings = await listenSettings(flags, stored, process.env, profile)
     registerSecret(settings.relay?.token)
     const [{formatListenLine}, style] = await Promise.all([import('../../cli/listen-output.js'), createStyle(this.terminal().color)])
     const out = lineWriter(process.stdout)

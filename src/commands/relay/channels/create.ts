@@ -14,7 +14,8 @@ export default class RelayChannelsCreate extends UmmahCommand {
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(RelayChannelsCreate)
-    const api = await relayAdminApi(flags, (await this.settings()).stored)
+    const {stored, profile} = await this.settings()
+    const api = await relayAdminApi(flags, stored, process.env, profile)
     const channel = await api.createChannel(args.name)
     this.notice(`Created channel ${channel.name}. Its token is shown only now: keep it in a secrets manager.`)
     return {name: channel.name, ingress_url: channel.ingress_url, token_id: channel.token?.id, token: channel.token?.token}

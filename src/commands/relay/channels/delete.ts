@@ -12,7 +12,8 @@ export default class RelayChannelsDelete extends UmmahCommand {
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(RelayChannelsDelete)
-    const api = await relayAdminApi(flags, (await this.settings()).stored)
+    const {stored, profile} = await this.settings()
+    const api = await relayAdminApi(flags, stored, process.env, profile)
     await this.confirmDestructive(`Delete channel ${args.name} and every entry in it?`, flags.yes)
     return api.deleteChannel(args.name)
   }

@@ -10,7 +10,8 @@ export default class RelayChannelsList extends UmmahCommand {
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(RelayChannelsList)
-    const api = await relayAdminApi(flags, (await this.settings()).stored)
+    const {stored, profile} = await this.settings()
+    const api = await relayAdminApi(flags, stored, process.env, profile)
     return (await api.listChannels()).map((channel) => ({...channel, tokens: channel.tokens.map((token) => token.id).join(', ')}))
   }
 }

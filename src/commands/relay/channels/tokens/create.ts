@@ -12,7 +12,8 @@ export default class RelayChannelsTokensCreate extends UmmahCommand {
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(RelayChannelsTokensCreate)
-    const api = await relayAdminApi(flags, (await this.settings()).stored)
+    const {stored, profile} = await this.settings()
+    const api = await relayAdminApi(flags, stored, process.env, profile)
     return api.createToken(args.name)
   }
 }

@@ -16,7 +16,8 @@ export default class RelayChannelsTokensRevoke extends UmmahCommand {
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(RelayChannelsTokensRevoke)
-    const api = await relayAdminApi(flags, (await this.settings()).stored)
+    const {stored, profile} = await this.settings()
+    const api = await relayAdminApi(flags, stored, process.env, profile)
     return api.revokeToken(args.name, args.id)
   }
 }
