@@ -9,7 +9,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {type Sandbox, startSandbox} from '../../src/sandbox/server.js'
 import {runCli, tempConfigDir} from '../helpers/cli.js'
 import {startHostileRelay} from '../helpers/hostile-relay.js'
-import {App, Listener, until} from './listen-harness.js'
+import {App, Listener, createPurchases, until} from './listen-harness.js'
 
 const TOKEN = 'hostile-relay-token-0123456789'
 /** Title change, clipboard write (OSC 52), a link (OSC 8), screen clear, bell, and C1 CSI. */
@@ -27,14 +27,7 @@ function profile() {
   return {key, env: {UMMAH_CONFIG_DIR: tempConfigDir(), UMMAH_SECRET_KEY: key, UMMAH_API_BASE: sandbox.apiBase}}
 }
 
-async function purchase(key: string): Promise<void> {
-  const response = await fetch(`${sandbox.apiBase}/purchases/`, {
-    method: 'POST',
-    headers: {authorization: `Bearer ${key}`, 'content-type': 'application/json'},
-    body: JSON.stringify({brand_id: '409eb80e-3782-4b1d-afa8-b779759266a5', client: {email: 'hostile@example.com'}, purchase: {products: [{name: 'X', price: 100}], currency: 'USD'}}),
-  })
-  expect(response.status).toBe(201)
-}
+const purchase = (key: string) => createPurchases(sandbox.apiBase, key, 1)
 
 describe('a hostile relay', {timeout: 120_000}, () => {
   it('adds headers to a genuine signed entry: the app receives none of them', async () => {

@@ -59,15 +59,21 @@ function profile() {
   return {env, trigger: () => runCli(['trigger', 'purchase.created'], {env})}
 }
 
+/** A listener of a new profile whose one forward the app is holding open: the moment to press Ctrl-C. */
+async function forwardInFlight(app: Awaited<ReturnType<typeof slowApp>>) {
+  const me = profile()
+  const listener = new Listener(['--forward', `127.0.0.1:${app.port}/webhook`], me.env)
+  await listener.ready()
+  expect((await me.trigger()).code).toBe(0)
+  await until(() => app.held.length === 1, 'the forward to reach the app')
+  return {me, listener}
+}
+
 describe('Ctrl-C on webhooks listen', {timeout: 120_000}, () => {
   it('during a slow forward: says what it waits for at once, keeps the event pending (exit 130), and the next run delivers it first', async () => {
-    const me = profile()
     const app = await slowApp()
     try {
-      const first = new Listener(['--forward', `127.0.0.1:${app.port}/webhook`], me.env)
-      await first.ready()
-      expect((await me.trigger()).code).toBe(0)
-      await until(() => app.held.length === 1, 'the forward to reach the app')
+      const {me, listener: first} = await forwardInFlight(app)
       const interrupted = Date.now()
       first.child.kill('SIGINT')
       const stopping = await until(() => first.lines.find((line) => line.type === 'stopping'), 'the stopping line', 2000)
@@ -95,13 +101,9 @@ describe('Ctrl-C on webhooks listen', {timeout: 120_000}, () => {
   })
 
   it('a second Ctrl-C quits at once, the event left pending', async () => {
-    const me = profile()
     const app = await slowApp()
     try {
-      const listener = new Listener(['--forward', `127.0.0.1:${app.port}/webhook`], me.env)
-      await listener.ready()
-      expect((await me.trigger()).code).toBe(0)
-      await until(() => app.held.length === 1, 'the forward to reach the app')
+      const {listener} = await forwardInFlight(app)
       listener.child.kill('SIGINT')
       await until(() => listener.lines.find((line) => line.type === 'stopping'), 'the stopping line', 2000)
       const again = Date.now()

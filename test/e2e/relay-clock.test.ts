@@ -13,9 +13,9 @@ import {createStyle} from '../../src/cli/output.js'
 import {type Sandbox, startSandbox} from '../../src/sandbox/server.js'
 import type {ListenLine} from '../../src/webhooks/pipeline.js'
 import {accountId} from '../../src/sandbox/store.js'
-import {tempConfigDir, tempDir} from '../helpers/cli.js'
-import {App, Listener, until} from './listen-harness.js'
-import {ADMIN_TOKEN, RelayProcess} from './relay-harness.js'
+import {tempConfigDir} from '../helpers/cli.js'
+import {App, Listener, createPurchases, until} from './listen-harness.js'
+import {ADMIN_TOKEN, restartableRelay} from './relay-harness.js'
 
 let sandbox: Sandbox
 beforeAll(async () => {
@@ -25,23 +25,12 @@ afterAll(() => sandbox.close())
 
 describe('the relay with a clock 4 days ahead', {timeout: 120_000}, () => {
   it('trims what a stopped listener had not read, and the listener reports exactly how many', async () => {
-    const dataDir = tempDir('ummah-relay-')
-    let relay = new RelayProcess(['--port', '0', '--data-dir', dataDir])
-    const url = await relay.ready()
-    const port = new URL(url).port
+    const relays = await restartableRelay()
+    const {url} = relays
     const key = `sk_test_clock_${Math.random().toString(36).slice(2, 10)}`
     const configDir = tempConfigDir()
     const env = {UMMAH_CONFIG_DIR: configDir, UMMAH_SECRET_KEY: key, UMMAH_API_BASE: sandbox.apiBase}
-    const purchases = async (count: number) => {
-      for (let made = 0; made < count; made++) {
-        const response = await fetch(`${sandbox.apiBase}/purchases/`, {
-          method: 'POST',
-          headers: {authorization: `Bearer ${key}`, 'content-type': 'application/json'},
-          body: JSON.stringify({brand_id: '409eb80e-3782-4b1d-afa8-b779759266a5', client: {email: 'clock@example.com'}, purchase: {products: [{name: 'X', price: 100}], currency: 'USD'}}),
-        })
-        expect(response.status).toBe(201)
-      }
-    }
+    const purchases = (count: number) => createPurchases(sandbox.apiBase, key, count)
     const acknowledged = () => (sandbox.store.state.accounts[accountId(key)]?.deliveries ?? []).filter((record) => record.webhook_id && record.response_code === 200).length
     const savedSeq = () => {
       const dir = join(configDir, 'listen')
@@ -62,10 +51,8 @@ describe('the relay with a clock 4 days ahead', {timeout: 120_000}, () => {
       await purchases(10)
       await until(() => acknowledged() === 12, 'the relay to store the ten events')
       // The relay restarted with its clock 4 days ahead: retention (72 h) trims all twelve entries.
-      await relay.stop('SIGKILL')
-      relay = new RelayProcess(['--port', port, '--data-dir', dataDir], {FAKETIME_DONT_FAKE_MONOTONIC: '1'}, ['faketime', '-f', '+4d'])
-      await relay.ready()
-      await until(() => relay.lines.find((line) => line.type === 'trimmed'), 'the relay to trim by its clock')
+      await relays.restart({FAKETIME_DONT_FAKE_MONOTONIC: '1'}, ['faketime', '-f', '+4d'])
+      await until(() => relays.relay().lines.find((line) => line.type === 'trimmed'), 'the relay to trim by its clock')
 
       listener = new Listener(args, env)
       await listener.ready()
@@ -78,7 +65,7 @@ describe('the relay with a clock 4 days ahead', {timeout: 120_000}, () => {
     } finally {
       listener.child.kill('SIGKILL')
       await app.stop()
-      await relay.stop('SIGKILL')
+      await relays.relay().stop('SIGKILL')
     }
   })
 })

@@ -17,8 +17,8 @@ import {type Sandbox, startSandbox} from '../../src/sandbox/server.js'
 import {accountId} from '../../src/sandbox/store.js'
 import {tempConfigDir, tempDir} from '../helpers/cli.js'
 import {type RedisServer, startRedis} from '../helpers/redis.js'
-import {App, Listener, until} from './listen-harness.js'
-import {ADMIN_TOKEN, RelayProcess, admin} from './relay-harness.js'
+import {App, Listener, createPurchases, until} from './listen-harness.js'
+import {ADMIN_TOKEN, RelayProcess, admin, restartableRelay} from './relay-harness.js'
 
 let sandbox: Sandbox
 let redis: RedisServer
@@ -38,16 +38,7 @@ function profile() {
     key,
     env,
     listen: (args: string[]) => new Listener(args, env),
-    async purchases(count: number): Promise<void> {
-      for (let made = 0; made < count; made++) {
-        const response = await fetch(`${sandbox.apiBase}/purchases/`, {
-          method: 'POST',
-          headers: {authorization: `Bearer ${key}`, 'content-type': 'application/json'},
-          body: JSON.stringify({brand_id: '409eb80e-3782-4b1d-afa8-b779759266a5', client: {email: 'cursor@example.com'}, purchase: {products: [{name: 'X', price: 100}], currency: 'USD'}}),
-        })
-        expect(response.status).toBe(201)
-      }
-    },
+    purchases: (count: number) => createPurchases(sandbox.apiBase, key, count),
     /** Event ids the gateway was answered 2xx for: each must reach the app. */
     acknowledged(): Set<string> {
       const ids = new Set<string>()
@@ -108,10 +99,8 @@ for (const store of ['embedded', 'redis'] as const) {
 
 describe('a new team listener', {timeout: 120_000}, () => {
   it('cut off before its first event (SIGSTOP, the relay restarted meanwhile): every event stored meanwhile reaches its app', async () => {
-    const dataDir = tempDir('ummah-relay-')
-    let relay = new RelayProcess(['--port', '0', '--data-dir', dataDir])
-    const url = await relay.ready()
-    const port = new URL(url).port
+    const relays = await restartableRelay()
+    const {url} = relays
     expect((await admin(url, 'POST', '/v1/channels', {name: 'team-cut'})).status).toBe(201)
     const me = profile()
     const app = new App()
@@ -122,9 +111,7 @@ describe('a new team listener', {timeout: 120_000}, () => {
       await until(() => listener.lines.find((line) => line.type === 'relay' && line.state === 'connected'), 'the first connection')
       // Asleep before its first event; the relay goes down and comes back, events arrive while the link is down.
       listener.child.kill('SIGSTOP')
-      await relay.stop('SIGKILL')
-      relay = new RelayProcess(['--port', port, '--data-dir', dataDir])
-      await relay.ready()
+      await relays.restart()
       await me.purchases(10)
       await until(() => me.acknowledged().size === 10, 'the relay to store the ten events')
       listener.child.kill('SIGCONT')
@@ -134,7 +121,7 @@ describe('a new team listener', {timeout: 120_000}, () => {
     } finally {
       listener.child.kill('SIGKILL')
       await app.stop()
-      await relay.stop('SIGKILL')
+      await relays.relay().stop('SIGKILL')
     }
   })
 })

@@ -3,7 +3,7 @@ import {type ChildProcessWithoutNullStreams, spawn} from 'node:child_process'
 import {readFileSync, readdirSync, readlinkSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {ROOT, track} from '../helpers/cli.js'
+import {ROOT, tempDir, track} from '../helpers/cli.js'
 import {until} from './listen-harness.js'
 
 export const ADMIN_TOKEN = 'relay-admin-token-for-tests-0123456789'
@@ -95,4 +95,21 @@ export function socketCount(pid: number): number {
       return false
     }
   }).length
+}
+
+/** A relay on the embedded store that can be killed and started again on the same port and data (optionally under a command prefix, e.g. faketime). */
+export async function restartableRelay(): Promise<{relay: () => RelayProcess; url: string; restart: (env?: Record<string, string>, exec?: string[]) => Promise<void>}> {
+  const dataDir = tempDir('ummah-relay-')
+  let relay = new RelayProcess(['--port', '0', '--data-dir', dataDir])
+  const url = await relay.ready()
+  const port = new URL(url).port
+  return {
+    relay: () => relay,
+    url,
+    async restart(env = {}, exec = []) {
+      await relay.stop('SIGKILL')
+      relay = new RelayProcess(['--port', port, '--data-dir', dataDir], env, exec)
+      await relay.ready()
+    },
+  }
 }
