@@ -112,8 +112,23 @@ export class RedisStore implements RelayStore {
   }
 
   async append(channel: string, entry: EntryInput): Promise<string> {
-    return this.client.sendCommand<string>(['EVAL', APPEND, '2', streamKey(channel), seqKey(channel), String(entry.receivedAt), JSON.stringify(entry.headers), entry.body])
+    const args = ['2', streamKey(channel), seqKey(channel), String(entry.receivedAt), JSON.stringify(entry.headers), entry.body]
+    // By its digest: the script is sent once per connection's life, not with every entry; a Redis restarted
+    // since (its script cache empty) answers NOSCRIPT, and the script is loaded again.
+    this.appendSha ??= this.client.sendCommand<string>(['SCRIPT', 'LOAD', APPEND])
+    try {
+      return await this.client.sendCommand<string>(['EVALSHA', await this.appendSha, ...args])
+    } catch (error) {
+      if (!String((error as Error).message).startsWith('NOSCRIPT')) {
+        this.appendSha = undefined
+        throw error
+      }
+      this.appendSha = this.client.sendCommand<string>(['SCRIPT', 'LOAD', APPEND])
+      return this.client.sendCommand<string>(['EVALSHA', await this.appendSha, ...args])
+    }
   }
+
+  private appendSha?: Promise<string>
 
   async latest(channel: string): Promise<string> {
     const last = await this.client.sendCommand<Array<[string, string[]]>>(['XREVRANGE', streamKey(channel), '+', '-', 'COUNT', '1'])
