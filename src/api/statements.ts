@@ -120,9 +120,9 @@ export function existsError(file: string): UsageError {
   return new UsageError(`${file} already exists`, 'Pass --force to replace it, or -o another name.')
 }
 
-/** Streams `url` to stdout (`-o -`); the byte count. */
-export function downloadToStdout(url: string, options: DownloadOptions): Promise<Download> {
-  return streamTo(url, options, (chunk) => new Promise<void>((resolve, reject) => process.stdout.write(chunk, (error) => (error ? reject(error) : resolve()))))
+/** Streams `url` to a stream the caller gives (`-o -`: stdout); the byte count. */
+export function downloadToStream(url: string, options: DownloadOptions, out: NodeJS.WritableStream): Promise<Download> {
+  return streamTo(url, options, (chunk) => new Promise<void>((resolve, reject) => out.write(chunk, (error) => (error ? reject(error) : resolve()))))
 }
 
 async function streamTo(text: string, options: DownloadOptions, write: (chunk: Buffer) => Promise<void>, interrupt?: AbortSignal): Promise<Download> {

@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {Flags} from '@oclif/core'
 
 import {dataDir} from '../config/store.js'
+import {writeFileAtomic} from '../shared/atomic-file.js'
 
 export const sandboxStartFlags = {
   port: Flags.integer({summary: 'Port to listen on; 0 picks a free one.', default: 8420, min: 0, max: 65_535}),
@@ -35,4 +36,16 @@ export function sandboxDataFile(flags: {ephemeral?: boolean; 'data-file'?: strin
   const directory = dataDir()
   mkdirSync(directory, {recursive: true, mode: 0o700})
   return join(directory, 'sandbox.json')
+}
+
+/**
+ * Says the sandbox is ready: the ready file for CI (written once listening),
+ * then one JSON line, or the lines a person reads.
+ */
+export function announceSandbox(sandbox: {apiBase: string; origin: string}, options: {dataFile?: string; readyFile?: string; jsonLine?: (value: unknown) => string}): void {
+  const {dataFile, readyFile, jsonLine} = options
+  if (readyFile) writeFileAtomic(readyFile, `${JSON.stringify({api_base: sandbox.apiBase, origin: sandbox.origin, pid: process.pid})}\n`)
+  const ready = {ready: true, api_base: sandbox.apiBase, key: 'sk_test_sandbox (or any sk_test_* key: each is its own account)', data_file: dataFile ?? null}
+  if (jsonLine) process.stdout.write(`${jsonLine(ready)}\n`)
+  else process.stdout.write(`Sandbox listening on ${sandbox.apiBase}\nUse any sk_test_* key; each key is its own account (the "sandbox" profile uses sk_test_sandbox).\n${dataFile ? `State: ${dataFile}` : 'State: in memory (--ephemeral)'}\nReady. Press Ctrl-C to stop.\n`)
 }

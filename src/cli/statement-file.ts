@@ -7,7 +7,7 @@ import {existsSync, statSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 
 import {UsageError} from '../api/errors.js'
-import {type Statement, downloadTo, downloadToStdout, existsError, statedSize, waitUntilReady} from '../api/statements.js'
+import {type Statement, downloadTo, downloadToStream, existsError, statedSize, waitUntilReady} from '../api/statements.js'
 import {progressBar, spinner} from './progress.js'
 
 export interface StatementFileOptions {
@@ -73,7 +73,7 @@ export async function fetchStatementFile(options: StatementFileOptions): Promise
   const download = {timeoutMs: options.requestTimeoutMs, onProgress: bar.tick, expectedBytes: statedSize(statement), force: options.force}
   let result
   try {
-    result = target === '-' ? await downloadToStdout(statement.download_url!, download) : await downloadTo(statement.download_url!, target, download)
+    result = target === '-' ? await downloadToStream(statement.download_url!, download, process.stdout) : await downloadTo(statement.download_url!, target, download)
   } finally {
     bar.stop()
   }

@@ -38,6 +38,8 @@ export interface SandboxOptions {
   helpers?: boolean
   /** The merchant (brand) name the hosted pages show. */
   merchant?: string
+  /** A save of dataFile that failed, once per reason (the command prints it). */
+  onSaveError?: (message: string) => void
 }
 
 export interface Sandbox {
@@ -85,7 +87,7 @@ function decodePathValue(segment: string): string {
 const withSlash = (path: string) => (path.endsWith('/') ? path : `${path}/`)
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const store = new SandboxStore(options.dataFile)
+  const store = new SandboxStore(options.dataFile, options.onSaveError)
   const events = new Deliverer(store, {retryDelaysMs: options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS, timeoutMs: options.deliveryTimeoutMs ?? 10_000, timeScale: options.timeScale})
   const handlers: Record<EndpointId, Handler> = createHandlers({statementDelayMs: options.statementDelayMs ?? 2000})
   const routes = compileRoutes()

@@ -156,7 +156,11 @@ export class SandboxStore {
   state: SandboxState
   private saveTimer?: NodeJS.Timeout
 
-  constructor(private readonly dataFile?: string) {
+  constructor(
+    private readonly dataFile?: string,
+    /** Told once per failure reason that a save failed (the command prints it); the state stays in memory. */
+    private readonly onSaveError: (message: string) => void = () => {},
+  ) {
     this.state = dataFile && existsSync(dataFile) ? load(dataFile) : {version: 1, accounts: {}}
   }
 
@@ -219,7 +223,7 @@ export class SandboxStore {
       this.saveError = undefined
     } catch (error) {
       const reason = (error as Error).message
-      if (reason !== this.saveError) process.stderr.write(`sandbox: could not save ${this.dataFile}: ${reason}; state is kept in memory and saved at the next change\n`)
+      if (reason !== this.saveError) this.onSaveError(`sandbox: could not save ${this.dataFile}: ${reason}; state is kept in memory and saved at the next change`)
       this.saveError = reason
     }
   }

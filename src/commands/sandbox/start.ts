@@ -3,9 +3,8 @@ import {rmSync} from 'node:fs'
 import {ExitCode, UsageError} from '../../api/errors.js'
 import {UmmahCommand} from '../../cli/base-command.js'
 import {parseSecondsList} from '../../cli/input.js'
-import {sandboxDataFile, sandboxStartFlags} from '../../cli/sandbox-flags.js'
+import {announceSandbox, sandboxDataFile, sandboxStartFlags} from '../../cli/sandbox-flags.js'
 import {untilStopped} from '../../cli/terminal.js'
-import {writeFileAtomic} from '../../shared/atomic-file.js'
 
 export default class SandboxStart extends UmmahCommand {
   static override summary = 'Run a local, stateful emulator of the whole gateway'
@@ -39,16 +38,14 @@ export default class SandboxStart extends UmmahCommand {
       timeScale: flags['time-scale'],
       statementDelayMs: flags['statement-delay'] * 1000,
       helpers: flags.helpers,
+      onSaveError: (message) => process.stderr.write(`${message}\n`),
     }).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') throw new UsageError(`Port ${flags.port} is already in use`, 'Is a sandbox already running? Pick another with --port, or --port 0.')
       throw error
     })
 
     const readyFile = flags['ready-file']
-    if (readyFile) writeFileAtomic(readyFile, `${JSON.stringify({api_base: sandbox.apiBase, origin: sandbox.origin, pid: process.pid})}\n`)
-    const ready = {ready: true, api_base: sandbox.apiBase, key: 'sk_test_sandbox (or any sk_test_* key: each is its own account)', data_file: dataFile ?? null}
-    if (this.jsonEnabled()) process.stdout.write(`${this.jsonLine(ready)}\n`)
-    else process.stdout.write(`Sandbox listening on ${sandbox.apiBase}\nUse any sk_test_* key; each key is its own account (the "sandbox" profile uses sk_test_sandbox).\n${dataFile ? `State: ${dataFile}` : 'State: in memory (--ephemeral)'}\nReady. Press Ctrl-C to stop.\n`)
+    announceSandbox(sandbox, {dataFile, readyFile, jsonLine: this.jsonEnabled() ? (value) => this.jsonLine(value) : undefined})
 
     const signal = await untilStopped()
     if (readyFile) rmSync(readyFile, {force: true})

@@ -1,12 +1,7 @@
-import {ExitCode} from '../../api/errors.js'
 import {UmmahCommand} from '../../cli/base-command.js'
-import {lineWriter} from '../../cli/line-writer.js'
 import {listenFlags, listenSettings} from '../../cli/listen-flags.js'
-import {createStyle} from '../../cli/output.js'
-import {untilStopped} from '../../cli/terminal.js'
-import {printableDeep} from '../../shared/terminal-text.js'
 import {registerSecret} from '../../shared/secrets.js'
-import type {ListenLine, Webhook, WebhookApi} from '../../webhooks/listen.js'
+import type {Webhook, WebhookApi} from '../../webhooks/listen.js'
 
 export default class WebhooksListen extends UmmahCommand {
   static override summary = "Relay the gateway's signed webhooks to your local app, losing nothing"
@@ -35,26 +30,8 @@ export default class WebhooksListen extends UmmahCommand {
     }
     const settings = await listenSettings(flags, stored, process.env, profile)
     registerSecret(settings.relay?.token)
-    const [{formatListenLine}, style] = await Promise.all([import('../../cli/listen-output.js'), createStyle(this.terminal().color)])
-    const out = lineWriter(process.stdout)
-    const print = (line: ListenLine) => {
-      // A line quotes senders and relays (event types, errors): its strings are shown as text before styling.
-      const text = json ? this.jsonLine(line) : formatListenLine(printableDeep(line), style)
-      if (text) out.write(text)
-    }
-    const session = await listen.startListening({...settings, api: this.webhookApi(), profile, graceMs: 5000, print})
-    let signal: NodeJS.Signals | undefined
-    const failure = await Promise.race([untilStopped().then((stoppedBy) => void (signal = stoppedBy)), session.failed])
-    // A second Ctrl-C does not wait for the grace: the counts as they are, pending events kept in the spool.
-    process.once('SIGINT', () => {
-      print(session.summary())
-      out.flush()
-      process.exit(ExitCode.interrupted)
-    })
-    print(await session.stop())
-    out.flush()
-    if (failure) throw failure
-    if (signal === 'SIGINT') process.exitCode = ExitCode.interrupted
+    const {runListenSession} = await import('../../cli/listen-session.js')
+    await runListenSession({json, color: this.terminal().color, jsonLine: (line) => this.jsonLine(line), start: (print) => listen.startListening({...settings, api: this.webhookApi(), profile, graceMs: 5000, print})})
     return undefined
   }
 
