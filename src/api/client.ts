@@ -8,13 +8,14 @@
 import {randomUUID} from 'node:crypto'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {type HttpTransport, ResponseTooLarge, createTransport, readText} from './http.js'
+import {type HttpTransport, ResponseTooLarge, createTransport, networkCode, readText} from './http.js'
 import type {ProxyFailure} from './proxy.js'
 
 import {isLoopbackHost} from '../shared/hosts.js'
 import {maskKey, redact} from '../shared/secrets.js'
 import {describeProblem, resolveWithin, underBase} from '../shared/urls.js'
-import {ConflictError, ConnectionError, ExitCode, UmmahError, errorFromResponse} from './errors.js'
+import {ConflictError, ConnectionError, errorFromResponse} from './errors.js'
+import {UmmahError} from '../shared/errors.js'
 
 export type Query = Record<string, string | string[] | number | boolean | undefined>
 
@@ -166,7 +167,6 @@ export class ApiClient {
     if (!url) {
       throw new UmmahError(`Refusing to send the API key to ${JSON.stringify(path)}: ${describeProblem(problem!, this.apiBase)}`, {
         code: 'foreign_url',
-        exitCode: ExitCode.usage,
         hint: 'Pass a path relative to the API base, e.g. /purchases/ID/.',
       })
     }
@@ -247,42 +247,35 @@ function parseBody(text: string, contentType: string | undefined): unknown {
   return text
 }
 
-function networkCode(error: unknown): string {
-  if (!(error instanceof Error)) return 'UNKNOWN'
-  // AbortSignal.timeout() rejects with a DOMException whose numeric legacy `code` means nothing here.
-  if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'TimeoutError'
-  for (const candidate of [(error as NodeJS.ErrnoException).code, (error.cause as NodeJS.ErrnoException | undefined)?.code]) {
-    if (typeof candidate === 'string') return candidate
-  }
-  return 'UNKNOWN'
-}
 
-function connectionError(error: unknown, code: string, url: URL, attempts: number): UmmahError {
+function connectionError(error: unknown, errno: string, url: URL, attempts: number): UmmahError {
   if (error instanceof UmmahError) return error
   if (error instanceof ResponseTooLarge) {
-    return new UmmahError(`The answer to ${url.pathname} was not read whole: ${error.message}`, {code: 'response_too_large', exitCode: ExitCode.unexpected, hint: 'Ask for less (filters, --limit); nothing more was read.', cause: error})
+    return new UmmahError(`The answer to ${url.pathname} was not read whole: ${error.message}`, {code: 'response_too_large', hint: 'Ask for less (filters, --limit); nothing more was read.', cause: error})
   }
   const tried = attempts > 1 ? ` after ${attempts} attempts` : ''
   const {proxy, proxyReason} = error as Partial<ProxyFailure>
   if (proxy) {
     return new ConnectionError(`The connection to ${url.origin} failed${tried}: proxy ${proxy} ${proxyReason}`, {
-      code,
+      code: 'proxy_failed',
+      errno,
       url: url.href,
       attempts,
       cause: error,
       hint: 'Check HTTPS_PROXY / HTTP_PROXY (and the credentials in it), or exempt the host with NO_PROXY.',
     })
   }
-  const what = code === 'TimeoutError' ? 'timed out' : code === 'ECONNREFUSED' ? 'was refused' : `failed (${code})`
+  const what = errno === 'TimeoutError' ? 'timed out' : errno === 'ECONNREFUSED' ? 'was refused' : `failed (${errno})`
   const sandbox = isLoopbackHost(url.hostname)
   return new ConnectionError(`The connection to ${url.origin} ${what}${tried}`, {
-    code,
+    code: 'connection_failed',
+    errno,
     url: url.href,
     attempts,
     cause: error,
     hint: sandbox
       ? 'Is the local gateway running? Start it with `ummah sandbox start`.'
-      : code === 'TimeoutError'
+      : errno === 'TimeoutError'
         ? 'Raise --timeout, or check your network.'
         : 'Check your network and the API base (--api-base, UMMAH_API_BASE).',
   })

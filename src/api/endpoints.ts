@@ -5,7 +5,7 @@
  * columns), the sandbox router, and the contract tests. Names, types and
  * required-ness follow ../shared/reference/ummah-gateway-api.txt exactly.
  */
-import {UsageError} from './errors.js'
+import {UsageError} from '../shared/errors.js'
 import {checkPathValue} from './validate.js'
 
 export type HttpMethod = 'DELETE' | 'GET' | 'PATCH' | 'POST' | 'PUT'

@@ -1,90 +1,19 @@
 /**
- * The error family. Every failure the CLI reports is an UmmahError with a
- * stable `code`, the exit code of DESIGN §3 and, where there is one, a hint
- * that says what to do next. API failures are mapped from the documented
- * bodies: `{"error","message","details"}` and `{"error","detail"}`.
+ * The API's errors: one class per failure kind (stripe-node's model), each
+ * with its code from the table in src/shared/errors.ts and a hint that says
+ * what to do next. Mapped from the documented bodies:
+ * `{"error","message","details"}` and `{"error","detail"}`; the gateway's own
+ * `error` word is kept as `gatewayCode` (`card_declined`).
  */
 
-export const ExitCode = {
-  ok: 0,
-  unexpected: 1,
-  usage: 2,
-  auth: 3,
-  notFound: 4,
-  conflict: 5,
-  rateLimited: 6,
-  network: 7,
-  interrupted: 130,
-} as const
-
-export interface UmmahErrorOptions {
-  code: string
-  exitCode: number
-  hint?: string
-  cause?: unknown
-}
-
-export class UmmahError extends Error {
-  readonly code: string
-  readonly exitCode: number
-  readonly hint?: string
-
-  constructor(message: string, options: UmmahErrorOptions) {
-    super(message, {cause: options.cause})
-    this.name = new.target.name
-    this.code = options.code
-    this.exitCode = options.exitCode
-    this.hint = options.hint
-  }
-
-  /** Extra lines shown under the message (field errors). */
-  detailLines(): string[] {
-    return []
-  }
-
-  toJSON(): Record<string, unknown> {
-    return {code: this.code, message: this.message, ...(this.hint ? {hint: this.hint} : {})}
-  }
-}
-
-/** Bad flags, arguments or input: nothing was sent. */
-export class UsageError extends UmmahError {
-  constructor(message: string, hint?: string) {
-    super(message, {code: 'usage', exitCode: ExitCode.usage, hint})
-  }
-}
-
-/**
- * Input that failed the local checks, keyed by the flag it came from
- * (`--email`, `--product #2`): nothing was sent.
- */
-export class InputError extends UsageError {
-  readonly problems: FieldErrors
-
-  constructor(problems: FieldErrors, hint?: string) {
-    const entries = Object.entries(problems)
-    super(entries.length === 1 ? `${entries[0][0]}: ${entries[0][1].join(' ')}` : `${entries.length} flags are invalid`, hint)
-    this.problems = problems
-  }
-
-  override detailLines(): string[] {
-    const entries = Object.entries(this.problems)
-    return entries.length === 1 ? [] : entries.map(([flag, messages]) => `${flag}: ${messages.join(' ')}`)
-  }
-
-  override toJSON(): Record<string, unknown> {
-    return {...super.toJSON(), fields: this.problems}
-  }
-}
+import {type ErrorCode, type FieldErrors, UmmahError} from '../shared/errors.js'
 
 /** No usable key, or the key was refused before any request. */
 export class AuthConfigError extends UmmahError {
   constructor(message: string, hint?: string) {
-    super(message, {code: 'no_api_key', exitCode: ExitCode.auth, hint})
+    super(message, {code: 'no_api_key', hint})
   }
 }
-
-export type FieldErrors = Record<string, string[]>
 
 export interface ApiErrorContext {
   method: string
@@ -106,8 +35,12 @@ export class ApiError extends UmmahError {
   readonly fieldErrors: FieldErrors
   readonly attempts: number
 
-  constructor(message: string, context: ApiErrorContext, options: UmmahErrorOptions) {
+  /** The gateway's `error` word in snake case (`card_declined`, `not_found`), when the body had one. */
+  readonly gatewayCode?: string
+
+  constructor(message: string, context: ApiErrorContext, options: {code: ErrorCode; hint?: string}) {
     super(message, options)
+    this.gatewayCode = isRecord(context.body) && typeof context.body.error === 'string' ? snake(context.body.error) : undefined
     this.status = context.status
     this.method = context.method
     this.path = context.path
@@ -121,7 +54,7 @@ export class ApiError extends UmmahError {
   }
 
   override toJSON(): Record<string, unknown> {
-    return {...super.toJSON(), status: this.status, method: this.method, path: this.path, response: this.body}
+    return {...super.toJSON(), ...(this.gatewayCode ? {gateway_code: this.gatewayCode} : {}), status: this.status, method: this.method, path: this.path, response: this.body}
   }
 }
 
@@ -139,11 +72,18 @@ export class ServerError extends ApiError {}
 export class ConnectionError extends UmmahError {
   readonly url: string
   readonly attempts: number
+  /** The system's word for the failure: ECONNREFUSED, ECONNRESET, TimeoutError. */
+  readonly errno: string
 
-  constructor(message: string, options: {code: string; url: string; attempts: number; hint?: string; cause?: unknown}) {
-    super(message, {code: options.code, exitCode: ExitCode.network, hint: options.hint, cause: options.cause})
+  constructor(message: string, options: {code: 'connection_failed' | 'proxy_failed' | 'download_failed'; errno: string; url: string; attempts: number; hint?: string; cause?: unknown}) {
+    super(message, {code: options.code, hint: options.hint, cause: options.cause})
     this.url = options.url
     this.attempts = options.attempts
+    this.errno = options.errno
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return {...super.toJSON(), errno: this.errno}
   }
 }
 
@@ -179,15 +119,10 @@ function sentence(text: string): string {
 export function errorFromResponse(context: ApiErrorContext): ApiError {
   const {status, method, path, body} = context
   const said = gatewayMessage(body)
-  const code = isRecord(body) && typeof body.error === 'string' ? snake(body.error) : `http_${status}`
   const where = `${method} ${path}`
   const tried = context.attempts > 1 ? ` after ${context.attempts} attempts` : ''
-  const make = <E extends ApiError>(
-    Kind: new (message: string, context: ApiErrorContext, options: UmmahErrorOptions) => E,
-    message: string,
-    exitCode: number,
-    hint?: string,
-  ) => new Kind(message, context, {code, exitCode, hint})
+  const make = <E extends ApiError>(Kind: new (message: string, context: ApiErrorContext, options: {code: ErrorCode; hint?: string}) => E, message: string, code: ErrorCode, hint?: string) =>
+    new Kind(message, context, {code, hint})
 
   switch (true) {
     case status === 400: {
@@ -195,7 +130,7 @@ export function errorFromResponse(context: ApiErrorContext): ApiError {
       return make(
         BadRequestError,
         fields > 0 ? `The gateway rejected ${where} (400): ${fields} field${fields === 1 ? '' : 's'} invalid` : `The gateway rejected ${where} (400): ${said ?? 'Bad Request'}`,
-        ExitCode.usage,
+        'bad_request',
         'Fix the request and try again.',
       )
     }
@@ -203,35 +138,35 @@ export function errorFromResponse(context: ApiErrorContext): ApiError {
       return make(
         AuthenticationError,
         `Authentication failed (401): ${sentence(said ?? 'the API key was not accepted')}`,
-        ExitCode.auth,
+        'authentication_failed',
         'Run `ummah login` or pass a valid key with --api-key or UMMAH_SECRET_KEY.',
       )
     case status === 403:
-      return make(PermissionError, `Permission denied for ${where} (403): ${sentence(said ?? 'Forbidden')}`, ExitCode.auth, 'Use a key that has access to this resource.')
+      return make(PermissionError, `Permission denied for ${where} (403): ${sentence(said ?? 'Forbidden')}`, 'permission_denied', 'Use a key that has access to this resource.')
     case status === 402:
-      return make(PaymentError, `Payment failed (402): ${sentence(said ?? 'Payment Required')}`, ExitCode.conflict, 'Use another payment method or card.')
+      return make(PaymentError, `Payment failed (402): ${sentence(said ?? 'Payment Required')}`, 'payment_failed', 'Use another payment method or card.')
     case status === 404:
-      return make(NotFoundError, `Not found: ${where} (404): ${sentence(said ?? 'Not Found')}`, ExitCode.notFound, 'Check the ID, and that the profile (test or live) is the one that owns it.')
+      return make(NotFoundError, `Not found: ${where} (404): ${sentence(said ?? 'Not Found')}`, 'not_found', 'Check the ID, and that the profile (test or live) is the one that owns it.')
     case status === 409:
-      return make(ConflictError, `Conflict (409): ${sentence(said ?? 'the operation is not allowed in the current state')}`, ExitCode.conflict, conflictHint(context.currentStatus ?? statusIn(body)))
+      return make(ConflictError, `Conflict (409): ${sentence(said ?? 'the operation is not allowed in the current state')}`, 'conflict', conflictHint(context.currentStatus ?? statusIn(body)))
     case status === 422:
       return make(
         UnprocessableError,
         `Unprocessable (422): ${sentence(said ?? 'the request is semantically invalid')}`,
-        ExitCode.conflict,
+        'unprocessable',
         /idempoten/i.test(said ?? '') ? 'That Idempotency-Key was used with a different body: omit --idempotency-key or pass a new one.' : undefined,
       )
     case status === 429:
       return make(
         RateLimitError,
         `Rate limited by the gateway${tried} (429)`,
-        ExitCode.rateLimited,
+        'rate_limited',
         context.retryAfterSeconds === undefined ? 'Wait a moment and try again.' : `Try again in ${Math.ceil(context.retryAfterSeconds)} s.`,
       )
     case status >= 500:
-      return make(ServerError, `The gateway failed on ${where}${tried} (${status}): ${sentence(said ?? 'Server Error')}`, ExitCode.network, 'Try again shortly; the request is safe to repeat.')
+      return make(ServerError, `The gateway failed on ${where}${tried} (${status}): ${sentence(said ?? 'Server Error')}`, 'server_error', 'Try again shortly; the request is safe to repeat.')
     default:
-      return make(ApiError, `Unexpected response to ${where} (${status}): ${sentence(said ?? 'no details')}`, ExitCode.unexpected)
+      return make(ApiError, `Unexpected response to ${where} (${status}): ${sentence(said ?? 'no details')}`, 'unexpected_response')
   }
 }
 

@@ -100,3 +100,14 @@ export async function readText(body: IncomingMessage, limit = MAX_RESPONSE_BYTES
   }
   return Buffer.concat(chunks).toString('utf8')
 }
+
+/** The system's word for a failed request (ECONNREFUSED, TimeoutError), as ConnectionError.errno keeps it. */
+export function networkCode(error: unknown): string {
+  if (!(error instanceof Error)) return 'UNKNOWN'
+  // AbortSignal.timeout() rejects with a DOMException whose numeric legacy `code` means nothing here.
+  if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'TimeoutError'
+  for (const candidate of [(error as NodeJS.ErrnoException).code, (error.cause as NodeJS.ErrnoException | undefined)?.code]) {
+    if (typeof candidate === 'string') return candidate
+  }
+  return 'UNKNOWN'
+}

@@ -4,7 +4,7 @@
  */
 import {describeProblem, resolveWithin} from '../shared/urls.js'
 import type {ApiClient, Query} from './client.js'
-import {ExitCode, UmmahError} from './errors.js'
+import {UmmahError} from '../shared/errors.js'
 
 /**
  * The most pages one `--all`/`--paginate` follows: 10,000 pages of the
@@ -57,7 +57,7 @@ function nextLink(client: ApiClient, link: unknown): string {
 }
 
 function pagingError(message: string, hint: string): UmmahError {
-  return new UmmahError(message, {code: 'bad_next_link', exitCode: ExitCode.unexpected, hint})
+  return new UmmahError(message, {code: 'bad_next_link', hint})
 }
 
 export interface CollectOptions {

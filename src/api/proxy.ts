@@ -20,7 +20,7 @@ import {BlockList, type Socket, connect, isIP} from 'node:net'
 import {type ConnectionOptions, connect as tlsConnect} from 'node:tls'
 import type {Duplex} from 'node:stream'
 
-import {UsageError} from './errors.js'
+import {UsageError} from '../shared/errors.js'
 import {registerSecret} from '../shared/secrets.js'
 import {isLoopbackHost} from '../shared/hosts.js'
 

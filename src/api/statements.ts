@@ -9,9 +9,10 @@ import {link, open, rename, unlink} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {ConnectionError, ExitCode, UmmahError, UsageError} from './errors.js'
+import {ConnectionError} from './errors.js'
+import {UmmahError, UsageError} from '../shared/errors.js'
 import {parseHttpUrl} from '../shared/urls.js'
-import {type HttpResponse, createTransport} from './http.js'
+import {type HttpResponse, createTransport, networkCode} from './http.js'
 
 export interface Statement {
   id: string
@@ -38,14 +39,12 @@ export async function waitUntilReady(retrieve: () => Promise<Statement>, options
     if (statement.status !== 'processing') {
       throw new UmmahError(`Statement ${statement.id} is ${statement.status}: there is nothing to download`, {
         code: 'statement_not_ready',
-        exitCode: ExitCode.conflict,
         hint: 'Schedule a new one with `ummah statements create`.',
       })
     }
     if (Date.now() + options.intervalMs > deadline) {
       throw new UmmahError(`Statement ${statement.id} is still processing after ${Math.round(options.timeoutMs / 1000)} s`, {
         code: 'statement_timeout',
-        exitCode: ExitCode.network,
         hint: `Try again later with \`ummah statements download ${statement.id}\`, or raise --wait-timeout.`,
       })
     }
@@ -108,7 +107,7 @@ export async function downloadTo(url: string, file: string, options: DownloadOpt
   } catch (error) {
     await handle.close().catch(() => {})
     await unlink(temporary).catch(() => {})
-    if (interrupted.signal.aborted) throw new UmmahError('Interrupted: the download was stopped and no file was written', {code: 'interrupted', exitCode: ExitCode.interrupted})
+    if (interrupted.signal.aborted) throw new UmmahError('Interrupted: the download was stopped and no file was written', {code: 'interrupted'})
     throw error
   } finally {
     process.off('SIGINT', onSignal)
@@ -132,7 +131,6 @@ async function streamTo(text: string, options: DownloadOptions, write: (chunk: B
   if (!url) {
     throw new UmmahError(`The statement's download_url ${JSON.stringify(text)} is not a plain http(s) URL; nothing was downloaded`, {
       code: 'bad_download_url',
-      exitCode: ExitCode.unexpected,
       hint: 'Report it to the gateway; the statement can also be fetched with `ummah statements get ID --json`.',
     })
   }
@@ -145,6 +143,7 @@ async function streamTo(text: string, options: DownloadOptions, write: (chunk: B
     transport.close()
     throw new ConnectionError(`Could not download ${url.origin}: ${(error as Error).message}`, {
       code: 'download_failed',
+      errno: networkCode(error),
       url: url.href,
       attempts: 1,
       hint: 'Check the connection and run `ummah statements download ID` again.',
@@ -162,8 +161,7 @@ async function receive(response: HttpResponse, options: DownloadOptions, write: 
   if (response.statusCode !== 200) {
     response.body.resume()
     throw new UmmahError(`The statement file answered ${response.statusCode}`, {
-      code: 'download_failed',
-      exitCode: response.statusCode === 404 ? ExitCode.notFound : ExitCode.network,
+      code: response.statusCode === 404 ? 'download_not_found' : 'download_failed',
       hint: 'The link may have expired: run `ummah statements download ID` again for a fresh one.',
     })
   }
@@ -174,7 +172,7 @@ async function receive(response: HttpResponse, options: DownloadOptions, write: 
   const total = sent ?? options.expectedBytes
   let received = 0
   const truncated = (cause?: unknown) =>
-    new UmmahError(`The download stopped after ${received}${total === undefined ? '' : ` of ${total}`} bytes`, {code: 'download_truncated', exitCode: ExitCode.network, hint: 'Run the command again.', cause})
+    new UmmahError(`The download stopped after ${received}${total === undefined ? '' : ` of ${total}`} bytes`, {code: 'download_truncated', hint: 'Run the command again.', cause})
   let writing = false
   try {
     for await (const chunk of response.body) {

@@ -4,7 +4,7 @@
  * before sending, so bad input never leaves the machine.
  */
 import type {Endpoint, EndpointParam, ParamFormat} from './endpoints.js'
-import type {FieldErrors} from './errors.js'
+import type {FieldErrors} from '../shared/errors.js'
 import {MAX_WHOLE, isWhole} from '../shared/numbers.js'
 import {parseHttpUrl} from '../shared/urls.js'
 

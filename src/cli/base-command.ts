@@ -7,7 +7,7 @@ import {Command, Interfaces} from '@oclif/core'
 
 import {ApiClient, type ApiResponse, type Query} from '../api/client.js'
 import {type Column, type EndpointId, buildPath, endpoint} from '../api/endpoints.js'
-import {ExitCode, UmmahError, UsageError} from '../api/errors.js'
+import {UmmahError, UsageError} from '../shared/errors.js'
 import {type Page, collect} from '../api/paginate.js'
 import {maskedArgv, registerSecret, secretsInArgv} from '../shared/secrets.js'
 import {guardLive} from '../config/live-guard.js'
@@ -317,11 +317,10 @@ export function linksIn(result: unknown, field: string): string[] {
 export function toUmmahError(error: Error & {oclif?: {exit?: number}; parse?: unknown}, commandId?: string): UmmahError {
   if (error instanceof UmmahError) return error
   if (error.name === 'ExitPromptError' || error.name === 'AbortPromptError') {
-    return new UmmahError('Interrupted', {code: 'interrupted', exitCode: ExitCode.interrupted})
+    return new UmmahError('Interrupted', {code: 'interrupted'})
   }
-  if ((error as {code?: string}).code === 'EEXIT') {
-    return new UmmahError('', {code: 'exit', exitCode: error.oclif?.exit ?? ExitCode.ok})
-  }
+  // oclif's own exit after --help; any other exit status it asks for is not one of ours.
+  if ((error as {code?: string}).code === 'EEXIT' && (error.oclif?.exit ?? 0) === 0) return new UmmahError('', {code: 'exit'})
   if (error.parse !== undefined || error.oclif?.exit === 2) {
     const lines = error.message
       .split('\n')
@@ -334,7 +333,6 @@ export function toUmmahError(error: Error & {oclif?: {exit?: number}; parse?: un
   }
   return new UmmahError(error.message || String(error), {
     code: 'unexpected',
-    exitCode: error.oclif?.exit ?? ExitCode.unexpected,
     hint: 'Run again with --debug for details.',
   })
 }

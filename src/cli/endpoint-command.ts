@@ -8,7 +8,7 @@
 import {Flags} from '@oclif/core'
 
 import {type Endpoint, type EndpointId, endpoint} from '../api/endpoints.js'
-import {UsageError} from '../api/errors.js'
+import {UsageError} from '../shared/errors.js'
 import {UmmahCommand, linksIn} from './base-command.js'
 import {type ParsedInput, buildRequest, checkRequest, endpointArgs, endpointFlags, fillParam, flagName, helpHint, isDestructive, missingParams} from './endpoint-input.js'
 import {readData} from './input.js'

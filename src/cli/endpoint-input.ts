@@ -8,7 +8,7 @@ import {Args, Flags} from '@oclif/core'
 
 import type {Query} from '../api/client.js'
 import {type Endpoint, type EndpointParam, argumentName, pathParams, pathProblems} from '../api/endpoints.js'
-import {type FieldErrors, InputError} from '../api/errors.js'
+import {type FieldErrors, InputError} from '../shared/errors.js'
 import {REQUIRED, checkParam, getPath, validateRequest} from '../api/validate.js'
 import {MAX_WHOLE, parseTimestamp, parseWhole} from '../shared/numbers.js'
 import {idempotencyKeyFlag, listFlags, yesFlag} from './flags.js'

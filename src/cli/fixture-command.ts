@@ -1,7 +1,7 @@
 /** The base of `fixtures run` and `trigger`: runs a fixture file through this command's client and profile. */
 import {join} from 'node:path'
 
-import {UsageError} from '../api/errors.js'
+import {UsageError} from '../shared/errors.js'
 import {settingsOf} from '../config/store.js'
 import {isLiveKey, maskKey} from '../shared/secrets.js'
 import {UmmahCommand} from './base-command.js'

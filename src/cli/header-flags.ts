@@ -1,5 +1,5 @@
 /** Header-bearing flags as people type them: `--headers "Name: value"`, `--verify-header`, `--forward-auth …`. */
-import {UsageError} from '../api/errors.js'
+import {UsageError} from '../shared/errors.js'
 import {HOP_BY_HOP} from '../shared/http-body.js'
 import {OAuth2TokenSource} from '../webhooks/schemes/oauth2.js'
 import {SCHEMES} from '../webhooks/schemes/registry.js'

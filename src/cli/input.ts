@@ -2,7 +2,7 @@
 import {readFile} from 'node:fs/promises'
 
 import type {Query} from '../api/client.js'
-import {UsageError} from '../api/errors.js'
+import {UsageError} from '../shared/errors.js'
 import {registerSecret} from '../shared/secrets.js'
 
 /** Everything on stdin, as bytes (signatures are over bytes, not text). */

@@ -12,7 +12,7 @@
  * empty end`), so a filter that loops (`repeat(1)`, `def f: f; f`) or reads
  * input cannot hang a command before its request.
  */
-import {UmmahError, UsageError} from '../api/errors.js'
+import {UmmahError, UsageError} from '../shared/errors.js'
 
 export interface JqOutput {
   /** What the filter printed, without a trailing newline; '' when it selected nothing. */
@@ -76,7 +76,7 @@ class JqRunner {
       void this.worker.terminate()
       this.port!.close()
       this.worker = undefined
-      throw new UmmahError(`--jq: the filter ran for ${this.timeoutMs / 1000} s without finishing, and was stopped`, {code: 'jq_timeout', exitCode: 1, hint: 'Check the expression for a loop (repeat, recurse, a def that calls itself).'})
+      throw new UmmahError(`--jq: the filter ran for ${this.timeoutMs / 1000} s without finishing, and was stopped`, {code: 'jq_timeout', hint: 'Check the expression for a loop (repeat, recurse, a def that calls itself).'})
     }
     return this.threads.receiveMessageOnPort(this.port!)!.message as JqAnswer
   }
@@ -103,8 +103,7 @@ export async function compileJq(expression: string): Promise<JqFilter> {
       const text = result.stdout.replace(/\n$/, '')
       if (result.exitCode === 0) return {text}
       const error = new UmmahError(`--jq: ${firstLine(result.stderr)}`, {
-        code: 'jq',
-        exitCode: 1,
+        code: 'jq_failed',
         hint: 'Check the expression against the output of --json.',
       })
       return {text, error}

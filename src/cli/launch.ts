@@ -12,7 +12,9 @@ import {fileURLToPath} from 'node:url'
 
 import {execute} from '@oclif/core'
 
+import {helpTopic} from './help-topics.js'
 import {guardOutput} from './output-guard.js'
+import {exitCodeOf} from '../shared/errors.js'
 import {registerSecret, secretsInArgv} from '../shared/secrets.js'
 
 /** The id of the command `argv` names (`purchases retrieve ID` → `purchases:retrieve`), if it is one of `commandIds`. */
@@ -79,12 +81,17 @@ export async function launch(argv: string[], binUrl: string, commandIds: Readonl
   // the output boundary is up and every secret on the command line is known to it.
   guardOutput()
   for (const secret of secretsInArgv(argv)) registerSecret(secret)
+  const topic = helpTopic(argv)
+  if (topic !== undefined) {
+    process.stdout.write(`${topic}\n`)
+    return
+  }
   const unknown = unknownCommand(argv, commandIds)
   if (unknown) {
     const hint = unknown.suggestion ? ` Did you mean \`ummah ${unknown.suggestion}\`?` : ''
     process.stderr.write(`Error: "${unknown.typed}" is not an ummah command.${hint} See \`ummah --help\`.\n`)
     // 127: the shell's code for a command not found, as oclif uses.
-    process.exitCode = 127
+    process.exitCode = exitCodeOf('not_a_command')
     return
   }
   if (!ownCommandId(argv, commandIds)) {

@@ -2,7 +2,7 @@
 import {Flags} from '@oclif/core'
 
 import {WEBHOOK_EVENTS} from '../api/endpoints.js'
-import {UsageError} from '../api/errors.js'
+import {UsageError} from '../shared/errors.js'
 import {SCHEME_NAMES, type SchemeName} from '../webhooks/schemes/names.js'
 import type {ProfileSettings} from '../config/store.js'
 import type {ListenOptions} from '../webhooks/listen.js'

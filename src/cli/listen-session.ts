@@ -6,7 +6,7 @@
  * grace: the counts as they are, pending events kept in the spool. Exit 130
  * on Ctrl-C.
  */
-import {ExitCode} from '../api/errors.js'
+import {ExitCode} from '../shared/errors.js'
 import {printableDeep} from '../shared/terminal-text.js'
 import type {ListenLine, ListenSession} from '../webhooks/listen.js'
 import {lineWriter} from './line-writer.js'

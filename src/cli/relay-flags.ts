@@ -4,7 +4,7 @@ import {join} from 'node:path'
 
 import {Flags} from '@oclif/core'
 
-import {UsageError} from '../api/errors.js'
+import {UsageError} from '../shared/errors.js'
 import {type ProfileSettings, configDir} from '../config/store.js'
 import type {RelayApi} from '../relay/admin-client.js'
 import {parseDuration} from '../shared/duration.js'

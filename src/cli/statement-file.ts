@@ -6,7 +6,7 @@
 import {existsSync, statSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 
-import {UsageError} from '../api/errors.js'
+import {UsageError} from '../shared/errors.js'
 import {type Statement, downloadTo, downloadToStream, existsError, statedSize, waitUntilReady} from '../api/statements.js'
 import {progressBar, spinner} from './progress.js'
 

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {UsageError} from '../api/errors.js'
+import {UsageError} from '../shared/errors.js'
 import {collect} from '../api/paginate.js'
 import {UmmahCommand} from '../cli/base-command.js'
 import {idempotencyKeyFlag} from '../cli/flags.js'

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {UsageError} from '../api/errors.js'
+import {UsageError} from '../shared/errors.js'
 import {UmmahCommand} from '../cli/base-command.js'
 import {insecureStorageFlag} from '../cli/flags.js'
 import {askSecret} from '../cli/prompts.js'

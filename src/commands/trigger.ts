@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {WEBHOOK_EVENTS} from '../api/endpoints.js'
-import {UsageError} from '../api/errors.js'
+import {UsageError} from '../shared/errors.js'
 import {isLiveKey} from '../shared/secrets.js'
 import {FixtureCommand} from '../cli/fixture-command.js'
 

@@ -1,4 +1,5 @@
-import {ApiError, ExitCode} from '../api/errors.js'
+import {ApiError} from '../api/errors.js'
+import {ExitCode} from '../shared/errors.js'
 import {UmmahCommand} from '../cli/base-command.js'
 import {keyStorage} from '../config/profiles.js'
 import {keyMode, maskKey} from '../shared/secrets.js'

@@ -15,7 +15,8 @@
  */
 import {randomUUID} from 'node:crypto'
 
-import {AuthConfigError, UsageError} from '../api/errors.js'
+import {AuthConfigError} from '../api/errors.js'
+import {UsageError} from '../shared/errors.js'
 import {isLiveKey, maskKey} from '../shared/secrets.js'
 import {KeychainError, deleteSecret, getSecret, setSecret} from './keychain.js'
 import {type ConfigStore, type KeychainKey, type ProfileSettings, checkProfileName, mergeSettings, storedProfile} from './store.js'

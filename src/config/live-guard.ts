@@ -3,7 +3,7 @@
  * `sk_live_*` key needs --live, or a "yes" at a prompt on a terminal. Never
  * silently.
  */
-import {UsageError} from '../api/errors.js'
+import {UsageError} from '../shared/errors.js'
 import {isLiveKey, maskKey} from '../shared/secrets.js'
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])

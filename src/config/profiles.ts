@@ -1,5 +1,5 @@
 /** Profile services behind login, logout, profiles and config: views that never show a whole key, and checked settings. */
-import {UsageError} from '../api/errors.js'
+import {UsageError} from '../shared/errors.js'
 import {isUrl} from '../api/validate.js'
 import {keyMode, maskKey} from '../shared/secrets.js'
 import {checkApiBase} from './resolve.js'

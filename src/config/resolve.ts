@@ -6,7 +6,8 @@
  * the OS keychain is read only when a command needs the key (requireKey), so
  * resolving settings never loads the keychain.
  */
-import {AuthConfigError, UsageError} from '../api/errors.js'
+import {AuthConfigError} from '../api/errors.js'
+import {UsageError} from '../shared/errors.js'
 import {
   DEFAULT_API_BASE,
   DEFAULT_PROFILE_NAME,

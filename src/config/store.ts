@@ -8,7 +8,7 @@ import {chmodSync, mkdirSync, readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {dirname, join} from 'node:path'
 
-import {UsageError} from '../api/errors.js'
+import {UsageError} from '../shared/errors.js'
 import {writeFileAtomic} from '../shared/atomic-file.js'
 
 export const DEFAULT_API_BASE = 'https://gate.ummah.com/api/v1'

@@ -5,7 +5,7 @@
  * UmmahErrors with the CLI's exit codes: 3 for a missing or refused token,
  * 4 for an unknown channel, 5 for a name taken, 7 for no relay reachable.
  */
-import {ExitCode, UmmahError} from '../api/errors.js'
+import {UmmahError} from '../shared/errors.js'
 import {isUrl} from '../api/validate.js'
 import {describeProblem, resolveWithin} from '../shared/urls.js'
 
@@ -30,16 +30,16 @@ const TIMEOUT_MS = 10_000
 export function relayUrl(base: string, path: string): URL {
   const root = new URL(base.endsWith('/') ? base : `${base}/`)
   const {url, problem} = resolveWithin(root, path.replace(/^\/+/, ''))
-  if (!url) throw new UmmahError(`Refusing to send the relay token to ${JSON.stringify(path)}: ${describeProblem(problem!, root)}`, {code: 'foreign_url', exitCode: ExitCode.usage, hint: 'Check the channel name and --relay.'})
+  if (!url) throw new UmmahError(`Refusing to send the relay token to ${JSON.stringify(path)}: ${describeProblem(problem!, root)}`, {code: 'foreign_url', hint: 'Check the channel name and --relay.'})
   return url
 }
 
 /** `--relay` as given: one or several http(s) URLs separated by commas. */
 export function parseRelayUrls(text: string): string[] {
   const urls = text.split(',').map((part) => part.trim()).filter(Boolean)
-  if (urls.length === 0) throw new UmmahError('--relay needs a URL', {code: 'usage', exitCode: ExitCode.usage, hint: 'e.g. --relay https://relay.example.com'})
+  if (urls.length === 0) throw new UmmahError('--relay needs a URL', {code: 'usage', hint: 'e.g. --relay https://relay.example.com'})
   return urls.map((url) => {
-    if (!isUrl(url)) throw new UmmahError(`--relay: "${url}" is not an http(s) URL`, {code: 'usage', exitCode: ExitCode.usage, hint: 'Give http(s)://HOST[:PORT], e.g. --relay https://relay.example.com.'})
+    if (!isUrl(url)) throw new UmmahError(`--relay: "${url}" is not an http(s) URL`, {code: 'usage', hint: 'Give http(s)://HOST[:PORT], e.g. --relay https://relay.example.com.'})
     return new URL(url).href.replace(/\/+$/, '')
   })
 }
@@ -75,7 +75,7 @@ export class RelayApi {
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    if (!this.token) throw new UmmahError('No relay token', {code: 'no_relay_token', exitCode: ExitCode.auth, hint: 'Pass --relay-token, or set UMMAH_RELAY_TOKEN (or `ummah config set relay_token …`).'})
+    if (!this.token) throw new UmmahError('No relay token', {code: 'no_relay_token', hint: 'Pass --relay-token, or set UMMAH_RELAY_TOKEN (or `ummah config set relay_token …`).'})
     let lastError: Error | undefined
     for (const base of this.urls) {
       const url = relayUrl(base, path)
@@ -103,7 +103,7 @@ export class RelayApi {
       throw relayError(response.status, `${method} ${base}${path}`, parsed)
     }
     const cause = (lastError?.cause as NodeJS.ErrnoException | undefined)?.code ?? lastError?.message ?? 'no answer'
-    throw new UmmahError(`Cannot reach the relay at ${this.urls.join(', ')} (${cause})`, {code: 'relay_unreachable', exitCode: ExitCode.network, hint: 'Is `ummah relay start` running there, and the URL right?', cause: lastError})
+    throw new UmmahError(`Cannot reach the relay at ${this.urls.join(', ')} (${cause})`, {code: 'relay_unreachable', hint: 'Is `ummah relay start` running there, and the URL right?', cause: lastError})
   }
 }
 
@@ -112,15 +112,15 @@ function relayError(status: number, where: string, body: unknown): UmmahError {
   const message = `The relay refused ${where} (${status}): ${said}`
   switch (status) {
     case 401:
-      return new UmmahError(message, {code: 'relay_unauthorized', exitCode: ExitCode.auth, hint: 'Check --relay-token (or UMMAH_RELAY_TOKEN).'})
+      return new UmmahError(message, {code: 'relay_unauthorized', hint: 'Check --relay-token (or UMMAH_RELAY_TOKEN).'})
     case 403:
-      return new UmmahError(message, {code: 'relay_forbidden', exitCode: ExitCode.auth, hint: "A client token reaches only its own channel; managing channels needs the relay's admin token."})
+      return new UmmahError(message, {code: 'relay_forbidden', hint: "A client token reaches only its own channel; managing channels needs the relay's admin token."})
     case 404:
-      return new UmmahError(message, {code: 'relay_not_found', exitCode: ExitCode.notFound, hint: 'List the channels with `ummah relay channels list`.'})
+      return new UmmahError(message, {code: 'relay_not_found', hint: 'List the channels with `ummah relay channels list`.'})
     case 409:
-      return new UmmahError(message, {code: 'relay_conflict', exitCode: ExitCode.conflict})
+      return new UmmahError(message, {code: 'relay_conflict'})
     default:
-      return new UmmahError(message, {code: `relay_http_${status}`, exitCode: status === 400 ? ExitCode.usage : ExitCode.unexpected})
+      return new UmmahError(message, {code: status === 400 ? 'relay_bad_request' : 'relay_failed'})
   }
 }
 
@@ -133,7 +133,7 @@ async function boundedText(response: Response, limit: number): Promise<string> {
     size += chunk.length
     // Leaving the loop cancels the stream: nothing more is read.
     if (size > limit) {
-      throw new UmmahError(`The relay's answer is over ${limit / 1024 / 1024} MiB: stopped reading`, {code: 'relay_response_too_large', exitCode: ExitCode.unexpected})
+      throw new UmmahError(`The relay's answer is over ${limit / 1024 / 1024} MiB: stopped reading`, {code: 'relay_response_too_large'})
     }
     chunks.push(chunk)
   }

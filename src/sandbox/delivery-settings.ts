@@ -8,7 +8,7 @@
  *   {"format": "umm-services", "retry_policy": "hourly-3d",
  *    "auth": {"scheme": "basic", "username": "hooks", "password": "s3cret"}}
  */
-import type {FieldErrors} from '../api/errors.js'
+import type {FieldErrors} from '../shared/errors.js'
 import {MAX_API_KEY_HEADERS} from '../webhooks/schemes/api-key-headers.js'
 import {SCHEME_NAMES, type SchemeName} from '../webhooks/schemes/names.js'
 import {SCHEMES} from '../webhooks/schemes/registry.js'

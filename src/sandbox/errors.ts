@@ -1,5 +1,5 @@
 /** HTTP failures of the sandbox, with the documented error bodies. */
-import type {FieldErrors} from '../api/errors.js'
+import type {FieldErrors} from '../shared/errors.js'
 
 export class SandboxError extends Error {
   constructor(

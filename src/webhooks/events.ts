@@ -1,7 +1,7 @@
 /** `webhooks events list|resend`: the listener's spool, read and replayed outside a running listener. */
 import {existsSync} from 'node:fs'
 
-import {ExitCode, UmmahError, UsageError} from '../api/errors.js'
+import {UmmahError, UsageError} from '../shared/errors.js'
 import {Forwarder} from './forward.js'
 import {parseForwardTarget} from './forward-target.js'
 import {readState, spoolFile} from './listen.js'
@@ -56,13 +56,13 @@ export async function resendEvent(profile: string, id: string, options: {forward
   const event = spool?.find(id)
   if (!spool || !event) {
     await spool?.close()
-    throw new UmmahError(`No event ${id} in the listener spool`, {code: 'not_found', exitCode: ExitCode.notFound, hint: 'See `ummah webhooks events list`.'})
+    throw new UmmahError(`No event ${id} in the listener spool`, {code: 'not_found', hint: 'See `ummah webhooks events list`.'})
   }
   const forwarder = new Forwarder({target: parseForwardTarget(forward), spool, timeoutMs: options.timeoutMs, maxAttempts: 1, concurrency: 1, headers: {}, report: () => {}})
   try {
     const outcome = await forwarder.once(event)
     if (outcome.status === undefined || outcome.status >= 300) {
-      throw new UmmahError(`Resending ${id} to ${outcome.url} failed: ${outcome.error ?? `HTTP ${outcome.status}`}`, {code: 'forward_failed', exitCode: ExitCode.network, hint: 'Check that your app is running.'})
+      throw new UmmahError(`Resending ${id} to ${outcome.url} failed: ${outcome.error ?? `HTTP ${outcome.status}`}`, {code: 'forward_failed', hint: 'Check that your app is running.'})
     }
     event.attempts++
     await spool.markDelivered(event, outcome.status)

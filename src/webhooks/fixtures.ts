@@ -14,7 +14,7 @@
  */
 import {readFile} from 'node:fs/promises'
 
-import {UsageError} from '../api/errors.js'
+import {UsageError} from '../shared/errors.js'
 import {getPath} from '../api/validate.js'
 
 export interface FixtureRequest {

@@ -8,7 +8,7 @@
  * accident: WHATWG URL reads `http://3000/webhook` as the IPv4 address
  * 0.0.11.184, which is how a typo once sent signed payloads off the machine.
  */
-import {UsageError} from '../api/errors.js'
+import {UsageError} from '../shared/errors.js'
 import {isLoopbackHost} from '../shared/hosts.js'
 
 const EXAMPLES = 'Use e.g. --forward 3000/webhook, localhost:3000/webhook or http://127.0.0.1:3000/hooks; a target off this machine needs a full URL, e.g. https://hooks.example.com/ummah.'

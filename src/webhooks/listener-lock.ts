@@ -10,7 +10,7 @@
 import {link, mkdir, readFile, unlink, writeFile} from 'node:fs/promises'
 import {dirname} from 'node:path'
 
-import {UsageError} from '../api/errors.js'
+import {UsageError} from '../shared/errors.js'
 
 export interface LockOwner {
   pid: number

@@ -16,7 +16,7 @@
  */
 import {hostname} from 'node:os'
 
-import {ExitCode, UmmahError} from '../api/errors.js'
+import {UmmahError} from '../shared/errors.js'
 import {type ChannelView, RelayApi} from '../relay/admin-client.js'
 
 export interface RelayState {
@@ -74,7 +74,7 @@ export async function resolveChannel(options: {urls: string[]; token: string; pr
     view = await api.createChannel(name)
   } catch (error) {
     if (error instanceof UmmahError && error.code === 'relay_forbidden') {
-      throw new UmmahError(`This relay token cannot create the personal channel ${name}`, {code: 'relay_forbidden', exitCode: ExitCode.auth, hint: 'Pass --channel NAME (the channel the token belongs to), or use the relay admin token once to create it.'})
+      throw new UmmahError(`This relay token cannot create the personal channel ${name}`, {code: 'relay_forbidden', hint: 'Pass --channel NAME (the channel the token belongs to), or use the relay admin token once to create it.'})
     }
     if (!(error instanceof UmmahError && error.code === 'relay_conflict')) throw error
     view = await api.getChannel(name)

@@ -16,7 +16,7 @@
  */
 import WebSocket from 'ws'
 
-import {ExitCode, UmmahError} from '../api/errors.js'
+import {UmmahError} from '../shared/errors.js'
 import {relayUrl} from '../relay/admin-client.js'
 import {CLOSE, type Hello, decodeEntry, keepAlive} from '../relay/protocol.js'
 import type {StoredEntry} from '../relay/store.js'
@@ -90,7 +90,7 @@ export class RelaySource implements EventSource {
         firstError ??= error as Error
       }
     }
-    throw new UmmahError(`Cannot reach the relay at ${this.options.urls.join(', ')} (${firstError?.message})`, {code: 'relay_unreachable', exitCode: ExitCode.network, hint: 'Is `ummah relay start` running there, and the URL right?'})
+    throw new UmmahError(`Cannot reach the relay at ${this.options.urls.join(', ')} (${firstError?.message})`, {code: 'relay_unreachable', hint: 'Is `ummah relay start` running there, and the URL right?'})
   }
 
   /** Reconnects after each loss until stopped or refused for good. */
@@ -164,8 +164,8 @@ export class RelaySource implements EventSource {
       const status = response.statusCode ?? 0
       response.resume()
       const message = `The relay at ${base} refused the stream of channel ${this.options.channel} (${status})`
-      if (status === 401 || status === 403) refused(new FinalError(message, {code: 'relay_unauthorized', exitCode: ExitCode.auth, hint: 'Check --relay-token (or UMMAH_RELAY_TOKEN): a client token reaches only its own channel.'}))
-      else if (status === 404) refused(new FinalError(message, {code: 'relay_not_found', exitCode: ExitCode.notFound, hint: 'List the channels with `ummah relay channels list`.'}))
+      if (status === 401 || status === 403) refused(new FinalError(message, {code: 'relay_unauthorized', hint: 'Check --relay-token (or UMMAH_RELAY_TOKEN): a client token reaches only its own channel.'}))
+      else if (status === 404) refused(new FinalError(message, {code: 'relay_not_found', hint: 'List the channels with `ummah relay channels list`.'}))
       else refused(new Error(`HTTP ${status}`))
       socket.terminate()
     })
@@ -184,7 +184,7 @@ export class RelaySource implements EventSource {
             code === CLOSE.channelDeleted
               ? 'The channel was deleted (or made again): run listen again; a personal channel is made again and read from its first entry.'
               : 'Ask the relay admin for a token (`ummah relay channels tokens create`).'
-          this.fail(new UmmahError(`The relay ended the stream of channel ${this.options.channel}: ${reason}`, {code: 'relay_closed', exitCode: code === CLOSE.channelDeleted ? ExitCode.notFound : ExitCode.auth, hint}))
+          this.fail(new UmmahError(`The relay ended the stream of channel ${this.options.channel}: ${reason}`, {code: code === CLOSE.channelDeleted ? 'relay_channel_deleted' : 'relay_token_revoked', hint}))
         }
         resolve(reason)
       })

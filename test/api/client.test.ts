@@ -1,7 +1,8 @@
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {ApiClient, parseRetryAfter} from '../../src/api/client.js'
-import {ConnectionError, NotFoundError, UmmahError} from '../../src/api/errors.js'
+import {ConnectionError, NotFoundError} from '../../src/api/errors.js'
+import {UmmahError} from '../../src/shared/errors.js'
 import {collect, paginate} from '../../src/api/paginate.js'
 import {type TestServer, json, startServer} from '../helpers/server.js'
 
@@ -40,7 +41,7 @@ describe('ApiClient', () => {
     server = undefined
     const error = await makeClient(apiBase, {maxRetries: 1}).get('/balance/').catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(ConnectionError)
-    expect(error).toMatchObject({code: 'ECONNREFUSED', exitCode: 7, attempts: 2})
+    expect(error).toMatchObject({code: 'connection_failed', errno: 'ECONNREFUSED', exitCode: 7, attempts: 2})
   })
 
   it('fails at once when Retry-After is longer than it will wait', async () => {

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {endpoint} from '../../src/api/endpoints.js'
-import {InputError} from '../../src/api/errors.js'
+import {InputError} from '../../src/shared/errors.js'
 import {buildRequest, checkRequest, missingParams, parseProduct} from '../../src/cli/endpoint-input.js'
 
 import {BRAND} from '../sandbox/helpers.js'

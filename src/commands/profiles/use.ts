@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 
-import {UsageError} from '../../api/errors.js'
+import {UsageError} from '../../shared/errors.js'
 import {UmmahCommand} from '../../cli/base-command.js'
 import {viewProfile} from '../../config/profiles.js'
 

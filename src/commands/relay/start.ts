@@ -1,4 +1,4 @@
-import {ExitCode, UsageError} from '../../api/errors.js'
+import {ExitCode, UsageError} from '../../shared/errors.js'
 import {UmmahCommand} from '../../cli/base-command.js'
 import {relayStartFlags, relayStartSettings} from '../../cli/relay-flags.js'
 import {untilStopped} from '../../cli/terminal.js'

@@ -1,6 +1,6 @@
 import {rmSync} from 'node:fs'
 
-import {ExitCode, UsageError} from '../../api/errors.js'
+import {ExitCode, UsageError} from '../../shared/errors.js'
 import {UmmahCommand} from '../../cli/base-command.js'
 import {parseSecondsList} from '../../cli/input.js'
 import {announceSandbox, sandboxDataFile, sandboxStartFlags} from '../../cli/sandbox-flags.js'

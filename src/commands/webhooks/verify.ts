@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {ExitCode, UmmahError, UsageError} from '../../api/errors.js'
+import {UmmahError, UsageError} from '../../shared/errors.js'
 import {UmmahCommand} from '../../cli/base-command.js'
 import {readFileArgument} from '../../cli/input.js'
 import {SCHEME_NAMES, type SchemeName} from '../../webhooks/schemes/names.js'
@@ -51,7 +51,7 @@ export default class WebhooksVerify extends UmmahCommand {
     const headers = (flags.header ?? []).map((pair) => parseHeader(pair, '--header'))
     const scheme = buildScheme(flags.scheme as SchemeName, {publicKey, secret: flags.secret, username: flags.username, password: flags.password, headers, token: flags.token, expectedClientKey: flags['client-key']})
     const verdict = scheme.verify(request)
-    if (!verdict.ok) throw new UmmahError(`invalid: ${verdict.reason}`, {code: 'invalid_signature', exitCode: ExitCode.unexpected})
+    if (!verdict.ok) throw new UmmahError(`invalid: ${verdict.reason}`, {code: 'invalid_signature'})
     if (!this.jsonEnabled()) process.stdout.write('valid\n')
     return this.jsonEnabled() ? {valid: true, scheme: scheme.name} : undefined
   }

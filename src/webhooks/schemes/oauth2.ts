@@ -8,7 +8,7 @@
  */
 import {randomBytes} from 'node:crypto'
 
-import {ExitCode, UmmahError} from '../../api/errors.js'
+import {UmmahError} from '../../shared/errors.js'
 import {type Scheme, type Verdict, type WebhookRequest, safeEqual} from './types.js'
 import {UMM_REQUEST_HEADERS} from './umm-services.js'
 
@@ -63,11 +63,11 @@ export class OAuth2TokenSource {
         signal: AbortSignal.timeout(10_000),
       })
     } catch (error) {
-      throw new UmmahError(`The OAuth2 token endpoint ${this.options.tokenUrl} did not answer: ${(error as Error).message}`, {code: 'oauth2_token_failed', exitCode: ExitCode.network, hint: 'Check the token URL and that the app is running.'})
+      throw new UmmahError(`The OAuth2 token endpoint ${this.options.tokenUrl} did not answer: ${(error as Error).message}`, {code: 'oauth2_unreachable', hint: 'Check the token URL and that the app is running.'})
     }
     const body = (await response.json().catch(() => ({}))) as {access_token?: string; token_type?: string; expires_in?: number; error?: string}
     if (!response.ok || typeof body.access_token !== 'string' || (body.token_type && body.token_type.toLowerCase() !== 'bearer')) {
-      throw new UmmahError(`The OAuth2 token endpoint refused the client credentials (${response.status}${body.error ? ` ${body.error}` : ''})`, {code: 'oauth2_token_failed', exitCode: ExitCode.auth, hint: 'Check the client id, secret and scope.'})
+      throw new UmmahError(`The OAuth2 token endpoint refused the client credentials (${response.status}${body.error ? ` ${body.error}` : ''})`, {code: 'oauth2_refused', hint: 'Check the client id, secret and scope.'})
     }
     this.fetched++
     const lifetimeMs = (typeof body.expires_in === 'number' ? body.expires_in : 3600) * 1000
