@@ -5,8 +5,24 @@
  * columns), the sandbox router, and the contract tests. Names, types and
  * required-ness follow ../shared/reference/ummah-gateway-api.txt exactly.
  */
-import {UsageError} from '../shared/errors.js'
-import {checkPathValue} from './validate.js'
+import type {
+  Balance,
+  BillingTemplate,
+  Client,
+  Page,
+  PaymentMethods,
+  PayoutMethods,
+  PublicKey,
+  Purchase,
+  RecurringToken,
+  Refund,
+  StatusAnswer,
+  Subscriber,
+  Turnover,
+  Statement,
+  Webhook,
+  WebhookDelivery,
+} from './types.js'
 
 export type HttpMethod = 'DELETE' | 'GET' | 'PATCH' | 'POST' | 'PUT'
 
@@ -14,6 +30,26 @@ export type ParamType = 'array' | 'boolean' | 'integer' | 'object' | 'string' | 
 
 /** Formats the reference names beside a type; the CLI checks them before sending. */
 export type ParamFormat = 'country' | 'currency' | 'email' | 'phone' | 'url' | 'uuid'
+
+/**
+ * How a flag's text becomes the parameter's value, where that is not the
+ * parameter's type alone: `products` reads repeatable `NAME:PRICE[:QTY]`,
+ * `client-ids` repeatable ids as `[{client_id}]`, `minor-units` a whole
+ * amount of money in minor units.
+ */
+export type ParamInput = 'client-ids' | 'minor-units' | 'products'
+
+/** What a path placeholder holds: a UUID (purchases, clients) or one opaque path segment (`bt-…`, `wh-…`). */
+export type PathFormat = 'id' | 'uuid'
+
+/** A response type carried by a row (`response: returns<Purchase>()`): read by ResponseOf, nothing at run time. */
+export interface Returns<T> {
+  readonly __response?: T
+}
+
+export function returns<T>(): Returns<T> {
+  return {}
+}
 
 export interface EndpointParam {
   /** Dotted path inside the JSON body (`client.email`), or the query parameter name. */
@@ -30,6 +66,7 @@ export interface EndpointParam {
    * `purchase.products` is the repeatable `--product NAME:PRICE[:QTY]`.
    */
   readonly flag?: string
+  readonly input?: ParamInput
   readonly description: string
 }
 
@@ -48,8 +85,14 @@ interface EndpointSpec {
   readonly method: HttpMethod
   /** Path template relative to the API base, with `{param}` placeholders and the trailing slash. */
   readonly path: string
-  /** The CLI command that calls it, words separated by spaces (DESIGN §2). */
+  /** The CLI command that calls it, words separated by spaces. */
   readonly command: string
+  /** Each `{placeholder}` of the path and what it holds; exactly the placeholders (checked by tsc below). */
+  readonly ids?: Readonly<Record<string, PathFormat>>
+  /** Loses money or data: the command asks first (or needs --yes). */
+  readonly destructive?: true
+  /** The documented response; for a list endpoint, the page. */
+  readonly response: Returns<unknown>
   readonly summary: string
   readonly description: string
   readonly params: readonly EndpointParam[]
@@ -177,13 +220,14 @@ const table = [
     method: 'POST',
     path: '/purchases/',
     command: 'purchases create',
+    response: returns<Purchase>(),
     summary: 'Create a purchase and get its checkout URL',
     description:
       'Register a new payment and receive a checkout_url to redirect your customer to. After payment, the gateway redirects back to your success_redirect / failure_redirect.',
     params: [
       {name: 'brand_id', in: 'body', type: 'string', format: 'uuid', required: true, description: 'ID of the brand to create this Purchase for.'},
       {name: 'client.email', in: 'body', type: 'string', format: 'email', required: true, description: 'Customer email address.'},
-      {name: 'purchase.products', in: 'body', type: 'array', required: true, flag: 'product', description: 'Products array. Each item: {name, price, quantity}.'},
+      {name: 'purchase.products', in: 'body', type: 'array', required: true, flag: 'product', input: 'products', description: 'Products array. Each item: {name, price, quantity}.'},
       {name: 'purchase.currency', in: 'body', type: 'string', format: 'currency', description: '3-letter ISO currency code. Defaults to brand currency.'},
       {name: 'success_redirect', in: 'body', type: 'string', format: 'url', description: 'URL to redirect to after successful payment.'},
       {name: 'failure_redirect', in: 'body', type: 'string', format: 'url', description: 'URL to redirect to after payment failure.'},
@@ -199,6 +243,8 @@ const table = [
     method: 'GET',
     path: '/purchases/{id}/',
     command: 'purchases retrieve',
+    ids: {id: 'uuid'},
+    response: returns<Purchase>(),
     summary: 'Retrieve a purchase',
     description: 'Retrieve the full details of a purchase by its ID, including current status, payment data, and client info.',
     params: [],
@@ -208,6 +254,9 @@ const table = [
     method: 'POST',
     path: '/purchases/{id}/cancel/',
     command: 'purchases cancel',
+    ids: {id: 'uuid'},
+    destructive: true,
+    response: returns<StatusAnswer<'cancelled'>>(),
     summary: 'Cancel a purchase that has not been paid',
     description: 'Cancel a purchase that has not been completed yet. Use this to guarantee it cannot be paid later.',
     params: [],
@@ -217,6 +266,9 @@ const table = [
     method: 'POST',
     path: '/purchases/{id}/release/',
     command: 'purchases release',
+    ids: {id: 'uuid'},
+    destructive: true,
+    response: returns<StatusAnswer<'released'>>(),
     summary: 'Release the funds held for a purchase',
     description: 'Release funds reserved for a purchase on hold (status == hold). Used with skip_capture: true.',
     params: [],
@@ -226,11 +278,13 @@ const table = [
     method: 'POST',
     path: '/purchases/{id}/capture/',
     command: 'purchases capture',
+    ids: {id: 'uuid'},
+    response: returns<Purchase>(),
     summary: 'Capture the funds held for a purchase',
     description:
       'Capture funds reserved for a purchase on hold (status == hold). Optionally specify a partial amount in the smallest currency unit.',
     params: [
-      {name: 'amount', in: 'body', type: 'integer', min: 1, description: 'Amount to capture in smallest currency unit (e.g. cents). Defaults to full held amount.'},
+      {name: 'amount', in: 'body', type: 'integer', min: 1, input: 'minor-units', description: 'Amount to capture in smallest currency unit (e.g. cents). Defaults to full held amount.'},
     ],
   },
   {
@@ -238,10 +292,13 @@ const table = [
     method: 'POST',
     path: '/purchases/{id}/refund/',
     command: 'purchases refund',
+    ids: {id: 'uuid'},
+    destructive: true,
+    response: returns<Refund>(),
     summary: 'Refund a paid purchase in full or in part',
     description: 'Refund a paid purchase in full or partially. Optionally pass an internal reference for your records.',
     params: [
-      {name: 'amount', in: 'body', type: 'integer', min: 1, description: 'Amount to refund in smallest currency unit. Defaults to full amount.'},
+      {name: 'amount', in: 'body', type: 'integer', min: 1, input: 'minor-units', description: 'Amount to refund in smallest currency unit. Defaults to full amount.'},
       {name: 'reference', in: 'body', type: 'string', description: 'Internal refund reference for your records.'},
     ],
   },
@@ -250,6 +307,8 @@ const table = [
     method: 'POST',
     path: '/purchases/{id}/mark_as_paid/',
     command: 'purchases mark-paid',
+    ids: {id: 'uuid'},
+    response: returns<Purchase>(),
     summary: 'Mark a purchase as paid offline',
     description: 'Manually mark a purchase as paid. Useful for cash/offline payments recorded in the system.',
     params: [{name: 'paid_on', in: 'body', type: 'timestamp', description: 'Unix timestamp of when payment was received. Defaults to now.'}],
@@ -259,6 +318,8 @@ const table = [
     method: 'POST',
     path: '/purchases/{id}/resend_invoice/',
     command: 'purchases resend-invoice',
+    ids: {id: 'uuid'},
+    response: returns<StatusAnswer<'sent'>>(),
     summary: 'Re-send the invoice email of a purchase',
     description: 'Re-sends the invoice email for this purchase to the client.',
     params: [],
@@ -268,6 +329,9 @@ const table = [
     method: 'POST',
     path: '/purchases/{id}/delete_recurring_token/',
     command: 'purchases delete-recurring-token',
+    ids: {id: 'uuid'},
+    destructive: true,
+    response: returns<StatusAnswer<'deleted'>>(),
     summary: 'Detach the saved payment method of a purchase',
     description: 'Detach the saved payment method used for future charges.',
     params: [],
@@ -277,6 +341,7 @@ const table = [
     method: 'GET',
     path: '/payment_methods/',
     command: 'payment-methods list',
+    response: returns<PaymentMethods>(),
     summary: 'List the payment methods available for a brand and currency',
     description: 'Get the list of payment methods available for a brand/currency. Requires brand_id and currency query parameters.',
     params: brandCurrencyQuery,
@@ -286,6 +351,7 @@ const table = [
     method: 'GET',
     path: '/payout_methods/',
     command: 'payout-methods list',
+    response: returns<PayoutMethods>(),
     summary: 'List the payout methods available for a brand and currency',
     description: 'Get the list of payout methods available for a brand/currency. Requires brand_id and currency query parameters.',
     params: brandCurrencyQuery,
@@ -297,11 +363,12 @@ const table = [
     method: 'POST',
     path: '/billing_templates/',
     command: 'templates create',
+    response: returns<BillingTemplate>(),
     summary: 'Create a billing template (an invoice or subscription plan)',
     description:
       'Create a reusable billing template (Plan) for one-time invoices or recurring subscriptions. For subscriptions, set is_subscription: true and provide subscription_period + subscription_period_units.',
     params: [
-      {name: 'purchase.products', in: 'body', type: 'array', required: true, flag: 'product', description: 'PurchaseDetails products: each item {name, price, quantity}.'},
+      {name: 'purchase.products', in: 'body', type: 'array', required: true, flag: 'product', input: 'products', description: 'PurchaseDetails products: each item {name, price, quantity}.'},
       {name: 'purchase.currency', in: 'body', type: 'string', format: 'currency', description: 'PurchaseDetails currency: 3-letter ISO code.'},
       {name: 'is_subscription', in: 'body', type: 'boolean', required: true, description: 'true for subscription, false for one-time invoicing.'},
       {name: 'brand_id', in: 'body', type: 'string', format: 'uuid', required: true, description: 'ID of the brand for this template.'},
@@ -313,6 +380,7 @@ const table = [
     method: 'GET',
     path: '/billing_templates/',
     command: 'templates list',
+    response: returns<Page<BillingTemplate>>(),
     summary: 'List billing templates',
     description: 'List all billing templates for your account.',
     params: [],
@@ -324,6 +392,8 @@ const table = [
     method: 'GET',
     path: '/billing_templates/{id}/',
     command: 'templates retrieve',
+    ids: {id: 'id'},
+    response: returns<BillingTemplate>(),
     summary: 'Retrieve a billing template',
     description: 'Retrieve a billing template by its ID.',
     params: [],
@@ -333,10 +403,12 @@ const table = [
     method: 'PUT',
     path: '/billing_templates/{id}/',
     command: 'templates update',
+    ids: {id: 'id'},
+    response: returns<BillingTemplate>(),
     summary: 'Replace all fields of a billing template',
     description: 'Replace all fields of a billing template.',
     params: [
-      {name: 'purchase.products', in: 'body', type: 'array', required: true, flag: 'product', description: 'Updated PurchaseDetails products.'},
+      {name: 'purchase.products', in: 'body', type: 'array', required: true, flag: 'product', input: 'products', description: 'Updated PurchaseDetails products.'},
       {name: 'purchase.currency', in: 'body', type: 'string', format: 'currency', description: 'Updated PurchaseDetails currency.'},
       {name: 'is_subscription', in: 'body', type: 'boolean', required: true, description: 'Subscription mode flag.'},
       ...templateSubscriptionFields,
@@ -347,6 +419,9 @@ const table = [
     method: 'DELETE',
     path: '/billing_templates/{id}/',
     command: 'templates delete',
+    ids: {id: 'id'},
+    destructive: true,
+    response: returns<void>(),
     summary: 'Delete a billing template',
     description: 'Delete a billing template by its ID. This does not cancel active subscriptions.',
     params: [],
@@ -356,6 +431,8 @@ const table = [
     method: 'POST',
     path: '/billing_templates/{id}/add_subscriber/',
     command: 'templates subscribe',
+    ids: {id: 'id'},
+    response: returns<Subscriber>(),
     summary: 'Subscribe a client to a billing template',
     description:
       'Add a client to a subscription billing template. Depending on the template settings, the response may include a purchase you must redirect the customer to immediately, or purchase: null if billing starts later.',
@@ -375,6 +452,8 @@ const table = [
     method: 'GET',
     path: '/billing_templates/{id}/clients/',
     command: 'templates subscribers list',
+    ids: {id: 'id'},
+    response: returns<Page<Subscriber>>(),
     summary: 'List the subscribers of a billing template',
     description: 'List all subscribers for this billing template (Plan).',
     params: [],
@@ -386,6 +465,8 @@ const table = [
     method: 'GET',
     path: '/billing_templates/{id}/clients/{client_id}/',
     command: 'templates subscribers retrieve',
+    ids: {id: 'id', client_id: 'id'},
+    response: returns<Subscriber>(),
     summary: 'Retrieve a subscriber of a billing template',
     description: 'Retrieve a subscriber for this billing template (Plan).',
     params: [],
@@ -395,6 +476,8 @@ const table = [
     method: 'PATCH',
     path: '/billing_templates/{id}/clients/{client_id}/',
     command: 'templates subscribers update',
+    ids: {id: 'id', client_id: 'id'},
+    response: returns<Subscriber>(),
     summary: 'Update a subscriber (pause or resume billing)',
     description: 'Partially update a subscriber, for example to pause or resume their subscription.',
     params: [
@@ -406,6 +489,8 @@ const table = [
     method: 'POST',
     path: '/billing_templates/{id}/send_invoice/',
     command: 'templates send-invoice',
+    ids: {id: 'id'},
+    response: returns<Purchase>(),
     summary: 'Send an invoice from a billing template to a client',
     description: 'Generate an invoice purchase from a billing template for an existing client. The response is a Purchase (with checkout_url / invoice_url).',
     params: [{name: 'client_id', in: 'body', type: 'string', format: 'uuid', required: true, description: 'ID of an existing Client object.'}],
@@ -415,12 +500,13 @@ const table = [
     method: 'POST',
     path: '/billing/',
     command: 'invoices send',
+    response: returns<Purchase[]>(),
     summary: 'Send a one-time invoice to one or more clients',
     description: 'Send a one-time invoice to one or several existing clients. Each client receives a unique checkout/invoice link.',
     params: [
       {name: 'brand_id', in: 'body', type: 'string', format: 'uuid', required: true, description: 'ID of the brand issuing the invoice.'},
-      {name: 'clients', in: 'body', type: 'array', required: true, flag: 'client-id', description: 'Array of BillingTemplateClient objects. Each item must include client_id.'},
-      {name: 'purchase.products', in: 'body', type: 'array', required: true, flag: 'product', description: 'Products to include in the invoice.'},
+      {name: 'clients', in: 'body', type: 'array', required: true, flag: 'client-id', input: 'client-ids', description: 'Array of BillingTemplateClient objects. Each item must include client_id.'},
+      {name: 'purchase.products', in: 'body', type: 'array', required: true, flag: 'product', input: 'products', description: 'Products to include in the invoice.'},
       {name: 'purchase.currency', in: 'body', type: 'string', format: 'currency', description: '3-letter ISO currency code.'},
     ],
     columns: invoiceColumns,
@@ -432,6 +518,7 @@ const table = [
     method: 'POST',
     path: '/clients/',
     command: 'clients create',
+    response: returns<Client>(),
     summary: 'Create a client',
     description: 'Create a new client record to store customer contact information.',
     params: [{name: 'email', in: 'body', type: 'string', format: 'email', required: true, description: 'Client email address.'}, ...clientFields],
@@ -441,6 +528,7 @@ const table = [
     method: 'GET',
     path: '/clients/',
     command: 'clients list',
+    response: returns<Page<Client>>(),
     summary: 'List clients',
     description: 'Retrieve a paginated list of all client records for your account.',
     params: [],
@@ -452,6 +540,8 @@ const table = [
     method: 'GET',
     path: '/clients/{id}/',
     command: 'clients retrieve',
+    ids: {id: 'uuid'},
+    response: returns<Client>(),
     summary: 'Retrieve a client',
     description: 'Retrieve a specific client by their ID.',
     params: [],
@@ -461,6 +551,8 @@ const table = [
     method: 'PUT',
     path: '/clients/{id}/',
     command: 'clients update',
+    ids: {id: 'uuid'},
+    response: returns<Client>(),
     summary: 'Replace all fields of a client',
     description: 'Replace all fields of a client record.',
     params: [{name: 'email', in: 'body', type: 'string', format: 'email', required: true, description: 'Client email address.'}, ...clientFields],
@@ -470,6 +562,8 @@ const table = [
     method: 'PATCH',
     path: '/clients/{id}/',
     command: 'clients patch',
+    ids: {id: 'uuid'},
+    response: returns<Client>(),
     summary: 'Update some fields of a client',
     description: 'Update specific fields of a client record without replacing the entire object.',
     params: [{name: 'email', in: 'body', type: 'string', format: 'email', description: 'Client email address.'}, ...clientFields],
@@ -479,6 +573,9 @@ const table = [
     method: 'DELETE',
     path: '/clients/{id}/',
     command: 'clients delete',
+    ids: {id: 'uuid'},
+    destructive: true,
+    response: returns<void>(),
     summary: 'Delete a client',
     description: 'Permanently delete a client record and their associated data.',
     params: [],
@@ -488,6 +585,8 @@ const table = [
     method: 'GET',
     path: '/clients/{id}/recurring_tokens/{token}/',
     command: 'clients tokens retrieve',
+    ids: {id: 'uuid', token: 'id'},
+    response: returns<RecurringToken>(),
     summary: "Retrieve a client's recurring token",
     description: 'Retrieve a specific recurring payment token by its ID.',
     params: [],
@@ -497,6 +596,9 @@ const table = [
     method: 'DELETE',
     path: '/clients/{id}/recurring_tokens/{token}/',
     command: 'clients tokens delete',
+    ids: {id: 'uuid', token: 'id'},
+    destructive: true,
+    response: returns<void>(),
     summary: "Delete a client's recurring token",
     description: 'Delete a saved recurring token, preventing it from being used for future charges.',
     params: [],
@@ -508,6 +610,7 @@ const table = [
     method: 'GET',
     path: '/balance/',
     command: 'balance',
+    response: returns<Balance>(),
     summary: 'Show the balance data of your account',
     description: 'Retrieve detailed balance data for your account.',
     params: [],
@@ -518,6 +621,7 @@ const table = [
     method: 'GET',
     path: '/account/json/balance/',
     command: 'account balance',
+    response: returns<Balance>(),
     summary: 'Show the company account balance by currency',
     description: 'Get the current balance of your company account, broken down by currency.',
     params: [],
@@ -528,6 +632,7 @@ const table = [
     method: 'GET',
     path: '/account/json/turnover/',
     command: 'account turnover',
+    response: returns<Turnover>(),
     summary: 'Show the company turnover by currency and period',
     description: 'Get transaction turnover data for your company, grouped by currency and time period.',
     params: [],
@@ -538,6 +643,7 @@ const table = [
     method: 'POST',
     path: '/company_statements/',
     command: 'statements create',
+    response: returns<Statement>(),
     summary: 'Schedule a financial statement',
     description: 'Schedule a financial statement for generation. Once processing completes, a download_url becomes available.',
     params: [
@@ -551,6 +657,7 @@ const table = [
     method: 'GET',
     path: '/company_statements/',
     command: 'statements list',
+    response: returns<Page<Statement>>(),
     summary: 'List statements',
     description: 'List all generated and pending statements for your account.',
     params: [],
@@ -562,6 +669,8 @@ const table = [
     method: 'GET',
     path: '/company_statements/{id}/',
     command: 'statements retrieve',
+    ids: {id: 'id'},
+    response: returns<Statement>(),
     summary: 'Retrieve a statement',
     description: 'Retrieve a statement by its ID. Check status and download_url.',
     params: [],
@@ -571,6 +680,9 @@ const table = [
     method: 'POST',
     path: '/company_statements/{id}/cancel/',
     command: 'statements cancel',
+    ids: {id: 'id'},
+    destructive: true,
+    response: returns<StatusAnswer<'cancelled'>>(),
     summary: 'Cancel a pending statement',
     description: 'Cancel a pending statement generation.',
     params: [],
@@ -582,6 +694,7 @@ const table = [
     method: 'POST',
     path: '/webhooks/',
     command: 'webhooks create',
+    response: returns<Webhook>(),
     summary: 'Register a webhook endpoint',
     description: 'Register a new webhook endpoint to receive event notifications.',
     params: webhookFields(true),
@@ -591,6 +704,7 @@ const table = [
     method: 'GET',
     path: '/webhooks/',
     command: 'webhooks list',
+    response: returns<Page<Webhook>>(),
     summary: 'List webhook endpoints',
     description: 'Retrieve all registered webhook endpoints for your account.',
     params: [],
@@ -602,6 +716,8 @@ const table = [
     method: 'GET',
     path: '/webhooks/{id}/',
     command: 'webhooks retrieve',
+    ids: {id: 'id'},
+    response: returns<Webhook>(),
     summary: 'Retrieve a webhook endpoint',
     description: 'Retrieve a specific webhook by its ID.',
     params: [],
@@ -611,6 +727,8 @@ const table = [
     method: 'PUT',
     path: '/webhooks/{id}/',
     command: 'webhooks update',
+    ids: {id: 'id'},
+    response: returns<Webhook>(),
     summary: 'Replace all fields of a webhook endpoint',
     description: 'Replace all fields of a webhook endpoint.',
     params: webhookFields(true),
@@ -620,6 +738,8 @@ const table = [
     method: 'PATCH',
     path: '/webhooks/{id}/',
     command: 'webhooks patch',
+    ids: {id: 'id'},
+    response: returns<Webhook>(),
     summary: 'Update some fields of a webhook endpoint',
     description: 'Update specific fields of a webhook endpoint.',
     params: webhookFields(false),
@@ -629,6 +749,9 @@ const table = [
     method: 'DELETE',
     path: '/webhooks/{id}/',
     command: 'webhooks delete',
+    ids: {id: 'id'},
+    destructive: true,
+    response: returns<void>(),
     summary: 'Delete a webhook endpoint',
     description: 'Delete a webhook endpoint. No further deliveries will be sent.',
     params: [],
@@ -638,6 +761,7 @@ const table = [
     method: 'GET',
     path: '/webhooks/deliveries/',
     command: 'webhooks deliveries',
+    response: returns<Page<WebhookDelivery>>(),
     summary: 'List webhook delivery attempts for an object',
     description:
       'List recent webhook delivery attempts for a specific source object. Requires id (UUID of the source object) and source_type.',
@@ -666,6 +790,7 @@ const table = [
     method: 'GET',
     path: '/public_key/',
     command: 'webhooks public-key',
+    response: returns<PublicKey>(),
     summary: 'Show the company callback public key',
     description:
       'Retrieve the company callback public key used to verify Purchase.success_callback deliveries (RSA-SHA256). For Webhook deliveries, use the public_key field on the Webhook object.',
@@ -690,50 +815,27 @@ export function endpoint(id: EndpointId): Endpoint {
   return found
 }
 
-/** The `{placeholders}` of a path template, in order. */
-export function pathParams(target: Pick<Endpoint, 'path'>): string[] {
-  return [...target.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1])
-}
+/** The `{placeholders}` of a path template, as a union of their names. */
+type Placeholders<Path extends string> = Path extends `${string}{${infer Name}}${infer Rest}` ? Name | Placeholders<Rest> : never
 
-/**
- * What a path placeholder holds. Purchases and clients are documented with
- * UUID ids; templates (`bt-…`), statements (`stmt-…`), webhooks (`wh-…`),
- * tokens (`tok-…`) and a template's `client_id` (the reference shows the
- * subscriber's `btc-…` id there as well as the client's) are checked as one
- * opaque path segment.
- */
-export function pathFormat(target: Pick<Endpoint, 'path'>, name: string): 'id' | 'uuid' {
-  return name === 'id' && /^\/(purchases|clients)\//.test(target.path) ? 'uuid' : 'id'
-}
+type Row = (typeof table)[number]
+type RowOf<Id extends EndpointId> = Extract<Row, {id: Id}>
 
-/** `ID`, `CLIENT_ID`: a placeholder as the command line names its argument. */
-export function argumentName(name: string): string {
-  return name.toUpperCase()
-}
+/** The values a call to endpoint `Id` must give for its path: `{id}` for `/purchases/{id}/`, `{}` for `/purchases/`. */
+export type PathParams<Id extends EndpointId> = {[Name in Placeholders<RowOf<Id>['path']>]: string}
 
-/** The problem with each path value, by placeholder; empty when every one is a single, well-formed id. */
-export function pathProblems(target: Pick<Endpoint, 'path'>, values: Record<string, string | undefined>): Record<string, string> {
-  const problems: Record<string, string> = {}
-  for (const name of pathParams(target)) {
-    const problem = checkPathValue(values[name], pathFormat(target, name))
-    if (problem) problems[name] = problem
-  }
-  return problems
-}
+/** The documented response of endpoint `Id` (the page, for a list endpoint). */
+export type ResponseOf<Id extends EndpointId> = RowOf<Id>['response'] extends Returns<infer T> ? T : never
 
-/** An id for a path, as typed for the argument `name`; throws a usage error (exit 2) naming it. */
-export function checkId(name: string, value: string | undefined, format: 'id' | 'uuid'): string {
-  const problem = checkPathValue(value, format)
-  if (problem) throw new UsageError(`${argumentName(name)}: ${problem}`, 'Pass the id exactly as the API returned it.')
-  return value!
-}
-
-/**
- * Fills a path template. Every value is checked first (an id of `..` or
- * `a/b` would otherwise change the route: `DELETE /clients/C/recurring_tokens/../`
- * is `DELETE /clients/C/`), then URL-encoded.
- */
-export function buildPath(target: Pick<Endpoint, 'path'>, values: Record<string, string>): string {
-  for (const name of pathParams(target)) checkId(name, values[name], pathFormat(target, name))
-  return target.path.replaceAll(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(values[name]))
-}
+/** A row's `ids` name exactly its path's placeholders; a row that does not fails here, naming its id. */
+type IdsMismatch<R extends Row> = R extends {path: infer Path extends string}
+  ? [Placeholders<Path>] extends [never]
+    ? R extends {ids: object} ? R['id'] : never
+    : R extends {ids: infer Ids}
+      ? [Exclude<Placeholders<Path>, keyof Ids> | Exclude<keyof Ids, Placeholders<Path>>] extends [never]
+        ? never
+        : R['id']
+      : R['id']
+  : never
+type Never<T extends never> = T
+export type EveryRowNamesItsIds = Never<IdsMismatch<Row>>

@@ -5,6 +5,7 @@
 import {describeProblem, resolveWithin} from '../shared/urls.js'
 import type {ApiClient, Query} from './client.js'
 import {UmmahError} from '../shared/errors.js'
+import type {Page} from './types.js'
 
 /**
  * The most pages one `--all`/`--paginate` follows: 10,000 pages of the
@@ -13,11 +14,6 @@ import {UmmahError} from '../shared/errors.js'
  */
 export const MAX_PAGES = 10_000
 
-export interface Page<T> {
-  results: T[]
-  next: string | null
-  previous: string | null
-}
 
 export function isPage(value: unknown): value is Page<unknown> {
   return typeof value === 'object' && value !== null && Array.isArray((value as Page<unknown>).results)

@@ -10,17 +10,11 @@ import {basename, dirname, join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {ConnectionError} from './errors.js'
+import type {Statement} from './types.js'
 import {UmmahError, UsageError} from '../shared/errors.js'
 import {parseHttpUrl} from '../shared/urls.js'
 import {type HttpResponse, createTransport, networkCode} from './http.js'
 
-export interface Statement {
-  id: string
-  status: string
-  format: string
-  download_url: string | null
-  [field: string]: unknown
-}
 
 export interface WaitOptions {
   intervalMs: number

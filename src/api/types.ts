@@ -103,7 +103,8 @@ export interface Webhook {
   callback: string
   events: EventType[]
   all_events: boolean
-  public_key?: string
+  /** PEM: what verifies this webhook's deliveries. */
+  public_key: string
   created_on: number
 }
 
@@ -124,6 +125,8 @@ export interface Statement {
   download_url: string | null
   timezone?: string
   created_on: number
+  /** Not documented: the file's size in bytes, read when a gateway states it (checked before use). */
+  size?: unknown
 }
 
 export interface Balance {
@@ -139,4 +142,39 @@ export interface Event<T = Purchase> {
   type: EventType
   created_on: number
   object: T
+}
+
+/** A documented page of a list: `{results, next, previous}`, the links absolute. */
+export interface Page<T> {
+  results: T[]
+  next: string | null
+  previous: string | null
+}
+
+/** The answer of cancel, release, resend_invoice and the like: the new status alone. */
+export interface StatusAnswer<Status extends string> {
+  status: Status
+}
+
+/** `GET /payment_methods/` for a brand and currency. */
+export interface PaymentMethods {
+  available_payment_methods: string[]
+  by_country: Record<string, string[]>
+  country_names: Record<string, string>
+  names: Record<string, string>
+  logos: Record<string, string | string[]>
+  card_methods: string[]
+}
+
+/** `GET /payout_methods/` for a brand and currency. */
+export interface PayoutMethods {
+  available_payout_methods: string[]
+  names: Record<string, string>
+  logos: Record<string, string | string[]>
+  card_methods: string[]
+}
+
+/** `GET /public_key/`: the company callback key (PEM). */
+export interface PublicKey {
+  public_key: string
 }

@@ -6,9 +6,11 @@
 import {Command, Interfaces} from '@oclif/core'
 
 import {ApiClient, type ApiResponse, type Query} from '../api/client.js'
-import {type Column, type EndpointId, buildPath, endpoint} from '../api/endpoints.js'
+import {type Column, type Endpoint, type EndpointId, type PathParams, type ResponseOf, endpoint} from '../api/endpoints.js'
+import {buildPath} from '../api/paths.js'
+import type {Page} from '../api/types.js'
 import {UmmahError, UsageError} from '../shared/errors.js'
-import {type Page, collect} from '../api/paginate.js'
+import {collect} from '../api/paginate.js'
 import {maskedArgv, registerSecret, secretsInArgv} from '../shared/secrets.js'
 import {guardLive} from '../config/live-guard.js'
 import {type Settings, requireKey, resolveSettings, selectProfile} from '../config/resolve.js'
@@ -23,12 +25,24 @@ import {createStyle, renderHuman} from './output.js'
 import {askConfirm} from './prompts.js'
 import {type Terminal, detectTerminal, isCI} from './terminal.js'
 
-export interface CallOptions {
-  /** Values for the path's `{placeholders}`. */
-  params?: Record<string, string>
+export interface RequestOptions {
   query?: Query
   body?: unknown
   idempotencyKey?: string
+}
+
+/** A call to endpoint `Id`: `params` holds exactly its path's placeholders, and is required when there are any. */
+export type CallOptions<Id extends EndpointId> = RequestOptions & ([keyof PathParams<Id>] extends [never] ? {params?: undefined} : {params: PathParams<Id>})
+
+/** The arguments after the id: the options may be left out only when the path has no placeholders. */
+type CallArgs<Id extends EndpointId, Extra = object> = [keyof PathParams<Id>] extends [never] ? [options?: CallOptions<Id> & Extra] : [options: CallOptions<Id> & Extra]
+
+/** A list endpoint's item type, from the page it answers. */
+type ItemOf<Id extends EndpointId> = ResponseOf<Id> extends Page<infer Item> ? Item : never
+
+interface ListOptions {
+  limit?: number
+  all?: boolean
 }
 
 // Structural copies of oclif's parser output types, which its package does not export.
@@ -186,7 +200,7 @@ export abstract class UmmahCommand extends Command {
   }
 
   /** Sends one request after the live-key guard; the response as received. */
-  protected async request<T = unknown>(method: string, path: string, options: Omit<CallOptions, 'params'> = {}): Promise<ApiResponse<T>> {
+  protected async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
     const client = await this.client()
     await guardLive({
       apiKey: await this.apiKey(),
@@ -205,18 +219,26 @@ export abstract class UmmahCommand extends Command {
     return response.body
   }
 
-  /** Calls a documented endpoint by its id in src/api/endpoints.ts; the response body. */
-  protected async call<T = unknown>(endpointId: EndpointId, options: CallOptions = {}): Promise<T> {
-    const target = endpoint(endpointId)
-    const response = await this.request<T>(target.method, buildPath(target, options.params ?? {}), options)
-    return response.body
+  /**
+   * Calls a documented endpoint by its id in src/api/endpoints.ts; the response body, typed by the
+   * endpoint's row. A missing path parameter does not compile (test/types/rules.ts).
+   */
+  protected async call<Id extends EndpointId>(endpointId: Id, ...[options]: CallArgs<Id>): Promise<ResponseOf<Id>> {
+    return (await this.callTarget(endpoint(endpointId), {...options, params: options?.params ?? {}})) as ResponseOf<Id>
   }
 
   /** Calls a list endpoint, following `next` for `--limit` and `--all`. */
-  protected async list<T = unknown>(endpointId: EndpointId, options: CallOptions & {limit?: number; all?: boolean} = {}): Promise<Page<T>> {
-    const target = endpoint(endpointId)
-    const client = await this.client()
-    return collect<T>(client, buildPath(target, options.params ?? {}), options.query, {limit: options.limit, all: options.all})
+  protected async list<Id extends EndpointId>(endpointId: Id, ...[options]: CallArgs<Id, ListOptions>): Promise<Page<ItemOf<Id>>> {
+    return (await this.listTarget(endpoint(endpointId), {...options, params: options?.params ?? {}})) as Page<ItemOf<Id>>
+  }
+
+  /** call() for code that holds the row rather than its id (endpoint commands): the path values are checked as it is built. */
+  protected async callTarget(target: Endpoint, options: RequestOptions & {params: Readonly<Record<string, string>>}): Promise<unknown> {
+    return (await this.request(target.method, buildPath(target, options.params), options)).body
+  }
+
+  protected async listTarget(target: Endpoint, options: RequestOptions & ListOptions & {params: Readonly<Record<string, string>>}): Promise<Page<unknown>> {
+    return collect(await this.client(), buildPath(target, options.params), options.query, {limit: options.limit, all: options.all})
   }
 
   /** Destructive verbs: a yes at a prompt on a terminal, else --yes. */

@@ -7,10 +7,10 @@
  */
 import {Flags} from '@oclif/core'
 
-import {type Endpoint, type EndpointId, endpoint} from '../api/endpoints.js'
+import {type Endpoint, type EndpointId, type ResponseOf, endpoint} from '../api/endpoints.js'
 import {UsageError} from '../shared/errors.js'
 import {UmmahCommand, linksIn} from './base-command.js'
-import {type ParsedInput, buildRequest, checkRequest, endpointArgs, endpointFlags, fillParam, flagName, helpHint, isDestructive, missingParams} from './endpoint-input.js'
+import {type ParsedInput, buildRequest, checkRequest, endpointArgs, endpointFlags, fillParam, flagName, helpHint, missingParams} from './endpoint-input.js'
 import {readData} from './input.js'
 import {askParam} from './prompts.js'
 import {isCI} from './terminal.js'
@@ -37,7 +37,7 @@ export abstract class EndpointCommand extends UmmahCommand {
    * terminal (else exits 2 naming the flags); checks it; confirms if
    * destructive; sends it. The API's response, as returned.
    */
-  protected async send<T = any>(input: ParsedInput): Promise<T> {
+  protected async send(input: ParsedInput): Promise<unknown> {
     const target = this.target
     const {flags} = input
     const data = typeof flags.data === 'string' ? await readData(flags.data) : undefined
@@ -56,11 +56,11 @@ export abstract class EndpointCommand extends UmmahCommand {
     }
     checkRequest(target, request)
 
-    if (isDestructive(target)) await this.confirmDestructive(this.confirmation(target, request.params), Boolean(flags.yes))
+    if (target.destructive) await this.confirmDestructive(this.confirmation(target, request.params), Boolean(flags.yes))
     if (target.list) {
-      return this.list(target.id, {params: request.params, query: request.query, limit: flags.limit as number | undefined, all: Boolean(flags.all)}) as Promise<T>
+      return this.listTarget(target, {params: request.params, query: request.query, limit: flags.limit as number | undefined, all: Boolean(flags.all)})
     }
-    const result = await this.call<T>(target.id, {
+    const result = await this.callTarget(target, {
       params: request.params,
       query: request.query,
       body: request.body,
@@ -90,7 +90,7 @@ export abstract class EndpointCommand extends UmmahCommand {
  * reference), arguments, flags and table columns all come from the table, so
  * a command file adds only its examples and any extra behaviour.
  */
-export function endpointCommand(endpointId: EndpointId, options: {link?: string} = {}) {
+export function endpointCommand<Id extends EndpointId>(endpointId: Id, options: {link?: string} = {}) {
   const target = endpoint(endpointId)
   const openFlag = Flags.boolean({summary: `Open the ${options.link?.split('.').at(-1)!.replace(/_url$/, '')} page in the browser ($BROWSER, else the system's).`})
   abstract class BoundEndpointCommand extends EndpointCommand {
@@ -101,6 +101,11 @@ export function endpointCommand(endpointId: EndpointId, options: {link?: string}
     static override flags = options.link ? {...endpointFlags(target), open: openFlag} : endpointFlags(target)
     static override columns = target.columns
     static override linkField = options.link
+
+    /** The response as the endpoint's row types it. */
+    protected override send(input: ParsedInput): Promise<ResponseOf<Id>> {
+      return super.send(input) as Promise<ResponseOf<Id>>
+    }
   }
   return BoundEndpointCommand
 }

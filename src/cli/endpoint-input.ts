@@ -7,7 +7,8 @@
 import {Args, Flags} from '@oclif/core'
 
 import type {Query} from '../api/client.js'
-import {type Endpoint, type EndpointParam, argumentName, pathParams, pathProblems} from '../api/endpoints.js'
+import type {Endpoint, EndpointParam} from '../api/endpoints.js'
+import {argumentName, pathParams, pathProblems} from '../api/paths.js'
 import {type FieldErrors, InputError} from '../shared/errors.js'
 import {REQUIRED, checkParam, getPath, validateRequest} from '../api/validate.js'
 import {MAX_WHOLE, parseTimestamp, parseWhole} from '../shared/numbers.js'
@@ -26,16 +27,9 @@ export interface ParsedInput {
   flags: Record<string, unknown>
 }
 
-const DESTRUCTIVE_VERBS = new Set(['cancel', 'delete', 'delete-recurring-token', 'refund', 'release'])
-const MONEY_PARAMS = new Set(['amount', 'price'])
 
 export function flagName(param: EndpointParam): string {
   return param.flag ?? param.name.split('.').at(-1)!.replaceAll('_', '-')
-}
-
-/** Verbs that lose money or data confirm first (DESIGN §3): delete, cancel, release, refund, delete-recurring-token. */
-export function isDestructive(target: Endpoint): boolean {
-  return DESTRUCTIVE_VERBS.has(target.command.split(' ').at(-1)!)
 }
 
 export function takesBody(target: Endpoint): boolean {
@@ -45,17 +39,15 @@ export function takesBody(target: Endpoint): boolean {
 function paramFlag(param: EndpointParam) {
   const fallback = param.name === 'brand_id' ? " Default: the profile's brand_id." : ''
   const summary = `${param.description}${fallback}${param.required ? ' (required)' : ''}`
-  if (param.flag === 'product') {
-    return Flags.string({summary, multiple: true, multipleNonGreedy: true, helpValue: 'NAME:PRICE[:QTY]'})
-  }
-  if (param.flag === 'client-id') return Flags.string({summary, multiple: true, multipleNonGreedy: true, helpValue: '<client id>'})
+  if (param.input === 'products') return Flags.string({summary, multiple: true, multipleNonGreedy: true, helpValue: 'NAME:PRICE[:QTY]'})
+  if (param.input === 'client-ids') return Flags.string({summary, multiple: true, multipleNonGreedy: true, helpValue: '<client id>'})
   switch (param.type) {
     case 'boolean':
       return Flags.boolean({summary, allowNo: true})
     case 'array':
       return Flags.string({summary, multiple: true, multipleNonGreedy: true, delimiter: ',', options: param.enum ? [...param.enum] : undefined})
     case 'integer':
-      return Flags.string({summary, helpValue: MONEY_PARAMS.has(param.name) ? '<minor units>' : '<integer>'})
+      return Flags.string({summary, helpValue: param.input === 'minor-units' ? '<minor units>' : '<integer>'})
     case 'timestamp':
       return Flags.string({summary, helpValue: '<unix seconds|ISO date>'})
     default:
@@ -75,7 +67,7 @@ export function endpointFlags(target: Endpoint) {
   if (takesBody(target)) flags.data = dataFlag
   if (target.method === 'POST') flags['idempotency-key'] = idempotencyKeyFlag
   if (target.list) Object.assign(flags, listFlags)
-  if (isDestructive(target)) flags.yes = yesFlag
+  if (target.destructive) flags.yes = yesFlag
   return flags
 }
 
@@ -120,8 +112,8 @@ export function parseProduct(text: string): {name: string; price: number; quanti
 
 /** A flag's text as the parameter's JSON value; throws with a message for the flag. */
 export function convertValue(param: EndpointParam, raw: unknown): unknown {
-  if (param.flag === 'product') return (raw as string[]).map((text) => parseProduct(text))
-  if (param.flag === 'client-id') return (raw as string[]).map((clientId) => ({client_id: clientId.trim()}))
+  if (param.input === 'products') return (raw as string[]).map((text) => parseProduct(text))
+  if (param.input === 'client-ids') return (raw as string[]).map((clientId) => ({client_id: clientId.trim()}))
   if (typeof raw !== 'string') return raw
   const text = raw.trim()
   if (text === '') throw new Error('is empty: give a value, or leave the flag out')
@@ -130,7 +122,7 @@ export function convertValue(param: EndpointParam, raw: unknown): unknown {
       const number = parseWhole(text)
       if (number === undefined) {
         if (/^\d+$/.test(text)) throw new Error(`"${raw}" is larger than ${MAX_WHOLE}, the largest whole number accepted`)
-        throw new Error(MONEY_PARAMS.has(param.name) ? `"${raw}" is not a whole number of minor units, e.g. 2999 for 29.99` : `"${raw}" is not a whole number`)
+        throw new Error(param.input === 'minor-units' ? `"${raw}" is not a whole number of minor units, e.g. 2999 for 29.99` : `"${raw}" is not a whole number`)
       }
       return number
     }
@@ -230,7 +222,7 @@ function flagLabel(target: Endpoint, field: string): string {
   if (rest.length === 0) return `--${flagName(param)}`
   const [index, ...inner] = rest
   const position = /^\d+$/.test(index) ? `#${Number(index) + 1}` : index
-  const detail = inner.filter((part) => !(param.flag === 'client-id' && part === 'client_id'))
+  const detail = inner.filter((part) => !(param.input === 'client-ids' && part === 'client_id'))
   return [`--${flagName(param)} ${position}`, ...detail].join(' ')
 }
 

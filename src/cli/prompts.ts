@@ -41,7 +41,7 @@ export async function askParam(param: EndpointParam): Promise<unknown> {
   const ask = (message: string, check: (text: string) => string | undefined) =>
     input({message, validate: (text) => check(text) ?? true}).then((text) => text.trim())
 
-  if (param.flag === 'product') {
+  if (param.input === 'products') {
     const products = []
     do {
       const name = await ask(`Product ${products.length + 1} name`, (text) => (text.trim() ? undefined : 'A name is required'))
@@ -51,7 +51,7 @@ export async function askParam(param: EndpointParam): Promise<unknown> {
     } while (await confirm({message: 'Add another product?', default: false}))
     return products
   }
-  if (param.flag === 'client-id') {
+  if (param.input === 'client-ids') {
     const clients = []
     do {
       const clientId = await ask(`Client ID ${clients.length + 1}`, (text) => checkParam({...param, type: 'string', format: 'uuid'}, text.trim()))

@@ -7,7 +7,8 @@ import {existsSync, statSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 
 import {UsageError} from '../shared/errors.js'
-import {type Statement, downloadTo, downloadToStream, existsError, statedSize, waitUntilReady} from '../api/statements.js'
+import {downloadTo, downloadToStream, existsError, statedSize, waitUntilReady} from '../api/statements.js'
+import type {Statement} from '../api/types.js'
 import {progressBar, spinner} from './progress.js'
 
 export interface StatementFileOptions {

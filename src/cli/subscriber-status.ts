@@ -11,7 +11,7 @@ export function subscriberStatusCommand(status: 'active' | 'subscription_paused'
 
     async run(): Promise<unknown> {
       const {args} = await this.parse()
-      return this.call(target.id, {params: {id: String(args.id), client_id: String(args.client_id)}, body: {status}})
+      return this.call('billing_templates.clients.update', {params: {id: String(args.id), client_id: String(args.client_id)}, body: {status}})
     }
   }
   return SubscriberStatusCommand

@@ -12,6 +12,7 @@ import {hostname} from 'node:os'
 import {join} from 'node:path'
 
 import {NotFoundError} from '../api/errors.js'
+import type {Webhook} from '../api/types.js'
 import {UsageError} from '../shared/errors.js'
 import {configDir} from '../config/store.js'
 import {sizeHeapForMemory} from '../shared/heap.js'
@@ -28,13 +29,6 @@ import {Spool} from './spool.js'
 
 export type {ListenLine} from './pipeline.js'
 
-export interface Webhook {
-  id: string
-  callback: string
-  events: string[]
-  all_events: boolean
-  public_key: string
-}
 
 /** The API calls the listener makes, bound by the command to its client. */
 export interface WebhookApi {

@@ -6,8 +6,8 @@
  */
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {endpoints, pathFormat, pathParams} from '../../src/api/endpoints.js'
-import {isDestructive} from '../../src/cli/endpoint-input.js'
+import {endpoints} from '../../src/api/endpoints.js'
+import {pathFormat, pathParams} from '../../src/api/paths.js'
 import {runCli} from '../helpers/cli.js'
 import {type TestServer, json, startServer} from '../helpers/server.js'
 
@@ -34,7 +34,7 @@ function endpointCases(): Case[] {
     for (const [position, name] of names.entries()) {
       for (const bad of BAD) {
         const values = names.map((other, index) => (index === position ? bad : pathFormat(target, other) === 'uuid' ? UUID : 'bt-1'))
-        const extra = isDestructive(target) ? ['--yes'] : []
+        const extra = target.destructive ? ['--yes'] : []
         cases.push({name: `${target.command} ${JSON.stringify(values)}`, args: [...target.command.split(' '), ...values, ...extra], argument: name.toUpperCase()})
       }
     }

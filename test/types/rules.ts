@@ -4,6 +4,8 @@
  * "Unused '@ts-expect-error' directive" the day one of them compiles again.
  * Nothing here runs.
  */
+import type {Page, Purchase, Subscriber, Webhook} from '../../src/api/types.js'
+import {UmmahCommand} from '../../src/cli/base-command.js'
 import {UmmahError} from '../../src/shared/errors.js'
 
 export function errorCodes(): UmmahError[] {
@@ -14,4 +16,26 @@ export function errorCodes(): UmmahError[] {
     // @ts-expect-error the exit code is read from the table, never written beside it
     new UmmahError('beside', {code: 'usage', exitCode: 2}),
   ]
+}
+
+/** Calls typed by the endpoint table: path parameters from the row's path, the response from its `response`. */
+export abstract class EndpointCalls extends UmmahCommand {
+  async typedCalls(): Promise<unknown[]> {
+    const purchase: Purchase = await this.call('purchases.retrieve', {params: {id: 'p'}})
+    const subscriber: Subscriber = await this.call('billing_templates.clients.retrieve', {params: {id: 'bt-1', client_id: 'btc-1'}})
+    const page: Page<Webhook> = await this.list('webhooks.list')
+    // @ts-expect-error the path's {id} is missing
+    await this.call('purchases.retrieve', {params: {}})
+    // @ts-expect-error a path with placeholders needs its options
+    await this.call('purchases.retrieve')
+    // @ts-expect-error {client_id} is missing
+    await this.call('billing_templates.clients.retrieve', {params: {id: 'bt-1'}})
+    // @ts-expect-error a placeholder the path does not have
+    await this.call('purchases.create', {params: {id: 'p'}, body: {}})
+    // @ts-expect-error purchases.retrieve answers a Purchase, not a Webhook
+    const webhook: Webhook = await this.call('purchases.retrieve', {params: {id: 'p'}})
+    // @ts-expect-error an endpoint id not in the table
+    await this.call('purchases.explode', {params: {id: 'p'}})
+    return [purchase, subscriber, page, webhook]
+  }
 }

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {checkId} from '../../api/endpoints.js'
+import {checkId} from '../../api/paths.js'
 import {UmmahCommand} from '../../cli/base-command.js'
 
 export default class SandboxPay extends UmmahCommand {

@@ -1,6 +1,5 @@
 import {Flags} from '@oclif/core'
 
-import type {Statement} from '../../api/statements.js'
 import {endpointCommand} from '../../cli/endpoint-command.js'
 import {statementFileFlags} from '../../cli/flags.js'
 import {checkOutputFlag, fetchStatementFile} from '../../cli/statement-file.js'
@@ -23,11 +22,11 @@ export default class StatementsCreate extends Base {
   async run(): Promise<unknown> {
     const input = await this.parse(StatementsCreate)
     checkOutputFlag(input.flags.output)
-    const statement = await this.send<Statement>(input)
+    const statement = await this.send(input)
     const {wait, output} = input.flags
     if (!wait && output === undefined) return statement
     const ready = await fetchStatementFile({
-      retrieve: () => this.call<Statement>('company_statements.retrieve', {params: {id: statement.id}}),
+      retrieve: () => this.call('company_statements.retrieve', {params: {id: statement.id}}),
       output,
       force: input.flags.force,
       waitTimeoutMs: input.flags['wait-timeout'] * 1000,

@@ -1,6 +1,5 @@
 import {Args} from '@oclif/core'
 
-import type {Statement} from '../../api/statements.js'
 import {UmmahCommand} from '../../cli/base-command.js'
 import {statementFileFlags} from '../../cli/flags.js'
 import {fetchStatementFile} from '../../cli/statement-file.js'
@@ -21,7 +20,7 @@ export default class StatementsDownload extends UmmahCommand {
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(StatementsDownload)
-    const retrieve = () => this.call<Statement>('company_statements.retrieve', {params: {id: args.id}})
+    const retrieve = () => this.call('company_statements.retrieve', {params: {id: args.id}})
     const ready = await fetchStatementFile({
       retrieve,
       output: flags.output,

@@ -1,7 +1,7 @@
 import {UmmahCommand} from '../../cli/base-command.js'
 import {listenFlags, listenSettings} from '../../cli/listen-flags.js'
 import {registerSecret} from '../../shared/secrets.js'
-import type {Webhook, WebhookApi} from '../../webhooks/listen.js'
+import type {WebhookApi} from '../../webhooks/listen.js'
 
 export default class WebhooksListen extends UmmahCommand {
   static override summary = "Relay the gateway's signed webhooks to your local app, losing nothing"
@@ -37,10 +37,10 @@ export default class WebhooksListen extends UmmahCommand {
 
   private webhookApi(): WebhookApi {
     return {
-      create: (body) => this.call<Webhook>('webhooks.create', {body}),
-      patch: (id, body) => this.call<Webhook>('webhooks.partial_update', {params: {id}, body}),
-      retrieve: (id) => this.call<Webhook>('webhooks.retrieve', {params: {id}}),
-      list: async () => (await this.list<Webhook>('webhooks.list', {all: true})).results,
+      create: (body) => this.call('webhooks.create', {body}),
+      patch: (id, body) => this.call('webhooks.partial_update', {params: {id}, body}),
+      retrieve: (id) => this.call('webhooks.retrieve', {params: {id}}),
+      list: async () => (await this.list('webhooks.list', {all: true})).results,
     }
   }
 }

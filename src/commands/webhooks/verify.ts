@@ -42,7 +42,7 @@ export default class WebhooksVerify extends UmmahCommand {
       : {headers: flags.signature === undefined ? {} : {'x-signature': flags.signature}, body: await readFileArgument(flags.payload!, '--payload')}
     let publicKey: string | undefined
     if (flags['webhook-id']) {
-      publicKey = (await this.call<{public_key: string}>('webhooks.retrieve', {params: {id: flags['webhook-id']}})).public_key
+      publicKey = (await this.call('webhooks.retrieve', {params: {id: flags['webhook-id']}})).public_key
     } else if (flags['public-key']) {
       const given = flags['public-key']
       publicKey = given.startsWith('@') ? (await readFileArgument(given.slice(1), '--public-key')).toString('utf8') : given
