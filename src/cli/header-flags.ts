@@ -1,8 +1,8 @@
 /** Header-bearing flags as people type them: `--headers "Name: value"`, `--verify-header`, `--forward-auth …`. */
 import {UsageError} from '../shared/errors.js'
 import {HOP_BY_HOP} from '../shared/http-body.js'
-import {OAuth2TokenSource} from '../webhooks/schemes/oauth2.js'
-import {SCHEMES} from '../webhooks/schemes/registry.js'
+import {OAuth2TokenSource} from '../schemes/oauth2.js'
+import {SCHEMES} from '../schemes/registry.js'
 
 /**
  * Parses a `Name: value` header given with `flag`; the name lower-cased, as

@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 
 import {WEBHOOK_EVENTS} from '../api/endpoints.js'
 import {UsageError} from '../shared/errors.js'
-import {SCHEME_NAMES, type SchemeName} from '../webhooks/schemes/names.js'
+import {SCHEME_NAMES, type SchemeName} from '../schemes/names.js'
 import type {ProfileSettings} from '../config/store.js'
 import type {ListenOptions} from '../webhooks/listen.js'
 import {registerSecret} from '../shared/secrets.js'

@@ -9,10 +9,10 @@
  *    "auth": {"scheme": "basic", "username": "hooks", "password": "s3cret"}}
  */
 import type {FieldErrors} from '../shared/errors.js'
-import {MAX_API_KEY_HEADERS} from '../webhooks/schemes/api-key-headers.js'
-import {SCHEME_NAMES, type SchemeName} from '../webhooks/schemes/names.js'
-import {SCHEMES} from '../webhooks/schemes/registry.js'
-import {ummHeaderProblem} from '../webhooks/schemes/umm-services.js'
+import {MAX_API_KEY_HEADERS} from '../schemes/api-key-headers.js'
+import {SCHEME_NAMES, type SchemeName} from '../schemes/names.js'
+import {SCHEMES} from '../schemes/registry.js'
+import {ummHeaderProblem} from '../schemes/umm-services.js'
 import {DELIVERY_FORMATS, type DeliveryFormat} from './formats.js'
 
 export const RETRY_POLICIES = ['ummah', 'hourly-3d', 'every-5m-x15', 'exponential-24h'] as const

@@ -9,7 +9,7 @@ import type {Dispatcher} from 'undici'
 import {parseRetryAfter} from '../api/client.js'
 import {loopbackAddresses} from '../shared/hosts.js'
 import {loadUndici} from './undici.js'
-import {type OAuth2TokenSource, sendWithBearer} from './schemes/oauth2.js'
+import {type OAuth2TokenSource, sendWithBearer} from '../schemes/oauth2.js'
 import type {Spool, SpooledEvent} from './spool.js'
 
 /** Connection-level headers that belong to one hop, never forwarded. */

@@ -15,8 +15,8 @@ import {createHash} from 'node:crypto'
 
 import {forwardableHeaders} from '../shared/http-body.js'
 import {type ForwardReport, Forwarder, type ForwarderOptions} from './forward.js'
-import {DELIVERY_HEADERS, type WebhookRequest} from './schemes/types.js'
-import type {Verdict} from './signature.js'
+import {DELIVERY_HEADERS, type WebhookRequest} from '../schemes/types.js'
+import type {Verdict} from '../schemes/signature.js'
 import type {Spool, SpooledEvent} from './spool.js'
 
 /** What the listener reports, one per line; `--format json` prints these objects as NDJSON. */

@@ -176,7 +176,7 @@ describe('webhooks listen', {timeout: 120_000}, () => {
 
 describe('webhooks listen with partner schemes', {timeout: 120_000}, () => {
   it('verifies Basic from the sender and forwards with an OAuth2 bearer from the app; a wrong password is refused', async () => {
-    const {OAuth2Issuer} = await import('../../src/webhooks/schemes/oauth2.js')
+    const {OAuth2Issuer} = await import('../../src/schemes/oauth2.js')
     const issuer = new OAuth2Issuer({clientId: 'ummah', clientSecret: 'hook-secret', ttlSeconds: 60})
     const seen: Array<{authorization?: string; raw: Buffer; ok: boolean}> = []
     const app = createServer((request, response) => {
@@ -217,7 +217,7 @@ describe('webhooks listen with partner schemes', {timeout: 120_000}, () => {
   })
 
   it('verifies sha1-password signatures and adds a header the app expects', async () => {
-    const {sha1PasswordSignature} = await import('../../src/webhooks/schemes/sha1-password.js')
+    const {sha1PasswordSignature} = await import('../../src/schemes/sha1-password.js')
     const app = new App()
     await app.start()
     const listener = listen(['--forward', `127.0.0.1:${app.port}/webhook`, '--verify-scheme', 'sha1-password', '--secret', 'pw-1', '--forward-auth', 'header:x-api-key:k1'])

@@ -4,7 +4,7 @@ import type {AddressInfo} from 'node:net'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {OAuth2Issuer, OAuth2TokenSource, sendWithBearer} from '../../src/webhooks/schemes/oauth2.js'
+import {OAuth2Issuer, OAuth2TokenSource, sendWithBearer} from '../../src/schemes/oauth2.js'
 
 const issuer = new OAuth2Issuer({clientId: 'ummah', clientSecret: 'hook-secret', scope: 'webhooks', ttlSeconds: 2})
 const tokenRequests: string[] = []

@@ -12,8 +12,8 @@ import {describe, expect, it} from 'vitest'
 import {listenFlags} from '../../src/cli/listen-flags.js'
 import WebhooksVerify from '../../src/commands/webhooks/verify.js'
 import {parseSandboxDelivery} from '../../src/sandbox/delivery-settings.js'
-import {SCHEME_NAMES, type SchemeName} from '../../src/webhooks/schemes/names.js'
-import {SCHEMES, type SchemeSettings, buildScheme} from '../../src/webhooks/schemes/registry.js'
+import {SCHEME_NAMES, type SchemeName} from '../../src/schemes/names.js'
+import {SCHEMES, type SchemeSettings, buildScheme} from '../../src/schemes/registry.js'
 
 const keys = generateKeyPairSync('rsa', {modulusLength: 2048, publicKeyEncoding: {type: 'spki', format: 'pem'}, privateKeyEncoding: {type: 'pkcs8', format: 'pem'}})
 

@@ -4,12 +4,12 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {runCli, tempDir} from '../helpers/cli.js'
-import {apiKeyHeadersScheme} from '../../src/webhooks/schemes/api-key-headers.js'
-import {basicScheme} from '../../src/webhooks/schemes/basic.js'
-import {rsaSha256Scheme} from '../../src/webhooks/schemes/rsa-sha256.js'
-import {sha1PasswordScheme, sha1PasswordSignature} from '../../src/webhooks/schemes/sha1-password.js'
-import {safeEqual} from '../../src/webhooks/schemes/types.js'
-import {ummServicesScheme} from '../../src/webhooks/schemes/umm-services.js'
+import {apiKeyHeadersScheme} from '../../src/schemes/api-key-headers.js'
+import {basicScheme} from '../../src/schemes/basic.js'
+import {rsaSha256Scheme} from '../../src/schemes/rsa-sha256.js'
+import {sha1PasswordScheme, sha1PasswordSignature} from '../../src/schemes/sha1-password.js'
+import {safeEqual} from '../../src/schemes/types.js'
+import {ummServicesScheme} from '../../src/schemes/umm-services.js'
 
 const body = Buffer.from('{"id":"evt-1","type":"purchase.paid","amount":"200.00"}')
 const changed = Buffer.from(body.toString().replace('200.00', '201.00'))

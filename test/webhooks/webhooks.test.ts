@@ -6,7 +6,7 @@ import {describe, expect, it} from 'vitest'
 import {runCli, tempDir} from '../helpers/cli.js'
 import {Forwarder} from '../../src/webhooks/forward.js'
 import {type Fixture, runFixture} from '../../src/webhooks/fixtures.js'
-import {verifyRsaSha256} from '../../src/webhooks/signature.js'
+import {verifyRsaSha256} from '../../src/schemes/signature.js'
 import {Spool} from '../../src/webhooks/spool.js'
 
 const pem = (key: ReturnType<typeof generateKeyPairSync>['publicKey']) => key.export({type: 'spki', format: 'pem'}).toString()

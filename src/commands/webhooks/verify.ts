@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {UmmahError, UsageError} from '../../shared/errors.js'
 import {UmmahCommand} from '../../cli/base-command.js'
 import {readFileArgument} from '../../cli/input.js'
-import {SCHEME_NAMES, type SchemeName} from '../../webhooks/schemes/names.js'
+import {SCHEME_NAMES, type SchemeName} from '../../schemes/names.js'
 
 
 export default class WebhooksVerify extends UmmahCommand {
@@ -36,7 +36,7 @@ export default class WebhooksVerify extends UmmahCommand {
   async run(): Promise<unknown> {
     const {flags} = await this.parse(WebhooksVerify)
     if (!flags.payload && !flags.request) throw new UsageError('Nothing to verify', 'Pass --payload FILE|- with --signature, or --request FILE|-.')
-    const {buildScheme, parseRawRequest} = await import('../../webhooks/schemes/index.js')
+    const {buildScheme, parseRawRequest} = await import('../../schemes/index.js')
     const request = flags.request
       ? parseRawRequest(await readFileArgument(flags.request, '--request'))
       : {headers: flags.signature === undefined ? {} : {'x-signature': flags.signature}, body: await readFileArgument(flags.payload!, '--payload')}

@@ -8,7 +8,7 @@
  * a Record over the names, so a scheme added to names.ts without a row here
  * fails `tsc`.
  */
-import {UsageError} from '../../shared/errors.js'
+import {UsageError} from '../shared/errors.js'
 import {apiKeyHeadersScheme} from './api-key-headers.js'
 import {basicScheme} from './basic.js'
 import type {SchemeName} from './names.js'

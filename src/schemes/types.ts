@@ -5,7 +5,7 @@
  */
 import {createHash, timingSafeEqual} from 'node:crypto'
 
-import type {Verdict} from '../signature.js'
+import type {Verdict} from './signature.js'
 
 export type {Verdict}
 

@@ -1,5 +1,5 @@
 /** The webhook schemes (the registry, registry.ts), and raw HTTP requests read from files. */
-import {UsageError} from '../../shared/errors.js'
+import {UsageError} from '../shared/errors.js'
 import type {Scheme, WebhookRequest} from './types.js'
 
 export {SCHEME_NAMES, type SchemeName} from './names.js'

@@ -8,7 +8,7 @@
  */
 import {randomBytes} from 'node:crypto'
 
-import {UmmahError} from '../../shared/errors.js'
+import {UmmahError} from '../shared/errors.js'
 import {type Scheme, type Verdict, type WebhookRequest, safeEqual} from './types.js'
 import {UMM_REQUEST_HEADERS} from './umm-services.js'
 

@@ -1,5 +1,5 @@
 /** `rsa-sha256` (Ummah, the default): X-Signature, base64 RSA PKCS#1 v1.5 over SHA-256 of the body. */
-import {signRsaSha256, verifyRsaSha256} from '../signature.js'
+import {signRsaSha256, verifyRsaSha256} from './signature.js'
 import type {Scheme} from './types.js'
 
 export function rsaSha256Scheme(options: {publicKey: string; privateKey?: string}): Scheme {

@@ -1,5 +1,5 @@
 /** `api-key-headers` (umm-services-webhooks.txt): up to five configured header name/value pairs, all present and equal. */
-import {UsageError} from '../../shared/errors.js'
+import {UsageError} from '../shared/errors.js'
 import {type Scheme, safeEqual} from './types.js'
 import {UMM_REQUEST_HEADERS} from './umm-services.js'
 
