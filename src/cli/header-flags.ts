@@ -2,7 +2,7 @@
 import {UsageError} from '../shared/errors.js'
 import {HOP_BY_HOP} from '../shared/http-body.js'
 import {OAuth2TokenSource} from '../schemes/oauth2.js'
-import {SCHEMES} from '../schemes/registry.js'
+import {basicScheme} from '../schemes/basic.js'
 
 /**
  * Parses a `Name: value` header given with `flag`; the name lower-cased, as
@@ -38,7 +38,7 @@ export function parseForwardAuth(values: readonly string[]): {headers: Record<st
     const [kind, ...rest] = value.split(':')
     const detail = rest.join(':')
     if (kind === 'basic' && rest.length >= 2) {
-      Object.assign(headers, SCHEMES.basic.build({username: rest[0], password: rest.slice(1).join(':')}).sign(Buffer.alloc(0)))
+      Object.assign(headers, basicScheme({username: rest[0], password: rest.slice(1).join(':')}).sign(Buffer.alloc(0)))
     } else if (kind === 'header' && rest.length >= 2) {
       const [name, headerValue] = parseForwardHeader(detail, '--forward-auth header:')
       headers[name] = headerValue

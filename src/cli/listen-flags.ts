@@ -3,7 +3,8 @@ import {Flags} from '@oclif/core'
 
 import {WEBHOOK_EVENTS} from '../api/endpoints.js'
 import {UsageError} from '../shared/errors.js'
-import {SCHEME_NAMES, type SchemeName} from '../schemes/names.js'
+import {SCHEME_NAMES, type SchemeName} from '../schemes/catalog.js'
+import {schemeFlags, schemeSettings} from './scheme-flags.js'
 import type {ProfileSettings} from '../config/store.js'
 import type {ListenOptions} from '../webhooks/listen.js'
 import {registerSecret} from '../shared/secrets.js'
@@ -30,14 +31,7 @@ export const listenFlags = {
   'max-body': Flags.integer({summary: 'Largest delivery accepted, in bytes (larger: 413; at most 64 MiB).', default: 1_048_576, min: 1, max: 67_108_864}),
   'dedupe-window': Flags.integer({summary: "Hours an event id is remembered, so a replay or late retry is not forwarded again (default 72: the gateway's retry window).", default: 72, min: 1, max: 24 * 90}),
   'verify-scheme': Flags.string({summary: "Check deliveries with a partner scheme instead of the webhook's RSA key.", options: [...SCHEME_NAMES]}),
-  secret: Flags.string({summary: 'sha1-password: the shared signature password, or @FILE or -.', env: 'UMMAH_WEBHOOK_SECRET'}),
-  username: Flags.string({summary: 'basic: the expected username.'}),
-  password: Flags.string({summary: 'basic: the expected password, or @FILE or -.', env: 'UMMAH_WEBHOOK_PASSWORD'}),
-  'verify-header': Flags.string({summary: 'api-key-headers: an expected "name:value" pair (up to five).', multiple: true}),
-  'client-id': Flags.string({summary: "oauth2: the client id the sender uses at this listener's …/oauth/token."}),
-  'client-secret': Flags.string({summary: 'oauth2: its client secret, or @FILE or -.', env: 'UMMAH_CLIENT_SECRET'}),
-  scope: Flags.string({summary: 'oauth2: the scope granted.'}),
-  'client-key': Flags.string({summary: 'umm-services: the client_key the sender must send (besides its credentials: --username/--password, --verify-header or --client-id/--client-secret).'}),
+  ...schemeFlags('listen'),
   'forward-auth': Flags.string({summary: 'Authentication your app expects: basic:USER:PASS, header:NAME:VALUE (repeatable) or oauth2:TOKEN_URL,CLIENT_ID,CLIENT_SECRET[,SCOPE]; or @FILE (one per line) or -; default UMMAH_FORWARD_AUTH.', multiple: true}),
   format: Flags.string({summary: 'text, or json for one JSON object per line (ready, event, response, retry, error, disk-full, disk-ok, damaged, relay, summary).', options: ['text', 'json'], default: 'text'}),
 }
@@ -48,7 +42,7 @@ type ListenFlagValues = {[name in keyof typeof listenFlags]: any}
 export async function listenSettings(flags: ListenFlagValues, stored: ProfileSettings = {}, env: NodeJS.ProcessEnv = process.env, profile = 'default'): Promise<Omit<ListenOptions, 'api' | 'profile' | 'print' | 'graceMs'>> {
   if (!flags.forward) throw new UsageError('Missing --forward', 'Say where your app listens, e.g. --forward localhost:3000/webhook.')
   const relay = await relaySettings(flags, stored, env, profile)
-  const [{parseForwardTarget}, {parseForwardAuth, parseForwardHeader, parseHeader}] = await Promise.all([import('../webhooks/forward-target.js'), import('./header-flags.js')])
+  const [{parseForwardTarget}, {parseForwardAuth, parseForwardHeader}] = await Promise.all([import('../webhooks/forward-target.js'), import('./header-flags.js')])
   const forwardAuth = parseForwardAuth(await forwardAuthValues(flags['forward-auth'], env))
   const scheme = flags['verify-scheme'] as SchemeName | undefined
   return {
@@ -68,19 +62,7 @@ export async function listenSettings(flags: ListenFlagValues, stored: ProfileSet
     dedupeWindowMs: flags['dedupe-window'] * 3600 * 1000,
     headers: {...Object.fromEntries(((flags.headers ?? []) as string[]).map((header) => parseForwardHeader(header))), ...forwardAuth.headers},
     tokens: forwardAuth.tokens,
-    verifyScheme: scheme && {
-      name: scheme,
-      options: {
-        secret: await secretValue(flags.secret, '--secret'),
-        username: flags.username,
-        password: await secretValue(flags.password, '--password'),
-        headers: ((flags['verify-header'] ?? []) as string[]).map((pair) => parseHeader(pair, '--verify-header')),
-        clientId: flags['client-id'],
-        clientSecret: await secretValue(flags['client-secret'], '--client-secret'),
-        scope: flags.scope,
-        expectedClientKey: flags['client-key'],
-      },
-    },
+    verifyScheme: scheme && {name: scheme, options: await schemeSettings('listen', flags)},
   }
 }
 

@@ -9,22 +9,14 @@
  *    "auth": {"scheme": "basic", "username": "hooks", "password": "s3cret"}}
  */
 import type {FieldErrors} from '../shared/errors.js'
-import {MAX_API_KEY_HEADERS} from '../schemes/api-key-headers.js'
-import {SCHEME_NAMES, type SchemeName} from '../schemes/names.js'
-import {SCHEMES} from '../schemes/registry.js'
-import {ummHeaderProblem} from '../schemes/umm-services.js'
+import {MAX_API_KEY_HEADERS, SCHEME_NAMES, type SchemeName} from '../schemes/catalog.js'
+import {type DeliveryAuth, schemeEntry} from '../schemes/registry.js'
 import {DELIVERY_FORMATS, type DeliveryFormat} from './formats.js'
 
 export const RETRY_POLICIES = ['ummah', 'hourly-3d', 'every-5m-x15', 'exponential-24h'] as const
 export type RetryPolicy = (typeof RETRY_POLICIES)[number]
 
-export type DeliveryAuth =
-  | {scheme: 'rsa-sha256'}
-  | {scheme: 'sha1-password'; secret: string}
-  | {scheme: 'basic'; username: string; password: string}
-  | {scheme: 'api-key-headers'; headers: Record<string, string>}
-  | {scheme: 'umm-services'; client_key: string; product?: string; payment_channel?: string}
-  | {scheme: 'oauth2'; token_url: string; client_id: string; client_secret: string; scope?: string}
+export type {DeliveryAuth}
 
 export interface SandboxDelivery {
   /** Absent in data files from before formats: `ummah`. */
@@ -91,30 +83,32 @@ export function parseSandboxDelivery(value: unknown): {settings?: SandboxDeliver
   if (!SCHEME_NAMES.includes(auth.scheme as SchemeName)) {
     errors[`${field}.auth.scheme`] = [`"${String(auth.scheme)}" is not a valid choice: ${SCHEME_NAMES.join(', ')}.`]
   } else {
-    for (const name of SCHEMES[auth.scheme as SchemeName].fields) if (!text(auth[name])) errors[`${field}.auth.${name}`] = ['This field is required.']
-    if (auth.scheme === 'api-key-headers') {
-      const headers = auth.headers
-      if (typeof headers !== 'object' || headers === null || Array.isArray(headers) || Object.keys(headers).length === 0) errors[`${field}.auth.headers`] = ['Give 1 to 5 header name/value pairs.']
-      else if (Object.keys(headers).length > MAX_API_KEY_HEADERS) errors[`${field}.auth.headers`] = [`At most ${MAX_API_KEY_HEADERS} headers.`]
-      else if (!Object.values(headers).every(text)) errors[`${field}.auth.headers`] = ['Each header value must be a non-empty string.']
+    const entry = schemeEntry(auth.scheme as SchemeName)
+    // Each field as the scheme's row declares it: a non-empty text, or 1 to 5 header pairs.
+    for (const [name, spec] of Object.entries(entry.delivery)) {
+      const problem = spec.kind === 'pairs' ? pairsProblem(auth[name], spec.required === true) : textProblem(auth[name], spec.required === true)
+      if (problem) errors[`${field}.auth.${name}`] = [problem]
     }
-    if (auth.scope !== undefined && !text(auth.scope)) errors[`${field}.auth.scope`] = ['Must be a non-empty string.']
-    // The headers the sandbox will send are checked by the rule `webhooks verify --scheme umm-services` applies.
-    if (auth.scheme === 'umm-services') {
-      for (const name of ['client_key', 'product', 'payment_channel']) {
-        if (auth[name] === undefined) continue
-        const problem = text(auth[name]) ? ummHeaderProblem(name, auth[name] as string) : 'must be a non-empty string'
-        if (problem) errors[`${field}.auth.${name}`] = [`The ${name} header ${problem}.`]
-      }
+    if (Object.keys(errors).length === 0 && entry.checkDelivery) {
+      for (const [name, problem] of Object.entries(entry.checkDelivery(auth as DeliveryAuth))) errors[`${field}.auth.${name}`] = [problem]
     }
   }
   if (Object.keys(errors).length > 0) return {errors}
   // Only the scheme's own fields are kept: anything else in the body (of any size or depth) is not stored.
   const scheme = auth.scheme as SchemeName
   const kept: Record<string, unknown> = {scheme}
-  for (const name of [...SCHEMES[scheme].fields, ...SCHEMES[scheme].optional]) if (auth[name] !== undefined) kept[name] = auth[name]
+  for (const name of Object.keys(schemeEntry(scheme).delivery)) if (auth[name] !== undefined) kept[name] = auth[name]
   return {settings: {format: format as DeliveryFormat, retry_policy: policy as RetryPolicy, auth: kept as DeliveryAuth}}
 }
 
-// Every scheme has a sandbox_delivery.auth shape: a name added to schemes/names.ts without one fails tsc here.
-export const AUTH_SHAPES_COVER_EVERY_SCHEME: Record<SchemeName, true> = {} as Record<DeliveryAuth['scheme'], true>
+function textProblem(value: unknown, required: boolean): string | undefined {
+  if (value === undefined) return required ? 'This field is required.' : undefined
+  return text(value) ? undefined : required ? 'This field is required.' : 'Must be a non-empty string.'
+}
+
+function pairsProblem(value: unknown, required: boolean): string | undefined {
+  if (value === undefined && !required) return undefined
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.keys(value).length === 0) return `Give 1 to ${MAX_API_KEY_HEADERS} header name/value pairs.`
+  if (Object.keys(value).length > MAX_API_KEY_HEADERS) return `At most ${MAX_API_KEY_HEADERS} headers.`
+  return Object.values(value).every(text) ? undefined : 'Each header value must be a non-empty string.'
+}

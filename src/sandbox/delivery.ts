@@ -16,8 +16,7 @@ import {request as httpsRequest} from 'node:https'
 import {promisify} from 'node:util'
 
 import {OAuth2TokenSource, sendWithBearer} from '../schemes/oauth2.js'
-import {SCHEMES} from '../schemes/registry.js'
-import {signRsaSha256} from '../schemes/signature.js'
+import {schemeEntry} from '../schemes/registry.js'
 import {ummServicesScheme} from '../schemes/umm-services.js'
 import {type DeliveryAuth, type RetryPolicy, isDelivered, retryDelays} from './delivery-settings.js'
 import {type DeliveryFormat, type SandboxEvent, type SandboxEventType, isClientEvent, render} from './formats.js'
@@ -135,11 +134,12 @@ export class Deliverer {
 
   private async post(job: Job): Promise<Outcome> {
     const {auth} = job.target
-    if (auth?.scheme !== 'oauth2' || !job.target.webhookId) return post(job.target.url, job.body, job.headers, this.options.timeoutMs)
-    const key = `${job.target.webhookId} ${auth.token_url} ${auth.client_id}`
+    const client = auth && job.target.webhookId ? schemeEntry(auth.scheme).bearer?.(auth) : undefined
+    if (!client) return post(job.target.url, job.body, job.headers, this.options.timeoutMs)
+    const key = `${job.target.webhookId} ${client.tokenUrl} ${client.clientId}`
     let source = this.tokens.get(key)
     if (!source) {
-      source = new OAuth2TokenSource({tokenUrl: auth.token_url, clientId: auth.client_id, clientSecret: auth.client_secret, scope: auth.scope})
+      source = new OAuth2TokenSource(client)
       this.tokens.set(key, source)
     }
     try {
@@ -189,20 +189,18 @@ export class Deliverer {
 }
 
 /**
- * The headers of a target's deliveries: the Ummah RSA signature unless the
- * webhook uses another scheme (oauth2 adds its bearer on top), and in the
+ * The headers of a target's deliveries: the sending side of the webhook's
+ * scheme (the Ummah RSA signature by default; oauth2's bearer is added as it
+ * is posted), and in the
  * umm-services format its request headers (from the scheme when it is
  * umm-services; otherwise the sandbox's client_key), with an
  * idempotent_request_key that is the same on every re-posting of the event.
  */
 function authHeaders(target: Target, body: Buffer, eventId: string): Record<string, string> {
-  const auth = target.auth
-  const headers =
-    !auth || auth.scheme === 'rsa-sha256' || auth.scheme === 'oauth2'
-      ? {'x-signature': signRsaSha256(body, target.privateKey)}
-      : SCHEMES[auth.scheme].build(SCHEMES[auth.scheme].fromDelivery(auth)).sign(body)
+  const auth = target.auth ?? {scheme: 'rsa-sha256'}
+  const headers = schemeEntry(auth.scheme).sender(auth, {privateKey: target.privateKey}).sign(body)
   if (target.format !== 'umm-services') return headers
-  const umm = auth?.scheme === 'umm-services' ? headers : {...headers, ...ummServicesScheme({clientKey: 'UMMSANDBOX'}).sign(body)}
+  const umm = auth.scheme === 'umm-services' ? headers : {...headers, ...ummServicesScheme({clientKey: 'UMMSANDBOX'}).sign(body)}
   return {...umm, idempotent_request_key: eventId.replaceAll(/[^a-zA-Z0-9]/g, '')}
 }
 

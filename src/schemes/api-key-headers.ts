@@ -3,7 +3,7 @@ import {UsageError} from '../shared/errors.js'
 import {type Scheme, safeEqual} from './types.js'
 import {UMM_REQUEST_HEADERS} from './umm-services.js'
 
-export const MAX_API_KEY_HEADERS = 5
+import {MAX_API_KEY_HEADERS} from './catalog.js'
 
 export function apiKeyHeadersScheme(pairs: ReadonlyArray<[string, string]>): Scheme {
   if (pairs.length === 0) throw new UsageError('api-key-headers needs at least one header', 'Pass --header "name:value" (up to five).')

@@ -2,9 +2,9 @@
 import {UsageError} from '../shared/errors.js'
 import type {Scheme, WebhookRequest} from './types.js'
 
-export {SCHEME_NAMES, type SchemeName} from './names.js'
+export {SCHEME_NAMES, type SchemeName, type SchemeSettings} from './catalog.js'
 
-export {SCHEMES, type SchemeSettings, buildScheme} from './registry.js'
+export {SCHEMES, buildScheme} from './registry.js'
 
 /**
  * A request as captured (`nc -l`, a proxy log): an optional request line,

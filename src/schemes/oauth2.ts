@@ -163,3 +163,8 @@ export function bearerScheme(token: string): Scheme {
     sign: () => ({authorization: `Bearer ${token}`}),
   }
 }
+
+/** The receiving side of the bearers an issuer handed out (listen's …/oauth/token). */
+export function issuedBearerScheme(issuer: OAuth2Issuer): Scheme {
+  return {name: 'oauth2', headers: OAUTH2_HEADERS, verify: (request) => issuer.verify(request), sign: () => ({})}
+}

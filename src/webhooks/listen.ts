@@ -20,11 +20,9 @@ import {acquireListenerLock, lockOwner} from './listener-lock.js'
 import {type EventSource, type ListenLine, Pipeline} from './pipeline.js'
 import {HttpReceiver, type ReceiverOptions} from './receiver.js'
 import type {RelayState} from './relay-channel.js'
-import {type SchemeName, type SchemeSettings, buildScheme} from '../schemes/index.js'
-import {ummServicesScheme} from '../schemes/umm-services.js'
-import {OAUTH2_HEADERS, OAuth2Issuer, type OAuth2TokenSource} from '../schemes/oauth2.js'
-import type {WebhookRequest} from '../schemes/types.js'
-import {type Verdict, verifyRsaSha256} from '../schemes/signature.js'
+import type {SchemeName, SchemeSettings} from '../schemes/catalog.js'
+import {listenerCheck} from '../schemes/listening.js'
+import type {OAuth2TokenSource} from '../schemes/oauth2.js'
 import {Spool} from './spool.js'
 
 export type {ListenLine} from './pipeline.js'
@@ -171,7 +169,7 @@ export interface ListenOptions {
   /** `--forward-auth oauth2:…` */
   tokens?: OAuth2TokenSource
   /** A partner scheme to verify deliveries with, instead of the webhook's RSA key. */
-  verifyScheme?: {name: SchemeName; options: SchemeSettings & {clientId?: string; clientSecret?: string; scope?: string}}
+  verifyScheme?: {name: SchemeName; options: SchemeSettings}
   graceMs: number
   print: (line: ListenLine) => void
   /** Receive through `ummah relay` instead of a local port. */
@@ -194,7 +192,7 @@ export async function startListening(options: ListenOptions): Promise<ListenSess
   // A listener runs for hours beside the app: its memory matters more than its last few percent of throughput.
   sizeHeapForMemory()
   let publicKey: string | undefined
-  const checks = verifier(options.verifyScheme, () => publicKey)
+  const checks = listenerCheck(options.verifyScheme?.name ?? 'rsa-sha256', options.verifyScheme?.options ?? {}, () => publicKey)
   const state = await readState(profile)
   const lock = await acquireListenerLock(lockFile(profile), {forward: options.forward.href}, {takeover: options.takeover, profile})
   const file = spoolFile(profile)
@@ -326,25 +324,3 @@ async function sharedWebhook(api: WebhookApi, callback: string, wanted: Subscrip
   return {webhook: existing ?? (await api.create({callback, title: 'ummah relay (team channel)', ...wanted})), keyChanged: false}
 }
 
-/** How deliveries are checked: the webhook's RSA key, or a partner scheme (oauth2: bearers this listener issues at …/oauth/token). */
-function verifier(scheme: ListenOptions['verifyScheme'], publicKey: () => string | undefined): {verify: (request: WebhookRequest) => Verdict; headers: readonly string[]; tokenEndpoint?: ReceiverOptions['tokenEndpoint']} {
-  if (!scheme || scheme.name === 'rsa-sha256') {
-    return {headers: ['x-signature'], verify: (request) => {
-      const key = publicKey()
-      return key ? verifyRsaSha256(request.body, request.headers['x-signature'], key) : {ok: false, reason: 'no public key to verify with'}
-    }}
-  }
-  const {clientId, clientSecret, scope} = scheme.options
-  if (scheme.name === 'oauth2' || (scheme.name === 'umm-services' && (clientId || clientSecret))) {
-    if (!clientId || !clientSecret) throw new UsageError(`--verify-scheme ${scheme.name} with OAuth2 needs --client-id and --client-secret`, 'They are what the gateway uses at this listener\'s token endpoint, …/oauth/token.')
-    const issuer = new OAuth2Issuer({clientId, clientSecret, scope, ttlSeconds: 3600})
-    const tokenEndpoint: ReceiverOptions['tokenEndpoint'] = (authorization, form) => issuer.tokenResponse(authorization, form)
-    if (scheme.name === 'oauth2') return {verify: (request) => issuer.verify(request), headers: OAUTH2_HEADERS, tokenEndpoint}
-    // UMM Services over OAuth2: the bearers this listener issued, and the request headers.
-    const credentials = {name: 'oauth2', headers: ['authorization'], verify: (request: WebhookRequest) => issuer.verify(request), sign: () => ({})}
-    const umm = ummServicesScheme({clientKey: '', credentials, expectedClientKey: scheme.options.expectedClientKey})
-    return {verify: (request) => umm.verify(request), headers: umm.headers, tokenEndpoint}
-  }
-  const built = buildScheme(scheme.name, scheme.options)
-  return {verify: (request) => built.verify(request), headers: built.headers}
-}

@@ -21,8 +21,8 @@ import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 import {ROOT, runCli, tempConfigDir, tempDir} from '../helpers/cli.js'
 import {type TestServer, json, startServer} from '../helpers/server.js'
 
-// The listener's modules, but not the list of scheme names flags are defined with.
-const HEAVY = [/node_modules\/jq-wasm\//, /node_modules\/proper-lockfile\//, /node_modules\/undici\//, /node_modules\/@inquirer\//, /node_modules\/cli-table3\//, /node_modules\/chalk\//, /^dist\/sandbox\//, /^dist\/webhooks\/(?!schemes\/names\.js$)/, /^dist\/api\/proxy\.js$/, /node_modules\/ws\//, /node_modules\/@redis\//, /^dist\/relay\//, /^dist\/config\/key(s|chain)\.js$/]
+// The listener's and the schemes' modules, but not the scheme catalog flags are defined with.
+const HEAVY = [/node_modules\/jq-wasm\//, /node_modules\/proper-lockfile\//, /node_modules\/undici\//, /node_modules\/@inquirer\//, /node_modules\/cli-table3\//, /node_modules\/chalk\//, /^dist\/sandbox\//, /^dist\/webhooks\//, /^dist\/schemes\/(?!catalog\.js$)/, /^dist\/api\/proxy\.js$/, /node_modules\/ws\//, /node_modules\/@redis\//, /^dist\/relay\//, /^dist\/config\/key(s|chain)\.js$/]
 // The OS keychain's native binding, external to the bundle: seen as a module URL, never as a bundle input.
 const KEYCHAIN_BINDING = /\/node_modules\/@napi-rs\/keyring\//
 const OCLIF_CONFIG = /node_modules\/@oclif\/core\/lib\/config\/config\.js$/

@@ -271,7 +271,7 @@ describe('--verify-scheme umm-services verifies the sender', {timeout: 60_000}, 
   it('without credentials it refuses to start (exit 2), calling nothing verified', async () => {
     const result = await ummah(['webhooks', 'listen', '--forward', '3000', '--verify-scheme', 'umm-services'])
     expect(result.code).toBe(2)
-    expect(result.stderr).toContain("--scheme umm-services needs the sender's credentials")
+    expect(result.stderr).toContain("--verify-scheme umm-services needs the sender's credentials: --username and --password, --verify-header, or --client-id and --client-secret")
   })
 })
 

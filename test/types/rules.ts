@@ -7,6 +7,9 @@
 import type {Page, Purchase, Subscriber, Webhook} from '../../src/api/types.js'
 import {UmmahCommand} from '../../src/cli/base-command.js'
 import {UmmahError} from '../../src/shared/errors.js'
+import {basicScheme} from '../../src/schemes/basic.js'
+import type {SchemeNeeds} from '../../src/schemes/catalog.js'
+import {type DeliveryAuth, defineScheme} from '../../src/schemes/registry.js'
 
 export function errorCodes(): UmmahError[] {
   return [
@@ -39,3 +42,28 @@ export abstract class EndpointCalls extends UmmahCommand {
     return [purchase, subscriber, page, webhook]
   }
 }
+
+/** Schemes: what a receiving side needs is a setting some flag gives; the registry row has every part; DeliveryAuth follows the rows. */
+export const schemeRows = [
+  {verify: [['secret']], listen: [['secret']], optional: []} satisfies SchemeNeeds,
+  {
+    verify: [
+      // @ts-expect-error a setting no flag gives
+      ['apiSecret'],
+    ],
+    listen: [[]],
+    optional: [],
+  } satisfies SchemeNeeds,
+  // @ts-expect-error a scheme without what `webhooks listen` needs
+  {verify: [['secret']], optional: []} satisfies SchemeNeeds,
+  // @ts-expect-error a registry row without its sending side
+  defineScheme('basic', {receiver: () => basicScheme({username: 'u', password: 'p'}), delivery: {}}),
+]
+
+export const deliveryAuths: DeliveryAuth[] = [
+  {scheme: 'sha1-password', secret: 's'},
+  // @ts-expect-error sha1-password's auth needs its secret
+  {scheme: 'sha1-password'},
+  // @ts-expect-error a scheme not in the catalog
+  {scheme: 'hmac-sha512', secret: 's'},
+]

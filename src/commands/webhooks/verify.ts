@@ -3,8 +3,8 @@ import {Flags} from '@oclif/core'
 import {UmmahError, UsageError} from '../../shared/errors.js'
 import {UmmahCommand} from '../../cli/base-command.js'
 import {readFileArgument} from '../../cli/input.js'
-import {SCHEME_NAMES, type SchemeName} from '../../schemes/names.js'
-
+import {SCHEME_NAMES, type SchemeName} from '../../schemes/catalog.js'
+import {schemeFlags, schemeSettings} from '../../cli/scheme-flags.js'
 
 export default class WebhooksVerify extends UmmahCommand {
   static override summary = 'Check a webhook delivery offline: its signature or authentication'
@@ -23,14 +23,8 @@ export default class WebhooksVerify extends UmmahCommand {
     payload: Flags.string({summary: 'The delivery body exactly as received: a file, or - for stdin.', exclusive: ['request']}),
     signature: Flags.string({summary: 'The X-Signature header value (with --payload).', dependsOn: ['payload']}),
     request: Flags.string({summary: 'The whole request as captured (headers, blank line, body): a file, or - for stdin.'}),
-    'public-key': Flags.string({summary: 'rsa-sha256: the public key, as PEM text or @file.', exclusive: ['webhook-id']}),
-    'webhook-id': Flags.string({summary: 'rsa-sha256: fetch the public key of this webhook.'}),
-    secret: Flags.string({summary: 'sha1-password: the shared signature password.'}),
-    username: Flags.string({summary: 'basic: the expected username.'}),
-    password: Flags.string({summary: 'basic: the expected password.'}),
-    header: Flags.string({summary: 'api-key-headers: an expected "name:value" pair (up to five).', multiple: true}),
-    token: Flags.string({summary: 'oauth2: the bearer token your token endpoint issued.'}),
-    'client-key': Flags.string({summary: 'umm-services: the client_key to expect (with its credentials: --username/--password, --header or --token).'}),
+    'webhook-id': Flags.string({summary: 'rsa-sha256: fetch the public key of this webhook.', exclusive: ['public-key']}),
+    ...schemeFlags('verify'),
   }
 
   async run(): Promise<unknown> {
@@ -40,16 +34,9 @@ export default class WebhooksVerify extends UmmahCommand {
     const request = flags.request
       ? parseRawRequest(await readFileArgument(flags.request, '--request'))
       : {headers: flags.signature === undefined ? {} : {'x-signature': flags.signature}, body: await readFileArgument(flags.payload!, '--payload')}
-    let publicKey: string | undefined
-    if (flags['webhook-id']) {
-      publicKey = (await this.call('webhooks.retrieve', {params: {id: flags['webhook-id']}})).public_key
-    } else if (flags['public-key']) {
-      const given = flags['public-key']
-      publicKey = given.startsWith('@') ? (await readFileArgument(given.slice(1), '--public-key')).toString('utf8') : given
-    }
-    const {parseHeader} = await import('../../cli/header-flags.js')
-    const headers = (flags.header ?? []).map((pair) => parseHeader(pair, '--header'))
-    const scheme = buildScheme(flags.scheme as SchemeName, {publicKey, secret: flags.secret, username: flags.username, password: flags.password, headers, token: flags.token, expectedClientKey: flags['client-key']})
+    const settings = await schemeSettings('verify', flags)
+    if (flags['webhook-id']) settings.publicKey = (await this.call('webhooks.retrieve', {params: {id: flags['webhook-id']}})).public_key
+    const scheme = buildScheme(flags.scheme as SchemeName, settings, 'verify')
     const verdict = scheme.verify(request)
     if (!verdict.ok) throw new UmmahError(`invalid: ${verdict.reason}`, {code: 'invalid_signature'})
     if (!this.jsonEnabled()) process.stdout.write('valid\n')
