@@ -16,6 +16,7 @@ import {maskKey, redact} from '../shared/secrets.js'
 import {describeProblem, resolveWithin, underBase} from '../shared/urls.js'
 import {ConflictError, ConnectionError, errorFromResponse} from './errors.js'
 import {UmmahError} from '../shared/errors.js'
+import {MAX_RETRIES, REQUEST_TIMEOUT_SECONDS} from '../shared/defaults.js'
 
 export type Query = Record<string, string | string[] | number | boolean | undefined>
 
@@ -67,9 +68,9 @@ const RETRYABLE_NETWORK_CODES = new Set([
 ])
 
 const DEFAULTS = {
-  timeoutMs: 30_000,
+  timeoutMs: REQUEST_TIMEOUT_SECONDS * 1000,
   connectTimeoutMs: 10_000,
-  maxRetries: 2,
+  maxRetries: MAX_RETRIES,
   retryBaseDelayMs: 500,
   retryMaxDelayMs: 8000,
   maxRetryAfterMs: 60_000,

@@ -15,7 +15,7 @@ import {maskedArgv, registerSecret, secretsInArgv} from '../shared/secrets.js'
 import {guardLive} from '../config/live-guard.js'
 import {type Settings, requireKey, resolveSettings, selectProfile} from '../config/resolve.js'
 import {ConfigStore, type StoredProfiles} from '../config/store.js'
-import {type GlobalFlags, globalFlags} from './flags.js'
+import {GLOBAL_DEFAULTS, type GlobalFlags, globalFlags, globalValues} from './flags.js'
 import {readStdin} from './input.js'
 import type {JqFilter, JqOutput} from './jq.js'
 import {guardOutput} from './output-guard.js'
@@ -49,7 +49,6 @@ interface ListOptions {
 type FlagOutput = {[name: string]: any}
 type ArgOutput = {[name: string]: any}
 
-const GLOBAL_DEFAULTS: GlobalFlags = {json: false, live: false, debug: false, timeout: 30, 'max-retries': 2}
 
 export abstract class UmmahCommand extends Command {
   static override baseFlags = globalFlags
@@ -80,7 +79,7 @@ export abstract class UmmahCommand extends Command {
     const input = (options ?? this.ctor) as Interfaces.Input<F, B, A>
     const resolved = {...input, args: input.args, flags: input.flags, baseFlags: input.baseFlags, strict: input.strict}
     const parsed = await super.parse(resolved, argv)
-    this.globals = {...GLOBAL_DEFAULTS, ...(parsed.flags as Partial<GlobalFlags>)}
+    this.globals = globalValues(parsed.flags)
     // Compiled here, before run(): a bad expression is a usage error and nothing is sent.
     if (this.globals.jq !== undefined) this.jqFilter = await (await import('./jq.js')).compileJq(this.globals.jq)
     return parsed

@@ -1,5 +1,7 @@
 /** Flags every command shares (DESIGN §3), shown under GLOBAL FLAGS in help. */
-import {Flags} from '@oclif/core'
+import {Flags, type Interfaces} from '@oclif/core'
+
+import {MAX_RETRIES, REQUEST_TIMEOUT_SECONDS} from '../shared/defaults.js'
 
 const helpGroup = 'GLOBAL'
 
@@ -11,21 +13,20 @@ export const globalFlags = {
   jq: Flags.string({summary: 'Filter the JSON output with a jq expression (implies --json; strings print raw, errors stay text on stderr).', helpValue: 'EXPR', helpGroup}),
   live: Flags.boolean({summary: 'Allow requests that change data with a live key (sk_live_*).', helpGroup}),
   debug: Flags.boolean({summary: 'Trace HTTP requests on stderr (keys masked) and show stack traces.', helpGroup}),
-  timeout: Flags.integer({summary: 'Seconds to wait for each request attempt (1 to 3600).', default: 30, min: 1, max: 3600, helpGroup}),
-  'max-retries': Flags.integer({summary: 'Retries of 429, 5xx and connection failures.', default: 2, min: 0, max: 10, helpGroup}),
+  timeout: Flags.integer({summary: 'Seconds to wait for each request attempt (1 to 3600).', default: REQUEST_TIMEOUT_SECONDS, min: 1, max: 3600, helpGroup}),
+  'max-retries': Flags.integer({summary: 'Retries of 429, 5xx and connection failures.', default: MAX_RETRIES, min: 0, max: 10, helpGroup}),
 }
 
-export type GlobalFlags = {
-  profile?: string
-  'api-key'?: string
-  'api-base'?: string
-  json: boolean
-  jq?: string
-  live: boolean
-  debug: boolean
-  timeout: number
-  'max-retries': number
-}
+/** The global flags' values, as oclif infers them from the definitions. */
+export type GlobalFlags = Interfaces.InferredFlags<typeof globalFlags>
+
+/**
+ * Their values before parsing (and for a command that never parses): each
+ * definition's default, false for a boolean, else absent.
+ */
+export const GLOBAL_DEFAULTS: GlobalFlags = Object.fromEntries(
+  Object.entries(globalFlags).map(([name, flag]) => [name, flag.type === 'boolean' ? (flag.default ?? false) : flag.default]),
+) as GlobalFlags
 
 export const idempotencyKeyFlag = Flags.string({
   summary: 'Idempotency-Key for this POST (default: a new UUID, reused by its retries).',
@@ -47,4 +48,11 @@ export const statementFileFlags = {
   output: Flags.string({char: 'o', summary: 'Write the file here: a file, a directory (the default name inside it) or - for stdout; default: statement-ID.FORMAT in the current directory.', helpValue: 'FILE|DIR|-'}),
   force: Flags.boolean({summary: 'Replace the file if it exists.'}),
   'wait-timeout': Flags.integer({summary: 'Seconds to wait for the statement to finish processing (1 to 86400).', default: 300, min: 1, max: 86_400}),
+}
+
+/** The global flags' values among a command's parsed flags (oclif parses them with the command's own). */
+export function globalValues(parsed: Readonly<Record<string, unknown>>): GlobalFlags {
+  const values: Record<string, unknown> = {...GLOBAL_DEFAULTS}
+  for (const name of Object.keys(globalFlags)) if (parsed[name] !== undefined) values[name] = parsed[name]
+  return values as GlobalFlags
 }

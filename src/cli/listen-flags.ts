@@ -1,20 +1,21 @@
 /** `webhooks listen`'s flags, and the listener options they mean (parsed here, so the command stays a list of flags and a run()). */
-import {Flags} from '@oclif/core'
+import {Flags, type Interfaces} from '@oclif/core'
 
 import {WEBHOOK_EVENTS} from '../api/endpoints.js'
 import {UsageError} from '../shared/errors.js'
-import {SCHEME_NAMES, type SchemeName} from '../schemes/catalog.js'
+import {SCHEME_NAMES} from '../schemes/catalog.js'
 import {schemeFlags, schemeSettings} from './scheme-flags.js'
 import type {ProfileSettings} from '../config/store.js'
 import type {ListenOptions} from '../webhooks/listen.js'
 import {registerSecret} from '../shared/secrets.js'
 import {secretValue} from './input.js'
 import {storedRelayToken} from '../config/profiles.js'
+import {LOCAL_HOST} from '../shared/defaults.js'
 
 export const listenFlags = {
   forward: Flags.string({char: 'f', summary: 'Where your app listens: localhost:3000/webhook, :3000, 3000 or http(s)://host:port/path.'}),
-  events: Flags.string({summary: 'Event types to receive (default: all).', multiple: true, delimiter: ',', options: [...WEBHOOK_EVENTS]}),
-  host: Flags.string({summary: 'Address the receiver listens on.', default: '127.0.0.1'}),
+  events: Flags.option({summary: 'Event types to receive (default: all).', multiple: true, delimiter: ',', options: WEBHOOK_EVENTS})(),
+  host: Flags.string({summary: 'Address the receiver listens on.', default: LOCAL_HOST}),
   port: Flags.integer({summary: "Receiver port; 0 reuses the last run's port when free, else any.", default: 0, min: 0, max: 65_535}),
   'public-url': Flags.string({summary: 'Callback URL the gateway should use, when it cannot reach this machine directly (a tunnel of your own).'}),
   relay: Flags.string({summary: 'Receive through `ummah relay` at this URL (several, comma-separated, are tried in turn); opens no inbound port. Default: the profile setting relay_url.'}),
@@ -30,13 +31,13 @@ export const listenFlags = {
   'max-attempts': Flags.integer({summary: 'Give up on an event after this many forwards (0: keep retrying while running).', default: 0, min: 0, max: 1_000_000}),
   'max-body': Flags.integer({summary: 'Largest delivery accepted, in bytes (larger: 413; at most 64 MiB).', default: 1_048_576, min: 1, max: 67_108_864}),
   'dedupe-window': Flags.integer({summary: "Hours an event id is remembered, so a replay or late retry is not forwarded again (default 72: the gateway's retry window).", default: 72, min: 1, max: 24 * 90}),
-  'verify-scheme': Flags.string({summary: "Check deliveries with a partner scheme instead of the webhook's RSA key.", options: [...SCHEME_NAMES]}),
+  'verify-scheme': Flags.option({summary: "Check deliveries with a partner scheme instead of the webhook's RSA key.", options: SCHEME_NAMES})(),
   ...schemeFlags('listen'),
   'forward-auth': Flags.string({summary: 'Authentication your app expects: basic:USER:PASS, header:NAME:VALUE (repeatable) or oauth2:TOKEN_URL,CLIENT_ID,CLIENT_SECRET[,SCOPE]; or @FILE (one per line) or -; default UMMAH_FORWARD_AUTH.', multiple: true}),
-  format: Flags.string({summary: 'text, or json for one JSON object per line (ready, event, response, retry, error, disk-full, disk-ok, damaged, relay, summary).', options: ['text', 'json'], default: 'text'}),
+  format: Flags.option({summary: 'text, or json for one JSON object per line (ready, event, response, retry, error, disk-full, disk-ok, damaged, relay, summary).', options: ['text', 'json'] as const, default: 'text'})(),
 }
 
-type ListenFlagValues = {[name in keyof typeof listenFlags]: any}
+type ListenFlagValues = Interfaces.InferredFlags<typeof listenFlags>
 
 /** Everything of ListenOptions the flags (and, for the relay, the environment and profile settings) decide. */
 export async function listenSettings(flags: ListenFlagValues, stored: ProfileSettings = {}, env: NodeJS.ProcessEnv = process.env, profile = 'default'): Promise<Omit<ListenOptions, 'api' | 'profile' | 'print' | 'graceMs'>> {
@@ -44,7 +45,7 @@ export async function listenSettings(flags: ListenFlagValues, stored: ProfileSet
   const relay = await relaySettings(flags, stored, env, profile)
   const [{parseForwardTarget}, {parseForwardAuth, parseForwardHeader}] = await Promise.all([import('../webhooks/forward-target.js'), import('./header-flags.js')])
   const forwardAuth = parseForwardAuth(await forwardAuthValues(flags['forward-auth'], env))
-  const scheme = flags['verify-scheme'] as SchemeName | undefined
+  const scheme = flags['verify-scheme']
   return {
     forward: parseForwardTarget(flags.forward),
     host: flags.host,

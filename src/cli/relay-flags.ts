@@ -2,7 +2,7 @@
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import {Flags} from '@oclif/core'
+import {Flags, type Interfaces} from '@oclif/core'
 
 import {UsageError} from '../shared/errors.js'
 import {type ProfileSettings, configDir} from '../config/store.js'
@@ -12,10 +12,11 @@ import {parseBytes} from '../shared/numbers.js'
 import {registerSecret} from '../shared/secrets.js'
 import {secretValue} from './input.js'
 import {storedRelayToken} from '../config/profiles.js'
+import {LOCAL_HOST, RELAY_PORT} from '../shared/defaults.js'
 
 export const relayStartFlags = {
-    host: Flags.string({summary: 'Address to listen on.', default: '127.0.0.1'}),
-    port: Flags.integer({summary: 'Port to listen on; 0 picks a free one.', default: 8430, min: 0, max: 65_535}),
+    host: Flags.string({summary: 'Address to listen on.', default: LOCAL_HOST}),
+    port: Flags.integer({summary: 'Port to listen on; 0 picks a free one.', default: RELAY_PORT, min: 0, max: 65_535}),
     'public-url': Flags.string({summary: 'The https URL the gateway reaches this relay at (ingress URLs are built on it).'}),
     'data-dir': Flags.string({summary: 'Embedded storage directory (default: the config directory\'s relay/).'}),
     redis: Flags.string({summary: 'Store in Redis Streams at this redis:// URL instead (several relays can share it).'}),
@@ -27,7 +28,7 @@ export const relayStartFlags = {
     'tls-key': Flags.string({summary: 'PEM private key for --tls-cert.', dependsOn: ['tls-cert']}),
 }
 
-type StartFlags = {[name in keyof typeof relayStartFlags]: any}
+type StartFlags = Interfaces.InferredFlags<typeof relayStartFlags>
 
 /** The admin token, retention, body limit, TLS material and data directory `relay start` runs with; a bad one is a usage error before anything starts. */
 export async function relayStartSettings(flags: StartFlags, env: NodeJS.ProcessEnv = process.env) {

@@ -6,10 +6,11 @@ import {Flags} from '@oclif/core'
 
 import {dataDir} from '../config/store.js'
 import {writeFileAtomic} from '../shared/atomic-file.js'
+import {LOCAL_HOST, SANDBOX_PORT} from '../shared/defaults.js'
 
 export const sandboxStartFlags = {
-  port: Flags.integer({summary: 'Port to listen on; 0 picks a free one.', default: 8420, min: 0, max: 65_535}),
-  host: Flags.string({summary: 'Address to listen on.', default: '127.0.0.1'}),
+  port: Flags.integer({summary: 'Port to listen on; 0 picks a free one.', default: SANDBOX_PORT, min: 0, max: 65_535}),
+  host: Flags.string({summary: 'Address to listen on.', default: LOCAL_HOST}),
   'data-file': Flags.string({summary: 'Keep state in this file across restarts (written atomically). Default: sandbox.json in the data directory (UMMAH_DATA_DIR).', exclusive: ['ephemeral']}),
   ephemeral: Flags.boolean({summary: 'Keep state in memory only: every start is a fresh sandbox (for CI).', exclusive: ['data-file']}),
   merchant: Flags.string({summary: 'The merchant name the checkout and invoice pages show.', default: 'Sandbox Store'}),

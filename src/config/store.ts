@@ -10,6 +10,7 @@ import {dirname, join} from 'node:path'
 
 import {UsageError} from '../shared/errors.js'
 import {writeFileAtomic} from '../shared/atomic-file.js'
+import {LOCAL_HOST, SANDBOX_PORT} from '../shared/defaults.js'
 
 export const DEFAULT_API_BASE = 'https://gate.ummah.com/api/v1'
 
@@ -40,7 +41,7 @@ export const SANDBOX_PROFILE_NAME = 'sandbox'
 export const SANDBOX_BRAND_ID = '409eb80e-3782-4b1d-afa8-b779759266a5'
 export const SANDBOX_PROFILE: Readonly<Required<Pick<ProfileSettings, 'api_base' | 'api_key' | 'brand_id'>>> = {
   api_key: 'sk_test_sandbox',
-  api_base: 'http://127.0.0.1:8420/api/v1',
+  api_base: `http://${LOCAL_HOST}:${SANDBOX_PORT}/api/v1`,
   brand_id: SANDBOX_BRAND_ID,
 }
 

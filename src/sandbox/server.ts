@@ -22,6 +22,7 @@ import {BodyTooLarge, bearer, parseJsonObject, readBody, send} from './http.js'
 import type {Context} from './payments.js'
 import {type Account, SandboxStore, nowMs} from './store.js'
 import {serveDownload} from './statements.js'
+import {LOCAL_HOST, SANDBOX_PORT} from '../shared/defaults.js'
 
 export interface SandboxOptions {
   port?: number
@@ -216,7 +217,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(options.port ?? 8420, options.host ?? '127.0.0.1', () => resolve())
+    server.listen(options.port ?? SANDBOX_PORT, options.host ?? LOCAL_HOST, () => resolve())
   })
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address

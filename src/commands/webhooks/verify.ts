@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {UmmahError, UsageError} from '../../shared/errors.js'
 import {UmmahCommand} from '../../cli/base-command.js'
 import {readFileArgument} from '../../cli/input.js'
-import {SCHEME_NAMES, type SchemeName} from '../../schemes/catalog.js'
+import {SCHEME_NAMES} from '../../schemes/catalog.js'
 import {schemeFlags, schemeSettings} from '../../cli/scheme-flags.js'
 
 export default class WebhooksVerify extends UmmahCommand {
@@ -19,7 +19,7 @@ export default class WebhooksVerify extends UmmahCommand {
   ]
 
   static override flags = {
-    scheme: Flags.string({summary: 'How the sender authenticates.', options: [...SCHEME_NAMES], default: 'rsa-sha256'}),
+    scheme: Flags.option({summary: 'How the sender authenticates.', options: SCHEME_NAMES, default: 'rsa-sha256'})(),
     payload: Flags.string({summary: 'The delivery body exactly as received: a file, or - for stdin.', exclusive: ['request']}),
     signature: Flags.string({summary: 'The X-Signature header value (with --payload).', dependsOn: ['payload']}),
     request: Flags.string({summary: 'The whole request as captured (headers, blank line, body): a file, or - for stdin.'}),
@@ -36,7 +36,7 @@ export default class WebhooksVerify extends UmmahCommand {
       : {headers: flags.signature === undefined ? {} : {'x-signature': flags.signature}, body: await readFileArgument(flags.payload!, '--payload')}
     const settings = await schemeSettings('verify', flags)
     if (flags['webhook-id']) settings.publicKey = (await this.call('webhooks.retrieve', {params: {id: flags['webhook-id']}})).public_key
-    const scheme = buildScheme(flags.scheme as SchemeName, settings, 'verify')
+    const scheme = buildScheme(flags.scheme, settings, 'verify')
     const verdict = scheme.verify(request)
     if (!verdict.ok) throw new UmmahError(`invalid: ${verdict.reason}`, {code: 'invalid_signature'})
     if (!this.jsonEnabled()) process.stdout.write('valid\n')
