@@ -8,6 +8,7 @@
 import {UmmahError} from '../shared/errors.js'
 import {isUrl} from '../api/validate.js'
 import {describeProblem, resolveWithin} from '../shared/urls.js'
+import {RELAY_ROUTES, type RouteName, type RouteParams, routePath} from './routes.js'
 
 export interface ChannelView {
   name: string
@@ -51,30 +52,32 @@ export class RelayApi {
   ) {}
 
   createChannel(name: string): Promise<ChannelView> {
-    return this.request('POST', '/v1/channels', {name})
+    return this.request('createChannel', {}, {name})
   }
 
   getChannel(name: string): Promise<ChannelView> {
-    return this.request('GET', `/v1/channels/${encodeURIComponent(name)}`)
+    return this.request('getChannel', {channel: name})
   }
 
   async listChannels(): Promise<ChannelView[]> {
-    return (await this.request<{data: ChannelView[]}>('GET', '/v1/channels')).data
+    return (await this.request<{data: ChannelView[]}, 'listChannels'>('listChannels', {})).data
   }
 
   deleteChannel(name: string): Promise<{name: string; deleted: true}> {
-    return this.request('DELETE', `/v1/channels/${encodeURIComponent(name)}`)
+    return this.request('deleteChannel', {channel: name})
   }
 
   createToken(name: string): Promise<{id: string; token: string; channel: string}> {
-    return this.request('POST', `/v1/channels/${encodeURIComponent(name)}/tokens`)
+    return this.request('createToken', {channel: name})
   }
 
   revokeToken(name: string, id: string): Promise<{id: string; revoked: true}> {
-    return this.request('DELETE', `/v1/channels/${encodeURIComponent(name)}/tokens/${encodeURIComponent(id)}`)
+    return this.request('revokeToken', {channel: name, token: id})
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private async request<T, Name extends RouteName = RouteName>(route: Name, params: RouteParams<Name>, body?: unknown): Promise<T> {
+    const {method} = RELAY_ROUTES[route]
+    const path = routePath(route, params)
     if (!this.token) throw new UmmahError('No relay token', {code: 'no_relay_token', hint: 'Pass --relay-token, or set UMMAH_RELAY_TOKEN (or `ummah config set relay_token …`).'})
     let lastError: Error | undefined
     for (const base of this.urls) {

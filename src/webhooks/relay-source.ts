@@ -18,6 +18,7 @@ import WebSocket from 'ws'
 
 import {UmmahError} from '../shared/errors.js'
 import {relayUrl} from '../relay/admin-client.js'
+import {routePath} from '../relay/routes.js'
 import {CLOSE, type Hello, decodeEntry, keepAlive} from '../relay/protocol.js'
 import type {StoredEntry} from '../relay/store.js'
 import type {EventSource, Intake, ListenLine} from './pipeline.js'
@@ -125,8 +126,10 @@ export class RelaySource implements EventSource {
     await this.processing
     const base = this.options.urls[this.next]
     this.next = (this.next + 1) % this.options.urls.length
-    const incarnation = `${this.channelId === undefined ? '' : `&channel_id=${encodeURIComponent(this.channelId)}`}${this.seq === undefined ? '' : `&after_seq=${this.seq}`}`
-    const url = relayUrl(base, `/v1/channels/${encodeURIComponent(this.options.channel)}/stream?after=${encodeURIComponent(this.cursor)}${incarnation}`).href.replace(/^http/, 'ws')
+    const query = new URLSearchParams({after: this.cursor})
+    if (this.channelId !== undefined) query.set('channel_id', this.channelId)
+    if (this.seq !== undefined) query.set('after_seq', String(this.seq))
+    const url = relayUrl(base, `${routePath('stream', {channel: this.options.channel})}?${query}`).href.replace(/^http/, 'ws')
     const socket = new WebSocket(url, {headers: {authorization: `Bearer ${this.options.token}`}, handshakeTimeout: CONNECT_TIMEOUT_MS, maxPayload: 80 * 1024 * 1024})
     this.socket = socket
     let greeted: (hello: Hello) => void = () => {}
