@@ -11,6 +11,7 @@ import {loopbackAddresses} from '../shared/hosts.js'
 import {loadUndici} from './undici.js'
 import {type OAuth2TokenSource, sendWithBearer} from '../schemes/oauth2.js'
 import type {Spool, SpooledEvent} from './spool.js'
+import {Sleeps} from '../shared/clock.js'
 
 /** Connection-level headers that belong to one hop, never forwarded. */
 export type ForwardReport =
@@ -48,7 +49,9 @@ export class Forwarder {
   private stopped = false
   /** Forwards under way (a request sent, its answer not yet in). */
   private active = 0
-  /** Workers waiting for work or sleeping in a backoff, woken by new work and by stop(). */
+  /** Backoffs between attempts, cut short by stop(). */
+  private readonly backoffs = new Sleeps()
+  /** Workers waiting for work, woken by new work and by stop(). */
   private readonly waiters = new Set<() => void>()
   /** Deliveries held back until the backlog shrinks. */
   private roomWaiters: Array<() => void> = []
@@ -107,6 +110,7 @@ export class Forwarder {
   /** Stops taking new work; waits up to `graceMs` for forwards in progress, then gives up on them (they stay pending in the spool). */
   async stop(graceMs: number): Promise<void> {
     this.stopped = true
+    this.backoffs.stop()
     this.notify()
     this.releaseRoom()
     let timer: NodeJS.Timeout | undefined
@@ -180,7 +184,8 @@ export class Forwarder {
       const backoff = Math.min(maxBackoff, minBackoff * 2 ** Math.min(event.attempts - 1, 16))
       const delayMs = Math.max(Math.round(backoff / 2 + (Math.random() * backoff) / 2), Math.min(outcome.retryAfterMs ?? 0, 60_000))
       report({kind: 'retry', event, status, error, durationMs, url, delayMs})
-      await this.sleep(delayMs)
+      // stop() cuts the backoff short; the event stays pending in the spool.
+      await this.backoffs.sleep(delayMs)
     }
   }
 
@@ -200,21 +205,6 @@ export class Forwarder {
     )
   }
 
-  /** A backoff that stop() cuts short; the event stays pending in the spool. */
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer)
-        this.waiters.delete(waiter)
-        resolve()
-      }
-      const waiter = () => {
-        if (this.stopped) done()
-      }
-      const timer = setTimeout(done, ms)
-      this.waiters.add(waiter)
-    })
-  }
 
   private async send(event: SpooledEvent): Promise<{status?: number; error?: string; durationMs: number; url: string; retryAfterMs?: number}> {
     const {tokens} = this.options

@@ -22,6 +22,7 @@ import {routePath} from '../relay/routes.js'
 import {CLOSE, type Hello, decodeEntry, keepAlive} from '../relay/protocol.js'
 import type {StoredEntry} from '../relay/store.js'
 import type {EventSource, Intake, ListenLine} from './pipeline.js'
+import {Sleeps} from '../shared/clock.js'
 
 export interface RelaySourceOptions {
   /** Relay base URLs, tried in turn. */
@@ -53,6 +54,8 @@ class FinalError extends UmmahError {}
 export class RelaySource implements EventSource {
   private socket?: WebSocket
   private stopped = false
+  /** The reconnect backoff and a 503's Retry-After: close() (or a final close from the relay) cuts them short. */
+  private readonly pauses = new Sleeps()
   private inbox: StoredEntry[] = []
   private processing?: Promise<void>
   private cursor: string
@@ -102,7 +105,7 @@ export class RelaySource implements EventSource {
       // A healthy connection lost: the next URL at once when there are several.
       const delayS = this.options.urls.length > 1 && attempt === 0 ? 0 : BACKOFF_S[Math.min(attempt, BACKOFF_S.length - 1)]
       this.options.emit({type: 'relay', state: 'disconnected', relay: this.options.urls[this.next], channel: this.options.channel, error: reason, retry_in_s: delayS})
-      await this.sleep(delayS * 1000)
+      await this.pauses.sleep(delayS * 1000)
       if (this.stopped) return
       try {
         const {closed} = await this.connect()
@@ -182,7 +185,7 @@ export class RelaySource implements EventSource {
         this.inbox = []
         if (said && FINAL_CLOSES.has(code)) {
           this.stopped = true
-          this.wake()
+          this.pauses.stop()
           const hint =
             code === CLOSE.channelDeleted
               ? 'The channel was deleted (or made again): run listen again; a personal channel is made again and read from its first entry.'
@@ -240,7 +243,7 @@ export class RelaySource implements EventSource {
           await Promise.allSettled(answers.slice(index + 1))
           this.inbox.unshift(...batch.slice(index))
           this.acknowledge()
-          await this.sleep(retryS * 1000)
+          await this.pauses.sleep(retryS * 1000)
           break
         }
         this.acknowledge()
@@ -272,29 +275,9 @@ export class RelaySource implements EventSource {
     )
   }
 
-  /** A pause that close() cuts short (the reconnect backoff and a 503's Retry-After may both be under way). */
-  private sleep(ms: number): Promise<void> {
-    if (ms <= 0 || this.stopped) return Promise.resolve()
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer)
-        this.sleepers.delete(done)
-        resolve()
-      }
-      const timer = setTimeout(done, ms)
-      this.sleepers.add(done)
-    })
-  }
-
-  private readonly sleepers = new Set<() => void>()
-
-  private wake(): void {
-    for (const done of [...this.sleepers]) done()
-  }
-
   async close(): Promise<void> {
     this.stopped = true
-    this.wake()
+    this.pauses.stop()
     this.socket?.close(1000, 'listener stopping')
     await this.processing
     clearTimeout(this.saveTimer)

@@ -152,6 +152,12 @@ describe('start-up imports', () => {
   it('a webhooks command loads the webhook modules, from chunks of their own', async () => {
     const {inputs} = await modulesLoadedBy(['webhooks', 'events', 'list'])
     expect(inputs).toContain('dist/webhooks/spool.js')
+    // Of their own: the chunk that holds the spool is not the entry every command loads.
+    const chunks = JSON.parse(readFileSync(join(ROOT, 'dist', 'bundle', 'meta.json'), 'utf8')) as Record<string, string[]>
+    const holding = Object.entries(chunks).filter(([, chunkInputs]) => chunkInputs.includes('dist/webhooks/spool.js')).map(([file]) => file)
+    expect(holding).toHaveLength(1)
+    expect(holding[0]).not.toBe('ummah.js')
+    expect(chunks['ummah.js'].filter((input) => input.startsWith('dist/webhooks/'))).toEqual([])
   })
 })
 

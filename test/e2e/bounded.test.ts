@@ -12,6 +12,7 @@ import {startSandbox} from '../../src/sandbox/server.js'
 import {runCli, tempDir} from '../helpers/cli.js'
 import {type TestServer, json, startServer} from '../helpers/server.js'
 import {BRAND, clientFor, paidSubscriber} from '../sandbox/helpers.js'
+import {until} from '../helpers/wait.js'
 
 const KEY = 'sk_test_Bounded0123456789abcdef'
 let checkoutUrl = ''
@@ -93,8 +94,7 @@ describe('bounded work', {timeout: 120_000}, () => {
     const result = await cli(create, {BROWSER: browser})
     expect(result.code, result.stderr).toBe(0)
     // The opener starts detached: wait for its line.
-    const deadline = Date.now() + 5000
-    while (!existsSync(opened) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25))
+    await until(() => existsSync(opened) && readFileSync(opened, 'utf8').endsWith('\n'), 'the opener to write its line', 5000)
     expect(readFileSync(opened, 'utf8')).toBe('https://gate.example/checkout/p1/\n')
   })
 

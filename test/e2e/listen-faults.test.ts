@@ -7,7 +7,6 @@
 import {execFileSync} from 'node:child_process'
 import {mkdirSync, rmSync, statfsSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {setTimeout as sleep} from 'node:timers/promises'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {formatListenLine} from '../../src/cli/listen-output.js'
@@ -16,6 +15,7 @@ import {type Sandbox, startSandbox} from '../../src/sandbox/server.js'
 import {accountId} from '../../src/sandbox/store.js'
 import {runCli, tempConfigDir, tempDir} from '../helpers/cli.js'
 import {App, Listener, type Received, until} from './listen-harness.js'
+import {jitter} from '../helpers/wait.js'
 
 let sandbox: Sandbox
 beforeAll(async () => {
@@ -135,7 +135,7 @@ describe('webhooks listen under faults', {timeout: 240_000}, () => {
     for (let round = 0; round < 10; round++) {
       const burst = Promise.all([me.trigger('purchase.paid'), me.trigger('purchase.refunded'), me.trigger('purchase.cancelled')])
       await until(() => app.received.length > 0 && listener.lines.filter((line) => line.type === 'response').length >= 2, `round ${round}: forwards under way`)
-      await sleep(Math.floor(Math.random() * 40))
+      await jitter(40)
       await listener.stop('SIGKILL')
       const atKill = app.received.map((item) => item.id)
       await burst

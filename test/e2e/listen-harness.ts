@@ -4,7 +4,6 @@ import {createVerify} from 'node:crypto'
 import {type IncomingHttpHeaders, type Server, createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {join} from 'node:path'
-import {setTimeout as sleep} from 'node:timers/promises'
 
 import {ROOT, track} from '../helpers/cli.js'
 
@@ -88,15 +87,9 @@ export class Listener {
   }
 }
 
-export async function until<T>(check: () => T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = check()
-    if (value) return value
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`)
-    await sleep(25)
-  }
-}
+import {until} from '../helpers/wait.js'
+
+export {until}
 
 
 /** Creates purchases through the API with this key: the gateway sends one purchase.created each. */

@@ -1,12 +1,12 @@
 /** The purchase lifecycle through the real binary against the sandbox, in table and --json form. */
 import {chmodSync, readFileSync, writeFileSync, existsSync} from 'node:fs'
 import {join} from 'node:path'
-import {setTimeout as sleep} from 'node:timers/promises'
 import {describe, expect, it} from 'vitest'
 
 import {SANDBOX_BRAND_ID} from '../../src/config/store.js'
 import {tempConfigDir, tempDir} from '../helpers/cli.js'
 import {BRAND, field, human, piped, sandboxCli} from './helpers.js'
+import {until} from '../helpers/wait.js'
 
 const ummah = sandboxCli()
 const CREATE = ['purchases', 'create', '--brand-id', BRAND, '--email', 'buyer@example.com', '--product', 'T-Shirt:2999', '--product', 'Socks:500:2', '--currency', 'USD']
@@ -114,7 +114,7 @@ describe('purchases through the binary', () => {
     const result = await ummah([...CREATE, '--open', '--json'], {env: {BROWSER: browser}})
     expect(result.code).toBe(0)
     const {checkout_url: url} = JSON.parse(result.stdout)
-    for (let waited = 0; !existsSync(opened) && waited < 5000; waited += 50) await sleep(50)
+    await until(() => existsSync(opened) && readFileSync(opened, 'utf8') === url, 'the browser to be given the checkout URL', 5000)
     expect(readFileSync(opened, 'utf8')).toBe(url)
   })
 

@@ -147,12 +147,7 @@ describe('Redis killed under ingress', {timeout: 120_000}, () => {
       expect(health.headers.get('retry-after')).toBeTruthy()
       expect(relay.lines.some((line) => line.type === 'ingress-failed')).toBe(true)
       await own.restart()
-      let healthy = false
-      for (let tries = 0; tries < 150 && !healthy; tries++) {
-        healthy = (await fetch(`${url}/healthz`)).status === 200
-        if (!healthy) await new Promise((resolve) => setTimeout(resolve, 100))
-      }
-      expect(healthy).toBe(true)
+      await until(async () => (await fetch(`${url}/healthz`)).status === 200, 'the relay to be healthy again', 15_000)
       for (let index = 20; index < 25; index++) {
         // Redis is back, the client reconnects within its backoff: a 503 meanwhile is what the gateway retries.
         let answer = await post(index)

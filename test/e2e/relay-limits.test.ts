@@ -13,6 +13,7 @@ import {tempDir} from '../helpers/cli.js'
 import {startRedis} from '../helpers/redis.js'
 import {until} from './listen-harness.js'
 import {RelayProcess, admin} from './relay-harness.js'
+import {samples} from '../helpers/wait.js'
 
 const ENTRY_BYTES = 1_000_000
 const ENTRIES = 96
@@ -59,11 +60,7 @@ describe('one client cannot exhaust the relay', {timeout: 120_000}, () => {
     for (let open = 0; open < 4; open++) streams.push(await idleStream('big', token))
     expect(streams.map((stream) => stream.status)).toEqual([101, 101, 101, 101])
     // Each stream is sending until its socket backs up: wait until four have filled theirs (the relay logs nothing; RSS settles).
-    let peak = before
-    for (let sample = 0; sample < 30; sample++) {
-      await new Promise((resolve) => setTimeout(resolve, 100))
-      peak = Math.max(peak, rssMb(pid))
-    }
+    const peak = Math.max(before, ...(await samples(() => rssMb(pid), 30, 100)))
     expect(peak - before, `RSS ${before.toFixed(0)} → ${peak.toFixed(0)} MB`).toBeLessThan(RSS_GROWTH_BOUND_MB)
     for (let open = 4; open < 8; open++) streams.push(await idleStream('big', token))
     expect(streams.slice(4).map((stream) => stream.status)).toEqual([101, 101, 101, 101])
@@ -71,11 +68,10 @@ describe('one client cannot exhaust the relay', {timeout: 120_000}, () => {
     expect(ninth.status).toBe(429)
     for (const stream of streams) stream.socket.terminate()
     // Closed streams free their place.
-    let again = {status: 0} as {status: number; socket?: WebSocket}
-    for (let tries = 0; tries < 50 && again.status !== 101; tries++) {
-      again = await idleStream('big', token)
-      if (again.status !== 101) await new Promise((resolve) => setTimeout(resolve, 100))
-    }
+    const again = await until(async () => {
+      const attempt = await idleStream('big', token)
+      return attempt.status === 101 && attempt
+    }, 'a place freed by the closed streams', 5000)
     expect(again.status).toBe(101)
     again.socket?.terminate()
   })

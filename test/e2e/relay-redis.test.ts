@@ -4,7 +4,6 @@
  * kill -9'd mid-stream, the listener resumes on A from its cursor: nothing
  * lost, nothing forwarded twice (the spool knows every id it took).
  */
-import {setTimeout as sleep} from 'node:timers/promises'
 import {createClient} from 'redis'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -87,7 +86,8 @@ describe('ummah relay on Redis Streams', {timeout: 120_000}, () => {
     for (let index = 30; index < 60; index++) await purchase(index)
     await until(() => sent().length === 60, 'sixty stored by the relay (200 to the gateway)')
     await until(() => app.received.length >= 60, 'all sixty at the app', 60_000)
-    await sleep(500)
+    // stop() waits for forwards under way: after it, nothing more reaches the app.
+    await listener.stop()
 
     const ids = app.received.map((item) => item.id)
     expect(ids.length).toBe(60)
@@ -102,7 +102,6 @@ describe('ummah relay on Redis Streams', {timeout: 120_000}, () => {
     const repeats = listener.lines.filter((line) => line.type === 'event' && line.duplicate).length
     expect(repeats).toBeLessThanOrEqual(256)
 
-    await listener.stop()
     await app.stop()
     await a.stop()
   })

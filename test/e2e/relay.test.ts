@@ -5,7 +5,8 @@
  * laptop sleeping (SIGSTOP, kill -9), the relay kill -9'd, and two listeners
  * on one team channel.
  */
-import {setTimeout as sleep} from 'node:timers/promises'
+import {existsSync, readFileSync, readdirSync} from 'node:fs'
+import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {type Sandbox, startSandbox} from '../../src/sandbox/server.js'
@@ -19,6 +20,18 @@ beforeAll(async () => {
   sandbox = await startSandbox({port: 0, retryDelaysMs: [100, 200, 400, 800, 1600, 3200], statementDelayMs: 0})
 })
 afterAll(() => sandbox.close())
+
+/** The listener's spool holds a delivered record and its state file a cursor past the first entry. */
+function recorded(configDir: string): boolean {
+  const dir = join(configDir, 'listen')
+  if (!existsSync(dir)) return false
+  const files = readdirSync(dir)
+  const state = files.find((name) => name.endsWith('.json'))
+  const spool = files.find((name) => name.endsWith('.spool'))
+  if (!state || !spool) return false
+  const cursorSeq = (JSON.parse(readFileSync(join(dir, state), 'utf8')) as {relay?: {cursor_seq?: number}}).relay?.cursor_seq ?? 0
+  return cursorSeq >= 1 && readFileSync(join(dir, spool), 'utf8').includes('"k":"d"')
+}
 
 function profile() {
   const key = `sk_test_relay_${Math.random().toString(36).slice(2, 10)}`
@@ -116,7 +129,7 @@ describe('ummah relay with webhooks listen --relay', {timeout: 180_000}, () => {
     // Its delivery record and the cursor settle (an fsync; the cursor is saved every 200 ms): an event still being
     // recorded when the process is killed is one in flight, which at-least-once may repeat; this test is about the 50.
     await until(() => first.lines.some((line) => line.type === 'response'), 'the first forward answered')
-    await sleep(500)
+    await until(() => recorded(me.configDir), 'the delivery record and the cursor on disk')
 
     first.child.kill('SIGSTOP')
     const sent: string[] = []
@@ -129,7 +142,8 @@ describe('ummah relay with webhooks listen --relay', {timeout: 180_000}, () => {
     const second = me.listen(args)
     await second.ready()
     await until(() => app.received.length >= 51, 'the 50 events at the app', 60_000)
-    await sleep(500)
+    // stop() waits for forwards under way: after it, nothing more reaches the app.
+    await second.stop()
     const ids = app.received.map((item) => item.id)
     expect(ids.length).toBe(51)
     expect(new Set(ids).size).toBe(51)
@@ -137,7 +151,6 @@ describe('ummah relay with webhooks listen --relay', {timeout: 180_000}, () => {
     const order = sentIds(me)
     expect(ids).toEqual(order)
     expect(app.received.every((item) => item.verified)).toBe(true)
-    await second.stop()
     await app.stop()
     await relay.stop()
   })
@@ -159,7 +172,8 @@ describe('ummah relay with webhooks listen --relay', {timeout: 180_000}, () => {
     ;({relay} = await relayStarted(dataDir, port))
     listener.child.kill('SIGCONT')
     await until(() => app.received.length >= 20, 'the twenty at the app', 60_000)
-    await sleep(300)
+    // stop() waits for forwards under way: after it, nothing more reaches the app.
+    await listener.stop()
     expect(app.received.map((item) => item.id)).toEqual(sentIds(me))
     expect(listener.lines.some((line) => line.type === 'relay' && line.state === 'disconnected')).toBe(true)
     // Back on the restarted relay: "relay: resumed, 20 events waiting" (none had been streamed while listen was stopped).
@@ -168,7 +182,6 @@ describe('ummah relay with webhooks listen --relay', {timeout: 180_000}, () => {
     expect(resumed).toBeGreaterThan(0)
     const before = listener.lines.slice(0, resumed).filter((line) => line.type === 'event').length
     expect(listener.lines[resumed].waiting).toBe(20 - before)
-    await listener.stop()
     await app.stop()
     await relay.stop()
   })

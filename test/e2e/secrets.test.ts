@@ -7,7 +7,6 @@
 import {spawn} from 'node:child_process'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {setTimeout as sleep} from 'node:timers/promises'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 
 import {ROOT, runCli, tempConfigDir, tempDir, track} from '../helpers/cli.js'
@@ -77,11 +76,7 @@ describe('the key never appears whole', {timeout: 120_000}, () => {
     })
     let stdout = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk))
-    const deadline = Date.now() + 20_000
-    while (!stdout.includes('Ready')) {
-      if (Date.now() > deadline) throw new Error(`sandbox not ready: ${stdout}`)
-      await sleep(25)
-    }
+    await until(() => stdout.includes('Ready'), 'the sandbox to be ready', 20_000)
     const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').replaceAll('\0', ' ')
     child.kill('SIGTERM')
     expect(cmdline).not.toContain(KEY)

@@ -9,10 +9,10 @@ import {mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:
 import {type IncomingMessage, type Server, type ServerResponse, createServer} from 'node:http'
 import type {AddressInfo, Socket} from 'node:net'
 import {join} from 'node:path'
-import {setTimeout as sleep} from 'node:timers/promises'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
 import {ROOT, runCli, tempConfigDir, tempDir} from '../helpers/cli.js'
+import {until} from '../helpers/wait.js'
 
 const CSV = 'date,amount\n2026-11-01,29.99\n'
 const ID = 'stmt-a1b2c3d4-e5f6-7890-abcd-ef1234567890'
@@ -106,11 +106,7 @@ describe('statements download', {timeout: 60_000}, () => {
     let stderr = ''
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk))
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-    const deadline = Date.now() + 20_000
-    while (!readdirSync(work).some((name) => name.endsWith('.part'))) {
-      if (Date.now() > deadline) throw new Error(`no .part file appeared: ${stderr}`)
-      await sleep(20)
-    }
+    await until(() => readdirSync(work).some((name) => name.endsWith('.part')), 'the .part file', 20_000)
     child.kill('SIGINT')
     expect(await exited).toBe(130)
     expect(stderr).toMatch(/Interrupted: the download was stopped and no file was written/)

@@ -1,9 +1,9 @@
 /** A real redis-server for a test file: a free loopback port, a temporary directory, AOF with fsync always; stopped with the file. */
 import {type ChildProcess, spawn} from 'node:child_process'
 import {createServer} from 'node:net'
-import {setTimeout as sleep} from 'node:timers/promises'
 
 import {tempDir} from './cli.js'
+import {until} from './wait.js'
 
 export interface RedisServer {
   url: string
@@ -29,8 +29,7 @@ export async function startRedis(dir = tempDir('ummah-redis-'), fixedPort?: numb
     let output = ''
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
     child.on('error', (error) => (output += `\n${error.message}`))
-    const deadline = Date.now() + 10_000
-    while (Date.now() < deadline && child.exitCode === null && !output.includes('Ready to accept connections')) await sleep(20)
+    await until(() => child.exitCode !== null || output.includes('Ready to accept connections'), 'redis-server to start', 10_000).catch(() => {})
     if (output.includes('Ready to accept connections')) {
       const server: RedisServer = {
         url: `redis://127.0.0.1:${port}`,

@@ -8,10 +8,10 @@
 import {type ChildProcess, execFile, spawn} from 'node:child_process'
 import {mkdirSync} from 'node:fs'
 import {join} from 'node:path'
-import {setTimeout as sleep} from 'node:timers/promises'
 import {promisify} from 'node:util'
 
 import {tempDir} from './cli.js'
+import {until} from './wait.js'
 
 export interface SecretService {
   /** What a process needs to reach it: DBUS_SESSION_BUS_ADDRESS. */
@@ -24,13 +24,12 @@ export interface SecretService {
 const run = promisify(execFile)
 
 async function waitFor(child: ChildProcess, what: string, check: () => boolean | Promise<boolean>, output: () => string): Promise<void> {
-  // 10 s at 50 ms: the daemons start in well under a second here.
-  for (let index = 0; index < 200; index++) {
-    if (await check()) return
-    if (child.exitCode !== null) break
-    await sleep(50)
-  }
-  throw new Error(`${what} did not start (scripts/system-deps.sh installs it): ${output().slice(-500)}`)
+  // The daemons start in well under a second here; 10 s is a failure, not slowness.
+  const started = await until(async () => (await check()) || child.exitCode !== null, what, 10_000).then(
+    () => child.exitCode === null,
+    () => false,
+  )
+  if (!started || !(await check())) throw new Error(`${what} did not start (scripts/system-deps.sh installs it): ${output().slice(-500)}`)
 }
 
 export async function startSecretService(): Promise<SecretService> {

@@ -6,13 +6,14 @@
 import {readFileSync} from 'node:fs'
 import {request as httpsRequest} from 'node:https'
 import {join} from 'node:path'
-import {setTimeout as sleep} from 'node:timers/promises'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import WebSocket from 'ws'
 
 import {EmbeddedStore} from '../../src/relay/embedded-store.js'
 import {decodeEntry} from '../../src/relay/protocol.js'
-import {type Relay, startRelay} from '../../src/relay/server.js'
+import {type Relay, type RelayLogLine, startRelay} from '../../src/relay/server.js'
+import type {Clock} from '../../src/shared/clock.js'
+import {ManualClock} from '../helpers/clock.js'
 import {type Sandbox, startSandbox} from '../../src/sandbox/server.js'
 import {formatListenLine} from '../../src/cli/listen-output.js'
 import {createStyle} from '../../src/cli/output.js'
@@ -21,9 +22,9 @@ import {App, Listener, until} from '../e2e/listen-harness.js'
 
 const ADMIN = 'admin-token-for-relay-tests-0123'
 
-async function relayWith(options: {retentionMs?: number; maxBodyBytes?: number} = {}): Promise<{relay: Relay; store: EmbeddedStore}> {
+async function relayWith(options: {retentionMs?: number; maxBodyBytes?: number; clock?: Clock; log?: (line: RelayLogLine) => void} = {}): Promise<{relay: Relay; store: EmbeddedStore}> {
   const store = await EmbeddedStore.open(tempDir('ummah-relay-'))
-  const relay = await startRelay({host: '127.0.0.1', port: 0, store, adminToken: ADMIN, retentionMs: options.retentionMs ?? 72 * 3600 * 1000, maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024})
+  const relay = await startRelay({host: '127.0.0.1', port: 0, store, adminToken: ADMIN, retentionMs: options.retentionMs ?? 72 * 3600 * 1000, maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, clock: options.clock, log: options.log})
   return {relay, store}
 }
 
@@ -84,11 +85,11 @@ describe('relay: who may do what', () => {
     expect((await post(`${relay.url}/in/alpha`, '{}')).status).toBe(404)
     expect((await post(alpha.ingress_url, 'x'.repeat(1001))).status).toBe(413)
     expect((await post(alpha.ingress_url, 'x'.repeat(1000))).status).toBe(200)
-    // Nothing refused was stored: the one entry is the 1000-byte one.
+    // Nothing refused was stored: the entries are the 1000-byte one, then a marker posted after it.
+    expect((await post(alpha.ingress_url, 'marker')).status).toBe(200)
     const reader = stream(relay, 'alpha', alpha.token.token)
-    await until(() => reader.entries.length === 1, 'the stored entry', 5000)
-    await sleep(100)
-    expect(reader.entries.map((entry) => entry.body.length)).toEqual([1000])
+    await until(() => reader.entries.length === 2, 'the stored entries', 5000)
+    expect(reader.entries.map((entry) => entry.body.length)).toEqual([1000, 'marker'.length])
     reader.socket.close()
     await relay.close()
   })
@@ -104,11 +105,14 @@ describe('relay: who may do what', () => {
     await until(() => a.hello && a2.hello && b.hello, 'three streams', 5000)
     for (let index = 0; index < 5; index++) expect((await post(alpha.ingress_url, `{"id":"a${index}"}`)).status).toBe(200)
     expect((await post(beta.ingress_url, '{"id":"b0"}')).status).toBe(200)
-    await until(() => a.entries.length === 5 && a2.entries.length === 5 && b.entries.length === 1, 'the entries', 5000)
-    await sleep(200)
-    expect(a.entries.map((entry) => entry.body)).toEqual(['{"id":"a0"}', '{"id":"a1"}', '{"id":"a2"}', '{"id":"a3"}', '{"id":"a4"}'])
+    // Markers posted last: once each stream has its marker, anything misrouted would have come before it.
+    expect((await post(alpha.ingress_url, '{"id":"a-end"}')).status).toBe(200)
+    expect((await post(beta.ingress_url, '{"id":"b-end"}')).status).toBe(200)
+    const ended = (client: {entries: Array<{body: string}>}, marker: string) => client.entries.some((entry) => entry.body === marker)
+    await until(() => ended(a, '{"id":"a-end"}') && ended(a2, '{"id":"a-end"}') && ended(b, '{"id":"b-end"}'), 'the markers', 5000)
+    expect(a.entries.map((entry) => entry.body)).toEqual(['{"id":"a0"}', '{"id":"a1"}', '{"id":"a2"}', '{"id":"a3"}', '{"id":"a4"}', '{"id":"a-end"}'])
     expect(a2.entries).toEqual(a.entries)
-    expect(b.entries.map((entry) => entry.body)).toEqual(['{"id":"b0"}'])
+    expect(b.entries.map((entry) => entry.body)).toEqual(['{"id":"b0"}', '{"id":"b-end"}'])
 
     expect((await api(relay, 'DELETE', `/v1/channels/alpha/tokens/${second.id}`)).status).toBe(200)
     await until(() => a2.closed, 'the revoked stream to close', 5000)
@@ -127,19 +131,27 @@ describe('relay: who may do what', () => {
     await relay.close()
   })
 
-  it('keeps entries for --retention, then trims them', async () => {
-    const {relay} = await relayWith({retentionMs: 1200})
+  it('keeps entries for --retention, then trims them within a quarter of it (a moved clock, no waiting)', async () => {
+    const clock = new ManualClock(Date.now())
+    const logged: RelayLogLine[] = []
+    const {relay} = await relayWith({retentionMs: 1200, clock, log: (line) => logged.push(line)})
     const channel = (await api(relay, 'POST', '/v1/channels', {name: 'short'})).body
     expect((await post(channel.ingress_url, '{"id":"old"}')).status).toBe(200)
     const early = stream(relay, 'short', ADMIN)
     await until(() => early.entries.length === 1, 'the entry while kept', 5000)
     early.socket.close()
-    // Trimmed within a quarter of the retention after it passes.
-    await sleep(1200 + 300 + 300)
+    // Just short of the retention: kept (a pass now, awaited, trims nothing either).
+    await clock.advance(1199)
+    await relay.retention.trimAll()
+    expect(logged.filter((line) => line.type === 'trimmed')).toEqual([])
+    // Trimmed by the timer within a quarter of the retention (300 ms) after it passes.
+    await clock.advance(301)
+    await until(() => logged.find((line) => line.type === 'trimmed'), 'the timer to trim', 5000)
+    expect(logged.filter((line) => line.type === 'trimmed')).toEqual([{type: 'trimmed', channel: 'short', entries: 1}])
     expect((await post(channel.ingress_url, '{"id":"new"}')).status).toBe(200)
     const late = stream(relay, 'short', ADMIN)
     await until(() => late.entries.length === 1, 'the fresh entry', 5000)
-    await sleep(200)
+    // The hello counts what the channel holds: the fresh entry alone.
     expect(late.hello.waiting).toBe(1)
     expect(late.entries.map((entry) => entry.body)).toEqual(['{"id":"new"}'])
     late.socket.close()
@@ -205,7 +217,7 @@ describe('relay: not trusted by the listener', () => {
     })
     expect(response.status).toBe(201)
     await until(() => app.received.length === 1, 'the genuine event')
-    await sleep(300)
+    // The forged entries came first in the channel, so their refusals are already out.
     expect(app.received.map((item) => item.type)).toEqual(['purchase.created'])
     const refused = listener.lines.filter((line) => line.type === 'error' && line.stage === 'receive')
     expect(refused.map((line) => [line.id, line.status])).toEqual([['evt_forged', 403], ['evt_unsigned', 403]])

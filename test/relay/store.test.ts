@@ -7,7 +7,6 @@
  */
 import {appendFileSync, readdirSync, statSync} from 'node:fs'
 import {join} from 'node:path'
-import {setTimeout as sleep} from 'node:timers/promises'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {EmbeddedStore} from '../../src/relay/embedded-store.js'
@@ -15,6 +14,7 @@ import {RedisStore} from '../../src/relay/redis-store.js'
 import type {ChannelRecord, RelayStore} from '../../src/relay/store.js'
 import {tempDir} from '../helpers/cli.js'
 import {type RedisServer, startRedis} from '../helpers/redis.js'
+import {until} from '../helpers/wait.js'
 
 let redis: RedisServer
 beforeAll(async () => {
@@ -84,8 +84,11 @@ describe.each(stores)('relay store: %s', (_kind, open) => {
     const first = await store.reader()
     const second = await store.reader()
     const start = await store.latest('c')
-    const waiting = first.read('c', start, 10, 5000)
-    await sleep(100)
+    let settled = false
+    const waiting = first.read('c', start, 10, 5000).finally(() => (settled = true))
+    // Nothing to read: the read waits (still pending once everything queued before the append ran).
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(settled).toBe(false)
     const cursor = await store.append('c', entry('late'))
     const woke = Date.now()
     const got = await waiting
@@ -105,10 +108,11 @@ describe.each(stores)('relay store: %s', (_kind, open) => {
     const store = await open()
     await store.createChannel(channel('c'))
     await store.createChannel(channel('other'))
+    // Redis numbers entries by its own clock: the cut lies strictly between the two appends' milliseconds.
     await store.append('c', entry('old', Date.now() - 60_000))
-    await sleep(20)
-    const cut = Date.now()
-    await sleep(20)
+    const oldAt = Date.now()
+    const cut = await until(() => Date.now() > oldAt && Date.now(), 'the next millisecond')
+    await until(() => Date.now() > cut, 'the millisecond after the cut')
     const kept = await store.append('c', entry('new'))
     await store.append('other', entry('elsewhere'))
     expect(await store.trim('c', cut)).toBe(1)
@@ -131,8 +135,7 @@ describe.each(stores)('relay store: %s', (_kind, open) => {
     expect(await store.latestSeq('n')).toBe(5)
     expect(await store.missed('n', 2)).toBe(0)
     // All five trimmed: a client at 0 missed five, one at 2 missed three, one at 5 none.
-    await sleep(2)
-    expect(await store.trim('n', Date.now() + 1)).toBe(5)
+    expect(await store.trim('n', Date.now() + 60_000)).toBe(5)
     expect(await store.missed('n', 0)).toBe(5)
     expect(await store.missed('n', 2)).toBe(3)
     expect(await store.missed('n', 5)).toBe(0)

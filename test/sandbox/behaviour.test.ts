@@ -5,16 +5,16 @@ import {afterAll, describe, expect, it} from 'vitest'
 import {type TestServer, startServer} from '../helpers/server.js'
 import {BRAND, clientFor, paidPurchase, paidSubscriber, purchaseBody, useSandbox, withSandbox} from './helpers.js'
 import {tempDir} from '../helpers/cli.js'
+import {until} from '../helpers/wait.js'
 
 const shared = useSandbox()
 
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
+/** The first value of `read` that `done` accepts (polled by until()). */
+function firstOf<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
+  return until(async () => {
     const value = await read()
-    if (done(value) || Date.now() > deadline) return value
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
+    return done(value) ? {value} : undefined
+  }, what).then(({value}) => value)
 }
 
 describe('the purchase state machine', () => {
@@ -133,7 +133,7 @@ describe('webhooks', () => {
     const webhook = (await account('POST', '/webhooks/', {callback: `${receiver.origin}/hook`, events: ['purchase.paid']})).body
     const purchase = await paidPurchase(account)
 
-    await until(async () => receiver.requests.length, (count) => count >= 3)
+    await until(() => receiver.requests.length >= 3, 'three attempts')
     expect(receiver.requests).toHaveLength(3)
     const bodies = new Set(receiver.requests.map((request) => request.body))
     expect(bodies.size).toBe(1)
@@ -144,9 +144,10 @@ describe('webhooks', () => {
     }
     expect(verify('sha256', Buffer.from(receiver.requests[0].body.replace('paid', 'PAID')), webhook.public_key, Buffer.from(String(receiver.requests[0].headers['x-signature']), 'base64'))).toBe(false)
 
-    const deliveries = await until(
+    const deliveries = await firstOf(
       async () => (await account('GET', `/webhooks/deliveries/?id=${purchase.id}&source_type=purchase`)).body.results,
       (results: Array<{attempt: number; response_code: number; status: string; event_id: string}>) => results.length >= 3,
+      'three recorded deliveries',
     )
     expect(deliveries.map((d: {attempt: number; response_code: number; status: string; event_id: string}) => [d.attempt, d.response_code, d.status, d.event_id])).toEqual([
       [3, 200, 'delivered', event.id],
@@ -163,7 +164,7 @@ describe('webhooks', () => {
     const account = clientFor(shared.sandbox, 'sk_test_sample')
     const webhook = (await account('POST', '/webhooks/', {callback: hook.origin, all_events: true})).body
     const created = (await account('POST', '/purchases/', purchaseBody())).body
-    await until(async () => hook.requests.length, (count) => count >= 2)
+    await until(() => hook.requests.length >= 2, 'two attempts')
     // As in the Webhook Verification Guide: crypto.createVerify('RSA-SHA256') over the raw body.
     const [first] = hook.requests
     const verifier = createVerify('RSA-SHA256')
@@ -171,9 +172,10 @@ describe('webhooks', () => {
     verifier.end()
     expect(verifier.verify(webhook.public_key, Buffer.from(String(first.headers['x-signature']).trim(), 'base64'))).toBe(true)
     expect(hook.requests[1].body).toBe(first.body)
-    const deliveries = await until(
+    const deliveries = await firstOf(
       async () => (await account('GET', `/webhooks/deliveries/?id=${created.id}&source_type=purchase`)).body.results as Array<{response_code: number; status: string}>,
       (results) => results.length >= 2,
+      'two recorded deliveries',
     )
     expect(deliveries.map((d) => [d.response_code, d.status])).toEqual([[200, 'delivered'], [302, 'retrying']])
     await hook.close()
@@ -185,7 +187,7 @@ describe('webhooks', () => {
     })
     const account = clientFor(shared.sandbox, 'sk_test_callback')
     await paidPurchase(account, {success_callback: `${callback.origin}/paid`})
-    await until(async () => callback.requests.length, (count) => count >= 1)
+    await until(() => callback.requests.length >= 1, 'the callback')
     const {public_key: publicKey} = (await account('GET', '/public_key/')).body
     const [request] = callback.requests
     expect(JSON.parse(request.body).type).toBe('purchase.paid')
@@ -271,7 +273,7 @@ describe('subscriptions on the test clock', () => {
     const byEmail = Object.fromEntries(subscribers.map((s: {client: {email: string}; status: string}) => [s.client.email, s.status]))
     expect(byEmail).toEqual({'good@example.com': 'active', 'failing@example.com': 'failed'})
     expect((await account('GET', '/balance/')).body.balance).toEqual([{currency: 'USD', amount: 999 * 3}])
-    const types = (await until(async () => hooks.requests.map((r) => JSON.parse(r.body).type as string), (t) => t.includes('purchase.subscription_charge_failure'))).sort()
+    const types = (await firstOf(async () => hooks.requests.map((r) => JSON.parse(r.body).type as string), (t) => t.includes('purchase.subscription_charge_failure'), 'the charge failure event')).sort()
     expect(types).toContain('purchase.subscription_charge_failure')
     expect(types.filter((type) => type === 'purchase.paid')).toHaveLength(1)
     expect(good.id).not.toBe(failing.id)

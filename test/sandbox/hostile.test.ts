@@ -12,6 +12,7 @@ import {describe, expect, it} from 'vitest'
 import {startSandbox} from '../../src/sandbox/server.js'
 import {tempDir} from '../helpers/cli.js'
 import {clientFor, paidPurchase, purchaseBody} from './helpers.js'
+import {until} from '../helpers/wait.js'
 
 describe('the sandbox under hostile input', () => {
   it('prototype names and broken escapes in paths are 404, never 500', async () => {
@@ -44,8 +45,11 @@ describe('the sandbox under hostile input', () => {
     // The server answers on.
     const created = await call('POST', '/purchases/', purchaseBody())
     expect(created.status).toBe(201)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-    const saved = JSON.parse(readFileSync(dataFile, 'utf8'))
+    // The save is debounced: the file is complete once it holds the purchase just made.
+    const saved = await until(() => {
+      const text = existsSync(dataFile) ? readFileSync(dataFile, 'utf8') : ''
+      return text.includes(created.body.id) && JSON.parse(text)
+    }, 'the state file to hold the new purchase')
     expect(saved.version).toBe(1)
     expect(readdirSync(dirname(dataFile)).filter((name) => name.endsWith('.tmp'))).toEqual([])
     await sandbox.close()

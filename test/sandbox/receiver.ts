@@ -1,7 +1,6 @@
 /** A webhook receiver on 127.0.0.1:0 that records every request and answers as told, and a bounded wait. */
 import {createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
-import {setTimeout as sleep} from 'node:timers/promises'
 
 export interface Hit {
   path: string
@@ -26,11 +25,5 @@ export async function receiver(answer: (hit: Hit) => {status: number; body?: unk
   return {hits, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(resolve))}
 }
 
-export async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`)
-    await sleep(20)
-  }
-}
+export {until} from '../helpers/wait.js'
 

@@ -1,12 +1,15 @@
 /** OAuth2 client credentials between real local servers: a token endpoint issuing short-lived tokens and a receiver checking them. */
 import {createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
-import {setTimeout as sleep} from 'node:timers/promises'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {OAuth2Issuer, OAuth2TokenSource, sendWithBearer} from '../../src/schemes/oauth2.js'
+import {ManualClock} from '../helpers/clock.js'
 
-const issuer = new OAuth2Issuer({clientId: 'ummah', clientSecret: 'hook-secret', scope: 'webhooks', ttlSeconds: 2})
+/** Both sides read this clock: the token's expiry is a moved clock, not a wait. */
+const clock = new ManualClock()
+
+const issuer = new OAuth2Issuer({clientId: 'ummah', clientSecret: 'hook-secret', scope: 'webhooks', ttlSeconds: 2, now: () => clock.now()})
 const tokenRequests: string[] = []
 const received: Array<{token: string; status: number; at: number}> = []
 const servers = [
@@ -24,7 +27,7 @@ const servers = [
     request.on('end', () => {
       const verdict = issuer.verify({headers: {authorization: request.headers.authorization}, body: Buffer.alloc(0)})
       const status = verdict.ok ? 200 : 401
-      received.push({token: String(request.headers.authorization).slice(7), status, at: Date.now()})
+      received.push({token: String(request.headers.authorization).slice(7), status, at: clock.now()})
       response.writeHead(status).end(verdict.ok ? '' : verdict.reason)
     })
   }),
@@ -44,7 +47,7 @@ const deliver = (source: OAuth2TokenSource) =>
 
 describe('oauth2 client credentials', () => {
   it('caches the token, refreshes it on expiry and on a 401, and never sends an expired or refused token again', async () => {
-    const source = new OAuth2TokenSource({tokenUrl, clientId: 'ummah', clientSecret: 'hook-secret', scope: 'webhooks', skewMs: 200})
+    const source = new OAuth2TokenSource({tokenUrl, clientId: 'ummah', clientSecret: 'hook-secret', scope: 'webhooks', skewMs: 200, now: () => clock.now()})
     expect((await deliver(source)).status).toBe(200)
     expect((await deliver(source)).status).toBe(200)
     expect(source.fetched).toBe(1)
@@ -52,7 +55,8 @@ describe('oauth2 client credentials', () => {
     const first = received[0].token
     expect(received[1].token).toBe(first)
 
-    await sleep(2100)
+    // 1.9 s on: within the 200 ms skew of the 2 s token, so the source fetches a new one rather than send one about to expire.
+    await clock.advance(1900)
     expect((await deliver(source)).status).toBe(200)
     expect(source.fetched).toBe(2)
     const second = received[2].token
@@ -76,12 +80,12 @@ describe('oauth2 client credentials', () => {
     await expect(wrong.bearer()).rejects.toThrow('The OAuth2 token endpoint refused the client credentials (401 invalid_client)')
     expect(issuer.tokenResponse(undefined, 'grant_type=password&client_id=ummah&client_secret=hook-secret')).toMatchObject({status: 400, body: {error: 'unsupported_grant_type'}})
 
-    let clock = 1_000_000
-    const timed = new OAuth2Issuer({clientId: 'a', clientSecret: 'b', ttlSeconds: 60, now: () => clock})
+    const timedClock = new ManualClock()
+    const timed = new OAuth2Issuer({clientId: 'a', clientSecret: 'b', ttlSeconds: 60, now: () => timedClock.now()})
     const {body} = timed.tokenResponse(undefined, 'grant_type=client_credentials&client_id=a&client_secret=b')
     const headers = {authorization: `Bearer ${body.access_token}`}
     expect(timed.verify({headers, body: Buffer.alloc(0)})).toEqual({ok: true})
-    clock += 60_000
+    await timedClock.advance(60_000)
     expect(timed.verify({headers, body: Buffer.alloc(0)})).toEqual({ok: false, reason: 'the bearer token has expired'})
     expect(timed.verify({headers: {authorization: 'Bearer 00'}, body: Buffer.alloc(0)})).toEqual({ok: false, reason: 'the bearer token was not issued by this receiver'})
     expect(timed.verify({headers: {}, body: Buffer.alloc(0)})).toEqual({ok: false, reason: 'no Authorization header'})

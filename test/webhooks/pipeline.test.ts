@@ -8,6 +8,7 @@ import {type ListenLine, Pipeline} from '../../src/webhooks/pipeline.js'
 import {Spool} from '../../src/webhooks/spool.js'
 import {tempDir} from '../helpers/cli.js'
 import {type TestServer, startServer} from '../helpers/server.js'
+import {until} from '../helpers/wait.js'
 
 let app: TestServer
 beforeAll(async () => {
@@ -53,8 +54,7 @@ describe('pipeline', () => {
     const replayed = delivery('evt-replayed', Math.floor(Date.now() / 1000))
     expect((await first.built.receive(replayed)).status).toBe(200)
     for (let index = 0; index < 300; index++) expect((await first.built.receive(delivery(`evt-${index}`, Math.floor(Date.now() / 1000)))).status).toBe(200)
-    const deadline = Date.now() + 20_000
-    while (lines.filter((line) => line.type === 'response').length < 301 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+    await until(() => lines.filter((line) => line.type === 'response').length >= 301, '301 forwards')
     await first.built.stop(1000)
     await first.spool.close()
     const forwarded = app.requests.length
@@ -62,8 +62,10 @@ describe('pipeline', () => {
     const second = await pipeline(lines, Date.now, file)
     second.built.start()
     expect(await second.built.receive(replayed)).toEqual({status: 200, body: {received: true, duplicate: true}})
-    await new Promise((resolve) => setTimeout(resolve, 200))
-    expect(app.requests.length).toBe(forwarded)
+    // A fresh event after the replay is forwarded; forwards are in arrival order, so once it arrived the replay was not forwarded before it.
+    expect((await second.built.receive(delivery('evt-after', Math.floor(Date.now() / 1000)))).status).toBe(200)
+    await until(() => app.requests.length > forwarded, 'the event after the replay')
+    expect(app.requests.slice(forwarded).map((request) => JSON.parse(request.body).id)).toEqual(['evt-after'])
     await second.built.stop(1000)
     await second.spool.close()
   })
@@ -75,8 +77,7 @@ describe('pipeline', () => {
     built.start()
     await built.receive(delivery('evt-fresh', now / 1000 - 60))
     await built.receive(delivery('evt-stale', now / 1000 - 1800))
-    const deadline = Date.now() + 10_000
-    while (lines.filter((line) => line.type === 'response').length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+    await until(() => lines.filter((line) => line.type === 'response').length >= 2, 'two forwards')
     const responses = lines.filter((line): line is Extract<ListenLine, {type: 'response'}> => line.type === 'response')
     expect(responses.map((line) => [line.id, line.stale, line.age_s])).toEqual([
       ['evt-fresh', undefined, undefined],

@@ -8,6 +8,7 @@ import {Forwarder} from '../../src/webhooks/forward.js'
 import {type Fixture, runFixture} from '../../src/webhooks/fixtures.js'
 import {verifyRsaSha256} from '../../src/schemes/signature.js'
 import {Spool} from '../../src/webhooks/spool.js'
+import {until} from '../helpers/wait.js'
 
 const pem = (key: ReturnType<typeof generateKeyPairSync>['publicKey']) => key.export({type: 'spki', format: 'pem'}).toString()
 
@@ -103,7 +104,8 @@ describe('fixtures', () => {
 describe('forwarder backpressure', () => {
   it('room() holds new deliveries while the backlog is full, and lets them go as it drains', async () => {
     const spool = await Spool.open(join(tempDir('ummah-room-'), 'p.spool'))
-    const forwarder = new Forwarder({target: new URL('http://127.0.0.1:9/'), spool, timeoutMs: 1000, maxAttempts: 0, concurrency: 1, headers: {}, report: () => {}, maxBacklog: 2, minBackoffMs: 60_000})
+    const reports: string[] = []
+    const forwarder = new Forwarder({target: new URL('http://127.0.0.1:9/'), spool, timeoutMs: 1000, maxAttempts: 0, concurrency: 1, headers: {}, report: (line) => reports.push(`${line.kind} ${line.event.id}`), maxBacklog: 2, minBackoffMs: 60_000})
     for (const id of ['a', 'b', 'c']) {
       const admitted = await spool.admit({id, type: 't', headers: {}, body: Buffer.from(id)})
       if (!admitted.duplicate) forwarder.enqueue(admitted.event)
@@ -112,10 +114,12 @@ describe('forwarder backpressure', () => {
     const full = forwarder.room()
     expect(full).toBeInstanceOf(Promise)
     const room = full!.then(() => (admitted = true))
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    // Nothing drains before start(): the promise is still pending after every queued callback ran.
+    await new Promise((resolve) => setImmediate(resolve))
     expect(admitted).toBe(false)
     forwarder.start() // takes "a" off the queue (then waits in a long backoff): the backlog drops to 2, still full
-    await new Promise((resolve) => setTimeout(resolve, 200))
+    await until(() => reports.includes('retry a'), 'the first attempt of "a" to fail')
+    await new Promise((resolve) => setImmediate(resolve))
     expect(admitted).toBe(false)
     await forwarder.stop(100)
     await room

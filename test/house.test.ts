@@ -1,0 +1,39 @@
+/**
+ * Rules of the house that hold over the whole tree, checked by reading it.
+ */
+import {readFileSync, readdirSync} from 'node:fs'
+import {join, relative} from 'node:path'
+import {describe, expect, it} from 'vitest'
+
+import {ROOT} from './helpers/cli.js'
+
+function files(dir: string): string[] {
+  return readdirSync(dir, {withFileTypes: true}).flatMap((entry) => {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) return entry.name === 'fixtures' ? [] : files(path)
+    return entry.name.endsWith('.ts') ? [path] : []
+  })
+}
+
+/** What waiting on the wall clock looks like in a test: a sleep, or a promise resolved by a bare timer. */
+const SLEEPS = [/node:timers\/promises/, /\bsleep\(/, /setTimeout\(\s*(resolve|r|done)\s*[,)]/, /setTimeout\(\s*\(\)\s*=>\s*(resolve|r)\(\)/]
+
+describe('the house', () => {
+  it('no test waits on the wall clock: it waits for a condition (test/helpers/wait.ts) or moves a clock (test/helpers/clock.ts)', () => {
+    const offenders: string[] = []
+    for (const file of files(join(ROOT, 'test'))) {
+      const name = relative(ROOT, file)
+      if (name === 'test/helpers/wait.ts' || name === 'test/house.test.ts') continue
+      for (const [index, line] of readFileSync(file, 'utf8').split('\n').entries()) {
+        if (SLEEPS.some((pattern) => pattern.test(line))) offenders.push(`${name}:${index + 1}: ${line.trim()}`)
+      }
+    }
+    expect(offenders).toEqual([])
+  })
+
+  it('the check finds a sleep where there is one', () => {
+    const bad = ['await sleep(300)', "import {setTimeout as sleep} from 'node:timers/promises'", 'await new Promise((resolve) => setTimeout(resolve, 100))', 'await new Promise((r) => setTimeout(r, 5))']
+    for (const line of bad) expect(SLEEPS.some((pattern) => pattern.test(line)), line).toBe(true)
+    expect(SLEEPS.some((pattern) => pattern.test("const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)"))).toBe(false)
+  })
+})
