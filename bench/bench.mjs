@@ -5,7 +5,7 @@
 // measured in the same run. Bounded: a few minutes on 2 cores.
 import {spawn, spawnSync} from 'node:child_process'
 import {generateKeyPairSync} from 'node:crypto'
-import {mkdtempSync, readFileSync, statSync} from 'node:fs'
+import {mkdtempSync, readFileSync} from 'node:fs'
 import {createServer} from 'node:http'
 import {cpus, tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
@@ -87,7 +87,10 @@ async function startup(sandboxApiBase) {
   const help = timeProcess([BIN, '--help'])
   // As a developer runs it: with a saved profile (`ummah login`), not keys in the environment.
   const env = {UMMAH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-'))}
-  const login = spawnSync(process.execPath, [BIN, 'login', '--api-key', '-', '--api-base', sandboxApiBase], {env: {...process.env, ...env}, input: 'sk_test_bench'})
+  const login = spawnSync(process.execPath, [BIN, 'login', '--api-key', '-', '--api-base', sandboxApiBase], {
+    env: {...process.env, ...env},
+    input: 'sk_test_bench',
+  })
   if (login.status !== 0) throw new Error(`ummah login failed: ${login.stderr}`)
   const created = await fetch(`${sandboxApiBase}/purchases/`, {
     method: 'POST',
@@ -102,7 +105,14 @@ async function startup(sandboxApiBase) {
     ['ummah purchases retrieve ID --json (saved profile)', retrieve, 2.5],
   ]) {
     const ratio = value / floor
-    row(figure, `${value.toFixed(0)} ms = ${ratio.toFixed(2)}×`, '', `oclif 1-command CLI 172 ms (2.6×), twilio 679 ms, heroku 1083 ms`, `≤ ${target}×`, ratio <= target)
+    row(
+      figure,
+      `${value.toFixed(0)} ms = ${ratio.toFixed(2)}×`,
+      '',
+      `oclif 1-command CLI 172 ms (2.6×), twilio 679 ms, heroku 1083 ms`,
+      `≤ ${target}×`,
+      ratio <= target,
+    )
   }
 }
 
@@ -115,22 +125,33 @@ function signInWorkers(bodies, privateKeyPem) {
     const {sign} = require('node:crypto')
     parentPort.postMessage(workerData.bodies.map((body) => sign('sha256', Buffer.from(body), workerData.key).toString('base64')))`
   return Promise.all(
-    Array.from({length: workers}, (_, index) =>
-      new Promise((resolve, reject) => {
-        const worker = new Worker(source, {eval: true, workerData: {bodies: bodies.slice(index * size, (index + 1) * size), key: privateKeyPem}})
-        worker.once('message', resolve)
-        worker.once('error', reject)
-      }),
+    Array.from(
+      {length: workers},
+      (_, index) =>
+        new Promise((resolve, reject) => {
+          const worker = new Worker(source, {eval: true, workerData: {bodies: bodies.slice(index * size, (index + 1) * size), key: privateKeyPem}})
+          worker.once('message', resolve)
+          worker.once('error', reject)
+        }),
     ),
   ).then((parts) => parts.flat())
 }
 
 function eventBody(index, tag) {
-  return JSON.stringify({id: `evt-${tag}-${index}`, type: 'purchase.paid', created_on: 1_763_800_000 + index, object: {id: `p-${index}`, status: 'paid', purchase: {total_amount: 2999, currency: 'USD'}}})
+  return JSON.stringify({
+    id: `evt-${tag}-${index}`,
+    type: 'purchase.paid',
+    created_on: 1_763_800_000 + index,
+    object: {id: `p-${index}`, status: 'paid', purchase: {total_amount: 2999, currency: 'USD'}},
+  })
 }
 
 async function relay() {
-  const {publicKey, privateKey} = generateKeyPairSync('rsa', {modulusLength: 2048, publicKeyEncoding: {type: 'spki', format: 'pem'}, privateKeyEncoding: {type: 'pkcs8', format: 'pem'}})
+  const {publicKey, privateKey} = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: {type: 'spki', format: 'pem'},
+    privateKeyEncoding: {type: 'pkcs8', format: 'pem'},
+  })
   const webhook = {id: 'wh-bench', title: 'bench', callback: '', events: [], all_events: true, public_key: publicKey}
   const gateway = createServer((request, response) => {
     let body = ''
@@ -173,10 +194,12 @@ async function relay() {
     const target = new URL(url)
     const pool = new Pool(target.origin, {connections: 16, pipelining: 1})
     const post = (body) =>
-      pool.request({method: 'POST', path: target.pathname, headers: {'content-type': 'application/json', 'x-signature': signatureOf.get(body)}, body}).then(async (response) => {
-        await response.body.dump()
-        if (response.statusCode !== 200) throw new Error(`${tag} answered ${response.statusCode}`)
-      })
+      pool
+        .request({method: 'POST', path: target.pathname, headers: {'content-type': 'application/json', 'x-signature': signatureOf.get(body)}, body})
+        .then(async (response) => {
+          await response.body.dump()
+          if (response.statusCode !== 200) throw new Error(`${tag} answered ${response.statusCode}`)
+        })
     const before = processes.map((pid) => rssMb(pid))
     log(`${tag}: ${RELAY_EVENTS} events as fast as 16 connections go`)
     // Bounded: sending stops after 90 s, and the wait for the last forwards after 180 s more. Through the relay the
@@ -184,9 +207,11 @@ async function relay() {
     // and the paced run starts only then (else it would measure the queue).
     const started = performance.now()
     let next = 0
-    await Promise.all(Array.from({length: 16}, async () => {
-      while (next < bodies.length && performance.now() - started < 90_000) await post(bodies[next++])
-    }))
+    await Promise.all(
+      Array.from({length: 16}, async () => {
+        while (next < bodies.length && performance.now() - started < 90_000) await post(bodies[next++])
+      }),
+    )
     const sent = next
     const acknowledged = performance.now()
     while (arrivals.size < sent && performance.now() - acknowledged < 180_000) await new Promise((resolve) => setTimeout(resolve, 10))
@@ -205,7 +230,15 @@ async function relay() {
     while ([...sentAt.keys()].some((id) => !arrivals.has(id)) && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
     for (const [id, at] of sentAt) latencies.push((arrivals.get(id) ?? Number.POSITIVE_INFINITY) - at)
     await pool.close()
-    return {rate: count / seconds, count, sent, seconds, acknowledgedRate: sent / ((acknowledged - started) / 1000), growth, p99: percentile(latencies, 99)}
+    return {
+      rate: count / seconds,
+      count,
+      sent,
+      seconds,
+      acknowledgedRate: sent / ((acknowledged - started) / 1000),
+      growth,
+      p99: percentile(latencies, 99),
+    }
   }
 
   // The direct app p99 at 200/s: the floor of every latency figure.
@@ -241,19 +274,43 @@ async function relay() {
   const passUrl = JSON.parse(await passThrough.waitFor((line) => line.includes('url'))).url
   const floor = await measure('pass', passUrl, [passThrough.child.pid])
   passThrough.child.kill('SIGTERM')
-  row('floor: node:http pass-through (no verify, no fsync)', floor.rate.toFixed(0), 'events/s', `${floor.count} in ${floor.seconds.toFixed(0)} s; p99 at 200/s ${(floor.p99 - baselineP99).toFixed(2)} ms over direct`, 'reference', true)
+  row(
+    'floor: node:http pass-through (no verify, no fsync)',
+    floor.rate.toFixed(0),
+    'events/s',
+    `${floor.count} in ${floor.seconds.toFixed(0)} s; p99 at 200/s ${(floor.p99 - baselineP99).toFixed(2)} ms over direct`,
+    'reference',
+    true,
+  )
 
   // 2. webhooks listen, direct.
-  const listener = startChild([...nodeFlags, BIN, 'webhooks', 'listen', '--forward', `127.0.0.1:${appPort}/hook`, '--format', 'json'], {...env, UMMAH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-listen-'))})
+  const listener = startChild([...nodeFlags, BIN, 'webhooks', 'listen', '--forward', `127.0.0.1:${appPort}/hook`, '--format', 'json'], {
+    ...env,
+    UMMAH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-listen-')),
+  })
   const ready = JSON.parse(await listener.waitFor((line) => line.includes('"ready"')))
   const viaListen = await measure('listen', ready.url, [listener.child.pid])
   listener.child.kill('SIGTERM')
   await new Promise((resolve) => listener.child.once('exit', resolve))
   const listenRatio = viaListen.rate / floor.rate
-  row('listen: signed events/s, sender → verify → spool → in-order forward', `${viaListen.rate.toFixed(0)} = ${listenRatio.toFixed(2)}× floor`, '', `${viaListen.count} of ${RELAY_EVENTS} in ${viaListen.seconds.toFixed(0)} s; acknowledged at ${viaListen.acknowledgedRate.toFixed(0)}/s`, '≥ 0.5× floor', listenRatio >= 0.5 && viaListen.count === RELAY_EVENTS)
+  row(
+    'listen: signed events/s, sender → verify → spool → in-order forward',
+    `${viaListen.rate.toFixed(0)} = ${listenRatio.toFixed(2)}× floor`,
+    '',
+    `${viaListen.count} of ${RELAY_EVENTS} in ${viaListen.seconds.toFixed(0)} s; acknowledged at ${viaListen.acknowledgedRate.toFixed(0)}/s`,
+    '≥ 0.5× floor',
+    listenRatio >= 0.5 && viaListen.count === RELAY_EVENTS,
+  )
   row(`listen: RSS growth over ${viaListen.count} events`, viaListen.growth[0].toFixed(1), 'MB', '', '< 50 MB', viaListen.growth[0] < 50)
   const listenAdded = viaListen.p99 - baselineP99
-  row('listen: added latency at 200 events/s, p99', listenAdded.toFixed(2), 'ms', `p99 ${viaListen.p99.toFixed(2)} ms vs direct to the app ${baselineP99.toFixed(2)} ms`, '≤ 5 ms', listenAdded <= 5)
+  row(
+    'listen: added latency at 200 events/s, p99',
+    listenAdded.toFixed(2),
+    'ms',
+    `p99 ${viaListen.p99.toFixed(2)} ms vs direct to the app ${baselineP99.toFixed(2)} ms`,
+    '≤ 5 ms',
+    listenAdded <= 5,
+  )
 
   // 3 and 4. Through the relay: ingress → store → stream → listen --relay → app; embedded, then Redis.
   const relayToken = 'bench-relay-admin-token-0123456789'
@@ -261,25 +318,56 @@ async function relay() {
   const stores = [['embedded', ['--data-dir', mkdtempSync(join(tmpdir(), 'ummah-bench-relay-'))]]]
   if (ONLY.has('redis') || !process.env.BENCH_ONLY) {
     const redisPort = 20_000 + (process.pid % 20_000)
-    const redis = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(redisPort), '--dir', redisDir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], {stdio: 'ignore'})
+    const redis = spawn(
+      'redis-server',
+      ['--bind', '127.0.0.1', '--port', String(redisPort), '--dir', redisDir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'],
+      {stdio: 'ignore'},
+    )
     children.add(redis)
     await new Promise((resolve) => setTimeout(resolve, 500))
     stores.push(['redis', ['--redis', `redis://127.0.0.1:${redisPort}`]])
   }
   for (const [kind, storeArgs] of stores) {
     const tag = `relay-${kind}`
-    const relayChild = startChild([BIN, 'relay', 'start', '--port', '0', '--json', ...storeArgs], {UMMAH_RELAY_TOKEN: relayToken, UMMAH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-rc-'))})
+    const relayChild = startChild([BIN, 'relay', 'start', '--port', '0', '--json', ...storeArgs], {
+      UMMAH_RELAY_TOKEN: relayToken,
+      UMMAH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-rc-')),
+    })
     const relayUrl = JSON.parse(await relayChild.waitFor((line) => line.includes('"ready"'))).url
-    const client = startChild([BIN, 'webhooks', 'listen', '--forward', `127.0.0.1:${appPort}/hook`, '--format', 'json', '--relay', relayUrl, '--relay-token', relayToken], {...env, UMMAH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-lr-'))})
+    const client = startChild(
+      [BIN, 'webhooks', 'listen', '--forward', `127.0.0.1:${appPort}/hook`, '--format', 'json', '--relay', relayUrl, '--relay-token', relayToken],
+      {...env, UMMAH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-lr-'))},
+    )
     await client.waitFor((line) => line.includes('"ready"'))
     const ingress = webhook.callback
     const through = await measure(tag, ingress, [relayChild.child.pid, client.child.pid])
     const ratio = through.rate / viaListen.rate
     // Every event the relay stored reached the app (the sender may have stopped short of RELAY_EVENTS at 90 s).
-    row(`relay (${kind}): events/s, ingress → store → stream → listen → app`, `${through.rate.toFixed(0)} = ${ratio.toFixed(2)}× listen`, '', `${through.count} of ${through.sent} stored in ${through.seconds.toFixed(0)} s; ingress stored ${through.acknowledgedRate.toFixed(0)}/s; ${(through.rate / floor.rate).toFixed(2)}× floor`, '≥ 0.5× listen', ratio >= 0.5 && through.count === through.sent)
+    row(
+      `relay (${kind}): events/s, ingress → store → stream → listen → app`,
+      `${through.rate.toFixed(0)} = ${ratio.toFixed(2)}× listen`,
+      '',
+      `${through.count} of ${through.sent} stored in ${through.seconds.toFixed(0)} s; ingress stored ${through.acknowledgedRate.toFixed(0)}/s; ${(through.rate / floor.rate).toFixed(2)}× floor`,
+      '≥ 0.5× listen',
+      ratio >= 0.5 && through.count === through.sent,
+    )
     const added = through.p99 - viaListen.p99
-    row(`relay (${kind}): added latency over listen at 200 events/s, p99`, added.toFixed(2), 'ms', `p99 ${through.p99.toFixed(2)} ms vs listen ${viaListen.p99.toFixed(2)} ms`, '≤ 10 ms', added <= 10)
-    row(`relay (${kind}): RSS growth over ${through.count} events, relay / client`, `${through.growth[0].toFixed(1)} / ${through.growth[1].toFixed(1)}`, 'MB', '', '< 50 MB each', through.growth.every((growth) => growth < 50))
+    row(
+      `relay (${kind}): added latency over listen at 200 events/s, p99`,
+      added.toFixed(2),
+      'ms',
+      `p99 ${through.p99.toFixed(2)} ms vs listen ${viaListen.p99.toFixed(2)} ms`,
+      '≤ 10 ms',
+      added <= 10,
+    )
+    row(
+      `relay (${kind}): RSS growth over ${through.count} events, relay / client`,
+      `${through.growth[0].toFixed(1)} / ${through.growth[1].toFixed(1)}`,
+      'MB',
+      '',
+      '< 50 MB each',
+      through.growth.every((growth) => growth < 50),
+    )
     client.child.kill('SIGTERM')
     relayChild.child.kill('SIGTERM')
     await Promise.all([client.child, relayChild.child].map((child) => new Promise((resolve) => child.once('exit', resolve))))
@@ -294,10 +382,19 @@ async function relay() {
 async function sandboxLoad(apiBase, pid) {
   const url = new URL(apiBase)
   const pool = new Pool(url.origin, {connections: 16})
-  const body = JSON.stringify({brand_id: BRAND, client: {email: 'load@example.com'}, purchase: {products: [{name: 'Load', price: 1000}], currency: 'USD'}})
+  const body = JSON.stringify({
+    brand_id: BRAND,
+    client: {email: 'load@example.com'},
+    purchase: {products: [{name: 'Load', price: 1000}], currency: 'USD'},
+  })
   const create = async () => {
     const started = performance.now()
-    const response = await pool.request({method: 'POST', path: `${url.pathname}/purchases/`, headers: {authorization: 'Bearer sk_test_load', 'content-type': 'application/json'}, body})
+    const response = await pool.request({
+      method: 'POST',
+      path: `${url.pathname}/purchases/`,
+      headers: {authorization: 'Bearer sk_test_load', 'content-type': 'application/json'},
+      body,
+    })
     await response.body.dump()
     if (response.statusCode !== 201) throw new Error(`sandbox answered ${response.statusCode}`)
     return performance.now() - started
@@ -305,24 +402,42 @@ async function sandboxLoad(apiBase, pid) {
   log('sandbox: 16 concurrent clients for 5 s')
   const latencies = []
   const until = performance.now() + 5000
-  await Promise.all(Array.from({length: 16}, async () => {
-    while (performance.now() < until) latencies.push(await create())
-  }))
+  await Promise.all(
+    Array.from({length: 16}, async () => {
+      while (performance.now() < until) latencies.push(await create())
+    }),
+  )
   const rate = latencies.length / 5
-  row('sandbox: POST /purchases/ per second, 16 clients', rate.toFixed(0), '/s', `p50 ${percentile(latencies, 50).toFixed(1)} ms`, '≥ 2000', rate >= 2000)
+  row(
+    'sandbox: POST /purchases/ per second, 16 clients',
+    rate.toFixed(0),
+    '/s',
+    `p50 ${percentile(latencies, 50).toFixed(1)} ms`,
+    '≥ 2000',
+    rate >= 2000,
+  )
   row('sandbox: POST /purchases/ p99', percentile(latencies, 99).toFixed(1), 'ms', '', '< 20 ms', percentile(latencies, 99) < 20)
 
   let stored = latencies.length
   log(`sandbox: filling to ${SANDBOX_PURCHASES} purchases`)
   const deadline = performance.now() + 60_000
-  await Promise.all(Array.from({length: 16}, async () => {
-    while (stored < SANDBOX_PURCHASES && performance.now() < deadline) {
-      stored++
-      await create()
-    }
-  }))
+  await Promise.all(
+    Array.from({length: 16}, async () => {
+      while (stored < SANDBOX_PURCHASES && performance.now() < deadline) {
+        stored++
+        await create()
+      }
+    }),
+  )
   const rss = rssMb(pid)
-  row(`sandbox: RSS with ${stored} purchases stored`, rss.toFixed(0), 'MB', stored < SANDBOX_PURCHASES ? `only ${stored} in 60 s` : '', '< 300 MB', rss < 300 && stored >= SANDBOX_PURCHASES)
+  row(
+    `sandbox: RSS with ${stored} purchases stored`,
+    rss.toFixed(0),
+    'MB',
+    stored < SANDBOX_PURCHASES ? `only ${stored} in 60 s` : '',
+    '< 300 MB',
+    rss < 300 && stored >= SANDBOX_PURCHASES,
+  )
   await pool.close()
 }
 
@@ -331,7 +446,10 @@ const benchStarted = performance.now()
 try {
   spawnSync(process.execPath, [BIN, '--version']) // warm the file cache
   // The default sandbox, state kept on disk as a user's is, in a data directory of its own.
-  const sandbox = startChild([BIN, 'sandbox', 'start', '--port', '0', '--json'], {UMMAH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-sb-')), UMMAH_DATA_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-data-'))})
+  const sandbox = startChild([BIN, 'sandbox', 'start', '--port', '0', '--json'], {
+    UMMAH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-sb-')),
+    UMMAH_DATA_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-data-')),
+  })
   const ready = JSON.parse(await sandbox.waitFor((line) => line.includes('api_base')))
   if (ONLY.has('startup')) await startup(ready.api_base)
   if (ONLY.has('relay')) await relay()
@@ -347,4 +465,6 @@ const widths = ['figure', 'value', 'reference', 'target'].map((key) => Math.max(
 const line = (cells) => cells.map((cell, index) => String(cell).padEnd(widths[index] ?? 4)).join('  ')
 console.log(line(['figure', 'value', 'reference', 'target', 'pass']))
 for (const item of rows) console.log(line([item.figure, item.value, item.reference, item.target, item.pass ? 'pass' : 'FAIL']))
-console.log(`\n${rows.filter((item) => item.pass).length}/${rows.length} pass · ${((performance.now() - benchStarted) / 1000).toFixed(0)} s · node ${process.version} · ${cpus().length} cores`)
+console.log(
+  `\n${rows.filter((item) => item.pass).length}/${rows.length} pass · ${((performance.now() - benchStarted) / 1000).toFixed(0)} s · node ${process.version} · ${cpus().length} cores`,
+)

@@ -43,11 +43,20 @@ const entry = [
 const result = await build({
   // ummah.js: every command; root-help.js: `ummah --help` without oclif's Config (src/cli/root-help.ts);
   // jq-worker.js: the thread --jq filters run in (src/cli/jq.ts).
-  entryPoints: [{in: 'ummah-entry', out: 'ummah'}, {in: join(ROOT, 'dist', 'cli', 'root-help.js'), out: 'root-help'}, {in: join(ROOT, 'dist', 'cli', 'jq-worker.js'), out: 'jq-worker'}],
-  plugins: [{name: 'ummah-entry', setup: (build) => {
-    build.onResolve({filter: /^ummah-entry$/}, () => ({path: 'ummah-entry', namespace: 'ummah'}))
-    build.onLoad({filter: /.*/, namespace: 'ummah'}, () => ({contents: entry, resolveDir: ROOT}))
-  }}],
+  entryPoints: [
+    {in: 'ummah-entry', out: 'ummah'},
+    {in: join(ROOT, 'dist', 'cli', 'root-help.js'), out: 'root-help'},
+    {in: join(ROOT, 'dist', 'cli', 'jq-worker.js'), out: 'jq-worker'},
+  ],
+  plugins: [
+    {
+      name: 'ummah-entry',
+      setup: (build) => {
+        build.onResolve({filter: /^ummah-entry$/}, () => ({path: 'ummah-entry', namespace: 'ummah'}))
+        build.onLoad({filter: /.*/, namespace: 'ummah'}, () => ({contents: entry, resolveDir: ROOT}))
+      },
+    },
+  ],
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -65,6 +74,9 @@ const result = await build({
 })
 
 const chunks = Object.fromEntries(
-  Object.entries(result.metafile.outputs).map(([output, {inputs}]) => [relative(OUT_DIR, join(ROOT, output)), Object.keys(inputs).filter((input) => !input.startsWith('ummah:'))]),
+  Object.entries(result.metafile.outputs).map(([output, {inputs}]) => [
+    relative(OUT_DIR, join(ROOT, output)),
+    Object.keys(inputs).filter((input) => !input.startsWith('ummah:')),
+  ]),
 )
 writeFileSync(join(OUT_DIR, 'meta.json'), `${JSON.stringify(chunks, null, 1)}\n`)

@@ -6,5 +6,8 @@ import {readFileSync, writeFileSync} from 'node:fs'
 const {exitCodesMarkdown} = await import('../dist/cli/help-topics.js')
 const readme = new URL('../README.md', import.meta.url)
 const text = readFileSync(readme, 'utf8')
-const next = text.replace(/(<!-- exit-codes:start[^>]*-->\n)[\s\S]*?(\n<!-- exit-codes:end -->)/, (_, start, end) => `${start}${exitCodesMarkdown()}${end}`)
+const next = text.replace(
+  /(<!-- exit-codes:start[^>]*-->\n)[\s\S]*?(\n<!-- exit-codes:end -->)/,
+  (_, start, end) => `${start}${exitCodesMarkdown()}${end}`,
+)
 if (next !== text) writeFileSync(readme, next)

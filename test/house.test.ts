@@ -1,8 +1,10 @@
 /**
  * Rules of the house that hold over the whole tree, checked by reading it.
  */
+import {execFile} from 'node:child_process'
 import {readFileSync, readdirSync} from 'node:fs'
 import {join, relative} from 'node:path'
+import {promisify} from 'node:util'
 import {describe, expect, it} from 'vitest'
 
 import {ROOT} from './helpers/cli.js'
@@ -32,8 +34,36 @@ describe('the house', () => {
   })
 
   it('the check finds a sleep where there is one', () => {
-    const bad = ['await sleep(300)', "import {setTimeout as sleep} from 'node:timers/promises'", 'await new Promise((resolve) => setTimeout(resolve, 100))', 'await new Promise((r) => setTimeout(r, 5))']
-    for (const line of bad) expect(SLEEPS.some((pattern) => pattern.test(line)), line).toBe(true)
+    const bad = [
+      'await sleep(300)',
+      "import {setTimeout as sleep} from 'node:timers/promises'",
+      'await new Promise((resolve) => setTimeout(resolve, 100))',
+      'await new Promise((r) => setTimeout(r, 5))',
+    ]
+    for (const line of bad)
+      expect(
+        SLEEPS.some((pattern) => pattern.test(line)),
+        line,
+      ).toBe(true)
     expect(SLEEPS.some((pattern) => pattern.test("const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)"))).toBe(false)
+  })
+
+  it('the lint runs its rules: a file that breaks them fails ESLint and Prettier (npm test runs both over the tree)', async () => {
+    const run = (command: string, args: string[]) =>
+      promisify(execFile)(join(ROOT, 'node_modules', '.bin', command), args, {cwd: ROOT}).then(
+        ({stdout}) => ({code: 0, stdout}),
+        (error: {code: number; stdout: string}) => ({code: error.code, stdout: error.stdout}),
+      )
+    const eslint = await run('eslint', ['--no-ignore', 'test/fixtures/lint/bad.ts'])
+    expect(eslint.code).toBe(1)
+    expect(eslint.stdout).toContain('prefer-const')
+    expect(eslint.stdout).toContain('eqeqeq')
+    const prettier = await run('prettier', ['--check', '--ignore-path', '', 'test/fixtures/lint/unformatted.ts'])
+    expect(prettier.code).toBe(1)
+    // The tree itself is clean under both.
+    expect((await run('eslint', ['src', 'test/helpers'])).code).toBe(0)
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {scripts: Record<string, string>}
+    expect(manifest.scripts.test).toContain('npm run lint')
+    expect(manifest.scripts.lint).toBe('eslint . && prettier --check .')
   })
 })

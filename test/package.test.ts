@@ -22,7 +22,9 @@ describe('package', () => {
     for (const file of readdirSync(bundle).filter((name) => name.endsWith('.js'))) {
       // Comments (bundled JSDoc examples) import nothing.
       const text = readFileSync(join(bundle, file), 'utf8').replaceAll(/\/\*[\s\S]*?\*\//g, '')
-      for (const match of text.matchAll(/\bfrom\s*"((?:@[\w.-]+\/)?[\w.:-]+(?:\/[\w./-]+)?)"|\bimport\(\s*"((?:@[\w.-]+\/)?[\w.:-]+(?:\/[\w./-]+)?)"\s*\)|\brequire\(\s*"((?:@[\w.-]+\/)?[\w.:-]+(?:\/[\w./-]+)?)"\s*\)/g)) {
+      for (const match of text.matchAll(
+        /\bfrom\s*"((?:@[\w.-]+\/)?[\w.:-]+(?:\/[\w./-]+)?)"|\bimport\(\s*"((?:@[\w.-]+\/)?[\w.:-]+(?:\/[\w./-]+)?)"\s*\)|\brequire\(\s*"((?:@[\w.-]+\/)?[\w.:-]+(?:\/[\w./-]+)?)"\s*\)/g,
+      )) {
         external.add(match[1] ?? match[2] ?? match[3])
       }
     }
@@ -30,7 +32,9 @@ describe('package', () => {
     // typescript/ts-node/tsx: oclif reaches for them only to run TypeScript sources in development.
     // @node-rs/xxhash: node-redis imports it inside a try, only for its digest() helper, which the relay never calls.
     const optional = ['typescript', 'ts-node', 'tsx', '@node-rs/xxhash']
-    expect([...external].filter((name) => !name.startsWith('.') && !builtins.has(name) && !optional.includes(name) && !NATIVE.includes(name))).toEqual([])
+    expect(
+      [...external].filter((name) => !name.startsWith('.') && !builtins.has(name) && !optional.includes(name) && !NATIVE.includes(name)),
+    ).toEqual([])
     // Native bindings are imported, never bundled: the bundle must not hold a copy of their loader.
     expect([...external]).toEqual(expect.arrayContaining(NATIVE))
   })

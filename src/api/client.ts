@@ -58,14 +58,7 @@ export interface ApiResponse<T = unknown> {
 }
 
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504])
-const RETRYABLE_NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-  'TimeoutError',
-])
+const RETRYABLE_NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'TimeoutError'])
 
 const DEFAULTS = {
   timeoutMs: REQUEST_TIMEOUT_SECONDS * 1000,
@@ -148,7 +141,9 @@ export class ApiClient {
   private async send<T>(method: string, url: URL, headers: Record<string, string>, payload: string | undefined): Promise<ApiResponse<T>> {
     this.transport ??= createTransport()
     const signal = AbortSignal.timeout(this.options.timeoutMs)
-    const response = await (await this.transport).request(url, {method, headers, body: payload, signal, connectTimeoutMs: this.options.connectTimeoutMs})
+    const response = await (
+      await this.transport
+    ).request(url, {method, headers, body: payload, signal, connectTimeoutMs: this.options.connectTimeoutMs})
     const text = await readText(response.body)
     const flatHeaders: Record<string, string> = {}
     for (const [name, value] of Object.entries(response.headers)) {
@@ -248,11 +243,14 @@ function parseBody(text: string, contentType: string | undefined): unknown {
   return text
 }
 
-
 function connectionError(error: unknown, errno: string, url: URL, attempts: number): UmmahError {
   if (error instanceof UmmahError) return error
   if (error instanceof ResponseTooLarge) {
-    return new UmmahError(`The answer to ${url.pathname} was not read whole: ${error.message}`, {code: 'response_too_large', hint: 'Ask for less (filters, --limit); nothing more was read.', cause: error})
+    return new UmmahError(`The answer to ${url.pathname} was not read whole: ${error.message}`, {
+      code: 'response_too_large',
+      hint: 'Ask for less (filters, --limit); nothing more was read.',
+      cause: error,
+    })
   }
   const tried = attempts > 1 ? ` after ${attempts} attempts` : ''
   const {proxy, proxyReason} = error as Partial<ProxyFailure>

@@ -114,16 +114,7 @@ export const WEBHOOK_EVENTS = [
   'billing_template.client_activated',
 ] as const
 
-export const PURCHASE_STATUSES = [
-  'created',
-  'hold',
-  'pending_capture',
-  'pending_release',
-  'paid',
-  'cancelled',
-  'released',
-  'refunded',
-] as const
+export const PURCHASE_STATUSES = ['created', 'hold', 'pending_capture', 'pending_release', 'paid', 'cancelled', 'released', 'refunded'] as const
 
 const clientFields: readonly EndpointParam[] = [
   {name: 'full_name', in: 'body', type: 'string', description: 'Client full name.'},
@@ -208,10 +199,7 @@ const invoiceColumns: readonly Column[] = [
   {field: 'checkout_url', header: 'checkout url'},
 ]
 
-const balanceColumns: readonly Column[] = [
-  {field: 'currency'},
-  {field: 'amount', kind: 'money', currencyField: 'currency'},
-]
+const balanceColumns: readonly Column[] = [{field: 'currency'}, {field: 'amount', kind: 'money', currencyField: 'currency'}]
 
 const table = [
   // Purchases
@@ -227,8 +215,22 @@ const table = [
     params: [
       {name: 'brand_id', in: 'body', type: 'string', format: 'uuid', required: true, description: 'ID of the brand to create this Purchase for.'},
       {name: 'client.email', in: 'body', type: 'string', format: 'email', required: true, description: 'Customer email address.'},
-      {name: 'purchase.products', in: 'body', type: 'array', required: true, flag: 'product', input: 'products', description: 'Products array. Each item: {name, price, quantity}.'},
-      {name: 'purchase.currency', in: 'body', type: 'string', format: 'currency', description: '3-letter ISO currency code. Defaults to brand currency.'},
+      {
+        name: 'purchase.products',
+        in: 'body',
+        type: 'array',
+        required: true,
+        flag: 'product',
+        input: 'products',
+        description: 'Products array. Each item: {name, price, quantity}.',
+      },
+      {
+        name: 'purchase.currency',
+        in: 'body',
+        type: 'string',
+        format: 'currency',
+        description: '3-letter ISO currency code. Defaults to brand currency.',
+      },
       {name: 'success_redirect', in: 'body', type: 'string', format: 'url', description: 'URL to redirect to after successful payment.'},
       {name: 'failure_redirect', in: 'body', type: 'string', format: 'url', description: 'URL to redirect to after payment failure.'},
       {name: 'success_callback', in: 'body', type: 'string', format: 'url', description: 'URL to POST a signed payment notification to.'},
@@ -281,10 +283,16 @@ const table = [
     ids: {id: 'uuid'},
     response: returns<Purchase>(),
     summary: 'Capture the funds held for a purchase',
-    description:
-      'Capture funds reserved for a purchase on hold (status == hold). Optionally specify a partial amount in the smallest currency unit.',
+    description: 'Capture funds reserved for a purchase on hold (status == hold). Optionally specify a partial amount in the smallest currency unit.',
     params: [
-      {name: 'amount', in: 'body', type: 'integer', min: 1, input: 'minor-units', description: 'Amount to capture in smallest currency unit (e.g. cents). Defaults to full held amount.'},
+      {
+        name: 'amount',
+        in: 'body',
+        type: 'integer',
+        min: 1,
+        input: 'minor-units',
+        description: 'Amount to capture in smallest currency unit (e.g. cents). Defaults to full held amount.',
+      },
     ],
   },
   {
@@ -298,7 +306,14 @@ const table = [
     summary: 'Refund a paid purchase in full or in part',
     description: 'Refund a paid purchase in full or partially. Optionally pass an internal reference for your records.',
     params: [
-      {name: 'amount', in: 'body', type: 'integer', min: 1, input: 'minor-units', description: 'Amount to refund in smallest currency unit. Defaults to full amount.'},
+      {
+        name: 'amount',
+        in: 'body',
+        type: 'integer',
+        min: 1,
+        input: 'minor-units',
+        description: 'Amount to refund in smallest currency unit. Defaults to full amount.',
+      },
       {name: 'reference', in: 'body', type: 'string', description: 'Internal refund reference for your records.'},
     ],
   },
@@ -368,7 +383,15 @@ const table = [
     description:
       'Create a reusable billing template (Plan) for one-time invoices or recurring subscriptions. For subscriptions, set is_subscription: true and provide subscription_period + subscription_period_units.',
     params: [
-      {name: 'purchase.products', in: 'body', type: 'array', required: true, flag: 'product', input: 'products', description: 'PurchaseDetails products: each item {name, price, quantity}.'},
+      {
+        name: 'purchase.products',
+        in: 'body',
+        type: 'array',
+        required: true,
+        flag: 'product',
+        input: 'products',
+        description: 'PurchaseDetails products: each item {name, price, quantity}.',
+      },
       {name: 'purchase.currency', in: 'body', type: 'string', format: 'currency', description: 'PurchaseDetails currency: 3-letter ISO code.'},
       {name: 'is_subscription', in: 'body', type: 'boolean', required: true, description: 'true for subscription, false for one-time invoicing.'},
       {name: 'brand_id', in: 'body', type: 'string', format: 'uuid', required: true, description: 'ID of the brand for this template.'},
@@ -408,7 +431,15 @@ const table = [
     summary: 'Replace all fields of a billing template',
     description: 'Replace all fields of a billing template.',
     params: [
-      {name: 'purchase.products', in: 'body', type: 'array', required: true, flag: 'product', input: 'products', description: 'Updated PurchaseDetails products.'},
+      {
+        name: 'purchase.products',
+        in: 'body',
+        type: 'array',
+        required: true,
+        flag: 'product',
+        input: 'products',
+        description: 'Updated PurchaseDetails products.',
+      },
       {name: 'purchase.currency', in: 'body', type: 'string', format: 'currency', description: 'Updated PurchaseDetails currency.'},
       {name: 'is_subscription', in: 'body', type: 'boolean', required: true, description: 'Subscription mode flag.'},
       ...templateSubscriptionFields,
@@ -421,7 +452,7 @@ const table = [
     command: 'templates delete',
     ids: {id: 'id'},
     destructive: true,
-    response: returns<void>(),
+    response: returns<undefined>(),
     summary: 'Delete a billing template',
     description: 'Delete a billing template by its ID. This does not cancel active subscriptions.',
     params: [],
@@ -481,7 +512,13 @@ const table = [
     summary: 'Update a subscriber (pause or resume billing)',
     description: 'Partially update a subscriber, for example to pause or resume their subscription.',
     params: [
-      {name: 'status', in: 'body', type: 'string', enum: ['active', 'subscription_paused'], description: 'Subscription status: active or subscription_paused.'},
+      {
+        name: 'status',
+        in: 'body',
+        type: 'string',
+        enum: ['active', 'subscription_paused'],
+        description: 'Subscription status: active or subscription_paused.',
+      },
     ],
   },
   {
@@ -492,7 +529,8 @@ const table = [
     ids: {id: 'id'},
     response: returns<Purchase>(),
     summary: 'Send an invoice from a billing template to a client',
-    description: 'Generate an invoice purchase from a billing template for an existing client. The response is a Purchase (with checkout_url / invoice_url).',
+    description:
+      'Generate an invoice purchase from a billing template for an existing client. The response is a Purchase (with checkout_url / invoice_url).',
     params: [{name: 'client_id', in: 'body', type: 'string', format: 'uuid', required: true, description: 'ID of an existing Client object.'}],
   },
   {
@@ -505,8 +543,24 @@ const table = [
     description: 'Send a one-time invoice to one or several existing clients. Each client receives a unique checkout/invoice link.',
     params: [
       {name: 'brand_id', in: 'body', type: 'string', format: 'uuid', required: true, description: 'ID of the brand issuing the invoice.'},
-      {name: 'clients', in: 'body', type: 'array', required: true, flag: 'client-id', input: 'client-ids', description: 'Array of BillingTemplateClient objects. Each item must include client_id.'},
-      {name: 'purchase.products', in: 'body', type: 'array', required: true, flag: 'product', input: 'products', description: 'Products to include in the invoice.'},
+      {
+        name: 'clients',
+        in: 'body',
+        type: 'array',
+        required: true,
+        flag: 'client-id',
+        input: 'client-ids',
+        description: 'Array of BillingTemplateClient objects. Each item must include client_id.',
+      },
+      {
+        name: 'purchase.products',
+        in: 'body',
+        type: 'array',
+        required: true,
+        flag: 'product',
+        input: 'products',
+        description: 'Products to include in the invoice.',
+      },
       {name: 'purchase.currency', in: 'body', type: 'string', format: 'currency', description: '3-letter ISO currency code.'},
     ],
     columns: invoiceColumns,
@@ -575,7 +629,7 @@ const table = [
     command: 'clients delete',
     ids: {id: 'uuid'},
     destructive: true,
-    response: returns<void>(),
+    response: returns<undefined>(),
     summary: 'Delete a client',
     description: 'Permanently delete a client record and their associated data.',
     params: [],
@@ -598,7 +652,7 @@ const table = [
     command: 'clients tokens delete',
     ids: {id: 'uuid', token: 'id'},
     destructive: true,
-    response: returns<void>(),
+    response: returns<undefined>(),
     summary: "Delete a client's recurring token",
     description: 'Delete a saved recurring token, preventing it from being used for future charges.',
     params: [],
@@ -751,7 +805,7 @@ const table = [
     command: 'webhooks delete',
     ids: {id: 'id'},
     destructive: true,
-    response: returns<void>(),
+    response: returns<undefined>(),
     summary: 'Delete a webhook endpoint',
     description: 'Delete a webhook endpoint. No further deliveries will be sent.',
     params: [],
@@ -763,8 +817,7 @@ const table = [
     command: 'webhooks deliveries',
     response: returns<Page<WebhookDelivery>>(),
     summary: 'List webhook delivery attempts for an object',
-    description:
-      'List recent webhook delivery attempts for a specific source object. Requires id (UUID of the source object) and source_type.',
+    description: 'List recent webhook delivery attempts for a specific source object. Requires id (UUID of the source object) and source_type.',
     params: [
       {name: 'id', in: 'query', type: 'string', required: true, description: 'ID of the source object (a purchase, payment, payout or subscriber).'},
       {
@@ -830,7 +883,9 @@ export type ResponseOf<Id extends EndpointId> = RowOf<Id>['response'] extends Re
 /** A row's `ids` name exactly its path's placeholders; a row that does not fails here, naming its id. */
 type IdsMismatch<R extends Row> = R extends {path: infer Path extends string}
   ? [Placeholders<Path>] extends [never]
-    ? R extends {ids: object} ? R['id'] : never
+    ? R extends {ids: object}
+      ? R['id']
+      : never
     : R extends {ids: infer Ids}
       ? [Exclude<Placeholders<Path>, keyof Ids> | Exclude<keyof Ids, Placeholders<Path>>] extends [never]
         ? never

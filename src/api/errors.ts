@@ -54,7 +54,14 @@ export class ApiError extends UmmahError {
   }
 
   override toJSON(): Record<string, unknown> {
-    return {...super.toJSON(), ...(this.gatewayCode ? {gateway_code: this.gatewayCode} : {}), status: this.status, method: this.method, path: this.path, response: this.body}
+    return {
+      ...super.toJSON(),
+      ...(this.gatewayCode ? {gateway_code: this.gatewayCode} : {}),
+      status: this.status,
+      method: this.method,
+      path: this.path,
+      response: this.body,
+    }
   }
 }
 
@@ -75,7 +82,17 @@ export class ConnectionError extends UmmahError {
   /** The system's word for the failure: ECONNREFUSED, ECONNRESET, TimeoutError. */
   readonly errno: string
 
-  constructor(message: string, options: {code: 'connection_failed' | 'proxy_failed' | 'download_failed'; errno: string; url: string; attempts: number; hint?: string; cause?: unknown}) {
+  constructor(
+    message: string,
+    options: {
+      code: 'connection_failed' | 'proxy_failed' | 'download_failed'
+      errno: string
+      url: string
+      attempts: number
+      hint?: string
+      cause?: unknown
+    },
+  ) {
     super(message, {code: options.code, hint: options.hint, cause: options.cause})
     this.url = options.url
     this.attempts = options.attempts
@@ -121,15 +138,21 @@ export function errorFromResponse(context: ApiErrorContext): ApiError {
   const said = gatewayMessage(body)
   const where = `${method} ${path}`
   const tried = context.attempts > 1 ? ` after ${context.attempts} attempts` : ''
-  const make = <E extends ApiError>(Kind: new (message: string, context: ApiErrorContext, options: {code: ErrorCode; hint?: string}) => E, message: string, code: ErrorCode, hint?: string) =>
-    new Kind(message, context, {code, hint})
+  const make = <E extends ApiError>(
+    Kind: new (message: string, context: ApiErrorContext, options: {code: ErrorCode; hint?: string}) => E,
+    message: string,
+    code: ErrorCode,
+    hint?: string,
+  ) => new Kind(message, context, {code, hint})
 
   switch (true) {
     case status === 400: {
       const fields = Object.keys(fieldErrorsOf(body)).length
       return make(
         BadRequestError,
-        fields > 0 ? `The gateway rejected ${where} (400): ${fields} field${fields === 1 ? '' : 's'} invalid` : `The gateway rejected ${where} (400): ${said ?? 'Bad Request'}`,
+        fields > 0
+          ? `The gateway rejected ${where} (400): ${fields} field${fields === 1 ? '' : 's'} invalid`
+          : `The gateway rejected ${where} (400): ${said ?? 'Bad Request'}`,
         'bad_request',
         'Fix the request and try again.',
       )
@@ -142,13 +165,33 @@ export function errorFromResponse(context: ApiErrorContext): ApiError {
         'Run `ummah login` or pass a valid key with --api-key or UMMAH_SECRET_KEY.',
       )
     case status === 403:
-      return make(PermissionError, `Permission denied for ${where} (403): ${sentence(said ?? 'Forbidden')}`, 'permission_denied', 'Use a key that has access to this resource.')
+      return make(
+        PermissionError,
+        `Permission denied for ${where} (403): ${sentence(said ?? 'Forbidden')}`,
+        'permission_denied',
+        'Use a key that has access to this resource.',
+      )
     case status === 402:
-      return make(PaymentError, `Payment failed (402): ${sentence(said ?? 'Payment Required')}`, 'payment_failed', 'Use another payment method or card.')
+      return make(
+        PaymentError,
+        `Payment failed (402): ${sentence(said ?? 'Payment Required')}`,
+        'payment_failed',
+        'Use another payment method or card.',
+      )
     case status === 404:
-      return make(NotFoundError, `Not found: ${where} (404): ${sentence(said ?? 'Not Found')}`, 'not_found', 'Check the ID, and that the profile (test or live) is the one that owns it.')
+      return make(
+        NotFoundError,
+        `Not found: ${where} (404): ${sentence(said ?? 'Not Found')}`,
+        'not_found',
+        'Check the ID, and that the profile (test or live) is the one that owns it.',
+      )
     case status === 409:
-      return make(ConflictError, `Conflict (409): ${sentence(said ?? 'the operation is not allowed in the current state')}`, 'conflict', conflictHint(context.currentStatus ?? statusIn(body)))
+      return make(
+        ConflictError,
+        `Conflict (409): ${sentence(said ?? 'the operation is not allowed in the current state')}`,
+        'conflict',
+        conflictHint(context.currentStatus ?? statusIn(body)),
+      )
     case status === 422:
       return make(
         UnprocessableError,
@@ -164,7 +207,12 @@ export function errorFromResponse(context: ApiErrorContext): ApiError {
         context.retryAfterSeconds === undefined ? 'Wait a moment and try again.' : `Try again in ${Math.ceil(context.retryAfterSeconds)} s.`,
       )
     case status >= 500:
-      return make(ServerError, `The gateway failed on ${where}${tried} (${status}): ${sentence(said ?? 'Server Error')}`, 'server_error', 'Try again shortly; the request is safe to repeat.')
+      return make(
+        ServerError,
+        `The gateway failed on ${where}${tried} (${status}): ${sentence(said ?? 'Server Error')}`,
+        'server_error',
+        'Try again shortly; the request is safe to repeat.',
+      )
     default:
       return make(ApiError, `Unexpected response to ${where} (${status}): ${sentence(said ?? 'no details')}`, 'unexpected_response')
   }
@@ -179,5 +227,9 @@ function conflictHint(status: string | undefined): string {
 }
 
 function snake(text: string): string {
-  return text.trim().toLowerCase().replaceAll(/[^a-z0-9]+/g, '_').replaceAll(/^_|_$/g, '')
+  return text
+    .trim()
+    .toLowerCase()
+    .replaceAll(/[^a-z0-9]+/g, '_')
+    .replaceAll(/^_|_$/g, '')
 }

@@ -40,7 +40,8 @@ export async function createTransport(env: Record<string, string | undefined> = 
   const [http, https] = await Promise.all([import('node:http'), import('node:https')])
   const proxies = PROXY_VARIABLES.some((name) => env[name]?.trim()) ? (await import('./proxy.js')).proxyRouting(env) : undefined
   const agents: Record<string, HttpAgent> = {}
-  const agentFor = (protocol: string) => (agents[protocol] ??= protocol === 'https:' ? new https.Agent({keepAlive: true}) : new http.Agent({keepAlive: true}))
+  const agentFor = (protocol: string) =>
+    (agents[protocol] ??= protocol === 'https:' ? new https.Agent({keepAlive: true}) : new http.Agent({keepAlive: true}))
   return {
     request: (url, options) =>
       new Promise<HttpResponse>((resolve, reject) => {

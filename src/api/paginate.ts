@@ -14,7 +14,6 @@ import type {Page} from './types.js'
  */
 export const MAX_PAGES = 10_000
 
-
 export function isPage(value: unknown): value is Page<unknown> {
   return typeof value === 'object' && value !== null && Array.isArray((value as Page<unknown>).results)
 }
@@ -26,7 +25,8 @@ export async function* paginate<T>(client: ApiClient, path: string, query?: Quer
   // The first page counts as fetched: a `next` back to it is a loop too.
   const seen = new Set<string>([client.resolve(path, query).href])
   for (let pages = 0; next; pages++) {
-    if (pages === MAX_PAGES) throw pagingError(`Stopped after ${MAX_PAGES} pages: the server kept sending \`next\``, 'Narrow the list with filters, or use --limit.')
+    if (pages === MAX_PAGES)
+      throw pagingError(`Stopped after ${MAX_PAGES} pages: the server kept sending \`next\``, 'Narrow the list with filters, or use --limit.')
     const {body}: {body: unknown} = await client.get(next, pageQuery)
     if (!isPage(body)) throw new TypeError(`Expected a page of results from ${next}`)
     yield* body.results as T[]
@@ -34,7 +34,11 @@ export async function* paginate<T>(client: ApiClient, path: string, query?: Quer
     pageQuery = undefined
     next = body.next === null || body.next === undefined || body.next === '' ? null : nextLink(client, body.next)
     if (next !== null) {
-      if (seen.has(next)) throw pagingError('The server sent a `next` link to a page already fetched', 'The listing loops; what was fetched so far is not printed. Use --limit.')
+      if (seen.has(next))
+        throw pagingError(
+          'The server sent a `next` link to a page already fetched',
+          'The listing loops; what was fetched so far is not printed. Use --limit.',
+        )
       seen.add(next)
     }
   }
@@ -46,9 +50,14 @@ export async function* paginate<T>(client: ApiClient, path: string, query?: Quer
  * under the API base: the key goes with it.
  */
 function nextLink(client: ApiClient, link: unknown): string {
-  if (typeof link !== 'string') throw pagingError('The server sent a `next` link that is not a string', 'Report it to the gateway; use --limit meanwhile.')
+  if (typeof link !== 'string')
+    throw pagingError('The server sent a `next` link that is not a string', 'Report it to the gateway; use --limit meanwhile.')
   const {url, problem} = resolveWithin(client.apiBase, link)
-  if (!url) throw pagingError(`The server sent a \`next\` link ${JSON.stringify(link)} that was not followed: ${describeProblem(problem!, client.apiBase)}`, 'Nothing was sent there. Use --limit to stay on the first pages.')
+  if (!url)
+    throw pagingError(
+      `The server sent a \`next\` link ${JSON.stringify(link)} that was not followed: ${describeProblem(problem!, client.apiBase)}`,
+      'Nothing was sent there. Use --limit to stay on the first pages.',
+    )
   return url.href
 }
 

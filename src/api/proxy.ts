@@ -50,7 +50,10 @@ function proxyUrl({name, value}: {name: string; value: string}): URL {
   // Any later message that quotes them (a proxy's own error page, a trace) masks them too.
   if (url.password) registerSecret(decodeURIComponent(url.password))
   if (url.protocol !== 'http:') {
-    throw new UsageError(`${name}: ${url.protocol}// proxies are not supported`, 'Use an http:// proxy: https:// requests still run TLS end to end through its CONNECT tunnel.')
+    throw new UsageError(
+      `${name}: ${url.protocol}// proxies are not supported`,
+      'Use an http:// proxy: https:// requests still run TLS end to end through its CONNECT tunnel.',
+    )
   }
   if (!url.hostname) throw new UsageError(`${name}: the proxy URL has no host`, 'Set it to http://HOST:PORT.')
   return url
@@ -69,7 +72,10 @@ export function withoutCredentials(value: string): string {
 
 /** NO_PROXY as a predicate over a URL. */
 export function noProxyMatcher(list: string | undefined): (url: URL) => boolean {
-  const entries = (list ?? '').split(/[\s,]+/).map((entry) => entry.trim().toLowerCase()).filter(Boolean)
+  const entries = (list ?? '')
+    .split(/[\s,]+/)
+    .map((entry) => entry.trim().toLowerCase())
+    .filter(Boolean)
   if (entries.includes('*')) return () => true
   const ranges = new BlockList()
   const hosts: Array<{host: string; port?: string}> = []
@@ -95,7 +101,9 @@ export function noProxyMatcher(list: string | undefined): (url: URL) => boolean 
     const port = url.port || (url.protocol === 'https:' ? '443' : '80')
     const family = isIP(host)
     if (family && ranges.check(host, family === 4 ? 'ipv4' : 'ipv6')) return true
-    return hosts.some((entry) => (entry.port === undefined || entry.port === port) && (host === entry.host || (!family && host.endsWith(`.${entry.host}`))))
+    return hosts.some(
+      (entry) => (entry.port === undefined || entry.port === port) && (host === entry.host || (!family && host.endsWith(`.${entry.host}`))),
+    )
   }
 }
 
@@ -154,13 +162,18 @@ class TunnelAgent extends HttpsAgent {
     socket.once('close', () => failWith('ECONNRESET', `closed the connection during CONNECT ${target}`))
     socket.once('connect', () => {
       const headers = {host: target, ...proxyAuthorization(this.proxy)}
-      socket.write(`CONNECT ${target} HTTP/1.1\r\n${Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n`)
+      socket.write(
+        `CONNECT ${target} HTTP/1.1\r\n${Object.entries(headers)
+          .map(([name, value]) => `${name}: ${value}\r\n`)
+          .join('')}\r\n`,
+      )
     })
     const onData = (chunk: Buffer) => {
       received = Buffer.concat([received, chunk])
       const end = received.indexOf('\r\n\r\n')
       if (end === -1) {
-        if (received.length > MAX_TUNNEL_RESPONSE_BYTES) failWith('EPROXY', `sent an answer to CONNECT ${target} over ${MAX_TUNNEL_RESPONSE_BYTES} bytes`)
+        if (received.length > MAX_TUNNEL_RESPONSE_BYTES)
+          failWith('EPROXY', `sent an answer to CONNECT ${target} over ${MAX_TUNNEL_RESPONSE_BYTES} bytes`)
         return
       }
       socket.off('data', onData)

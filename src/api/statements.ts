@@ -15,7 +15,6 @@ import {UmmahError, UsageError} from '../shared/errors.js'
 import {parseHttpUrl} from '../shared/urls.js'
 import {type HttpResponse, createTransport, networkCode} from './http.js'
 
-
 export interface WaitOptions {
   intervalMs: number
   timeoutMs: number
@@ -166,7 +165,11 @@ async function receive(response: HttpResponse, options: DownloadOptions, write: 
   const total = sent ?? options.expectedBytes
   let received = 0
   const truncated = (cause?: unknown) =>
-    new UmmahError(`The download stopped after ${received}${total === undefined ? '' : ` of ${total}`} bytes`, {code: 'download_truncated', hint: 'Run the command again.', cause})
+    new UmmahError(`The download stopped after ${received}${total === undefined ? '' : ` of ${total}`} bytes`, {
+      code: 'download_truncated',
+      hint: 'Run the command again.',
+      cause,
+    })
   let writing = false
   try {
     for await (const chunk of response.body) {

@@ -84,7 +84,8 @@ export function checkParam(param: EndpointParam, value: unknown): string | undef
   switch (param.type) {
     case 'integer':
     case 'timestamp':
-      if (!isWhole(value)) return Number.isInteger(value) ? `Ensure this value is less than or equal to ${MAX_WHOLE}.` : 'A valid integer is required.'
+      if (!isWhole(value))
+        return Number.isInteger(value) ? `Ensure this value is less than or equal to ${MAX_WHOLE}.` : 'A valid integer is required.'
       if (param.min !== undefined && (value as number) < param.min) return `Ensure this value is greater than or equal to ${param.min}.`
       if ((value as number) < 0) return 'Ensure this value is greater than or equal to 0.'
       break
@@ -129,7 +130,14 @@ export function checkProducts(value: unknown, field: string, errors: FieldErrors
     const {name, price, quantity} = product as Record<string, unknown>
     if (typeof name !== 'string' || !name.trim()) add(errors, `${at}.name`, REQUIRED)
     if (price === undefined) add(errors, `${at}.price`, REQUIRED)
-    else if (!isWhole(price)) add(errors, `${at}.price`, Number.isInteger(price) ? `Ensure this value is less than or equal to ${MAX_WHOLE}.` : 'A valid integer is required (minor units, e.g. cents).')
+    else if (!isWhole(price))
+      add(
+        errors,
+        `${at}.price`,
+        Number.isInteger(price)
+          ? `Ensure this value is less than or equal to ${MAX_WHOLE}.`
+          : 'A valid integer is required (minor units, e.g. cents).',
+      )
     else if (price <= 0) add(errors, `${at}.price`, 'Ensure this value is greater than 0.')
     if (quantity !== undefined && (!isWhole(quantity) || quantity < 1)) {
       add(errors, `${at}.quantity`, 'Ensure this value is an integer of at least 1.')
@@ -168,7 +176,8 @@ export function validateRequest(target: Endpoint, input: {body?: unknown; query?
     if (Array.isArray(clients)) {
       for (const [index, item] of clients.entries()) {
         const clientId = getPath(item, 'client_id')
-        if (typeof clientId !== 'string' || !UUID.test(clientId)) add(errors, `clients.${index}.client_id`, clientId === undefined ? REQUIRED : 'Must be a valid UUID.')
+        if (typeof clientId !== 'string' || !UUID.test(clientId))
+          add(errors, `clients.${index}.client_id`, clientId === undefined ? REQUIRED : 'Must be a valid UUID.')
       }
     }
   }

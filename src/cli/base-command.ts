@@ -32,10 +32,13 @@ export interface RequestOptions {
 }
 
 /** A call to endpoint `Id`: `params` holds exactly its path's placeholders, and is required when there are any. */
-export type CallOptions<Id extends EndpointId> = RequestOptions & ([keyof PathParams<Id>] extends [never] ? {params?: undefined} : {params: PathParams<Id>})
+export type CallOptions<Id extends EndpointId> = RequestOptions &
+  ([keyof PathParams<Id>] extends [never] ? {params?: undefined} : {params: PathParams<Id>})
 
 /** The arguments after the id: the options may be left out only when the path has no placeholders. */
-type CallArgs<Id extends EndpointId, Extra = object> = [keyof PathParams<Id>] extends [never] ? [options?: CallOptions<Id> & Extra] : [options: CallOptions<Id> & Extra]
+type CallArgs<Id extends EndpointId, Extra = object> = [keyof PathParams<Id>] extends [never]
+  ? [options?: CallOptions<Id> & Extra]
+  : [options: CallOptions<Id> & Extra]
 
 /** A list endpoint's item type, from the page it answers. */
 type ItemOf<Id extends EndpointId> = ResponseOf<Id> extends Page<infer Item> ? Item : never
@@ -46,9 +49,10 @@ interface ListOptions {
 }
 
 // Structural copies of oclif's parser output types, which its package does not export.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- oclif's FlagOutput, exactly, or parse() no longer overrides oclif's
 type FlagOutput = {[name: string]: any}
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- likewise oclif's ArgOutput
 type ArgOutput = {[name: string]: any}
-
 
 export abstract class UmmahCommand extends Command {
   static override baseFlags = globalFlags
@@ -236,7 +240,10 @@ export abstract class UmmahCommand extends Command {
     return (await this.request(target.method, buildPath(target, options.params), options)).body
   }
 
-  protected async listTarget(target: Endpoint, options: RequestOptions & ListOptions & {params: Readonly<Record<string, string>>}): Promise<Page<unknown>> {
+  protected async listTarget(
+    target: Endpoint,
+    options: RequestOptions & ListOptions & {params: Readonly<Record<string, string>>},
+  ): Promise<Page<unknown>> {
     return collect(await this.client(), buildPath(target, options.params), options.query, {limit: options.limit, all: options.all})
   }
 
@@ -245,7 +252,10 @@ export abstract class UmmahCommand extends Command {
     if (yes) return
     if (!this.terminal().interactive) {
       const why = isCI(process.env) ? 'CI=true, so nothing is asked' : 'there is no terminal to ask'
-      throw new UsageError(`${question.replace(/\?$/, '')}: confirmation needed and ${why}`, isCI(process.env) ? 'CI=true: pass --yes to confirm.' : 'Pass --yes to confirm.')
+      throw new UsageError(
+        `${question.replace(/\?$/, '')}: confirmation needed and ${why}`,
+        isCI(process.env) ? 'CI=true: pass --yes to confirm.' : 'Pass --yes to confirm.',
+      )
     }
     if (!(await askConfirm(question))) throw new UsageError('Cancelled: nothing was changed', 'Pass --yes to skip this question.')
   }
@@ -287,7 +297,11 @@ export abstract class UmmahCommand extends Command {
     const {linkField} = this.constructor as typeof UmmahCommand
     // Piped, the link is already a row of the raw view; a list's links are a column of its table.
     if (linkField && human && !Array.isArray(result)) {
-      const label = linkField.split('.').at(-1)!.replace(/_url$/, ' URL').replace(/^./, (first) => first.toUpperCase())
+      const label = linkField
+        .split('.')
+        .at(-1)!
+        .replace(/_url$/, ' URL')
+        .replace(/^./, (first) => first.toUpperCase())
       for (const link of linksIn(shown, linkField)) process.stdout.write(`\n${style.bold(`${label}:`)} ${style.success(link)}\n`)
     }
   }
@@ -330,7 +344,10 @@ export abstract class UmmahCommand extends Command {
 /** The values of `field` (a dotted path: `purchase.checkout_url`) in a result, or in each item of a list of results. */
 export function linksIn(result: unknown, field: string): string[] {
   const items = Array.isArray(result) ? result : [result]
-  const at = (item: unknown) => field.split('.').reduce<unknown>((value, key) => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined), item)
+  const at = (item: unknown) =>
+    field
+      .split('.')
+      .reduce<unknown>((value, key) => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined), item)
   return items.map(at).filter((value): value is string => typeof value === 'string' && value !== '')
 }
 

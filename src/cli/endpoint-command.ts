@@ -10,7 +10,17 @@ import {Flags} from '@oclif/core'
 import {type Endpoint, type EndpointId, type ResponseOf, endpoint} from '../api/endpoints.js'
 import {UsageError} from '../shared/errors.js'
 import {UmmahCommand, linksIn} from './base-command.js'
-import {type ParsedInput, buildRequest, checkRequest, endpointArgs, endpointFlags, fillParam, flagName, helpHint, missingParams} from './endpoint-input.js'
+import {
+  type ParsedInput,
+  buildRequest,
+  checkRequest,
+  endpointArgs,
+  endpointFlags,
+  fillParam,
+  flagName,
+  helpHint,
+  missingParams,
+} from './endpoint-input.js'
 import {readData} from './input.js'
 import {askParam} from './prompts.js'
 import {isCI} from './terminal.js'
@@ -48,7 +58,9 @@ export abstract class EndpointCommand extends UmmahCommand {
     if (missing.length > 0) {
       if (!this.terminal().interactive) {
         const names = missing.map((param) => `--${flagName(param)}`).join(', ')
-        const how = isCI(process.env) ? `CI=true: pass ${missing.length === 1 ? 'it' : 'them'} (or --data); nothing is asked in CI.` : `Pass ${missing.length === 1 ? 'it' : 'them'} (or --data), or run in a terminal to be asked.`
+        const how = isCI(process.env)
+          ? `CI=true: pass ${missing.length === 1 ? 'it' : 'them'} (or --data); nothing is asked in CI.`
+          : `Pass ${missing.length === 1 ? 'it' : 'them'} (or --data), or run in a terminal to be asked.`
         const brand = missing.some((param) => param.name === 'brand_id') ? ' Set a default brand with `ummah config set brand_id ID`.' : ''
         throw new UsageError(`Missing required flag${missing.length === 1 ? '' : 's'}: ${names}`, `${how}${brand} ${helpHint(target)}`)
       }
@@ -58,7 +70,12 @@ export abstract class EndpointCommand extends UmmahCommand {
 
     if (target.destructive) await this.confirmDestructive(this.confirmation(target, request.params), Boolean(flags.yes))
     if (target.list) {
-      return this.listTarget(target, {params: request.params, query: request.query, limit: flags.limit as number | undefined, all: Boolean(flags.all)})
+      return this.listTarget(target, {
+        params: request.params,
+        query: request.query,
+        limit: flags.limit as number | undefined,
+        all: Boolean(flags.all),
+      })
     }
     const result = await this.callTarget(target, {
       params: request.params,
@@ -92,7 +109,9 @@ export abstract class EndpointCommand extends UmmahCommand {
  */
 export function endpointCommand<Id extends EndpointId>(endpointId: Id, options: {link?: string} = {}) {
   const target = endpoint(endpointId)
-  const openFlag = Flags.boolean({summary: `Open the ${options.link?.split('.').at(-1)!.replace(/_url$/, '')} page in the browser ($BROWSER, else the system's).`})
+  const openFlag = Flags.boolean({
+    summary: `Open the ${options.link?.split('.').at(-1)!.replace(/_url$/, '')} page in the browser ($BROWSER, else the system's).`,
+  })
   abstract class BoundEndpointCommand extends EndpointCommand {
     static override endpointId = target.id
     static override summary = target.summary

@@ -27,7 +27,6 @@ export interface ParsedInput {
   flags: Record<string, unknown>
 }
 
-
 export function flagName(param: EndpointParam): string {
   return param.flag ?? param.name.split('.').at(-1)!.replaceAll('_', '-')
 }
@@ -79,9 +78,7 @@ const ARG_DESCRIPTIONS: Record<string, string> = {
 
 /** One required argument per path placeholder: `ID`, `CLIENT_ID`, `TOKEN`. */
 export function endpointArgs(target: Endpoint) {
-  return Object.fromEntries(
-    pathParams(target).map((name) => [name, Args.string({required: true, description: ARG_DESCRIPTIONS[name] ?? name})]),
-  )
+  return Object.fromEntries(pathParams(target).map((name) => [name, Args.string({required: true, description: ARG_DESCRIPTIONS[name] ?? name})]))
 }
 
 /**
@@ -101,7 +98,8 @@ export function parseProduct(text: string): {name: string; price: number; quanti
   }
   const price = whole(priceText)
   if (price === undefined || price <= 0) {
-    if (price === undefined && digits(priceText)) throw new Error(`the price "${priceText.trim()}" is larger than ${MAX_WHOLE}, the largest amount accepted`)
+    if (price === undefined && digits(priceText))
+      throw new Error(`the price "${priceText.trim()}" is larger than ${MAX_WHOLE}, the largest amount accepted`)
     throw new Error(`the price "${priceText}" must be a whole number of minor units greater than 0, e.g. 2999 for 29.99`)
   }
   const quantity = quantityText === undefined ? 1 : whole(quantityText)
@@ -122,13 +120,16 @@ export function convertValue(param: EndpointParam, raw: unknown): unknown {
       const number = parseWhole(text)
       if (number === undefined) {
         if (/^\d+$/.test(text)) throw new Error(`"${raw}" is larger than ${MAX_WHOLE}, the largest whole number accepted`)
-        throw new Error(param.input === 'minor-units' ? `"${raw}" is not a whole number of minor units, e.g. 2999 for 29.99` : `"${raw}" is not a whole number`)
+        throw new Error(
+          param.input === 'minor-units' ? `"${raw}" is not a whole number of minor units, e.g. 2999 for 29.99` : `"${raw}" is not a whole number`,
+        )
       }
       return number
     }
     case 'timestamp': {
       const seconds = parseTimestamp(text)
-      if (seconds === undefined) throw new Error(`"${raw}" is neither Unix seconds nor an ISO-8601 date or time such as 2026-11-22 or 2026-11-22T10:00:00Z`)
+      if (seconds === undefined)
+        throw new Error(`"${raw}" is neither Unix seconds nor an ISO-8601 date or time such as 2026-11-22 or 2026-11-22T10:00:00Z`)
       return seconds
     }
     default:
@@ -218,7 +219,10 @@ function flagLabel(target: Endpoint, field: string): string {
     .filter((candidate) => field === candidate.name || field.startsWith(`${candidate.name}.`))
     .sort((a, b) => b.name.length - a.name.length)[0]
   if (!param) return field
-  const rest = field.slice(param.name.length + 1).split('.').filter(Boolean)
+  const rest = field
+    .slice(param.name.length + 1)
+    .split('.')
+    .filter(Boolean)
   if (rest.length === 0) return `--${flagName(param)}`
   const [index, ...inner] = rest
   const position = /^\d+$/.test(index) ? `#${Number(index) + 1}` : index

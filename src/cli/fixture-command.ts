@@ -25,22 +25,32 @@ export abstract class FixtureCommand extends UmmahCommand {
     const settings = await this.settings()
     // A fixture file may come from anyone: with a live key it runs only when --live says so, even one that only reads.
     const key = await this.apiKey()
-    if (isLiveKey(key) && !this.globals.live) throw new UsageError(`Refusing to run ${what} with the live key ${maskKey(key)}`, 'Pass --live to run a fixture against live data, or use a test key (sk_test_*).')
+    if (isLiveKey(key) && !this.globals.live)
+      throw new UsageError(
+        `Refusing to run ${what} with the live key ${maskKey(key)}`,
+        'Pass --live to run a fixture against live data, or use a test key (sk_test_*).',
+      )
     const client = await this.client()
     const helpers = usesSandbox(fixture.requests) && (await this.hasSandboxHelpers(String(client.apiBase)))
     const requests = requestsFor(fixture, helpers, what)
     const variables = environmentRead(requests)
     if (variables.length > 0 && !options.yes && this.terminal().interactive) {
-      await this.confirmDestructive(`${what} reads the environment variables ${variables.join(', ')} and sends them to ${client.apiBase.origin}. Run it?`, false)
+      await this.confirmDestructive(
+        `${what} reads the environment variables ${variables.join(', ')} and sends them to ${client.apiBase.origin}. Run it?`,
+        false,
+      )
     }
-    const responses = await runFixture({...fixture, requests}, {
-      env: process.env,
-      profile: settingsOf(settings.stored),
-      // Sandbox helpers (/_sandbox/...) live beside the API base, on its origin.
-      send: async ({method, path, body, query}) =>
-        (await this.request(method, path.startsWith('/_sandbox/') ? new URL(path, client.apiBase).href : path, {body, query})).body,
-      onResponse: (name) => this.notice(`✓ ${name}`),
-    })
+    const responses = await runFixture(
+      {...fixture, requests},
+      {
+        env: process.env,
+        profile: settingsOf(settings.stored),
+        // Sandbox helpers (/_sandbox/...) live beside the API base, on its origin.
+        send: async ({method, path, body, query}) =>
+          (await this.request(method, path.startsWith('/_sandbox/') ? new URL(path, client.apiBase).href : path, {body, query})).body,
+        onResponse: (name) => this.notice(`✓ ${name}`),
+      },
+    )
     return this.jsonEnabled() ? responses : summarize(responses)
   }
 

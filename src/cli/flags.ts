@@ -10,10 +10,20 @@ export const globalFlags = {
   'api-key': Flags.string({summary: 'Secret key for this call; overrides UMMAH_SECRET_KEY and the profile.', helpGroup}),
   'api-base': Flags.string({summary: 'API base URL; overrides UMMAH_API_BASE and the profile.', helpGroup}),
   json: Flags.boolean({summary: 'Print the JSON the API returned (errors as a JSON object).', helpGroup}),
-  jq: Flags.string({summary: 'Filter the JSON output with a jq expression (implies --json; strings print raw, errors stay text on stderr).', helpValue: 'EXPR', helpGroup}),
+  jq: Flags.string({
+    summary: 'Filter the JSON output with a jq expression (implies --json; strings print raw, errors stay text on stderr).',
+    helpValue: 'EXPR',
+    helpGroup,
+  }),
   live: Flags.boolean({summary: 'Allow requests that change data with a live key (sk_live_*).', helpGroup}),
   debug: Flags.boolean({summary: 'Trace HTTP requests on stderr (keys masked) and show stack traces.', helpGroup}),
-  timeout: Flags.integer({summary: 'Seconds to wait for each request attempt (1 to 3600).', default: REQUEST_TIMEOUT_SECONDS, min: 1, max: 3600, helpGroup}),
+  timeout: Flags.integer({
+    summary: 'Seconds to wait for each request attempt (1 to 3600).',
+    default: REQUEST_TIMEOUT_SECONDS,
+    min: 1,
+    max: 3600,
+    helpGroup,
+  }),
   'max-retries': Flags.integer({summary: 'Retries of 429, 5xx and connection failures.', default: MAX_RETRIES, min: 0, max: 10, helpGroup}),
 }
 
@@ -41,11 +51,17 @@ export const yesFlag = Flags.boolean({char: 'y', summary: 'Do not ask for confir
 
 export const insecureStorageFlag = Flags.boolean({
   summary: 'Where there is no OS keychain, write a live key to the config file (mode 0600, plain text).',
-  description: 'Live keys are kept in the OS keychain; without one they are refused unless this is given. In CI, prefer UMMAH_SECRET_KEY from a secrets manager.',
+  description:
+    'Live keys are kept in the OS keychain; without one they are refused unless this is given. In CI, prefer UMMAH_SECRET_KEY from a secrets manager.',
 })
 
 export const statementFileFlags = {
-  output: Flags.string({char: 'o', summary: 'Write the file here: a file, a directory (the default name inside it) or - for stdout; default: statement-ID.FORMAT in the current directory.', helpValue: 'FILE|DIR|-'}),
+  output: Flags.string({
+    char: 'o',
+    summary:
+      'Write the file here: a file, a directory (the default name inside it) or - for stdout; default: statement-ID.FORMAT in the current directory.',
+    helpValue: 'FILE|DIR|-',
+  }),
   force: Flags.boolean({summary: 'Replace the file if it exists.'}),
   'wait-timeout': Flags.integer({summary: 'Seconds to wait for the statement to finish processing (1 to 86400).', default: 300, min: 1, max: 86_400}),
 }

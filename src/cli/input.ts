@@ -80,7 +80,11 @@ export function parsePairs(pairs: readonly string[], flag: string): Query {
 
 /** `1,2,4,8`: seconds, comma-separated, as milliseconds. */
 export function parseSecondsList(text: string, flag: string): number[] {
-  const delays = text.split(',').filter(Boolean).map((part) => Number(part) * 1000)
-  if (delays.some((delay) => !Number.isFinite(delay) || delay < 0)) throw new UsageError(`${flag} "${text}" is not a list of seconds`, 'Write it like 1,2,4,8.')
+  const delays = text
+    .split(',')
+    .filter(Boolean)
+    .map((part) => Number(part) * 1000)
+  if (delays.some((delay) => !Number.isFinite(delay) || delay < 0))
+    throw new UsageError(`${flag} "${text}" is not a list of seconds`, 'Write it like 1,2,4,8.')
   return delays
 }

@@ -66,7 +66,10 @@ class JqRunner {
   run(value: unknown, expression: string, args: string[]): JqAnswer {
     if (!this.worker) {
       const {port1, port2} = new this.threads.MessageChannel()
-      this.worker = new this.threads.Worker(new URL('./jq-worker.js', import.meta.url), {workerData: {port: port2, signal: this.signal}, transferList: [port2]})
+      this.worker = new this.threads.Worker(new URL('./jq-worker.js', import.meta.url), {
+        workerData: {port: port2, signal: this.signal},
+        transferList: [port2],
+      })
       this.worker.unref()
       this.port = port1
     }
@@ -76,7 +79,10 @@ class JqRunner {
       void this.worker.terminate()
       this.port!.close()
       this.worker = undefined
-      throw new UmmahError(`--jq: the filter ran for ${this.timeoutMs / 1000} s without finishing, and was stopped`, {code: 'jq_timeout', hint: 'Check the expression for a loop (repeat, recurse, a def that calls itself).'})
+      throw new UmmahError(`--jq: the filter ran for ${this.timeoutMs / 1000} s without finishing, and was stopped`, {
+        code: 'jq_timeout',
+        hint: 'Check the expression for a loop (repeat, recurse, a def that calls itself).',
+      })
     }
     return this.threads.receiveMessageOnPort(this.port!)!.message as JqAnswer
   }
@@ -90,7 +96,10 @@ export async function compileJq(expression: string): Promise<JqFilter> {
   if (probe.exitCode !== 0) {
     // An expression that does not compile does not run either: compiled alone, jq names the problem where it is.
     const alone = jq.run(null, expression, ['-n', '-c'])
-    throw new UsageError(`--jq: ${firstLine(alone.exitCode === JQ_COMPILE_ERROR ? alone.stderr : probe.stderr)}`, 'Quote the expression for your shell, e.g. --jq \'.results[].id\'.')
+    throw new UsageError(
+      `--jq: ${firstLine(alone.exitCode === JQ_COMPILE_ERROR ? alone.stderr : probe.stderr)}`,
+      "Quote the expression for your shell, e.g. --jq '.results[].id'.",
+    )
   }
   return {
     apply(value, {indent}) {

@@ -18,7 +18,10 @@ export const listenFlags = {
   host: Flags.string({summary: 'Address the receiver listens on.', default: LOCAL_HOST}),
   port: Flags.integer({summary: "Receiver port; 0 reuses the last run's port when free, else any.", default: 0, min: 0, max: 65_535}),
   'public-url': Flags.string({summary: 'Callback URL the gateway should use, when it cannot reach this machine directly (a tunnel of your own).'}),
-  relay: Flags.string({summary: 'Receive through `ummah relay` at this URL (several, comma-separated, are tried in turn); opens no inbound port. Default: the profile setting relay_url.'}),
+  relay: Flags.string({
+    summary:
+      'Receive through `ummah relay` at this URL (several, comma-separated, are tried in turn); opens no inbound port. Default: the profile setting relay_url.',
+  }),
   'relay-token': Flags.string({summary: 'Token for --relay, or @FILE or - (default: UMMAH_RELAY_TOKEN, then the profile setting relay_token).'}),
   channel: Flags.string({summary: "With --relay: a team channel to stream (default: this profile and machine's own channel, created on first use)."}),
   'webhook-id': Flags.string({summary: "Use this webhook instead of the profile's own (it is re-pointed here and unsubscribed at exit)."}),
@@ -28,22 +31,53 @@ export const listenFlags = {
   headers: Flags.string({summary: 'Extra header for every forward, "Name: value" (repeatable).', multiple: true}),
   concurrency: Flags.integer({summary: 'Forwards in flight at once; 1 keeps arrival order.', default: 1, min: 1, max: 64}),
   'forward-timeout': Flags.integer({summary: 'Seconds to wait for your app to answer a forward (1 to 3600).', default: 30, min: 1, max: 3600}),
-  'max-attempts': Flags.integer({summary: 'Give up on an event after this many forwards (0: keep retrying while running).', default: 0, min: 0, max: 1_000_000}),
-  'max-body': Flags.integer({summary: 'Largest delivery accepted, in bytes (larger: 413; at most 64 MiB).', default: 1_048_576, min: 1, max: 67_108_864}),
-  'dedupe-window': Flags.integer({summary: "Hours an event id is remembered, so a replay or late retry is not forwarded again (default 72: the gateway's retry window).", default: 72, min: 1, max: 24 * 90}),
+  'max-attempts': Flags.integer({
+    summary: 'Give up on an event after this many forwards (0: keep retrying while running).',
+    default: 0,
+    min: 0,
+    max: 1_000_000,
+  }),
+  'max-body': Flags.integer({
+    summary: 'Largest delivery accepted, in bytes (larger: 413; at most 64 MiB).',
+    default: 1_048_576,
+    min: 1,
+    max: 67_108_864,
+  }),
+  'dedupe-window': Flags.integer({
+    summary: "Hours an event id is remembered, so a replay or late retry is not forwarded again (default 72: the gateway's retry window).",
+    default: 72,
+    min: 1,
+    max: 24 * 90,
+  }),
   'verify-scheme': Flags.option({summary: "Check deliveries with a partner scheme instead of the webhook's RSA key.", options: SCHEME_NAMES})(),
   ...schemeFlags('listen'),
-  'forward-auth': Flags.string({summary: 'Authentication your app expects: basic:USER:PASS, header:NAME:VALUE (repeatable) or oauth2:TOKEN_URL,CLIENT_ID,CLIENT_SECRET[,SCOPE]; or @FILE (one per line) or -; default UMMAH_FORWARD_AUTH.', multiple: true}),
-  format: Flags.option({summary: 'text, or json for one JSON object per line (ready, event, response, retry, error, disk-full, disk-ok, damaged, relay, summary).', options: ['text', 'json'] as const, default: 'text'})(),
+  'forward-auth': Flags.string({
+    summary:
+      'Authentication your app expects: basic:USER:PASS, header:NAME:VALUE (repeatable) or oauth2:TOKEN_URL,CLIENT_ID,CLIENT_SECRET[,SCOPE]; or @FILE (one per line) or -; default UMMAH_FORWARD_AUTH.',
+    multiple: true,
+  }),
+  format: Flags.option({
+    summary: 'text, or json for one JSON object per line (ready, event, response, retry, error, disk-full, disk-ok, damaged, relay, summary).',
+    options: ['text', 'json'] as const,
+    default: 'text',
+  })(),
 }
 
 type ListenFlagValues = Interfaces.InferredFlags<typeof listenFlags>
 
 /** Everything of ListenOptions the flags (and, for the relay, the environment and profile settings) decide. */
-export async function listenSettings(flags: ListenFlagValues, stored: ProfileSettings = {}, env: NodeJS.ProcessEnv = process.env, profile = 'default'): Promise<Omit<ListenOptions, 'api' | 'profile' | 'print' | 'graceMs'>> {
+export async function listenSettings(
+  flags: ListenFlagValues,
+  stored: ProfileSettings = {},
+  env: NodeJS.ProcessEnv = process.env,
+  profile = 'default',
+): Promise<Omit<ListenOptions, 'api' | 'profile' | 'print' | 'graceMs'>> {
   if (!flags.forward) throw new UsageError('Missing --forward', 'Say where your app listens, e.g. --forward localhost:3000/webhook.')
   const relay = await relaySettings(flags, stored, env, profile)
-  const [{parseForwardTarget}, {parseForwardAuth, parseForwardHeader}] = await Promise.all([import('../webhooks/forward-target.js'), import('./header-flags.js')])
+  const [{parseForwardTarget}, {parseForwardAuth, parseForwardHeader}] = await Promise.all([
+    import('../webhooks/forward-target.js'),
+    import('./header-flags.js'),
+  ])
   const forwardAuth = parseForwardAuth(await forwardAuthValues(flags['forward-auth'], env))
   const scheme = flags['verify-scheme']
   return {
@@ -73,24 +107,38 @@ async function forwardAuthValues(values: string[] | undefined, env: NodeJS.Proce
   const lines: string[] = []
   for (const value of given) {
     const text = value === '-' || value.startsWith('@') ? (await secretValue(value, '--forward-auth'))! : value
-    lines.push(...text.split('\n').map((line) => line.trim()).filter(Boolean))
+    lines.push(
+      ...text
+        .split('\n')
+        .map((line) => line.trim())
+        .filter(Boolean),
+    )
   }
   for (const line of lines) for (const secret of line.split(':').slice(2).join(':').split(',')) registerSecret(secret)
   return lines
 }
 
 /** --relay, --relay-token and --channel, with their defaults from UMMAH_RELAY_TOKEN and the profile's relay_url / relay_token. */
-async function relaySettings(flags: ListenFlagValues, stored: ProfileSettings, env: NodeJS.ProcessEnv, profile: string): Promise<ListenOptions['relay']> {
+async function relaySettings(
+  flags: ListenFlagValues,
+  stored: ProfileSettings,
+  env: NodeJS.ProcessEnv,
+  profile: string,
+): Promise<ListenOptions['relay']> {
   const url: string | undefined = flags.relay ?? (flags['public-url'] ? undefined : stored.relay_url)
   if (!url) {
     if (flags.channel) throw new UsageError('--channel needs --relay', 'Give the relay: --relay https://relay.example.com --channel NAME.')
     return undefined
   }
-  if (flags['public-url']) throw new UsageError('--relay and --public-url both say where the gateway posts', 'Use one: --relay for `ummah relay`, --public-url for a tunnel of your own.')
+  if (flags['public-url'])
+    throw new UsageError(
+      '--relay and --public-url both say where the gateway posts',
+      'Use one: --relay for `ummah relay`, --public-url for a tunnel of your own.',
+    )
   const [{parseRelayUrls}, {CHANNEL_NAME}] = await Promise.all([import('../relay/admin-client.js'), import('../relay/store.js')])
   const token = await secretValue(flags['relay-token'] ?? env.UMMAH_RELAY_TOKEN ?? (await storedRelayToken(profile, stored)), '--relay-token')
   if (!token) throw new UsageError('--relay needs a token', 'Pass --relay-token, set UMMAH_RELAY_TOKEN, or `ummah config set relay_token TOKEN`.')
-  if (flags.channel !== undefined && !CHANNEL_NAME.test(flags.channel)) throw new UsageError(`--channel "${flags.channel}" is not a channel name`, 'Channel names are lower-case letters, digits and dashes (up to 63).')
+  if (flags.channel !== undefined && !CHANNEL_NAME.test(flags.channel))
+    throw new UsageError(`--channel "${flags.channel}" is not a channel name`, 'Channel names are lower-case letters, digits and dashes (up to 63).')
   return {urls: parseRelayUrls(url), token, channel: flags.channel}
 }
-

@@ -5,7 +5,9 @@ import type {Style} from './output.js'
 function staleNote(line: {stale?: true; age_s?: number}, style: Style): string {
   if (!line.stale || line.age_s === undefined) return ''
   const minutes = Math.round(line.age_s / 60)
-  return style.error(` stale: created ${minutes >= 120 ? `${Math.round(minutes / 60)} h` : `${minutes} min`} ago (apps checking created_on refuse events over 10 min old with 400)`)
+  return style.error(
+    ` stale: created ${minutes >= 120 ? `${Math.round(minutes / 60)} h` : `${minutes} min`} ago (apps checking created_on refuse events over 10 min old with 400)`,
+  )
 }
 
 export function formatListenLine(line: ListenLine, style: Style, now = new Date()): string {
@@ -17,7 +19,9 @@ export function formatListenLine(line: ListenLine, style: Style, now = new Date(
       if (line.key_changed) {
         return [
           heading,
-          style.error(`The webhook's public key CHANGED${line.previous_webhook_id ? ` (webhook ${line.previous_webhook_id} no longer exists: was the gateway's state reset?)` : ''}.`),
+          style.error(
+            `The webhook's public key CHANGED${line.previous_webhook_id ? ` (webhook ${line.previous_webhook_id} no longer exists: was the gateway's state reset?)` : ''}.`,
+          ),
           style.error('Your app must verify with the new key, or it will refuse every delivery with 403:'),
           key,
         ].join('\n')
@@ -29,7 +33,7 @@ export function formatListenLine(line: ListenLine, style: Style, now = new Date(
     case 'response':
       return `${time}  <-- [${style.status(line.status < 300 ? 'delivered' : 'failed')} ${line.status}] POST ${line.url} [${line.id}] ${line.duration_ms} ms${staleNote(line, style)}`
     case 'retry':
-      return `${time}  <-- [${style.error(line.status === undefined ? line.error ?? 'failed' : String(line.status))}] POST ${line.url} [${line.id}] ${line.duration_ms} ms; retry ${line.attempt + 1} in ${line.retry_in_ms} ms${staleNote(line, style)}`
+      return `${time}  <-- [${style.error(line.status === undefined ? (line.error ?? 'failed') : String(line.status))}] POST ${line.url} [${line.id}] ${line.duration_ms} ms; retry ${line.attempt + 1} in ${line.retry_in_ms} ms${staleNote(line, style)}`
     case 'error':
       if (line.stage === 'webhook') return `${time}  ${style.error(`! ${line.error}`)}`
       return line.stage === 'receive'
@@ -42,8 +46,10 @@ export function formatListenLine(line: ListenLine, style: Style, now = new Date(
     case 'damaged':
       return `${time}  ${style.error(`! spool: skipped ${line.lines} damaged line${line.lines === 1 ? '' : 's'} in ${line.path}`)}; every valid event is kept`
     case 'relay':
-      if (line.state === 'missed') return `${time}  ${style.error(`relay: ${line.missed} event${line.missed === 1 ? ' was' : 's were'} trimmed before this listener read ${line.missed === 1 ? 'it' : 'them'} (the relay's --retention passed; the gateway's delivery log still lists them)`)}`
-      if (line.state === 'disconnected') return `${time}  ${style.error(`relay: disconnected (${line.error}), ${line.retry_in_s ? `retrying in ${line.retry_in_s} s` : 'retrying now'} at ${line.relay}`)}`
+      if (line.state === 'missed')
+        return `${time}  ${style.error(`relay: ${line.missed} event${line.missed === 1 ? ' was' : 's were'} trimmed before this listener read ${line.missed === 1 ? 'it' : 'them'} (the relay's --retention passed; the gateway's delivery log still lists them)`)}`
+      if (line.state === 'disconnected')
+        return `${time}  ${style.error(`relay: disconnected (${line.error}), ${line.retry_in_s ? `retrying in ${line.retry_in_s} s` : 'retrying now'} at ${line.relay}`)}`
       return line.resumed
         ? `${time}  relay: resumed at ${line.relay}, ${line.waiting ?? 0} event${line.waiting === 1 ? '' : 's'} waiting`
         : `${time}  relay: connected to ${line.relay} (channel ${line.channel})${line.waiting ? `, ${line.waiting} event${line.waiting === 1 ? '' : 's'} waiting` : ''}`

@@ -32,12 +32,15 @@ export function spinner(text: string, enabled: boolean): Indicator {
 /** `[██████░░░░]  60%  1.2 MB / 2.0 MB`; without a known total, the bytes so far. */
 export function progressBar(enabled: boolean): {tick(received: number, total: number | undefined): void; stop(): void} {
   if (!enabled) return {tick() {}, stop() {}}
-  const size = (bytes: number) => (bytes >= 1_048_576 ? `${(bytes / 1_048_576).toFixed(1)} MB` : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} kB` : `${bytes} B`)
+  const size = (bytes: number) =>
+    bytes >= 1_048_576 ? `${(bytes / 1_048_576).toFixed(1)} MB` : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} kB` : `${bytes} B`
   return {
     tick(received, total) {
       if (total === undefined) return line(`Downloading… ${size(received)}`)
       const done = Math.round((received / total) * 20)
-      line(`[${'█'.repeat(done)}${'░'.repeat(20 - done)}] ${String(Math.round((received / total) * 100)).padStart(3)}%  ${size(received)} / ${size(total)}`)
+      line(
+        `[${'█'.repeat(done)}${'░'.repeat(20 - done)}] ${String(Math.round((received / total) * 100)).padStart(3)}%  ${size(received)} / ${size(total)}`,
+      )
     },
     stop() {
       line('')

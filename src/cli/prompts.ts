@@ -45,7 +45,9 @@ export async function askParam(param: EndpointParam): Promise<unknown> {
     const products = []
     do {
       const name = await ask(`Product ${products.length + 1} name`, (text) => (text.trim() ? undefined : 'A name is required'))
-      const price = await ask('Price in minor units (2999 = 29.99)', (text) => (/^\s*[1-9]\d*\s*$/.test(text) ? undefined : 'A whole number greater than 0'))
+      const price = await ask('Price in minor units (2999 = 29.99)', (text) =>
+        /^\s*[1-9]\d*\s*$/.test(text) ? undefined : 'A whole number greater than 0',
+      )
       const quantity = await ask('Quantity', (text) => (/^\s*[1-9]\d*\s*$/.test(text || '1') ? undefined : 'A whole number of at least 1'))
       products.push({name, price: Number(price), quantity: Number(quantity || 1)})
     } while (await confirm({message: 'Add another product?', default: false}))

@@ -15,17 +15,22 @@ import {storedRelayToken} from '../config/profiles.js'
 import {LOCAL_HOST, RELAY_PORT} from '../shared/defaults.js'
 
 export const relayStartFlags = {
-    host: Flags.string({summary: 'Address to listen on.', default: LOCAL_HOST}),
-    port: Flags.integer({summary: 'Port to listen on; 0 picks a free one.', default: RELAY_PORT, min: 0, max: 65_535}),
-    'public-url': Flags.string({summary: 'The https URL the gateway reaches this relay at (ingress URLs are built on it).'}),
-    'data-dir': Flags.string({summary: 'Embedded storage directory (default: the config directory\'s relay/).'}),
-    redis: Flags.string({summary: 'Store in Redis Streams at this redis:// URL instead (several relays can share it).'}),
-    token: Flags.string({summary: 'Admin token for channel management, or @FILE or - (default: UMMAH_RELAY_TOKEN).'}),
-    retention: Flags.string({summary: "How long entries are kept (default 72h: the gateway's retry window).", default: '72h'}),
-    'max-body': Flags.string({summary: 'Largest delivery stored (larger: 413).', default: '1mb'}),
-    'max-streams-per-token': Flags.integer({summary: 'Streams one token may hold open at once on this instance (more: 429).', default: 8, min: 1, max: 1000}),
-    'tls-cert': Flags.string({summary: 'PEM certificate, to serve https itself.', dependsOn: ['tls-key']}),
-    'tls-key': Flags.string({summary: 'PEM private key for --tls-cert.', dependsOn: ['tls-cert']}),
+  host: Flags.string({summary: 'Address to listen on.', default: LOCAL_HOST}),
+  port: Flags.integer({summary: 'Port to listen on; 0 picks a free one.', default: RELAY_PORT, min: 0, max: 65_535}),
+  'public-url': Flags.string({summary: 'The https URL the gateway reaches this relay at (ingress URLs are built on it).'}),
+  'data-dir': Flags.string({summary: "Embedded storage directory (default: the config directory's relay/)."}),
+  redis: Flags.string({summary: 'Store in Redis Streams at this redis:// URL instead (several relays can share it).'}),
+  token: Flags.string({summary: 'Admin token for channel management, or @FILE or - (default: UMMAH_RELAY_TOKEN).'}),
+  retention: Flags.string({summary: "How long entries are kept (default 72h: the gateway's retry window).", default: '72h'}),
+  'max-body': Flags.string({summary: 'Largest delivery stored (larger: 413).', default: '1mb'}),
+  'max-streams-per-token': Flags.integer({
+    summary: 'Streams one token may hold open at once on this instance (more: 429).',
+    default: 8,
+    min: 1,
+    max: 1000,
+  }),
+  'tls-cert': Flags.string({summary: 'PEM certificate, to serve https itself.', dependsOn: ['tls-key']}),
+  'tls-key': Flags.string({summary: 'PEM private key for --tls-cert.', dependsOn: ['tls-cert']}),
 }
 
 type StartFlags = Interfaces.InferredFlags<typeof relayStartFlags>
@@ -33,12 +38,18 @@ type StartFlags = Interfaces.InferredFlags<typeof relayStartFlags>
 /** The admin token, retention, body limit, TLS material and data directory `relay start` runs with; a bad one is a usage error before anything starts. */
 export async function relayStartSettings(flags: StartFlags, env: NodeJS.ProcessEnv = process.env) {
   const token = await secretValue(flags.token ?? env.UMMAH_RELAY_TOKEN, '--token')
-  if (!token || token.length < 16) throw new UsageError('relay start needs an admin token of at least 16 characters', 'Pass --token or set UMMAH_RELAY_TOKEN, e.g. UMMAH_RELAY_TOKEN=$(openssl rand -hex 24).')
+  if (!token || token.length < 16)
+    throw new UsageError(
+      'relay start needs an admin token of at least 16 characters',
+      'Pass --token or set UMMAH_RELAY_TOKEN, e.g. UMMAH_RELAY_TOKEN=$(openssl rand -hex 24).',
+    )
   registerSecret(token)
   const retentionMs = parseDuration(flags.retention)
-  if (!retentionMs || retentionMs < 1000) throw new UsageError(`--retention "${flags.retention}" is not a duration of a second or more`, 'e.g. --retention 72h, 30m or 3d.')
+  if (!retentionMs || retentionMs < 1000)
+    throw new UsageError(`--retention "${flags.retention}" is not a duration of a second or more`, 'e.g. --retention 72h, 30m or 3d.')
   const maxBodyBytes = parseBytes(flags['max-body'])
-  if (!maxBodyBytes || maxBodyBytes > 64 * 1024 * 1024) throw new UsageError(`--max-body "${flags['max-body']}" is not a size up to 64mb`, 'e.g. --max-body 1mb or 262144.')
+  if (!maxBodyBytes || maxBodyBytes > 64 * 1024 * 1024)
+    throw new UsageError(`--max-body "${flags['max-body']}" is not a size up to 64mb`, 'e.g. --max-body 1mb or 262144.')
   const tls = flags['tls-cert'] && flags['tls-key'] ? {cert: await readFile(flags['tls-cert']), key: await readFile(flags['tls-key'])} : undefined
   return {token, retentionMs, maxBodyBytes, tls, dataDir: (flags['data-dir'] as string | undefined) ?? join(configDir(), 'relay')}
 }
@@ -48,11 +59,16 @@ export const relayAdminFlags = {
   token: Flags.string({summary: "The relay's admin token, or @FILE or - (default: UMMAH_RELAY_TOKEN, then the profile setting relay_token)."}),
 }
 
-export async function relayAdminApi(flags: {relay?: string; token?: string}, stored: ProfileSettings, env: NodeJS.ProcessEnv = process.env, profile = 'default'): Promise<RelayApi> {
+export async function relayAdminApi(
+  flags: {relay?: string; token?: string},
+  stored: ProfileSettings,
+  env: NodeJS.ProcessEnv = process.env,
+  profile = 'default',
+): Promise<RelayApi> {
   const url = flags.relay ?? stored.relay_url
   if (!url) throw new UsageError('Which relay?', 'Pass --relay https://relay.example.com, or `ummah config set relay_url URL`.')
   const token = await secretValue(flags.token ?? env.UMMAH_RELAY_TOKEN ?? (await storedRelayToken(profile, stored)), '--token')
-  if (!token) throw new UsageError('No relay admin token', "Pass --token, or set UMMAH_RELAY_TOKEN to the token the relay was started with.")
+  if (!token) throw new UsageError('No relay admin token', 'Pass --token, or set UMMAH_RELAY_TOKEN to the token the relay was started with.')
   registerSecret(token)
   const {RelayApi, parseRelayUrls} = await import('../relay/admin-client.js')
   return new RelayApi(parseRelayUrls(url), token)

@@ -21,7 +21,13 @@ interface PackageJson {
   name: string
   version: string
   description?: string
-  oclif: {bin?: string; dirname?: string; plugins?: string[]; topicSeparator?: string; topics?: Record<string, {description?: string; hidden?: boolean}>}
+  oclif: {
+    bin?: string
+    dirname?: string
+    plugins?: string[]
+    topicSeparator?: string
+    topics?: Record<string, {description?: string; hidden?: boolean}>
+  }
 }
 
 /** The arguments oclif answers with the root help. */

@@ -44,7 +44,8 @@ export async function schemeSettings(side: ReceivingSide, flags: Record<string, 
     if (value === undefined) continue
     if (pairs) settings[setting] = (value as string[]).map((pair) => parseHeader(pair, `--${flag}`))
     else if (secret) settings[setting] = await secretValue(value as string, `--${flag}`)
-    else if (file && (value as string).startsWith('@')) settings[setting] = (await readFileArgument((value as string).slice(1), `--${flag}`)).toString('utf8')
+    else if (file && (value as string).startsWith('@'))
+      settings[setting] = (await readFileArgument((value as string).slice(1), `--${flag}`)).toString('utf8')
     else settings[setting] = value
   }
   return settings as SchemeSettings

@@ -32,7 +32,10 @@ const FORMATS = new Set(['csv', 'xlsx'])
  * reach the name: an id of `/../../x` can never leave the directory.
  */
 export function defaultStatementFile(statement: Pick<Statement, 'format' | 'id'>): string {
-  const safe = (text: unknown) => String(text ?? '').replaceAll(/[^A-Za-z0-9_-]+/g, '_').slice(0, 100) || 'unknown'
+  const safe = (text: unknown) =>
+    String(text ?? '')
+      .replaceAll(/[^A-Za-z0-9_-]+/g, '_')
+      .slice(0, 100) || 'unknown'
   const format = String(statement.format ?? '').toLowerCase()
   return `statement-${safe(statement.id)}.${FORMATS.has(format) ? format : safe(format)}`
 }
@@ -74,11 +77,17 @@ export async function fetchStatementFile(options: StatementFileOptions): Promise
   const download = {timeoutMs: options.requestTimeoutMs, onProgress: bar.tick, expectedBytes: statedSize(statement), force: options.force}
   let result
   try {
-    result = target === '-' ? await downloadToStream(statement.download_url!, download, process.stdout) : await downloadTo(statement.download_url!, target, download)
+    result =
+      target === '-'
+        ? await downloadToStream(statement.download_url!, download, process.stdout)
+        : await downloadTo(statement.download_url!, target, download)
   } finally {
     bar.stop()
   }
   if (target !== '-') options.notice(`Saved ${target} (${result.bytes} bytes).`)
-  if (!result.lengthChecked) options.notice(`Note: the server did not say how long the file is, so a download cut short could not be detected; ${result.bytes} bytes were received.`)
+  if (!result.lengthChecked)
+    options.notice(
+      `Note: the server did not say how long the file is, so a download cut short could not be detected; ${result.bytes} bytes were received.`,
+    )
   return statement
 }

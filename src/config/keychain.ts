@@ -29,7 +29,10 @@ export class KeychainError extends Error {
 /** The platform's message without the binding's prefixes, on one line. */
 function reasonOf(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error)
-  const line = message.split('\n')[0].replace(/^(Platform failure|Couldn't access platform storage): /, '').trim()
+  const line = message
+    .split('\n')[0]
+    .replace(/^(Platform failure|Couldn't access platform storage): /, '')
+    .trim()
   return line || 'unknown error'
 }
 

@@ -67,7 +67,9 @@ async function dropEntries(entries: ReadonlyArray<KeychainKey | undefined>, noti
   for (const entry of entries) {
     if (!entry) continue
     await deleteSecret(entry.account).catch((error: Error) => {
-      notices.push(`The keychain entry ${entry.account} (${entry.masked}) could not be deleted (${error instanceof KeychainError ? error.reason : error.message}); delete it in the keychain's own tool.`)
+      notices.push(
+        `The keychain entry ${entry.account} (${entry.masked}) could not be deleted (${error instanceof KeychainError ? error.reason : error.message}); delete it in the keychain's own tool.`,
+      )
     })
   }
 }
@@ -76,7 +78,12 @@ async function dropEntries(entries: ReadonlyArray<KeychainKey | undefined>, noti
  * Saves a key to a profile: a live key into the keychain (unless
  * insecureStorage), a test key into the file. The profile as saved.
  */
-export async function saveKey(store: ConfigStore, profile: string, key: string, options: SaveKeyOptions = {}): Promise<KeyNotices & {saved: ProfileSettings}> {
+export async function saveKey(
+  store: ConfigStore,
+  profile: string,
+  key: string,
+  options: SaveKeyOptions = {},
+): Promise<KeyNotices & {saved: ProfileSettings}> {
   checkProfileName(profile)
   const insecure = isLiveKey(key) && Boolean(options.insecureStorage)
   const entry = isLiveKey(key) && !insecure ? await newEntry(profile, key, store.path) : undefined
@@ -112,7 +119,11 @@ export async function readKeychainKey(profile: string, entry: KeychainKey): Prom
       'Unlock or start the OS keychain, or give the key for this run with UMMAH_SECRET_KEY.',
     )
   }
-  if (!key) throw new AuthConfigError(`The keychain has no entry for the live key of profile "${profile}" (${entry.masked})`, `Save it again: \`ummah login --profile ${profile}\`.`)
+  if (!key)
+    throw new AuthConfigError(
+      `The keychain has no entry for the live key of profile "${profile}" (${entry.masked})`,
+      `Save it again: \`ummah login --profile ${profile}\`.`,
+    )
   return key
 }
 
@@ -128,7 +139,9 @@ export async function removeKeys(store: ConfigStore, names: readonly string[], o
   for (const name of names) {
     const settings = store.profile(name)
     // A removed profile takes its relay token's entry with it; a logout keeps the relay token.
-    const entries = [settings?.api_key_keychain, options.removeProfiles ? settings?.relay_token_keychain : undefined].filter((entry) => entry !== undefined)
+    const entries = [settings?.api_key_keychain, options.removeProfiles ? settings?.relay_token_keychain : undefined].filter(
+      (entry) => entry !== undefined,
+    )
     try {
       for (const entry of entries) await deleteSecret(entry.account)
     } catch (error) {
@@ -191,7 +204,9 @@ export async function migrateKeys(store: ConfigStore, options: {all: boolean}): 
     else await dropEntries([entry], notices)
   }
   // Relay tokens kept in the file follow: each into an entry of its own.
-  const tokens = Object.entries(store.profiles()).filter(([name, settings]) => store.isStored(name) && settings.relay_token && !settings.relay_token_keychain)
+  const tokens = Object.entries(store.profiles()).filter(
+    ([name, settings]) => store.isStored(name) && settings.relay_token && !settings.relay_token_keychain,
+  )
   for (const [name, settings] of tokens.sort(([a], [b]) => a.localeCompare(b))) {
     const token = settings.relay_token!
     const entry = {account: `${name}:relay:${randomUUID()}`, masked: maskKey(token)}
@@ -221,10 +236,21 @@ export async function migrateKeys(store: ConfigStore, options: {all: boolean}): 
  * in the file. A keychain that fails during the move fails nothing already
  * done: those keys stay in the file, and a notice says so.
  */
-export async function loginKey(store: ConfigStore, profile: string, key: string, options: SaveKeyOptions): Promise<KeyNotices & {saved: ProfileSettings}> {
+export async function loginKey(
+  store: ConfigStore,
+  profile: string,
+  key: string,
+  options: SaveKeyOptions,
+): Promise<KeyNotices & {saved: ProfileSettings}> {
   const {saved, notices} = await saveKey(store, profile, key, options)
-  const migrated = await migrateKeys(store, {all: false}).catch((error: Error) => ({moved: [], notices: [`Live keys in ${store.path} stay there: ${error.message}.`]}))
-  const movedNotices = migrated.moved.map(({profile: name, api_key: masked, secret}) => `Moved the ${secret === 'relay_token' ? 'relay token' : 'live key'} ${masked} of profile "${name}" from the config file to the OS keychain.`)
+  const migrated = await migrateKeys(store, {all: false}).catch((error: Error) => ({
+    moved: [],
+    notices: [`Live keys in ${store.path} stay there: ${error.message}.`],
+  }))
+  const movedNotices = migrated.moved.map(
+    ({profile: name, api_key: masked, secret}) =>
+      `Moved the ${secret === 'relay_token' ? 'relay token' : 'live key'} ${masked} of profile "${name}" from the config file to the OS keychain.`,
+  )
   return {saved, notices: [...notices, ...movedNotices, ...migrated.notices]}
 }
 
@@ -271,9 +297,16 @@ export async function readRelayToken(profile: string, settings: ProfileSettings)
     token = await getSecret(entry.account)
   } catch (error) {
     if (!(error instanceof KeychainError)) throw error
-    throw new AuthConfigError(`Cannot read the relay token of profile "${profile}" from the keychain (${error.reason})`, 'Unlock or start the OS keychain, or give the token for this run with UMMAH_RELAY_TOKEN.')
+    throw new AuthConfigError(
+      `Cannot read the relay token of profile "${profile}" from the keychain (${error.reason})`,
+      'Unlock or start the OS keychain, or give the token for this run with UMMAH_RELAY_TOKEN.',
+    )
   }
-  if (!token) throw new AuthConfigError(`The keychain has no entry for the relay token of profile "${profile}" (${entry.masked})`, `Save it again: \`ummah config set relay_token TOKEN --profile ${profile}\`.`)
+  if (!token)
+    throw new AuthConfigError(
+      `The keychain has no entry for the relay token of profile "${profile}" (${entry.masked})`,
+      `Save it again: \`ummah config set relay_token TOKEN --profile ${profile}\`.`,
+    )
   return token
 }
 
@@ -285,7 +318,10 @@ export async function removeRelayToken(store: ConfigStore, profile: string): Pro
       await deleteSecret(entry.account)
     } catch (error) {
       if (!(error instanceof KeychainError)) throw error
-      throw new UsageError(`Cannot delete the keychain entry of the relay token of "${profile}" (${error.reason}); the profile is unchanged`, 'Unlock or start the OS keychain and run the command again.')
+      throw new UsageError(
+        `Cannot delete the keychain entry of the relay token of "${profile}" (${error.reason}); the profile is unchanged`,
+        'Unlock or start the OS keychain and run the command again.',
+      )
     }
   }
   await store.change((data) => {

@@ -64,7 +64,10 @@ const COLORS = ['auto', 'always', 'never']
 export function checkSecretKey(key: string): string {
   const trimmed = key.trim()
   if (!SECRET_KEY.test(trimmed)) {
-    throw new UsageError(`That is not a secret key (${maskKey(trimmed)})`, 'Secret keys start with sk_test_ or sk_live_; find yours under Settings → API Keys.')
+    throw new UsageError(
+      `That is not a secret key (${maskKey(trimmed)})`,
+      'Secret keys start with sk_test_ or sk_live_; find yours under Settings → API Keys.',
+    )
   }
   return trimmed
 }
@@ -84,18 +87,28 @@ export function checkSetting(name: SettingName, value: string): string {
     case 'api_base':
       return checkApiBase(value, 'flag')
     case 'brand_id':
-      if (!UUID.test(value)) throw new UsageError(`brand_id "${value}" is not a UUID`, 'Copy the brand ID from the dashboard, e.g. 409eb80e-3782-4b1d-afa8-b779759266a5.')
+      if (!UUID.test(value))
+        throw new UsageError(`brand_id "${value}" is not a UUID`, 'Copy the brand ID from the dashboard, e.g. 409eb80e-3782-4b1d-afa8-b779759266a5.')
       return value.toLowerCase()
     case 'color':
-      if (!COLORS.includes(value)) throw new UsageError(`color "${value}" is not one of ${COLORS.join(', ')}`, 'Use auto (colour on terminals), always or never.')
+      if (!COLORS.includes(value))
+        throw new UsageError(`color "${value}" is not one of ${COLORS.join(', ')}`, 'Use auto (colour on terminals), always or never.')
       return value
     case 'relay_url':
       for (const url of value.split(',')) {
-        if (!isUrl(url.trim())) throw new UsageError(`relay_url "${url.trim()}" is not an http(s) URL`, 'Give the relay\'s address, e.g. https://relay.example.com (several: comma-separated).')
+        if (!isUrl(url.trim()))
+          throw new UsageError(
+            `relay_url "${url.trim()}" is not an http(s) URL`,
+            "Give the relay's address, e.g. https://relay.example.com (several: comma-separated).",
+          )
       }
       return value
     case 'relay_token':
-      if (!/^\S{8,512}$/.test(value)) throw new UsageError('relay_token must be 8 to 512 characters without spaces', 'Paste the token `ummah relay channels create` or `tokens create` printed.')
+      if (!/^\S{8,512}$/.test(value))
+        throw new UsageError(
+          'relay_token must be 8 to 512 characters without spaces',
+          'Paste the token `ummah relay channels create` or `tokens create` printed.',
+        )
       return value
   }
 }
@@ -115,7 +128,10 @@ export function showSetting(name: SettingName, settings: ProfileSettings): strin
 export function loginProfile(selected: string, named: boolean): string {
   if (selected !== SANDBOX_PROFILE_NAME) return selected
   if (named) {
-    throw new UsageError(`"${SANDBOX_PROFILE_NAME}" is the built-in profile of \`ummah sandbox start\``, 'Save your key to another profile: `ummah login --profile NAME`.')
+    throw new UsageError(
+      `"${SANDBOX_PROFILE_NAME}" is the built-in profile of \`ummah sandbox start\``,
+      'Save your key to another profile: `ummah login --profile NAME`.',
+    )
   }
   return DEFAULT_PROFILE_NAME
 }

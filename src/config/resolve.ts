@@ -51,14 +51,19 @@ export function resolveSettings(input: ResolveInput): Settings {
   const profile = named?.value ?? store.activeProfile ?? DEFAULT_PROFILE_NAME
   const stored = store.profile(profile)
   if (named && !stored && !keyFromCaller) {
-    throw new UsageError(`Profile "${profile}" does not exist`, `Create it with \`ummah login --profile ${profile}\`, or see \`ummah profiles list\`.`)
+    throw new UsageError(
+      `Profile "${profile}" does not exist`,
+      `Create it with \`ummah login --profile ${profile}\`, or see \`ummah profiles list\`.`,
+    )
   }
 
   // A keychain key is named here and read by requireKey, when a command needs it.
   const keychain = keyFromCaller ? undefined : stored?.api_key_keychain
   const fromProfile = keychain || stored?.api_key ? {value: keychain ? undefined : stored?.api_key, source: 'profile' as const} : undefined
   const apiKey = keyFromCaller ?? fromProfile
-  const base = baseFromCaller ?? (stored?.api_base ? {value: stored.api_base, source: 'profile' as const} : {value: DEFAULT_API_BASE, source: 'default' as const})
+  const base =
+    baseFromCaller ??
+    (stored?.api_base ? {value: stored.api_base, source: 'profile' as const} : {value: DEFAULT_API_BASE, source: 'default' as const})
   return {
     profile,
     profileSource: named?.source ?? (store.activeProfile ? 'profile' : 'default'),
@@ -98,10 +103,7 @@ export async function requireKey(settings: Settings): Promise<string> {
     return settings.apiKey
   }
   const sandbox = settings.profile === SANDBOX_PROFILE_NAME ? '' : ' or use the local sandbox with `--profile sandbox`'
-  throw new AuthConfigError(
-    `No API key for profile "${settings.profile}"`,
-    `Run \`ummah login\`, set UMMAH_SECRET_KEY, or pass --api-key${sandbox}.`,
-  )
+  throw new AuthConfigError(`No API key for profile "${settings.profile}"`, `Run \`ummah login\`, set UMMAH_SECRET_KEY, or pass --api-key${sandbox}.`)
 }
 
 export function checkApiBase(value: string, source: Source): string {

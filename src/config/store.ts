@@ -62,7 +62,11 @@ export function checkProfileName(name: string): string {
 }
 
 /** A per-user directory: its UMMAH_* override, else the platform's place for that kind of file. */
-function userDir(env: NodeJS.ProcessEnv, override: string | undefined, places: {darwin: string[]; win32: [string, string[]]; xdg: [string, string[]]}): string {
+function userDir(
+  env: NodeJS.ProcessEnv,
+  override: string | undefined,
+  places: {darwin: string[]; win32: [string, string[]]; xdg: [string, string[]]},
+): string {
   if (override) return override
   switch (process.platform) {
     case 'darwin':
@@ -75,7 +79,11 @@ function userDir(env: NodeJS.ProcessEnv, override: string | undefined, places: {
 }
 
 export function configDir(env: NodeJS.ProcessEnv = process.env): string {
-  return userDir(env, env.UMMAH_CONFIG_DIR, {darwin: ['Library', 'Preferences'], win32: ['APPDATA', ['AppData', 'Roaming']], xdg: ['XDG_CONFIG_HOME', ['.config']]})
+  return userDir(env, env.UMMAH_CONFIG_DIR, {
+    darwin: ['Library', 'Preferences'],
+    win32: ['APPDATA', ['AppData', 'Roaming']],
+    xdg: ['XDG_CONFIG_HOME', ['.config']],
+  })
 }
 
 /**
@@ -84,7 +92,11 @@ export function configDir(env: NodeJS.ProcessEnv = process.env): string {
  * (`$XDG_DATA_HOME/ummah`, `~/.local/share/ummah`).
  */
 export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
-  return userDir(env, env.UMMAH_DATA_DIR, {darwin: ['Library', 'Application Support'], win32: ['LOCALAPPDATA', ['AppData', 'Local']], xdg: ['XDG_DATA_HOME', ['.local', 'share']]})
+  return userDir(env, env.UMMAH_DATA_DIR, {
+    darwin: ['Library', 'Application Support'],
+    win32: ['LOCALAPPDATA', ['AppData', 'Local']],
+    xdg: ['XDG_DATA_HOME', ['.local', 'share']],
+  })
 }
 
 /** The JSON file `conf` keeps the profiles in. */
@@ -150,15 +162,20 @@ export class ConfigStore extends StoredProfiles {
   /** Applies `change` to the file's current contents under the lock, and writes the result. */
   async change(change: (data: StoredConfig) => void): Promise<void> {
     const {default: lockfile} = await import('proper-lockfile')
-    const release = await lockfile.lock(dirname(this.path), {
-      lockfilePath: `${this.path}.lock`,
-      // Up to ~10 s of waiting for other writers; a lock left by a killed process is stale after 10 s.
-      retries: {retries: 60, minTimeout: 10, maxTimeout: 250, factor: 1.5},
-      stale: 10_000,
-      realpath: false,
-    }).catch((error: Error) => {
-      throw new UsageError(`Cannot lock ${this.path} (${(error as NodeJS.ErrnoException).code ?? error.message})`, 'Another ummah may be changing profiles; try again.')
-    })
+    const release = await lockfile
+      .lock(dirname(this.path), {
+        lockfilePath: `${this.path}.lock`,
+        // Up to ~10 s of waiting for other writers; a lock left by a killed process is stale after 10 s.
+        retries: {retries: 60, minTimeout: 10, maxTimeout: 250, factor: 1.5},
+        stale: 10_000,
+        realpath: false,
+      })
+      .catch((error: Error) => {
+        throw new UsageError(
+          `Cannot lock ${this.path} (${(error as NodeJS.ErrnoException).code ?? error.message})`,
+          'Another ummah may be changing profiles; try again.',
+        )
+      })
     try {
       const data = readStored(this.path)
       change(data)
@@ -215,7 +232,10 @@ function readStored(path: string): StoredConfig {
     text = readFileSync(path, 'utf8')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {profiles: {}}
-    throw new UsageError(`Cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, 'Check its permissions, or set UMMAH_CONFIG_DIR to another directory.')
+    throw new UsageError(
+      `Cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      'Check its permissions, or set UMMAH_CONFIG_DIR to another directory.',
+    )
   }
   let parsed: Partial<StoredConfig>
   try {

@@ -31,16 +31,27 @@ const TIMEOUT_MS = 10_000
 export function relayUrl(base: string, path: string): URL {
   const root = new URL(base.endsWith('/') ? base : `${base}/`)
   const {url, problem} = resolveWithin(root, path.replace(/^\/+/, ''))
-  if (!url) throw new UmmahError(`Refusing to send the relay token to ${JSON.stringify(path)}: ${describeProblem(problem!, root)}`, {code: 'foreign_url', hint: 'Check the channel name and --relay.'})
+  if (!url)
+    throw new UmmahError(`Refusing to send the relay token to ${JSON.stringify(path)}: ${describeProblem(problem!, root)}`, {
+      code: 'foreign_url',
+      hint: 'Check the channel name and --relay.',
+    })
   return url
 }
 
 /** `--relay` as given: one or several http(s) URLs separated by commas. */
 export function parseRelayUrls(text: string): string[] {
-  const urls = text.split(',').map((part) => part.trim()).filter(Boolean)
+  const urls = text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
   if (urls.length === 0) throw new UmmahError('--relay needs a URL', {code: 'usage', hint: 'e.g. --relay https://relay.example.com'})
   return urls.map((url) => {
-    if (!isUrl(url)) throw new UmmahError(`--relay: "${url}" is not an http(s) URL`, {code: 'usage', hint: 'Give http(s)://HOST[:PORT], e.g. --relay https://relay.example.com.'})
+    if (!isUrl(url))
+      throw new UmmahError(`--relay: "${url}" is not an http(s) URL`, {
+        code: 'usage',
+        hint: 'Give http(s)://HOST[:PORT], e.g. --relay https://relay.example.com.',
+      })
     return new URL(url).href.replace(/\/+$/, '')
   })
 }
@@ -78,7 +89,11 @@ export class RelayApi {
   private async request<T, Name extends RouteName = RouteName>(route: Name, params: RouteParams<Name>, body?: unknown): Promise<T> {
     const {method} = RELAY_ROUTES[route]
     const path = routePath(route, params)
-    if (!this.token) throw new UmmahError('No relay token', {code: 'no_relay_token', hint: 'Pass --relay-token, or set UMMAH_RELAY_TOKEN (or `ummah config set relay_token …`).'})
+    if (!this.token)
+      throw new UmmahError('No relay token', {
+        code: 'no_relay_token',
+        hint: 'Pass --relay-token, or set UMMAH_RELAY_TOKEN (or `ummah config set relay_token …`).',
+      })
     let lastError: Error | undefined
     for (const base of this.urls) {
       const url = relayUrl(base, path)
@@ -106,7 +121,11 @@ export class RelayApi {
       throw relayError(response.status, `${method} ${base}${path}`, parsed)
     }
     const cause = (lastError?.cause as NodeJS.ErrnoException | undefined)?.code ?? lastError?.message ?? 'no answer'
-    throw new UmmahError(`Cannot reach the relay at ${this.urls.join(', ')} (${cause})`, {code: 'relay_unreachable', hint: 'Is `ummah relay start` running there, and the URL right?', cause: lastError})
+    throw new UmmahError(`Cannot reach the relay at ${this.urls.join(', ')} (${cause})`, {
+      code: 'relay_unreachable',
+      hint: 'Is `ummah relay start` running there, and the URL right?',
+      cause: lastError,
+    })
   }
 }
 
@@ -117,7 +136,10 @@ function relayError(status: number, where: string, body: unknown): UmmahError {
     case 401:
       return new UmmahError(message, {code: 'relay_unauthorized', hint: 'Check --relay-token (or UMMAH_RELAY_TOKEN).'})
     case 403:
-      return new UmmahError(message, {code: 'relay_forbidden', hint: "A client token reaches only its own channel; managing channels needs the relay's admin token."})
+      return new UmmahError(message, {
+        code: 'relay_forbidden',
+        hint: "A client token reaches only its own channel; managing channels needs the relay's admin token.",
+      })
     case 404:
       return new UmmahError(message, {code: 'relay_not_found', hint: 'List the channels with `ummah relay channels list`.'})
     case 409:

@@ -31,7 +31,10 @@ export class ChannelAdmin {
     if (name !== undefined && !CHANNEL_NAME.test(name)) return NOT_FOUND
     const channel = name === undefined ? undefined : await this.store.getChannel(name)
     const access = await accessTo(this.store, this.options.adminToken, request.headers.authorization, channel)
-    if (access.kind === 'none') return access.status === 401 ? errorReply(401, 'unauthorized', 'Missing or unknown token') : errorReply(403, 'forbidden', "This token is another channel's")
+    if (access.kind === 'none')
+      return access.status === 401
+        ? errorReply(401, 'unauthorized', 'Missing or unknown token')
+        : errorReply(403, 'forbidden', "This token is another channel's")
     // A client token may read its own channel; everything else is the admin's.
     if (access.kind !== 'admin' && RELAY_ROUTES[route].access !== 'channel') return errorReply(403, 'forbidden', 'This needs the admin token')
     if (name !== undefined && !channel) return NOT_FOUND
@@ -39,11 +42,15 @@ export class ChannelAdmin {
   }
 
   private readonly handlers: Record<AdminRouteName, Handler> = {
-    listChannels: async () => ({status: 200, body: {data: (await this.store.listChannels()).map((each) => channelView(each, this.options.publicUrl))}}),
+    listChannels: async () => ({
+      status: 200,
+      body: {data: (await this.store.listChannels()).map((each) => channelView(each, this.options.publicUrl))},
+    }),
     createChannel: async (request) => {
       const input = await jsonBody(request)
       const wanted = typeof input?.name === 'string' ? input.name : undefined
-      if (!wanted || !CHANNEL_NAME.test(wanted)) return errorReply(400, 'invalid_name', 'name: lower-case letters, digits and dashes, 1 to 63, starting with a letter or digit')
+      if (!wanted || !CHANNEL_NAME.test(wanted))
+        return errorReply(400, 'invalid_name', 'name: lower-case letters, digits and dashes, 1 to 63, starting with a letter or digit')
       const created = newChannel(wanted)
       const {token, record} = newToken()
       created.tokens.push(record)

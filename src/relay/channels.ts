@@ -47,7 +47,12 @@ export function channelView(channel: ChannelRecord, publicUrl: string): Record<s
 export type Access = {kind: 'admin'} | {kind: 'client'; tokenId: string} | {kind: 'none'; status: 401 | 403}
 
 /** What `Authorization: Bearer TOKEN` allows on `channel`: 401 for no token or an unknown one, 403 for another channel's. */
-export async function accessTo(store: RelayStore, adminToken: string | undefined, authorization: string | undefined, channel: ChannelRecord | undefined): Promise<Access> {
+export async function accessTo(
+  store: RelayStore,
+  adminToken: string | undefined,
+  authorization: string | undefined,
+  channel: ChannelRecord | undefined,
+): Promise<Access> {
   const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1]
   if (!token) return {kind: 'none', status: 401}
   if (adminToken && sameSecret(token, adminToken)) return {kind: 'admin'}

@@ -43,8 +43,16 @@ function validHeader(value: unknown): value is RecordHeader {
   const header = value as Record<string, unknown>
   const headers = header.h
   return (
-    Number.isSafeInteger(header.s) && (header.s as number) > 0 && Number.isFinite(header.t) && Number.isSafeInteger(header.n) && (header.n as number) >= 0 &&
-    Number.isSafeInteger(header.c) && typeof headers === 'object' && headers !== null && !Array.isArray(headers) && Object.values(headers).every((v) => typeof v === 'string')
+    Number.isSafeInteger(header.s) &&
+    (header.s as number) > 0 &&
+    Number.isFinite(header.t) &&
+    Number.isSafeInteger(header.n) &&
+    (header.n as number) >= 0 &&
+    Number.isSafeInteger(header.c) &&
+    typeof headers === 'object' &&
+    headers !== null &&
+    !Array.isArray(headers) &&
+    Object.values(headers).every((v) => typeof v === 'string')
   )
 }
 
@@ -93,7 +101,10 @@ class ChannelLog {
 
   async open(): Promise<void> {
     await mkdir(this.dir, {recursive: true, mode: 0o700})
-    const segments = (await readdir(this.dir)).filter((name) => /^\d{8}\.log$/.test(name)).map((name) => Number(name.slice(0, 8))).sort((a, b) => a - b)
+    const segments = (await readdir(this.dir))
+      .filter((name) => /^\d{8}\.log$/.test(name))
+      .map((name) => Number(name.slice(0, 8)))
+      .sort((a, b) => a - b)
     let size = 0
     for (const segment of segments) {
       const data = await readFile(join(this.dir, segmentName(segment)))
@@ -216,7 +227,13 @@ class ChannelLog {
       for (let at = index; at <= last; at++) {
         const record = parseRecord(data, this.offsets[at] - start)
         if (!record) throw Object.assign(new Error(`entry ${this.seqs[at]} of ${this.dir} does not read back`), {code: 'EIO'})
-        entries.push({cursor: String(record.header.s), seq: record.header.s, receivedAt: record.header.t, headers: record.header.h, body: Buffer.from(record.body)})
+        entries.push({
+          cursor: String(record.header.s),
+          seq: record.header.s,
+          receivedAt: record.header.t,
+          headers: record.header.h,
+          body: Buffer.from(record.body),
+        })
       }
       index = last + 1
     }
@@ -338,17 +355,19 @@ export class EmbeddedStore implements RelayStore {
   private save(): Promise<void> {
     const data = `${JSON.stringify({channels: [...this.channels.values()]}, null, 1)}\n`
     const file = join(this.dir, 'channels.json')
-    this.saving = this.saving.catch(() => {}).then(async () => {
-      const handle = await open(`${file}.tmp`, 'w', 0o600)
-      try {
-        await handle.writeFile(data)
-        await handle.datasync()
-      } finally {
-        await handle.close()
-      }
-      await rename(`${file}.tmp`, file)
-      await syncDir(this.dir)
-    })
+    this.saving = this.saving
+      .catch(() => {})
+      .then(async () => {
+        const handle = await open(`${file}.tmp`, 'w', 0o600)
+        try {
+          await handle.writeFile(data)
+          await handle.datasync()
+        } finally {
+          await handle.close()
+        }
+        await rename(`${file}.tmp`, file)
+        await syncDir(this.dir)
+      })
     return this.saving
   }
 

@@ -16,10 +16,17 @@ export async function openStore(options: {dataDir: string; redis?: string}): Pro
     const url = new URL(options.redis)
     url.password = url.password ? '***' : ''
     const policy = await store.fsyncPolicy().catch(() => 'unknown')
-    const warning = policy === 'always' ? undefined : `Redis appendfsync is ${policy}: an entry answered 200 can be lost if Redis itself crashes (set appendonly yes, appendfsync always)`
+    const warning =
+      policy === 'always'
+        ? undefined
+        : `Redis appendfsync is ${policy}: an entry answered 200 can be lost if Redis itself crashes (set appendonly yes, appendfsync always)`
     return {store, where: `redis ${url.href}`, warning}
   }
   const {EmbeddedStore} = await import('./embedded-store.js')
   const store = await EmbeddedStore.open(options.dataDir)
-  return {store, where: `embedded ${options.dataDir}`, warning: store.damaged > 0 ? `skipped ${store.damaged} damaged record(s) in ${options.dataDir}; every intact entry is kept` : undefined}
+  return {
+    store,
+    where: `embedded ${options.dataDir}`,
+    warning: store.damaged > 0 ? `skipped ${store.damaged} damaged record(s) in ${options.dataDir}; every intact entry is kept` : undefined,
+  }
 }

@@ -47,7 +47,14 @@ export interface Hello {
 export const WAITING_CAP = 100_000
 
 export function encodeEntry(entry: StoredEntry): Buffer {
-  const meta = Buffer.from(JSON.stringify({cursor: entry.cursor, ...(entry.seq === undefined ? {} : {seq: entry.seq}), received_at: entry.receivedAt, headers: entry.headers}))
+  const meta = Buffer.from(
+    JSON.stringify({
+      cursor: entry.cursor,
+      ...(entry.seq === undefined ? {} : {seq: entry.seq}),
+      received_at: entry.receivedAt,
+      headers: entry.headers,
+    }),
+  )
   const length = Buffer.allocUnsafe(4)
   length.writeUInt32BE(meta.length)
   return Buffer.concat([length, meta, entry.body])
@@ -59,7 +66,14 @@ export function decodeEntry(frame: Buffer): StoredEntry {
   if (4 + length > frame.length) throw new Error('entry frame shorter than its header')
   const meta = JSON.parse(frame.toString('utf8', 4, 4 + length)) as {cursor?: unknown; seq?: unknown; received_at?: unknown; headers?: unknown}
   const headers = meta.headers
-  if (typeof meta.cursor !== 'string' || typeof meta.received_at !== 'number' || typeof headers !== 'object' || headers === null || Array.isArray(headers) || !Object.values(headers).every((value) => typeof value === 'string')) {
+  if (
+    typeof meta.cursor !== 'string' ||
+    typeof meta.received_at !== 'number' ||
+    typeof headers !== 'object' ||
+    headers === null ||
+    Array.isArray(headers) ||
+    !Object.values(headers).every((value) => typeof value === 'string')
+  ) {
     throw new Error('entry frame has a malformed header')
   }
   const seq = typeof meta.seq === 'number' && Number.isSafeInteger(meta.seq) && meta.seq > 0 ? {seq: meta.seq} : {}

@@ -22,7 +22,8 @@ const APPEND = "local n = redis.call('INCR', KEYS[2]) return redis.call('XADD', 
 const AS_BUFFERS = {typeMapping: {[RESP_TYPES.BLOB_STRING]: Buffer}}
 
 // HSET only when the field exists, in one step (no window for a delete between a check and the write).
-const UPDATE_IF_EXISTS = "if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) return 1 else return 0 end"
+const UPDATE_IF_EXISTS =
+  "if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) return 1 else return 0 end"
 
 type StreamReply = Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null
 
@@ -107,7 +108,11 @@ export class RedisStore implements RelayStore {
   }
 
   async deleteChannel(name: string): Promise<boolean> {
-    const [deleted] = await this.client.multi().addCommand(['HDEL', CHANNELS_KEY, name]).addCommand(['DEL', streamKey(name), seqKey(name)]).exec()
+    const [deleted] = await this.client
+      .multi()
+      .addCommand(['HDEL', CHANNELS_KEY, name])
+      .addCommand(['DEL', streamKey(name), seqKey(name)])
+      .exec()
     return Number(deleted) === 1
   }
 
@@ -172,7 +177,15 @@ export class RedisStore implements RelayStore {
     return {
       read: async (channel, after, count, blockMs) => {
         if (!open) return []
-        const args = ['XREAD', 'COUNT', String(count), ...(blockMs > 0 ? ['BLOCK', String(blockMs)] : []), 'STREAMS', streamKey(channel), toStreamId(after)]
+        const args = [
+          'XREAD',
+          'COUNT',
+          String(count),
+          ...(blockMs > 0 ? ['BLOCK', String(blockMs)] : []),
+          'STREAMS',
+          streamKey(channel),
+          toStreamId(after),
+        ]
         try {
           const reply = await connection.sendCommand<StreamReply>(args, AS_BUFFERS)
           return reply && reply.length > 0 ? entriesOf(reply[0][1]) : []

@@ -7,7 +7,11 @@ import {readBody} from '../shared/http-body.js'
 /** `drop`: the request's body is not read; its connection is closed once the answer is out. */
 export type Reply = {status: number; body: unknown; headers?: Record<string, string>; drop?: boolean}
 
-export const errorReply = (status: number, code: string, message: string, headers?: Record<string, string>): Reply => ({status, body: {error: {code, message}}, headers})
+export const errorReply = (status: number, code: string, message: string, headers?: Record<string, string>): Reply => ({
+  status,
+  body: {error: {code, message}},
+  headers,
+})
 
 export const NOT_FOUND = errorReply(404, 'not_found', 'Not found')
 
@@ -20,7 +24,9 @@ export function send(response: ServerResponse, reply: Reply): void {
 
 export function refuse(socket: Duplex, status: number, text: string): void {
   const body = JSON.stringify({error: text})
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  )
 }
 
 /** An admin request's JSON object (16 KiB at most), or undefined. */

@@ -89,7 +89,15 @@ export class StreamSession {
         this.cursor = await this.store.latest(this.channel)
         seq = await this.store.latestSeq(this.channel)
       }
-      const hello: Hello = {type: 'hello', channel: this.channel, channel_id: this.channelId, cursor: this.cursor, waiting: await this.store.count(this.channel, this.cursor, WAITING_CAP), ...(missed > 0 ? {missed} : {}), ...(seq === undefined ? {} : {seq})}
+      const hello: Hello = {
+        type: 'hello',
+        channel: this.channel,
+        channel_id: this.channelId,
+        cursor: this.cursor,
+        waiting: await this.store.count(this.channel, this.cursor, WAITING_CAP),
+        ...(missed > 0 ? {missed} : {}),
+        ...(seq === undefined ? {} : {seq}),
+      }
       this.ws.send(JSON.stringify(hello))
       const recheck = setInterval(() => void this.check().catch(() => {}), RECHECK_MS)
       recheck.unref()

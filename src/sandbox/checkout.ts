@@ -153,7 +153,10 @@ export function invoicePage(purchase: PurchaseRecord, merchant: string): string 
     )
     .join('')
   const date = new Date(purchase.created_on * 1000).toISOString().slice(0, 10)
-  const pay = purchase.status === 'created' ? `<a class="button" id="pay-invoice" href="/checkout/${purchase.id}/">Pay this invoice</a>` : `<p>Status: <strong id="status">${escape(purchase.status)}</strong></p>`
+  const pay =
+    purchase.status === 'created'
+      ? `<a class="button" id="pay-invoice" href="/checkout/${purchase.id}/">Pay this invoice</a>`
+      : `<p>Status: <strong id="status">${escape(purchase.status)}</strong></p>`
   return layout(
     `Invoice ${invoiceNumber(purchase)} · ${merchant}`,
     `<h1 id="merchant">${escape(merchant)}</h1>
@@ -167,7 +170,14 @@ const DECLINED = 'Your card was declined. Try another card, or return to the sho
 const FAILED_3DS = 'Your bank could not confirm this payment (3-D Secure failed). Try again, or return to the shop.'
 
 /** /checkout/ID/, /checkout/ID/3ds/, /checkout/ID/done/, /checkout/ID/leave/ and /invoice/ID/. */
-export async function serveHosted(settings: HostedSettings, request: IncomingMessage, response: ServerResponse, path: string, url: URL, raw: Buffer): Promise<void> {
+export async function serveHosted(
+  settings: HostedSettings,
+  request: IncomingMessage,
+  response: ServerResponse,
+  path: string,
+  url: URL,
+  raw: Buffer,
+): Promise<void> {
   const match = /^\/(checkout|invoice)\/([^/]+)\/(3ds\/|done\/|leave\/)?$/.exec(path)
   const found = match ? settings.purchase(match[2]) : undefined
   if (!match || !found || (match[1] === 'invoice' && match[3])) throw notFound()
@@ -180,7 +190,12 @@ export async function serveHosted(settings: HostedSettings, request: IncomingMes
   if (step === 'leave/') return redirect(response, purchase.failure_redirect ?? `/checkout/${purchase.id}/done/?declined=1`)
   const form = new URLSearchParams(raw.toString('utf8'))
   if (step === '3ds/') {
-    if (request.method !== 'POST') return sendHtml(response, purchase.three_d_secure_pending ? 200 : 409, purchase.three_d_secure_pending ? threeDSecurePage(purchase, merchant) : resultPage(purchase, merchant))
+    if (request.method !== 'POST')
+      return sendHtml(
+        response,
+        purchase.three_d_secure_pending ? 200 : 409,
+        purchase.three_d_secure_pending ? threeDSecurePage(purchase, merchant) : resultPage(purchase, merchant),
+      )
     const outcome = await completeThreeDSecure(context, purchase, form.get('result') === 'pass')
     if (outcome === 'declined') return sendHtml(response, 402, checkoutPage(purchase, merchant, EMPTY, {}, FAILED_3DS))
     return afterPayment(response, purchase, outcome)

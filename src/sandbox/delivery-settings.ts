@@ -26,7 +26,12 @@ export interface SandboxDelivery {
 }
 
 /** Each partner's own schedule, when a partner format is chosen without a retry_policy. */
-const FORMAT_POLICY: Record<DeliveryFormat, RetryPolicy> = {ummah: 'ummah', 'umm-services': 'hourly-3d', numipay: 'every-5m-x15', generic: 'exponential-24h'}
+const FORMAT_POLICY: Record<DeliveryFormat, RetryPolicy> = {
+  ummah: 'ummah',
+  'umm-services': 'hourly-3d',
+  numipay: 'every-5m-x15',
+  generic: 'exponential-24h',
+}
 
 /**
  * Whether an answer counts as delivered: UMM Services' posting "is
@@ -74,11 +79,14 @@ export function parseSandboxDelivery(value: unknown): {settings?: SandboxDeliver
   const input = value as {format?: unknown; retry_policy?: unknown; auth?: Record<string, unknown>}
   const errors: FieldErrors = {}
   const format = input.format ?? 'ummah'
-  if (!DELIVERY_FORMATS.includes(format as DeliveryFormat)) errors[`${field}.format`] = [`"${String(format)}" is not a valid choice: ${DELIVERY_FORMATS.join(', ')}.`]
+  if (!DELIVERY_FORMATS.includes(format as DeliveryFormat))
+    errors[`${field}.format`] = [`"${String(format)}" is not a valid choice: ${DELIVERY_FORMATS.join(', ')}.`]
   const policy = input.retry_policy ?? FORMAT_POLICY[format as DeliveryFormat] ?? 'ummah'
-  if (!RETRY_POLICIES.includes(policy as RetryPolicy)) errors[`${field}.retry_policy`] = [`"${String(policy)}" is not a valid choice: ${RETRY_POLICIES.join(', ')}.`]
+  if (!RETRY_POLICIES.includes(policy as RetryPolicy))
+    errors[`${field}.retry_policy`] = [`"${String(policy)}" is not a valid choice: ${RETRY_POLICIES.join(', ')}.`]
   const given = input.auth ?? {scheme: 'rsa-sha256'}
-  if (typeof given !== 'object' || given === null || Array.isArray(given)) return {errors: {[`${field}.auth`]: ['Expected an object with a scheme and its fields.']}}
+  if (typeof given !== 'object' || given === null || Array.isArray(given))
+    return {errors: {[`${field}.auth`]: ['Expected an object with a scheme and its fields.']}}
   const auth = given as Record<string, unknown>
   if (!SCHEME_NAMES.includes(auth.scheme as SchemeName)) {
     errors[`${field}.auth.scheme`] = [`"${String(auth.scheme)}" is not a valid choice: ${SCHEME_NAMES.join(', ')}.`]
@@ -108,7 +116,8 @@ function textProblem(value: unknown, required: boolean): string | undefined {
 
 function pairsProblem(value: unknown, required: boolean): string | undefined {
   if (value === undefined && !required) return undefined
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.keys(value).length === 0) return `Give 1 to ${MAX_API_KEY_HEADERS} header name/value pairs.`
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.keys(value).length === 0)
+    return `Give 1 to ${MAX_API_KEY_HEADERS} header name/value pairs.`
   if (Object.keys(value).length > MAX_API_KEY_HEADERS) return `At most ${MAX_API_KEY_HEADERS} headers.`
   return Object.values(value).every(text) ? undefined : 'Each header value must be a non-empty string.'
 }

@@ -179,10 +179,13 @@ export class Deliverer {
     job.account.deliveries.push(record)
     this.store.changed()
     if (retryable && !this.closed) {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer)
-        this.attempt({...job, attempt: job.attempt + 1})
-      }, job.target.delays[job.attempt - 1] / (this.options.timeScale ?? 1))
+      const timer = setTimeout(
+        () => {
+          this.timers.delete(timer)
+          this.attempt({...job, attempt: job.attempt + 1})
+        },
+        job.target.delays[job.attempt - 1] / (this.options.timeScale ?? 1),
+      )
       this.timers.add(timer)
     }
   }

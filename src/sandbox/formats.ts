@@ -72,7 +72,10 @@ const UMM_EVENTS: Record<SandboxEventType, string | null> = {
 
 /** UMM Services' Webhook id: at most 20 of [a-zA-Z0-9], the same on every re-posting (the event's own id, compacted). */
 export function ummEventId(eventId: string): string {
-  return eventId.replaceAll(/[^a-zA-Z0-9]/g, '').replace(/^evt/, '').slice(0, 20)
+  return eventId
+    .replaceAll(/[^a-zA-Z0-9]/g, '')
+    .replace(/^evt/, '')
+    .slice(0, 20)
 }
 
 function ummServices(event: SandboxEvent): Rendered[] {

@@ -46,7 +46,8 @@ const ROUTES: readonly HelperRoute[] = [
     name: 'POST advance',
     async run(context, {body}) {
       const ms = typeof body.seconds === 'number' ? body.seconds * 1000 : parseDuration(String(body.duration ?? ''))
-      if (ms === undefined || !Number.isSafeInteger(ms) || ms < 0 || ms > MAX_ADVANCE_MS) throw badRequest({duration: ['Give a duration such as 30d, 12h, 15m or 90s, at most 100 years.']})
+      if (ms === undefined || !Number.isSafeInteger(ms) || ms < 0 || ms > MAX_ADVANCE_MS)
+        throw badRequest({duration: ['Give a duration such as 30d, 12h, 15m or 90s, at most 100 years.']})
       const {account} = context
       if (body.client_id === undefined) {
         account.clock_offset_ms += ms
@@ -79,7 +80,13 @@ const ROUTES: readonly HelperRoute[] = [
 ]
 
 /** Runs the helper at this path, or 404. */
-export function runHelper(context: Context, request: IncomingMessage, path: string, body: Record<string, unknown>, apiKey: string): Promise<unknown> | unknown {
+export function runHelper(
+  context: Context,
+  request: IncomingMessage,
+  path: string,
+  body: Record<string, unknown>,
+  apiKey: string,
+): Promise<unknown> | unknown {
   for (const route of ROUTES) {
     const match = route.path.exec(path)
     if (match && route.method === request.method) return route.run(context, {match, body, apiKey})

@@ -57,7 +57,8 @@ function checkNesting(value: unknown): void {
     const [current, depth] = stack.pop()!
     if (typeof current !== 'object' || current === null) continue
     if (depth > MAX_NESTING) throw badRequest({non_field_errors: [`JSON nested deeper than ${MAX_NESTING} levels.`]})
-    for (const child of Array.isArray(current) ? current : Object.values(current)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1])
+    for (const child of Array.isArray(current) ? current : Object.values(current))
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1])
   }
 }
 
@@ -80,7 +81,10 @@ export function bearer(request: IncomingMessage): string {
   const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')
   const key = match?.[1]
   if (key?.startsWith('sk_live_')) {
-    throw new SandboxError(401, {error: 'invalid_api_key', message: 'The sandbox is test mode only: live keys (sk_live_*) are refused. Use a test key (sk_test_*).'})
+    throw new SandboxError(401, {
+      error: 'invalid_api_key',
+      message: 'The sandbox is test mode only: live keys (sk_live_*) are refused. Use a test key (sk_test_*).',
+    })
   }
   if (!key || !TEST_KEY.test(key)) throw new SandboxError(401, {error: 'invalid_api_key', message: 'The API key is missing, malformed, or revoked.'})
   return key

@@ -18,7 +18,6 @@ import {type Account, type PaymentRecord, type PurchaseRecord, type SandboxStore
 
 export type {PurchaseRecord} from './store.js'
 
-
 export interface Context {
   store: SandboxStore
   account: Account
@@ -232,7 +231,12 @@ export async function completeThreeDSecure(context: Context, purchase: PurchaseR
 }
 
 /** A one-click charge on a saved token; a declining token throws 402 after the failure event. */
-export async function chargeToken(context: Context, purchase: PurchaseRecord, tokenId: string, failureEvent: EventType = 'purchase.payment_failure'): Promise<boolean> {
+export async function chargeToken(
+  context: Context,
+  purchase: PurchaseRecord,
+  tokenId: string,
+  failureEvent: EventType = 'purchase.payment_failure',
+): Promise<boolean> {
   const token = own(context.account.tokens, tokenId)
   if (!token || token.declines) {
     purchase.payment = {method: 'card', is_recurring_token: true}
@@ -276,7 +280,12 @@ export async function markPaid(context: Context, purchase: PurchaseRecord, paidO
   if (paidOn !== undefined) purchase.paid_on = paidOn
 }
 
-export async function refund(context: Context, purchase: PurchaseRecord, amount: number | undefined, reference: string | undefined): Promise<PaymentRecord> {
+export async function refund(
+  context: Context,
+  purchase: PurchaseRecord,
+  amount: number | undefined,
+  reference: string | undefined,
+): Promise<PaymentRecord> {
   requireStatus(purchase, ['paid', 'refunded'], 'refund')
   const refundable = purchase.captured_amount - purchase.refunded_amount
   if (refundable <= 0) throw conflict('This purchase has been refunded in full.', purchase.status)
@@ -327,7 +336,11 @@ async function activateSubscriber(context: Context, purchase: PurchaseRecord): P
   if (!subscriber || subscriber.cycles_billed > 0 || !OPEN_SUBSCRIBER_STATUSES.has(subscriber.status)) return
   const template = context.account.templates[subscriber.template_id]
   subscriber.cycles_billed = 1
-  subscriber.next_billing_on = addPeriod(purchase.paid_on ?? clock(context), template.subscription_period ?? 1, template.subscription_period_units ?? 'months')
+  subscriber.next_billing_on = addPeriod(
+    purchase.paid_on ?? clock(context),
+    template.subscription_period ?? 1,
+    template.subscription_period_units ?? 'months',
+  )
   context.store.changed()
   if (subscriber.status === 'subscription_paused') return
   subscriber.status = 'active'
@@ -344,7 +357,12 @@ export async function renewDue(context: Context, clientId?: string): Promise<{re
   for (const subscriber of Object.values(context.account.subscribers)) {
     if (clientId !== undefined && subscriber.client_id !== clientId) continue
     const scoped = {...context, clientClockMs: context.account.client_clocks?.[subscriber.client_id] ?? 0}
-    while (subscriber.status === 'active' && subscriber.cycles_billed > 0 && subscriber.next_billing_on !== null && subscriber.next_billing_on <= clock(scoped)) {
+    while (
+      subscriber.status === 'active' &&
+      subscriber.cycles_billed > 0 &&
+      subscriber.next_billing_on !== null &&
+      subscriber.next_billing_on <= clock(scoped)
+    ) {
       // The rest stay due and are charged by the next advance: one call's cost stays bounded.
       if (charges === MAX_RENEWALS_PER_ADVANCE) return {renewals: charges, more_due: true}
       charges++
@@ -383,7 +401,11 @@ async function renew(context: Context, subscriber: SubscriberRecord): Promise<vo
     subscriber.status = 'completed'
     subscriber.next_billing_on = null
   } else {
-    subscriber.next_billing_on = addPeriod(subscriber.next_billing_on ?? clock(context), template.subscription_period ?? 1, template.subscription_period_units ?? 'months')
+    subscriber.next_billing_on = addPeriod(
+      subscriber.next_billing_on ?? clock(context),
+      template.subscription_period ?? 1,
+      template.subscription_period_units ?? 'months',
+    )
   }
   context.store.changed()
 }

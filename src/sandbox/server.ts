@@ -90,7 +90,11 @@ const withSlash = (path: string) => (path.endsWith('/') ? path : `${path}/`)
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const store = new SandboxStore(options.dataFile, options.onSaveError)
-  const events = new Deliverer(store, {retryDelaysMs: options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS, timeoutMs: options.deliveryTimeoutMs ?? 10_000, timeScale: options.timeScale})
+  const events = new Deliverer(store, {
+    retryDelaysMs: options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
+    timeoutMs: options.deliveryTimeoutMs ?? 10_000,
+    timeScale: options.timeScale,
+  })
   const handlers: Record<EndpointId, Handler> = createHandlers({statementDelayMs: options.statementDelayMs ?? 2000})
   const routes = compileRoutes()
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024
@@ -132,12 +136,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const execute = () => run(endpoint, account, request, params, url, body)
     const idempotencyKey = request.method === 'POST' ? request.headers['idempotency-key'] : undefined
     const result: {status: number; text: string; replayed?: boolean} =
-      typeof idempotencyKey === 'string' ? await idempotent(apiKey, account, idempotencyKey, `${request.method} ${path}`, raw, execute) : await execute()
+      typeof idempotencyKey === 'string'
+        ? await idempotent(apiKey, account, idempotencyKey, `${request.method} ${path}`, raw, execute)
+        : await execute()
     send(response, result.status, result.text || undefined, result.replayed ? {'idempotent-replayed': 'true'} : {})
   }
 
   /** Same key and request within 24 hours: the stored response. Same key, another request: 422. */
-  async function idempotent(apiKey: string, account: Account, key: string, route: string, raw: Buffer, execute: () => Promise<{status: number; text: string}>) {
+  async function idempotent(
+    apiKey: string,
+    account: Account,
+    key: string,
+    route: string,
+    raw: Buffer,
+    execute: () => Promise<{status: number; text: string}>,
+  ) {
     const fingerprint = createHash('sha256').update(`${route}\n`).update(raw).digest('hex')
     const previous = account.idempotency[key]
     if (previous && nowMs(account) - previous.created_at < IDEMPOTENCY_TTL_MS) {
@@ -150,7 +163,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return {status: previous.status, text: previous.body, replayed: true}
     }
     const slot = `${apiKey}\n${key}`
-    if (inFlightKeys.has(slot)) throw new SandboxError(409, {error: 'idempotency_key_in_use', message: 'A request with this Idempotency-Key is still in progress.'})
+    if (inFlightKeys.has(slot))
+      throw new SandboxError(409, {error: 'idempotency_key_in_use', message: 'A request with this Idempotency-Key is still in progress.'})
     inFlightKeys.add(slot)
     try {
       const {status, text} = await execute()
@@ -163,7 +177,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
 
   /** Runs a handler; errors become their documented bodies so idempotent replays return them too. */
-  async function run(endpoint: Endpoint, account: Account, request: IncomingMessage, params: Record<string, string>, url: URL, body: Record<string, unknown>) {
+  async function run(
+    endpoint: Endpoint,
+    account: Account,
+    request: IncomingMessage,
+    params: Record<string, string>,
+    url: URL,
+    body: Record<string, unknown>,
+  ) {
     try {
       const errors = validateRequest(endpoint, {body, query: Object.fromEntries(url.searchParams)})
       if (Object.keys(errors).length > 0) throw badRequest(errors)

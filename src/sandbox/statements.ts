@@ -152,7 +152,8 @@ export function serveDownload(store: SandboxStore, response: ServerResponse, pat
   if (!match || !found || found.statement.file_token !== match[2] || found.statement.format !== match[3]) throw notFound()
   const {account, statement} = found
   refreshStatement(account, statement)
-  if (statement.status !== 'completed') throw new SandboxError(409, {error: 'Conflict', message: `The statement is ${statement.status}.`, status: statement.status})
+  if (statement.status !== 'completed')
+    throw new SandboxError(409, {error: 'Conflict', message: `The statement is ${statement.status}.`, status: statement.status})
   const rows = statementRows(account, statement.timezone ?? 'UTC')
   const file = statement.format === 'csv' ? toCsv(rows) : toXlsx(rows)
   response.writeHead(200, {

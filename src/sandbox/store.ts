@@ -12,7 +12,6 @@ import type {SandboxDelivery} from './delivery-settings.js'
 
 import type {BillingTemplate, Client, Purchase, Statement, Webhook} from '../api/types.js'
 
-
 /**
  * The record stored under an id that came from outside (a URL, a body), or
  * undefined: collections are plain objects, so `__proto__`, `constructor` and
@@ -33,7 +32,6 @@ export type PurchaseRecord = Purchase & {
   is_test: true
   updated_on: number
 }
-
 
 export interface TokenRecord {
   id: string
@@ -223,7 +221,8 @@ export class SandboxStore {
       this.saveError = undefined
     } catch (error) {
       const reason = (error as Error).message
-      if (reason !== this.saveError) this.onSaveError(`sandbox: could not save ${this.dataFile}: ${reason}; state is kept in memory and saved at the next change`)
+      if (reason !== this.saveError)
+        this.onSaveError(`sandbox: could not save ${this.dataFile}: ${reason}; state is kept in memory and saved at the next change`)
       this.saveError = reason
     }
   }

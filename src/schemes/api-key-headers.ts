@@ -8,7 +8,10 @@ import {MAX_API_KEY_HEADERS} from './catalog.js'
 export function apiKeyHeadersScheme(pairs: ReadonlyArray<[string, string]>): Scheme {
   if (pairs.length === 0) throw new UsageError('api-key-headers needs at least one header', 'Pass --header "name:value" (up to five).')
   if (pairs.length > MAX_API_KEY_HEADERS) {
-    throw new UsageError(`api-key-headers takes at most ${MAX_API_KEY_HEADERS} headers, not ${pairs.length}`, 'UMM Services sends up to five API key headers: drop the extra ones.')
+    throw new UsageError(
+      `api-key-headers takes at most ${MAX_API_KEY_HEADERS} headers, not ${pairs.length}`,
+      'UMM Services sends up to five API key headers: drop the extra ones.',
+    )
   }
   const expected = pairs.map(([name, value]) => [name.toLowerCase(), value] as const)
   return {

@@ -4,7 +4,8 @@ import {type Scheme, safeEqual} from './types.js'
 import {UMM_REQUEST_HEADERS} from './umm-services.js'
 
 export function basicScheme(options: {username: string; password: string}): Scheme {
-  if (options.username.includes(':')) throw new UsageError('A Basic username cannot contain ":"', 'The colon separates the username from the password.')
+  if (options.username.includes(':'))
+    throw new UsageError('A Basic username cannot contain ":"', 'The colon separates the username from the password.')
   const expected = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`
   return {
     name: 'basic',

@@ -39,7 +39,12 @@ export const SETTINGS = {
   headers: {verify: 'header', listen: 'verify-header', pairs: true, summary: `an expected "name:value" pair (up to ${MAX_API_KEY_HEADERS})`},
   token: {verify: 'token', summary: 'the bearer token your token endpoint issued'},
   clientId: {listen: 'client-id', summary: "the client id the sender uses at this listener's …/oauth/token"},
-  clientSecret: {listen: 'client-secret', secret: true, env: 'UMMAH_CLIENT_SECRET', summary: "the client secret the sender uses there, or @FILE or -"},
+  clientSecret: {
+    listen: 'client-secret',
+    secret: true,
+    env: 'UMMAH_CLIENT_SECRET',
+    summary: 'the client secret the sender uses there, or @FILE or -',
+  },
   scope: {listen: 'scope', summary: 'the scope granted'},
   expectedClientKey: {verify: 'client-key', listen: 'client-key', summary: 'the client_key the sender must send'},
 } as const satisfies Record<string, SettingSpec>
@@ -73,7 +78,11 @@ export const SCHEME_CATALOG = {
   basic: {verify: [['username', 'password']], listen: [['username', 'password']], optional: []},
   'api-key-headers': {verify: [['headers']], listen: [['headers']], optional: []},
   // Its request headers alone prove nothing of the sender: one of its credentials is needed too.
-  'umm-services': {verify: [['username', 'password'], ['headers'], ['token']], listen: [['username', 'password'], ['headers'], ['clientId', 'clientSecret']], optional: ['expectedClientKey', 'scope']},
+  'umm-services': {
+    verify: [['username', 'password'], ['headers'], ['token']],
+    listen: [['username', 'password'], ['headers'], ['clientId', 'clientSecret']],
+    optional: ['expectedClientKey', 'scope'],
+  },
   // listen issues the bearers itself at …/oauth/token, to the client it is given.
   oauth2: {verify: [['token']], listen: [['clientId', 'clientSecret']], optional: ['scope']},
 } as const satisfies Record<string, SchemeNeeds>

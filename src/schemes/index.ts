@@ -17,7 +17,11 @@ export function parseRawRequest(raw: Buffer): WebhookRequest {
     end = raw.indexOf('\n\n')
     separator = 2
   }
-  if (end === -1) throw new UsageError('--request has no blank line between the headers and the body', 'Save the request as captured: headers, an empty line, then the body.')
+  if (end === -1)
+    throw new UsageError(
+      '--request has no blank line between the headers and the body',
+      'Save the request as captured: headers, an empty line, then the body.',
+    )
   const headers: Record<string, string> = {}
   for (const [index, line] of raw.subarray(0, end).toString('latin1').split(/\r?\n/).entries()) {
     if (index === 0 && /^[A-Z]+ \S+ HTTP\/\d/.test(line)) continue

@@ -37,8 +37,16 @@ export function listenerCheck(name: SchemeName, settings: SchemeSettings, webhoo
     const scheme = buildScheme(name, settings, 'listen')
     return {verify: (request) => scheme.verify(request), headers: scheme.headers}
   }
-  if (!clientId || !clientSecret) throw new UsageError(`--verify-scheme ${name} with OAuth2 needs --client-id and --client-secret`, "They are what the gateway uses at this listener's token endpoint, …/oauth/token.")
+  if (!clientId || !clientSecret)
+    throw new UsageError(
+      `--verify-scheme ${name} with OAuth2 needs --client-id and --client-secret`,
+      "They are what the gateway uses at this listener's token endpoint, …/oauth/token.",
+    )
   const issuer = new OAuth2Issuer({clientId, clientSecret, scope, ttlSeconds: ISSUED_TOKEN_SECONDS})
   const scheme = buildScheme(name, {...settings, bearer: issuedBearerScheme(issuer)}, 'listen')
-  return {verify: (request) => scheme.verify(request), headers: scheme.headers, tokenEndpoint: (authorization, form) => issuer.tokenResponse(authorization, form)}
+  return {
+    verify: (request) => scheme.verify(request),
+    headers: scheme.headers,
+    tokenEndpoint: (authorization, form) => issuer.tokenResponse(authorization, form),
+  }
 }

@@ -22,7 +22,8 @@ export interface OAuth2ClientOptions {
   now?: () => number
 }
 
-const basicCredentials = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`
+const basicCredentials = (id: string, secret: string) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`
 
 /** The sending side's tokens. */
 export class OAuth2TokenSource {
@@ -58,16 +59,26 @@ export class OAuth2TokenSource {
     try {
       response = await fetch(this.options.tokenUrl, {
         method: 'POST',
-        headers: {authorization: basicCredentials(this.options.clientId, this.options.clientSecret), 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json'},
+        headers: {
+          authorization: basicCredentials(this.options.clientId, this.options.clientSecret),
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+        },
         body: form.toString(),
         signal: AbortSignal.timeout(10_000),
       })
     } catch (error) {
-      throw new UmmahError(`The OAuth2 token endpoint ${this.options.tokenUrl} did not answer: ${(error as Error).message}`, {code: 'oauth2_unreachable', hint: 'Check the token URL and that the app is running.'})
+      throw new UmmahError(`The OAuth2 token endpoint ${this.options.tokenUrl} did not answer: ${(error as Error).message}`, {
+        code: 'oauth2_unreachable',
+        hint: 'Check the token URL and that the app is running.',
+      })
     }
     const body = (await response.json().catch(() => ({}))) as {access_token?: string; token_type?: string; expires_in?: number; error?: string}
     if (!response.ok || typeof body.access_token !== 'string' || (body.token_type && body.token_type.toLowerCase() !== 'bearer')) {
-      throw new UmmahError(`The OAuth2 token endpoint refused the client credentials (${response.status}${body.error ? ` ${body.error}` : ''})`, {code: 'oauth2_refused', hint: 'Check the client id, secret and scope.'})
+      throw new UmmahError(`The OAuth2 token endpoint refused the client credentials (${response.status}${body.error ? ` ${body.error}` : ''})`, {
+        code: 'oauth2_refused',
+        hint: 'Check the client id, secret and scope.',
+      })
     }
     this.fetched++
     const lifetimeMs = (typeof body.expires_in === 'number' ? body.expires_in : 3600) * 1000
@@ -77,7 +88,10 @@ export class OAuth2TokenSource {
 }
 
 /** Sends with a bearer token; on a 401, drops that token and tries once more with a new one. */
-export async function sendWithBearer<T extends {status?: number | null}>(source: OAuth2TokenSource, send: (authorization: string) => Promise<T>): Promise<T> {
+export async function sendWithBearer<T extends {status?: number | null}>(
+  source: OAuth2TokenSource,
+  send: (authorization: string) => Promise<T>,
+): Promise<T> {
   const token = await source.bearer()
   const first = await send(`Bearer ${token}`)
   if (first.status !== 401) return first

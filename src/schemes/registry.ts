@@ -16,7 +16,17 @@
 import {UsageError} from '../shared/errors.js'
 import {apiKeyHeadersScheme} from './api-key-headers.js'
 import {basicScheme} from './basic.js'
-import {type Needs, type ReceivingSide, SCHEME_CATALOG, SETTINGS, type SchemeName, type SchemeNeeds, type SchemeSettings, type SettingName, type SettingSpec} from './catalog.js'
+import {
+  type Needs,
+  type ReceivingSide,
+  SCHEME_CATALOG,
+  SETTINGS,
+  type SchemeName,
+  type SchemeNeeds,
+  type SchemeSettings,
+  type SettingName,
+  type SettingSpec,
+} from './catalog.js'
 import {type OAuth2ClientOptions, bearerScheme} from './oauth2.js'
 import {rsaSha256Scheme} from './rsa-sha256.js'
 import {sha1PasswordScheme} from './sha1-password.js'
@@ -63,14 +73,18 @@ export interface SchemeEntry<Name extends SchemeName, Fields extends DeliveryFie
 }
 
 /** A row, its field types kept (so DeliveryAuth is derived from them). */
-export function defineScheme<Name extends SchemeName, const Fields extends DeliveryFields>(_name: Name, entry: SchemeEntry<Name, Fields>): SchemeEntry<Name, Fields> {
+export function defineScheme<Name extends SchemeName, const Fields extends DeliveryFields>(
+  _name: Name,
+  entry: SchemeEntry<Name, Fields>,
+): SchemeEntry<Name, Fields> {
   return entry
 }
 
 /** UMM Services' sender credentials, by what the settings give: API-key headers, Basic, or a bearer. */
 function ummCredentials(settings: SchemeSettings): Scheme | undefined {
   if (settings.headers && settings.headers.length > 0) return apiKeyHeadersScheme(settings.headers)
-  if (settings.username !== undefined && settings.password !== undefined) return basicScheme({username: settings.username, password: settings.password})
+  if (settings.username !== undefined && settings.password !== undefined)
+    return basicScheme({username: settings.username, password: settings.password})
   if (settings.bearer) return settings.bearer
   if (settings.token) return bearerScheme(settings.token)
   return undefined
@@ -102,7 +116,13 @@ export const SCHEMES = {
   'umm-services': defineScheme('umm-services', {
     issuesBearers: true,
     receiver: (settings) => ummServicesScheme({clientKey: '', credentials: ummCredentials(settings), expectedClientKey: settings.expectedClientKey}),
-    delivery: {client_key: {kind: 'text', required: true}, product: {kind: 'text'}, payment_channel: {kind: 'text'}, username: {kind: 'text'}, password: {kind: 'text'}},
+    delivery: {
+      client_key: {kind: 'text', required: true},
+      product: {kind: 'text'},
+      payment_channel: {kind: 'text'},
+      username: {kind: 'text'},
+      password: {kind: 'text'},
+    },
     // The headers the sandbox will send are checked by the rule `webhooks verify --scheme umm-services` applies.
     checkDelivery: (auth) => {
       const problems: Record<string, string> = {}
@@ -117,14 +137,20 @@ export const SCHEMES = {
         clientKey: auth.client_key,
         product: auth.product,
         paymentChannel: auth.payment_channel,
-        credentials: auth.username !== undefined && auth.password !== undefined ? basicScheme({username: auth.username, password: auth.password}) : undefined,
+        credentials:
+          auth.username !== undefined && auth.password !== undefined ? basicScheme({username: auth.username, password: auth.password}) : undefined,
       }),
   }),
   // The sandbox fetches a bearer at token_url (oauth2.ts) and signs with the webhook's RSA key as well; listen issues bearers itself.
   oauth2: defineScheme('oauth2', {
     issuesBearers: true,
     receiver: (settings) => settings.bearer ?? bearerScheme(settings.token!),
-    delivery: {token_url: {kind: 'text', required: true}, client_id: {kind: 'text', required: true}, client_secret: {kind: 'text', required: true}, scope: {kind: 'text'}},
+    delivery: {
+      token_url: {kind: 'text', required: true},
+      client_id: {kind: 'text', required: true},
+      client_secret: {kind: 'text', required: true},
+      scope: {kind: 'text'},
+    },
     sender: (_auth, webhook) => rsaSha256Scheme({publicKey: '', privateKey: webhook.privateKey}),
     bearer: (auth) => ({tokenUrl: auth.token_url, clientId: auth.client_id, clientSecret: auth.client_secret, scope: auth.scope}),
   }),
@@ -165,8 +191,13 @@ export function buildScheme(name: SchemeName, settings: SchemeSettings, side: Re
   if (!needs.some((set) => set.every((setting) => given(settings[setting])))) {
     const option = side === 'verify' ? '--scheme' : '--verify-scheme'
     const what = describeNeeds(side, needs)
-    if (needs.length > 1) throw new UsageError(`${option} ${name} needs the sender's credentials: ${what}`, "Its request headers alone prove nothing of the sender; pass one of them.")
-    if (side === 'verify' && name === 'rsa-sha256') throw new UsageError(`${option} ${name} needs --public-key or --webhook-id`, 'Pass --public-key or --webhook-id.')
+    if (needs.length > 1)
+      throw new UsageError(
+        `${option} ${name} needs the sender's credentials: ${what}`,
+        'Its request headers alone prove nothing of the sender; pass one of them.',
+      )
+    if (side === 'verify' && name === 'rsa-sha256')
+      throw new UsageError(`${option} ${name} needs --public-key or --webhook-id`, 'Pass --public-key or --webhook-id.')
     throw new UsageError(`${option} ${name} needs ${what}`, `Pass ${what}.`)
   }
   return schemeEntry(name).receiver(settings)

@@ -9,7 +9,10 @@ import {type Scheme, safeEqual} from './types.js'
 
 export function sha1PasswordSignature(body: Buffer, password: string): string {
   const compact = JSON.stringify(JSON.parse(body.toString('utf8')))
-  return createHash('sha1').update(compact + password).digest('hex').toUpperCase()
+  return createHash('sha1')
+    .update(compact + password)
+    .digest('hex')
+    .toUpperCase()
 }
 
 export function sha1PasswordScheme(options: {password: string}): Scheme {
@@ -26,7 +29,9 @@ export function sha1PasswordScheme(options: {password: string}): Scheme {
       } catch {
         return {ok: false, reason: 'the body is not JSON, so there is no payload to hash'}
       }
-      return safeEqual(received.toUpperCase(), expected) ? {ok: true} : {ok: false, reason: 'the signature does not match: the payload was modified, or the password is wrong'}
+      return safeEqual(received.toUpperCase(), expected)
+        ? {ok: true}
+        : {ok: false, reason: 'the signature does not match: the payload was modified, or the password is wrong'}
     },
     sign: (body) => ({'x-signature': sha1PasswordSignature(body, options.password)}),
   }

@@ -19,10 +19,32 @@ const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{2}:\d{2}$/
  */
 const CHECKS: ReadonlyArray<[string, (value: string) => string | undefined]> = [
   ['client_key', (value) => (/^[a-zA-Z0-9]{1,20}$/.test(value) ? undefined : 'must be 1 to 20 letters or digits')],
-  ['product', (value) => (!/^[a-zA-Z0-9_.& -]{1,100}$/.test(value) ? 'has characters outside [a-zA-Z0-9_.& -] or is over 100' : PRODUCTS.includes(value) ? undefined : `must be one of ${PRODUCTS.join(', ')}`)],
-  ['payment_channel', (value) => (!/^[a-zA-Z0-9_.& -]{1,100}$/.test(value) ? 'has characters outside [a-zA-Z0-9_.& -] or is over 100' : CHANNELS.includes(value) ? undefined : `must be one of ${CHANNELS.join(', ')}`)],
+  [
+    'product',
+    (value) =>
+      !/^[a-zA-Z0-9_.& -]{1,100}$/.test(value)
+        ? 'has characters outside [a-zA-Z0-9_.& -] or is over 100'
+        : PRODUCTS.includes(value)
+          ? undefined
+          : `must be one of ${PRODUCTS.join(', ')}`,
+  ],
+  [
+    'payment_channel',
+    (value) =>
+      !/^[a-zA-Z0-9_.& -]{1,100}$/.test(value)
+        ? 'has characters outside [a-zA-Z0-9_.& -] or is over 100'
+        : CHANNELS.includes(value)
+          ? undefined
+          : `must be one of ${CHANNELS.join(', ')}`,
+  ],
   ['idempotent_request_key', (value) => (/^[a-zA-Z0-9_=-]{1,50}$/.test(value) ? undefined : 'must be 1 to 50 of [a-zA-Z0-9_=-]')],
-  ['timestamp', (value) => (TIMESTAMP.test(value) && !Number.isNaN(Date.parse(value)) ? undefined : 'must be an ISO 8601 date-time with milliseconds and offset, e.g. 2020-09-18T17:31:34.000-05:30')],
+  [
+    'timestamp',
+    (value) =>
+      TIMESTAMP.test(value) && !Number.isNaN(Date.parse(value))
+        ? undefined
+        : 'must be an ISO 8601 date-time with milliseconds and offset, e.g. 2020-09-18T17:31:34.000-05:30',
+  ],
 ]
 
 /** The UMM Services request headers, in the document's order. */
@@ -68,7 +90,8 @@ export function ummServicesScheme(options: UmmServicesOptions): Scheme {
         const problem = check(value)
         if (problem) return {ok: false, reason: `header ${name} ${problem}`}
       }
-      if (expectedClientKey !== undefined && !safeEqual(request.headers.client_key ?? '', expectedClientKey)) return {ok: false, reason: 'header client_key is not the expected one'}
+      if (expectedClientKey !== undefined && !safeEqual(request.headers.client_key ?? '', expectedClientKey))
+        return {ok: false, reason: 'header client_key is not the expected one'}
       return {ok: true}
     },
     sign: (body) => ({

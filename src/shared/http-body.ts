@@ -2,7 +2,20 @@
 import type {IncomingMessage} from 'node:http'
 
 /** Headers of one hop or of the message's framing: never kept from a delivery, never set by a flag. */
-export const HOP_BY_HOP: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect'])
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+  'expect',
+])
 
 /** The headers of a received delivery worth keeping and forwarding; with `only`, just those named there. */
 export function forwardableHeaders(headers: Record<string, string | string[] | undefined>, only?: ReadonlySet<string>): Record<string, string> {

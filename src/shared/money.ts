@@ -24,7 +24,9 @@ export function currencyDigits(currency: string): number {
 export function minorToDecimal(amount: number, currency: string, grouping = false): string {
   const digits = currencyDigits(currency)
   const sign = amount < 0 ? '-' : ''
-  const text = Math.abs(amount).toString().padStart(digits + 1, '0')
+  const text = Math.abs(amount)
+    .toString()
+    .padStart(digits + 1, '0')
   const whole = text.slice(0, text.length - digits)
   const fraction = digits > 0 ? `.${text.slice(-digits)}` : ''
   return `${sign}${grouping ? whole.replaceAll(/\B(?=(\d{3})+$)/g, ',') : whole}${fraction}`

@@ -45,7 +45,18 @@ export function parseTimestamp(text: string): number | undefined {
   return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000)
 }
 
-const BYTE_UNITS: Record<string, number> = {b: 1, kb: 1024, kib: 1024, k: 1024, mb: 1024 ** 2, mib: 1024 ** 2, m: 1024 ** 2, gb: 1024 ** 3, gib: 1024 ** 3, g: 1024 ** 3}
+const BYTE_UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1024,
+  kib: 1024,
+  k: 1024,
+  mb: 1024 ** 2,
+  mib: 1024 ** 2,
+  m: 1024 ** 2,
+  gb: 1024 ** 3,
+  gib: 1024 ** 3,
+  g: 1024 ** 3,
+}
 
 /** Sizes as people type them: `1048576`, `512kb`, `1mb`, `1MiB` (binary units: 1 kb = 1024 bytes); the bytes, or undefined. */
 export function parseBytes(text: string): number | undefined {

@@ -92,11 +92,11 @@ export function secretsInArgv(argv: readonly string[]): string[] {
     const arg = argv[index]
     const flag = SECRET_FLAGS.find((name) => arg === name || arg.startsWith(`${name}=`))
     if (flag === '--forward-auth') {
-      const value = arg === flag ? argv[index + 1] ?? '' : arg.slice(flag.length + 1)
+      const value = arg === flag ? (argv[index + 1] ?? '') : arg.slice(flag.length + 1)
       // basic:USER:PASS, header:NAME:VALUE, oauth2:URL,ID,SECRET: the parts after the kind that are secret.
       const [, ...rest] = value.split(':')
       secrets.push(rest.slice(1).join(':'), ...rest.join(':').split(',').slice(2, 3))
-    } else if (flag) secrets.push(arg === flag ? argv[index + 1] ?? '' : arg.slice(flag.length + 1))
+    } else if (flag) secrets.push(arg === flag ? (argv[index + 1] ?? '') : arg.slice(flag.length + 1))
     for (const match of arg.matchAll(KEY_IN_ARGUMENT)) secrets.push(match[0])
   }
   return secrets.filter((secret) => secret && secret !== '-' && !secret.startsWith('@'))

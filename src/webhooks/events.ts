@@ -58,11 +58,22 @@ export async function resendEvent(profile: string, id: string, options: {forward
     await spool?.close()
     throw new UmmahError(`No event ${id} in the listener spool`, {code: 'not_found', hint: 'See `ummah webhooks events list`.'})
   }
-  const forwarder = new Forwarder({target: parseForwardTarget(forward), spool, timeoutMs: options.timeoutMs, maxAttempts: 1, concurrency: 1, headers: {}, report: () => {}})
+  const forwarder = new Forwarder({
+    target: parseForwardTarget(forward),
+    spool,
+    timeoutMs: options.timeoutMs,
+    maxAttempts: 1,
+    concurrency: 1,
+    headers: {},
+    report: () => {},
+  })
   try {
     const outcome = await forwarder.once(event)
     if (outcome.status === undefined || outcome.status >= 300) {
-      throw new UmmahError(`Resending ${id} to ${outcome.url} failed: ${outcome.error ?? `HTTP ${outcome.status}`}`, {code: 'forward_failed', hint: 'Check that your app is running.'})
+      throw new UmmahError(`Resending ${id} to ${outcome.url} failed: ${outcome.error ?? `HTTP ${outcome.status}`}`, {
+        code: 'forward_failed',
+        hint: 'Check that your app is running.',
+      })
     }
     event.attempts++
     await spool.markDelivered(event, outcome.status)

@@ -64,15 +64,22 @@ export async function loadFixture(file: string): Promise<Fixture> {
 }
 
 function checkFixture(fixture: Fixture, file: string): void {
-  if (!fixture || !Array.isArray(fixture.requests)) throw new UsageError(`Fixture ${file} has no "requests" list`, 'See `ummah fixtures run --help` for the format.')
+  if (!fixture || !Array.isArray(fixture.requests))
+    throw new UsageError(`Fixture ${file} has no "requests" list`, 'See `ummah fixtures run --help` for the format.')
   checkRequests(fixture.requests, file)
   const alternative = fixture.without_sandbox
   if (alternative !== undefined) {
-    const ok = typeof alternative === 'object' && alternative !== null && (Array.isArray(alternative.requests) !== (typeof alternative.needs === 'string'))
-    if (!ok) throw new UsageError(`Fixture ${file}: "without_sandbox" needs either "requests" or "needs"`, 'Give the documented requests that cause the event, or say what it needs.')
+    const ok =
+      typeof alternative === 'object' && alternative !== null && Array.isArray(alternative.requests) !== (typeof alternative.needs === 'string')
+    if (!ok)
+      throw new UsageError(
+        `Fixture ${file}: "without_sandbox" needs either "requests" or "needs"`,
+        'Give the documented requests that cause the event, or say what it needs.',
+      )
     if (alternative.requests) {
       checkRequests(alternative.requests, `${file} (without_sandbox)`)
-      if (usesSandbox(alternative.requests)) throw new UsageError(`Fixture ${file}: "without_sandbox" requests use /_sandbox/ helpers`, 'Use documented endpoints only there.')
+      if (usesSandbox(alternative.requests))
+        throw new UsageError(`Fixture ${file}: "without_sandbox" requests use /_sandbox/ helpers`, 'Use documented endpoints only there.')
     }
   }
 }
@@ -101,9 +108,11 @@ function checkRequests(requests: FixtureRequest[], file: string): void {
   const names = new Set<string>()
   for (const [index, request] of requests.entries()) {
     const where = `Fixture ${file}, request ${index + 1}`
-    if (typeof request.name !== 'string' || !/^[a-z_][\w-]*$/i.test(request.name)) throw new UsageError(`${where}: "name" must be a word such as "purchase"`, 'Name every request.')
+    if (typeof request.name !== 'string' || !/^[a-z_][\w-]*$/i.test(request.name))
+      throw new UsageError(`${where}: "name" must be a word such as "purchase"`, 'Name every request.')
     if (names.has(request.name)) throw new UsageError(`${where}: the name "${request.name}" is used twice`, 'Give each request its own name.')
-    if (typeof request.method !== 'string' || typeof request.path !== 'string') throw new UsageError(`${where} (${request.name}): "method" and "path" are required`, 'E.g. "method": "POST", "path": "/purchases/".')
+    if (typeof request.method !== 'string' || typeof request.path !== 'string')
+      throw new UsageError(`${where} (${request.name}): "method" and "path" are required`, 'E.g. "method": "POST", "path": "/purchases/".')
     names.add(request.name)
   }
 }
@@ -126,7 +135,9 @@ function resolve(value: unknown, lookup: (namespace: string, path: string, fallb
   if (typeof value === 'string') {
     const whole = /^\$\{([a-z_][\w-]*):([^}]*?)(?::-([^}]*))?\}$/i.exec(value)
     if (whole) return lookup(whole[1], whole[2], whole[3])
-    return value.replaceAll(REFERENCE, (_, namespace: string, path: string, fallback: string | undefined) => String(lookup(namespace, path, fallback)))
+    return value.replaceAll(REFERENCE, (_, namespace: string, path: string, fallback: string | undefined) =>
+      String(lookup(namespace, path, fallback)),
+    )
   }
   if (Array.isArray(value)) return value.map((item) => resolve(item, lookup))
   if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, resolve(item, lookup)]))
@@ -146,19 +157,28 @@ export async function runFixture(fixture: Fixture, context: FixtureContext): Pro
         const known = Object.keys(responses)
         throw new UsageError(
           `Fixture request ${index + 1} (${request.name}): \${${namespace}:${path}} refers to no earlier response named "${namespace}"`,
-          known.length > 0 ? `Earlier responses: ${known.join(', ')}; or use env: or profile:.` : 'Only env: and profile: can be used in the first request.',
+          known.length > 0
+            ? `Earlier responses: ${known.join(', ')}; or use env: or profile:.`
+            : 'Only env: and profile: can be used in the first request.',
         )
       }
       if (found === undefined || found === null || found === '') {
         if (fallback !== undefined) return fallback
-        throw new UsageError(`Fixture request ${index + 1} (${request.name}): \${${namespace}:${path}} has no value`, namespace === 'env' ? `Set ${path}, or give a default: \${env:${path}:-value}.` : 'Check the field name, or give a default with :-value.')
+        throw new UsageError(
+          `Fixture request ${index + 1} (${request.name}): \${${namespace}:${path}} has no value`,
+          namespace === 'env' ? `Set ${path}, or give a default: \${env:${path}:-value}.` : 'Check the field name, or give a default with :-value.',
+        )
       }
       return found
     }
     // The path decides where the key goes: it reads earlier responses and the profile, never the environment,
     // so a fixture file cannot be made to carry a variable to a host of its choosing.
     const pathLookup = (namespace: string, path: string, fallback: string | undefined): unknown => {
-      if (namespace === 'env') throw new UsageError(`Fixture request ${index + 1} (${request.name}): \${env:${path}} cannot be used in a request's path`, 'Put environment values in the body or the query; a path reads only earlier responses and the profile.')
+      if (namespace === 'env')
+        throw new UsageError(
+          `Fixture request ${index + 1} (${request.name}): \${env:${path}} cannot be used in a request's path`,
+          'Put environment values in the body or the query; a path reads only earlier responses and the profile.',
+        )
       return lookup(namespace, path, fallback)
     }
     const response = await context.send({
@@ -178,7 +198,9 @@ export function summarize(responses: Record<string, unknown>): Array<{request: s
   return Object.entries(responses).map(([request, response]) => {
     const record = (typeof response === 'object' && response !== null ? response : {}) as Record<string, unknown>
     // The sandbox pay helper and add_subscriber answer with the purchase inside.
-    const inner = (typeof record.purchase === 'object' && record.purchase !== null && 'status' in record.purchase ? record.purchase : record) as Record<string, unknown>
+    const inner = (
+      typeof record.purchase === 'object' && record.purchase !== null && 'status' in record.purchase ? record.purchase : record
+    ) as Record<string, unknown>
     return {request, id: String(inner.id ?? record.id ?? ''), status: String(inner.status ?? record.status ?? '')}
   })
 }

@@ -11,7 +11,8 @@
 import {UsageError} from '../shared/errors.js'
 import {isLoopbackHost} from '../shared/hosts.js'
 
-const EXAMPLES = 'Use e.g. --forward 3000/webhook, localhost:3000/webhook or http://127.0.0.1:3000/hooks; a target off this machine needs a full URL, e.g. https://hooks.example.com/ummah.'
+const EXAMPLES =
+  'Use e.g. --forward 3000/webhook, localhost:3000/webhook or http://127.0.0.1:3000/hooks; a target off this machine needs a full URL, e.g. https://hooks.example.com/ummah.'
 
 /** `host[:port][/path][?query]` without a scheme: host is a name, an IPv4 dotted quad or a bracketed IPv6 address. */
 const SHORT_FORM = /^(?<host>\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*)(?::(?<port>\d{1,5}))?(?<rest>[/?].*)?$/
@@ -20,7 +21,10 @@ function checkPort(port: string | undefined, text: string): void {
   if (port === undefined) return
   const number = Number(port)
   if (number < 1 || number > 65_535) {
-    throw new UsageError(`--forward "${text}" has port ${port}: ports are 1 to 65535`, 'Give the port your app listens on, e.g. --forward localhost:3000/webhook.')
+    throw new UsageError(
+      `--forward "${text}" has port ${port}: ports are 1 to 65535`,
+      'Give the port your app listens on, e.g. --forward localhost:3000/webhook.',
+    )
   }
 }
 
@@ -43,7 +47,10 @@ export function parseForwardTarget(text: string): URL {
     // `http://3000/x` and `http://0x7f.1/` are IPv4 shorthands WHATWG URL accepts; nobody means them.
     const written = /^[^:]+:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/.exec(value)?.[1] ?? ''
     if (/^\d+(\.\d+){0,3}$/.test(url.hostname) && written.toLowerCase() !== url.hostname) {
-      throw new UsageError(`--forward "${text}" reads as the address ${url.hostname}`, `Write the host in full, e.g. --forward http://localhost:${written}${url.pathname === '/' ? '' : url.pathname}.`)
+      throw new UsageError(
+        `--forward "${text}" reads as the address ${url.hostname}`,
+        `Write the host in full, e.g. --forward http://localhost:${written}${url.pathname === '/' ? '' : url.pathname}.`,
+      )
     }
     checkPort(url.port || undefined, text)
     return url

@@ -205,7 +205,6 @@ export class Forwarder {
     )
   }
 
-
   private async send(event: SpooledEvent): Promise<{status?: number; error?: string; durationMs: number; url: string; retryAfterMs?: number}> {
     const {tokens} = this.options
     if (!tokens) return this.sendOnce(event, {})
@@ -217,7 +216,10 @@ export class Forwarder {
     }
   }
 
-  private async sendOnce(event: SpooledEvent, auth: Record<string, string>): Promise<{status?: number; error?: string; durationMs: number; url: string; retryAfterMs?: number}> {
+  private async sendOnce(
+    event: SpooledEvent,
+    auth: Record<string, string>,
+  ): Promise<{status?: number; error?: string; durationMs: number; url: string; retryAfterMs?: number}> {
     const {Agent, request} = await loadUndici()
     this.dispatcher ??= new Agent({keepAliveTimeout: 10_000, connect: {timeout: Math.min(this.options.timeoutMs, 10_000)}})
     const {target} = this.options
@@ -263,7 +265,8 @@ function code(error: unknown): string | undefined {
 function describe(error: unknown, timeoutMs: number): string {
   const failure = error as Error
   const errno = code(error)
-  if (failure.name === 'TimeoutError' || errno === 'UND_ERR_HEADERS_TIMEOUT' || errno === 'UND_ERR_BODY_TIMEOUT') return `timed out after ${timeoutMs} ms`
+  if (failure.name === 'TimeoutError' || errno === 'UND_ERR_HEADERS_TIMEOUT' || errno === 'UND_ERR_BODY_TIMEOUT')
+    return `timed out after ${timeoutMs} ms`
   if (errno === 'ECONNREFUSED') return 'connection refused'
   if (errno === 'ECONNRESET' || errno === 'UND_ERR_SOCKET') return 'connection reset'
   return errno ?? failure.message

@@ -27,7 +27,6 @@ import {Spool} from './spool.js'
 
 export type {ListenLine} from './pipeline.js'
 
-
 /** The API calls the listener makes, bound by the command to its client. */
 export interface WebhookApi {
   create(body: Record<string, unknown>): Promise<Webhook>
@@ -111,7 +110,11 @@ export interface EnsuredWebhook {
  * last (re-pointed), else a new one. Its id and key digest are remembered,
  * so a changed key is noticed and said out loud.
  */
-export async function ensureWebhook(api: WebhookApi, profile: string, options: {webhookId?: string; callback: string; subscription: Subscription}): Promise<EnsuredWebhook> {
+export async function ensureWebhook(
+  api: WebhookApi,
+  profile: string,
+  options: {webhookId?: string; callback: string; subscription: Subscription},
+): Promise<EnsuredWebhook> {
   const state = await readState(profile)
   const id = options.webhookId ?? state.webhook_id
   let webhook: Webhook | undefined
@@ -144,7 +147,11 @@ export async function listenerPublicKey(api: WebhookApi, profile: string, webhoo
     }
   }
   const running = await lockOwner(lockFile(profile))
-  if (running) throw new UsageError(`The listener webhook of profile "${profile}" is gone, and a listener (pid ${running.pid}) is running`, 'Restart that listener: it makes a new webhook and prints its key.')
+  if (running)
+    throw new UsageError(
+      `The listener webhook of profile "${profile}" is gone, and a listener (pid ${running.pid}) is running`,
+      'Restart that listener: it makes a new webhook and prints its key.',
+    )
   return (await ensureWebhook(api, profile, {callback: 'http://127.0.0.1:9/ummah-webhooks-listen', subscription: UNSUBSCRIBED})).webhook
 }
 
@@ -203,7 +210,8 @@ export async function startListening(options: ListenOptions): Promise<ListenSess
   try {
     const spool = await Spool.open(file, {
       dedupeWindowMs: options.dedupeWindowMs,
-      onHealth: (health) => print(health.ok ? {type: 'disk-ok', path: file} : {type: 'disk-full', path: file, code: health.code, error: health.message}),
+      onHealth: (health) =>
+        print(health.ok ? {type: 'disk-ok', path: file} : {type: 'disk-full', path: file, code: health.code, error: health.message}),
     })
     cleanups.push(() => spool.close())
     if (spool.damaged > 0) print({type: 'damaged', path: file, lines: spool.damaged})
@@ -214,14 +222,25 @@ export async function startListening(options: ListenOptions): Promise<ListenSess
       deliveryHeaders: checks.headers,
       skipVerify: options.skipVerify,
       emit: print,
-      forward: {target: options.forward, timeoutMs: options.timeoutMs, maxAttempts: options.maxAttempts, concurrency: options.concurrency, headers: options.headers, tokens: options.tokens},
+      forward: {
+        target: options.forward,
+        timeoutMs: options.timeoutMs,
+        maxAttempts: options.maxAttempts,
+        concurrency: options.concurrency,
+        headers: options.headers,
+        tokens: options.tokens,
+      },
     })
     const opened = await openSource(options, state, pipeline, checks.tokenEndpoint)
     const {source, url} = opened
     cleanups.push(() => source.close())
     const ensured = opened.shared
       ? await sharedWebhook(api, url, subscription(options.events))
-      : await ensureWebhook(api, profile, {webhookId: options.webhookId, callback: options.publicUrl ?? url, subscription: subscription(options.events)})
+      : await ensureWebhook(api, profile, {
+          webhookId: options.webhookId,
+          callback: options.publicUrl ?? url,
+          subscription: subscription(options.events),
+        })
     const {webhook} = ensured
     publicKey = webhook.public_key
     if (source instanceof HttpReceiver) await updateState(profile, (current) => ({...current, port: source.port, forward: options.forward.href}))
@@ -262,7 +281,8 @@ export async function startListening(options: ListenOptions): Promise<ListenSess
         const stillPending = spool.pending().length
         await spool.close()
         await lock.release()
-        if (unsubscribeError) print({type: 'error', stage: 'webhook', error: `could not unsubscribe webhook ${webhook.id}: ${unsubscribeError.message}`})
+        if (unsubscribeError)
+          print({type: 'error', stage: 'webhook', error: `could not unsubscribe webhook ${webhook.id}: ${unsubscribeError.message}`})
         return {type: 'summary', ...pipeline.counts, pending: stillPending}
       },
     }
@@ -286,7 +306,12 @@ interface OpenedSource {
 }
 
 /** Where deliveries come from: a local port, or a channel of `ummah relay` (no port at all). */
-async function openSource(options: ListenOptions, state: ListenState, pipeline: Pipeline, tokenEndpoint: ReceiverOptions['tokenEndpoint']): Promise<OpenedSource> {
+async function openSource(
+  options: ListenOptions,
+  state: ListenState,
+  pipeline: Pipeline,
+  tokenEndpoint: ReceiverOptions['tokenEndpoint'],
+): Promise<OpenedSource> {
   if (!options.relay) {
     const receiver = new HttpReceiver({
       host: options.host,
@@ -303,10 +328,30 @@ async function openSource(options: ListenOptions, state: ListenState, pipeline: 
   const resolved = await resolveChannel({urls, token, profile: options.profile, channel: requested, state: state.relay})
   const relay = urls.join(',')
   const remember = (position: {cursor?: string; channelId?: string; seq?: number}) =>
-    updateState(options.profile, (current) => ({...current, relay: {relay, channel: resolved.channel, channel_id: position.channelId, ingress_url: resolved.ingressUrl, cursor: position.cursor, cursor_seq: position.seq}}))
+    updateState(options.profile, (current) => ({
+      ...current,
+      relay: {
+        relay,
+        channel: resolved.channel,
+        channel_id: position.channelId,
+        ingress_url: resolved.ingressUrl,
+        cursor: position.cursor,
+        cursor_seq: position.seq,
+      },
+    }))
   // The cursor as resolved (`0` for a new incarnation), with the incarnation it belongs to; `$` is kept only once the relay resolves it.
   await remember({cursor: resolved.cursor === '$' ? undefined : resolved.cursor, channelId: resolved.channelId, seq: resolved.cursorSeq})
-  const source = new RelaySource({urls, token, channel: resolved.channel, channelId: resolved.channelId, cursorSeq: resolved.cursorSeq, ingressUrl: resolved.ingressUrl, cursor: resolved.cursor, saveCursor: remember, emit: options.print})
+  const source = new RelaySource({
+    urls,
+    token,
+    channel: resolved.channel,
+    channelId: resolved.channelId,
+    cursorSeq: resolved.cursorSeq,
+    ingressUrl: resolved.ingressUrl,
+    cursor: resolved.cursor,
+    saveCursor: remember,
+    emit: options.print,
+  })
   return {
     source,
     url: resolved.ingressUrl,
@@ -323,4 +368,3 @@ async function sharedWebhook(api: WebhookApi, callback: string, wanted: Subscrip
   const existing = (await api.list()).find((webhook) => webhook.callback === callback)
   return {webhook: existing ?? (await api.create({callback, title: 'ummah relay (team channel)', ...wanted})), keyChanged: false}
 }
-

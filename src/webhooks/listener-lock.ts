@@ -44,7 +44,11 @@ export interface ListenerLock {
   release(): Promise<void>
 }
 
-export async function acquireListenerLock(file: string, me: Omit<LockOwner, 'pid' | 'started_at'>, options: {takeover: boolean; profile: string}): Promise<ListenerLock> {
+export async function acquireListenerLock(
+  file: string,
+  me: Omit<LockOwner, 'pid' | 'started_at'>,
+  options: {takeover: boolean; profile: string},
+): Promise<ListenerLock> {
   await mkdir(dirname(file), {recursive: true, mode: 0o700})
   const owner: LockOwner = {pid: process.pid, ...me, started_at: new Date().toISOString()}
   const temporary = `${file}.${process.pid}`
@@ -64,7 +68,8 @@ export async function acquireListenerLock(file: string, me: Omit<LockOwner, 'pid
             `Stop it first (kill ${running.pid}), use another --profile, or pass --takeover to move the webhook here.`,
           )
         }
-        if (turn >= 2) throw new UsageError(`Could not take the listener lock ${file}`, 'Another listener keeps starting for this profile; stop it and try again.')
+        if (turn >= 2)
+          throw new UsageError(`Could not take the listener lock ${file}`, 'Another listener keeps starting for this profile; stop it and try again.')
         await unlink(file).catch(() => {})
       }
     }

@@ -21,15 +21,65 @@ import type {Spool, SpooledEvent} from './spool.js'
 
 /** What the listener reports, one per line; `--format json` prints these objects as NDJSON. */
 export type ListenLine =
-  | {type: 'ready'; url: string; forward: string; webhook_id: string; public_key: string; events: string[] | 'all'; pending: number; key_changed: boolean; previous_webhook_id?: string; relay?: string; channel?: string}
+  | {
+      type: 'ready'
+      url: string
+      forward: string
+      webhook_id: string
+      public_key: string
+      events: string[] | 'all'
+      pending: number
+      key_changed: boolean
+      previous_webhook_id?: string
+      relay?: string
+      channel?: string
+    }
   | {type: 'event'; id: string; event_type: string; seq?: number; verified: boolean; duplicate?: boolean}
-  | ({type: 'response'; id: string; event_type: string; status: number; method: 'POST'; url: string; duration_ms: number; attempt: number} & Staleness)
-  | ({type: 'retry'; id: string; event_type: string; status?: number; error?: string; url: string; duration_ms: number; attempt: number; retry_in_ms: number} & Staleness)
-  | ({type: 'error'; id?: string; event_type?: string; status?: number; error: string; url?: string; attempt?: number; stage: 'forward' | 'receive' | 'webhook'} & Staleness)
+  | ({
+      type: 'response'
+      id: string
+      event_type: string
+      status: number
+      method: 'POST'
+      url: string
+      duration_ms: number
+      attempt: number
+    } & Staleness)
+  | ({
+      type: 'retry'
+      id: string
+      event_type: string
+      status?: number
+      error?: string
+      url: string
+      duration_ms: number
+      attempt: number
+      retry_in_ms: number
+    } & Staleness)
+  | ({
+      type: 'error'
+      id?: string
+      event_type?: string
+      status?: number
+      error: string
+      url?: string
+      attempt?: number
+      stage: 'forward' | 'receive' | 'webhook'
+    } & Staleness)
   | {type: 'disk-full'; path: string; code: string; error: string}
   | {type: 'disk-ok'; path: string}
   | {type: 'damaged'; path: string; lines: number}
-  | {type: 'relay'; state: 'connected' | 'disconnected' | 'missed'; relay: string; channel: string; waiting?: number; resumed?: boolean; error?: string; retry_in_s?: number; missed?: number}
+  | {
+      type: 'relay'
+      state: 'connected' | 'disconnected' | 'missed'
+      relay: string
+      channel: string
+      waiting?: number
+      resumed?: boolean
+      error?: string
+      retry_in_s?: number
+      missed?: number
+    }
   | {type: 'stopping'; in_flight: number; grace_ms: number}
   | {type: 'summary'; received: number; delivered: number; failed: number; pending: number; rejected: number; duplicates: number}
 
@@ -147,7 +197,11 @@ export class Pipeline implements Intake {
       await durable
     } catch (error) {
       // Reported once per outage by the spool's health line (disk-full); the sender retries.
-      return {status: 503, headers: {'retry-after': String(RETRY_DISK_S)}, body: {error: `not stored: ${(error as NodeJS.ErrnoException).code ?? 'write failed'}`}}
+      return {
+        status: 503,
+        headers: {'retry-after': String(RETRY_DISK_S)},
+        body: {error: `not stored: ${(error as NodeJS.ErrnoException).code ?? 'write failed'}`},
+      }
     }
     this.counts.received++
     // Reported once spooled, so a reported event survives a crash.
@@ -173,7 +227,14 @@ export class Pipeline implements Intake {
 
   private forwardLine(report: ForwardReport): ListenLine {
     const {event} = report
-    const common = {id: event.id, event_type: event.type, url: report.url, attempt: event.attempts, duration_ms: Math.round(report.durationMs), ...this.staleness(event)}
+    const common = {
+      id: event.id,
+      event_type: event.type,
+      url: report.url,
+      attempt: event.attempts,
+      duration_ms: Math.round(report.durationMs),
+      ...this.staleness(event),
+    }
     switch (report.kind) {
       case 'response':
         this.counts.delivered++

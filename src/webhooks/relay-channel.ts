@@ -44,11 +44,21 @@ export interface ResolvedChannel {
 
 /** `PROFILE-HOSTNAME` in the relay's channel alphabet (lower-case letters, digits, dashes; 63 at most). */
 export function personalChannelName(profile: string, host = hostname()): string {
-  const name = `${profile}-${host}`.toLowerCase().replaceAll(/[^a-z0-9-]+/g, '-').replaceAll(/-+/g, '-').replace(/^-+/, '')
+  const name = `${profile}-${host}`
+    .toLowerCase()
+    .replaceAll(/[^a-z0-9-]+/g, '-')
+    .replaceAll(/-+/g, '-')
+    .replace(/^-+/, '')
   return name.slice(0, 63).replace(/-+$/, '') || 'listener'
 }
 
-export async function resolveChannel(options: {urls: string[]; token: string; profile: string; channel?: string; state?: RelayState}): Promise<ResolvedChannel> {
+export async function resolveChannel(options: {
+  urls: string[]
+  token: string
+  profile: string
+  channel?: string
+  state?: RelayState
+}): Promise<ResolvedChannel> {
   const api = new RelayApi(options.urls, options.token)
   const relay = options.urls.join(',')
   const known = options.state && options.state.relay === relay ? options.state : undefined
@@ -74,7 +84,10 @@ export async function resolveChannel(options: {urls: string[]; token: string; pr
     view = await api.createChannel(name)
   } catch (error) {
     if (error instanceof UmmahError && error.code === 'relay_forbidden') {
-      throw new UmmahError(`This relay token cannot create the personal channel ${name}`, {code: 'relay_forbidden', hint: 'Pass --channel NAME (the channel the token belongs to), or use the relay admin token once to create it.'})
+      throw new UmmahError(`This relay token cannot create the personal channel ${name}`, {
+        code: 'relay_forbidden',
+        hint: 'Pass --channel NAME (the channel the token belongs to), or use the relay admin token once to create it.',
+      })
     }
     if (!(error instanceof UmmahError && error.code === 'relay_conflict')) throw error
     view = await api.getChannel(name)
@@ -97,5 +110,8 @@ function sameIncarnation(known: RelayState | undefined, view: ChannelView): bool
 
 /** The ingress URL with its secret shortened, for lines people read (the whole URL is in `relay channels list`). */
 export function maskIngress(url: string): string {
-  return url.replace(/\/in\/([^/]+)\/([0-9a-f]{4,})([0-9a-f]{4})$/, (_match, channel: string, _secret: string, tail: string) => `/in/${channel}/…${tail}`)
+  return url.replace(
+    /\/in\/([^/]+)\/([0-9a-f]{4,})([0-9a-f]{4})$/,
+    (_match, channel: string, _secret: string, tail: string) => `/in/${channel}/…${tail}`,
+  )
 }

@@ -94,7 +94,10 @@ export class RelaySource implements EventSource {
         firstError ??= error as Error
       }
     }
-    throw new UmmahError(`Cannot reach the relay at ${this.options.urls.join(', ')} (${firstError?.message})`, {code: 'relay_unreachable', hint: 'Is `ummah relay start` running there, and the URL right?'})
+    throw new UmmahError(`Cannot reach the relay at ${this.options.urls.join(', ')} (${firstError?.message})`, {
+      code: 'relay_unreachable',
+      hint: 'Is `ummah relay start` running there, and the URL right?',
+    })
   }
 
   /** Reconnects after each loss until stopped or refused for good. */
@@ -104,7 +107,14 @@ export class RelaySource implements EventSource {
     while (!this.stopped) {
       // A healthy connection lost: the next URL at once when there are several.
       const delayS = this.options.urls.length > 1 && attempt === 0 ? 0 : BACKOFF_S[Math.min(attempt, BACKOFF_S.length - 1)]
-      this.options.emit({type: 'relay', state: 'disconnected', relay: this.options.urls[this.next], channel: this.options.channel, error: reason, retry_in_s: delayS})
+      this.options.emit({
+        type: 'relay',
+        state: 'disconnected',
+        relay: this.options.urls[this.next],
+        channel: this.options.channel,
+        error: reason,
+        retry_in_s: delayS,
+      })
       await this.pauses.sleep(delayS * 1000)
       if (this.stopped) return
       try {
@@ -133,7 +143,11 @@ export class RelaySource implements EventSource {
     if (this.channelId !== undefined) query.set('channel_id', this.channelId)
     if (this.seq !== undefined) query.set('after_seq', String(this.seq))
     const url = relayUrl(base, `${routePath('stream', {channel: this.options.channel})}?${query}`).href.replace(/^http/, 'ws')
-    const socket = new WebSocket(url, {headers: {authorization: `Bearer ${this.options.token}`}, handshakeTimeout: CONNECT_TIMEOUT_MS, maxPayload: 80 * 1024 * 1024})
+    const socket = new WebSocket(url, {
+      headers: {authorization: `Bearer ${this.options.token}`},
+      handshakeTimeout: CONNECT_TIMEOUT_MS,
+      maxPayload: 80 * 1024 * 1024,
+    })
     this.socket = socket
     let greeted: (hello: Hello) => void = () => {}
     let refused: (error: Error) => void = () => {}
@@ -170,8 +184,15 @@ export class RelaySource implements EventSource {
       const status = response.statusCode ?? 0
       response.resume()
       const message = `The relay at ${base} refused the stream of channel ${this.options.channel} (${status})`
-      if (status === 401 || status === 403) refused(new FinalError(message, {code: 'relay_unauthorized', hint: 'Check --relay-token (or UMMAH_RELAY_TOKEN): a client token reaches only its own channel.'}))
-      else if (status === 404) refused(new FinalError(message, {code: 'relay_not_found', hint: 'List the channels with `ummah relay channels list`.'}))
+      if (status === 401 || status === 403)
+        refused(
+          new FinalError(message, {
+            code: 'relay_unauthorized',
+            hint: 'Check --relay-token (or UMMAH_RELAY_TOKEN): a client token reaches only its own channel.',
+          }),
+        )
+      else if (status === 404)
+        refused(new FinalError(message, {code: 'relay_not_found', hint: 'List the channels with `ummah relay channels list`.'}))
       else refused(new Error(`HTTP ${status}`))
       socket.terminate()
     })
@@ -190,13 +211,25 @@ export class RelaySource implements EventSource {
             code === CLOSE.channelDeleted
               ? 'The channel was deleted (or made again): run listen again; a personal channel is made again and read from its first entry.'
               : 'Ask the relay admin for a token (`ummah relay channels tokens create`).'
-          this.fail(new UmmahError(`The relay ended the stream of channel ${this.options.channel}: ${reason}`, {code: code === CLOSE.channelDeleted ? 'relay_channel_deleted' : 'relay_token_revoked', hint}))
+          this.fail(
+            new UmmahError(`The relay ended the stream of channel ${this.options.channel}: ${reason}`, {
+              code: code === CLOSE.channelDeleted ? 'relay_channel_deleted' : 'relay_token_revoked',
+              hint,
+            }),
+          )
         }
         resolve(reason)
       })
     })
     const greeting = await hello
-    this.options.emit({type: 'relay', state: 'connected', relay: base, channel: this.options.channel, waiting: greeting.waiting, resumed: this.connections++ > 0})
+    this.options.emit({
+      type: 'relay',
+      state: 'connected',
+      relay: base,
+      channel: this.options.channel,
+      waiting: greeting.waiting,
+      resumed: this.connections++ > 0,
+    })
     return {closed}
   }
 
@@ -211,7 +244,14 @@ export class RelaySource implements EventSource {
   private adopt(hello: Hello): void {
     const incarnation = typeof hello.channel_id === 'string' ? hello.channel_id : this.channelId
     const missed = typeof hello.missed === 'number' && hello.missed > 0 ? hello.missed : 0
-    if (missed > 0) this.options.emit({type: 'relay', state: 'missed', relay: this.options.urls[(this.next + this.options.urls.length - 1) % this.options.urls.length], channel: this.options.channel, missed})
+    if (missed > 0)
+      this.options.emit({
+        type: 'relay',
+        state: 'missed',
+        relay: this.options.urls[(this.next + this.options.urls.length - 1) % this.options.urls.length],
+        channel: this.options.channel,
+        missed,
+      })
     if (hello.cursor === this.cursor && incarnation === this.channelId) return
     // A new incarnation starts at 0; `$` resolved keeps the number unknown until the first entry.
     this.seq = hello.cursor === '0' ? 0 : typeof hello.seq === 'number' ? hello.seq : hello.cursor === this.cursor ? this.seq : undefined
@@ -229,7 +269,11 @@ export class RelaySource implements EventSource {
         // Called in order, without waiting: the pipeline assigns spool order synchronously.
         const answers = batch.map((entry) =>
           // A failure of the pipeline's own is a pause, not a lost entry: the entry is offered again.
-          this.intake!.receive({headers: entry.headers, body: entry.body}).catch((error: Error) => ({status: 503, headers: {'retry-after': '2'}, body: {error: error.message}})),
+          this.intake!.receive({headers: entry.headers, body: entry.body}).catch((error: Error) => ({
+            status: 503,
+            headers: {'retry-after': '2'},
+            body: {error: error.message},
+          })),
         )
         for (const [index, answer] of answers.entries()) {
           const {status, headers} = await answer

@@ -46,7 +46,19 @@ export interface SpooledEvent {
 
 /** Lines of the file: an event, its outcome (`d` delivered, `f` failed), or ids remembered for de-duplication (`i`: [id, received at ms]). */
 type Line =
-  | {k: 'e'; seq: number; id: string; type: string; at: number; h: Record<string, string>; b: string; s?: EventStatus; n?: number; c?: number; err?: string}
+  | {
+      k: 'e'
+      seq: number
+      id: string
+      type: string
+      at: number
+      h: Record<string, string>
+      b: string
+      s?: EventStatus
+      n?: number
+      c?: number
+      err?: string
+    }
   | {k: 'd'; seq: number; n: number; c: number}
   | {k: 'f'; seq: number; n: number; c?: number; err?: string}
   | {k: 'i'; ids: Array<[string, number]>}
@@ -94,8 +106,18 @@ function validLine(value: unknown): Line | undefined {
       const headers = line.h
       const headersOk = typeof headers === 'object' && headers !== null && !Array.isArray(headers) && Object.values(headers).every(isText)
       const ok =
-        isSeq(line.seq) && isText(line.id) && line.id !== '' && isText(line.type) && Number.isFinite(line.at) && headersOk && isText(line.b) && BASE64.test(line.b) &&
-        isOptional(line.s, (s) => STATUSES.has(s as EventStatus)) && isOptional(line.n, isCount) && isOptional(line.c, isCount) && isOptional(line.err, isText)
+        isSeq(line.seq) &&
+        isText(line.id) &&
+        line.id !== '' &&
+        isText(line.type) &&
+        Number.isFinite(line.at) &&
+        headersOk &&
+        isText(line.b) &&
+        BASE64.test(line.b) &&
+        isOptional(line.s, (s) => STATUSES.has(s as EventStatus)) &&
+        isOptional(line.n, isCount) &&
+        isOptional(line.c, isCount) &&
+        isOptional(line.err, isText)
       return ok ? (line as Line) : undefined
     }
     case 'd':
@@ -103,7 +125,10 @@ function validLine(value: unknown): Line | undefined {
     case 'f':
       return isSeq(line.seq) && isCount(line.n) && isOptional(line.c, isCount) && isOptional(line.err, isText) ? (line as Line) : undefined
     case 'i':
-      return Array.isArray(line.ids) && line.ids.every((pair) => Array.isArray(pair) && pair.length === 2 && isText(pair[0]) && pair[0] !== '' && Number.isFinite(pair[1])) ? (line as Line) : undefined
+      return Array.isArray(line.ids) &&
+        line.ids.every((pair) => Array.isArray(pair) && pair.length === 2 && isText(pair[0]) && pair[0] !== '' && Number.isFinite(pair[1]))
+        ? (line as Line)
+        : undefined
     default:
       return undefined
   }
@@ -326,7 +351,8 @@ export class Spool {
     const keptIds = new Set([...this.events.values()].map((event) => event.id))
     const remembered = [...this.ids].filter(([id]) => !keptIds.has(id))
     const lines: string[] = []
-    for (let index = 0; index < remembered.length; index += IDS_PER_LINE) lines.push(`${JSON.stringify({k: 'i', ids: remembered.slice(index, index + IDS_PER_LINE)})}\n`)
+    for (let index = 0; index < remembered.length; index += IDS_PER_LINE)
+      lines.push(`${JSON.stringify({k: 'i', ids: remembered.slice(index, index + IDS_PER_LINE)})}\n`)
     for (const event of this.all()) if (!this.unwritten.has(event.seq)) lines.push(`${JSON.stringify(eventLine(event))}\n`)
     const data = Buffer.from(lines.join(''))
     const temporary = `${this.file}.compact`

@@ -23,9 +23,11 @@ export interface Undici {
 let loading: Promise<Undici> | undefined
 
 export function loadUndici(): Promise<Undici> {
-  loading ??= Promise.all([import('undici/lib/dispatcher/agent.js'), import('undici/lib/api/index.js')]).then(([{default: AgentClass}, {default: api}]) => ({
-    Agent: AgentClass,
-    request: (dispatcher, url, request) => api.request.call(dispatcher, {...request, origin: url.origin, path: `${url.pathname}${url.search}`}),
-  }))
+  loading ??= Promise.all([import('undici/lib/dispatcher/agent.js'), import('undici/lib/api/index.js')]).then(
+    ([{default: AgentClass}, {default: api}]) => ({
+      Agent: AgentClass,
+      request: (dispatcher, url, request) => api.request.call(dispatcher, {...request, origin: url.origin, path: `${url.pathname}${url.search}`}),
+    }),
+  )
   return loading
 }

@@ -39,28 +39,36 @@ describe('ApiClient', () => {
     const {apiBase} = server
     await server.close()
     server = undefined
-    const error = await makeClient(apiBase, {maxRetries: 1}).get('/balance/').catch((caught: unknown) => caught)
+    const error = await makeClient(apiBase, {maxRetries: 1})
+      .get('/balance/')
+      .catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(ConnectionError)
     expect(error).toMatchObject({code: 'connection_failed', errno: 'ECONNREFUSED', exitCode: 7, attempts: 2})
   })
 
   it('fails at once when Retry-After is longer than it will wait', async () => {
     server = await startServer((_request, response) => json(response, 503, {}, {'retry-after': '3600'}))
-    const error = await makeClient(server.apiBase, {maxRetries: 3}).get('/balance/').catch((caught: unknown) => caught)
+    const error = await makeClient(server.apiBase, {maxRetries: 3})
+      .get('/balance/')
+      .catch((caught: unknown) => caught)
     expect(error).toMatchObject({status: 503, exitCode: 7})
     expect(server.requests).toHaveLength(1)
   })
 
   it('maps documented error bodies to typed errors', async () => {
     server = await startServer((_request, response) => json(response, 404, {error: 'Not Found', detail: 'Object with this ID does not exist.'}))
-    const error = await makeClient(server.apiBase).get('/purchases/x/').catch((caught: unknown) => caught)
+    const error = await makeClient(server.apiBase)
+      .get('/purchases/x/')
+      .catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(NotFoundError)
     expect(error).toMatchObject({exitCode: 4, status: 404, path: '/purchases/x/'})
   })
 
   it('never sends the key to another origin', async () => {
     server = await startServer((_request, response) => json(response, 200, {}))
-    const error = await makeClient(server.apiBase).get('http://127.0.0.2:9/steal').catch((caught: unknown) => caught)
+    const error = await makeClient(server.apiBase)
+      .get('http://127.0.0.2:9/steal')
+      .catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(UmmahError)
     expect((error as UmmahError).code).toBe('foreign_url')
     expect(server.requests).toHaveLength(0)

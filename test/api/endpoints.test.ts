@@ -11,18 +11,27 @@ describe('the endpoint table', () => {
     expect(new Set(endpoints.map((e) => e.command)).size).toBe(endpoints.length)
   })
 
-  it("declares what each path placeholder holds: UUIDs for purchases and clients, one opaque segment for the rest", () => {
+  it('declares what each path placeholder holds: UUIDs for purchases and clients, one opaque segment for the rest', () => {
     for (const e of endpoints) {
       expect(Object.keys(e.ids ?? {}), e.id).toEqual(pathParams(e))
-      for (const [name, format] of Object.entries(e.ids ?? {})) expect(format, `${e.id} ${name}`).toBe(name === 'id' && /^\/(purchases|clients)\//.test(e.path) ? 'uuid' : 'id')
+      for (const [name, format] of Object.entries(e.ids ?? {}))
+        expect(format, `${e.id} ${name}`).toBe(name === 'id' && /^\/(purchases|clients)\//.test(e.path) ? 'uuid' : 'id')
     }
   })
 
   it('writes paths with a leading and trailing slash and documented parameters only where they can go', () => {
     for (const e of endpoints) {
       expect(e.path, e.id).toMatch(/^\/[a-z_/{}]+\/$/)
-      if (e.method === 'GET' || e.method === 'DELETE') expect(e.params.every((p) => p.in === 'query'), e.id).toBe(true)
-      else expect(e.params.every((p) => p.in === 'body'), e.id).toBe(true)
+      if (e.method === 'GET' || e.method === 'DELETE')
+        expect(
+          e.params.every((p) => p.in === 'query'),
+          e.id,
+        ).toBe(true)
+      else
+        expect(
+          e.params.every((p) => p.in === 'body'),
+          e.id,
+        ).toBe(true)
       if (e.list) expect(e.columns?.length, e.id).toBeGreaterThan(0)
       expect(e.summary.length, e.id).toBeGreaterThan(0)
     }

@@ -22,7 +22,11 @@ const KEY = 'sk_test_proxyproxy9876'
 const STATEMENT = {id: 'stmt-1', status: 'completed', format: 'csv', download_url: 'http://files.ummah.test/statements/stmt-1.csv', size: 16}
 
 describe('which proxy a request uses', () => {
-  const env = {HTTPS_PROXY: 'http://proxy.corp:3128', HTTP_PROXY: 'proxy.corp:8080', NO_PROXY: 'internal.example, .corp.example, 10.0.0.0/8, 192.168.1.7, [2001:db8::1], files.example:8443'}
+  const env = {
+    HTTPS_PROXY: 'http://proxy.corp:3128',
+    HTTP_PROXY: 'proxy.corp:8080',
+    NO_PROXY: 'internal.example, .corp.example, 10.0.0.0/8, 192.168.1.7, [2001:db8::1], files.example:8443',
+  }
   it.each([
     ['https://api.ummah.test/api/v1/', 'http://proxy.corp:3128/'],
     ['http://api.ummah.test/api/v1/', 'http://proxy.corp:8080/'],
@@ -92,10 +96,13 @@ function answer(request: IncomingMessage, response: ServerResponse): void {
 
 beforeAll(async () => {
   tlsSeen = []
-  tlsServer = createTlsServer({key: readFileSync(join(TLS, 'test-only.key')), cert: readFileSync(join(TLS, 'test-only.crt'))}, (request, response) => {
-    tlsSeen.push({method: request.method ?? '', url: request.url ?? '', host: request.headers.host, authorization: request.headers.authorization})
-    answer(request, response)
-  })
+  tlsServer = createTlsServer(
+    {key: readFileSync(join(TLS, 'test-only.key')), cert: readFileSync(join(TLS, 'test-only.crt'))},
+    (request, response) => {
+      tlsSeen.push({method: request.method ?? '', url: request.url ?? '', host: request.headers.host, authorization: request.headers.authorization})
+      answer(request, response)
+    },
+  )
   await new Promise<void>((resolve) => tlsServer.listen(0, '127.0.0.1', resolve))
   const tlsPort = (tlsServer.address() as AddressInfo).port
 
@@ -178,9 +185,13 @@ describe('the binary through a proxy', {timeout: 60_000}, () => {
   })
 
   it('https:// without trusting the certificate fails: the tunnel does not switch TLS checks off', async () => {
-    const result = await runCli(['balance', '--api-key', KEY, '--api-base', 'https://api.ummah.test/api/v1', '--max-retries', '0'], {env: {HTTPS_PROXY: proxy.url}})
+    const result = await runCli(['balance', '--api-key', KEY, '--api-base', 'https://api.ummah.test/api/v1', '--max-retries', '0'], {
+      env: {HTTPS_PROXY: proxy.url},
+    })
     expect(result.code).toBe(7)
-    expect(result.stderr).toMatch(/^Error: The connection to https:\/\/api\.ummah\.test failed \((SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE)\)/)
+    expect(result.stderr).toMatch(
+      /^Error: The connection to https:\/\/api\.ummah\.test failed \((SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE)\)/,
+    )
     expect(tlsSeen).toEqual([])
   })
 
@@ -198,7 +209,10 @@ describe('the binary through a proxy', {timeout: 60_000}, () => {
 
   it('statement downloads go through the proxy too, to the download URL', async () => {
     const cwd = tempDir()
-    const result = await runCli(['statements', 'download', 'stmt-1', '--api-key', KEY, '--api-base', 'http://api.ummah.test/api/v1'], {cwd, env: {HTTP_PROXY: proxy.url}})
+    const result = await runCli(['statements', 'download', 'stmt-1', '--api-key', KEY, '--api-base', 'http://api.ummah.test/api/v1'], {
+      cwd,
+      env: {HTTP_PROXY: proxy.url},
+    })
     expect(result.code).toBe(0)
     expect(readFileSync(join(cwd, 'statement-stmt-1.csv'), 'utf8')).toBe('date,amount\n1,2\n')
     expect(proxy.seen.map(({method, target}) => `${method} ${target}`)).toEqual([
@@ -219,17 +233,26 @@ describe('the binary through a proxy', {timeout: 60_000}, () => {
   it('a bad proxy variable is exit 2 and nothing is sent', async () => {
     const result = await balance('https://api.ummah.test/api/v1', {HTTPS_PROXY: 'socks5://127.0.0.1:1'}, [])
     expect(result.code).toBe(2)
-    expect(result.stderr).toBe('Error: HTTPS_PROXY: socks5:// proxies are not supported. Use an http:// proxy: https:// requests still run TLS end to end through its CONNECT tunnel.\n')
+    expect(result.stderr).toBe(
+      'Error: HTTPS_PROXY: socks5:// proxies are not supported. Use an http:// proxy: https:// requests still run TLS end to end through its CONNECT tunnel.\n',
+    )
     expect(proxy.seen).toEqual([])
   })
 
   it('a proxy that is not running: exit 7 saying it was the proxy', async () => {
     const closed = await startServer(() => {})
     await closed.close()
-    for (const [apiBase, variable] of [['https://api.ummah.test/api/v1', 'HTTPS_PROXY'], ['http://api.ummah.test/api/v1', 'HTTP_PROXY']]) {
+    for (const [apiBase, variable] of [
+      ['https://api.ummah.test/api/v1', 'HTTPS_PROXY'],
+      ['http://api.ummah.test/api/v1', 'HTTP_PROXY'],
+    ]) {
       const result = await balance(apiBase, {[variable]: closed.origin}, ['--max-retries', '0'])
       expect(result.code).toBe(7)
-      expect(result.stderr).toMatch(new RegExp(`^Error: The connection to ${apiBase.replace('/api/v1', '').replaceAll('.', '\\.')} failed: proxy 127\\.0\\.0\\.1:\\d+ refused the connection \\(ECONNREFUSED\\)\\. Check HTTPS_PROXY`))
+      expect(result.stderr).toMatch(
+        new RegExp(
+          `^Error: The connection to ${apiBase.replace('/api/v1', '').replaceAll('.', '\\.')} failed: proxy 127\\.0\\.0\\.1:\\d+ refused the connection \\(ECONNREFUSED\\)\\. Check HTTPS_PROXY`,
+        ),
+      )
     }
   })
 })

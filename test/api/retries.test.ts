@@ -25,10 +25,9 @@ describe('retries and idempotency (through the real binary)', () => {
       return json(response, 201, created)
     })
 
-    const result = await runCli(
-      ['api', 'POST', '/purchases/', '-d', '{"client":{"email":"a@example.com"}}', '--max-retries', '3', '--json'],
-      {env: {UMMAH_SECRET_KEY: KEY, UMMAH_API_BASE: server.apiBase}},
-    )
+    const result = await runCli(['api', 'POST', '/purchases/', '-d', '{"client":{"email":"a@example.com"}}', '--max-retries', '3', '--json'], {
+      env: {UMMAH_SECRET_KEY: KEY, UMMAH_API_BASE: server.apiBase},
+    })
 
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
@@ -72,9 +71,19 @@ describe('retries and idempotency (through the real binary)', () => {
   })
 
   it.each([
-    [400, {error: 'Bad Request', details: {'client.email': ['This field is required.'], 'purchase.products': ['This field is required.']}}, 2, /rejected POST \/purchases\/ \(400\)/],
+    [
+      400,
+      {error: 'Bad Request', details: {'client.email': ['This field is required.'], 'purchase.products': ['This field is required.']}},
+      2,
+      /rejected POST \/purchases\/ \(400\)/,
+    ],
     [401, {error: 'invalid_api_key', message: 'The API key is missing, malformed, or revoked.'}, 3, /Authentication failed \(401\).*ummah login/],
-    [404, {error: 'Not Found', detail: 'Object with this ID does not exist.'}, 4, /Not found: POST \/purchases\/ \(404\): Object with this ID does not exist\./],
+    [
+      404,
+      {error: 'Not Found', detail: 'Object with this ID does not exist.'},
+      4,
+      /Not found: POST \/purchases\/ \(404\): Object with this ID does not exist\./,
+    ],
     [409, {error: 'Conflict', message: 'Purchase is not paid.'}, 5, /Conflict \(409\): Purchase is not paid\./],
   ])('does not retry %i and exits with its code and a one-line message', async (status, body, exitCode, message) => {
     server = await startServer((_request, response) => json(response, status, body))
@@ -92,12 +101,17 @@ describe('retries and idempotency (through the real binary)', () => {
 
   it('names the current state of the object on a 409 for an action', async () => {
     server = await startServer((request, response) =>
-      request.method === 'GET' ? json(response, 200, {id: 'p1', status: 'created'}) : json(response, 409, {error: 'Conflict', message: 'Purchase is not paid.'}),
+      request.method === 'GET'
+        ? json(response, 200, {id: 'p1', status: 'created'})
+        : json(response, 409, {error: 'Conflict', message: 'Purchase is not paid.'}),
     )
     const result = await runCli(['api', 'POST', '/purchases/p1/refund/'], {env: {UMMAH_SECRET_KEY: KEY, UMMAH_API_BASE: server.apiBase}})
     expect(result.code).toBe(5)
     expect(result.stderr).toContain('currently "created"')
-    expect(server.requests.map((request) => `${request.method} ${request.url}`)).toEqual(['POST /api/v1/purchases/p1/refund/', 'GET /api/v1/purchases/p1/'])
+    expect(server.requests.map((request) => `${request.method} ${request.url}`)).toEqual([
+      'POST /api/v1/purchases/p1/refund/',
+      'GET /api/v1/purchases/p1/',
+    ])
   })
 
   it('prints a JSON error object with --json', async () => {
@@ -124,7 +138,14 @@ describe('retries and idempotency (through the real binary)', () => {
 describe('list commands', () => {
   it('follow next links for --limit and --all, and print the first page as the API returned it by default', async () => {
     const pages = [
-      {results: [{id: 'c1', email: 'a@example.com'}, {id: 'c2', email: 'b@example.com'}], next: '/api/v1/clients/?page=2', previous: null},
+      {
+        results: [
+          {id: 'c1', email: 'a@example.com'},
+          {id: 'c2', email: 'b@example.com'},
+        ],
+        next: '/api/v1/clients/?page=2',
+        previous: null,
+      },
       {results: [{id: 'c3', email: 'c@example.com'}], next: null, previous: '/api/v1/clients/?page=1'},
     ]
     server = await startServer((request, response) => json(response, 200, pages[request.url.endsWith('page=2') ? 1 : 0]))
@@ -134,7 +155,12 @@ describe('list commands', () => {
     const all = JSON.parse((await runCli(['clients', 'list', '--all', '--json'], env)).stdout)
     expect(all.results.map((client: {id: string}) => client.id)).toEqual(['c1', 'c2', 'c3'])
     const limited = await runCli(['clients', 'list', '--limit', '3'], env)
-    expect(limited.stdout.split('\n').filter(Boolean).map((row) => row.split('\t').slice(0, 2))).toEqual([
+    expect(
+      limited.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((row) => row.split('\t').slice(0, 2)),
+    ).toEqual([
       ['c1', 'a@example.com'],
       ['c2', 'b@example.com'],
       ['c3', 'c@example.com'],

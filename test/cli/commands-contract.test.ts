@@ -33,7 +33,10 @@ describe('every documented endpoint has its command', () => {
     expect(commands.filter((command) => command.endpointId)).toHaveLength(endpoints.length)
     for (const target of endpoints) {
       const bound = commands.filter((command) => command.endpointId === target.id)
-      expect(bound.map((command) => command.id), target.id).toEqual([target.command.replaceAll(' ', ':')])
+      expect(
+        bound.map((command) => command.id),
+        target.id,
+      ).toEqual([target.command.replaceAll(' ', ':')])
     }
     const known = new Set<string>(endpoints.map((target) => target.id))
     for (const command of commands) if (command.endpointId) expect(known.has(command.endpointId), command.id).toBe(true)
@@ -56,10 +59,27 @@ describe('every documented endpoint has its command', () => {
 
   it('flags follow the reference in kebab-case', () => {
     const create = commands.find((command) => command.id === 'purchases:create')!
-    for (const flag of ['brand-id', 'email', 'product', 'currency', 'success-redirect', 'failure-redirect', 'success-callback', 'skip-capture', 'force-recurring', 'send-receipt', 'recurring-token']) {
+    for (const flag of [
+      'brand-id',
+      'email',
+      'product',
+      'currency',
+      'success-redirect',
+      'failure-redirect',
+      'success-callback',
+      'skip-capture',
+      'force-recurring',
+      'send-receipt',
+      'recurring-token',
+    ]) {
       expect(create.flags[flag], flag).toBeDefined()
     }
-    expect(commands.find((command) => command.id === 'templates:create')!.flags['subscription-period-units'].options).toEqual(['days', 'weeks', 'months', 'years'])
+    expect(commands.find((command) => command.id === 'templates:create')!.flags['subscription-period-units'].options).toEqual([
+      'days',
+      'weeks',
+      'months',
+      'years',
+    ])
     expect(commands.find((command) => command.id === 'invoices:send')!.flags['client-id'].multiple).toBe(true)
   })
 

@@ -38,8 +38,10 @@ describe('conventions', {timeout: 60_000}, () => {
   })
 
   it('colour follows NO_COLOR, FORCE_COLOR, CLICOLOR, CLICOLOR_FORCE and TERM=dumb, through the binary', async () => {
-    const view = (env: Record<string, string>) => runCli(['webhooks', 'retrieve', 'wh-1', '--api-key', 'sk_test_colour', '--api-base', gateway.apiBase], {env})
-    const failure = (env: Record<string, string>) => runCli(['webhooks', 'retrieve', 'missing', '--api-key', 'sk_test_colour', '--api-base', gateway.apiBase], {env})
+    const view = (env: Record<string, string>) =>
+      runCli(['webhooks', 'retrieve', 'wh-1', '--api-key', 'sk_test_colour', '--api-base', gateway.apiBase], {env})
+    const failure = (env: Record<string, string>) =>
+      runCli(['webhooks', 'retrieve', 'missing', '--api-key', 'sk_test_colour', '--api-base', gateway.apiBase], {env})
     // Piped: raw lines for scripts, no colour.
     expect((await view({})).stdout).toBe('id\twh-1\ntitle\tA\ncallback\thttps://x.example/h\nevents\t\nall_events\ttrue\n')
     // UMMAH_FORCE_TTY: the terminal view, coloured like a terminal, unless colour is turned off.

@@ -42,7 +42,13 @@ describe('buildRequest', () => {
     expect(request.body).toEqual({
       brand_id: BRAND,
       client: {email: 'a@b.co'},
-      purchase: {products: [{name: 'T-Shirt', price: 2999, quantity: 1}, {name: 'Socks', price: 500, quantity: 2}], currency: 'USD'},
+      purchase: {
+        products: [
+          {name: 'T-Shirt', price: 2999, quantity: 1},
+          {name: 'Socks', price: 500, quantity: 2},
+        ],
+        currency: 'USD',
+      },
       skip_capture: true,
     })
   })
@@ -53,7 +59,12 @@ describe('buildRequest', () => {
       {args: {}, flags: {email: 'a@b.co', product: ['A:100']}},
       {data: {client: {full_name: 'Jane'}, purchase: {currency: 'EUR'}, reference: 'x'}, brandId: BRAND},
     )
-    expect(request.body).toMatchObject({brand_id: BRAND, client: {email: 'a@b.co', full_name: 'Jane'}, purchase: {currency: 'EUR', products: [{name: 'A'}]}, reference: 'x'})
+    expect(request.body).toMatchObject({
+      brand_id: BRAND,
+      client: {email: 'a@b.co', full_name: 'Jane'},
+      purchase: {currency: 'EUR', products: [{name: 'A'}]},
+      reference: 'x',
+    })
     const explicit = buildRequest(create, {args: {}, flags: {'brand-id': 'd0d0d0d0-0000-4000-8000-000000000000'}}, {brandId: BRAND})
     expect(explicit.body!.brand_id).toBe('d0d0d0d0-0000-4000-8000-000000000000')
   })
@@ -73,12 +84,17 @@ describe('buildRequest', () => {
   it('turns repeated --client-id into clients[].client_id and dates into Unix seconds', () => {
     const send = buildRequest(endpoint('billing.send'), {args: {}, flags: {'client-id': ['c1', 'c2']}})
     expect(send.body!.clients).toEqual([{client_id: 'c1'}, {client_id: 'c2'}])
-    const paid = buildRequest(endpoint('purchases.mark_as_paid'), {args: {id: 'd6c9e9e0-1b5a-4c6e-8b3a-0f1a2b3c4d5e'}, flags: {'paid-on': '2026-11-22T00:00:00Z'}})
+    const paid = buildRequest(endpoint('purchases.mark_as_paid'), {
+      args: {id: 'd6c9e9e0-1b5a-4c6e-8b3a-0f1a2b3c4d5e'},
+      flags: {'paid-on': '2026-11-22T00:00:00Z'},
+    })
     expect(paid.body!.paid_on).toBe(Date.UTC(2026, 10, 22) / 1000)
   })
 
   it('names the flag of a value it cannot convert', () => {
-    expect(problemsOf(() => buildRequest(endpoint('purchases.refund'), {args: {id: 'd6c9e9e0-1b5a-4c6e-8b3a-0f1a2b3c4d5e'}, flags: {amount: '12.50'}}))).toEqual({
+    expect(
+      problemsOf(() => buildRequest(endpoint('purchases.refund'), {args: {id: 'd6c9e9e0-1b5a-4c6e-8b3a-0f1a2b3c4d5e'}, flags: {amount: '12.50'}})),
+    ).toEqual({
       '--amount': ['"12.50" is not a whole number of minor units, e.g. 2999 for 29.99'],
     })
     expect(Object.keys(problemsOf(() => buildRequest(create, {args: {}, flags: {}}, {data: [1, 2]})))).toEqual(['--data'])
@@ -98,7 +114,11 @@ describe('checkRequest', () => {
 
   it('points into a list item for --data products and invoice clients', () => {
     const target = endpoint('billing.send')
-    const request = buildRequest(target, {args: {}, flags: {'brand-id': BRAND, 'client-id': ['c-1']}}, {data: {purchase: {products: [{name: 'A', price: 0}]}}})
+    const request = buildRequest(
+      target,
+      {args: {}, flags: {'brand-id': BRAND, 'client-id': ['c-1']}},
+      {data: {purchase: {products: [{name: 'A', price: 0}]}}},
+    )
     expect(problemsOf(() => checkRequest(target, request))).toEqual({
       '--client-id #1': ['Must be a valid UUID.'],
       '--product #1 price': ['Ensure this value is greater than 0.'],
@@ -107,7 +127,12 @@ describe('checkRequest', () => {
 
   it('applies the reference rule that a subscription needs a period and units', () => {
     const target = endpoint('billing_templates.create')
-    const request = buildRequest(target, {args: {}, flags: {'brand-id': BRAND, product: ['Plan:1999'], 'is-subscription': true, 'subscription-period': '1'}})
-    expect(problemsOf(() => checkRequest(target, request))).toEqual({'--subscription-period-units': ['This field is required when is_subscription is true.']})
+    const request = buildRequest(target, {
+      args: {},
+      flags: {'brand-id': BRAND, product: ['Plan:1999'], 'is-subscription': true, 'subscription-period': '1'},
+    })
+    expect(problemsOf(() => checkRequest(target, request))).toEqual({
+      '--subscription-period-units': ['This field is required when is_subscription is true.'],
+    })
   })
 })

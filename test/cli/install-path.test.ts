@@ -25,7 +25,8 @@ beforeAll(() => {
 })
 afterAll(() => rmSync(base, {recursive: true, force: true}))
 
-const ummah = (args: string[]) => run(process.execPath, [join(install, 'bin', 'run.js'), ...args], {env: {...process.env, UMMAH_CONFIG_DIR: join(base, 'config')}})
+const ummah = (args: string[]) =>
+  run(process.execPath, [join(install, 'bin', 'run.js'), ...args], {env: {...process.env, UMMAH_CONFIG_DIR: join(base, 'config')}})
 
 describe('installed under a path with spaces', {timeout: 60_000}, () => {
   it('root help, -h, command help and --version work', async () => {

@@ -21,7 +21,8 @@ beforeAll(async () => {
       if (request.method === 'POST') return json(response, 201, {...CLIENTS[0], id: 'c-new'})
       return json(response, 200, {results: CLIENTS, next: null, previous: null})
     }
-    if (request.url === '/api/v1/clients/00000000-0000-4000-8000-000000000000/') return json(response, 404, {error: 'not_found', message: 'Object with this ID does not exist'})
+    if (request.url === '/api/v1/clients/00000000-0000-4000-8000-000000000000/')
+      return json(response, 404, {error: 'not_found', message: 'Object with this ID does not exist'})
     return json(response, 200, {id: 'x', nested: {list: [1, 2, 3]}})
   })
 })
@@ -78,7 +79,9 @@ describe('--jq', {timeout: 60_000}, () => {
     const result = await ummah(['clients', 'retrieve', '00000000-0000-4000-8000-000000000000', '--jq', '.id'])
     expect(result.code).toBe(4)
     expect(result.stdout).toBe('')
-    expect(result.stderr).toBe('Error: Not found: GET /clients/00000000-0000-4000-8000-000000000000/ (404): Object with this ID does not exist. Check the ID, and that the profile (test or live) is the one that owns it.\n')
+    expect(result.stderr).toBe(
+      'Error: Not found: GET /clients/00000000-0000-4000-8000-000000000000/ (404): Object with this ID does not exist. Check the ID, and that the profile (test or live) is the one that owns it.\n',
+    )
   })
 
   it('on a terminal, JSON results are indented as jq does', async () => {

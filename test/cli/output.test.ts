@@ -35,7 +35,12 @@ describe('money', () => {
 describe('views', () => {
   it('shows an object as key/value with money, dates and nesting', async () => {
     const text = renderObject(
-      {id: 'p1', status: 'paid', purchase: {total_amount: 2999, currency: 'USD', products: [{name: 'T-Shirt', price: 2999}]}, created_on: 1_700_000_000},
+      {
+        id: 'p1',
+        status: 'paid',
+        purchase: {total_amount: 2999, currency: 'USD', products: [{name: 'T-Shirt', price: 2999}]},
+        created_on: 1_700_000_000,
+      },
       await createStyle(false),
     )
     expect(text.split('\n')).toEqual([
@@ -54,12 +59,20 @@ describe('views', () => {
 
   it('prints tab-separated rows off a terminal and a boxed table with headers on one', async () => {
     const style = await createStyle(false)
-    const rows = [{currency: 'USD', amount: 125_000}, {currency: 'JPY', amount: 500}]
+    const rows = [
+      {currency: 'USD', amount: 125_000},
+      {currency: 'JPY', amount: 500},
+    ]
     const columns = [{field: 'currency'}, {field: 'amount', kind: 'money' as const, currencyField: 'currency'}]
     // Piped: raw values for scripts (minor units, ISO times, empty cells empty).
     expect(await renderTable(rows, columns, {style, tty: false})).toBe('USD\t125000\nJPY\t500')
     const mixed = [{id: 'a', created_on: 1_700_000_000, events: ['x', 'y'], title: null}]
-    expect(await renderTable(mixed, [{field: 'id'}, {field: 'created_on', kind: 'date'}, {field: 'events', kind: 'list'}, {field: 'title'}], {style, tty: false})).toBe('a\t2023-11-14T22:13:20Z\tx,y\t')
+    expect(
+      await renderTable(mixed, [{field: 'id'}, {field: 'created_on', kind: 'date'}, {field: 'events', kind: 'list'}, {field: 'title'}], {
+        style,
+        tty: false,
+      }),
+    ).toBe('a\t2023-11-14T22:13:20Z\tx,y\t')
     const boxed = await renderTable(rows, columns, {style, tty: true})
     expect(boxed).toContain('CURRENCY')
     expect(boxed).toContain('1,250.00 USD')
@@ -75,7 +88,14 @@ describe('views', () => {
       reference: '',
       notes: null,
       payment_method_whitelist: ['visa', 'mastercard'],
-      purchase: {currency: 'USD', total_amount: 3999, products: [{name: 'Tab\there', price: 2999}, {name: 'Socks', price: 500}]},
+      purchase: {
+        currency: 'USD',
+        total_amount: 3999,
+        products: [
+          {name: 'Tab\there', price: 2999},
+          {name: 'Socks', price: 500},
+        ],
+      },
       client: {},
       refunds: [],
     }
@@ -102,7 +122,10 @@ describe('views', () => {
   })
 
   it('formats money at any depth with the currency of the purchase it belongs to', async () => {
-    const text = renderObject({status: 'paid', purchase: {id: 'p', captured_amount: 1500, purchase: {currency: 'KWD', total_amount: 2000}}}, await createStyle(false))
+    const text = renderObject(
+      {status: 'paid', purchase: {id: 'p', captured_amount: 1500, purchase: {currency: 'KWD', total_amount: 2000}}},
+      await createStyle(false),
+    )
     expect(text).toMatch(/^ {2}captured_amount +1\.500 KWD$/m)
     expect(text).toMatch(/^ {4}total_amount +2\.000 KWD$/m)
   })
@@ -114,13 +137,30 @@ describe('views', () => {
 
   it('turns colour and prompts off without a terminal, under NO_COLOR, with --json and in CI', () => {
     const tty = {isTTY: true}
-    expect(detectTerminal({json: false, env: {}, stdin: tty, stdout: tty, stderr: tty})).toEqual({human: true, color: true, interactive: true, progress: true})
-    expect(detectTerminal({json: true, env: {}, stdin: tty, stdout: tty, stderr: tty})).toEqual({human: true, color: false, interactive: false, progress: false})
+    expect(detectTerminal({json: false, env: {}, stdin: tty, stdout: tty, stderr: tty})).toEqual({
+      human: true,
+      color: true,
+      interactive: true,
+      progress: true,
+    })
+    expect(detectTerminal({json: true, env: {}, stdin: tty, stdout: tty, stderr: tty})).toEqual({
+      human: true,
+      color: false,
+      interactive: false,
+      progress: false,
+    })
     expect(detectTerminal({json: false, env: {NO_COLOR: '1'}, stdin: tty, stdout: tty}).color).toBe(false)
     expect(detectTerminal({json: false, env: {CI: 'true'}, stdin: tty, stdout: tty}).interactive).toBe(false)
-    expect(detectTerminal({json: false, env: {}, stdin: {isTTY: false}, stdout: {isTTY: false}, stderr: {isTTY: false}})).toEqual({human: false, color: false, interactive: false, progress: false})
+    expect(detectTerminal({json: false, env: {}, stdin: {isTTY: false}, stdout: {isTTY: false}, stderr: {isTTY: false}})).toEqual({
+      human: false,
+      color: false,
+      interactive: false,
+      progress: false,
+    })
     // UMMAH_FORCE_TTY (gh's GH_FORCE_TTY): terminal-style views and colour into a pipe, but never a prompt.
-    expect(detectTerminal({json: false, env: {UMMAH_FORCE_TTY: '1'}, stdin: {isTTY: false}, stdout: {isTTY: false}, stderr: {isTTY: false}})).toEqual({human: true, color: true, interactive: false, progress: false})
+    expect(detectTerminal({json: false, env: {UMMAH_FORCE_TTY: '1'}, stdin: {isTTY: false}, stdout: {isTTY: false}, stderr: {isTTY: false}})).toEqual(
+      {human: true, color: true, interactive: false, progress: false},
+    )
     expect(detectTerminal({json: false, color: 'always', env: {}, stdin: {}, stdout: {}}).color).toBe(true)
   })
 })

@@ -22,8 +22,15 @@ function installedLayout(): {root: string; pluginManifest: string} {
   const plugin = join(modules, 'hello-plugin')
   mkdirSync(root, {recursive: true})
   mkdirSync(join(plugin, 'lib'), {recursive: true})
-  writeJson(join(root, 'package.json'), {name: 'tool', version: '1.2.3', description: 'A tool', oclif: {bin: 'tool', plugins: ['hello-plugin'], topicSeparator: ' '}})
-  writeJson(join(root, 'oclif.manifest.json'), {commands: {'things:list': {id: 'things:list', summary: 'List things', args: {}, flags: {}, aliases: []}}})
+  writeJson(join(root, 'package.json'), {
+    name: 'tool',
+    version: '1.2.3',
+    description: 'A tool',
+    oclif: {bin: 'tool', plugins: ['hello-plugin'], topicSeparator: ' '},
+  })
+  writeJson(join(root, 'oclif.manifest.json'), {
+    commands: {'things:list': {id: 'things:list', summary: 'List things', args: {}, flags: {}, aliases: []}},
+  })
   writeJson(join(plugin, 'package.json'), {name: 'hello-plugin', version: '1.0.0', exports: './lib/index.js'})
   writeFileSync(join(plugin, 'lib', 'index.js'), 'module.exports = {}\n')
   const pluginManifest = join(plugin, 'oclif.manifest.json')

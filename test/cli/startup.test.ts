@@ -22,7 +22,22 @@ import {ROOT, runCli, tempConfigDir, tempDir} from '../helpers/cli.js'
 import {type TestServer, json, startServer} from '../helpers/server.js'
 
 // The listener's and the schemes' modules, but not the scheme catalog flags are defined with.
-const HEAVY = [/node_modules\/jq-wasm\//, /node_modules\/proper-lockfile\//, /node_modules\/undici\//, /node_modules\/@inquirer\//, /node_modules\/cli-table3\//, /node_modules\/chalk\//, /^dist\/sandbox\//, /^dist\/webhooks\//, /^dist\/schemes\/(?!catalog\.js$)/, /^dist\/api\/proxy\.js$/, /node_modules\/ws\//, /node_modules\/@redis\//, /^dist\/relay\//, /^dist\/config\/key(s|chain)\.js$/]
+const HEAVY = [
+  /node_modules\/jq-wasm\//,
+  /node_modules\/proper-lockfile\//,
+  /node_modules\/undici\//,
+  /node_modules\/@inquirer\//,
+  /node_modules\/cli-table3\//,
+  /node_modules\/chalk\//,
+  /^dist\/sandbox\//,
+  /^dist\/webhooks\//,
+  /^dist\/schemes\/(?!catalog\.js$)/,
+  /^dist\/api\/proxy\.js$/,
+  /node_modules\/ws\//,
+  /node_modules\/@redis\//,
+  /^dist\/relay\//,
+  /^dist\/config\/key(s|chain)\.js$/,
+]
 // The OS keychain's native binding, external to the bundle: seen as a module URL, never as a bundle input.
 const KEYCHAIN_BINDING = /\/node_modules\/@napi-rs\/keyring\//
 const OCLIF_CONFIG = /node_modules\/@oclif\/core\/lib\/config\/config\.js$/
@@ -37,10 +52,17 @@ interface Load {
 /** The modules a run loads; async, so a server in this process can answer it. */
 async function modulesLoadedBy(args: string[], env: Record<string, string> = {}, exitCode = 0): Promise<Load> {
   const trace = join(tempDir('ummah-trace-'), 'trace.txt')
-  const run = promisify(execFile)(process.execPath, ['--import', join(ROOT, 'test', 'helpers', 'trace-imports.mjs'), join(ROOT, 'bin', 'run.js'), ...args], {
-    env: {...process.env, UMMAH_IMPORT_TRACE: trace, UMMAH_CONFIG_DIR: tempConfigDir(), CI: 'true', ...env},
-  })
-  const code = await run.then(() => 0, (error: {code: number}) => error.code)
+  const run = promisify(execFile)(
+    process.execPath,
+    ['--import', join(ROOT, 'test', 'helpers', 'trace-imports.mjs'), join(ROOT, 'bin', 'run.js'), ...args],
+    {
+      env: {...process.env, UMMAH_IMPORT_TRACE: trace, UMMAH_CONFIG_DIR: tempConfigDir(), CI: 'true', ...env},
+    },
+  )
+  const code = await run.then(
+    () => 0,
+    (error: {code: number}) => error.code,
+  )
   expect(code, `exit code of ummah ${args.join(' ')}`).toBe(exitCode)
   const urls = readFileSync(trace, 'utf8').split('\n').filter(Boolean)
   const chunks = JSON.parse(readFileSync(join(ROOT, 'dist', 'bundle', 'meta.json'), 'utf8')) as Record<string, string[]>
@@ -74,12 +96,25 @@ beforeAll(async () => {
 afterAll(() => gateway.close())
 
 describe('start-up imports', () => {
-  it.each([[['--version']], [['--help']], [['purchases', 'retrieve', '--help']], [['webhooks', 'listen', '--help']], [['sandbox', 'start', '--help']]])('ummah %j loads no heavy module', async (args) => {
+  it.each([
+    [['--version']],
+    [['--help']],
+    [['purchases', 'retrieve', '--help']],
+    [['webhooks', 'listen', '--help']],
+    [['sandbox', 'start', '--help']],
+  ])('ummah %j loads no heavy module', async (args) => {
     const {urls, inputs} = await modulesLoadedBy(args)
     expect(urls.length).toBeGreaterThan(0)
     if (args[0] !== '--version') expect(inputs.length).toBeGreaterThan(0)
-    for (const pattern of HEAVY) expect(inputs.filter((input) => pattern.test(input)), String(pattern)).toEqual([])
-    expect(urls.filter((url) => /\/node_modules\//.test(url)), 'everything but the bundle').toEqual([])
+    for (const pattern of HEAVY)
+      expect(
+        inputs.filter((input) => pattern.test(input)),
+        String(pattern),
+      ).toEqual([])
+    expect(
+      urls.filter((url) => /\/node_modules\//.test(url)),
+      'everything but the bundle',
+    ).toEqual([])
   })
 
   it("--version answers without oclif, with exactly oclif's text", async () => {
@@ -111,20 +146,33 @@ describe('start-up imports', () => {
   })
 
   it('an API command loads node:http lazily (the trace sees lazy imports), but not undici, the sandbox or the listener', async () => {
-    const {urls, inputs} = await modulesLoadedBy(['purchases', 'retrieve', 'd6c9e9e0-1b5a-4c6e-8b3a-0f1a2b3c4d5e', '--json'], {UMMAH_API_BASE: gateway.apiBase, UMMAH_SECRET_KEY: 'sk_test_trace'})
+    const {urls, inputs} = await modulesLoadedBy(['purchases', 'retrieve', 'd6c9e9e0-1b5a-4c6e-8b3a-0f1a2b3c4d5e', '--json'], {
+      UMMAH_API_BASE: gateway.apiBase,
+      UMMAH_SECRET_KEY: 'sk_test_trace',
+    })
     expect(urls).toContain('node:http')
     expect(inputs.some((input) => input === 'dist/api/http.js')).toBe(true)
-    for (const pattern of HEAVY) expect(inputs.filter((input) => pattern.test(input)), String(pattern)).toEqual([])
+    for (const pattern of HEAVY)
+      expect(
+        inputs.filter((input) => pattern.test(input)),
+        String(pattern),
+      ).toEqual([])
     expect(urls.filter((url) => KEYCHAIN_BINDING.test(url))).toEqual([])
     // jq (1.3 MB) only when --jq asks for it.
-    const filtered = await modulesLoadedBy(['purchases', 'retrieve', 'd6c9e9e0-1b5a-4c6e-8b3a-0f1a2b3c4d5e', '--jq', '.id'], {UMMAH_API_BASE: gateway.apiBase, UMMAH_SECRET_KEY: 'sk_test_trace'})
+    const filtered = await modulesLoadedBy(['purchases', 'retrieve', 'd6c9e9e0-1b5a-4c6e-8b3a-0f1a2b3c4d5e', '--jq', '.id'], {
+      UMMAH_API_BASE: gateway.apiBase,
+      UMMAH_SECRET_KEY: 'sk_test_trace',
+    })
     expect(filtered.inputs.some((input) => input.startsWith('node_modules/jq-wasm/'))).toBe(true)
   })
 
   it('an API command reads a saved profile without the config lock (only commands that change profiles load it)', async () => {
     const configDir = tempConfigDir()
     mkdirSync(configDir, {recursive: true})
-    writeFileSync(join(configDir, 'config.json'), JSON.stringify({active_profile: 'ci', profiles: {ci: {api_key: 'sk_test_trace', api_base: gateway.apiBase}}}))
+    writeFileSync(
+      join(configDir, 'config.json'),
+      JSON.stringify({active_profile: 'ci', profiles: {ci: {api_key: 'sk_test_trace', api_base: gateway.apiBase}}}),
+    )
     const reading = await modulesLoadedBy(['purchases', 'retrieve', 'd6c9e9e0-1b5a-4c6e-8b3a-0f1a2b3c4d5e', '--json'], {UMMAH_CONFIG_DIR: configDir})
     expect(reading.inputs.filter((input) => /node_modules\/(proper-lockfile|graceful-fs)\//.test(input))).toEqual([])
     expect(gateway.requests.at(-1)?.headers.authorization).toBe('Bearer sk_test_trace')
@@ -136,12 +184,25 @@ describe('start-up imports', () => {
     const configDir = tempConfigDir()
     mkdirSync(configDir, {recursive: true})
     const live = {api_key_keychain: {account: 'live:00000000-0000-0000-0000-000000000000', masked: 'sk_live_…0000'}, api_base: gateway.apiBase}
-    writeFileSync(join(configDir, 'config.json'), JSON.stringify({active_profile: 'ci', profiles: {ci: {api_key: 'sk_test_trace', api_base: gateway.apiBase}, live}}))
+    writeFileSync(
+      join(configDir, 'config.json'),
+      JSON.stringify({active_profile: 'ci', profiles: {ci: {api_key: 'sk_test_trace', api_base: gateway.apiBase}, live}}),
+    )
     const env = {UMMAH_CONFIG_DIR: configDir, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/ummah-trace'}
-    for (const args of [['purchases', 'retrieve', 'd6c9e9e0-1b5a-4c6e-8b3a-0f1a2b3c4d5e', '--json'], ['profiles', 'list'], ['whoami', '--help']]) {
+    for (const args of [
+      ['purchases', 'retrieve', 'd6c9e9e0-1b5a-4c6e-8b3a-0f1a2b3c4d5e', '--json'],
+      ['profiles', 'list'],
+      ['whoami', '--help'],
+    ]) {
       const {urls, inputs} = await modulesLoadedBy(args, env)
-      expect(urls.filter((url) => KEYCHAIN_BINDING.test(url)), args.join(' ')).toEqual([])
-      expect(inputs.filter((input) => input.startsWith('dist/config/key')), args.join(' ')).toEqual([])
+      expect(
+        urls.filter((url) => KEYCHAIN_BINDING.test(url)),
+        args.join(' '),
+      ).toEqual([])
+      expect(
+        inputs.filter((input) => input.startsWith('dist/config/key')),
+        args.join(' '),
+      ).toEqual([])
     }
     // What the guard sees when the binding does load: the live profile's key needed (no keychain here, so exit 3).
     const reading = await modulesLoadedBy(['whoami', '--profile', 'live'], env, 3)
@@ -154,7 +215,9 @@ describe('start-up imports', () => {
     expect(inputs).toContain('dist/webhooks/spool.js')
     // Of their own: the chunk that holds the spool is not the entry every command loads.
     const chunks = JSON.parse(readFileSync(join(ROOT, 'dist', 'bundle', 'meta.json'), 'utf8')) as Record<string, string[]>
-    const holding = Object.entries(chunks).filter(([, chunkInputs]) => chunkInputs.includes('dist/webhooks/spool.js')).map(([file]) => file)
+    const holding = Object.entries(chunks)
+      .filter(([, chunkInputs]) => chunkInputs.includes('dist/webhooks/spool.js'))
+      .map(([file]) => file)
     expect(holding).toHaveLength(1)
     expect(holding[0]).not.toBe('ummah.js')
     expect(chunks['ummah.js'].filter((input) => input.startsWith('dist/webhooks/'))).toEqual([])
@@ -166,8 +229,13 @@ describe('core plugins skipped for our own commands', () => {
     const pjson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {oclif: {plugins: string[]}}
     const allowed = new Set(['command_not_found', 'plugins:preinstall', 'plugins:postinstall', 'plugins:postuninstall'])
     for (const plugin of pjson.oclif.plugins) {
-      const hooks = Object.keys((JSON.parse(readFileSync(join(ROOT, 'node_modules', plugin, 'package.json'), 'utf8')) as {oclif: {hooks?: object}}).oclif.hooks ?? {})
-      expect(hooks.filter((hook) => !allowed.has(hook)), plugin).toEqual([])
+      const hooks = Object.keys(
+        (JSON.parse(readFileSync(join(ROOT, 'node_modules', plugin, 'package.json'), 'utf8')) as {oclif: {hooks?: object}}).oclif.hooks ?? {},
+      )
+      expect(
+        hooks.filter((hook) => !allowed.has(hook)),
+        plugin,
+      ).toEqual([])
     }
   })
 
@@ -178,7 +246,9 @@ describe('core plugins skipped for our own commands', () => {
     // Without a terminal too: the nearest command, exit 127, oclif not loaded for it.
     const typo = await runCli(['purchase', 'retrieve', 'ID'], {env: {CI: 'true'}})
     expect(typo.code).toBe(127)
-    expect(stripVTControlCharacters(typo.stderr)).toBe('Error: "purchase retrieve" is not an ummah command. Did you mean `ummah purchases retrieve`? See `ummah --help`.\n')
+    expect(stripVTControlCharacters(typo.stderr)).toBe(
+      'Error: "purchase retrieve" is not an ummah command. Did you mean `ummah purchases retrieve`? See `ummah --help`.\n',
+    )
     const nothing = await runCli(['frobnicate'])
     expect(nothing.code).toBe(127)
     expect(nothing.stderr).toBe('Error: "frobnicate" is not an ummah command. See `ummah --help`.\n')

@@ -44,7 +44,10 @@ describe('login and the config file', () => {
     const file = join(configDir, 'config.json')
     expect(statSync(file).mode & 0o777).toBe(0o600)
     expect(statSync(dirname(file)).mode & 0o777).toBe(0o700)
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({active_profile: 'default', profiles: {default: {api_key: PROFILE_KEY, api_base: server.apiBase}}})
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({
+      active_profile: 'default',
+      profiles: {default: {api_key: PROFILE_KEY, api_base: server.apiBase}},
+    })
     // What is printed never holds the whole key.
     expect(result.stdout + result.stderr).not.toContain(PROFILE_KEY)
     expect(result.stderr).toContain('sk_test_…0001')
@@ -73,7 +76,15 @@ describe('login and the config file', () => {
     expect(profiles).toEqual([
       {name: 'default', active: true, mode: 'test', api_key: 'sk_test_…0001', key_storage: 'file', api_base: server.apiBase},
       {name: 'live', active: false, mode: 'live', api_key: 'sk_live_…0004', key_storage: 'file', api_base: server.apiBase},
-      {name: 'sandbox', active: false, mode: 'test', api_key: 'sk_test_…', key_storage: 'file', api_base: 'http://127.0.0.1:8420/api/v1', brand_id: '409eb80e-3782-4b1d-afa8-b779759266a5'},
+      {
+        name: 'sandbox',
+        active: false,
+        mode: 'test',
+        api_key: 'sk_test_…',
+        key_storage: 'file',
+        api_base: 'http://127.0.0.1:8420/api/v1',
+        brand_id: '409eb80e-3782-4b1d-afa8-b779759266a5',
+      },
     ])
     expect(list.stdout).not.toContain(LIVE_KEY)
 
@@ -153,7 +164,10 @@ describe('key precedence: --api-key, then UMMAH_SECRET_KEY, then the profile', (
   it('names a damaged config file and the fix, exit 2, sending nothing, and leaves the file for the user', async () => {
     mkdirSync(configDir, {recursive: true})
     writeFileSync(join(configDir, 'config.json'), '{"profiles": {')
-    for (const args of [['api', 'GET', '/balance/'], ['profiles', 'list']]) {
+    for (const args of [
+      ['api', 'GET', '/balance/'],
+      ['profiles', 'list'],
+    ]) {
       const result = await cli(args, {UMMAH_API_BASE: server.apiBase})
       expect(result.code).toBe(2)
       expect(result.stderr).toBe(`Error: ${join(configDir, 'config.json')} is not valid JSON. Fix it, or delete it and run \`ummah login\` again.\n`)
@@ -200,7 +214,11 @@ describe('concurrent writers and the built-in profile', {timeout: 120_000}, () =
     chmodSync(configDir, 0o755)
     const names = Array.from({length: 20}, (_, index) => `p${index}`)
     // With verification: each reads the file, waits for the gateway, then writes (the window where a profile was lost).
-    const results = await Promise.all(names.map((name, index) => cli(['login', '--profile', name, '--api-key', `sk_test_parallel${String(index).padStart(12, '0')}`, '--api-base', server.apiBase])))
+    const results = await Promise.all(
+      names.map((name, index) =>
+        cli(['login', '--profile', name, '--api-key', `sk_test_parallel${String(index).padStart(12, '0')}`, '--api-base', server.apiBase]),
+      ),
+    )
     for (const result of results) expect(result.code, result.stderr).toBe(0)
     const file = join(configDir, 'config.json')
     const stored = JSON.parse(readFileSync(file, 'utf8')) as {active_profile: string; profiles: Record<string, {api_key: string}>}
@@ -216,7 +234,9 @@ describe('concurrent writers and the built-in profile', {timeout: 120_000}, () =
     expect((await cli(['profiles', 'use', 'sandbox'])).code).toBe(0)
     const named = await cli(['login', '--profile', 'sandbox', '--api-key', PROFILE_KEY, '--no-verify'])
     expect(named.code).toBe(2)
-    expect(named.stderr).toMatch(/^Error: "sandbox" is the built-in profile of `ummah sandbox start`\. Save your key to another profile: `ummah login --profile NAME`\.\n$/)
+    expect(named.stderr).toMatch(
+      /^Error: "sandbox" is the built-in profile of `ummah sandbox start`\. Save your key to another profile: `ummah login --profile NAME`\.\n$/,
+    )
 
     const active = await cli(['login', '--api-key', PROFILE_KEY, '--no-verify'])
     expect(active.code, active.stderr).toBe(0)

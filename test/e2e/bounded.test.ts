@@ -40,7 +40,8 @@ beforeAll(async () => {
       response.end('{')
       return
     }
-    if (request.url === '/api/v1/purchases/' && request.method === 'POST') return json(response, 201, {id: 'p1', status: 'created', checkout_url: checkoutUrl})
+    if (request.url === '/api/v1/purchases/' && request.method === 'POST')
+      return json(response, 201, {id: 'p1', status: 'created', checkout_url: checkoutUrl})
     json(response, 200, {results: [{id: 'c1'}], next: null, previous: null})
   })
 })
@@ -64,7 +65,10 @@ describe('bounded work', {timeout: 120_000}, () => {
       gateway.requests.length = 0
       const started = Date.now()
       const result = await cli(['api', 'GET', '/clients/', '--jq', filter], {UMMAH_JQ_TIMEOUT_MS: '1000'})
-      expect(gateway.requests.map((request) => request.url), filter).toEqual(['/api/v1/clients/'])
+      expect(
+        gateway.requests.map((request) => request.url),
+        filter,
+      ).toEqual(['/api/v1/clients/'])
       if (filter === 'repeat(1)' || filter === 'def f: f; f') {
         expect(result.code, result.stderr).toBe(1)
         expect(result.stderr).toContain('Error: --jq: the filter ran for 1 s without finishing, and was stopped.')
@@ -108,7 +112,11 @@ describe('bounded work', {timeout: 120_000}, () => {
       const tooMany = await call('POST', '/billing_templates/', {...plan, purchase: {...plan.purchase, products: products(101)}})
       expect(tooMany.status).toBe(400)
       expect(JSON.stringify(tooMany.body)).toContain('no more than 100 elements')
-      const purchase = await call('POST', '/purchases/', {brand_id: BRAND, client: {email: 'a@example.com'}, purchase: {currency: 'USD', products: products(101)}})
+      const purchase = await call('POST', '/purchases/', {
+        brand_id: BRAND,
+        client: {email: 'a@example.com'},
+        purchase: {currency: 'USD', products: products(101)},
+      })
       expect(purchase.status).toBe(400)
       const template = (await call('POST', '/billing_templates/', {...plan, purchase: {...plan.purchase, products: products(100)}})).body
       await paidSubscriber(call, template.id, 'daily@example.com')

@@ -143,7 +143,12 @@ describe('hosted checkout in chromium', {timeout: 60_000}, () => {
   })
 
   it('holds its layout at 375 px: nothing wider than the screen, the pay button fully visible', async () => {
-    const bought = await purchase({purchase: {products: [{name: 'A very long product name that would push a fixed layout wider than a phone screen', price: 123_456, quantity: 2}], currency: 'USD'}})
+    const bought = await purchase({
+      purchase: {
+        products: [{name: 'A very long product name that would push a fixed layout wider than a phone screen', price: 123_456, quantity: 2}],
+        currency: 'USD',
+      },
+    })
     for (const url of [bought.checkout_url, bought.invoice_url]) {
       const page = await open(url, 375)
       expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375)
@@ -155,12 +160,22 @@ describe('hosted checkout in chromium', {timeout: 60_000}, () => {
   })
 
   it('shows the invoice with its number, date, merchant, lines and total, and pays from it', async () => {
-    const bought = await purchase({purchase: {products: [{name: 'Book', price: 1500, quantity: 2}, {name: 'Bookmark', price: 250}], currency: 'USD'}})
+    const bought = await purchase({
+      purchase: {
+        products: [
+          {name: 'Book', price: 1500, quantity: 2},
+          {name: 'Bookmark', price: 250},
+        ],
+        currency: 'USD',
+      },
+    })
     const page = await open(bought.invoice_url)
     expect(await page.textContent('#merchant')).toBe('Acme Books')
     expect(await page.textContent('#invoice-number')).toBe(`INV-${bought.id.replaceAll('-', '').slice(0, 8).toUpperCase()}`)
     expect(await page.textContent('#invoice-date')).toBe(new Date().toISOString().slice(0, 10))
-    const cells = await page.locator('#lines tbody tr').evaluateAll((rows) => rows.map((row) => [...row.querySelectorAll('td')].map((cell) => cell.textContent)))
+    const cells = await page
+      .locator('#lines tbody tr')
+      .evaluateAll((rows) => rows.map((row) => [...row.querySelectorAll('td')].map((cell) => cell.textContent)))
     expect(cells).toEqual([
       ['Book', '2', '15.00 USD', '30.00 USD'],
       ['Bookmark', '1', '2.50 USD', '2.50 USD'],

@@ -42,9 +42,24 @@ describe('forward targets', {timeout: 90_000}, () => {
     const key = `sk_test_fwd_${Math.random().toString(36).slice(2, 10)}`
     const env = {UMMAH_CONFIG_DIR: tempConfigDir(), UMMAH_SECRET_KEY: key, UMMAH_API_BASE: sandbox.apiBase}
     // The resolver of this namespace answers 127.0.0.2 for my-app.localhost: checked, so the test would see a DNS lookup.
-    const resolved = spawnSync('unshare', ['--mount', 'sh', '-c', `mount --bind ${hosts} /etc/hosts && exec "${process.execPath}" -e "require('dns').lookup('my-app.localhost', (e, a) => console.log(a))"`], {encoding: 'utf8'})
+    const resolved = spawnSync(
+      'unshare',
+      [
+        '--mount',
+        'sh',
+        '-c',
+        `mount --bind ${hosts} /etc/hosts && exec "${process.execPath}" -e "require('dns').lookup('my-app.localhost', (e, a) => console.log(a))"`,
+      ],
+      {encoding: 'utf8'},
+    )
     expect(resolved.stdout.trim()).toBe('127.0.0.2')
-    const listener = new Listener(['--forward', `my-app.localhost:${app.port}/webhook`], env, ['unshare', '--mount', 'sh', '-c', `mount --bind ${hosts} /etc/hosts && exec "$0" "$@"`])
+    const listener = new Listener(['--forward', `my-app.localhost:${app.port}/webhook`], env, [
+      'unshare',
+      '--mount',
+      'sh',
+      '-c',
+      `mount --bind ${hosts} /etc/hosts && exec "$0" "$@"`,
+    ])
     try {
       app.publicKey = (await listener.ready()).public_key
       expect((await runCli(['trigger', 'purchase.created'], {env})).code).toBe(0)
@@ -74,7 +89,9 @@ describe('forward targets', {timeout: 90_000}, () => {
       ['--forward-auth', 'header:X-Token:a\rb'],
     ]
     for (const [flag, value] of cases) {
-      const result = await runCli(['webhooks', 'listen', '--forward', '3000', flag, value], {env: {UMMAH_SECRET_KEY: 'sk_test_headers0123456789', UMMAH_API_BASE: sandbox.apiBase}})
+      const result = await runCli(['webhooks', 'listen', '--forward', '3000', flag, value], {
+        env: {UMMAH_SECRET_KEY: 'sk_test_headers0123456789', UMMAH_API_BASE: sandbox.apiBase},
+      })
       expect(result.code, `${flag} ${JSON.stringify(value)}: ${result.stderr}`).toBe(2)
       expect(result.stderr).toMatch(/cannot hold a line break|cannot set/)
     }

@@ -45,5 +45,9 @@ async function succeeded(ummah: Ummah, args: string[], env: Record<string, strin
 
 /** The value on the first `key  value` line of a key/value view at any depth, or the `key<TAB>value` line of a piped one. */
 export function field(view: string, key: string): string | undefined {
-  return new RegExp(`^(?: *${key}\\s{2,}(.+)|${key}\\t(.*))$`, 'm').exec(view)?.slice(1).find((value) => value !== undefined)?.trim()
+  return new RegExp(`^(?: *${key}\\s{2,}(.+)|${key}\\t(.*))$`, 'm')
+    .exec(view)
+    ?.slice(1)
+    .find((value) => value !== undefined)
+    ?.trim()
 }

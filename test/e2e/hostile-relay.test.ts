@@ -36,7 +36,10 @@ describe('a hostile relay', {timeout: 120_000}, () => {
     const me = profile()
     const app = new App()
     await app.start()
-    const listener = new Listener(['--forward', `127.0.0.1:${app.port}/webhook`, '--relay', relay.url, '--relay-token', TOKEN, '--channel', 'team'], me.env)
+    const listener = new Listener(
+      ['--forward', `127.0.0.1:${app.port}/webhook`, '--relay', relay.url, '--relay-token', TOKEN, '--channel', 'team'],
+      me.env,
+    )
     try {
       app.publicKey = (await listener.ready()).public_key
       await purchase(me.key)
@@ -64,10 +67,16 @@ describe('a hostile relay', {timeout: 120_000}, () => {
     const app = new App()
     await app.start()
     // A text-mode listener, as a person runs it: its whole output is checked for raw control bytes.
-    const running = runCli(['webhooks', 'listen', '--forward', `127.0.0.1:${app.port}/webhook`, '--relay', relay.url, '--relay-token', TOKEN, '--channel', 'team'], {env: me.env, timeoutMs: 60_000})
+    const running = runCli(
+      ['webhooks', 'listen', '--forward', `127.0.0.1:${app.port}/webhook`, '--relay', relay.url, '--relay-token', TOKEN, '--channel', 'team'],
+      {env: me.env, timeoutMs: 60_000},
+    )
     try {
       await until(() => relay.streams() > 0, 'listen to open the stream')
-      relay.inject({headers: {'content-type': 'application/json', 'x-signature': 'AAAA'}, body: Buffer.from(JSON.stringify({id: `evt${CONTROLS}`, type: `purchase.paid${CONTROLS}`}))})
+      relay.inject({
+        headers: {'content-type': 'application/json', 'x-signature': 'AAAA'},
+        body: Buffer.from(JSON.stringify({id: `evt${CONTROLS}`, type: `purchase.paid${CONTROLS}`})),
+      })
       // The forged entry is answered (refused: the cursor moves past it), then the relay ends the stream with a hostile reason.
       await until(() => relay.acked() === '1', 'listen to answer the entry')
       relay.closeStreams(4401, 'token revoked\u001b]0;pwned\u0007\u001b[2J\u009b31m')

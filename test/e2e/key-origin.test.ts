@@ -29,9 +29,14 @@ beforeAll(async () => {
     response.end('{}')
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.2', resolve))
-  other = {host: `127.0.0.2:${(server.address() as AddressInfo).port}`, requests, close: () => new Promise((resolve) => server.close(() => resolve()))}
+  other = {
+    host: `127.0.0.2:${(server.address() as AddressInfo).port}`,
+    requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  }
   gateway = await startServer((request, response) => {
-    if (request.url.startsWith('/api/v1/clients/')) return json(response, 200, {results: [{id: 'c1', email: 'a@example.com'}], next: link, previous: null})
+    if (request.url.startsWith('/api/v1/clients/'))
+      return json(response, 200, {results: [{id: 'c1', email: 'a@example.com'}], next: link, previous: null})
     if (request.url.startsWith('/api/v1/company_statements/')) {
       return json(response, 200, {id: '3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a', status: 'completed', format: 'csv', download_url: link})
     }
@@ -103,13 +108,19 @@ describe('the API key never leaves the API base', {timeout: 180_000}, () => {
   it('next links: `clients list --all` and `api --paginate` follow none of them (exit 1), and the other host sees nothing', async () => {
     for (const next of [...spellings(other.host), ...OUTSIDE_PATH]) {
       link = next
-      for (const command of [['clients', 'list', '--all'], ['api', 'GET', '/clients/', '--paginate']]) {
+      for (const command of [
+        ['clients', 'list', '--all'],
+        ['api', 'GET', '/clients/', '--paginate'],
+      ]) {
         gateway.requests.length = 0
         const result = await cli(command)
         expect(result.code, `${command[0]} ${JSON.stringify(next)}: ${result.stderr}`).toBe(1)
         expect(result.stderr).toContain('was not followed')
         expect(other.requests, JSON.stringify(next)).toEqual([])
-        expect(gateway.requests.map((request) => request.url), JSON.stringify(next)).toEqual(['/api/v1/clients/'])
+        expect(
+          gateway.requests.map((request) => request.url),
+          JSON.stringify(next),
+        ).toEqual(['/api/v1/clients/'])
       }
     }
     // The control: an origin-relative next under the base is followed.

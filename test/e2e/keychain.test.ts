@@ -27,8 +27,11 @@ beforeAll(async () => {
     startSecretService(),
     startServer((request, response) => {
       if (request.url.startsWith('/v1/channels')) return json(response, 200, {data: []})
-      if (request.headers.authorization === `Bearer ${REVOKED_KEY}`) return json(response, 401, {error: 'invalid_api_key', message: 'The API key is missing, malformed, or revoked.'})
-      return request.url.startsWith('/api/v1/balance/') ? json(response, 200, {balance: []}) : json(response, 200, {id: PURCHASE, status: 'cancelled'})
+      if (request.headers.authorization === `Bearer ${REVOKED_KEY}`)
+        return json(response, 401, {error: 'invalid_api_key', message: 'The API key is missing, malformed, or revoked.'})
+      return request.url.startsWith('/api/v1/balance/')
+        ? json(response, 200, {balance: []})
+        : json(response, 200, {id: PURCHASE, status: 'cancelled'})
     }),
   ])
 })
@@ -40,7 +43,8 @@ beforeEach(() => {
   configDir = tempConfigDir()
 })
 
-const cli = (args: string[], env: Record<string, string> = secrets.env, input?: string) => runCli(args, {env: {UMMAH_CONFIG_DIR: configDir, ...env}, input})
+const cli = (args: string[], env: Record<string, string> = secrets.env, input?: string) =>
+  runCli(args, {env: {UMMAH_CONFIG_DIR: configDir, ...env}, input})
 const noKeychain = {DBUS_SESSION_BUS_ADDRESS: NO_BUS}
 
 /** Every file under the config directory (the file, its lock, anything else), with its text. */
@@ -80,7 +84,14 @@ describe('live keys in the OS keychain', {timeout: 60_000}, () => {
     expect(cancel.stdout + cancel.stderr).not.toContain(LIVE_KEY)
 
     const who = await cli(['whoami', '--profile', 'live', '--json'])
-    expect(JSON.parse(who.stdout)).toMatchObject({profile: 'live', mode: 'live', api_key: 'sk_live_…0001', key_source: 'profile', key_storage: 'keychain', key_works: true})
+    expect(JSON.parse(who.stdout)).toMatchObject({
+      profile: 'live',
+      mode: 'live',
+      api_key: 'sk_live_…0001',
+      key_source: 'profile',
+      key_storage: 'keychain',
+      key_works: true,
+    })
     const show = await cli(['profiles', 'show', 'live', '--json'])
     expect(JSON.parse(show.stdout)).toMatchObject({name: 'live', mode: 'live', api_key: 'sk_live_…0001', key_storage: 'keychain'})
     // Listing and showing need no keychain: the profile keeps the masked key.
@@ -147,13 +158,20 @@ describe('live keys in the OS keychain', {timeout: 60_000}, () => {
     const before = server.requests.length
     const locked = await cli(['purchases', 'retrieve', PURCHASE, '--profile', 'live', '--api-base', server.apiBase], noKeychain)
     expect(locked.code).toBe(3)
-    expect(locked.stderr).toMatch(/^Error: Cannot read the live key of profile "live" from the keychain \(.+\)\. Unlock or start the OS keychain, or give the key for this run with UMMAH_SECRET_KEY\.\n$/)
+    expect(locked.stderr).toMatch(
+      /^Error: Cannot read the live key of profile "live" from the keychain \(.+\)\. Unlock or start the OS keychain, or give the key for this run with UMMAH_SECRET_KEY\.\n$/,
+    )
     // An entry deleted behind the CLI's back.
     await cli(['logout', '--profile', 'live'])
-    writeFileSync(join(configDir, 'config.json'), JSON.stringify({profiles: {live: {api_key_keychain: {account: 'live:00000000-0000-0000-0000-000000000000', masked: 'sk_live_…0001'}}}}))
+    writeFileSync(
+      join(configDir, 'config.json'),
+      JSON.stringify({profiles: {live: {api_key_keychain: {account: 'live:00000000-0000-0000-0000-000000000000', masked: 'sk_live_…0001'}}}}),
+    )
     const missing = await cli(['purchases', 'retrieve', PURCHASE, '--profile', 'live', '--api-base', server.apiBase])
     expect(missing.code).toBe(3)
-    expect(missing.stderr).toBe('Error: The keychain has no entry for the live key of profile "live" (sk_live_…0001). Save it again: `ummah login --profile live`.\n')
+    expect(missing.stderr).toBe(
+      'Error: The keychain has no entry for the live key of profile "live" (sk_live_…0001). Save it again: `ummah login --profile live`.\n',
+    )
     expect(server.requests.length).toBe(before)
   })
 })
@@ -163,7 +181,9 @@ describe('without a Secret Service', {timeout: 60_000}, () => {
     const before = server.requests.length
     const result = await cli(['login', '--profile', 'live', '--api-key', LIVE_KEY, '--api-base', server.apiBase], noKeychain)
     expect(result.code).toBe(2)
-    expect(result.stderr).toMatch(/^Error: No keychain to keep the live key in \(.+\); nothing was saved\. Start or unlock the OS keychain .*UMMAH_SECRET_KEY.*--insecure-storage.*\(mode 0600, plain text\)\.\n$/)
+    expect(result.stderr).toMatch(
+      /^Error: No keychain to keep the live key in \(.+\); nothing was saved\. Start or unlock the OS keychain .*UMMAH_SECRET_KEY.*--insecure-storage.*\(mode 0600, plain text\)\.\n$/,
+    )
     expect(result.stderr).not.toContain(LIVE_KEY)
     expect(() => statSync(join(configDir, 'config.json'))).toThrow(/ENOENT/)
     expect(server.requests.length).toBe(before)
@@ -177,7 +197,11 @@ describe('without a Secret Service', {timeout: 60_000}, () => {
     const result = await cli(['login', '--profile', 'live', '--api-key', LIVE_KEY, '--no-verify', '--insecure-storage'], noKeychain)
     expect(result.code).toBe(0)
     expect(result.stderr).toBe(`Saved the live key sk_live_…0001 to profile "live" in ${join(configDir, 'config.json')}.\n`)
-    expect(JSON.parse((await cli(['profiles', 'show', 'live', '--json'], noKeychain)).stdout)).toMatchObject({name: 'live', mode: 'live', key_storage: 'file'})
+    expect(JSON.parse((await cli(['profiles', 'show', 'live', '--json'], noKeychain)).stdout)).toMatchObject({
+      name: 'live',
+      mode: 'live',
+      key_storage: 'file',
+    })
     expect(statSync(join(configDir, 'config.json')).mode & 0o777).toBe(0o600)
     expect(config().profiles.live).toEqual({api_key: LIVE_KEY, api_key_insecure: true})
     const who = await cli(['whoami', '--profile', 'live', '--api-base', server.apiBase, '--json'], noKeychain)
@@ -192,7 +216,11 @@ describe('migration of file-stored live keys', {timeout: 60_000}, () => {
   }
 
   it('config migrate-keys moves every live key into the keychain and out of the file; test keys stay; without a keychain it changes nothing', async () => {
-    olderConfig({live: {api_key: LIVE_KEY, api_base: server.apiBase}, ci: {api_key: TEST_KEY}, kept: {api_key: OTHER_LIVE_KEY, api_key_insecure: true}})
+    olderConfig({
+      live: {api_key: LIVE_KEY, api_base: server.apiBase},
+      ci: {api_key: TEST_KEY},
+      kept: {api_key: OTHER_LIVE_KEY, api_key_insecure: true},
+    })
     const refused = await cli(['config', 'migrate-keys'], noKeychain)
     expect(refused.code).toBe(2)
     expect(refused.stderr).toMatch(/^Error: No keychain to keep the live key in/)
@@ -206,7 +234,10 @@ describe('migration of file-stored live keys', {timeout: 60_000}, () => {
     ])
     for (const file of filesUnder(configDir)) expect(file.text, file.path).not.toContain('sk_live_fake')
     expect(config().profiles.ci).toEqual({api_key: TEST_KEY})
-    expect(config().profiles.live).toEqual({api_base: server.apiBase, api_key_keychain: {account: expect.stringMatching(/^live:/), masked: 'sk_live_…0001'}})
+    expect(config().profiles.live).toEqual({
+      api_base: server.apiBase,
+      api_key_keychain: {account: expect.stringMatching(/^live:/), masked: 'sk_live_…0001'},
+    })
     expect((await itemsOf('live')).map(([, secret]) => secret)).toEqual([LIVE_KEY])
 
     const cancel = await cli(['purchases', 'cancel', PURCHASE, '--live', '--yes'])
@@ -215,7 +246,7 @@ describe('migration of file-stored live keys', {timeout: 60_000}, () => {
     expect((await cli(['config', 'migrate-keys'])).stderr).toBe(`No live key in ${join(configDir, 'config.json')}.\n`)
   })
 
-  it('the next login moves an older config\'s live key, and leaves one written with --insecure-storage', async () => {
+  it("the next login moves an older config's live key, and leaves one written with --insecure-storage", async () => {
     olderConfig({old: {api_key: LIVE_KEY}, kept: {api_key: OTHER_LIVE_KEY, api_key_insecure: true}})
     const login = await cli(['login', '--profile', 'ci', '--api-key', TEST_KEY, '--no-verify'])
     expect(login.code).toBe(0)

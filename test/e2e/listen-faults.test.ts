@@ -40,7 +40,8 @@ function profile(configDir = tempConfigDir(), gateway = () => sandbox) {
     deliveries(): Map<string, Array<number | null>> {
       const log = new Map<string, Array<number | null>>()
       const account = gateway().store.state.accounts[accountId(key)]
-      for (const record of account?.deliveries ?? []) if (record.webhook_id) log.set(record.event_id, [...(log.get(record.event_id) ?? []), record.response_code])
+      for (const record of account?.deliveries ?? [])
+        if (record.webhook_id) log.set(record.event_id, [...(log.get(record.event_id) ?? []), record.response_code])
       return log
     },
   }
@@ -59,7 +60,12 @@ async function appAndListener(me: ReturnType<typeof profile>) {
 /** POSTs a captured delivery's exact bytes and headers again; the status, or 0 when nothing listens. */
 async function replay(url: string, delivery: Received): Promise<number> {
   try {
-    const response = await fetch(url, {method: 'POST', headers: {'content-type': 'application/json', 'x-signature': delivery.signature}, body: delivery.raw, signal: AbortSignal.timeout(2000)})
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: {'content-type': 'application/json', 'x-signature': delivery.signature},
+      body: delivery.raw,
+      signal: AbortSignal.timeout(2000),
+    })
     await response.arrayBuffer()
     return response.status
   } catch {
@@ -74,7 +80,9 @@ describe('webhooks listen under faults', {timeout: 240_000}, () => {
 
     const second = await me.ummah(['webhooks', 'listen', '--forward', `127.0.0.1:${app.port}/other`])
     expect(second.code).toBe(2)
-    expect(second.stderr).toContain(`Error: Another \`webhooks listen\` is running for profile "default": pid ${first.child.pid}, forwarding to http://127.0.0.1:${app.port}/webhook, since `)
+    expect(second.stderr).toContain(
+      `Error: Another \`webhooks listen\` is running for profile "default": pid ${first.child.pid}, forwarding to http://127.0.0.1:${app.port}/webhook, since `,
+    )
     expect(second.stderr).toContain('pass --takeover')
 
     const printed = await me.ummah(['webhooks', 'listen', '--print-public-key'])
@@ -134,7 +142,10 @@ describe('webhooks listen under faults', {timeout: 240_000}, () => {
     let {listener} = started
     for (let round = 0; round < 10; round++) {
       const burst = Promise.all([me.trigger('purchase.paid'), me.trigger('purchase.refunded'), me.trigger('purchase.cancelled')])
-      await until(() => app.received.length > 0 && listener.lines.filter((line) => line.type === 'response').length >= 2, `round ${round}: forwards under way`)
+      await until(
+        () => app.received.length > 0 && listener.lines.filter((line) => line.type === 'response').length >= 2,
+        `round ${round}: forwards under way`,
+      )
       await jitter(40)
       await listener.stop('SIGKILL')
       const atKill = app.received.map((item) => item.id)
@@ -146,8 +157,14 @@ describe('webhooks listen under faults', {timeout: 240_000}, () => {
         const acknowledged = [...me.deliveries()].filter(([, codes]) => codes.includes(200)).map(([id]) => id)
         return acknowledged.every((id) => app.received.some((item) => item.id === id))
       }, `round ${round}: every acknowledged event at the app`)
-      const repeated = app.received.slice(atKill.length).map((item) => item.id).filter((id) => atKill.includes(id))
-      expect(repeated.length, `round ${round}: ${repeated.map((id) => `${id} at -${atKill.length - atKill.lastIndexOf(id)}`).join(', ')}`).toBeLessThanOrEqual(2)
+      const repeated = app.received
+        .slice(atKill.length)
+        .map((item) => item.id)
+        .filter((id) => atKill.includes(id))
+      expect(
+        repeated.length,
+        `round ${round}: ${repeated.map((id) => `${id} at -${atKill.length - atKill.lastIndexOf(id)}`).join(', ')}`,
+      ).toBeLessThanOrEqual(2)
       for (const id of new Set(repeated)) expect(atKill.slice(-2), `round ${round}: ${id} repeated`).toContain(id)
     }
     expect(await listener.stop()).toBe(0)
@@ -159,8 +176,25 @@ describe('webhooks listen under faults', {timeout: 240_000}, () => {
     const listenDir = join(me.configDir, 'listen')
     mkdirSync(listenDir, {recursive: true})
     const event = (seq: unknown, id: string, extra: Record<string, unknown> = {}) =>
-      JSON.stringify({k: 'e', seq, id, type: 'purchase.paid', at: Date.now(), h: {'content-type': 'application/json'}, b: Buffer.from(JSON.stringify({id, type: 'purchase.paid'})).toString('base64'), ...extra})
-    const lines = [event(1, 'evt-kept-1'), 'null', JSON.stringify({k: 'e', seq: 2, id: 'evt-no-body', type: 'purchase.paid', at: 1, h: {}}), event('3', 'evt-string-seq'), 'garbage', event(4, 'evt-kept-4'), '{"k":"e","seq":5,"id":"torn']
+      JSON.stringify({
+        k: 'e',
+        seq,
+        id,
+        type: 'purchase.paid',
+        at: Date.now(),
+        h: {'content-type': 'application/json'},
+        b: Buffer.from(JSON.stringify({id, type: 'purchase.paid'})).toString('base64'),
+        ...extra,
+      })
+    const lines = [
+      event(1, 'evt-kept-1'),
+      'null',
+      JSON.stringify({k: 'e', seq: 2, id: 'evt-no-body', type: 'purchase.paid', at: 1, h: {}}),
+      event('3', 'evt-string-seq'),
+      'garbage',
+      event(4, 'evt-kept-4'),
+      '{"k":"e","seq":5,"id":"torn',
+    ]
     writeFileSync(join(listenDir, 'default.spool'), lines.join('\n'))
     // No key: this app records whatever arrives (the crafted events carry no signature).
     const app = new App()
@@ -171,7 +205,10 @@ describe('webhooks listen under faults', {timeout: 240_000}, () => {
     await until(() => app.received.length === 2, 'the two valid pending events')
     expect(app.received.map((item) => item.id)).toEqual(['evt-kept-1', 'evt-kept-4'])
     for (let index = 0; index < 3; index++) await me.trigger('purchase.paid')
-    await until(() => [...me.deliveries().keys()].every((id) => app.received.some((item) => item.id === id)) && me.deliveries().size >= 6, 'every new event at the app')
+    await until(
+      () => [...me.deliveries().keys()].every((id) => app.received.some((item) => item.id === id)) && me.deliveries().size >= 6,
+      'every new event at the app',
+    )
     expect(await listener.stop()).toBe(0)
     // Reported once: the rewritten spool has no damaged lines left.
     const again = me.listen(['--forward', `127.0.0.1:${app.port}/webhook`])
@@ -230,7 +267,11 @@ describe('webhooks listen under faults', {timeout: 240_000}, () => {
       for (let index = 0; index < 6; index++) await me.trigger('purchase.paid')
       await until(() => listener.lines.some((line) => line.type === 'disk-full'), 'the disk-full line')
       // Let the sandbox use up its retries (100 + 200 + 400 + 800 ms).
-      await until(() => [...me.deliveries().values()].every((codes) => codes.includes(200) || codes.length === 5), 'the gateway done retrying', 20_000)
+      await until(
+        () => [...me.deliveries().values()].every((codes) => codes.includes(200) || codes.length === 5),
+        'the gateway done retrying',
+        20_000,
+      )
       const log = me.deliveries()
       const acknowledged = [...log].filter(([, codes]) => codes.includes(200)).map(([id]) => id)
       const refused = [...log].filter(([, codes]) => !codes.includes(200))

@@ -91,14 +91,17 @@ import {until} from '../helpers/wait.js'
 
 export {until}
 
-
 /** Creates purchases through the API with this key: the gateway sends one purchase.created each. */
 export async function createPurchases(apiBase: string, key: string, count: number): Promise<void> {
   for (let made = 0; made < count; made++) {
     const response = await fetch(`${apiBase}/purchases/`, {
       method: 'POST',
       headers: {authorization: `Bearer ${key}`, 'content-type': 'application/json'},
-      body: JSON.stringify({brand_id: '409eb80e-3782-4b1d-afa8-b779759266a5', client: {email: 'listener@example.com'}, purchase: {products: [{name: 'X', price: 100}], currency: 'USD'}}),
+      body: JSON.stringify({
+        brand_id: '409eb80e-3782-4b1d-afa8-b779759266a5',
+        client: {email: 'listener@example.com'},
+        purchase: {products: [{name: 'X', price: 100}], currency: 'USD'},
+      }),
     })
     if (response.status !== 201) throw new Error(`POST /purchases/ answered ${response.status}`)
   }

@@ -31,7 +31,11 @@ async function slowApp() {
     request.on('end', () => {
       const raw = Buffer.concat(chunks)
       if (hold) return held.push(response)
-      expect(createVerify('sha256').update(raw).verify(publicKey, Buffer.from(String(request.headers['x-signature']), 'base64'))).toBe(true)
+      expect(
+        createVerify('sha256')
+          .update(raw)
+          .verify(publicKey, Buffer.from(String(request.headers['x-signature']), 'base64')),
+      ).toBe(true)
       delivered.push((JSON.parse(raw.toString()) as {id: string}).id)
       response.writeHead(200).end()
     })
@@ -121,7 +125,11 @@ describe('Ctrl-C on webhooks listen', {timeout: 120_000}, () => {
     const {spawn} = await import('node:child_process')
     const {join} = await import('node:path')
     const {ROOT, track} = await import('../helpers/cli.js')
-    const child = track(spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'sandbox', 'start', '--port', '0', '--ephemeral'], {env: {...process.env, UMMAH_CONFIG_DIR: tempConfigDir()}}))
+    const child = track(
+      spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'sandbox', 'start', '--port', '0', '--ephemeral'], {
+        env: {...process.env, UMMAH_CONFIG_DIR: tempConfigDir()},
+      }),
+    )
     let out = ''
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
     await until(() => out.includes('Ready.'), 'the sandbox to be ready')

@@ -29,7 +29,8 @@ async function trigger(event: string): Promise<void> {
 /** Every event the gateway has sent to the listener's webhook so far (its delivery log), by id. */
 function sentEventIds(): string[] {
   const ids = new Set<string>()
-  for (const account of Object.values(sandbox.store.state.accounts)) for (const delivery of account.deliveries) if (delivery.webhook_id) ids.add(delivery.event_id)
+  for (const account of Object.values(sandbox.store.state.accounts))
+    for (const delivery of account.deliveries) if (delivery.webhook_id) ids.add(delivery.event_id)
   return [...ids]
 }
 
@@ -188,14 +189,25 @@ describe('webhooks listen with partner schemes', {timeout: 120_000}, () => {
     await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve))
     const port = (app.address() as AddressInfo).port
     const listener = listen([
-      '--forward', `127.0.0.1:${port}/webhook`,
-      '--verify-scheme', 'basic', '--username', 'hooks', '--password', 's3cret',
-      '--forward-auth', `oauth2:http://127.0.0.1:${port}/oauth/token,ummah,hook-secret`,
+      '--forward',
+      `127.0.0.1:${port}/webhook`,
+      '--verify-scheme',
+      'basic',
+      '--username',
+      'hooks',
+      '--password',
+      's3cret',
+      '--forward-auth',
+      `oauth2:http://127.0.0.1:${port}/oauth/token,ummah,hook-secret`,
     ])
     const ready = await listener.ready()
     const body = Buffer.from('{"id":"evt-partner-1","type":"payment.completed","amount":"200.00"}')
     const send = (password: string) =>
-      fetch(ready.url, {method: 'POST', headers: {'content-type': 'application/json', authorization: `Basic ${Buffer.from(`hooks:${password}`).toString('base64')}`}, body})
+      fetch(ready.url, {
+        method: 'POST',
+        headers: {'content-type': 'application/json', authorization: `Basic ${Buffer.from(`hooks:${password}`).toString('base64')}`},
+        body,
+      })
     expect((await send('wrong')).status).toBe(403)
     expect((await send('s3cret')).status).toBe(200)
     await until(() => seen.length === 1, 'the forward')
@@ -211,10 +223,20 @@ describe('webhooks listen with partner schemes', {timeout: 120_000}, () => {
     const {sha1PasswordSignature} = await import('../../src/schemes/sha1-password.js')
     const app = new App()
     await app.start()
-    const listener = listen(['--forward', `127.0.0.1:${app.port}/webhook`, '--verify-scheme', 'sha1-password', '--secret', 'pw-1', '--forward-auth', 'header:x-api-key:k1'])
+    const listener = listen([
+      '--forward',
+      `127.0.0.1:${app.port}/webhook`,
+      '--verify-scheme',
+      'sha1-password',
+      '--secret',
+      'pw-1',
+      '--forward-auth',
+      'header:x-api-key:k1',
+    ])
     const ready = await listener.ready()
     const body = Buffer.from('{"id":"evt-numi-1","type":"withdrawal","status":"rejected"}')
-    const post = (signature: string) => fetch(ready.url, {method: 'POST', headers: {'content-type': 'application/json', 'x-signature': signature}, body})
+    const post = (signature: string) =>
+      fetch(ready.url, {method: 'POST', headers: {'content-type': 'application/json', 'x-signature': signature}, body})
     expect((await post(sha1PasswordSignature(body, 'pw-2'))).status).toBe(403)
     expect((await post(sha1PasswordSignature(body, 'pw-1'))).status).toBe(200)
     await until(() => app.received.length === 1, 'the forward')
@@ -227,16 +249,34 @@ describe('webhooks listen with partner schemes', {timeout: 120_000}, () => {
 })
 
 describe('--verify-scheme umm-services verifies the sender', {timeout: 60_000}, () => {
-  const umm = {client_key: 'CLI42', product: 'retail_payments', payment_channel: 'online', idempotent_request_key: 'k1', timestamp: '2020-09-18T17:31:34.000-05:30'}
+  const umm = {
+    client_key: 'CLI42',
+    product: 'retail_payments',
+    payment_channel: 'online',
+    idempotent_request_key: 'k1',
+    timestamp: '2020-09-18T17:31:34.000-05:30',
+  }
   const body = Buffer.from('{"id":"evt-umm-1","event_type":"moneymovementservices.payment.status_updated","data":{}}')
   const basic = (password: string) => `Basic ${Buffer.from(`hooks:${password}`).toString('base64')}`
 
   it('Basic: no credentials, a wrong password or another client_key are 403; the right ones 200', async () => {
     const app = new App()
     await app.start()
-    const listener = listen(['--forward', `127.0.0.1:${app.port}/webhook`, '--verify-scheme', 'umm-services', '--username', 'hooks', '--password', 's3cret', '--client-key', 'CLI42'])
+    const listener = listen([
+      '--forward',
+      `127.0.0.1:${app.port}/webhook`,
+      '--verify-scheme',
+      'umm-services',
+      '--username',
+      'hooks',
+      '--password',
+      's3cret',
+      '--client-key',
+      'CLI42',
+    ])
     const ready = await listener.ready()
-    const post = (headers: Record<string, string>) => fetch(ready.url, {method: 'POST', headers: {'content-type': 'application/json', ...headers}, body}).then((response) => response.status)
+    const post = (headers: Record<string, string>) =>
+      fetch(ready.url, {method: 'POST', headers: {'content-type': 'application/json', ...headers}, body}).then((response) => response.status)
     expect(await post({...umm, client_key: 'MADEUP1'})).toBe(403)
     expect(await post({...umm, authorization: basic('wrong')})).toBe(403)
     expect(await post({...umm, client_key: 'OTHER7', authorization: basic('s3cret')})).toBe(403)
@@ -252,7 +292,10 @@ describe('--verify-scheme umm-services verifies the sender', {timeout: 60_000}, 
     await app.start()
     const listener = listen(['--forward', `127.0.0.1:${app.port}/webhook`, '--verify-scheme', 'umm-services', '--verify-header', 'x-api-key:k-right'])
     const ready = await listener.ready()
-    const post = (key: string) => fetch(ready.url, {method: 'POST', headers: {'content-type': 'application/json', ...umm, 'x-api-key': key}, body}).then((response) => response.status)
+    const post = (key: string) =>
+      fetch(ready.url, {method: 'POST', headers: {'content-type': 'application/json', ...umm, 'x-api-key': key}, body}).then(
+        (response) => response.status,
+      )
     expect(await post('k-wrong')).toBe(403)
     expect(await post('k-right')).toBe(200)
     await listener.stop()
@@ -262,7 +305,9 @@ describe('--verify-scheme umm-services verifies the sender', {timeout: 60_000}, 
   it('without credentials it refuses to start (exit 2), calling nothing verified', async () => {
     const result = await ummah(['webhooks', 'listen', '--forward', '3000', '--verify-scheme', 'umm-services'])
     expect(result.code).toBe(2)
-    expect(result.stderr).toContain("--verify-scheme umm-services needs the sender's credentials: --username and --password, --verify-header, or --client-id and --client-secret")
+    expect(result.stderr).toContain(
+      "--verify-scheme umm-services needs the sender's credentials: --username and --password, --verify-header, or --client-id and --client-secret",
+    )
   })
 })
 
@@ -270,9 +315,21 @@ describe('the sandbox delivering with each partner scheme through listen --verif
   const cases: Array<[string, string[], (readyUrl: string) => Record<string, unknown>]> = [
     ['basic', ['--username', 'hooks', '--password', 's3cret'], () => ({scheme: 'basic', username: 'hooks', password: 's3cret'})],
     ['sha1-password', ['--secret', 'pw'], () => ({scheme: 'sha1-password', secret: 'pw'})],
-    ['api-key-headers', ['--verify-header', 'test_header1:value1', '--verify-header', 'test_header2:value2'], () => ({scheme: 'api-key-headers', headers: {test_header1: 'value1', test_header2: 'value2'}})],
-    ['umm-services', ['--username', 'hooks', '--password', 's3cret', '--client-key', 'CLI42'], () => ({scheme: 'umm-services', client_key: 'CLI42', username: 'hooks', password: 's3cret'})],
-    ['oauth2', ['--client-id', 'gw', '--client-secret', 'gw-secret'], (url) => ({scheme: 'oauth2', token_url: `${url}oauth/token`, client_id: 'gw', client_secret: 'gw-secret'})],
+    [
+      'api-key-headers',
+      ['--verify-header', 'test_header1:value1', '--verify-header', 'test_header2:value2'],
+      () => ({scheme: 'api-key-headers', headers: {test_header1: 'value1', test_header2: 'value2'}}),
+    ],
+    [
+      'umm-services',
+      ['--username', 'hooks', '--password', 's3cret', '--client-key', 'CLI42'],
+      () => ({scheme: 'umm-services', client_key: 'CLI42', username: 'hooks', password: 's3cret'}),
+    ],
+    [
+      'oauth2',
+      ['--client-id', 'gw', '--client-secret', 'gw-secret'],
+      (url) => ({scheme: 'oauth2', token_url: `${url}oauth/token`, client_id: 'gw', client_secret: 'gw-secret'}),
+    ],
   ]
 
   it.each(cases)('%s', async (scheme, flags, auth) => {

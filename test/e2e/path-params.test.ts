@@ -35,7 +35,11 @@ function endpointCases(): Case[] {
       for (const bad of BAD) {
         const values = names.map((other, index) => (index === position ? bad : pathFormat(target, other) === 'uuid' ? UUID : 'bt-1'))
         const extra = target.destructive ? ['--yes'] : []
-        cases.push({name: `${target.command} ${JSON.stringify(values)}`, args: [...target.command.split(' '), ...values, ...extra], argument: name.toUpperCase()})
+        cases.push({
+          name: `${target.command} ${JSON.stringify(values)}`,
+          args: [...target.command.split(' '), ...values, ...extra],
+          argument: name.toUpperCase(),
+        })
       }
     }
   }
@@ -50,7 +54,16 @@ const cases = endpointCases()
 
 describe('path parameters', {timeout: 240_000}, () => {
   it('covers every command with a path parameter', () => {
-    const commands = new Set(cases.map((item) => item.args.slice(0, item.args.findIndex((arg) => BAD.includes(arg) || arg === UUID || arg === 'bt-1')).join(' ')))
+    const commands = new Set(
+      cases.map((item) =>
+        item.args
+          .slice(
+            0,
+            item.args.findIndex((arg) => BAD.includes(arg) || arg === UUID || arg === 'bt-1'),
+          )
+          .join(' '),
+      ),
+    )
     expect(commands.size).toBe(endpoints.filter((target) => pathParams(target).length > 0).length + 2)
     expect(cases.length).toBeGreaterThan(120)
   })
@@ -76,14 +89,18 @@ describe('path parameters', {timeout: 240_000}, () => {
 
   it('names the problem: empty, a dot path, a slash, not a UUID', async () => {
     const run = (args: string[]) => runCli([...args, '--api-base', gateway.apiBase, '--api-key', 'sk_test_path_params'])
-    expect((await run(['clients', 'tokens', 'delete', UUID, '..', '--yes'])).stderr).toMatch(/^Error: TOKEN: "\.\." is not an id\. See `ummah clients tokens delete --help`\.\n$/)
+    expect((await run(['clients', 'tokens', 'delete', UUID, '..', '--yes'])).stderr).toMatch(
+      /^Error: TOKEN: "\.\." is not an id\. See `ummah clients tokens delete --help`\.\n$/,
+    )
     expect((await run(['purchases', 'refund', '', '--yes'])).stderr).toMatch(/^Error: ID: must not be empty\./)
     expect((await run(['webhooks', 'retrieve', 'wh-1/../..'])).stderr).toMatch(/^Error: ID: "wh-1\/\.\.\/\.\." is not an id: it contains "\/"\./)
     expect((await run(['purchases', 'retrieve', 'abc'])).stderr).toMatch(/^Error: ID: "abc" is not a UUID/)
     expect(gateway.requests).toEqual([])
     // A documented id goes through, as one encoded segment.
     await run(['templates', 'retrieve', 'bt-a1b2c3d4-e5f6-7890-abcd-ef1234567890', '--max-retries', '0'])
-    expect(gateway.requests.map((request) => `${request.method} ${request.url}`)).toEqual(['GET /api/v1/billing_templates/bt-a1b2c3d4-e5f6-7890-abcd-ef1234567890/'])
+    expect(gateway.requests.map((request) => `${request.method} ${request.url}`)).toEqual([
+      'GET /api/v1/billing_templates/bt-a1b2c3d4-e5f6-7890-abcd-ef1234567890/',
+    ])
     gateway.requests.length = 0
   })
 })

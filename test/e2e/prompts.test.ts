@@ -12,9 +12,19 @@ const ENTER = '\r'
 const DOWN = '\u001B[B'
 
 async function onTerminal(args: string[], steps: Array<[string, string]>): Promise<{code: number; output: string}> {
-  const env: NodeJS.ProcessEnv = {...process.env, UMMAH_API_BASE: inject('sandboxApiBase'), UMMAH_SECRET_KEY: ummah.key, UMMAH_CONFIG_DIR: tempConfigDir(), TERM: 'xterm'}
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    UMMAH_API_BASE: inject('sandboxApiBase'),
+    UMMAH_SECRET_KEY: ummah.key,
+    UMMAH_CONFIG_DIR: tempConfigDir(),
+    TERM: 'xterm',
+  }
   delete env.CI
-  const {stdout} = await promisify(execFile)('python3', [join(ROOT, 'test/helpers/pty_run.py'), JSON.stringify(steps), '--', process.execPath, join(ROOT, 'bin/run.js'), ...args], {env})
+  const {stdout} = await promisify(execFile)(
+    'python3',
+    [join(ROOT, 'test/helpers/pty_run.py'), JSON.stringify(steps), '--', process.execPath, join(ROOT, 'bin/run.js'), ...args],
+    {env},
+  )
   const result = JSON.parse(stdout) as {code: number; output: string}
   return {code: result.code, output: result.output.replaceAll(/\u001B\[[\d;?]*[A-Za-z]/g, '')}
 }

@@ -9,10 +9,35 @@ import {BRAND, field, human, piped, sandboxCli} from './helpers.js'
 import {until} from '../helpers/wait.js'
 
 const ummah = sandboxCli()
-const CREATE = ['purchases', 'create', '--brand-id', BRAND, '--email', 'buyer@example.com', '--product', 'T-Shirt:2999', '--product', 'Socks:500:2', '--currency', 'USD']
+const CREATE = [
+  'purchases',
+  'create',
+  '--brand-id',
+  BRAND,
+  '--email',
+  'buyer@example.com',
+  '--product',
+  'T-Shirt:2999',
+  '--product',
+  'Socks:500:2',
+  '--currency',
+  'USD',
+]
 
 async function created(extra: string[] = []): Promise<string> {
-  const purchase = await ummah.json(['purchases', 'create', '--brand-id', BRAND, '--email', 'buyer@example.com', '--product', 'T-Shirt:2999', '--currency', 'USD', ...extra])
+  const purchase = await ummah.json([
+    'purchases',
+    'create',
+    '--brand-id',
+    BRAND,
+    '--email',
+    'buyer@example.com',
+    '--product',
+    'T-Shirt:2999',
+    '--currency',
+    'USD',
+    ...extra,
+  ])
   return purchase.id
 }
 
@@ -121,14 +146,19 @@ describe('purchases through the binary', () => {
   it("--brand-id falls back to the profile's brand_id", async () => {
     const env = {UMMAH_CONFIG_DIR: tempConfigDir()}
     expect((await ummah(['config', 'set', 'brand_id', BRAND], {env})).code).toBe(0)
-    const result = await ummah(['purchases', 'create', '--email', 'brandless@example.com', '--product', 'A:100', '--currency', 'USD', '--json'], {env})
+    const result = await ummah(['purchases', 'create', '--email', 'brandless@example.com', '--product', 'A:100', '--currency', 'USD', '--json'], {
+      env,
+    })
     expect(result.code, result.stderr).toBe(0)
     expect(JSON.parse(result.stdout).brand_id).toBe(BRAND)
   })
 
   it('the built-in sandbox profile carries a brand, so the README examples run without --brand-id', async () => {
     // --api-base: the test sandbox is on a free port, not the profile's 8420.
-    const result = await ummah(['purchases', 'create', '--profile', 'sandbox', '--email', 'readme@example.com', '--product', 'T-Shirt:2999', '--currency', 'USD', '--json'], {env: {UMMAH_CONFIG_DIR: tempConfigDir()}})
+    const result = await ummah(
+      ['purchases', 'create', '--profile', 'sandbox', '--email', 'readme@example.com', '--product', 'T-Shirt:2999', '--currency', 'USD', '--json'],
+      {env: {UMMAH_CONFIG_DIR: tempConfigDir()}},
+    )
     expect(result.code, result.stderr).toBe(0)
     expect(JSON.parse(result.stdout).brand_id).toBe(SANDBOX_BRAND_ID)
   })

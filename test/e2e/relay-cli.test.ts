@@ -24,7 +24,8 @@ beforeAll(async () => {
 })
 afterAll(() => relay.stop())
 
-const cli = (args: string[], env: Record<string, string | undefined> = {}) => runCli(args, {env: {UMMAH_SECRET_KEY: 'sk_test_relay_cli', UMMAH_API_BASE: 'http://127.0.0.1:9/api/v1', ...env}})
+const cli = (args: string[], env: Record<string, string | undefined> = {}) =>
+  runCli(args, {env: {UMMAH_SECRET_KEY: 'sk_test_relay_cli', UMMAH_API_BASE: 'http://127.0.0.1:9/api/v1', ...env}})
 
 describe('relay commands', {timeout: 60_000}, () => {
   it('relay start refuses bad settings with exit 2 and one line, starting nothing', async () => {
@@ -106,7 +107,11 @@ describe('listen --relay while the relay is away', {timeout: 60_000}, () => {
     const sandbox = await startSandbox({port: 0, statementDelayMs: 0})
     const away = new RelayProcess(['--port', '0', '--data-dir', tempDir('ummah-relay-')])
     const awayUrl = await away.ready()
-    const listener = new Listener(['--forward', '127.0.0.1:9/', '--relay', awayUrl, '--relay-token', ADMIN_TOKEN], {UMMAH_CONFIG_DIR: tempConfigDir(), UMMAH_SECRET_KEY: 'sk_test_relay_away', UMMAH_API_BASE: sandbox.apiBase})
+    const listener = new Listener(['--forward', '127.0.0.1:9/', '--relay', awayUrl, '--relay-token', ADMIN_TOKEN], {
+      UMMAH_CONFIG_DIR: tempConfigDir(),
+      UMMAH_SECRET_KEY: 'sk_test_relay_away',
+      UMMAH_API_BASE: sandbox.apiBase,
+    })
     await listener.ready()
     await away.stop('SIGKILL')
     const waits = () => listener.lines.filter((line) => line.type === 'relay' && line.state === 'disconnected').map((line) => line.retry_in_s)
@@ -127,7 +132,11 @@ describe('relay ingress on a full disk', {timeout: 60_000}, () => {
     const full = new RelayProcess(['--port', '0', '--data-dir', join(mount, 'relay')])
     try {
       const fullUrl = await full.ready()
-      const created = await fetch(`${fullUrl}/v1/channels`, {method: 'POST', headers: {authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json'}, body: '{"name":"disk"}'})
+      const created = await fetch(`${fullUrl}/v1/channels`, {
+        method: 'POST',
+        headers: {authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json'},
+        body: '{"name":"disk"}',
+      })
       const {ingress_url: ingress} = (await created.json()) as {ingress_url: string}
       // Everything but ~40 kB taken by another file.
       const filler = join(mount, 'filler')
@@ -145,7 +154,9 @@ describe('relay ingress on a full disk', {timeout: 60_000}, () => {
       // The stream holds exactly the entries answered 200, in order, whole.
       const stored: string[] = []
       let waiting: number | undefined
-      const socket = new WebSocket(`${fullUrl.replace('http', 'ws')}/v1/channels/disk/stream?after=0`, {headers: {authorization: `Bearer ${ADMIN_TOKEN}`}})
+      const socket = new WebSocket(`${fullUrl.replace('http', 'ws')}/v1/channels/disk/stream?after=0`, {
+        headers: {authorization: `Bearer ${ADMIN_TOKEN}`},
+      })
       socket.on('message', (data, binary) => {
         // The hello counts what the channel holds: exactly what was answered 200.
         if (!binary) return void (waiting = (JSON.parse(data.toString()) as {waiting: number}).waiting)

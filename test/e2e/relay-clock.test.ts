@@ -31,10 +31,13 @@ describe('the relay with a clock 4 days ahead', {timeout: 120_000}, () => {
     const configDir = tempConfigDir()
     const env = {UMMAH_CONFIG_DIR: configDir, UMMAH_SECRET_KEY: key, UMMAH_API_BASE: sandbox.apiBase}
     const purchases = (count: number) => createPurchases(sandbox.apiBase, key, count)
-    const acknowledged = () => (sandbox.store.state.accounts[accountId(key)]?.deliveries ?? []).filter((record) => record.webhook_id && record.response_code === 200).length
+    const acknowledged = () =>
+      (sandbox.store.state.accounts[accountId(key)]?.deliveries ?? []).filter((record) => record.webhook_id && record.response_code === 200).length
     const savedSeq = () => {
       const dir = join(configDir, 'listen')
-      const states = readdirSync(dir).filter((name) => name.endsWith('.json')).map((name) => JSON.parse(readFileSync(join(dir, name), 'utf8')) as {relay?: {cursor_seq?: number}})
+      const states = readdirSync(dir)
+        .filter((name) => name.endsWith('.json'))
+        .map((name) => JSON.parse(readFileSync(join(dir, name), 'utf8')) as {relay?: {cursor_seq?: number}})
       return states.find((state) => state.relay)?.relay?.cursor_seq
     }
     const app = new App()
@@ -56,10 +59,15 @@ describe('the relay with a clock 4 days ahead', {timeout: 120_000}, () => {
 
       listener = new Listener(args, env)
       await listener.ready()
-      const missed = await until(() => listener.lines.find((line) => line.type === 'relay' && line.state === 'missed'), 'the listener to say what it missed')
+      const missed = await until(
+        () => listener.lines.find((line) => line.type === 'relay' && line.state === 'missed'),
+        'the listener to say what it missed',
+      )
       expect(missed.missed).toBe(10)
       // As a person reads it.
-      expect(formatListenLine(missed as ListenLine, await createStyle(false))).toContain('relay: 10 events were trimmed before this listener read them')
+      expect(formatListenLine(missed as ListenLine, await createStyle(false))).toContain(
+        'relay: 10 events were trimmed before this listener read them',
+      )
       expect(listener.lines.find((line) => line.type === 'relay' && line.state === 'connected')).toMatchObject({waiting: 0})
       expect(app.received).toHaveLength(2)
     } finally {

@@ -135,7 +135,12 @@ describe('Redis killed under ingress', {timeout: 120_000}, () => {
       const created = await admin(url, 'POST', '/v1/channels', {name: 'redis-down'})
       const ingress = created.body.ingress_url as string
       const post = async (index: number) => {
-        const response = await fetch(ingress, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({n: index}), signal: AbortSignal.timeout(10_000)})
+        const response = await fetch(ingress, {
+          method: 'POST',
+          headers: {'content-type': 'application/json'},
+          body: JSON.stringify({n: index}),
+          signal: AbortSignal.timeout(10_000),
+        })
         return {index, status: response.status, retryAfter: response.headers.get('retry-after')}
       }
       const answers = []
@@ -186,7 +191,9 @@ async function exitOf(listener: Listener): Promise<number | null> {
 
 /** Every entry of a channel from its start, as the admin streams it: the `n` of each body. */
 async function readAll(url: string, channel: string, expected: number): Promise<number[]> {
-  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/channels/${channel}/stream?after=0`, {headers: {authorization: `Bearer ${ADMIN_TOKEN}`}})
+  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/channels/${channel}/stream?after=0`, {
+    headers: {authorization: `Bearer ${ADMIN_TOKEN}`},
+  })
   const seen: number[] = []
   socket.on('message', (data, binary) => {
     if (binary) seen.push((JSON.parse(decodeEntry(data as Buffer).body.toString()) as {n: number}).n)

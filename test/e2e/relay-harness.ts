@@ -42,7 +42,13 @@ export class RelayProcess {
 
   /** The URL it listens on, once ready. */
   async ready(): Promise<string> {
-    const line = await until(() => this.lines.find((each) => each.type === 'ready') ?? (this.child.exitCode !== null && Promise.reject(new Error(`relay exited: ${this.stderr}`))), 'the relay to be ready', 20_000)
+    const line = await until(
+      () =>
+        this.lines.find((each) => each.type === 'ready') ??
+        (this.child.exitCode !== null && Promise.reject(new Error(`relay exited: ${this.stderr}`))),
+      'the relay to be ready',
+      20_000,
+    )
     return line.url as string
   }
 
@@ -98,7 +104,11 @@ export function socketCount(pid: number): number {
 }
 
 /** A relay on the embedded store that can be killed and started again on the same port and data (optionally under a command prefix, e.g. faketime). */
-export async function restartableRelay(): Promise<{relay: () => RelayProcess; url: string; restart: (env?: Record<string, string>, exec?: string[]) => Promise<void>}> {
+export async function restartableRelay(): Promise<{
+  relay: () => RelayProcess
+  url: string
+  restart: (env?: Record<string, string>, exec?: string[]) => Promise<void>
+}> {
   const dataDir = tempDir('ummah-relay-')
   let relay = new RelayProcess(['--port', '0', '--data-dir', dataDir])
   const url = await relay.ready()

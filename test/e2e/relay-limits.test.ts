@@ -25,7 +25,9 @@ let url = ''
 let token = ''
 
 function rssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((row) => row.startsWith('VmRSS:'))!
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((row) => row.startsWith('VmRSS:'))!
   return Number(line.split(/\s+/)[1]) / 1024
 }
 
@@ -68,10 +70,14 @@ describe('one client cannot exhaust the relay', {timeout: 120_000}, () => {
     expect(ninth.status).toBe(429)
     for (const stream of streams) stream.socket.terminate()
     // Closed streams free their place.
-    const again = await until(async () => {
-      const attempt = await idleStream('big', token)
-      return attempt.status === 101 && attempt
-    }, 'a place freed by the closed streams', 5000)
+    const again = await until(
+      async () => {
+        const attempt = await idleStream('big', token)
+        return attempt.status === 101 && attempt
+      },
+      'a place freed by the closed streams',
+      5000,
+    )
     expect(again.status).toBe(101)
     again.socket?.terminate()
   })
@@ -86,7 +92,9 @@ describe('one client cannot exhaust the relay', {timeout: 120_000}, () => {
       const ingress = created.body.ingress_url as string
       // A backlog the stream is still sending when the token is revoked.
       for (let entry = 0; entry < 300; entry++) expect((await fetch(ingress, {method: 'POST', body: Buffer.alloc(10_000, 0x62)})).status).toBe(200)
-      const socket = new WebSocket(`${urlB.replace('http', 'ws')}/v1/channels/shared/stream?after=0`, {headers: {authorization: `Bearer ${created.body.token.token}`}})
+      const socket = new WebSocket(`${urlB.replace('http', 'ws')}/v1/channels/shared/stream?after=0`, {
+        headers: {authorization: `Bearer ${created.body.token.token}`},
+      })
       let closedAt = 0
       let code = 0
       socket.on('close', (closeCode) => {

@@ -36,7 +36,29 @@ beforeAll(async () => {
   ip('netns', 'exec', NS, 'ip', 'addr', 'add', `${NS_IP}/30`, 'dev', NS_IF)
   ip('netns', 'exec', NS, 'ip', 'link', 'set', NS_IF, 'up')
   ip('netns', 'exec', NS, 'ip', 'link', 'set', 'lo', 'up')
-  gateway = track(spawn('ip', ['netns', 'exec', NS, process.execPath, join(ROOT, 'bin', 'run.js'), 'sandbox', 'start', '--ephemeral', '--host', NS_IP, '--port', '0', '--json', '--retry-schedule', '0.2,0.4,0.8,1.6'], {env: {...process.env, UMMAH_CONFIG_DIR: tempDir('ummah-gw-')}}))
+  gateway = track(
+    spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        NS,
+        process.execPath,
+        join(ROOT, 'bin', 'run.js'),
+        'sandbox',
+        'start',
+        '--ephemeral',
+        '--host',
+        NS_IP,
+        '--port',
+        '0',
+        '--json',
+        '--retry-schedule',
+        '0.2,0.4,0.8,1.6',
+      ],
+      {env: {...process.env, UMMAH_CONFIG_DIR: tempDir('ummah-gw-')}},
+    ),
+  )
   let output = ''
   gateway.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
   gateway.stderr.on('data', (chunk: Buffer) => process.stderr.write(`[gateway] ${chunk}`))
@@ -88,7 +110,11 @@ describe('ummah relay across network namespaces', {timeout: 120_000}, () => {
       const result = await runCli(['trigger', event], {env})
       expect(result.code, result.stderr).toBe(0)
     }
-    await until(() => [...events, 'purchase.created'].every((type) => app.received.some((item) => item.type === type)), 'the events at the app', 30_000)
+    await until(
+      () => [...events, 'purchase.created'].every((type) => app.received.some((item) => item.type === type)),
+      'the events at the app',
+      30_000,
+    )
     const ids = app.received.map((item) => item.id)
     expect(new Set(ids).size).toBe(ids.length)
     for (const item of app.received) {

@@ -57,11 +57,14 @@ describe('ummah relay on Redis Streams', {timeout: 120_000}, () => {
     const key = `sk_test_redis_${Math.random().toString(36).slice(2, 8)}`
     const app = new App()
     await app.start()
-    const listener = new Listener(['--forward', `127.0.0.1:${app.port}/`, '--relay', `${bUrl},${aUrl}`, '--relay-token', created.body.token.token, '--channel', 'team-redis'], {
-      UMMAH_CONFIG_DIR: tempConfigDir(),
-      UMMAH_SECRET_KEY: key,
-      UMMAH_API_BASE: sandbox.apiBase,
-    })
+    const listener = new Listener(
+      ['--forward', `127.0.0.1:${app.port}/`, '--relay', `${bUrl},${aUrl}`, '--relay-token', created.body.token.token, '--channel', 'team-redis'],
+      {
+        UMMAH_CONFIG_DIR: tempConfigDir(),
+        UMMAH_SECRET_KEY: key,
+        UMMAH_API_BASE: sandbox.apiBase,
+      },
+    )
     const ready = await listener.ready()
     app.publicKey = ready.public_key
     const connected = () => listener.lines.filter((line) => line.type === 'relay' && line.state === 'connected')
@@ -72,11 +75,18 @@ describe('ummah relay on Redis Streams', {timeout: 120_000}, () => {
       const response = await fetch(`${sandbox.apiBase}/purchases/`, {
         method: 'POST',
         headers: {authorization: `Bearer ${key}`, 'content-type': 'application/json'},
-        body: JSON.stringify({brand_id: '409eb80e-3782-4b1d-afa8-b779759266a5', client: {email: `r${index}@example.com`}, purchase: {products: [{name: 'Redis', price: 100}], currency: 'USD'}}),
+        body: JSON.stringify({
+          brand_id: '409eb80e-3782-4b1d-afa8-b779759266a5',
+          client: {email: `r${index}@example.com`},
+          purchase: {products: [{name: 'Redis', price: 100}], currency: 'USD'},
+        }),
       })
       expect(response.status).toBe(201)
     }
-    const sent = () => (sandbox.store.state.accounts[accountId(key)]?.deliveries ?? []).filter((delivery) => delivery.webhook_id && delivery.response_code === 200).map((delivery) => delivery.event_id)
+    const sent = () =>
+      (sandbox.store.state.accounts[accountId(key)]?.deliveries ?? [])
+        .filter((delivery) => delivery.webhook_id && delivery.response_code === 200)
+        .map((delivery) => delivery.event_id)
 
     // A stream under way: 30 events, B killed once some have arrived, 30 more while the listener moves to A.
     for (let index = 0; index < 30; index++) await purchase(index)

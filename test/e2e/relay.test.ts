@@ -47,7 +47,11 @@ function profile() {
       const response = await fetch(`${sandbox.apiBase}/purchases/`, {
         method: 'POST',
         headers: {authorization: `Bearer ${key}`, 'content-type': 'application/json'},
-        body: JSON.stringify({brand_id: '409eb80e-3782-4b1d-afa8-b779759266a5', client: {email: 'relay@example.com'}, purchase: {products: [{name: 'Relay', price: 100}], currency: 'USD'}}),
+        body: JSON.stringify({
+          brand_id: '409eb80e-3782-4b1d-afa8-b779759266a5',
+          client: {email: 'relay@example.com'},
+          purchase: {products: [{name: 'Relay', price: 100}], currency: 'USD'},
+        }),
       })
       expect(response.status).toBe(201)
       return ((await response.json()) as {id: string}).id
@@ -88,7 +92,17 @@ describe('ummah relay with webhooks listen --relay', {timeout: 180_000}, () => {
     expect(socketCount(listener.child.pid!)).toBeGreaterThan(0)
     expect(listeningPorts(listener.child.pid!)).toEqual([])
 
-    const events = ['purchase.paid', 'purchase.payment_failure', 'purchase.refunded', 'purchase.cancelled', 'purchase.hold', 'purchase.captured', 'purchase.released', 'billing_template.client_activated', 'purchase.subscription_charge_failure']
+    const events = [
+      'purchase.paid',
+      'purchase.payment_failure',
+      'purchase.refunded',
+      'purchase.cancelled',
+      'purchase.hold',
+      'purchase.captured',
+      'purchase.released',
+      'billing_template.client_activated',
+      'purchase.subscription_charge_failure',
+    ]
     for (const event of events) expect((await me.ummah(['trigger', event])).code).toBe(0)
     const expected = [...events, 'purchase.created']
     await until(() => expected.every((type) => app.received.some((item) => item.type === type)), 'every event type at the app')
@@ -193,7 +207,13 @@ describe('ummah relay with webhooks listen --relay', {timeout: 180_000}, () => {
     const key = `sk_test_team_${Math.random().toString(36).slice(2, 8)}`
     const developer = () => {
       const configDir = tempConfigDir()
-      return (args: string[]) => new Listener(args, {UMMAH_CONFIG_DIR: configDir, UMMAH_SECRET_KEY: key, UMMAH_API_BASE: sandbox.apiBase, UMMAH_RELAY_TOKEN: created.body.token.token})
+      return (args: string[]) =>
+        new Listener(args, {
+          UMMAH_CONFIG_DIR: configDir,
+          UMMAH_SECRET_KEY: key,
+          UMMAH_API_BASE: sandbox.apiBase,
+          UMMAH_RELAY_TOKEN: created.body.token.token,
+        })
     }
     const apps = [new App(), new App()]
     for (const app of apps) await app.start()
@@ -218,7 +238,10 @@ describe('ummah relay with webhooks listen --relay', {timeout: 180_000}, () => {
     expect(bob.stderr).toContain('token revoked')
     expect(await alice.exited).toBe(3)
     // A team channel's webhook stays subscribed when a developer leaves.
-    const webhook = JSON.parse((await runCli(['webhooks', 'retrieve', aliceReady.webhook_id, '--json'], {env: {UMMAH_SECRET_KEY: key, UMMAH_API_BASE: sandbox.apiBase}})).stdout)
+    const webhook = JSON.parse(
+      (await runCli(['webhooks', 'retrieve', aliceReady.webhook_id, '--json'], {env: {UMMAH_SECRET_KEY: key, UMMAH_API_BASE: sandbox.apiBase}}))
+        .stdout,
+    )
     expect(webhook.all_events).toBe(true)
     for (const app of apps) await app.stop()
     await relay.stop()
@@ -231,7 +254,11 @@ function profileFor(key: string) {
     const response = await fetch(`${sandbox.apiBase}/purchases/`, {
       method: 'POST',
       headers: {authorization: `Bearer ${key}`, 'content-type': 'application/json'},
-      body: JSON.stringify({brand_id: '409eb80e-3782-4b1d-afa8-b779759266a5', client: {email: 'team@example.com'}, purchase: {products: [{name: 'Team', price: 100}], currency: 'USD'}}),
+      body: JSON.stringify({
+        brand_id: '409eb80e-3782-4b1d-afa8-b779759266a5',
+        client: {email: 'team@example.com'},
+        purchase: {products: [{name: 'Team', price: 100}], currency: 'USD'},
+      }),
     })
     expect(response.status).toBe(201)
   }

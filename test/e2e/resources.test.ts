@@ -10,7 +10,19 @@ const ummah = sandboxCli()
 const PRODUCT = ['--product', 'Plan:1999', '--currency', 'USD']
 
 async function paidWithToken(email: string): Promise<{purchaseId: string; clientId: string; token: string}> {
-  const created = await ummah.json(['purchases', 'create', '--brand-id', BRAND, '--email', email, '--product', 'Box:1000', '--currency', 'USD', '--force-recurring'])
+  const created = await ummah.json([
+    'purchases',
+    'create',
+    '--brand-id',
+    BRAND,
+    '--email',
+    email,
+    '--product',
+    'Box:1000',
+    '--currency',
+    'USD',
+    '--force-recurring',
+  ])
   await human(ummah, ['sandbox', 'pay', created.id])
   const paid = await ummah.json(['purchases', 'retrieve', created.id])
   return {purchaseId: paid.id, clientId: paid.client.id, token: paid.recurring_token}
@@ -18,7 +30,18 @@ async function paidWithToken(email: string): Promise<{purchaseId: string; client
 
 describe('clients and recurring tokens', () => {
   it('create, list, retrieve, update, patch and delete a client', async () => {
-    const view = await human(ummah, ['clients', 'create', '--email', 'amina@example.com', '--full-name', 'Amina K', '--phone', '+971501234567', '--country', 'ae'])
+    const view = await human(ummah, [
+      'clients',
+      'create',
+      '--email',
+      'amina@example.com',
+      '--full-name',
+      'Amina K',
+      '--phone',
+      '+971501234567',
+      '--country',
+      'ae',
+    ])
     expect(field(view, 'country')).toBe('AE')
     const id = field(view, 'id')!
 
@@ -43,7 +66,20 @@ describe('clients and recurring tokens', () => {
     const {clientId, token, purchaseId} = await paidWithToken('tokens@example.com')
     expect(field(await human(ummah, ['clients', 'tokens', 'retrieve', clientId, token]), 'description')).toBe('Visa **** 4242')
 
-    const oneClick = await ummah.json(['purchases', 'create', '--brand-id', BRAND, '--email', 'tokens@example.com', '--product', 'Refill:700', '--currency', 'USD', '--recurring-token', token])
+    const oneClick = await ummah.json([
+      'purchases',
+      'create',
+      '--brand-id',
+      BRAND,
+      '--email',
+      'tokens@example.com',
+      '--product',
+      'Refill:700',
+      '--currency',
+      'USD',
+      '--recurring-token',
+      token,
+    ])
     expect(oneClick.status).toBe('paid')
 
     expect(await ummah.json(['purchases', 'delete-recurring-token', purchaseId, '--yes'])).toEqual({status: 'deleted'})
@@ -60,7 +96,18 @@ describe('clients and recurring tokens', () => {
 describe('templates, subscribers and invoices', () => {
   it('template → subscribe → pay → pause → resume, then update and delete', async () => {
     const client = await ummah.json(['clients', 'create', '--email', 'subscriber@example.com'])
-    const view = await human(ummah, ['templates', 'create', '--brand-id', BRAND, ...PRODUCT, '--is-subscription', '--subscription-period', '1', '--subscription-period-units', 'months'])
+    const view = await human(ummah, [
+      'templates',
+      'create',
+      '--brand-id',
+      BRAND,
+      ...PRODUCT,
+      '--is-subscription',
+      '--subscription-period',
+      '1',
+      '--subscription-period-units',
+      'months',
+    ])
     expect(field(view, 'is_subscription')).toBe('true')
     expect(field(view, 'total_amount')).toBe('19.99 USD')
     const template = field(view, 'id')!
@@ -78,9 +125,24 @@ describe('templates, subscribers and invoices', () => {
     expect(field(await human(ummah, ['templates', 'subscribers', 'pause', template, client.id]), 'status')).toBe('subscription_paused')
     expect((await ummah.json(['templates', 'subscribers', 'retrieve', template, client.id])).status).toBe('subscription_paused')
     expect((await ummah.json(['templates', 'subscribers', 'resume', template, client.id])).status).toBe('active')
-    expect((await ummah.json(['templates', 'subscribers', 'update', template, client.id, '--status', 'subscription_paused'])).status).toBe('subscription_paused')
+    expect((await ummah.json(['templates', 'subscribers', 'update', template, client.id, '--status', 'subscription_paused'])).status).toBe(
+      'subscription_paused',
+    )
 
-    const updated = await ummah.json(['templates', 'update', template, '--product', 'Plan:2499', '--currency', 'USD', '--is-subscription', '--subscription-period', '2', '--subscription-period-units', 'weeks'])
+    const updated = await ummah.json([
+      'templates',
+      'update',
+      template,
+      '--product',
+      'Plan:2499',
+      '--currency',
+      'USD',
+      '--is-subscription',
+      '--subscription-period',
+      '2',
+      '--subscription-period-units',
+      'weeks',
+    ])
     expect(updated).toMatchObject({subscription_period: 2, subscription_period_units: 'weeks', purchase: {total_amount: 2499}})
     expect((await ummah.json(['templates', 'retrieve', template])).subscription_period_units).toBe('weeks')
     expect((await ummah(['templates', 'delete', template, '--yes'])).code).toBe(0)
@@ -97,21 +159,71 @@ describe('templates, subscribers and invoices', () => {
     expect(invoice).toMatch(/^Checkout URL: http:\/\/127\.0\.0\.1:\d+\/checkout\/[\w-]+\/$/m)
 
     // POST /billing/ answers one Purchase per client: one table row each, with its own checkout URL.
-    const view = await human(ummah, ['invoices', 'send', '--brand-id', BRAND, '--client-id', first.id, '--client-id', second.id, '--product', 'Workshop:15000:2', '--currency', 'EUR'])
+    const view = await human(ummah, [
+      'invoices',
+      'send',
+      '--brand-id',
+      BRAND,
+      '--client-id',
+      first.id,
+      '--client-id',
+      second.id,
+      '--product',
+      'Workshop:15000:2',
+      '--currency',
+      'EUR',
+    ])
     const rows = view.split('\n').filter((line) => /\/checkout\//.test(line))
     expect(rows).toHaveLength(2)
     expect(rows[0]).toMatch(/inv1@example\.com.*created.*300\.00 EUR.*http:\/\/127\.0\.0\.1:\d+\/checkout\/[\w-]+\//)
     expect(rows[1]).toMatch(/inv2@example\.com.*created.*300\.00 EUR.*http:\/\/127\.0\.0\.1:\d+\/checkout\/[\w-]+\//)
-    expect(await piped(ummah, ['invoices', 'send', '--brand-id', BRAND, '--client-id', first.id, '--client-id', second.id, '--product', 'Workshop:15000', '--currency', 'EUR'])).toMatch(
+    expect(
+      await piped(ummah, [
+        'invoices',
+        'send',
+        '--brand-id',
+        BRAND,
+        '--client-id',
+        first.id,
+        '--client-id',
+        second.id,
+        '--product',
+        'Workshop:15000',
+        '--currency',
+        'EUR',
+      ]),
+    ).toMatch(
       /^[\w-]+\tinv1@example\.com\tcreated\t15000\thttp:\/\/\S+\/checkout\/[\w-]+\/\n[\w-]+\tinv2@example\.com\tcreated\t15000\thttp:\/\/\S+\/checkout\/[\w-]+\/\n$/,
     )
-    const sent = await ummah.json(['invoices', 'send', '--brand-id', BRAND, '--client-id', second.id, '--product', 'Workshop:15000', '--currency', 'EUR'])
+    const sent = await ummah.json([
+      'invoices',
+      'send',
+      '--brand-id',
+      BRAND,
+      '--client-id',
+      second.id,
+      '--product',
+      'Workshop:15000',
+      '--currency',
+      'EUR',
+    ])
     expect(sent).toMatchObject([{client: {email: 'inv2@example.com'}, purchase: {currency: 'EUR', total_amount: 15000}}])
   })
 
   it('a free trial: subscribe --status subscription_paused prints no checkout URL; resuming starts billing', async () => {
     const client = await ummah.json(['clients', 'create', '--email', 'trial@example.com'])
-    const template = await ummah.json(['templates', 'create', '--brand-id', BRAND, ...PRODUCT, '--is-subscription', '--subscription-period', '1', '--subscription-period-units', 'months'])
+    const template = await ummah.json([
+      'templates',
+      'create',
+      '--brand-id',
+      BRAND,
+      ...PRODUCT,
+      '--is-subscription',
+      '--subscription-period',
+      '1',
+      '--subscription-period-units',
+      'months',
+    ])
     const view = await human(ummah, ['templates', 'subscribe', template.id, '--client-id', client.id, '--status', 'subscription_paused'])
     expect(field(view, 'status')).toBe('subscription_paused')
     expect(view).not.toMatch(/Checkout URL/)
@@ -134,7 +246,9 @@ describe('statements', () => {
     expect(created.code, created.stderr).toBe(0)
     expect(field(created.stdout, 'status')).toBe('completed')
     expect(created.stderr).toBe(`Saved ${target} (${readFileSync(target).length} bytes).\n`)
-    expect(readFileSync(target, 'utf8').split(/\r?\n/)[0]).toBe('id,type,status,purchase_id,client_email,amount,amount_minor,currency,method,reference,created_at')
+    expect(readFileSync(target, 'utf8').split(/\r?\n/)[0]).toBe(
+      'id,type,status,purchase_id,client_email,amount,amount_minor,currency,method,reference,created_at',
+    )
     expect(readdirSync(dir)).toEqual(['november.csv'])
 
     const scheduled = await ummah.json(['statements', 'create', '--format', 'xlsx', '--timezone', 'Asia/Dubai'])
@@ -173,7 +287,16 @@ describe('statements', () => {
 
 describe('webhooks', () => {
   it('create, list, retrieve, update, patch, deliveries, delete; the public key', async () => {
-    const view = await human(ummah, ['webhooks', 'create', '--callback', 'http://127.0.0.1:9/hook', '--events', 'purchase.paid,purchase.refunded', '--title', 'Orders'])
+    const view = await human(ummah, [
+      'webhooks',
+      'create',
+      '--callback',
+      'http://127.0.0.1:9/hook',
+      '--events',
+      'purchase.paid,purchase.refunded',
+      '--title',
+      'Orders',
+    ])
     const id = field(view, 'id')!
     expect(field(view, 'events')).toBe('purchase.paid, purchase.refunded')
     expect(field(view, 'public_key')).toBe('-----BEGIN PUBLIC KEY-----')
@@ -185,7 +308,18 @@ describe('webhooks', () => {
     expect(replaced).toMatchObject({callback: 'http://127.0.0.1:9/other', all_events: true})
     expect((await ummah.json(['webhooks', 'retrieve', id])).title ?? '').toBe('')
 
-    const purchase = await ummah.json(['purchases', 'create', '--brand-id', BRAND, '--email', 'hooks@example.com', '--product', 'A:100', '--currency', 'USD'])
+    const purchase = await ummah.json([
+      'purchases',
+      'create',
+      '--brand-id',
+      BRAND,
+      '--email',
+      'hooks@example.com',
+      '--product',
+      'A:100',
+      '--currency',
+      'USD',
+    ])
     await human(ummah, ['sandbox', 'pay', purchase.id])
     const deliveries = await ummah.json(['webhooks', 'deliveries', '--id', purchase.id, '--source-type', 'purchase', '--all'])
     expect(deliveries.results.map((delivery: {event: string}) => delivery.event)).toContain('purchase.paid')

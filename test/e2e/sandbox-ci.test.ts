@@ -16,9 +16,17 @@ import {until} from './listen-harness.js'
 /** `sandbox start` with these flags and data directory; resolves with its ready file's contents and a stop(). */
 async function startBinary(flags: string[], dataDir: string) {
   const readyFile = join(tempDir('ummah-ready-'), 'ready.json')
-  const child = track(spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'sandbox', 'start', '--port', '0', '--ready-file', readyFile, ...flags], {env: {...process.env, UMMAH_CONFIG_DIR: tempDir('ummah-sb-'), UMMAH_DATA_DIR: dataDir}}))
+  const child = track(
+    spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'sandbox', 'start', '--port', '0', '--ready-file', readyFile, ...flags], {
+      env: {...process.env, UMMAH_CONFIG_DIR: tempDir('ummah-sb-'), UMMAH_DATA_DIR: dataDir},
+    }),
+  )
   const exited = new Promise((resolve) => child.once('exit', resolve))
-  const ready = await until(() => (existsSync(readyFile) ? (JSON.parse(readFileSync(readyFile, 'utf8')) as {api_base: string; origin: string}) : undefined), 'the ready file', 20_000)
+  const ready = await until(
+    () => (existsSync(readyFile) ? (JSON.parse(readFileSync(readyFile, 'utf8')) as {api_base: string; origin: string}) : undefined),
+    'the ready file',
+    20_000,
+  )
   return {
     ...ready,
     async stop() {
@@ -29,7 +37,11 @@ async function startBinary(flags: string[], dataDir: string) {
 }
 
 async function api(base: string, key: string, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${base}${path}`, {method, headers: {authorization: `Bearer ${key}`, 'content-type': 'application/json'}, body: body === undefined ? undefined : JSON.stringify(body)})
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: {authorization: `Bearer ${key}`, 'content-type': 'application/json'},
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
   return (await response.json()) as any
 }
 
@@ -38,13 +50,21 @@ describe('sandbox start for scripts', {timeout: 60_000}, () => {
     const readyFile = join(tempDir('ummah-ready-'), 'sandbox.json')
     // A file left by an earlier run is not taken for this one.
     writeFileSync(readyFile, '{"api_base":"http://127.0.0.1:9/api/v1"}\n')
-    const child = track(spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'sandbox', 'start', '--port', '0', '--ready-file', readyFile, '--ephemeral'], {env: {...process.env, UMMAH_CONFIG_DIR: tempDir('ummah-sb-')}}))
+    const child = track(
+      spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'sandbox', 'start', '--port', '0', '--ready-file', readyFile, '--ephemeral'], {
+        env: {...process.env, UMMAH_CONFIG_DIR: tempDir('ummah-sb-')},
+      }),
+    )
     const exited = new Promise((resolve) => child.once('exit', resolve))
-    const ready = await until(() => {
-      if (!existsSync(readyFile)) return undefined
-      const parsed = JSON.parse(readFileSync(readyFile, 'utf8')) as {api_base: string; origin: string; pid: number}
-      return parsed.pid ? parsed : undefined
-    }, 'the ready file', 20_000)
+    const ready = await until(
+      () => {
+        if (!existsSync(readyFile)) return undefined
+        const parsed = JSON.parse(readFileSync(readyFile, 'utf8')) as {api_base: string; origin: string; pid: number}
+        return parsed.pid ? parsed : undefined
+      },
+      'the ready file',
+      20_000,
+    )
     expect(ready.pid).toBe(child.pid)
     expect(ready.api_base).toBe(`${ready.origin}/api/v1`)
     const health = await fetch(`${ready.origin}/_sandbox/health`)
@@ -100,7 +120,13 @@ describe('trigger moves only what it created', {timeout: 90_000}, () => {
     const gateway = await startBinary(['--ephemeral'], tempDir('ummah-data-'))
     const key = 'sk_test_trigger_clock'
     const env = {UMMAH_SECRET_KEY: key, UMMAH_API_BASE: gateway.api_base}
-    const template = await api(gateway.api_base, key, 'POST', '/billing_templates/', {brand_id: BRAND, is_subscription: true, purchase: {products: [{name: 'Plan', price: 999}], currency: 'USD'}, subscription_period: 1, subscription_period_units: 'months'})
+    const template = await api(gateway.api_base, key, 'POST', '/billing_templates/', {
+      brand_id: BRAND,
+      is_subscription: true,
+      purchase: {products: [{name: 'Plan', price: 999}], currency: 'USD'},
+      subscription_period: 1,
+      subscription_period_units: 'months',
+    })
     const client = await api(gateway.api_base, key, 'POST', '/clients/', {email: 'bystander@example.com'})
     const {purchase} = await api(gateway.api_base, key, 'POST', `/billing_templates/${template.id}/add_subscriber/`, {client_id: client.id})
     await fetch(`${gateway.origin}/_sandbox/purchases/${purchase.id}/pay`, {method: 'POST', headers: {authorization: `Bearer ${key}`}})
@@ -119,4 +145,3 @@ describe('trigger moves only what it created', {timeout: 90_000}, () => {
     await gateway.stop()
   })
 })
-

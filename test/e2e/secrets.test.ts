@@ -94,12 +94,33 @@ describe('the key never appears whole', {timeout: 120_000}, () => {
     }
     const forwardAuth = 'basic:appuser:forward-password-EEEE5555'
     const listen = track(
-      spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'webhooks', 'listen', '--forward', '3000', '--verify-scheme', 'sha1-password', ...Object.entries(secrets).flat(), '--forward-auth', forwardAuth, '--api-key', KEY], {
-        env: {...process.env, UMMAH_CONFIG_DIR: tempConfigDir(), UMMAH_API_BASE: inject('sandboxApiBase')},
-      }),
+      spawn(
+        process.execPath,
+        [
+          join(ROOT, 'bin', 'run.js'),
+          'webhooks',
+          'listen',
+          '--forward',
+          '3000',
+          '--verify-scheme',
+          'sha1-password',
+          ...Object.entries(secrets).flat(),
+          '--forward-auth',
+          forwardAuth,
+          '--api-key',
+          KEY,
+        ],
+        {
+          env: {...process.env, UMMAH_CONFIG_DIR: tempConfigDir(), UMMAH_API_BASE: inject('sandboxApiBase')},
+        },
+      ),
     )
     const relayToken = 'relay-admin-token-FFFF6666'
-    const relay = track(spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'relay', 'start', '--port', '0', '--data-dir', dir, '--token', relayToken], {env: {...process.env, UMMAH_CONFIG_DIR: tempConfigDir()}}))
+    const relay = track(
+      spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'relay', 'start', '--port', '0', '--data-dir', dir, '--token', relayToken], {
+        env: {...process.env, UMMAH_CONFIG_DIR: tempConfigDir()},
+      }),
+    )
     const said = {listen: '', relay: ''}
     listen.stdout.on('data', (chunk: Buffer) => (said.listen += chunk))
     relay.stdout.on('data', (chunk: Buffer) => (said.relay += chunk))
@@ -138,12 +159,19 @@ describe('the key never appears whole', {timeout: 120_000}, () => {
   })
 
   it("a proxy URL's password is masked in every error, whatever its shape", async () => {
-    for (const proxy of ['user:pa/ss-Secret-7777@127.0.0.1:1', 'http://user:pa/ss-Secret-7777@127.0.0.1:1', 'http://user:ss-Secret-7777@127.0.0.1:1', 'user:ss-Secret-7777@127.0.0.1:1', 'http://u:p@ss-Secret-7777@127.0.0.1:1']) {
-      const result = await runCli(['balance', '--api-key', KEY, '--api-base', 'https://gateway.invalid/api/v1', '--max-retries', '0', '--debug'], {env: {HTTPS_PROXY: proxy}})
+    for (const proxy of [
+      'user:pa/ss-Secret-7777@127.0.0.1:1',
+      'http://user:pa/ss-Secret-7777@127.0.0.1:1',
+      'http://user:ss-Secret-7777@127.0.0.1:1',
+      'user:ss-Secret-7777@127.0.0.1:1',
+      'http://u:p@ss-Secret-7777@127.0.0.1:1',
+    ]) {
+      const result = await runCli(['balance', '--api-key', KEY, '--api-base', 'https://gateway.invalid/api/v1', '--max-retries', '0', '--debug'], {
+        env: {HTTPS_PROXY: proxy},
+      })
       const output = result.stdout + result.stderr
       expect(result.code, `${proxy}: ${output}`).not.toBe(0)
       expect(output, proxy).not.toContain('Secret-7777')
     }
   })
 })
-

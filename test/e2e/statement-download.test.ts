@@ -44,7 +44,15 @@ let root: string
 let work: string
 beforeEach(() => {
   requests = []
-  statement = {id: ID, type: 'company', format: 'csv', status: 'completed', download_url: `${origin}/file`, timezone: 'UTC', created_on: 1_700_000_000}
+  statement = {
+    id: ID,
+    type: 'company',
+    format: 'csv',
+    status: 'completed',
+    download_url: `${origin}/file`,
+    timezone: 'UTC',
+    created_on: 1_700_000_000,
+  }
   file = (response) => response.writeHead(200, {'content-type': 'text/csv', 'content-length': String(CSV.length)}).end(CSV)
   // root/work is the working directory; root must stay as it is apart from work.
   root = tempDir('ummah-download-')
@@ -53,11 +61,17 @@ beforeEach(() => {
 })
 afterEach(() => rmSync(root, {recursive: true, force: true}))
 
-const download = (args: string[]) => runCli(['statements', 'download', ID, ...args, '--api-base', `${origin}/api/v1`, '--api-key', 'sk_test_download'], {cwd: work})
+const download = (args: string[]) =>
+  runCli(['statements', 'download', ID, ...args, '--api-base', `${origin}/api/v1`, '--api-key', 'sk_test_download'], {cwd: work})
 
 describe('statements download', {timeout: 60_000}, () => {
   it('keeps a server-chosen id and format inside the working directory', async () => {
-    for (const [id, format] of [['/../../x', 'csv'], [ID, 'csv/../../x'], ['..', '..'], ['a\\..\\..\\b', 'xlsx']]) {
+    for (const [id, format] of [
+      ['/../../x', 'csv'],
+      [ID, 'csv/../../x'],
+      ['..', '..'],
+      ['a\\..\\..\\b', 'xlsx'],
+    ]) {
       statement = {...statement, id, format}
       const result = await download([])
       expect(result.code, result.stderr).toBe(0)
@@ -102,7 +116,11 @@ describe('statements download', {timeout: 60_000}, () => {
       response.write('x'.repeat(1000)) // then stall
     }
     const env = {...process.env, UMMAH_CONFIG_DIR: tempConfigDir()}
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'statements', 'download', ID, '--api-base', `${origin}/api/v1`, '--api-key', 'sk_test_download'], {cwd: work, env})
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'bin', 'run.js'), 'statements', 'download', ID, '--api-base', `${origin}/api/v1`, '--api-key', 'sk_test_download'],
+      {cwd: work, env},
+    )
     let stderr = ''
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk))
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
@@ -130,6 +148,8 @@ describe('statements download', {timeout: 60_000}, () => {
     delete statement.size
     const unknown = await download([])
     expect(unknown.code, unknown.stderr).toBe(0)
-    expect(unknown.stderr).toContain('the server did not say how long the file is, so a download cut short could not be detected; 10 bytes were received')
+    expect(unknown.stderr).toContain(
+      'the server did not say how long the file is, so a download cut short could not be detected; 10 bytes were received',
+    )
   })
 })

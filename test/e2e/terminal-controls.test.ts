@@ -9,7 +9,8 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {runCli} from '../helpers/cli.js'
 import {type TestServer, json, startServer} from '../helpers/server.js'
 
-const CONTROLS = '\u001b]0;pwned\u0007\u001b]52;c;ZXZpbA==\u0007\u001b]8;;http://evil.example/\u001b\\link\u001b]8;;\u001b\\\u001b[2J\u001b[31m\r\b\u009b31m\u0085'
+const CONTROLS =
+  '\u001b]0;pwned\u0007\u001b]52;c;ZXZpbA==\u0007\u001b]8;;http://evil.example/\u001b\\link\u001b]8;;\u001b\\\u001b[2J\u001b[31m\r\b\u009b31m\u0085'
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/
 const ID = 'c1a2b3c4-d5e6-4a7b-8c9d-0e1f2a3b4c5d'
 const client = {id: ID, email: `a${CONTROLS}@example.com`, full_name: `Eve${CONTROLS}`, [`key${CONTROLS}`]: 'value', created_on: 1700000000}
@@ -55,6 +56,10 @@ describe('server text on the terminal', {timeout: 60_000}, () => {
     const failed = await cli(['clients', 'update', ID, '--email', 'b@example.com', '--json'])
     expect(failed.code).toBe(2)
     expect(failed.stdout + failed.stderr).not.toMatch(RAW_CONTROL)
-    expect(JSON.parse(failed.stdout).error.response).toEqual({error: `Bad${CONTROLS}`, message: `Rejected${CONTROLS}`, details: {email: [`bad${CONTROLS}`]}})
+    expect(JSON.parse(failed.stdout).error.response).toEqual({
+      error: `Bad${CONTROLS}`,
+      message: `Rejected${CONTROLS}`,
+      details: {email: [`bad${CONTROLS}`]},
+    })
   })
 })

@@ -16,7 +16,13 @@ let gateway: ChildProcessWithoutNullStreams
 let apiBase = ''
 
 beforeAll(async () => {
-  gateway = track(spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'sandbox', 'start', '--ephemeral', '--no-helpers', '--port', '0', '--json', '--retry-schedule', '0.2,0.4'], {env: {...process.env, UMMAH_CONFIG_DIR: tempDir('ummah-gw-')}}))
+  gateway = track(
+    spawn(
+      process.execPath,
+      [join(ROOT, 'bin', 'run.js'), 'sandbox', 'start', '--ephemeral', '--no-helpers', '--port', '0', '--json', '--retry-schedule', '0.2,0.4'],
+      {env: {...process.env, UMMAH_CONFIG_DIR: tempDir('ummah-gw-')}},
+    ),
+  )
   let output = ''
   gateway.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
   apiBase = await until(() => /"api_base":\s*"([^"]+)"/.exec(output)?.[1], 'the stand-in gateway', 20_000)
@@ -32,7 +38,9 @@ describe('trigger on a gateway without /_sandbox/ helpers', {timeout: 120_000}, 
     // The stand-in really has no helpers.
     const origin = new URL(apiBase).origin
     expect((await fetch(`${origin}/_sandbox/`, {headers: {authorization: `Bearer ${key}`}})).status).toBe(404)
-    expect((await fetch(`${origin}/_sandbox/advance`, {method: 'POST', headers: {authorization: `Bearer ${key}`}, body: '{"seconds":1}'})).status).toBe(404)
+    expect(
+      (await fetch(`${origin}/_sandbox/advance`, {method: 'POST', headers: {authorization: `Bearer ${key}`}, body: '{"seconds":1}'})).status,
+    ).toBe(404)
 
     const app = new App()
     await app.start()
@@ -54,10 +62,19 @@ describe('trigger on a gateway without /_sandbox/ helpers', {timeout: 120_000}, 
 
     const list = async (what: string) => JSON.parse((await runCli([what, 'list', '--all', '--json'], {env})).stdout).results as unknown[]
     const [clientsBefore, templatesBefore] = [await list('clients'), await list('templates')]
-    for (const event of ['purchase.hold', 'purchase.captured', 'purchase.released', 'purchase.payment_failure', 'billing_template.client_activated', 'purchase.subscription_charge_failure']) {
+    for (const event of [
+      'purchase.hold',
+      'purchase.captured',
+      'purchase.released',
+      'purchase.payment_failure',
+      'billing_template.client_activated',
+      'purchase.subscription_charge_failure',
+    ]) {
       const result = await runCli(['trigger', event], {env})
       expect(result.code, event).toBe(2)
-      expect(result.stderr).toMatch(new RegExp(`${event.replace('.', '\\.')} cannot be caused through the API on this gateway: it needs .*hosted checkout page`))
+      expect(result.stderr).toMatch(
+        new RegExp(`${event.replace('.', '\\.')} cannot be caused through the API on this gateway: it needs .*hosted checkout page`),
+      )
       expect(result.stderr).toContain('Nothing was created')
     }
     // Nothing was created: no client, no template, and no purchase.created beyond the four. A purchase made after the

@@ -7,7 +7,9 @@ import {sandboxCli} from './helpers.js'
 
 let refusing: TestServer
 beforeAll(async () => {
-  refusing = await startServer((_request, response) => json(response, 401, {error: 'invalid_api_key', message: 'The API key is missing, malformed, or revoked.'}))
+  refusing = await startServer((_request, response) =>
+    json(response, 401, {error: 'invalid_api_key', message: 'The API key is missing, malformed, or revoked.'}),
+  )
 })
 afterAll(() => refusing.close())
 
@@ -15,7 +17,15 @@ describe('whoami', {timeout: 60_000}, () => {
   it('against the sandbox: the key works, shown masked, with where it came from', async () => {
     const ummah = sandboxCli()
     const shown = await ummah.json(['whoami'])
-    expect(shown).toEqual({profile: 'default', mode: 'test', api_key: `sk_test_…${ummah.key.slice(-4)}`, key_source: 'env', key_storage: 'none', api_base: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/api\/v1$/), key_works: true})
+    expect(shown).toEqual({
+      profile: 'default',
+      mode: 'test',
+      api_key: `sk_test_…${ummah.key.slice(-4)}`,
+      key_source: 'env',
+      key_storage: 'none',
+      api_base: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/api\/v1$/),
+      key_works: true,
+    })
     const text = await ummah(['auth', 'status'])
     expect(text.code, text.stderr).toBe(0)
     expect(text.stdout).toMatch(/^key_works\s+true$/m)
@@ -26,7 +36,13 @@ describe('whoami', {timeout: 60_000}, () => {
     const key = 'sk_test_refused0000000000000'
     const result = await runCli(['whoami', '--json', '--api-key', key, '--api-base', refusing.apiBase])
     expect(result.code).toBe(3)
-    expect(JSON.parse(result.stdout)).toMatchObject({mode: 'test', api_key: 'sk_test_…0000', key_source: 'flag', key_works: false, error: expect.stringContaining('401')})
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      mode: 'test',
+      api_key: 'sk_test_…0000',
+      key_source: 'flag',
+      key_works: false,
+      error: expect.stringContaining('401'),
+    })
     expect(refusing.requests.map((request) => `${request.method} ${request.url}`)).toEqual(['GET /api/v1/balance/'])
   })
 

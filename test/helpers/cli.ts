@@ -58,7 +58,8 @@ export const NO_BUS = 'unix:path=/nonexistent/ummah-test-no-session-bus'
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = {...process.env}
-  for (const name of Object.keys(env)) if (name.startsWith('UMMAH_') || ['NO_COLOR', 'FORCE_COLOR', 'CLICOLOR', 'CLICOLOR_FORCE'].includes(name)) delete env[name]
+  for (const name of Object.keys(env))
+    if (name.startsWith('UMMAH_') || ['NO_COLOR', 'FORCE_COLOR', 'CLICOLOR', 'CLICOLOR_FORCE'].includes(name)) delete env[name]
   // No session bus unless a test brings its own Secret Service (helpers/secret-service.ts): a run never touches a desktop's keychain.
   Object.assign(env, {UMMAH_CONFIG_DIR: tempConfigDir(), DBUS_SESSION_BUS_ADDRESS: NO_BUS}, options.env)
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name]

@@ -49,14 +49,20 @@ export async function startHostileRelay(options: HostileRelayOptions): Promise<H
     request.on('end', () => {
       if (request.method === 'POST' && request.url === `/in/${options.channel}/${secret}`) {
         const headers: Record<string, string> = {}
-        for (const [name, value] of Object.entries(request.headers)) if (typeof value === 'string' && !['host', 'content-length', 'connection'].includes(name)) headers[name] = value
+        for (const [name, value] of Object.entries(request.headers))
+          if (typeof value === 'string' && !['host', 'content-length', 'connection'].includes(name)) headers[name] = value
         store(headers, Buffer.concat(chunks))
         return response.writeHead(200, {'content-type': 'application/json'}).end('{"received":true}')
       }
       if (request.method === 'GET' && request.url === `/v1/channels/${options.channel}`) {
-        return response
-          .writeHead(200, {'content-type': 'application/json'})
-          .end(JSON.stringify({name: options.channel, ingress_url: `${url}/in/${options.channel}/${secret}`, created_at: new Date().toISOString(), tokens: []}))
+        return response.writeHead(200, {'content-type': 'application/json'}).end(
+          JSON.stringify({
+            name: options.channel,
+            ingress_url: `${url}/in/${options.channel}/${secret}`,
+            created_at: new Date().toISOString(),
+            tokens: [],
+          }),
+        )
       }
       response.writeHead(404, {'content-type': 'application/json'}).end('{"error":{"message":"not found"}}')
     })

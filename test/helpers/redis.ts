@@ -25,7 +25,26 @@ export async function startRedis(dir = tempDir('ummah-redis-'), fixedPort?: numb
   // A port taken between the check and the bind: try another (at most 5 times).
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = fixedPort ?? (await freePort())
-    const child: ChildProcess = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--protected-mode', 'yes'], {stdio: ['ignore', 'pipe', 'pipe']})
+    const child: ChildProcess = spawn(
+      'redis-server',
+      [
+        '--bind',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'always',
+        '--protected-mode',
+        'yes',
+      ],
+      {stdio: ['ignore', 'pipe', 'pipe']},
+    )
     let output = ''
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
     child.on('error', (error) => (output += `\n${error.message}`))
@@ -48,7 +67,8 @@ export async function startRedis(dir = tempDir('ummah-redis-'), fixedPort?: numb
       return server
     }
     child.kill('SIGKILL')
-    if (!output.includes('Address already in use')) throw new Error(`redis-server did not start (is it installed? scripts/system-deps.sh installs it): ${output.slice(-500)}`)
+    if (!output.includes('Address already in use'))
+      throw new Error(`redis-server did not start (is it installed? scripts/system-deps.sh installs it): ${output.slice(-500)}`)
   }
   throw new Error('redis-server: no free port in 5 tries')
 }

@@ -36,14 +36,25 @@ export async function startSecretService(): Promise<SecretService> {
   const dir = tempDir('ummah-secrets-')
   const runtime = join(dir, 'run')
   mkdirSync(runtime, {mode: 0o700})
-  const base = {...process.env, XDG_RUNTIME_DIR: runtime, XDG_DATA_HOME: join(dir, 'data'), XDG_CONFIG_HOME: join(dir, 'config'), XDG_CACHE_HOME: join(dir, 'cache')}
+  const base = {
+    ...process.env,
+    XDG_RUNTIME_DIR: runtime,
+    XDG_DATA_HOME: join(dir, 'data'),
+    XDG_CONFIG_HOME: join(dir, 'config'),
+    XDG_CACHE_HOME: join(dir, 'cache'),
+  }
 
   const bus = spawn('dbus-daemon', ['--session', '--nofork', '--nopidfile', '--print-address=1'], {env: base, stdio: ['ignore', 'pipe', 'pipe']})
   let busOutput = ''
   bus.stdout!.on('data', (chunk: Buffer) => (busOutput += chunk.toString()))
   bus.stderr!.on('data', (chunk: Buffer) => (busOutput += chunk.toString()))
   bus.on('error', (error) => (busOutput += `\n${error.message}`))
-  await waitFor(bus, 'dbus-daemon', () => /^unix:\S+\n/.test(busOutput), () => busOutput)
+  await waitFor(
+    bus,
+    'dbus-daemon',
+    () => /^unix:\S+\n/.test(busOutput),
+    () => busOutput,
+  )
   const address = busOutput.split('\n')[0]
   const env = {...base, DBUS_SESSION_BUS_ADDRESS: address}
 
@@ -56,7 +67,18 @@ export async function startSecretService(): Promise<SecretService> {
   keyring.stdin!.end('ummah-test-password')
   // Until it owns org.freedesktop.secrets, a client would have D-Bus start a second, locked daemon.
   const owned = async () => {
-    const {stdout} = await run('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', 'string:org.freedesktop.secrets'], {env}).catch(() => ({stdout: ''}))
+    const {stdout} = await run(
+      'dbus-send',
+      [
+        '--session',
+        '--print-reply',
+        '--dest=org.freedesktop.DBus',
+        '/org/freedesktop/DBus',
+        'org.freedesktop.DBus.NameHasOwner',
+        'string:org.freedesktop.secrets',
+      ],
+      {env},
+    ).catch(() => ({stdout: ''}))
     return /boolean true/.test(stdout)
   }
   await waitFor(keyring, 'gnome-keyring-daemon', owned, () => keyringOutput)
@@ -70,7 +92,9 @@ export async function startSecretService(): Promise<SecretService> {
   return {
     env: {DBUS_SESSION_BUS_ADDRESS: address},
     items: async (service) => {
-      const {stdout, stderr} = await run('secret-tool', ['search', '--all', '--unlock', 'service', service], {env}).catch((error: {stdout?: string; stderr?: string}) => ({stdout: error.stdout ?? '', stderr: error.stderr ?? ''}))
+      const {stdout, stderr} = await run('secret-tool', ['search', '--all', '--unlock', 'service', service], {env}).catch(
+        (error: {stdout?: string; stderr?: string}) => ({stdout: error.stdout ?? '', stderr: error.stderr ?? ''}),
+      )
       const items = new Map<string, string>()
       // secret-tool prints each item's secret on stdout and its attributes on stderr, item by item, in the same order.
       const secrets = [...stdout.matchAll(/^secret = (.*)$/gm)].map((match) => match[1])

@@ -32,7 +32,13 @@ export async function startServer(handler: Handler): Promise<TestServer> {
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
-      const recorded = {method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: performance.now()}
+      const recorded = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        at: performance.now(),
+      }
       requests.push(recorded)
       Promise.resolve(handler(recorded, res, requests.length - 1)).catch((error: unknown) => {
         res.statusCode = 599

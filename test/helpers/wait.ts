@@ -12,7 +12,11 @@ const INTERVAL_MS = 20
  * Resolves with the first truthy value `check` returns; throws naming `what`
  * after `timeoutMs` (a failed test, not a hang).
  */
-export async function until<T>(check: () => T | undefined | null | false | Promise<T | undefined | null | false>, what: string, timeoutMs = 30_000): Promise<T> {
+export async function until<T>(
+  check: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await check()

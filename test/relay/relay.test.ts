@@ -22,21 +22,44 @@ import {App, Listener, until} from '../e2e/listen-harness.js'
 
 const ADMIN = 'admin-token-for-relay-tests-0123'
 
-async function relayWith(options: {retentionMs?: number; maxBodyBytes?: number; clock?: Clock; log?: (line: RelayLogLine) => void} = {}): Promise<{relay: Relay; store: EmbeddedStore}> {
+async function relayWith(
+  options: {retentionMs?: number; maxBodyBytes?: number; clock?: Clock; log?: (line: RelayLogLine) => void} = {},
+): Promise<{relay: Relay; store: EmbeddedStore}> {
   const store = await EmbeddedStore.open(tempDir('ummah-relay-'))
-  const relay = await startRelay({host: '127.0.0.1', port: 0, store, adminToken: ADMIN, retentionMs: options.retentionMs ?? 72 * 3600 * 1000, maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, clock: options.clock, log: options.log})
+  const relay = await startRelay({
+    host: '127.0.0.1',
+    port: 0,
+    store,
+    adminToken: ADMIN,
+    retentionMs: options.retentionMs ?? 72 * 3600 * 1000,
+    maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+    clock: options.clock,
+    log: options.log,
+  })
   return {relay, store}
 }
 
 async function api(relay: Relay, method: string, path: string, body?: unknown, token: string | undefined = ADMIN) {
-  const response = await fetch(`${relay.url}${path}`, {method, headers: {...(token ? {authorization: `Bearer ${token}`} : {}), 'content-type': 'application/json'}, body: body === undefined ? undefined : JSON.stringify(body)})
+  const response = await fetch(`${relay.url}${path}`, {
+    method,
+    headers: {...(token ? {authorization: `Bearer ${token}`} : {}), 'content-type': 'application/json'},
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
   return {status: response.status, body: (await response.json()) as any}
 }
 
 /** A raw stream client: the HTTP status it was refused with, or its hello, entries and close code. */
 function stream(relay: Relay, channel: string, token: string | undefined, after = '0') {
-  const socket = new WebSocket(`${relay.url.replace('http', 'ws')}/v1/channels/${channel}/stream?after=${after}`, {headers: token ? {authorization: `Bearer ${token}`} : {}})
-  const state = {refused: 0, hello: undefined as any, entries: [] as Array<{cursor: string; body: string}>, closed: undefined as number | undefined, socket}
+  const socket = new WebSocket(`${relay.url.replace('http', 'ws')}/v1/channels/${channel}/stream?after=${after}`, {
+    headers: token ? {authorization: `Bearer ${token}`} : {},
+  })
+  const state = {
+    refused: 0,
+    hello: undefined as any,
+    entries: [] as Array<{cursor: string; body: string}>,
+    closed: undefined as number | undefined,
+    socket,
+  }
   socket.on('unexpected-response', (_request, response) => {
     state.refused = response.statusCode ?? -1
     response.resume()
@@ -55,10 +78,11 @@ function stream(relay: Relay, channel: string, token: string | undefined, after 
   return state
 }
 
-const post = (url: string, body: string | Buffer, headers: Record<string, string> = {}) => fetch(url, {method: 'POST', body, headers: {'content-type': 'application/json', ...headers}})
+const post = (url: string, body: string | Buffer, headers: Record<string, string> = {}) =>
+  fetch(url, {method: 'POST', body, headers: {'content-type': 'application/json', ...headers}})
 
 describe('relay: who may do what', () => {
-  it('401 without a token or with an unknown one, 403 with another channel\'s, 404 for a wrong ingress secret or channel, 413 over --max-body', async () => {
+  it("401 without a token or with an unknown one, 403 with another channel's, 404 for a wrong ingress secret or channel, 413 over --max-body", async () => {
     const {relay} = await relayWith({maxBodyBytes: 1000})
     const alpha = (await api(relay, 'POST', '/v1/channels', {name: 'alpha'})).body
     const beta = (await api(relay, 'POST', '/v1/channels', {name: 'beta'})).body
@@ -110,7 +134,14 @@ describe('relay: who may do what', () => {
     expect((await post(beta.ingress_url, '{"id":"b-end"}')).status).toBe(200)
     const ended = (client: {entries: Array<{body: string}>}, marker: string) => client.entries.some((entry) => entry.body === marker)
     await until(() => ended(a, '{"id":"a-end"}') && ended(a2, '{"id":"a-end"}') && ended(b, '{"id":"b-end"}'), 'the markers', 5000)
-    expect(a.entries.map((entry) => entry.body)).toEqual(['{"id":"a0"}', '{"id":"a1"}', '{"id":"a2"}', '{"id":"a3"}', '{"id":"a4"}', '{"id":"a-end"}'])
+    expect(a.entries.map((entry) => entry.body)).toEqual([
+      '{"id":"a0"}',
+      '{"id":"a1"}',
+      '{"id":"a2"}',
+      '{"id":"a3"}',
+      '{"id":"a4"}',
+      '{"id":"a-end"}',
+    ])
     expect(a2.entries).toEqual(a.entries)
     expect(b.entries.map((entry) => entry.body)).toEqual(['{"id":"b0"}', '{"id":"b-end"}'])
 
@@ -124,7 +155,7 @@ describe('relay: who may do what', () => {
     expect(again.refused).toBe(401)
 
     expect((await api(relay, 'DELETE', '/v1/channels/alpha')).status).toBe(200)
-    await until(() => a.closed, 'the deleted channel\'s stream to close', 5000)
+    await until(() => a.closed, "the deleted channel's stream to close", 5000)
     expect(a.closed).toBe(4404)
     expect((await post(alpha.ingress_url, '{}')).status).toBe(404)
     b.socket.close()
@@ -164,7 +195,16 @@ describe('relay: TLS and what listen says about it', () => {
     const cert = readFileSync(join(ROOT, 'test', 'fixtures', 'tls', 'test-only.crt'))
     const key = readFileSync(join(ROOT, 'test', 'fixtures', 'tls', 'test-only.key'))
     const store = await EmbeddedStore.open(tempDir('ummah-relay-'))
-    const relay = await startRelay({host: '127.0.0.1', port: 0, store, adminToken: ADMIN, retentionMs: 60_000, maxBodyBytes: 1024, tls: {cert, key}, publicUrl: 'https://api.ummah.test:8430'})
+    const relay = await startRelay({
+      host: '127.0.0.1',
+      port: 0,
+      store,
+      adminToken: ADMIN,
+      retentionMs: 60_000,
+      maxBodyBytes: 1024,
+      tls: {cert, key},
+      publicUrl: 'https://api.ummah.test:8430',
+    })
     expect(relay.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/)
     const port = Number(new URL(relay.url).port)
     const get = (ca?: Buffer) =>
@@ -184,9 +224,19 @@ describe('relay: TLS and what listen says about it', () => {
   it('prints reconnects on one line each: disconnected with the wait, resumed with what is waiting', async () => {
     const style = await createStyle(false)
     const at = new Date('2026-12-02T10:00:00Z')
-    expect(formatListenLine({type: 'relay', state: 'disconnected', relay: 'https://relay.example.com', channel: 'me', error: 'closed 1006', retry_in_s: 4}, style, at)).toBe('10:00:00  relay: disconnected (closed 1006), retrying in 4 s at https://relay.example.com')
-    expect(formatListenLine({type: 'relay', state: 'connected', relay: 'https://relay.example.com', channel: 'me', waiting: 37, resumed: true}, style, at)).toBe('10:00:00  relay: resumed at https://relay.example.com, 37 events waiting')
-    expect(formatListenLine({type: 'relay', state: 'connected', relay: 'https://relay.example.com', channel: 'me', waiting: 0, resumed: false}, style, at)).toBe('10:00:00  relay: connected to https://relay.example.com (channel me)')
+    expect(
+      formatListenLine(
+        {type: 'relay', state: 'disconnected', relay: 'https://relay.example.com', channel: 'me', error: 'closed 1006', retry_in_s: 4},
+        style,
+        at,
+      ),
+    ).toBe('10:00:00  relay: disconnected (closed 1006), retrying in 4 s at https://relay.example.com')
+    expect(
+      formatListenLine({type: 'relay', state: 'connected', relay: 'https://relay.example.com', channel: 'me', waiting: 37, resumed: true}, style, at),
+    ).toBe('10:00:00  relay: resumed at https://relay.example.com, 37 events waiting')
+    expect(
+      formatListenLine({type: 'relay', state: 'connected', relay: 'https://relay.example.com', channel: 'me', waiting: 0, resumed: false}, style, at),
+    ).toBe('10:00:00  relay: connected to https://relay.example.com (channel me)')
   })
 })
 
@@ -197,33 +247,56 @@ describe('relay: not trusted by the listener', () => {
   })
   afterAll(() => sandbox.close())
 
-  it('an entry injected into the store with a bad signature is refused by listen and never reaches the app; genuine ones still do', {timeout: 60_000}, async () => {
-    const {relay, store} = await relayWith()
-    const key = `sk_test_inject_${Math.random().toString(36).slice(2, 8)}`
-    const app = new App()
-    await app.start()
-    const listener = new Listener(['--forward', `127.0.0.1:${app.port}/`, '--relay', relay.url, '--relay-token', ADMIN], {UMMAH_CONFIG_DIR: tempConfigDir(), UMMAH_SECRET_KEY: key, UMMAH_API_BASE: sandbox.apiBase})
-    const ready = await listener.ready()
-    app.publicKey = ready.public_key
-    await until(() => listener.lines.some((line) => line.type === 'relay' && line.state === 'connected'), 'the stream')
+  it(
+    'an entry injected into the store with a bad signature is refused by listen and never reaches the app; genuine ones still do',
+    {timeout: 60_000},
+    async () => {
+      const {relay, store} = await relayWith()
+      const key = `sk_test_inject_${Math.random().toString(36).slice(2, 8)}`
+      const app = new App()
+      await app.start()
+      const listener = new Listener(['--forward', `127.0.0.1:${app.port}/`, '--relay', relay.url, '--relay-token', ADMIN], {
+        UMMAH_CONFIG_DIR: tempConfigDir(),
+        UMMAH_SECRET_KEY: key,
+        UMMAH_API_BASE: sandbox.apiBase,
+      })
+      const ready = await listener.ready()
+      app.publicKey = ready.public_key
+      await until(() => listener.lines.some((line) => line.type === 'relay' && line.state === 'connected'), 'the stream')
 
-    const forged = JSON.stringify({id: 'evt_forged', type: 'purchase.paid', created_on: Math.floor(Date.now() / 1000)})
-    await store.append(ready.channel, {receivedAt: Date.now(), headers: {'content-type': 'application/json', 'x-signature': Buffer.from('not a signature').toString('base64')}, body: Buffer.from(forged)})
-    await store.append(ready.channel, {receivedAt: Date.now(), headers: {'content-type': 'application/json'}, body: Buffer.from(JSON.stringify({id: 'evt_unsigned', type: 'purchase.paid'}))})
-    const response = await fetch(`${sandbox.apiBase}/purchases/`, {
-      method: 'POST',
-      headers: {authorization: `Bearer ${key}`, 'content-type': 'application/json'},
-      body: JSON.stringify({brand_id: '409eb80e-3782-4b1d-afa8-b779759266a5', client: {email: 'inject@example.com'}, purchase: {products: [{name: 'Real', price: 100}], currency: 'USD'}}),
-    })
-    expect(response.status).toBe(201)
-    await until(() => app.received.length === 1, 'the genuine event')
-    // The forged entries came first in the channel, so their refusals are already out.
-    expect(app.received.map((item) => item.type)).toEqual(['purchase.created'])
-    const refused = listener.lines.filter((line) => line.type === 'error' && line.stage === 'receive')
-    expect(refused.map((line) => [line.id, line.status])).toEqual([['evt_forged', 403], ['evt_unsigned', 403]])
-    expect(await listener.stop()).toBe(0)
-    expect(listener.lines.at(-1)).toMatchObject({type: 'summary', received: 1, delivered: 1, rejected: 2})
-    await app.stop()
-    await relay.close()
-  })
+      const forged = JSON.stringify({id: 'evt_forged', type: 'purchase.paid', created_on: Math.floor(Date.now() / 1000)})
+      await store.append(ready.channel, {
+        receivedAt: Date.now(),
+        headers: {'content-type': 'application/json', 'x-signature': Buffer.from('not a signature').toString('base64')},
+        body: Buffer.from(forged),
+      })
+      await store.append(ready.channel, {
+        receivedAt: Date.now(),
+        headers: {'content-type': 'application/json'},
+        body: Buffer.from(JSON.stringify({id: 'evt_unsigned', type: 'purchase.paid'})),
+      })
+      const response = await fetch(`${sandbox.apiBase}/purchases/`, {
+        method: 'POST',
+        headers: {authorization: `Bearer ${key}`, 'content-type': 'application/json'},
+        body: JSON.stringify({
+          brand_id: '409eb80e-3782-4b1d-afa8-b779759266a5',
+          client: {email: 'inject@example.com'},
+          purchase: {products: [{name: 'Real', price: 100}], currency: 'USD'},
+        }),
+      })
+      expect(response.status).toBe(201)
+      await until(() => app.received.length === 1, 'the genuine event')
+      // The forged entries came first in the channel, so their refusals are already out.
+      expect(app.received.map((item) => item.type)).toEqual(['purchase.created'])
+      const refused = listener.lines.filter((line) => line.type === 'error' && line.stage === 'receive')
+      expect(refused.map((line) => [line.id, line.status])).toEqual([
+        ['evt_forged', 403],
+        ['evt_unsigned', 403],
+      ])
+      expect(await listener.stop()).toBe(0)
+      expect(listener.lines.at(-1)).toMatchObject({type: 'summary', received: 1, delivered: 1, rejected: 2})
+      await app.stop()
+      await relay.close()
+    },
+  )
 })

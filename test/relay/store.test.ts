@@ -23,20 +23,27 @@ beforeAll(async () => {
 afterAll(() => redis.stop())
 
 const channel = (name: string): ChannelRecord => ({name, ingress_secret: 'a'.repeat(32), created_at: 1, tokens: []})
-const entry = (text: string, receivedAt = Date.now()) => ({receivedAt, headers: {'x-signature': `sig-${text}`, 'content-type': 'application/json'}, body: Buffer.from(text)})
+const entry = (text: string, receivedAt = Date.now()) => ({
+  receivedAt,
+  headers: {'x-signature': `sig-${text}`, 'content-type': 'application/json'},
+  body: Buffer.from(text),
+})
 
 const stores: Array<[string, () => Promise<RelayStore>]> = [
   ['embedded', () => EmbeddedStore.open(tempDir('ummah-store-'))],
-  ['redis', async () => {
-    const store = await RedisStore.open(redis.url)
-    // Each test starts from an empty Redis.
-    const {createClient} = await import('redis')
-    const client = createClient({url: redis.url})
-    await client.connect()
-    await client.flushAll()
-    await client.close()
-    return store
-  }],
+  [
+    'redis',
+    async () => {
+      const store = await RedisStore.open(redis.url)
+      // Each test starts from an empty Redis.
+      const {createClient} = await import('redis')
+      const client = createClient({url: redis.url})
+      await client.connect()
+      await client.flushAll()
+      await client.close()
+      return store
+    },
+  ],
 ]
 
 describe.each(stores)('relay store: %s', (_kind, open) => {

@@ -26,11 +26,14 @@ describe('the purchase state machine', () => {
       expect(reply.body).toMatchObject({error: 'Conflict', status: 'created'})
     }
     const paid = await paidPurchase(shared.call)
-    for (const action of ['capture', 'release', 'cancel', 'mark_as_paid']) expect((await shared.call('POST', `/purchases/${paid.id}/${action}/`)).status, action).toBe(409)
+    for (const action of ['capture', 'release', 'cancel', 'mark_as_paid'])
+      expect((await shared.call('POST', `/purchases/${paid.id}/${action}/`)).status, action).toBe(409)
     const held = await paidPurchase(shared.call, {skip_capture: true})
-    for (const action of ['refund', 'cancel', 'mark_as_paid']) expect((await shared.call('POST', `/purchases/${held.id}/${action}/`)).status, action).toBe(409)
+    for (const action of ['refund', 'cancel', 'mark_as_paid'])
+      expect((await shared.call('POST', `/purchases/${held.id}/${action}/`)).status, action).toBe(409)
     expect((await shared.call('POST', `/purchases/${held.id}/release/`)).status).toBe(200)
-    for (const action of ['capture', 'release', 'refund', 'cancel']) expect((await shared.call('POST', `/purchases/${held.id}/${action}/`)).body.status, action).toBe('released')
+    for (const action of ['capture', 'release', 'refund', 'cancel'])
+      expect((await shared.call('POST', `/purchases/${held.id}/${action}/`)).body.status, action).toBe('released')
     await shared.call('POST', `/purchases/${created.id}/cancel/`)
     expect((await shared.call('POST', `/_sandbox/purchases/${created.id}/pay`, {})).status).toBe(409)
   })
@@ -45,7 +48,11 @@ describe('the purchase state machine', () => {
     expect((await shared.call('POST', `/purchases/${paid.id}/refund/`)).body.amount).toBe(1000)
     const again = await shared.call('POST', `/purchases/${paid.id}/refund/`, {amount: 1})
     expect(again.status).toBe(409)
-    expect((await shared.call('GET', `/purchases/${paid.id}/`)).body).toMatchObject({status: 'refunded', refunded_amount: 2999, captured_amount: 2999})
+    expect((await shared.call('GET', `/purchases/${paid.id}/`)).body).toMatchObject({
+      status: 'refunded',
+      refunded_amount: 2999,
+      captured_amount: 2999,
+    })
   })
 
   it('captures part of a hold, never more than held, and refunds only what was captured', async () => {
@@ -89,9 +96,18 @@ describe('requests', () => {
       ['{"brand_id": ', {non_field_errors: [expect.stringMatching(/JSON parse error/)]}],
       [[1, 2], {non_field_errors: ['Expected a JSON object.']}],
       [purchaseBody({purchase: {products: [{name: 'X', price: 100}], currency: 'XYZ'}}), {'purchase.currency': [expect.stringMatching(/currency/)]}],
-      [purchaseBody({purchase: {products: [{name: 'X', price: 0}], currency: 'USD'}}), {'purchase.products.0.price': ['Ensure this value is greater than 0.']}],
-      [purchaseBody({purchase: {products: [{name: 'X', price: '10'}], currency: 'USD'}}), {'purchase.products.0.price': [expect.stringMatching(/integer/)]}],
-      [purchaseBody({brand_id: 'brand', client: {email: 'not-an-email'}, skip_capture: 'yes'}), {brand_id: ['Must be a valid UUID.'], 'client.email': ['Enter a valid email address.'], skip_capture: ['Must be a valid boolean.']}],
+      [
+        purchaseBody({purchase: {products: [{name: 'X', price: 0}], currency: 'USD'}}),
+        {'purchase.products.0.price': ['Ensure this value is greater than 0.']},
+      ],
+      [
+        purchaseBody({purchase: {products: [{name: 'X', price: '10'}], currency: 'USD'}}),
+        {'purchase.products.0.price': [expect.stringMatching(/integer/)]},
+      ],
+      [
+        purchaseBody({brand_id: 'brand', client: {email: 'not-an-email'}, skip_capture: 'yes'}),
+        {brand_id: ['Must be a valid UUID.'], 'client.email': ['Enter a valid email address.'], skip_capture: ['Must be a valid boolean.']},
+      ],
     ]
     for (const [body, details] of cases) {
       const reply = await shared.call('POST', '/purchases/', body)
@@ -102,7 +118,10 @@ describe('requests', () => {
     expect(huge.status).toBe(413)
     expect((await shared.call('GET', '/purchases/nope/')).body).toEqual({error: 'Not Found', detail: 'Object with this ID does not exist.'})
     expect((await shared.call('DELETE', '/purchases/x/')).status).toBe(405)
-    expect((await shared.call('POST', '/billing_templates/', {brand_id: BRAND, is_subscription: true, purchase: {products: [{name: 'P', price: 1}]}})).body.details).toMatchObject({
+    expect(
+      (await shared.call('POST', '/billing_templates/', {brand_id: BRAND, is_subscription: true, purchase: {products: [{name: 'P', price: 1}]}})).body
+        .details,
+    ).toMatchObject({
       subscription_period: [expect.any(String)],
       subscription_period_units: [expect.any(String)],
     })
@@ -138,18 +157,39 @@ describe('webhooks', () => {
     const bodies = new Set(receiver.requests.map((request) => request.body))
     expect(bodies.size).toBe(1)
     const event = JSON.parse(receiver.requests[0].body)
-    expect(event).toMatchObject({id: expect.stringMatching(/^evt-/), type: 'purchase.paid', created_on: expect.any(Number), object: {id: purchase.id, status: 'paid'}})
+    expect(event).toMatchObject({
+      id: expect.stringMatching(/^evt-/),
+      type: 'purchase.paid',
+      created_on: expect.any(Number),
+      object: {id: purchase.id, status: 'paid'},
+    })
     for (const request of receiver.requests) {
-      expect(verify('sha256', Buffer.from(request.body), webhook.public_key, Buffer.from(String(request.headers['x-signature']), 'base64'))).toBe(true)
+      expect(verify('sha256', Buffer.from(request.body), webhook.public_key, Buffer.from(String(request.headers['x-signature']), 'base64'))).toBe(
+        true,
+      )
     }
-    expect(verify('sha256', Buffer.from(receiver.requests[0].body.replace('paid', 'PAID')), webhook.public_key, Buffer.from(String(receiver.requests[0].headers['x-signature']), 'base64'))).toBe(false)
+    expect(
+      verify(
+        'sha256',
+        Buffer.from(receiver.requests[0].body.replace('paid', 'PAID')),
+        webhook.public_key,
+        Buffer.from(String(receiver.requests[0].headers['x-signature']), 'base64'),
+      ),
+    ).toBe(false)
 
     const deliveries = await firstOf(
       async () => (await account('GET', `/webhooks/deliveries/?id=${purchase.id}&source_type=purchase`)).body.results,
       (results: Array<{attempt: number; response_code: number; status: string; event_id: string}>) => results.length >= 3,
       'three recorded deliveries',
     )
-    expect(deliveries.map((d: {attempt: number; response_code: number; status: string; event_id: string}) => [d.attempt, d.response_code, d.status, d.event_id])).toEqual([
+    expect(
+      deliveries.map((d: {attempt: number; response_code: number; status: string; event_id: string}) => [
+        d.attempt,
+        d.response_code,
+        d.status,
+        d.event_id,
+      ]),
+    ).toEqual([
       [3, 200, 'delivered', event.id],
       [2, 500, 'retrying', event.id],
       [1, 500, 'retrying', event.id],
@@ -173,11 +213,18 @@ describe('webhooks', () => {
     expect(verifier.verify(webhook.public_key, Buffer.from(String(first.headers['x-signature']).trim(), 'base64'))).toBe(true)
     expect(hook.requests[1].body).toBe(first.body)
     const deliveries = await firstOf(
-      async () => (await account('GET', `/webhooks/deliveries/?id=${created.id}&source_type=purchase`)).body.results as Array<{response_code: number; status: string}>,
+      async () =>
+        (await account('GET', `/webhooks/deliveries/?id=${created.id}&source_type=purchase`)).body.results as Array<{
+          response_code: number
+          status: string
+        }>,
       (results) => results.length >= 2,
       'two recorded deliveries',
     )
-    expect(deliveries.map((d) => [d.response_code, d.status])).toEqual([[200, 'delivered'], [302, 'retrying']])
+    expect(deliveries.map((d) => [d.response_code, d.status])).toEqual([
+      [200, 'delivered'],
+      [302, 'retrying'],
+    ])
     await hook.close()
   })
 
@@ -208,7 +255,9 @@ describe('one-click charges', () => {
     const declined = await account('POST', '/purchases/', purchaseBody({recurring_token: risky.recurring_token}))
     expect(declined.status).toBe(402)
     expect(declined.body).toMatchObject({error: 'card_declined', details: {decline_code: 'generic_decline'}})
-    expect((await account('POST', '/purchases/', purchaseBody({recurring_token: 'tok-missing'}))).body.details).toEqual({recurring_token: ['Recurring token does not exist.']})
+    expect((await account('POST', '/purchases/', purchaseBody({recurring_token: 'tok-missing'}))).body.details).toEqual({
+      recurring_token: ['Recurring token does not exist.'],
+    })
   })
 })
 
@@ -258,7 +307,15 @@ describe('hosted checkout', () => {
 describe('subscriptions on the test clock', () => {
   it('renews on advance, charging the saved token, and reports a failing token', async () => {
     const account = clientFor(shared.sandbox, 'sk_test_subscriptions')
-    const template = (await account('POST', '/billing_templates/', {brand_id: BRAND, is_subscription: true, purchase: {products: [{name: 'Plan', price: 999}], currency: 'USD'}, subscription_period: 1, subscription_period_units: 'months'})).body
+    const template = (
+      await account('POST', '/billing_templates/', {
+        brand_id: BRAND,
+        is_subscription: true,
+        purchase: {products: [{name: 'Plan', price: 999}], currency: 'USD'},
+        subscription_period: 1,
+        subscription_period_units: 'months',
+      })
+    ).body
     const subscribe = (email: string, card: string) => paidSubscriber(account, template.id, email, card)
     const good = await subscribe('good@example.com', '4242424242424242')
     const failing = await subscribe('failing@example.com', '4000000000000341')
@@ -273,7 +330,13 @@ describe('subscriptions on the test clock', () => {
     const byEmail = Object.fromEntries(subscribers.map((s: {client: {email: string}; status: string}) => [s.client.email, s.status]))
     expect(byEmail).toEqual({'good@example.com': 'active', 'failing@example.com': 'failed'})
     expect((await account('GET', '/balance/')).body.balance).toEqual([{currency: 'USD', amount: 999 * 3}])
-    const types = (await firstOf(async () => hooks.requests.map((r) => JSON.parse(r.body).type as string), (t) => t.includes('purchase.subscription_charge_failure'), 'the charge failure event')).sort()
+    const types = (
+      await firstOf(
+        async () => hooks.requests.map((r) => JSON.parse(r.body).type as string),
+        (t) => t.includes('purchase.subscription_charge_failure'),
+        'the charge failure event',
+      )
+    ).sort()
     expect(types).toContain('purchase.subscription_charge_failure')
     expect(types.filter((type) => type === 'purchase.paid')).toHaveLength(1)
     expect(good.id).not.toBe(failing.id)

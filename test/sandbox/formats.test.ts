@@ -44,23 +44,41 @@ describe('format ummah: the reference verification samples accept every delivery
     for (const hit of app.hits) {
       const signature = hit.headers['x-signature']!
       expect(await handle(hit.body, signature)).toEqual([200, 'ok'])
-      expect(execFileSync('/usr/bin/python3', [join(SAMPLES, 'ummah-replay.py')], {input: hit.body, env: {...env, X_SIGNATURE: signature}}).toString()).toBe('200 ok\n')
-      expect(execFileSync('php', [join(SAMPLES, 'ummah-replay.php')], {input: hit.body, env: {...env, HTTP_X_SIGNATURE: signature}}).toString()).toBe('ok')
+      expect(
+        execFileSync('/usr/bin/python3', [join(SAMPLES, 'ummah-replay.py')], {input: hit.body, env: {...env, X_SIGNATURE: signature}}).toString(),
+      ).toBe('200 ok\n')
+      expect(execFileSync('php', [join(SAMPLES, 'ummah-replay.php')], {input: hit.body, env: {...env, HTTP_X_SIGNATURE: signature}}).toString()).toBe(
+        'ok',
+      )
     }
     const forged = Buffer.from(app.hits[1].body.toString().replace('"paid"', '"refunded"'))
     const signature = app.hits[1].headers['x-signature']!
     expect(await handle(forged, signature)).toEqual([403, 'invalid signature'])
-    expect(execFileSync('/usr/bin/python3', [join(SAMPLES, 'ummah-replay.py')], {input: forged, env: {...env, X_SIGNATURE: signature}}).toString()).toBe('403 invalid signature\n')
-    expect(execFileSync('php', [join(SAMPLES, 'ummah-replay.php')], {input: forged, env: {...env, HTTP_X_SIGNATURE: signature}}).toString()).toBe('invalid signature')
+    expect(
+      execFileSync('/usr/bin/python3', [join(SAMPLES, 'ummah-replay.py')], {input: forged, env: {...env, X_SIGNATURE: signature}}).toString(),
+    ).toBe('403 invalid signature\n')
+    expect(execFileSync('php', [join(SAMPLES, 'ummah-replay.php')], {input: forged, env: {...env, HTTP_X_SIGNATURE: signature}}).toString()).toBe(
+      'invalid signature',
+    )
     await app.close()
   })
 })
 
 describe('format numipay', () => {
   it('sends the transaction payload, amounts as decimal strings, signed so the document sample computes the same x-signature', async () => {
-    const {localSignatureOf} = (await import(join(SAMPLES, 'numipay-signature.mjs'))) as {localSignatureOf: (data: unknown, password: string) => string}
+    const {localSignatureOf} = (await import(join(SAMPLES, 'numipay-signature.mjs'))) as {
+      localSignatureOf: (data: unknown, password: string) => string
+    }
     // The sample reproduces the document's own worked example first.
-    const example = {transaction_id: 'r21nmrtpcmrcava', user_id: '1111222', tracking_id: 'b8f04416-116a-11ed-861d-0242ac120002', status: 'rejected', currency: 'GBP', amount: '200.00', transaction_type: 'withdrawal'}
+    const example = {
+      transaction_id: 'r21nmrtpcmrcava',
+      user_id: '1111222',
+      tracking_id: 'b8f04416-116a-11ed-861d-0242ac120002',
+      status: 'rejected',
+      currency: 'GBP',
+      amount: '200.00',
+      transaction_type: 'withdrawal',
+    }
     expect(localSignatureOf(example, 'spg_test_companyxxxxQyGAheyMqcHVmp8ZMQtkYcev27sCu7RF')).toBe('5FDDA8F46411C132DCFBEE53C39BA06298CB48BC')
 
     const password = 'spg_test_sandbox_password'
@@ -71,7 +89,8 @@ describe('format numipay', () => {
     await call('POST', `/_sandbox/purchases/${declined.id}/pay`, {card: '4000000000000002'})
     await until(() => app.hits.length >= 5, 'five transaction updates')
     const payloads = app.hits.map(parse)
-    for (const [index, hit] of app.hits.entries()) expect(hit.headers['x-signature'], `delivery ${index}`).toBe(localSignatureOf(payloads[index], password))
+    for (const [index, hit] of app.hits.entries())
+      expect(hit.headers['x-signature'], `delivery ${index}`).toBe(localSignatureOf(payloads[index], password))
     const base = {user_id: paid.client.id, currency: 'USD'}
     expect(payloads).toEqual([
       {transaction_id: paid.id, ...base, tracking_id: paid.id, status: 'pending', amount: '29.99', transaction_type: 'deposit'},
@@ -101,7 +120,11 @@ describe('format umm-services', () => {
       'moneymovementservices.receivedpayment.payment_received',
     ]
     const events = app.hits.map(parse)
-    expect(events.map((event) => event.event_type)).toEqual(['moneymovementservices.payment.payment_originated', 'moneymovementservices.payment.status_updated', 'moneymovementservices.payment.return_received'])
+    expect(events.map((event) => event.event_type)).toEqual([
+      'moneymovementservices.payment.payment_originated',
+      'moneymovementservices.payment.status_updated',
+      'moneymovementservices.payment.return_received',
+    ])
     for (const [index, event] of events.entries()) {
       expect(Object.keys(event).sort()).toEqual(['data', 'event_type', 'id'])
       expect(event.id).toMatch(/^[a-zA-Z0-9]{1,20}$/)
@@ -132,15 +155,34 @@ describe('format generic', () => {
     await call('POST', `/_sandbox/purchases/${failed.id}/pay`, {card: '4000000000000002'})
     await until(() => app.hits.length >= 6, 'six events')
     const events = app.hits.map(parse)
-    expect(events.map((event) => event.event)).toEqual(['customer.created', 'customer.updated', 'payment.completed', 'refund.initiated', 'refund.completed', 'payment.failed'])
+    expect(events.map((event) => event.event)).toEqual([
+      'customer.created',
+      'customer.updated',
+      'payment.completed',
+      'refund.initiated',
+      'refund.completed',
+      'payment.failed',
+    ])
     for (const [index, hit] of app.hits.entries()) {
       const verifier = createVerify('RSA-SHA256')
       verifier.update(hit.body)
       expect(verifier.verify(webhook.public_key, Buffer.from(hit.headers['x-signature']!, 'base64')), `event ${index}`).toBe(true)
-      expect(events[index]).toEqual({id: expect.stringMatching(/^evt-/), event: events[index].event, created_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/), data: expect.any(Object)})
+      expect(events[index]).toEqual({
+        id: expect.stringMatching(/^evt-/),
+        event: events[index].event,
+        created_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+        data: expect.any(Object),
+      })
     }
     expect(events[1].data).toMatchObject({id: client.id, full_name: 'Generic Shopper'})
-    expect(events[2].data).toEqual({id: paid.id, amount: 2999, currency: 'USD', status: 'completed', customer_id: client.id, customer_email: 'generic@example.com'})
+    expect(events[2].data).toEqual({
+      id: paid.id,
+      amount: 2999,
+      currency: 'USD',
+      status: 'completed',
+      customer_id: client.id,
+      customer_email: 'generic@example.com',
+    })
     expect(events[4].data).toMatchObject({id: paid.id, amount: 999, status: 'completed'})
     expect(new Set(events.map((event) => event.id)).size).toBe(6)
     await app.close()

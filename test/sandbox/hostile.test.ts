@@ -19,10 +19,23 @@ describe('the sandbox under hostile input', () => {
     const sandbox = await startSandbox({port: 0, statementDelayMs: 0})
     const call = clientFor(sandbox, 'sk_test_hostile_paths')
     await paidPurchase(call)
-    for (const path of ['/checkout/__proto__/', '/checkout/constructor/', '/checkout/hasOwnProperty/', '/invoice/__proto__/', '/invoice/toString/', '/files/statements/__proto__/0.csv']) {
+    for (const path of [
+      '/checkout/__proto__/',
+      '/checkout/constructor/',
+      '/checkout/hasOwnProperty/',
+      '/invoice/__proto__/',
+      '/invoice/toString/',
+      '/files/statements/__proto__/0.csv',
+    ]) {
       expect((await fetch(`${sandbox.origin}${path}`)).status, path).toBe(404)
     }
-    for (const path of ['/purchases/__proto__/', '/purchases/constructor/', '/clients/__proto__/', '/billing_templates/valueOf/', '/purchases/%E0%A4%A/']) {
+    for (const path of [
+      '/purchases/__proto__/',
+      '/purchases/constructor/',
+      '/clients/__proto__/',
+      '/billing_templates/valueOf/',
+      '/purchases/%E0%A4%A/',
+    ]) {
       const reply = await call('GET', path)
       expect(reply.status, path).toBe(404)
     }
@@ -39,7 +52,11 @@ describe('the sandbox under hostile input', () => {
     expect(refused.status).toBe(400)
     expect(JSON.stringify(refused.body)).toContain('nested deeper than 32 levels')
     // Fields a scheme does not have are not stored at all, at any depth.
-    const extra = await call('POST', '/webhooks/', {callback: 'https://hooks.example.com/x', all_events: true, sandbox_delivery: {auth: {scheme: 'basic', username: 'u', password: 'p', x: {y: 1}}}})
+    const extra = await call('POST', '/webhooks/', {
+      callback: 'https://hooks.example.com/x',
+      all_events: true,
+      sandbox_delivery: {auth: {scheme: 'basic', username: 'u', password: 'p', x: {y: 1}}},
+    })
     expect(extra.status).toBe(201)
     expect(JSON.stringify(sandbox.store.state)).not.toContain('"x":{"y":1}')
     // The server answers on.
@@ -59,7 +76,12 @@ describe('the sandbox under hostile input', () => {
   it('refuses a redirect URL with a line break or a space at creation, before any card is charged', async () => {
     const sandbox = await startSandbox({port: 0, statementDelayMs: 0})
     const call = clientFor(sandbox, 'sk_test_hostile_redirect')
-    for (const url of ['https://shop.example.com/ok\r\nSet-Cookie: x=1', 'https://shop.example.com/ok\nx', 'https://shop.example.com/o k', 'https://shop.example.com/\tok']) {
+    for (const url of [
+      'https://shop.example.com/ok\r\nSet-Cookie: x=1',
+      'https://shop.example.com/ok\nx',
+      'https://shop.example.com/o k',
+      'https://shop.example.com/\tok',
+    ]) {
       const reply = await call('POST', '/purchases/', purchaseBody({success_redirect: url}))
       expect(reply.status, JSON.stringify(url)).toBe(400)
       expect(reply.body.details.success_redirect).toEqual(['Enter a valid URL.'])
@@ -73,7 +95,12 @@ describe('the sandbox under hostile input', () => {
     const call = clientFor(sandbox, 'sk_test_hostile_amounts')
     const product = (price: unknown, quantity: unknown = 1) => purchaseBody({purchase: {products: [{name: 'X', price, quantity}], currency: 'USD'}})
     // 1e300, 2^53 + 1 (JSON reads it as 2^53), a sum past 2^53, 1e308 × 10.
-    for (const body of [JSON.stringify(product(1e300)), JSON.stringify(product(1)).replace('"price":1', '"price":9007199254740993'), JSON.stringify(product(2 ** 52, 3)), JSON.stringify(product(1e308, 10))]) {
+    for (const body of [
+      JSON.stringify(product(1e300)),
+      JSON.stringify(product(1)).replace('"price":1', '"price":9007199254740993'),
+      JSON.stringify(product(2 ** 52, 3)),
+      JSON.stringify(product(1e308, 10)),
+    ]) {
       const reply = await call('POST', '/purchases/', body)
       expect(reply.status, body.slice(0, 120)).toBe(400)
     }

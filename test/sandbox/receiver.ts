@@ -15,7 +15,12 @@ export async function receiver(answer: (hit: Hit) => {status: number; body?: unk
     const chunks: Buffer[] = []
     request.on('data', (chunk: Buffer) => chunks.push(chunk))
     request.on('end', () => {
-      const hit = {path: request.url ?? '', headers: request.headers as Record<string, string | undefined>, body: Buffer.concat(chunks), at: performance.now()}
+      const hit = {
+        path: request.url ?? '',
+        headers: request.headers as Record<string, string | undefined>,
+        body: Buffer.concat(chunks),
+        at: performance.now(),
+      }
       const {status, body} = answer(hit)
       if (!hit.path.endsWith('/oauth/token')) hits.push(hit)
       response.writeHead(status, {'content-type': 'application/json'}).end(body === undefined ? '' : JSON.stringify(body))
@@ -26,4 +31,3 @@ export async function receiver(answer: (hit: Hit) => {status: number; body?: unk
 }
 
 export {until} from '../helpers/wait.js'
-

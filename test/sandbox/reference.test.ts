@@ -14,7 +14,13 @@ import {BRAND, clientFor, paidPurchase, paidSubscriber, purchaseBody, useSandbox
 import {receiver, until} from './receiver.js'
 
 const shared = useSandbox()
-const PLAN = {brand_id: BRAND, is_subscription: true, purchase: {products: [{name: 'Monthly Plan', price: 999}], currency: 'USD'}, subscription_period: 1, subscription_period_units: 'months'}
+const PLAN = {
+  brand_id: BRAND,
+  is_subscription: true,
+  purchase: {products: [{name: 'Monthly Plan', price: 999}], currency: 'USD'},
+  subscription_period: 1,
+  subscription_period_units: 'months',
+}
 const nowSeconds = () => Math.floor(Date.now() / 1000)
 
 describe('documented examples the sandbox now answers as the reference does', () => {
@@ -22,12 +28,21 @@ describe('documented examples the sandbox now answers as the reference does', ()
     const call = clientFor(shared.sandbox, 'sk_test_ref_billing')
     const first = (await call('POST', '/clients/', {email: 'first@example.com', full_name: 'First'})).body
     const second = (await call('POST', '/clients/', {email: 'second@example.com'})).body
-    const reply = await call('POST', '/billing/', {brand_id: BRAND, clients: [{client_id: first.id}, {client_id: second.id}], purchase: {products: [{name: 'Consulting', price: 50_000}], currency: 'USD'}})
+    const reply = await call('POST', '/billing/', {
+      brand_id: BRAND,
+      clients: [{client_id: first.id}, {client_id: second.id}],
+      purchase: {products: [{name: 'Consulting', price: 50_000}], currency: 'USD'},
+    })
     expect(reply.status).toBe(201)
     expect(Array.isArray(reply.body)).toBe(true)
     expect(reply.body).toHaveLength(2)
     expect(reply.body.map((purchase: {client: {email: string}}) => purchase.client.email)).toEqual(['first@example.com', 'second@example.com'])
-    expect(reply.body[0]).toMatchObject({status: 'created', client: {email: 'first@example.com', full_name: 'First'}, purchase: {total_amount: 50_000, currency: 'USD'}, created_on: expect.any(Number)})
+    expect(reply.body[0]).toMatchObject({
+      status: 'created',
+      client: {email: 'first@example.com', full_name: 'First'},
+      purchase: {total_amount: 50_000, currency: 'USD'},
+      created_on: expect.any(Number),
+    })
     const links = reply.body.map((purchase: {id: string; checkout_url: string; invoice_url: string}) => {
       expect(purchase.checkout_url).toBe(`${shared.sandbox.origin}/checkout/${purchase.id}/`)
       expect(purchase.invoice_url).toBe(`${shared.sandbox.origin}/invoice/${purchase.id}/`)
@@ -38,7 +53,9 @@ describe('documented examples the sandbox now answers as the reference does', ()
 
   it('PUT /billing_templates/{id}/ takes the documented example (purchase and is_subscription only); fields not given take their defaults', async () => {
     const call = clientFor(shared.sandbox, 'sk_test_ref_put')
-    const template = (await call('POST', '/billing_templates/', {...PLAN, subscription_period: 2, subscription_period_units: 'weeks', number_of_billing_cycles: 3})).body
+    const template = (
+      await call('POST', '/billing_templates/', {...PLAN, subscription_period: 2, subscription_period_units: 'weeks', number_of_billing_cycles: 3})
+    ).body
     const documented = {purchase: {products: [{name: 'Updated Plan', price: 1299}], currency: 'USD'}, is_subscription: true}
     const replaced = await call('PUT', `/billing_templates/${template.id}/`, documented)
     expect(replaced.status).toBe(200)
@@ -52,11 +69,26 @@ describe('documented examples the sandbox now answers as the reference does', ()
       purchase: {products: [{name: 'Updated Plan', price: 1299, quantity: 1}], currency: 'USD', total_amount: 1299},
       created_on: template.created_on,
     })
-    const oneTime = await call('PUT', `/billing_templates/${template.id}/`, {purchase: {products: [{name: 'Once', price: 500}]}, is_subscription: false})
-    expect(oneTime.body).toMatchObject({is_subscription: false, subscription_period: null, subscription_period_units: null, purchase: {currency: 'USD', total_amount: 500}})
+    const oneTime = await call('PUT', `/billing_templates/${template.id}/`, {
+      purchase: {products: [{name: 'Once', price: 500}]},
+      is_subscription: false,
+    })
+    expect(oneTime.body).toMatchObject({
+      is_subscription: false,
+      subscription_period: null,
+      subscription_period_units: null,
+      purchase: {currency: 'USD', total_amount: 500},
+    })
     // Creating still needs the period: the table marks it required when is_subscription is true.
-    const incomplete = await call('POST', '/billing_templates/', {brand_id: BRAND, is_subscription: true, purchase: {products: [{name: 'P', price: 1}]}})
-    expect(incomplete.body.details).toEqual({subscription_period: ['This field is required when is_subscription is true.'], subscription_period_units: ['This field is required when is_subscription is true.']})
+    const incomplete = await call('POST', '/billing_templates/', {
+      brand_id: BRAND,
+      is_subscription: true,
+      purchase: {products: [{name: 'P', price: 1}]},
+    })
+    expect(incomplete.body.details).toEqual({
+      subscription_period: ['This field is required when is_subscription is true.'],
+      subscription_period_units: ['This field is required when is_subscription is true.'],
+    })
   })
 
   it('runs the whole subscription lifecycle with a free trial: Plan → Subscriber (paused) → Active → Renewal → Paused ⇄ Active → Failed', async () => {
@@ -69,16 +101,31 @@ describe('documented examples the sandbox now answers as the reference does', ()
     // "Set status: subscription_paused if starting a free trial": no purchase until billing starts.
     const trial = await call('POST', `/billing_templates/${template.id}/add_subscriber/`, {client_id: client.id, status: 'subscription_paused'})
     expect(trial.status).toBe(201)
-    expect(trial.body).toEqual({billing_template_client: {id: expect.stringMatching(/^btc-/), client_id: client.id, status: 'subscription_paused', created_on: expect.any(Number)}, purchase: null})
+    expect(trial.body).toEqual({
+      billing_template_client: {
+        id: expect.stringMatching(/^btc-/),
+        client_id: client.id,
+        status: 'subscription_paused',
+        created_on: expect.any(Number),
+      },
+      purchase: null,
+    })
     expect((await call('POST', '/_sandbox/advance', {duration: '40d'})).body.renewals).toBe(0)
     expect((await call('GET', subscriberPath)).body).toMatchObject({status: 'subscription_paused', next_billing_on: null})
 
     // The trial ends: PATCH active starts billing with a first purchase for the shopper to pay.
     const started = await call('PATCH', subscriberPath, {status: 'active'})
     expect(started.status).toBe(200)
-    expect(started.body).toMatchObject({id: trial.body.billing_template_client.id, status: 'active', is_subscription: true, client: {email: 'trial@example.com'}})
+    expect(started.body).toMatchObject({
+      id: trial.body.billing_template_client.id,
+      status: 'active',
+      is_subscription: true,
+      client: {email: 'trial@example.com'},
+    })
     const account = shared.sandbox.store.account(key)
-    const first = Object.values(account.purchases).find((purchase: PurchaseRecord) => purchase.billing_template_client_id === trial.body.billing_template_client.id)!
+    const first = Object.values(account.purchases).find(
+      (purchase: PurchaseRecord) => purchase.billing_template_client_id === trial.body.billing_template_client.id,
+    )!
     expect(first).toMatchObject({status: 'created', force_recurring: true, purchase: {total_amount: 999}})
     await call('POST', `/_sandbox/purchases/${first.id}/pay`, {card: '4242424242424242'})
     const active = (await call('GET', subscriberPath)).body
@@ -120,7 +167,8 @@ describe('documented examples the sandbox now answers as the reference does', ()
     const {purchase} = (await call('POST', `/billing_templates/${template.id}/add_subscriber/`, {client_id: client.id})).body
     await call('POST', `/_sandbox/purchases/${purchase.id}/pay`, {})
     expect((await call('POST', '/_sandbox/advance', {duration: '32d'})).body.renewals).toBe(1)
-    const renewalOf = () => app.hits.map((hit) => JSON.parse(hit.body.toString())).find((event) => event.type === 'purchase.paid' && event.object.id !== purchase.id)
+    const renewalOf = () =>
+      app.hits.map((hit) => JSON.parse(hit.body.toString())).find((event) => event.type === 'purchase.paid' && event.object.id !== purchase.id)
     await until(() => renewalOf() !== undefined, 'the renewal event')
     const renewal = renewalOf()
     // The reference's replay check: created_on within 10 minutes of now.
@@ -154,18 +202,42 @@ describe('documented examples the sandbox now answers as the reference does', ()
   it('gives every object every documented field, null when never set', async () => {
     const call = clientFor(shared.sandbox, 'sk_test_ref_nulls')
     const client = (await call('POST', '/clients/', {email: 'only@example.com'})).body
-    expect(client).toEqual({id: expect.any(String), email: 'only@example.com', full_name: null, phone: null, street_address: null, country: null, city: null, zip_code: null, type: 'personal', created_on: expect.any(Number)})
+    expect(client).toEqual({
+      id: expect.any(String),
+      email: 'only@example.com',
+      full_name: null,
+      phone: null,
+      street_address: null,
+      country: null,
+      city: null,
+      zip_code: null,
+      type: 'personal',
+      created_on: expect.any(Number),
+    })
     const patched = (await call('PATCH', `/clients/${client.id}/`, {phone: '+14155550123'})).body
     expect(patched).toMatchObject({phone: '+14155550123', full_name: null, country: null})
     const put = (await call('PUT', `/clients/${client.id}/`, {email: 'only@example.com', full_name: 'Only'})).body
     expect(put).toMatchObject({full_name: 'Only', phone: null})
     expect(Object.keys(put).sort()).toEqual(Object.keys(client).sort())
 
-    const oneTime = (await call('POST', '/billing_templates/', {brand_id: BRAND, is_subscription: false, purchase: {products: [{name: 'Once', price: 100}], currency: 'USD'}})).body
+    const oneTime = (
+      await call('POST', '/billing_templates/', {
+        brand_id: BRAND,
+        is_subscription: false,
+        purchase: {products: [{name: 'Once', price: 100}], currency: 'USD'},
+      })
+    ).body
     expect(oneTime).toMatchObject({subscription_period: null, subscription_period_units: null, number_of_billing_cycles: 0})
 
     const purchase = (await call('POST', '/purchases/', purchaseBody({client: {email: 'buyer@example.com'}}))).body
-    expect(purchase).toMatchObject({success_redirect: null, failure_redirect: null, success_callback: null, recurring_token: null, payment: null, client: {email: 'buyer@example.com', full_name: null}})
+    expect(purchase).toMatchObject({
+      success_redirect: null,
+      failure_redirect: null,
+      success_callback: null,
+      recurring_token: null,
+      payment: null,
+      client: {email: 'buyer@example.com', full_name: null},
+    })
   })
 
   it('Event payloads carry `type` (the Event object, the verification samples) and `event` (the deliveries example), the same name', async () => {
@@ -175,9 +247,22 @@ describe('documented examples the sandbox now answers as the reference does', ()
     const paid = await paidPurchase(call)
     await until(() => app.hits.length >= 1, 'purchase.paid')
     const sent = JSON.parse(app.hits[0].body.toString())
-    expect(sent).toEqual({id: expect.stringMatching(/^evt-/), type: 'purchase.paid', event: 'purchase.paid', created_on: expect.any(Number), object: expect.objectContaining({id: paid.id, status: 'paid'})})
+    expect(sent).toEqual({
+      id: expect.stringMatching(/^evt-/),
+      type: 'purchase.paid',
+      event: 'purchase.paid',
+      created_on: expect.any(Number),
+      object: expect.objectContaining({id: paid.id, status: 'paid'}),
+    })
     const log = (await call('GET', `/webhooks/deliveries/?id=${paid.id}&source_type=purchase`)).body
-    expect(log.results[0]).toMatchObject({id: expect.any(String), event: 'purchase.paid', status: 'delivered', response_code: 200, sent_at: expect.any(Number), payload: {event: 'purchase.paid', type: 'purchase.paid', object: {id: paid.id}}})
+    expect(log.results[0]).toMatchObject({
+      id: expect.any(String),
+      event: 'purchase.paid',
+      status: 'delivered',
+      response_code: 200,
+      sent_at: expect.any(Number),
+      payload: {event: 'purchase.paid', type: 'purchase.paid', object: {id: paid.id}},
+    })
     expect(log.results[0].payload).toEqual(sent)
     await app.close()
   })
@@ -187,16 +272,29 @@ describe('documented examples the sandbox now answers as the reference does', ()
     const call = clientFor(sandbox, 'sk_test_ref_umm_200')
     let answered = 0
     const app = await receiver(() => ({status: answered++ === 0 ? 202 : 200}))
-    await call('POST', '/webhooks/', {callback: `${app.url}/hook`, events: ['purchase.created'], sandbox_delivery: {format: 'umm-services', auth: {scheme: 'umm-services', client_key: 'CLIAAADDD0910'}}})
+    await call('POST', '/webhooks/', {
+      callback: `${app.url}/hook`,
+      events: ['purchase.created'],
+      sandbox_delivery: {format: 'umm-services', auth: {scheme: 'umm-services', client_key: 'CLIAAADDD0910'}},
+    })
     const purchase = (await call('POST', '/purchases/', purchaseBody())).body
     await until(() => app.hits.length >= 2, 'the re-posting')
     const [first, second] = app.hits.map((hit) => JSON.parse(hit.body.toString()))
     expect(second.id).toBe(first.id)
     expect(app.hits[1].headers.idempotent_request_key).toBe(app.hits[0].headers.idempotent_request_key)
     const log = (await call('GET', `/webhooks/deliveries/?id=${purchase.id}&source_type=purchase`)).body.results
-    expect(log.map((record: {attempt: number; status: string; response_code: number}) => [record.attempt, record.status, record.response_code]).sort()).toEqual([[1, 'retrying', 202], [2, 'delivered', 200]])
+    expect(
+      log.map((record: {attempt: number; status: string; response_code: number}) => [record.attempt, record.status, record.response_code]).sort(),
+    ).toEqual([
+      [1, 'retrying', 202],
+      [2, 'delivered', 200],
+    ])
     // The document's own client_key example (13 characters) is accepted; one past the rule is refused at the door.
-    const tooLong = await call('POST', '/webhooks/', {callback: `${app.url}/x`, all_events: true, sandbox_delivery: {auth: {scheme: 'umm-services', client_key: 'A'.repeat(21)}}})
+    const tooLong = await call('POST', '/webhooks/', {
+      callback: `${app.url}/x`,
+      all_events: true,
+      sandbox_delivery: {auth: {scheme: 'umm-services', client_key: 'A'.repeat(21)}},
+    })
     expect(tooLong.status).toBe(400)
     expect(tooLong.body.details).toEqual({'sandbox_delivery.auth.client_key': ['The client_key header must be 1 to 20 letters or digits.']})
     await app.close()

@@ -12,7 +12,8 @@ describe('whole numbers', () => {
     expect(parseWhole('9007199254740991')).toBe(9_007_199_254_740_991)
     expect(parseWhole('0')).toBe(0)
     expect(parseWhole(' 42 ')).toBe(42)
-    for (const text of ['9007199254740992', '9007199254740993', '99999999999999999999999', '-1', '+1', '1.0', '1e3', '0x10', '', ' ']) expect(parseWhole(text), text).toBeUndefined()
+    for (const text of ['9007199254740992', '9007199254740993', '99999999999999999999999', '-1', '+1', '1.0', '1e3', '0x10', '', ' '])
+      expect(parseWhole(text), text).toBeUndefined()
   })
 
   it('products: the largest exact price passes, the next does not; quantity likewise', () => {
@@ -27,10 +28,23 @@ describe('whole numbers', () => {
     const create = endpoint('purchases.create')
     const body = (products: unknown[]) => ({brand_id: '409eb80e-3782-4b1d-afa8-b779759266a5', client: {email: 'a@b.co'}, purchase: {products}})
     expect(validateRequest(create, {body: body([{name: 'A', price: MAX_WHOLE}])})).toEqual({})
-    expect(validateRequest(create, {body: body([{name: 'A', price: 1e300}])})).toEqual({'purchase.products.0.price': ['Ensure this value is less than or equal to 9007199254740991.']})
-    expect(validateRequest(create, {body: body([{name: 'A', price: MAX_WHOLE}, {name: 'B', price: 1}])})).toEqual({'purchase.products': ['The total of the products must be at most 9007199254740991 minor units.']})
-    expect(validateRequest(create, {body: body([{name: 'A', price: 2, quantity: 2 ** 52}])})).toEqual({'purchase.products': ['The total of the products must be at most 9007199254740991 minor units.']})
-    expect(validateRequest(endpoint('purchases.capture'), {body: {amount: 2 ** 53}})).toEqual({amount: ['Ensure this value is less than or equal to 9007199254740991.']})
+    expect(validateRequest(create, {body: body([{name: 'A', price: 1e300}])})).toEqual({
+      'purchase.products.0.price': ['Ensure this value is less than or equal to 9007199254740991.'],
+    })
+    expect(
+      validateRequest(create, {
+        body: body([
+          {name: 'A', price: MAX_WHOLE},
+          {name: 'B', price: 1},
+        ]),
+      }),
+    ).toEqual({'purchase.products': ['The total of the products must be at most 9007199254740991 minor units.']})
+    expect(validateRequest(create, {body: body([{name: 'A', price: 2, quantity: 2 ** 52}])})).toEqual({
+      'purchase.products': ['The total of the products must be at most 9007199254740991 minor units.'],
+    })
+    expect(validateRequest(endpoint('purchases.capture'), {body: {amount: 2 ** 53}})).toEqual({
+      amount: ['Ensure this value is less than or equal to 9007199254740991.'],
+    })
   })
 })
 
@@ -45,7 +59,19 @@ describe('timestamps', () => {
     expect(parseTimestamp('2026-11-22T10:00')).toBe(Date.UTC(2026, 10, 22, 10) / 1000)
     expect(parseTimestamp('2026-11-22T14:00:00+04:00')).toBe(Date.UTC(2026, 10, 22, 10) / 1000)
     expect(parseTimestamp('2028-02-29')).toBe(Date.UTC(2028, 1, 29) / 1000)
-    for (const text of ['-5', '1/2', 'x 2020', '2026-02-30', '2027-02-29', '2026-13-01', '2026-11-22T24:00:00Z', '2026-11-22T10:60', 'Nov 22 2026', '']) expect(parseTimestamp(text), text).toBeUndefined()
+    for (const text of [
+      '-5',
+      '1/2',
+      'x 2020',
+      '2026-02-30',
+      '2027-02-29',
+      '2026-13-01',
+      '2026-11-22T24:00:00Z',
+      '2026-11-22T10:60',
+      'Nov 22 2026',
+      '',
+    ])
+      expect(parseTimestamp(text), text).toBeUndefined()
   })
 
   it('--paid-on converts or names the problem', () => {

@@ -55,8 +55,12 @@ describe('--forward', () => {
   })
 
   it('says how to write a target off the machine', () => {
-    expect(() => parseForwardTarget('10.0.0.5:80/x')).toThrow(expect.objectContaining({exitCode: 2, hint: expect.stringContaining('--forward http://10.0.0.5:80/x')}))
-    expect(() => parseForwardTarget('http://3000/webhook')).toThrow(expect.objectContaining({hint: expect.stringContaining('--forward http://localhost:3000/webhook')}))
+    expect(() => parseForwardTarget('10.0.0.5:80/x')).toThrow(
+      expect.objectContaining({exitCode: 2, hint: expect.stringContaining('--forward http://10.0.0.5:80/x')}),
+    )
+    expect(() => parseForwardTarget('http://3000/webhook')).toThrow(
+      expect.objectContaining({hint: expect.stringContaining('--forward http://localhost:3000/webhook')}),
+    )
   })
 
   it('parses --headers', () => {

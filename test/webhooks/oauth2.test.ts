@@ -36,18 +36,29 @@ let tokenUrl = ''
 let hookUrl = ''
 
 beforeAll(async () => {
-  const ports = await Promise.all(servers.map((server) => new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)))))
+  const ports = await Promise.all(
+    servers.map((server) => new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)))),
+  )
   tokenUrl = `http://127.0.0.1:${ports[0]}/oauth/token`
   hookUrl = `http://127.0.0.1:${ports[1]}/webhook`
 })
 afterAll(() => Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve)))))
 
 const deliver = (source: OAuth2TokenSource) =>
-  sendWithBearer(source, (authorization) => fetch(hookUrl, {method: 'POST', headers: {authorization}, body: '{}'}).then((response) => ({status: response.status})))
+  sendWithBearer(source, (authorization) =>
+    fetch(hookUrl, {method: 'POST', headers: {authorization}, body: '{}'}).then((response) => ({status: response.status})),
+  )
 
 describe('oauth2 client credentials', () => {
   it('caches the token, refreshes it on expiry and on a 401, and never sends an expired or refused token again', async () => {
-    const source = new OAuth2TokenSource({tokenUrl, clientId: 'ummah', clientSecret: 'hook-secret', scope: 'webhooks', skewMs: 200, now: () => clock.now()})
+    const source = new OAuth2TokenSource({
+      tokenUrl,
+      clientId: 'ummah',
+      clientSecret: 'hook-secret',
+      scope: 'webhooks',
+      skewMs: 200,
+      now: () => clock.now(),
+    })
     expect((await deliver(source)).status).toBe(200)
     expect((await deliver(source)).status).toBe(200)
     expect(source.fetched).toBe(1)
@@ -78,7 +89,10 @@ describe('oauth2 client credentials', () => {
   it('the token endpoint refuses wrong credentials and grants; the receiver names an expired or foreign token', async () => {
     const wrong = new OAuth2TokenSource({tokenUrl, clientId: 'ummah', clientSecret: 'nope'})
     await expect(wrong.bearer()).rejects.toThrow('The OAuth2 token endpoint refused the client credentials (401 invalid_client)')
-    expect(issuer.tokenResponse(undefined, 'grant_type=password&client_id=ummah&client_secret=hook-secret')).toMatchObject({status: 400, body: {error: 'unsupported_grant_type'}})
+    expect(issuer.tokenResponse(undefined, 'grant_type=password&client_id=ummah&client_secret=hook-secret')).toMatchObject({
+      status: 400,
+      body: {error: 'unsupported_grant_type'},
+    })
 
     const timedClock = new ManualClock()
     const timed = new OAuth2Issuer({clientId: 'a', clientSecret: 'b', ttlSeconds: 60, now: () => timedClock.now()})
@@ -87,7 +101,10 @@ describe('oauth2 client credentials', () => {
     expect(timed.verify({headers, body: Buffer.alloc(0)})).toEqual({ok: true})
     await timedClock.advance(60_000)
     expect(timed.verify({headers, body: Buffer.alloc(0)})).toEqual({ok: false, reason: 'the bearer token has expired'})
-    expect(timed.verify({headers: {authorization: 'Bearer 00'}, body: Buffer.alloc(0)})).toEqual({ok: false, reason: 'the bearer token was not issued by this receiver'})
+    expect(timed.verify({headers: {authorization: 'Bearer 00'}, body: Buffer.alloc(0)})).toEqual({
+      ok: false,
+      reason: 'the bearer token was not issued by this receiver',
+    })
     expect(timed.verify({headers: {}, body: Buffer.alloc(0)})).toEqual({ok: false, reason: 'no Authorization header'})
   })
 })

@@ -30,7 +30,10 @@ async function pipeline(lines: ListenLine[], now = () => Date.now(), file = join
   return {built, spool}
 }
 
-const delivery = (id: string, createdOn: number) => ({headers: {'content-type': 'application/json'}, body: Buffer.from(JSON.stringify({id, type: 'purchase.paid', created_on: createdOn}))})
+const delivery = (id: string, createdOn: number) => ({
+  headers: {'content-type': 'application/json'},
+  body: Buffer.from(JSON.stringify({id, type: 'purchase.paid', created_on: createdOn})),
+})
 
 describe('pipeline', () => {
   it('answers 503 with Retry-After until started, then 200 once stored; a repeat is a duplicate', async () => {
@@ -53,7 +56,8 @@ describe('pipeline', () => {
     first.built.start()
     const replayed = delivery('evt-replayed', Math.floor(Date.now() / 1000))
     expect((await first.built.receive(replayed)).status).toBe(200)
-    for (let index = 0; index < 300; index++) expect((await first.built.receive(delivery(`evt-${index}`, Math.floor(Date.now() / 1000)))).status).toBe(200)
+    for (let index = 0; index < 300; index++)
+      expect((await first.built.receive(delivery(`evt-${index}`, Math.floor(Date.now() / 1000)))).status).toBe(200)
     await until(() => lines.filter((line) => line.type === 'response').length >= 301, '301 forwards')
     await first.built.stop(1000)
     await first.spool.close()
@@ -84,7 +88,9 @@ describe('pipeline', () => {
       ['evt-stale', true, 1800],
     ])
     const text = formatListenLine(responses[1], await createStyle(false), new Date(now))
-    expect(text).toBe(`12:00:00  <-- [delivered 200] POST ${app.origin}/webhook [evt-stale] ${responses[1].duration_ms} ms stale: created 30 min ago (apps checking created_on refuse events over 10 min old with 400)`)
+    expect(text).toBe(
+      `12:00:00  <-- [delivered 200] POST ${app.origin}/webhook [evt-stale] ${responses[1].duration_ms} ms stale: created 30 min ago (apps checking created_on refuse events over 10 min old with 400)`,
+    )
     await built.stop(1000)
     await spool.close()
   })

@@ -29,7 +29,8 @@ function faultyFile(fault: {maxBytes?: number; failAfterBytes?: number; error?: 
     const handle = await open(path, 'a', 0o600)
     return {
       async write(buffer, offset, length) {
-        if (fault.failAfterBytes !== undefined && written >= fault.failAfterBytes) throw Object.assign(new Error(`${fault.error ?? 'ENOSPC'}: no space left on device, write`), {code: fault.error ?? 'ENOSPC'})
+        if (fault.failAfterBytes !== undefined && written >= fault.failAfterBytes)
+          throw Object.assign(new Error(`${fault.error ?? 'ENOSPC'}: no space left on device, write`), {code: fault.error ?? 'ENOSPC'})
         let take = Math.min(length, fault.maxBytes ?? length)
         if (fault.failAfterBytes !== undefined) take = Math.min(take, Math.max(1, fault.failAfterBytes - written))
         const result = await handle.write(buffer, offset, take)
@@ -118,7 +119,8 @@ describe('spool writes', () => {
 describe('spool load', () => {
   it('skips and counts damaged lines, keeps every valid event, and numbers new ones after them', async () => {
     const file = join(tempDir('ummah-spool-'), 'p.spool')
-    const event = (seq: unknown, id: string, extra: Record<string, unknown> = {}) => JSON.stringify({k: 'e', seq, id, type: 'purchase.paid', at: Date.now(), h: {}, b: body(id).toString('base64'), ...extra})
+    const event = (seq: unknown, id: string, extra: Record<string, unknown> = {}) =>
+      JSON.stringify({k: 'e', seq, id, type: 'purchase.paid', at: Date.now(), h: {}, b: body(id).toString('base64'), ...extra})
     const lines = [
       event(1, 'good-1'),
       'null',
@@ -142,7 +144,12 @@ describe('spool load', () => {
     // Rewritten without them: reported once.
     const again = await Spool.open(file)
     expect(again.damaged).toBe(0)
-    expect(again.pending().map((item) => [item.id, item.seq])).toEqual([['good-1', 1], ['good-4', 4], ['good-6', 6], ['new-1', 7]])
+    expect(again.pending().map((item) => [item.id, item.seq])).toEqual([
+      ['good-1', 1],
+      ['good-4', 4],
+      ['good-6', 6],
+      ['new-1', 7],
+    ])
     await again.close()
   })
 })

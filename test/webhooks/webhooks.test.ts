@@ -20,7 +20,10 @@ describe('RSA-SHA256 signatures', () => {
 
   it('valid, or why not', () => {
     expect(verifyRsaSha256(body, signature, pem(publicKey))).toEqual({ok: true})
-    expect(verifyRsaSha256(Buffer.from(`${body} `), signature, pem(publicKey))).toMatchObject({ok: false, reason: expect.stringMatching(/body was modified/)})
+    expect(verifyRsaSha256(Buffer.from(`${body} `), signature, pem(publicKey))).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/body was modified/),
+    })
     expect(verifyRsaSha256(body, signature, pem(other.publicKey))).toMatchObject({ok: false, reason: expect.stringMatching(/another key/)})
     expect(verifyRsaSha256(body, 'not base64!', pem(publicKey))).toMatchObject({ok: false, reason: 'X-Signature is not valid base64'})
     expect(verifyRsaSha256(body, undefined, pem(publicKey))).toMatchObject({ok: false, reason: 'no X-Signature header'})
@@ -30,12 +33,32 @@ describe('RSA-SHA256 signatures', () => {
     const dir = tempDir('ummah-verify-')
     writeFileSync(join(dir, 'body.json'), body)
     writeFileSync(join(dir, 'key.pem'), pem(publicKey))
-    const valid = await runCli(['webhooks', 'verify', '--payload', join(dir, 'body.json'), '--signature', signature, '--public-key', `@${join(dir, 'key.pem')}`])
+    const valid = await runCli([
+      'webhooks',
+      'verify',
+      '--payload',
+      join(dir, 'body.json'),
+      '--signature',
+      signature,
+      '--public-key',
+      `@${join(dir, 'key.pem')}`,
+    ])
     expect([valid.code, valid.stdout]).toEqual([0, 'valid\n'])
-    const fromStdin = await runCli(['webhooks', 'verify', '--payload', '-', '--signature', signature, '--public-key', pem(publicKey)], {input: `${body}\n`})
+    const fromStdin = await runCli(['webhooks', 'verify', '--payload', '-', '--signature', signature, '--public-key', pem(publicKey)], {
+      input: `${body}\n`,
+    })
     expect(fromStdin.code).toBe(1)
     expect(fromStdin.stderr).toMatch(/^Error: invalid: the signature does not match: the body was modified/)
-    const badBase64 = await runCli(['webhooks', 'verify', '--payload', join(dir, 'body.json'), '--signature', '%%%', '--public-key', `@${join(dir, 'key.pem')}`])
+    const badBase64 = await runCli([
+      'webhooks',
+      'verify',
+      '--payload',
+      join(dir, 'body.json'),
+      '--signature',
+      '%%%',
+      '--public-key',
+      `@${join(dir, 'key.pem')}`,
+    ])
     expect(badBase64.code).toBe(1)
     expect(badBase64.stderr).toMatch(/not valid base64/)
   })
@@ -49,7 +72,10 @@ describe('spool', () => {
     if (admitted.duplicate) throw new Error('evt-1 is new')
     const first = admitted.event
     await admitted.durable
-    for (const [id, body] of [['evt-2', Buffer.from([0, 255, 10])], ['evt-3', Buffer.from('3')]] as const) {
+    for (const [id, body] of [
+      ['evt-2', Buffer.from([0, 255, 10])],
+      ['evt-3', Buffer.from('3')],
+    ] as const) {
       const next = await spool.admit({id, type: 'purchase.paid', headers: {}, body})
       if (!next.duplicate) await next.durable
     }
@@ -66,7 +92,12 @@ describe('spool', () => {
     // evt-1's body is gone, its id is remembered: a replay of it is a duplicate.
     expect((await reopened.admit({id: 'evt-1', type: 'purchase.paid', headers: {}, body: Buffer.from('{"a":1}')})).duplicate).toBe(true)
     await reopened.close()
-    expect(readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line).k)).toEqual(['i', 'e', 'e'])
+    expect(
+      readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).k),
+    ).toEqual(['i', 'e', 'e'])
   })
 })
 
@@ -78,12 +109,22 @@ describe('fixtures', () => {
     const responses = await runFixture(
       fixture([
         {name: 'purchase', method: 'post', path: '/purchases/', body: {email: '${env:EMAIL:-x@y.z}'}},
-        {name: 'next', method: 'POST', path: '/purchases/${purchase:id}/refund/', body: {amount: '${purchase:total}', note: 'for ${purchase:client.email}', brand: '${profile:brand_id}'}},
+        {
+          name: 'next',
+          method: 'POST',
+          path: '/purchases/${purchase:id}/refund/',
+          body: {amount: '${purchase:total}', note: 'for ${purchase:client.email}', brand: '${profile:brand_id}'},
+        },
       ]),
       {send: echo, env: {}, profile: {brand_id: 'b-1'}},
     )
     expect((responses.purchase as any).echoed).toEqual({method: 'POST', path: '/purchases/', body: {email: 'x@y.z'}, query: undefined})
-    expect((responses.next as any).echoed).toEqual({method: 'POST', path: '/purchases/p-1/refund/', body: {amount: 5, note: 'for a@b.co', brand: 'b-1'}, query: undefined})
+    expect((responses.next as any).echoed).toEqual({
+      method: 'POST',
+      path: '/purchases/p-1/refund/',
+      body: {amount: 5, note: 'for a@b.co', brand: 'b-1'},
+      query: undefined,
+    })
   })
 
   it('names an unknown reference and what is known', async () => {
@@ -95,9 +136,13 @@ describe('fixtures', () => {
       {send: echo, env: {}, profile: {}},
     )
     await expect(run).rejects.toThrow('Fixture request 2 (pay): ${purchse:id} refers to no earlier response named "purchse"')
-    await expect(runFixture(fixture([{name: 'a', method: 'POST', path: '/purchases/', body: {email: '${env:NOPE}'}}]), {send: echo, env: {}, profile: {}})).rejects.toThrow(/has no value/)
+    await expect(
+      runFixture(fixture([{name: 'a', method: 'POST', path: '/purchases/', body: {email: '${env:NOPE}'}}]), {send: echo, env: {}, profile: {}}),
+    ).rejects.toThrow(/has no value/)
     // The environment never reaches a path: it decides where the key goes.
-    await expect(runFixture(fixture([{name: 'a', method: 'GET', path: '/${env:HOME}'}]), {send: echo, env: {HOME: '/root'}, profile: {}})).rejects.toThrow("${env:HOME} cannot be used in a request's path")
+    await expect(
+      runFixture(fixture([{name: 'a', method: 'GET', path: '/${env:HOME}'}]), {send: echo, env: {HOME: '/root'}, profile: {}}),
+    ).rejects.toThrow("${env:HOME} cannot be used in a request's path")
   })
 })
 
@@ -105,7 +150,17 @@ describe('forwarder backpressure', () => {
   it('room() holds new deliveries while the backlog is full, and lets them go as it drains', async () => {
     const spool = await Spool.open(join(tempDir('ummah-room-'), 'p.spool'))
     const reports: string[] = []
-    const forwarder = new Forwarder({target: new URL('http://127.0.0.1:9/'), spool, timeoutMs: 1000, maxAttempts: 0, concurrency: 1, headers: {}, report: (line) => reports.push(`${line.kind} ${line.event.id}`), maxBacklog: 2, minBackoffMs: 60_000})
+    const forwarder = new Forwarder({
+      target: new URL('http://127.0.0.1:9/'),
+      spool,
+      timeoutMs: 1000,
+      maxAttempts: 0,
+      concurrency: 1,
+      headers: {},
+      report: (line) => reports.push(`${line.kind} ${line.event.id}`),
+      maxBacklog: 2,
+      minBackoffMs: 60_000,
+    })
     for (const id of ['a', 'b', 'c']) {
       const admitted = await spool.admit({id, type: 't', headers: {}, body: Buffer.from(id)})
       if (!admitted.duplicate) forwarder.enqueue(admitted.event)

@@ -1,8 +1,5 @@
 import {endpointCommand} from '../../cli/endpoint-command.js'
 
 export default class AccountBalance extends endpointCommand('account.balance') {
-  static override examples = [
-    '<%= config.bin %> account balance',
-    '<%= config.bin %> account balance --json',
-  ]
+  static override examples = ['<%= config.bin %> account balance', '<%= config.bin %> account balance --json']
 }

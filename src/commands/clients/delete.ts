@@ -1,7 +1,5 @@
 import {endpointCommand} from '../../cli/endpoint-command.js'
 
 export default class ClientsDelete extends endpointCommand('clients.delete') {
-  static override examples = [
-    '<%= config.bin %> clients delete 5b1f3e2a-8c4d-4e6f-a1b2-c3d4e5f6a7b8 --yes',
-  ]
+  static override examples = ['<%= config.bin %> clients delete 5b1f3e2a-8c4d-4e6f-a1b2-c3d4e5f6a7b8 --yes']
 }

@@ -4,7 +4,8 @@ import {SETTING_NAMES} from '../../config/store.js'
 
 export default class ConfigList extends UmmahCommand {
   static override summary = 'Show every setting of the profile (the key masked)'
-  static override description = 'Every stored setting of the profile chosen with --profile (else UMMAH_PROFILE, else the active profile). The key is printed masked.'
+  static override description =
+    'Every stored setting of the profile chosen with --profile (else UMMAH_PROFILE, else the active profile). The key is printed masked.'
   static override examples = ['<%= config.bin %> config list', '<%= config.bin %> config list --profile sandbox --json']
 
   async run(): Promise<unknown> {

@@ -14,7 +14,11 @@ export default class ConfigMigrateKeys extends UmmahCommand {
     const {migrateKeys} = await import('../../config/keys.js')
     const {moved, notices} = await migrateKeys(store, {all: true})
     for (const notice of notices) this.notice(notice)
-    this.notice(moved.length === 0 ? `No live key in ${store.path}.` : `Moved ${moved.length} secret${moved.length === 1 ? '' : 's'} (live keys, relay tokens) to the OS keychain.`)
+    this.notice(
+      moved.length === 0
+        ? `No live key in ${store.path}.`
+        : `Moved ${moved.length} secret${moved.length === 1 ? '' : 's'} (live keys, relay tokens) to the OS keychain.`,
+    )
     return moved.map((key) => ({...key, key_storage: 'keychain'}))
   }
 }

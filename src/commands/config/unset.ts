@@ -5,7 +5,8 @@ import {checkSettingName} from '../../config/profiles.js'
 
 export default class ConfigUnset extends UmmahCommand {
   static override summary = 'Remove one setting from the profile'
-  static override description = 'The profile falls back to the default for that setting: the default API base, no default brand, colour on a terminal only.'
+  static override description =
+    'The profile falls back to the default for that setting: the default API base, no default brand, colour on a terminal only.'
   static override examples = ['<%= config.bin %> config unset brand_id', '<%= config.bin %> config unset api_base --profile staging']
   static override args = {key: Args.string({description: 'Setting name.', required: true})}
 

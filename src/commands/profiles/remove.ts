@@ -6,7 +6,8 @@ import {yesFlag} from '../../cli/flags.js'
 
 export default class ProfilesRemove extends UmmahCommand {
   static override summary = 'Delete a profile and its key'
-  static override description = 'Removes the profile and its key from the config file (a live key from the OS keychain). Removing the active profile leaves none active until `ummah profiles use`.'
+  static override description =
+    'Removes the profile and its key from the config file (a live key from the OS keychain). Removing the active profile leaves none active until `ummah profiles use`.'
   static override examples = ['<%= config.bin %> profiles remove staging', '<%= config.bin %> profiles remove ci --yes']
   static override args = {name: Args.string({description: 'Profile name.', required: true})}
   static override flags = {yes: yesFlag}

@@ -6,7 +6,8 @@ import {viewProfile} from '../../config/profiles.js'
 
 export default class ProfilesShow extends UmmahCommand {
   static override summary = 'Show the settings of a profile (the key masked)'
-  static override description = 'The settings of one profile (the active one unless named), with the key masked and where it is kept (key_storage: keychain, file or none).'
+  static override description =
+    'The settings of one profile (the active one unless named), with the key masked and where it is kept (key_storage: keychain, file or none).'
   static override examples = ['<%= config.bin %> profiles show', '<%= config.bin %> profiles show ci --json']
   static override args = {name: Args.string({description: 'Profile name (default: the one in use).'})}
 

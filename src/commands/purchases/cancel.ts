@@ -1,7 +1,5 @@
 import {endpointCommand} from '../../cli/endpoint-command.js'
 
 export default class PurchasesCancel extends endpointCommand('purchases.cancel') {
-  static override examples = [
-    '<%= config.bin %> purchases cancel d6c9b6a4-2f1e-4c3b-9a8d-7e6f5a4b3c21 --yes',
-  ]
+  static override examples = ['<%= config.bin %> purchases cancel d6c9b6a4-2f1e-4c3b-9a8d-7e6f5a4b3c21 --yes']
 }

@@ -19,13 +19,30 @@ export default class RelayStart extends UmmahCommand {
   async run(): Promise<unknown> {
     const {flags} = await this.parse(RelayStart)
     const {token, retentionMs, maxBodyBytes, tls, dataDir} = await relayStartSettings(flags)
-    const [{openStore}, {startRelay}, {formatRelayLine}] = await Promise.all([import('../../relay/open-store.js'), import('../../relay/server.js'), import('../../cli/relay-output.js')])
+    const [{openStore}, {startRelay}, {formatRelayLine}] = await Promise.all([
+      import('../../relay/open-store.js'),
+      import('../../relay/server.js'),
+      import('../../cli/relay-output.js'),
+    ])
     const {store, where, warning} = await openStore({dataDir, redis: flags.redis})
     const json = this.jsonEnabled()
-    const say = (line: Record<string, unknown> & {type: string}) => process.stdout.write(`${json ? this.jsonLine(line) : formatRelayLine(printableDeep(line))}\n`)
-    const relay = await startRelay({host: flags.host, port: flags.port, store, publicUrl: flags['public-url'], adminToken: token, retentionMs, maxBodyBytes, maxStreamsPerToken: flags['max-streams-per-token'], tls, log: say}).catch(async (error: NodeJS.ErrnoException) => {
+    const say = (line: Record<string, unknown> & {type: string}) =>
+      process.stdout.write(`${json ? this.jsonLine(line) : formatRelayLine(printableDeep(line))}\n`)
+    const relay = await startRelay({
+      host: flags.host,
+      port: flags.port,
+      store,
+      publicUrl: flags['public-url'],
+      adminToken: token,
+      retentionMs,
+      maxBodyBytes,
+      maxStreamsPerToken: flags['max-streams-per-token'],
+      tls,
+      log: say,
+    }).catch(async (error: NodeJS.ErrnoException) => {
       await store.close()
-      if (error.code === 'EADDRINUSE') throw new UsageError(`Port ${flags.port} is already in use`, 'Is a relay already running? Pick another with --port, or --port 0.')
+      if (error.code === 'EADDRINUSE')
+        throw new UsageError(`Port ${flags.port} is already in use`, 'Is a relay already running? Pick another with --port, or --port 0.')
       throw error
     })
     say({type: 'ready', url: relay.url, public_url: relay.publicUrl, store: where, ...(warning ? {warning} : {})})

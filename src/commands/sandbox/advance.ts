@@ -12,7 +12,8 @@ export default class SandboxAdvance extends UmmahCommand {
 
   async run(): Promise<unknown> {
     const {args} = await this.parse(SandboxAdvance)
-    if (parseDuration(args.duration) === undefined) throw new UsageError(`"${args.duration}" is not a duration`, 'Write it like 30d, 12h, 15m or 90s.')
+    if (parseDuration(args.duration) === undefined)
+      throw new UsageError(`"${args.duration}" is not a duration`, 'Write it like 30d, 12h, 15m or 90s.')
     return this.sandboxHelper('advance', {duration: args.duration})
   }
 }

@@ -2,7 +2,8 @@ import {UmmahCommand} from '../../cli/base-command.js'
 
 export default class SandboxClock extends UmmahCommand {
   static override summary = "Show the sandbox account's test clock"
-  static override description = 'The time this key\'s account runs on (each key has its own clock): real time plus every `sandbox advance`. Objects\' *_on fields use it.'
+  static override description =
+    "The time this key's account runs on (each key has its own clock): real time plus every `sandbox advance`. Objects' *_on fields use it."
   static override examples = ['<%= config.bin %> sandbox clock --profile sandbox', '<%= config.bin %> sandbox clock --json']
 
   async run(): Promise<unknown> {

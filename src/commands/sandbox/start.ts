@@ -40,7 +40,8 @@ export default class SandboxStart extends UmmahCommand {
       helpers: flags.helpers,
       onSaveError: (message) => process.stderr.write(`${message}\n`),
     }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') throw new UsageError(`Port ${flags.port} is already in use`, 'Is a sandbox already running? Pick another with --port, or --port 0.')
+      if (error.code === 'EADDRINUSE')
+        throw new UsageError(`Port ${flags.port} is already in use`, 'Is a sandbox already running? Pick another with --port, or --port 0.')
       throw error
     })
 
@@ -56,4 +57,3 @@ export default class SandboxStart extends UmmahCommand {
     return undefined
   }
 }
-

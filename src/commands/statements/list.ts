@@ -1,8 +1,5 @@
 import {endpointCommand} from '../../cli/endpoint-command.js'
 
 export default class StatementsList extends endpointCommand('company_statements.list') {
-  static override examples = [
-    '<%= config.bin %> statements list',
-    '<%= config.bin %> statements list --all',
-  ]
+  static override examples = ['<%= config.bin %> statements list', '<%= config.bin %> statements list --all']
 }

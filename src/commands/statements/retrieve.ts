@@ -1,7 +1,5 @@
 import {endpointCommand} from '../../cli/endpoint-command.js'
 
 export default class StatementsRetrieve extends endpointCommand('company_statements.retrieve') {
-  static override examples = [
-    '<%= config.bin %> statements retrieve 3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a',
-  ]
+  static override examples = ['<%= config.bin %> statements retrieve 3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a']
 }

@@ -1,8 +1,5 @@
 import {endpointCommand} from '../../cli/endpoint-command.js'
 
 export default class WebhooksList extends endpointCommand('webhooks.list') {
-  static override examples = [
-    '<%= config.bin %> webhooks list',
-    '<%= config.bin %> webhooks list --json',
-  ]
+  static override examples = ['<%= config.bin %> webhooks list', '<%= config.bin %> webhooks list --json']
 }

@@ -31,7 +31,12 @@ export default class WebhooksListen extends UmmahCommand {
     const settings = await listenSettings(flags, stored, process.env, profile)
     registerSecret(settings.relay?.token)
     const {runListenSession} = await import('../../cli/listen-session.js')
-    await runListenSession({json, color: this.terminal().color, jsonLine: (line) => this.jsonLine(line), start: (print) => listen.startListening({...settings, api: this.webhookApi(), profile, graceMs: 5000, print})})
+    await runListenSession({
+      json,
+      color: this.terminal().color,
+      jsonLine: (line) => this.jsonLine(line),
+      start: (print) => listen.startListening({...settings, api: this.webhookApi(), profile, graceMs: 5000, print}),
+    })
     return undefined
   }
 

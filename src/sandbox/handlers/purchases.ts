@@ -49,7 +49,8 @@ export const purchaseHandlers: Handlers<PurchaseEndpoint> = {
     await release(context, purchaseOf(context, request))
     return ok({status: 'released'})
   },
-  'purchases.capture': async (context, request) => ok(await capture(context, purchaseOf(context, request), request.body.amount as number | undefined)),
+  'purchases.capture': async (context, request) =>
+    ok(await capture(context, purchaseOf(context, request), request.body.amount as number | undefined)),
   'purchases.refund': async (context, request) =>
     ok(await refund(context, purchaseOf(context, request), request.body.amount as number | undefined, request.body.reference as string | undefined)),
   async 'purchases.mark_as_paid'(context, request) {
@@ -79,5 +80,6 @@ export const purchaseHandlers: Handlers<PurchaseEndpoint> = {
       logos: METHOD_LOGOS,
       card_methods: ['visa', 'mastercard'],
     }),
-  'payout_methods.list': () => ok({available_payout_methods: ['visa', 'mastercard'], names: METHOD_NAMES, logos: METHOD_LOGOS, card_methods: ['visa', 'mastercard']}),
+  'payout_methods.list': () =>
+    ok({available_payout_methods: ['visa', 'mastercard'], names: METHOD_NAMES, logos: METHOD_LOGOS, card_methods: ['visa', 'mastercard']}),
 }

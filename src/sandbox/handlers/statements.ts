@@ -73,7 +73,12 @@ export function statementHandlers(settings: SandboxSettings): Handlers<Statement
       return created(statementView(context, statement))
     },
     'company_statements.list': (context, request) =>
-      page(context, request, '/company_statements/', Object.values(context.account.statements).map((statement) => statementView(context, statement))),
+      page(
+        context,
+        request,
+        '/company_statements/',
+        Object.values(context.account.statements).map((statement) => statementView(context, statement)),
+      ),
     'company_statements.retrieve': (context, request) => ok(statementView(context, find(context.account.statements, request.params.id))),
     'company_statements.cancel'(context, request) {
       const statement = refreshStatement(context.account, find(context.account.statements, request.params.id))

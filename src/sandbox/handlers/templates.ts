@@ -82,7 +82,12 @@ export const templateHandlers: Handlers<TemplateEndpoint> = {
     return created(template)
   },
   'billing_templates.list': (context, request) =>
-    page(context, request, '/billing_templates/', Object.values(context.account.templates).filter((template) => !(template as {deleted?: boolean}).deleted)),
+    page(
+      context,
+      request,
+      '/billing_templates/',
+      Object.values(context.account.templates).filter((template) => !(template as {deleted?: boolean}).deleted),
+    ),
   'billing_templates.retrieve': (context, request) => ok(find(context.account.templates, request.params.id)),
   'billing_templates.update'(context, {params, body}) {
     // "Replace all fields": the brand is the template's own (not a PUT field); everything else is the body's or its default.
@@ -119,7 +124,10 @@ export const templateHandlers: Handlers<TemplateEndpoint> = {
     context.store.changed()
     // A trial starts without a purchase ("purchase: null if billing starts later").
     const purchase = trial ? null : await firstPurchase(context, template, subscriber)
-    return created({billing_template_client: {id: subscriber.id, client_id: client.id, status: subscriber.status, created_on: subscriber.created_on}, purchase})
+    return created({
+      billing_template_client: {id: subscriber.id, client_id: client.id, status: subscriber.status, created_on: subscriber.created_on},
+      purchase,
+    })
   },
   'billing_templates.clients.list'(context, request) {
     const template = find(context.account.templates, request.params.id)
@@ -131,7 +139,8 @@ export const templateHandlers: Handlers<TemplateEndpoint> = {
     const subscriber = subscriberOf(context, request)
     const status = request.body.status as 'active' | 'subscription_paused' | undefined
     if (status === undefined || status === subscriber.status) return ok(subscriberView(subscriber))
-    if (!OPEN_SUBSCRIBER_STATUSES.has(subscriber.status)) throw conflict(`Cannot change a subscription in status "${subscriber.status}".`, subscriber.status)
+    if (!OPEN_SUBSCRIBER_STATUSES.has(subscriber.status))
+      throw conflict(`Cannot change a subscription in status "${subscriber.status}".`, subscriber.status)
     subscriber.status = status
     const template = context.account.templates[subscriber.template_id]
     // Billing starts: a subscriber that never paid (a trial ending, or a pending one resumed) owes its first purchase, due now.
@@ -146,14 +155,25 @@ export const templateHandlers: Handlers<TemplateEndpoint> = {
   async 'billing_templates.send_invoice'(context, {params, body}) {
     const template = find(context.account.templates, params.id)
     const client = existingClient(context, body.client_id, 'client_id')
-    return created(await createPurchase(context, {brand_id: template.brand_id, client, products: template.purchase.products ?? [], currency: template.purchase.currency}))
+    return created(
+      await createPurchase(context, {
+        brand_id: template.brand_id,
+        client,
+        products: template.purchase.products ?? [],
+        currency: template.purchase.currency,
+      }),
+    )
   },
   async 'billing.send'(context, {body}) {
     const details = purchaseDetails(body)
-    const clients = (body.clients as Array<{client_id: string}>).map((item, index) => existingClient(context, item.client_id, `clients.${index}.client_id`))
+    const clients = (body.clients as Array<{client_id: string}>).map((item, index) =>
+      existingClient(context, item.client_id, `clients.${index}.client_id`),
+    )
     const purchases: PurchaseRecord[] = []
     for (const client of clients) {
-      purchases.push(await createPurchase(context, {brand_id: body.brand_id as string, client, products: details.products, currency: details.currency}))
+      purchases.push(
+        await createPurchase(context, {brand_id: body.brand_id as string, client, products: details.products, currency: details.currency}),
+      )
     }
     // The documented response is an array: one Purchase (one checkout/invoice link) per client, in the order given.
     return created(purchases)

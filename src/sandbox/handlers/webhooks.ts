@@ -59,7 +59,8 @@ export const webhookHandlers: Handlers<WebhookEndpoint> = {
   'webhooks.partial_update'(context, {params, body}) {
     const webhook = find(context.account.webhooks, params.id)
     const delivery = sandboxDelivery(body)
-    for (const field of ['callback', 'title', 'events', 'all_events'] as const) if (body[field] !== undefined) Object.assign(webhook, {[field]: body[field]})
+    for (const field of ['callback', 'title', 'events', 'all_events'] as const)
+      if (body[field] !== undefined) Object.assign(webhook, {[field]: body[field]})
     if (delivery) webhook.sandbox_delivery = delivery
     context.store.changed()
     return ok(publicWebhook(webhook))

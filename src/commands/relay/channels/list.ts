@@ -3,9 +3,18 @@ import {relayAdminApi, relayAdminFlags} from '../../../cli/relay-flags.js'
 
 export default class RelayChannelsList extends UmmahCommand {
   static override summary = "List the relay's channels with their ingress URLs"
-  static override description = "Each channel's ingress URL (what the gateway webhook posts to) and its client tokens' ids; tokens themselves are never shown again after they are made."
-  static override examples = ['<%= config.bin %> relay channels list --relay https://relay.example.com', '<%= config.bin %> relay channels list --json']
-  static override columns = [{field: 'name'}, {field: 'ingress_url', header: 'ingress url'}, {field: 'tokens'}, {field: 'created_at', header: 'created'}]
+  static override description =
+    "Each channel's ingress URL (what the gateway webhook posts to) and its client tokens' ids; tokens themselves are never shown again after they are made."
+  static override examples = [
+    '<%= config.bin %> relay channels list --relay https://relay.example.com',
+    '<%= config.bin %> relay channels list --json',
+  ]
+  static override columns = [
+    {field: 'name'},
+    {field: 'ingress_url', header: 'ingress url'},
+    {field: 'tokens'},
+    {field: 'created_at', header: 'created'},
+  ]
   static override flags = relayAdminFlags
 
   async run(): Promise<unknown> {

@@ -5,7 +5,8 @@ import {relayAdminApi, relayAdminFlags} from '../../../../cli/relay-flags.js'
 
 export default class RelayChannelsTokensRevoke extends UmmahCommand {
   static override summary = "Revoke a channel's client token: its streams close"
-  static override description = 'The token stops working at once: streams using it are closed within 2 seconds on every relay instance, and the listeners on them stop with exit code 3.'
+  static override description =
+    'The token stops working at once: streams using it are closed within 2 seconds on every relay instance, and the listeners on them stop with exit code 3.'
   static override examples = ['<%= config.bin %> relay channels tokens revoke team-dev tok_3f9a1c2b4d5e']
   static override args = {
     name: Args.string({description: 'The channel.', required: true}),
