@@ -6,8 +6,11 @@
 // one entry, which oclif reads through its explicit command strategy
 // (package.json oclif.commands); what commands import lazily (undici, the
 // sandbox, the listener, prompts, tables) becomes chunks loaded only then.
-// dist/bundle/meta.json maps each chunk to its inputs for the start-up test.
-import {readdirSync, writeFileSync} from 'node:fs'
+// dist/bundle-meta.json maps each chunk to its inputs for the start-up test
+// (beside the bundle, not in it: the package ships dist/bundle alone), and
+// dist/bundle/THIRD-PARTY-LICENSES.txt holds the licence of every package
+// the bundle contains.
+import {existsSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
 import {dirname, join, relative, sep} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -40,6 +43,43 @@ const entry = [
   `export const run = (argv, binUrl) => launch(argv, binUrl, IDS)`,
 ].join('\n')
 
+/** node_modules/a/node_modules/@s/b/lib/x.js → node_modules/a/node_modules/@s/b: the package a file belongs to. */
+function packageDir(path) {
+  const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(path)
+  return match?.[1]
+}
+
+/**
+ * npm nests a package once per dependent when another version sits at the
+ * top (the four @inquirer prompts each hold their own @inquirer/core 12.1.1,
+ * because oclif's older prompts have 9.x on top): bundled as found, each copy
+ * would be in the bundle. Every file of a package name@version resolves to
+ * the first copy seen, so the bundle holds one.
+ */
+const oneCopyPerVersion = {
+  name: 'one-copy-per-version',
+  setup(build) {
+    const canonical = new Map()
+    build.onResolve({filter: /^[^./]/}, async (args) => {
+      if (args.pluginData?.oneCopy || args.kind === 'entry-point') return undefined
+      const resolved = await build.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: {oneCopy: true},
+      })
+      // Unresolvable (an optional import in a try), external or virtual: esbuild's own resolution decides, as without this plugin.
+      if (resolved.errors.length > 0 || resolved.external || !resolved.path) return undefined
+      const dir = packageDir(resolved.path)
+      if (!dir) return {path: resolved.path, sideEffects: resolved.sideEffects}
+      const {name, version} = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
+      const key = `${name}@${version}`
+      if (!canonical.has(key)) canonical.set(key, dir)
+      return {path: join(canonical.get(key), relative(dir, resolved.path)), sideEffects: resolved.sideEffects}
+    })
+  },
+}
+
 const result = await build({
   // ummah.js: every command; root-help.js: `ummah --help` without oclif's Config (src/cli/root-help.ts);
   // jq-worker.js: the thread --jq filters run in (src/cli/jq.ts).
@@ -56,6 +96,7 @@ const result = await build({
         build.onLoad({filter: /.*/, namespace: 'ummah'}, () => ({contents: entry, resolveDir: ROOT}))
       },
     },
+    oneCopyPerVersion,
   ],
   bundle: true,
   splitting: true,
@@ -79,4 +120,33 @@ const chunks = Object.fromEntries(
     Object.keys(inputs).filter((input) => !input.startsWith('ummah:')),
   ]),
 )
-writeFileSync(join(OUT_DIR, 'meta.json'), `${JSON.stringify(chunks, null, 1)}\n`)
+writeFileSync(join(ROOT, 'dist', 'bundle-meta.json'), `${JSON.stringify(chunks, null, 1)}\n`)
+
+const LICENCE_FILE = /^(licen[cs]e|copying|notice)(\.(md|txt|mit))?$/i
+const packages = new Map()
+for (const input of Object.values(chunks).flat()) {
+  const dir = packageDir(input)
+  if (!dir || packages.has(dir)) continue
+  const pjson = JSON.parse(readFileSync(join(ROOT, dir, 'package.json'), 'utf8'))
+  const files = readdirSync(join(ROOT, dir))
+    .filter((name) => LICENCE_FILE.test(name))
+    .sort()
+  packages.set(dir, {
+    name: pjson.name,
+    version: pjson.version,
+    license: typeof pjson.license === 'string' ? pjson.license : (pjson.license?.type ?? 'UNKNOWN'),
+    files: files.map((name) => readFileSync(join(ROOT, dir, name), 'utf8').trim()),
+  })
+}
+const sections = [...packages.values()]
+  .sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version))
+  .map((item) =>
+    [
+      `${item.name}@${item.version} (${item.license})`,
+      '',
+      ...(item.files.length > 0 ? item.files : [`${item.license}: the package ships no licence file; its package.json names this licence.`]),
+    ].join('\n'),
+  )
+const header = `The ummah bundle (dist/bundle) contains code from these ${packages.size} packages, under these licences.\n`
+writeFileSync(join(OUT_DIR, 'THIRD-PARTY-LICENSES.txt'), `${[header, ...sections].join(`\n\n${'='.repeat(72)}\n\n`)}\n`)
+if (!existsSync(join(OUT_DIR, 'THIRD-PARTY-LICENSES.txt'))) throw new Error('no licence file written')

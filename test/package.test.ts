@@ -3,12 +3,44 @@
  * dependency. Only the oclif plugins, which oclif reads from disk, and native
  * bindings (their binaries cannot be bundled) stay one.
  */
+import {execFile, spawn} from 'node:child_process'
 import {readFileSync, readdirSync} from 'node:fs'
 import {builtinModules} from 'node:module'
 import {join} from 'node:path'
+import {promisify} from 'node:util'
 import {describe, expect, it} from 'vitest'
 
-import {ROOT} from './helpers/cli.js'
+import {type Sandbox, startSandbox} from '../src/sandbox/server.js'
+import {NO_BUS, ROOT, tempDir} from './helpers/cli.js'
+import {json, startServer} from './helpers/server.js'
+import {until} from './helpers/wait.js'
+
+const run = promisify(execFile)
+
+interface PackedFile {
+  path: string
+  size: number
+}
+
+/** What `npm pack` would put in the tarball (dry run: nothing is written). */
+async function packed(): Promise<PackedFile[]> {
+  const {stdout} = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {cwd: ROOT})
+  return (JSON.parse(stdout) as Array<{files: PackedFile[]}>)[0].files
+}
+
+/** The packages the bundle holds code from, as the bundle's inputs name them (dist/bundle-meta.json). */
+function bundledPackages(): string[] {
+  const chunks = JSON.parse(readFileSync(join(ROOT, 'dist', 'bundle-meta.json'), 'utf8')) as Record<string, string[]>
+  const dirs = new Set(
+    Object.values(chunks)
+      .flatMap((inputs) => inputs.map((input) => /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1] ?? []))
+      .flat(),
+  )
+  return [...dirs].map((dir) => {
+    const pjson = JSON.parse(readFileSync(join(ROOT, dir, 'package.json'), 'utf8')) as {name: string; version: string}
+    return `${pjson.name}@${pjson.version}`
+  })
+}
 
 const pjson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
 // The OS keychain binding: a .node binary per platform, from its optional dependencies.
@@ -46,5 +78,97 @@ describe('package', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
     expect(readme).not.toMatch(/\.\.\/shared|\]\(\.\.\//)
     expect(readme).toContain('docs/ARCHITECTURE.md')
+  })
+})
+
+describe('the tarball', {timeout: 180_000}, () => {
+  it('ships what runs: the bundle, the manifest, the README, LICENSE and the licences of the bundled packages; no compiler output, meta or dev entry', async () => {
+    const paths = (await packed()).map((file) => file.path)
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'README.md',
+        'LICENSE',
+        'bin/run.js',
+        'oclif.manifest.json',
+        'dist/bundle/ummah.js',
+        'dist/bundle/THIRD-PARTY-LICENSES.txt',
+      ]),
+    )
+    expect(paths.filter((path) => path.startsWith('dist/') && !path.startsWith('dist/bundle/'))).toEqual([])
+    expect(paths.filter((path) => /meta\.json$|^bin\/dev\.js$|\.ts$|^test\/|^src\//.test(path))).toEqual([])
+    expect(paths.filter((path) => path.startsWith('dist/bundle/') && !/\.(js|txt)$/.test(path))).toEqual([])
+  })
+
+  it('names every bundled package, with its licence text, in THIRD-PARTY-LICENSES.txt', () => {
+    const licences = readFileSync(join(ROOT, 'dist', 'bundle', 'THIRD-PARTY-LICENSES.txt'), 'utf8')
+    const bundled = bundledPackages()
+    expect(bundled.length).toBeGreaterThan(20)
+    const named = [...licences.matchAll(/^(\S+@\d\S*) \(([^)]+)\)$/gm)].map((match) => match[1])
+    expect(named.sort()).toEqual([...new Set(bundled)].sort())
+    // Each with text: the package's own licence file, or a line naming the licence its package.json gives.
+    for (const section of licences.split(/\n={72}\n/).slice(1)) expect(section.trim().split('\n').length, section.slice(0, 80)).toBeGreaterThan(1)
+  })
+
+  it('a global install from the tarball into a fresh prefix runs --help, an API command and listen', async () => {
+    const dir = tempDir('ummah-install-')
+    const {stdout: packedName} = await run('npm', ['pack', ROOT, '--pack-destination', dir, '--silent', '--ignore-scripts'], {cwd: dir})
+    const prefix = join(dir, 'prefix')
+    await run('npm', ['install', '-g', '--prefix', prefix, join(dir, packedName.trim().split('\n').at(-1)!), '--no-audit', '--no-fund'], {cwd: dir})
+    const ummah = join(prefix, 'bin', 'ummah')
+    const env = {...process.env, UMMAH_CONFIG_DIR: join(dir, 'config'), DBUS_SESSION_BUS_ADDRESS: NO_BUS, CI: 'true'}
+    for (const name of Object.keys(env)) if (name.startsWith('UMMAH_') && name !== 'UMMAH_CONFIG_DIR') delete env[name]
+
+    const help = await run(ummah, ['--help'], {env})
+    expect(help.stdout).toContain('USAGE\n  $ ummah [COMMAND]')
+
+    const gateway = await startServer((_request, response) => json(response, 200, {id: 'd6c9e9e0-1b5a-4c6e-8b3a-0f1a2b3c4d5e', status: 'paid'}))
+    try {
+      const api = await run(
+        ummah,
+        ['purchases', 'retrieve', 'd6c9e9e0-1b5a-4c6e-8b3a-0f1a2b3c4d5e', '--api-base', gateway.apiBase, '--api-key', 'sk_test_installed', '--json'],
+        {env},
+      )
+      expect(JSON.parse(api.stdout)).toEqual({id: 'd6c9e9e0-1b5a-4c6e-8b3a-0f1a2b3c4d5e', status: 'paid'})
+      expect(gateway.requests.map((request) => `${request.method} ${request.url}`)).toEqual([
+        'GET /api/v1/purchases/d6c9e9e0-1b5a-4c6e-8b3a-0f1a2b3c4d5e/',
+      ])
+    } finally {
+      await gateway.close()
+    }
+
+    const sandbox: Sandbox = await startSandbox({port: 0, host: '127.0.0.1'})
+    try {
+      const listen = spawn(
+        ummah,
+        [
+          'webhooks',
+          'listen',
+          '--forward',
+          '127.0.0.1:9/webhook',
+          '--api-base',
+          sandbox.apiBase,
+          '--api-key',
+          'sk_test_installed',
+          '--format',
+          'json',
+        ],
+        {env},
+      )
+      let output = ''
+      listen.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+      listen.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+      const exited = new Promise<number | null>((resolve) => listen.on('exit', (code) => resolve(code)))
+      const ready = await until(
+        () => output.split('\n').find((line) => line.startsWith('{"type":"ready"')),
+        'the installed listen to be ready',
+        30_000,
+      )
+      expect(JSON.parse(ready)).toMatchObject({type: 'ready', forward: 'http://127.0.0.1:9/webhook'})
+      listen.kill('SIGTERM')
+      expect(await exited).toBe(0)
+    } finally {
+      await sandbox.close()
+    }
   })
 })

@@ -1,18 +1,23 @@
-/** Prompts for a person at a terminal; @inquirer/prompts is imported only when one is shown. */
+/** Prompts for a person at a terminal; the @inquirer prompt packages are imported only when one is shown. */
 import type {EndpointParam} from '../api/endpoints.js'
 import {checkParam} from '../api/validate.js'
 import {convertValue, flagName, promptProblem} from './endpoint-input.js'
 import {withTerminalControl} from './output-guard.js'
 import {printable} from '../shared/terminal-text.js'
 
-/** @inquirer/prompts, each prompt drawing with its own cursor movements past the output boundary (output-guard.ts). */
+/** The four prompts, each drawing with its own cursor movements past the output boundary (output-guard.ts). */
 async function inquirer() {
-  const prompts = await import('@inquirer/prompts')
+  const [{default: password}, {default: confirm}, {default: input}, {default: select}] = await Promise.all([
+    import('@inquirer/password'),
+    import('@inquirer/confirm'),
+    import('@inquirer/input'),
+    import('@inquirer/select'),
+  ])
   return {
-    password: (config: Parameters<typeof prompts.password>[0]) => withTerminalControl(() => prompts.password(config)),
-    confirm: (config: Parameters<typeof prompts.confirm>[0]) => withTerminalControl(() => prompts.confirm(config)),
-    input: (config: Parameters<typeof prompts.input>[0]) => withTerminalControl(() => prompts.input(config)),
-    select: <Value>(config: Parameters<typeof prompts.select<Value>>[0]) => withTerminalControl(() => prompts.select<Value>(config)),
+    password: (config: Parameters<typeof password>[0]) => withTerminalControl(() => password(config)),
+    confirm: (config: Parameters<typeof confirm>[0]) => withTerminalControl(() => confirm(config)),
+    input: (config: Parameters<typeof input>[0]) => withTerminalControl(() => input(config)),
+    select: <Value>(config: Parameters<typeof select<Value>>[0]) => withTerminalControl(() => select<Value>(config)),
   }
 }
 

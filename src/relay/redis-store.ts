@@ -8,7 +8,7 @@
  * crash, run Redis with `appendonly yes` and `appendfsync always`; the relay
  * says so at start when it is not.
  */
-import {RESP_TYPES, createClient} from 'redis'
+import {RESP_TYPES, createClient} from '@redis/client'
 
 import type {ChannelRecord, EntryInput, RelayStore, StoreReader, StoredEntry} from './store.js'
 

@@ -28,7 +28,7 @@ describe('conventions', {timeout: 60_000}, () => {
     ])
     expect(h.stdout).toBe(help.stdout)
     expect(help.stdout).toContain('TOPICS')
-    expect(version.stdout).toMatch(/^ummah\/0\.1\.0 linux-x64 node-v20/)
+    expect(version.stdout).toBe(`ummah/0.1.0 ${process.platform}-${process.arch} node-${process.version}\n`)
     expect(v.stdout).toBe(version.stdout)
     expect(word.stdout).toBe(version.stdout)
     expect(JSON.parse(json.stdout)).toMatchObject({name: 'ummah', version: '0.1.0', node: process.version})

@@ -1,7 +1,7 @@
 /**
  * Cheap guards for start-up speed, no timings. The CLI runs from the esbuild
  * bundle in dist/bundle, so "which modules did a run load" is "which bundle
- * files did it load, and what went into them" (dist/bundle/meta.json):
+ * files did it load, and what went into them" (dist/bundle-meta.json):
  * - help and version load none of the heavy modules (undici, inquirer,
  *   cli-table3, chalk, proper-lockfile, jq, the sandbox, the listener);
  * - `--version` loads no oclif and `--help` no oclif Config, and both print
@@ -65,7 +65,7 @@ async function modulesLoadedBy(args: string[], env: Record<string, string> = {},
   )
   expect(code, `exit code of ummah ${args.join(' ')}`).toBe(exitCode)
   const urls = readFileSync(trace, 'utf8').split('\n').filter(Boolean)
-  const chunks = JSON.parse(readFileSync(join(ROOT, 'dist', 'bundle', 'meta.json'), 'utf8')) as Record<string, string[]>
+  const chunks = JSON.parse(readFileSync(join(ROOT, 'dist', 'bundle-meta.json'), 'utf8')) as Record<string, string[]>
   const bundleDir = join(ROOT, 'dist', 'bundle')
   const inputs = urls
     .filter((url) => url.startsWith('file:'))
@@ -214,7 +214,7 @@ describe('start-up imports', () => {
     const {inputs} = await modulesLoadedBy(['webhooks', 'events', 'list'])
     expect(inputs).toContain('dist/webhooks/spool.js')
     // Of their own: the chunk that holds the spool is not the entry every command loads.
-    const chunks = JSON.parse(readFileSync(join(ROOT, 'dist', 'bundle', 'meta.json'), 'utf8')) as Record<string, string[]>
+    const chunks = JSON.parse(readFileSync(join(ROOT, 'dist', 'bundle-meta.json'), 'utf8')) as Record<string, string[]>
     const holding = Object.entries(chunks)
       .filter(([, chunkInputs]) => chunkInputs.includes('dist/webhooks/spool.js'))
       .map(([file]) => file)

@@ -4,7 +4,7 @@
  * kill -9'd mid-stream, the listener resumes on A from its cursor: nothing
  * lost, nothing forwarded twice (the spool knows every id it took).
  */
-import {createClient} from 'redis'
+import {createClient} from '@redis/client'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {type Sandbox, startSandbox} from '../../src/sandbox/server.js'

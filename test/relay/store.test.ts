@@ -36,7 +36,7 @@ const stores: Array<[string, () => Promise<RelayStore>]> = [
     async () => {
       const store = await RedisStore.open(redis.url)
       // Each test starts from an empty Redis.
-      const {createClient} = await import('redis')
+      const {createClient} = await import('@redis/client')
       const client = createClient({url: redis.url})
       await client.connect()
       await client.flushAll()
