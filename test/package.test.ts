@@ -116,7 +116,7 @@ describe('the tarball', {timeout: 180_000}, () => {
     const prefix = join(dir, 'prefix')
     await run('npm', ['install', '-g', '--prefix', prefix, join(dir, packedName.trim().split('\n').at(-1)!), '--no-audit', '--no-fund'], {cwd: dir})
     const ummah = join(prefix, 'bin', 'ummah')
-    const env = {...process.env, UMMAH_CONFIG_DIR: join(dir, 'config'), DBUS_SESSION_BUS_ADDRESS: NO_BUS, CI: 'true'}
+    const env: NodeJS.ProcessEnv = {...process.env, UMMAH_CONFIG_DIR: join(dir, 'config'), DBUS_SESSION_BUS_ADDRESS: NO_BUS, CI: 'true'}
     for (const name of Object.keys(env)) if (name.startsWith('UMMAH_') && name !== 'UMMAH_CONFIG_DIR') delete env[name]
 
     const help = await run(ummah, ['--help'], {env})

@@ -4,7 +4,7 @@
  */
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {runCli} from '../helpers/cli.js'
+import {runInProcess as runCli} from '../helpers/in-process.js'
 import {type TestServer, json, startServer} from '../helpers/server.js'
 import {BRAND} from './helpers.js'
 

@@ -11,7 +11,8 @@ import type {AddressInfo} from 'node:net'
 import {join} from 'node:path'
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
-import {runCli, tempDir} from '../helpers/cli.js'
+import {tempDir} from '../helpers/cli.js'
+import {runInProcess as runCli} from '../helpers/in-process.js'
 import {type TestServer, json, startServer} from '../helpers/server.js'
 
 const KEY = 'sk_test_OriginCheck0123456789abcdef'

@@ -8,7 +8,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {endpoints} from '../../src/api/endpoints.js'
 import {pathFormat, pathParams} from '../../src/api/paths.js'
-import {runCli} from '../helpers/cli.js'
+import {runInProcess as runCli} from '../helpers/in-process.js'
 import {type TestServer, json, startServer} from '../helpers/server.js'
 
 const UUID = 'd6c9e9e0-1b5a-4c6e-8b3a-0f1a2b3c4d5e'
@@ -71,7 +71,7 @@ describe('path parameters', {timeout: 240_000}, () => {
   it('exit 2 naming the argument, no request sent', async () => {
     const failures: string[] = []
     const queue = [...cases]
-    // Four binaries at a time: each case is a fresh process (~0.3 s).
+    // In this process, one at a time (test/helpers/in-process.ts): a few ms a case.
     await Promise.all(
       Array.from({length: 4}, async () => {
         for (let item = queue.shift(); item; item = queue.shift()) {

@@ -9,6 +9,7 @@
  * keep running (listen, sandbox start, relay start) stay with runCli().
  */
 import {join} from 'node:path'
+import {format} from 'node:util'
 import {pathToFileURL} from 'node:url'
 
 import {type CliOptions, type CliResult, NO_BUS, ROOT, tempConfigDir} from './cli.js'
@@ -72,8 +73,14 @@ async function runOnce(args: string[], options: CliOptions): Promise<CliResult> 
   process.exit = ((code?: number) => {
     throw new ExitCalled(code ?? Number(process.exitCode ?? 0))
   }) as typeof process.exit
+  // oclif's flush() leaves a 'drain' listener on stdout after every run (a process would exit): removed after each.
+  const drainBefore = new Set(process.stdout.listeners('drain'))
   const captured = {stdout: [] as string[], stderr: [] as string[]}
   sink = captured
+  // The test runner replaces console; a process's console writes to its streams (oclif's help prints with console.log).
+  const savedConsole = {log: console.log, info: console.info, warn: console.warn, error: console.error}
+  console.log = console.info = (...items: unknown[]) => void process.stdout.write(`${format(...items)}\n`)
+  console.warn = console.error = (...items: unknown[]) => void process.stderr.write(`${format(...items)}\n`)
   let code: number
   try {
     await run(args, BIN_URL)
@@ -83,6 +90,8 @@ async function runOnce(args: string[], options: CliOptions): Promise<CliResult> 
     code = error.code
   } finally {
     sink = undefined
+    Object.assign(console, savedConsole)
+    for (const listener of process.stdout.listeners('drain')) if (!drainBefore.has(listener)) process.stdout.off('drain', listener as () => void)
     process.exit = savedExit
     process.exitCode = undefined
     if (options.cwd) process.chdir(savedCwd)
