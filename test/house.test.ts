@@ -66,4 +66,20 @@ describe('the house', () => {
     expect(manifest.scripts.test).toContain('npm run lint')
     expect(manifest.scripts.lint).toBe('eslint . && prettier --check .')
   })
+
+  it("commands and domain code write through the base command's sink, never the process streams directly", () => {
+    // src/cli owns the streams: the base command's sink, the output guard, terminal detection, launch and the progress line.
+    const offenders = files(join(ROOT, 'src'))
+      .filter((file) => !relative(ROOT, file).startsWith('src/cli/'))
+      .flatMap((file) =>
+        readFileSync(file, 'utf8')
+          .split('\n')
+          .flatMap((line, index) =>
+            /process\.std(out|err)\.write|process\.std(out|err)\b(?!\.isTTY)/.test(line)
+              ? [`${relative(ROOT, file)}:${index + 1}: ${line.trim()}`]
+              : [],
+          ),
+      )
+    expect(offenders).toEqual([])
+  })
 })

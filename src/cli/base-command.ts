@@ -54,6 +54,12 @@ type FlagOutput = {[name: string]: any}
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- likewise oclif's ArgOutput
 type ArgOutput = {[name: string]: any}
 
+/** A command's output streams. */
+export interface OutputSink {
+  stdout: NodeJS.WritableStream
+  stderr: NodeJS.WritableStream
+}
+
 export abstract class UmmahCommand extends Command {
   static override baseFlags = globalFlags
   /** Table columns for list output; commands bound to an endpoint take the endpoint's. */
@@ -64,6 +70,12 @@ export abstract class UmmahCommand extends Command {
   static linkField?: string
 
   protected globals: GlobalFlags = GLOBAL_DEFAULTS
+  /**
+   * Where every command writes: the process's streams, behind the output
+   * boundary (output-guard.ts). Commands write through print(), notice() and
+   * these streams, never process.stdout directly.
+   */
+  protected readonly sink: OutputSink = {stdout: process.stdout, stderr: process.stderr}
   private resolvedSettings?: Settings
   private apiClient?: ApiClient
   private readonly openClients: ApiClient[] = []
@@ -108,7 +120,7 @@ export abstract class UmmahCommand extends Command {
    */
   protected jsonLine(value: unknown): string {
     const {text, error} = this.jsonText(value, false)
-    if (error) process.stderr.write(`Error: ${error.message}\n`)
+    if (error) this.sink.stderr.write(`Error: ${error.message}\n`)
     return text
   }
 
@@ -196,7 +208,7 @@ export abstract class UmmahCommand extends Command {
       userAgent: `ummah-cli/${this.config.version} node/${process.versions.node} ${process.platform}`,
       timeoutMs: this.globals.timeout * 1000,
       maxRetries: this.globals['max-retries'],
-      trace: this.debugEnabled ? (line) => process.stderr.write(`[http] ${line}\n`) : undefined,
+      trace: this.debugEnabled ? (line) => this.sink.stderr.write(`[http] ${line}\n`) : undefined,
     })
     this.openClients.push(client)
     return client
@@ -262,7 +274,17 @@ export abstract class UmmahCommand extends Command {
 
   /** A status line for people, on stderr; silent under --json. */
   protected notice(message: string): void {
-    if (!this.jsonEnabled()) process.stderr.write(`${message}\n`)
+    if (!this.jsonEnabled()) this.sink.stderr.write(`${message}\n`)
+  }
+
+  /** One line of a command's own output, on stdout (results go through render()). */
+  protected print(line: string): void {
+    this.sink.stdout.write(`${line}\n`)
+  }
+
+  /** One line on stderr whatever the format (a failed save of a running server). */
+  protected printError(line: string): void {
+    this.sink.stderr.write(`${line}\n`)
   }
 
   protected override async _run<T>(): Promise<T> {
@@ -283,7 +305,7 @@ export abstract class UmmahCommand extends Command {
     if (result === undefined) return
     if (this.jsonEnabled() || (this.constructor as typeof UmmahCommand).alwaysJson) {
       const {text, error} = this.jsonText(result, true)
-      if (text) process.stdout.write(`${text}\n`)
+      if (text) this.print(text)
       if (error) throw error
       return
     }
@@ -293,7 +315,7 @@ export abstract class UmmahCommand extends Command {
     // What a server sent is shown as text: every string and key with its control characters escaped, before styling.
     const shown = printableDeep(result)
     const text = await renderHuman(shown, columns, {style, tty: human})
-    if (text) process.stdout.write(`${text}\n`)
+    if (text) this.print(text)
     const {linkField} = this.constructor as typeof UmmahCommand
     // Piped, the link is already a row of the raw view; a list's links are a column of its table.
     if (linkField && human && !Array.isArray(result)) {
@@ -302,7 +324,7 @@ export abstract class UmmahCommand extends Command {
         .at(-1)!
         .replace(/_url$/, ' URL')
         .replace(/^./, (first) => first.toUpperCase())
-      for (const link of linksIn(shown, linkField)) process.stdout.write(`\n${style.bold(`${label}:`)} ${style.success(link)}\n`)
+      for (const link of linksIn(shown, linkField)) this.sink.stdout.write(`\n${style.bold(`${label}:`)} ${style.success(link)}\n`)
     }
   }
 
@@ -324,7 +346,7 @@ export abstract class UmmahCommand extends Command {
     // Secrets in the message are masked by the output guard (src/cli/output-guard.ts).
     // Errors never pass through --jq: its output is the result's, so they stay text on stderr.
     if (this.jsonEnabled() && this.globals.jq === undefined) {
-      process.stdout.write(`${terminalSafeJson(JSON.stringify({error: failure.toJSON()}, null, 2))}\n`)
+      this.print(terminalSafeJson(JSON.stringify({error: failure.toJSON()}, null, 2)))
       return
     }
     const style = await createStyle(this.terminal().color)
@@ -333,7 +355,7 @@ export abstract class UmmahCommand extends Command {
     const lines = [`${style.error('Error:')} ${message}${failure.hint ? ` ${printable(failure.hint)}` : ''}`]
     for (const detail of failure.detailLines()) lines.push(`  ${printable(detail)}`)
     if (this.debugEnabled && error.stack) lines.push(error.stack)
-    process.stderr.write(`${lines.join('\n')}\n`)
+    this.printError(lines.join('\n'))
   }
 
   protected override async finally(): Promise<void> {

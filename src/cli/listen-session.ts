@@ -18,12 +18,14 @@ export interface ListenRun {
   color: boolean
   /** A JSON line as the command prints JSON (through --jq). */
   jsonLine: (line: ListenLine) => string
+  /** The command's stdout (its output sink). */
+  out: NodeJS.WritableStream
   start: (print: (line: ListenLine) => void) => Promise<ListenSession>
 }
 
 export async function runListenSession(run: ListenRun): Promise<void> {
   const [{formatListenLine}, style] = await Promise.all([import('./listen-output.js'), createStyle(run.color)])
-  const out = lineWriter(process.stdout)
+  const out = lineWriter(run.out)
   const print = (line: ListenLine) => {
     const text = run.json ? run.jsonLine(line) : formatListenLine(printableDeep(line), style)
     if (text) out.write(text)

@@ -54,9 +54,9 @@ export function sandboxDataFile(flags: {ephemeral?: boolean; 'data-file'?: strin
  */
 export function announceSandbox(
   sandbox: {apiBase: string; origin: string},
-  options: {dataFile?: string; readyFile?: string; jsonLine?: (value: unknown) => string},
+  options: {dataFile?: string; readyFile?: string; jsonLine?: (value: unknown) => string; print: (text: string) => void},
 ): void {
-  const {dataFile, readyFile, jsonLine} = options
+  const {dataFile, readyFile, jsonLine, print} = options
   if (readyFile) writeFileAtomic(readyFile, `${JSON.stringify({api_base: sandbox.apiBase, origin: sandbox.origin, pid: process.pid})}\n`)
   const ready = {
     ready: true,
@@ -64,9 +64,9 @@ export function announceSandbox(
     key: 'sk_test_sandbox (or any sk_test_* key: each is its own account)',
     data_file: dataFile ?? null,
   }
-  if (jsonLine) process.stdout.write(`${jsonLine(ready)}\n`)
+  if (jsonLine) print(jsonLine(ready))
   else
-    process.stdout.write(
-      `Sandbox listening on ${sandbox.apiBase}\nUse any sk_test_* key; each key is its own account (the "sandbox" profile uses sk_test_sandbox).\n${dataFile ? `State: ${dataFile}` : 'State: in memory (--ephemeral)'}\nReady. Press Ctrl-C to stop.\n`,
+    print(
+      `Sandbox listening on ${sandbox.apiBase}\nUse any sk_test_* key; each key is its own account (the "sandbox" profile uses sk_test_sandbox).\n${dataFile ? `State: ${dataFile}` : 'State: in memory (--ephemeral)'}\nReady. Press Ctrl-C to stop.`,
     )
 }

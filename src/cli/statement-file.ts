@@ -21,6 +21,8 @@ export interface StatementFileOptions {
   /** Spinner and progress bar on stderr. */
   progress: boolean
   notice: (line: string) => void
+  /** Where `-o -` writes the file: the command's stdout (its output sink). */
+  stdout: NodeJS.WritableStream
 }
 
 export const POLL_INTERVAL_MS = 500
@@ -79,7 +81,7 @@ export async function fetchStatementFile(options: StatementFileOptions): Promise
   try {
     result =
       target === '-'
-        ? await downloadToStream(statement.download_url!, download, process.stdout)
+        ? await downloadToStream(statement.download_url!, download, options.stdout)
         : await downloadTo(statement.download_url!, target, download)
   } finally {
     bar.stop()

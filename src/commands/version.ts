@@ -8,7 +8,7 @@ export default class Version extends UmmahCommand {
   async run(): Promise<unknown> {
     const {name, version} = this.config
     if (!this.jsonEnabled()) {
-      process.stdout.write(`${this.config.userAgent}\n`)
+      this.print(this.config.userAgent)
       return undefined
     }
     return {name, version, platform: process.platform, arch: process.arch, node: process.version}

@@ -2,6 +2,7 @@
 import type {IncomingMessage, ServerResponse} from 'node:http'
 
 import {SandboxError, badRequest} from './errors.js'
+import {readBody as readWholeBody} from '../shared/http-body.js'
 
 const TEST_KEY = /^sk_test_[A-Za-z0-9_-]{1,200}$/
 
@@ -28,23 +29,11 @@ export function redirect(response: ServerResponse, location: string): void {
 
 export class BodyTooLarge extends Error {}
 
-export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length
-      if (size > limit) {
-        reject(new BodyTooLarge())
-        request.removeAllListeners('data')
-        request.resume()
-        return
-      }
-      chunks.push(chunk)
-    })
-    request.on('end', () => resolve(Buffer.concat(chunks)))
-    request.on('error', reject)
-  })
+/** The whole body (shared/http-body.ts, as the listener and the relay read theirs); over `limit`, BodyTooLarge (a 413). */
+export async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  const body = await readWholeBody(request, limit)
+  if (!body) throw new BodyTooLarge()
+  return body
 }
 
 /** The deepest a request body may nest: the documented bodies reach 4 (purchase.products[].name); 32 leaves room and keeps every later JSON.stringify (saving, answering) far from the stack's limit. */

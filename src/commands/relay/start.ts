@@ -26,8 +26,7 @@ export default class RelayStart extends UmmahCommand {
     ])
     const {store, where, warning} = await openStore({dataDir, redis: flags.redis})
     const json = this.jsonEnabled()
-    const say = (line: Record<string, unknown> & {type: string}) =>
-      process.stdout.write(`${json ? this.jsonLine(line) : formatRelayLine(printableDeep(line))}\n`)
+    const say = (line: Record<string, unknown> & {type: string}) => this.print(json ? this.jsonLine(line) : formatRelayLine(printableDeep(line)))
     const relay = await startRelay({
       host: flags.host,
       port: flags.port,

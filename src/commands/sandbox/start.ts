@@ -38,7 +38,7 @@ export default class SandboxStart extends UmmahCommand {
       timeScale: flags['time-scale'],
       statementDelayMs: flags['statement-delay'] * 1000,
       helpers: flags.helpers,
-      onSaveError: (message) => process.stderr.write(`${message}\n`),
+      onSaveError: (message) => this.printError(message),
     }).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE')
         throw new UsageError(`Port ${flags.port} is already in use`, 'Is a sandbox already running? Pick another with --port, or --port 0.')
@@ -46,7 +46,12 @@ export default class SandboxStart extends UmmahCommand {
     })
 
     const readyFile = flags['ready-file']
-    announceSandbox(sandbox, {dataFile, readyFile, jsonLine: this.jsonEnabled() ? (value) => this.jsonLine(value) : undefined})
+    announceSandbox(sandbox, {
+      dataFile,
+      readyFile,
+      jsonLine: this.jsonEnabled() ? (value) => this.jsonLine(value) : undefined,
+      print: (text) => this.print(text),
+    })
 
     const signal = await untilStopped()
     if (readyFile) rmSync(readyFile, {force: true})

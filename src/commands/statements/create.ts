@@ -33,6 +33,7 @@ export default class StatementsCreate extends Base {
       requestTimeoutMs: this.globals.timeout * 1000,
       progress: this.terminal().progress,
       notice: (line) => this.notice(line),
+      stdout: this.sink.stdout,
     })
     return output === '-' ? undefined : ready
   }

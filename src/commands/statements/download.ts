@@ -29,6 +29,7 @@ export default class StatementsDownload extends UmmahCommand {
       requestTimeoutMs: this.globals.timeout * 1000,
       progress: this.terminal().progress,
       notice: (line) => this.notice(line),
+      stdout: this.sink.stdout,
     })
     return flags.output === '-' ? undefined : ready
   }

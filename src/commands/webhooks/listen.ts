@@ -25,7 +25,7 @@ export default class WebhooksListen extends UmmahCommand {
     if (flags['print-public-key']) {
       const webhook = await listen.listenerPublicKey(this.webhookApi(), profile, flags['webhook-id'])
       const text = json ? this.jsonLine({webhook_id: webhook.id, public_key: webhook.public_key}) : webhook.public_key.trimEnd()
-      process.stdout.write(`${text}\n`)
+      this.print(text)
       return undefined
     }
     const settings = await listenSettings(flags, stored, process.env, profile)
@@ -35,6 +35,7 @@ export default class WebhooksListen extends UmmahCommand {
       json,
       color: this.terminal().color,
       jsonLine: (line) => this.jsonLine(line),
+      out: this.sink.stdout,
       start: (print) => listen.startListening({...settings, api: this.webhookApi(), profile, graceMs: 5000, print}),
     })
     return undefined

@@ -39,7 +39,7 @@ export default class WebhooksVerify extends UmmahCommand {
     const scheme = buildScheme(flags.scheme, settings, 'verify')
     const verdict = scheme.verify(request)
     if (!verdict.ok) throw new UmmahError(`invalid: ${verdict.reason}`, {code: 'invalid_signature'})
-    if (!this.jsonEnabled()) process.stdout.write('valid\n')
+    if (!this.jsonEnabled()) this.print('valid')
     return this.jsonEnabled() ? {valid: true, scheme: scheme.name} : undefined
   }
 }
