@@ -3,7 +3,7 @@
  *
  * Three consumers read this table: the commands (arguments, flags, table
  * columns), the sandbox router, and the contract tests. Names, types and
- * required-ness follow ../shared/reference/ummah-gateway-api.txt exactly.
+ * required-ness follow the Ummah gateway API reference exactly (README: Commands).
  */
 import type {
   Balance,

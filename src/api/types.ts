@@ -1,4 +1,4 @@
-/** The gateway's objects, as ../shared/reference/ummah-gateway-api.txt shows them. */
+/** The gateway's objects, as the Ummah gateway API reference shows them (the endpoint table's `response` types). */
 import type {PURCHASE_STATUSES, WEBHOOK_EVENTS} from './endpoints.js'
 
 export type PurchaseStatus = (typeof PURCHASE_STATUSES)[number]

@@ -1,4 +1,4 @@
-/** Flags every command shares (DESIGN §3), shown under GLOBAL FLAGS in help. */
+/** Flags every command shares (README: Global flags), shown under GLOBAL FLAGS in help. */
 import {Flags, type Interfaces} from '@oclif/core'
 
 import {MAX_RETRIES, REQUEST_TIMEOUT_SECONDS} from '../shared/defaults.js'

@@ -1,5 +1,5 @@
 /**
- * Which key, base URL and profile a command uses (DESIGN §3), first wins:
+ * Which key, base URL and profile a command uses (README: Configuration and profiles), first wins:
  * key: --api-key, UMMAH_SECRET_KEY, the profile; base: --api-base,
  * UMMAH_API_BASE, the profile, the default; profile: --profile,
  * UMMAH_PROFILE, the active profile, "default". A profile's live key kept in

@@ -1,6 +1,6 @@
 /**
  * The bodies a sandbox webhook sends, per `sandbox_delivery.format`: the
- * Ummah Event, or the Event of a partner gateway (../shared/reference/) with
+ * Ummah Event, or the Event of a partner gateway (as its webhook document gives it; README: The sandbox) with
  * the sandbox's purchases and clients mapped onto that partner's events. Each
  * mapping is a Record over every Ummah event type, so a type added to
  * WEBHOOK_EVENTS without a mapping here fails tsc.

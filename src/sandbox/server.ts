@@ -1,26 +1,28 @@
 /**
- * The sandbox HTTP server, as plumbing: every endpoint of src/api/endpoints.ts
- * under /api/v1/ (handlers/), the hosted pages (checkout.ts), statement
- * downloads (statements.ts) and the helpers under /_sandbox/ (helpers.ts).
- * Requests are authenticated per test key (each key is its own account),
- * bodies are checked against the documented parameters, and POSTs honour
- * Idempotency-Key for 24 hours.
+ * The sandbox HTTP server: the shell that joins its parts. Every endpoint of
+ * src/api/endpoints.ts under /api/v1/ (router.ts finds it, handlers/ answer
+ * it, idempotency.ts keeps POSTs with an Idempotency-Key for 24 hours), the
+ * hosted pages (checkout.ts), statement downloads (statements.ts) and the
+ * helpers under /_sandbox/ (helpers.ts). Requests are authenticated per test
+ * key (each key is its own account) and bodies are checked against the
+ * documented parameters. Time is each account's clock (store.ts `nowMs`),
+ * which `sandbox advance` and `sandbox clock` move.
  */
-import {createHash} from 'node:crypto'
 import {type IncomingMessage, type Server, type ServerResponse, createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
-import {type Endpoint, type EndpointId, endpoints} from '../api/endpoints.js'
-import {pathProblems} from '../api/paths.js'
+import type {Endpoint, EndpointId} from '../api/endpoints.js'
 import {validateRequest} from '../api/validate.js'
 import {serveHosted} from './checkout.js'
 import {DEFAULT_RETRY_DELAYS_MS, Deliverer} from './delivery.js'
-import {SandboxError, badRequest, notFound} from './errors.js'
+import {SandboxError, badRequest} from './errors.js'
 import {type Handler, createHandlers} from './handlers/index.js'
 import {runHelper} from './helpers.js'
 import {BodyTooLarge, bearer, parseJsonObject, readBody, send} from './http.js'
 import type {Context} from './payments.js'
-import {type Account, SandboxStore, nowMs} from './store.js'
+import {type Account, SandboxStore} from './store.js'
+import {ApiRouter} from './router.js'
+import {type Answer, Idempotency} from './idempotency.js'
 import {serveDownload} from './statements.js'
 import {LOCAL_HOST, SANDBOX_PORT} from '../shared/defaults.js'
 
@@ -56,36 +58,6 @@ export interface Sandbox {
 export const DEFAULT_MERCHANT = 'Sandbox Store'
 
 const API_PREFIX = '/api/v1'
-const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000
-
-interface Route {
-  endpoint: Endpoint
-  pattern: RegExp
-  names: string[]
-}
-
-function compileRoutes(): Route[] {
-  return endpoints
-    .map((endpoint) => {
-      const names: string[] = []
-      const source = endpoint.path.replaceAll(/\{(\w+)\}/g, (_, name: string) => {
-        names.push(name)
-        return '([^/]+)'
-      })
-      return {endpoint, pattern: new RegExp(`^${source}$`), names}
-    })
-    .sort((a, b) => a.names.length - b.names.length)
-}
-
-/** A path segment decoded; a malformed escape (`%E0%A4%A`) decodes to '' (no object has an empty id). */
-function decodePathValue(segment: string): string {
-  try {
-    return decodeURIComponent(segment)
-  } catch {
-    return ''
-  }
-}
-
 const withSlash = (path: string) => (path.endsWith('/') ? path : `${path}/`)
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -96,10 +68,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     timeScale: options.timeScale,
   })
   const handlers: Record<EndpointId, Handler> = createHandlers({statementDelayMs: options.statementDelayMs ?? 2000})
-  const routes = compileRoutes()
+  const router = new ApiRouter(API_PREFIX)
+  const idempotency = new Idempotency(store)
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024
   const helpersOn = options.helpers ?? true
-  const inFlightKeys = new Set<string>()
   let origin = ''
 
   const contextFor = (account: Account, request?: IncomingMessage): Context => ({
@@ -119,61 +91,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   async function api(request: IncomingMessage, response: ServerResponse, path: string, url: URL, raw: Buffer): Promise<void> {
     const apiKey = bearer(request)
-    const matches = routes.map((route) => ({route, match: route.pattern.exec(path)})).filter(({match}) => match)
-    if (matches.length === 0) throw new SandboxError(404, {error: 'Not Found', detail: `No endpoint at ${API_PREFIX}${path}`})
-    const found = matches.find(({route}) => route.endpoint.method === request.method)
-    if (!found) {
-      const allowed = [...new Set(matches.map(({route}) => route.endpoint.method))].join(', ')
-      throw new SandboxError(405, {error: 'Method Not Allowed', detail: `Method "${request.method}" not allowed. Allowed: ${allowed}.`})
-    }
-    const {endpoint} = found.route
-    const params = Object.fromEntries(found.route.names.map((name, index) => [name, decodePathValue(found.match![index + 1])]))
-    // An id that cannot be one (`..`, `a/b` encoded, malformed escapes) names nothing here.
-    if (Object.keys(pathProblems(endpoint, params)).length > 0) throw notFound()
+    const {endpoint, params} = router.route(request.method, path)
     const body = endpoint.method === 'GET' || endpoint.method === 'DELETE' ? {} : parseJsonObject(raw)
     const account = store.account(apiKey)
 
     const execute = () => run(endpoint, account, request, params, url, body)
     const idempotencyKey = request.method === 'POST' ? request.headers['idempotency-key'] : undefined
-    const result: {status: number; text: string; replayed?: boolean} =
+    const result: Answer =
       typeof idempotencyKey === 'string'
-        ? await idempotent(apiKey, account, idempotencyKey, `${request.method} ${path}`, raw, execute)
+        ? await idempotency.run(apiKey, account, idempotencyKey, `${request.method} ${path}`, raw, execute)
         : await execute()
     send(response, result.status, result.text || undefined, result.replayed ? {'idempotent-replayed': 'true'} : {})
-  }
-
-  /** Same key and request within 24 hours: the stored response. Same key, another request: 422. */
-  async function idempotent(
-    apiKey: string,
-    account: Account,
-    key: string,
-    route: string,
-    raw: Buffer,
-    execute: () => Promise<{status: number; text: string}>,
-  ) {
-    const fingerprint = createHash('sha256').update(`${route}\n`).update(raw).digest('hex')
-    const previous = account.idempotency[key]
-    if (previous && nowMs(account) - previous.created_at < IDEMPOTENCY_TTL_MS) {
-      if (previous.fingerprint !== fingerprint) {
-        throw new SandboxError(422, {
-          error: 'idempotency_key_reused',
-          message: 'This Idempotency-Key was already used with a different request; use a new key for a new request.',
-        })
-      }
-      return {status: previous.status, text: previous.body, replayed: true}
-    }
-    const slot = `${apiKey}\n${key}`
-    if (inFlightKeys.has(slot))
-      throw new SandboxError(409, {error: 'idempotency_key_in_use', message: 'A request with this Idempotency-Key is still in progress.'})
-    inFlightKeys.add(slot)
-    try {
-      const {status, text} = await execute()
-      if (status < 500) account.idempotency[key] = {fingerprint, status, body: text, created_at: nowMs(account)}
-      store.changed()
-      return {status, text, replayed: false}
-    } finally {
-      inFlightKeys.delete(slot)
-    }
   }
 
   /** Runs a handler; errors become their documented bodies so idempotent replays return them too. */

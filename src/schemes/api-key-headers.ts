@@ -1,4 +1,4 @@
-/** `api-key-headers` (umm-services-webhooks.txt): up to five configured header name/value pairs, all present and equal. */
+/** `api-key-headers` (UMM Services' webhook document): up to five configured header name/value pairs, all present and equal. */
 import {UsageError} from '../shared/errors.js'
 import {type Scheme, safeEqual} from './types.js'
 import {UMM_REQUEST_HEADERS} from './umm-services.js'

@@ -1,4 +1,4 @@
-/** `basic` (umm-services-webhooks.txt): Authorization: Basic base64(user:password). */
+/** `basic` (UMM Services' webhook document): Authorization: Basic base64(user:password). */
 import {UsageError} from '../shared/errors.js'
 import {type Scheme, safeEqual} from './types.js'
 import {UMM_REQUEST_HEADERS} from './umm-services.js'

@@ -1,5 +1,5 @@
 /**
- * `oauth2` (umm-services-webhooks.txt): the sender obtains an access token
+ * `oauth2` (UMM Services' webhook document): the sender obtains an access token
  * from the receiver's token endpoint with the client_credentials grant
  * (client id, secret, scope), keeps it until it expires, fetches a new one
  * on expiry or when the receiver answers 401, and sends

@@ -1,5 +1,5 @@
 /**
- * One interface for every webhook authentication scheme (DESIGN §6): the
+ * One interface for every webhook authentication scheme: the
  * receiving side verifies a request, the sending side adds what the receiver
  * checks. Header names are lower-case, as Node gives them.
  */

@@ -1,5 +1,5 @@
 /**
- * `umm-services` request headers (umm-services-webhooks.txt): client_key,
+ * `umm-services` request headers (UMM Services' webhook document): client_key,
  * product, payment_channel, idempotent_request_key and timestamp, each
  * checked against its documented pattern or values; the first that fails is named.
  */

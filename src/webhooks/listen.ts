@@ -194,8 +194,13 @@ export interface ListenSession {
   summary(): Extract<ListenLine, {type: 'summary'}>
 }
 
+/**
+ * Starts a listener from its parts: the profile's state and lock, the spool,
+ * the pipeline, the source (receiver or relay), the webhook provisioned for
+ * it, and the session that stops them in order.
+ */
 export async function startListening(options: ListenOptions): Promise<ListenSession> {
-  const {api, profile, print} = options
+  const {profile, print} = options
   // A listener runs for hours beside the app: its memory matters more than its last few percent of throughput.
   sizeHeapForMemory()
   let publicKey: string | undefined
@@ -204,9 +209,6 @@ export async function startListening(options: ListenOptions): Promise<ListenSess
   const lock = await acquireListenerLock(lockFile(profile), {forward: options.forward.href}, {takeover: options.takeover, profile})
   const file = spoolFile(profile)
   const cleanups: Array<() => Promise<unknown>> = [() => lock.release()]
-  const cleanUp = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {})
-  }
   try {
     const spool = await Spool.open(file, {
       dedupeWindowMs: options.dedupeWindowMs,
@@ -215,7 +217,6 @@ export async function startListening(options: ListenOptions): Promise<ListenSess
     })
     cleanups.push(() => spool.close())
     if (spool.damaged > 0) print({type: 'damaged', path: file, lines: spool.damaged})
-
     const pipeline = new Pipeline({
       spool,
       verify: checks.verify,
@@ -232,18 +233,13 @@ export async function startListening(options: ListenOptions): Promise<ListenSess
       },
     })
     const opened = await openSource(options, state, pipeline, checks.tokenEndpoint)
-    const {source, url} = opened
-    cleanups.push(() => source.close())
-    const ensured = opened.shared
-      ? await sharedWebhook(api, url, subscription(options.events))
-      : await ensureWebhook(api, profile, {
-          webhookId: options.webhookId,
-          callback: options.publicUrl ?? url,
-          subscription: subscription(options.events),
-        })
-    const {webhook} = ensured
-    publicKey = webhook.public_key
-    if (source instanceof HttpReceiver) await updateState(profile, (current) => ({...current, port: source.port, forward: options.forward.href}))
+    cleanups.push(() => opened.source.close())
+    const ensured = await provisionWebhook(options, opened)
+    publicKey = ensured.webhook.public_key
+    if (opened.source instanceof HttpReceiver) {
+      const {port} = opened.source
+      await updateState(profile, (current) => ({...current, port, forward: options.forward.href}))
+    }
     const pending = pipeline.start()
     // The relay is streamed once the key is known, so nothing it sends meets a "starting" 503.
     if (opened.connect) await opened.connect()
@@ -251,44 +247,73 @@ export async function startListening(options: ListenOptions): Promise<ListenSess
       type: 'ready',
       url: opened.shownUrl,
       forward: options.forward.href,
-      webhook_id: webhook.id,
-      public_key: webhook.public_key,
+      webhook_id: ensured.webhook.id,
+      public_key: ensured.webhook.public_key,
       events: options.events?.length ? options.events : 'all',
       pending,
       key_changed: ensured.keyChanged,
       ...(ensured.previousId ? {previous_webhook_id: ensured.previousId} : {}),
       ...(opened.channel ? {relay: options.relay!.urls.join(','), channel: opened.channel} : {}),
     })
-
-    return {
-      webhook,
-      receiverUrl: url,
-      failed: opened.failed ?? new Promise<Error>(() => {}),
-      summary: () => ({type: 'summary', ...pipeline.counts, pending: spool.pending().length}),
-      async stop() {
-        print({type: 'stopping', in_flight: pipeline.inFlight(), grace_ms: options.graceMs})
-        await source.close()
-        await pipeline.stop(options.graceMs)
-        let unsubscribeError: Error | undefined
-        // After a --takeover elsewhere the webhook is that listener's, and a team channel's is everyone's: leave it subscribed.
-        if (!opened.shared && (await lock.held())) {
-          try {
-            await api.patch(webhook.id, {...UNSUBSCRIBED})
-          } catch (error) {
-            unsubscribeError = error as Error
-          }
-        }
-        const stillPending = spool.pending().length
-        await spool.close()
-        await lock.release()
-        if (unsubscribeError)
-          print({type: 'error', stage: 'webhook', error: `could not unsubscribe webhook ${webhook.id}: ${unsubscribeError.message}`})
-        return {type: 'summary', ...pipeline.counts, pending: stillPending}
-      },
-    }
+    return new ListeningSession({options, webhook: ensured.webhook, opened, pipeline, spool, lock})
   } catch (error) {
-    await cleanUp()
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {})
     throw error
+  }
+}
+
+/** The webhook the source is subscribed through: a team channel's shared one, else this profile's own (made or re-pointed). */
+function provisionWebhook(options: ListenOptions, opened: OpenedSource): Promise<{webhook: Webhook; keyChanged: boolean; previousId?: string}> {
+  const wanted = subscription(options.events)
+  if (opened.shared) return sharedWebhook(options.api, opened.url, wanted)
+  return ensureWebhook(options.api, options.profile, {webhookId: options.webhookId, callback: options.publicUrl ?? opened.url, subscription: wanted})
+}
+
+/** A running listener: its counts, and the stop that takes it down in order (source, forwards, webhook, spool, lock). */
+class ListeningSession implements ListenSession {
+  readonly webhook: Webhook
+  readonly receiverUrl: string
+  readonly failed: Promise<Error>
+
+  constructor(
+    private readonly parts: {
+      options: ListenOptions
+      webhook: Webhook
+      opened: OpenedSource
+      pipeline: Pipeline
+      spool: Spool
+      lock: Awaited<ReturnType<typeof acquireListenerLock>>
+    },
+  ) {
+    this.webhook = parts.webhook
+    this.receiverUrl = parts.opened.url
+    this.failed = parts.opened.failed ?? new Promise<Error>(() => {})
+  }
+
+  summary(): Extract<ListenLine, {type: 'summary'}> {
+    return {type: 'summary', ...this.parts.pipeline.counts, pending: this.parts.spool.pending().length}
+  }
+
+  async stop(): Promise<Extract<ListenLine, {type: 'summary'}>> {
+    const {options, webhook, opened, pipeline, spool, lock} = this.parts
+    options.print({type: 'stopping', in_flight: pipeline.inFlight(), grace_ms: options.graceMs})
+    await opened.source.close()
+    await pipeline.stop(options.graceMs)
+    let unsubscribeError: Error | undefined
+    // After a --takeover elsewhere the webhook is that listener's, and a team channel's is everyone's: leave it subscribed.
+    if (!opened.shared && (await lock.held())) {
+      try {
+        await options.api.patch(webhook.id, {...UNSUBSCRIBED})
+      } catch (error) {
+        unsubscribeError = error as Error
+      }
+    }
+    const stillPending = spool.pending().length
+    await spool.close()
+    await lock.release()
+    if (unsubscribeError)
+      options.print({type: 'error', stage: 'webhook', error: `could not unsubscribe webhook ${webhook.id}: ${unsubscribeError.message}`})
+    return {type: 'summary', ...pipeline.counts, pending: stillPending}
   }
 }
 

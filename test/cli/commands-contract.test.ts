@@ -1,5 +1,5 @@
 /**
- * The command map of DESIGN §2, checked against the compiled commands as
+ * The command map of the endpoint table (each row's `command`), checked against the compiled commands as
  * oclif sees them (the same manifest that drives help and completion).
  */
 import {Plugin} from '@oclif/core'
