@@ -107,24 +107,45 @@ export async function saveKey(
   return {saved, notices}
 }
 
-/** The live key of a profile, read from its keychain entry. */
-export async function readKeychainKey(profile: string, entry: KeychainKey): Promise<string> {
-  let key: string | undefined
+/** What a keychain entry holds, as its errors name it and say how to give it otherwise. */
+interface EntryKind {
+  what: 'live key' | 'relay token'
+  /** The environment variable that gives it for one run. */
+  variable: string
+  /** How to save it again. */
+  save: (profile: string) => string
+}
+
+const LIVE_KEY: EntryKind = {what: 'live key', variable: 'UMMAH_SECRET_KEY', save: (profile) => `ummah login --profile ${profile}`}
+const RELAY_TOKEN: EntryKind = {
+  what: 'relay token',
+  variable: 'UMMAH_RELAY_TOKEN',
+  save: (profile) => `ummah config set relay_token TOKEN --profile ${profile}`,
+}
+
+/** The secret of a profile's keychain entry; a keychain that cannot be read or an entry that is gone is an AuthConfigError saying what to do. */
+async function readEntry(profile: string, entry: KeychainKey, kind: EntryKind): Promise<string> {
+  let secret: string | undefined
   try {
-    key = await getSecret(entry.account)
+    secret = await getSecret(entry.account)
   } catch (error) {
     if (!(error instanceof KeychainError)) throw error
     throw new AuthConfigError(
-      `Cannot read the live key of profile "${profile}" from the keychain (${error.reason})`,
-      'Unlock or start the OS keychain, or give the key for this run with UMMAH_SECRET_KEY.',
+      `Cannot read the ${kind.what} of profile "${profile}" from the keychain (${error.reason})`,
+      `Unlock or start the OS keychain, or give the ${kind.what === 'live key' ? 'key' : 'token'} for this run with ${kind.variable}.`,
     )
   }
-  if (!key)
+  if (!secret)
     throw new AuthConfigError(
-      `The keychain has no entry for the live key of profile "${profile}" (${entry.masked})`,
-      `Save it again: \`ummah login --profile ${profile}\`.`,
+      `The keychain has no entry for the ${kind.what} of profile "${profile}" (${entry.masked})`,
+      `Save it again: \`${kind.save(profile)}\`.`,
     )
-  return key
+  return secret
+}
+
+/** The live key of a profile, read from its keychain entry. */
+export function readKeychainKey(profile: string, entry: KeychainKey): Promise<string> {
+  return readEntry(profile, entry, LIVE_KEY)
 }
 
 /**
@@ -291,23 +312,7 @@ export async function saveRelayToken(store: ConfigStore, profile: string, token:
 /** The profile's relay token: from the file, or read from its keychain entry. */
 export async function readRelayToken(profile: string, settings: ProfileSettings): Promise<string | undefined> {
   const entry = settings.relay_token_keychain
-  if (!entry) return settings.relay_token
-  let token: string | undefined
-  try {
-    token = await getSecret(entry.account)
-  } catch (error) {
-    if (!(error instanceof KeychainError)) throw error
-    throw new AuthConfigError(
-      `Cannot read the relay token of profile "${profile}" from the keychain (${error.reason})`,
-      'Unlock or start the OS keychain, or give the token for this run with UMMAH_RELAY_TOKEN.',
-    )
-  }
-  if (!token)
-    throw new AuthConfigError(
-      `The keychain has no entry for the relay token of profile "${profile}" (${entry.masked})`,
-      `Save it again: \`ummah config set relay_token TOKEN --profile ${profile}\`.`,
-    )
-  return token
+  return entry ? readEntry(profile, entry, RELAY_TOKEN) : settings.relay_token
 }
 
 /** Unsets the relay token: its keychain entry first (one that cannot be deleted leaves the profile as it is). */
