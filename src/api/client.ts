@@ -1,5 +1,5 @@
 /**
- * The HTTP client for the gateway, on undici: Bearer auth, JSON bodies,
+ * The HTTP client for the gateway, on Node's own http/https (http.ts): Bearer auth, JSON bodies,
  * connect and per-attempt timeouts, keep-alive, and retries of 429, 5xx and
  * connection failures with exponential backoff, full jitter and Retry-After.
  * Every POST carries one Idempotency-Key, reused by all of its retries, so a

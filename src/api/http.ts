@@ -4,7 +4,7 @@
  * what matters: these modules are built into Node, and their parser is native,
  * whereas undici costs ~30 ms to load plus a synchronous WebAssembly compile
  * of its parser and a ~90 ms wait at exit for V8's background tier-up of it.
- * The webhook relay, which sends thousands of requests, uses undici.
+ * The listener's forwarder, which sends thousands of requests to the app, uses undici (webhooks/undici.ts).
  * HTTPS_PROXY/HTTP_PROXY/NO_PROXY are honoured (src/api/proxy.ts, loaded only
  * when one of them is set).
  */
