@@ -11,7 +11,7 @@ import {loopbackAddresses} from '../shared/hosts.js'
 import {loadUndici} from './undici.js'
 import {type OAuth2TokenSource, sendWithBearer} from '../schemes/oauth2.js'
 import type {Spool, SpooledEvent} from './spool.js'
-import {Sleeps} from '../shared/clock.js'
+import {type Clock, Sleeps} from '../shared/clock.js'
 
 /** Connection-level headers that belong to one hop, never forwarded. */
 export type ForwardReport =
@@ -35,6 +35,8 @@ export interface ForwarderOptions {
   maxBacklog?: number
   /** `--forward-auth oauth2:…`: a bearer from the app's token endpoint on every forward. */
   tokens?: OAuth2TokenSource
+  /** The clock backoffs wait on (tests move it); the system's by default. */
+  clock?: Clock
 }
 
 const RETRYABLE = (status: number) => status >= 500 || status === 408 || status === 429
@@ -50,7 +52,7 @@ export class Forwarder {
   /** Forwards under way (a request sent, its answer not yet in). */
   private active = 0
   /** Backoffs between attempts, cut short by stop(). */
-  private readonly backoffs = new Sleeps()
+  private readonly backoffs: Sleeps
   /** Workers waiting for work, woken by new work and by stop(). */
   private readonly waiters = new Set<() => void>()
   /** Deliveries held back until the backlog shrinks. */
@@ -61,6 +63,7 @@ export class Forwarder {
   constructor(private readonly options: ForwarderOptions) {
     // A local name connects to loopback without DNS (shared/hosts.ts); anything else is resolved as written.
     this.hosts = loopbackAddresses(options.target.hostname) ?? [options.target.hostname]
+    this.backoffs = new Sleeps(options.clock)
   }
 
   /** Starts the workers; pending events are forwarded in arrival order. */

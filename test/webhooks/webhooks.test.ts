@@ -9,6 +9,8 @@ import {type Fixture, runFixture} from '../../src/webhooks/fixtures.js'
 import {verifyRsaSha256} from '../../src/schemes/signature.js'
 import {Spool} from '../../src/webhooks/spool.js'
 import {until} from '../helpers/wait.js'
+import {ManualClock} from '../helpers/clock.js'
+import {startServer} from '../helpers/server.js'
 
 const pem = (key: ReturnType<typeof generateKeyPairSync>['publicKey']) => key.export({type: 'spki', format: 'pem'}).toString()
 
@@ -180,6 +182,52 @@ describe('forwarder backpressure', () => {
     await room
     expect(admitted).toBe(true)
     expect(spool.pending().map((event) => event.id)).toEqual(['a', 'b', 'c'])
+    await spool.close()
+  })
+})
+
+describe('forwarder backoff on a moved clock', () => {
+  it('retries a 500 only once its backoff has passed on the clock, and stop() cuts a backoff short', async () => {
+    const app = await startServer((_request, response, index) => void response.writeHead(index === 0 ? 500 : 200).end())
+    const spool = await Spool.open(join(tempDir('ummah-backoff-'), 'p.spool'))
+    const clock = new ManualClock()
+    const reports: string[] = []
+    const forwarder = new Forwarder({
+      target: new URL(`${app.origin}/hook`),
+      spool,
+      timeoutMs: 5000,
+      maxAttempts: 0,
+      concurrency: 1,
+      headers: {},
+      report: (line) => reports.push(`${line.kind} ${line.status ?? ''}`.trim()),
+      // A fixed backoff of one minute: min and max the same, so the wait is between 30 and 60 s on the clock.
+      minBackoffMs: 60_000,
+      maxBackoffMs: 60_000,
+      clock,
+    })
+    const admitted = await spool.admit({id: 'evt-backoff', type: 't', headers: {}, body: Buffer.from('{}')})
+    if (admitted.duplicate) throw new Error('a fresh spool holds no duplicate')
+    forwarder.enqueue(admitted.event)
+    forwarder.start()
+    await until(() => reports.includes('retry 500'), 'the first attempt to be answered 500')
+    // Half a minute less a millisecond: still waiting, nothing sent again.
+    await clock.advance(29_999)
+    expect(app.requests).toHaveLength(1)
+    await clock.advance(30_001)
+    await until(() => reports.includes('response 200'), 'the retry once the backoff passed')
+    expect(app.requests).toHaveLength(2)
+
+    // A second event answered 500 again waits a minute on the clock; stop() does not wait for it.
+    const again = await spool.admit({id: 'evt-stopped', type: 't', headers: {}, body: Buffer.from('{}')})
+    if (again.duplicate) throw new Error('a fresh event is no duplicate')
+    await app.close()
+    forwarder.enqueue(again.event)
+    await until(() => reports.filter((line) => line.startsWith('retry')).length >= 2, 'a refused connection to be retried')
+    // The backoff on the clock would never end; stop() ends it at once, well inside its 10 s grace.
+    const stopping = performance.now()
+    await forwarder.stop(10_000)
+    expect(performance.now() - stopping).toBeLessThan(5000)
+    expect(spool.pending().map((event) => event.id)).toEqual(['evt-stopped'])
     await spool.close()
   })
 })
