@@ -126,6 +126,31 @@ describe('webhooks listen', {timeout: 120_000}, () => {
     await second.stop()
     expect(second.lines.at(-1)).toMatchObject({type: 'summary', delivered: 3, pending: 0})
 
+    // One event whole: the exact bytes and headers the app received, its state and the app's answer.
+    const received = app.received[1]
+    const shown = await ummah(['webhooks', 'events', 'show', received.id, '--json'])
+    expect(shown.code, shown.stderr).toBe(0)
+    const detail = JSON.parse(shown.stdout)
+    expect(Buffer.from(detail.body_base64, 'base64').equals(received.raw)).toBe(true)
+    expect(detail).toMatchObject({
+      id: received.id,
+      type: received.type,
+      status: 'delivered',
+      response_status: 200,
+      body: received.raw.toString('utf8'),
+      body_bytes: received.raw.length,
+    })
+    expect(detail.headers['x-signature']).toBe(received.signature)
+    const human = await ummah(['webhooks', 'events', 'show', received.id])
+    expect(human.stdout).toContain(
+      JSON.stringify(JSON.parse(received.raw.toString('utf8')), null, 2)
+        .split('\n')[1]
+        .trim(),
+    )
+    expect(human.stdout).toContain(received.signature)
+    const missing = await ummah(['webhooks', 'events', 'show', 'evt_not_spooled'])
+    expect([missing.code, missing.stderr]).toEqual([4, 'Error: No event evt_not_spooled in the listener spool. See `ummah webhooks events list`.\n'])
+
     const resent = await ummah(['webhooks', 'events', 'resend', spooled[0], '--json'])
     expect(resent.code, resent.stderr).toBe(0)
     expect(JSON.parse(resent.stdout)).toMatchObject({id: spooled[0], status: 200})
