@@ -1,10 +1,5 @@
-import {rmSync} from 'node:fs'
-
-import {ExitCode, UsageError} from '../../shared/errors.js'
 import {UmmahCommand} from '../../cli/base-command.js'
-import {parseSecondsList} from '../../cli/input.js'
-import {announceSandbox, sandboxDataFile, sandboxStartFlags} from '../../cli/sandbox-flags.js'
-import {untilStopped} from '../../cli/terminal.js'
+import {sandboxStartFlags} from '../../cli/sandbox-flags.js'
 
 export default class SandboxStart extends UmmahCommand {
   static override summary = 'Run a local, stateful emulator of the whole gateway'
@@ -24,41 +19,13 @@ export default class SandboxStart extends UmmahCommand {
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(SandboxStart)
-    const retryDelaysMs = parseSecondsList(flags['retry-schedule'], '--retry-schedule')
-    // A file left by an earlier run must not say this one is ready.
-    if (flags['ready-file']) rmSync(flags['ready-file'], {force: true})
-    const dataFile = sandboxDataFile(flags)
-    const {startSandbox} = await import('../../sandbox/server.js')
-    const sandbox = await startSandbox({
-      port: flags.port,
-      host: flags.host,
-      dataFile,
-      merchant: flags.merchant,
-      retryDelaysMs,
-      timeScale: flags['time-scale'],
-      statementDelayMs: flags['statement-delay'] * 1000,
-      helpers: flags.helpers,
-      onSaveError: (message) => this.printError(message),
-    }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE')
-        throw new UsageError(`Port ${flags.port} is already in use`, 'Is a sandbox already running? Pick another with --port, or --port 0.')
-      throw error
-    })
-
-    const readyFile = flags['ready-file']
-    announceSandbox(sandbox, {
-      dataFile,
-      readyFile,
-      jsonLine: this.jsonEnabled() ? (value) => this.jsonLine(value) : undefined,
+    const {runSandboxSession} = await import('../../cli/sandbox-session.js')
+    await runSandboxSession(flags, {
       print: (text) => this.print(text),
+      printError: (text) => this.printError(text),
+      notice: (text) => this.notice(text),
+      jsonLine: this.jsonEnabled() ? (value) => this.jsonLine(value) : undefined,
     })
-
-    const signal = await untilStopped()
-    if (readyFile) rmSync(readyFile, {force: true})
-    await sandbox.close()
-    this.notice(`Stopped (${signal}).`)
-    // Ctrl-C is exit 130, as for every command (README: exit codes); SIGTERM, a service manager's stop, is 0.
-    if (signal === 'SIGINT') process.exitCode = ExitCode.interrupted
     return undefined
   }
 }
