@@ -23,6 +23,7 @@ import type {
   Webhook,
   WebhookDelivery,
 } from './types.js'
+import type {Placeholders} from '../shared/path-template.js'
 
 export type HttpMethod = 'DELETE' | 'GET' | 'PATCH' | 'POST' | 'PUT'
 
@@ -867,9 +868,6 @@ export function endpoint(id: EndpointId): Endpoint {
   if (!found) throw new Error(`Unknown endpoint ${id}`)
   return found
 }
-
-/** The `{placeholders}` of a path template, as a union of their names. */
-type Placeholders<Path extends string> = Path extends `${string}{${infer Name}}${infer Rest}` ? Name | Placeholders<Rest> : never
 
 type Row = (typeof table)[number]
 type RowOf<Id extends EndpointId> = Extract<Row, {id: Id}>

@@ -6,12 +6,13 @@
 import {UsageError} from '../shared/errors.js'
 import type {Endpoint, PathFormat} from './endpoints.js'
 import {checkPathValue} from './validate.js'
+import {fillTemplate, placeholders} from '../shared/path-template.js'
 
 type PathTarget = Pick<Endpoint, 'ids' | 'path'>
 
-/** The `{placeholders}` of a path template, in order. */
+/** The `{placeholders}` of an endpoint's path, in order. */
 export function pathParams(target: Pick<Endpoint, 'path'>): string[] {
-  return [...target.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1])
+  return placeholders(target.path)
 }
 
 /** What the placeholder `name` holds, as its row declares it. */
@@ -48,5 +49,5 @@ export function checkId(name: string, value: string | undefined, format: PathFor
  */
 export function buildPath(target: PathTarget, values: Readonly<Record<string, string>>): string {
   for (const name of pathParams(target)) checkId(name, values[name], pathFormat(target, name))
-  return target.path.replaceAll(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(values[name]))
+  return fillTemplate(target.path, values)
 }

@@ -2,7 +2,8 @@
  * The relay's HTTP routes, declared once: the server dispatches on them
  * (server.ts holds one handler per route, so a route without one fails tsc)
  * and the clients build their paths from them (admin-client.ts, the
- * listener's stream in webhooks/relay-source.ts). Data only.
+ * listener's stream in webhooks/relay-source.ts); templates are read by
+ * shared/path-template.ts.
  *
  *   GET    /healthz                                  200 once ready, 503 while the store does not answer
  *   POST   /in/CHANNEL/SECRET                        ingress (404 for a wrong channel or secret, 413 over --max-body)
@@ -14,6 +15,8 @@
  *   DELETE /v1/channels/CHANNEL/tokens/ID            admin: its streams close
  *   GET    /v1/channels/CHANNEL/stream?after=CURSOR  WebSocket (protocol.ts), admin or that channel's token
  */
+
+import {type Placeholders, fillTemplate, findRoute} from '../shared/path-template.js'
 
 /**
  * Who may call a route: anyone; whoever knows the channel's ingress secret
@@ -44,17 +47,14 @@ export const RELAY_ROUTES = {
 
 export type RouteName = keyof typeof RELAY_ROUTES
 
-type Placeholders<Path extends string> = Path extends `${string}{${infer Name}}${infer Rest}` ? Name | Placeholders<Rest> : never
-
 /** The values route `Name`'s path needs: `{channel}` for `/v1/channels/{channel}`. */
 export type RouteParams<Name extends RouteName> = {[P in Placeholders<(typeof RELAY_ROUTES)[Name]['path']>]: string}
 
-const ROUTE_NAMES = Object.keys(RELAY_ROUTES) as RouteName[]
+const ROUTES = (Object.keys(RELAY_ROUTES) as RouteName[]).map((name) => ({name, ...RELAY_ROUTES[name]}))
 
 /** Route `name`'s path with its values, each encoded as one path segment. */
 export function routePath<Name extends RouteName>(name: Name, params: RouteParams<Name>): string {
-  const values = params as Record<string, string>
-  return RELAY_ROUTES[name].path.replaceAll(/\{(\w+)\}/g, (_, key: string) => encodeURIComponent(values[key]))
+  return fillTemplate(RELAY_ROUTES[name].path, params)
 }
 
 export type RouteMatch =
@@ -63,38 +63,10 @@ export type RouteMatch =
   | {kind: 'method'; name: RouteName; params: Record<string, string>; allow: string[]}
   | {kind: 'none'}
 
-function matchPath(template: string, segments: string[]): Record<string, string> | undefined {
-  const parts = template.split('/').filter(Boolean)
-  if (parts.length !== segments.length) return undefined
-  const params: Record<string, string> = {}
-  for (const [index, part] of parts.entries()) {
-    const placeholder = /^\{(\w+)\}$/.exec(part)
-    if (placeholder) {
-      let value: string
-      try {
-        value = decodeURIComponent(segments[index])
-      } catch {
-        return undefined
-      }
-      params[placeholder[1]] = value
-    } else if (part !== segments[index]) return undefined
-  }
-  return params
-}
-
 /** The route a request's method and path (without the query) name. */
 export function matchRoute(method: string, path: string): RouteMatch {
-  const segments = path.split('/').filter(Boolean)
-  let pathMatch: {name: RouteName; params: Record<string, string>} | undefined
-  const allow: string[] = []
-  for (const name of ROUTE_NAMES) {
-    const params = matchPath(RELAY_ROUTES[name].path, segments)
-    if (!params) continue
-    if (RELAY_ROUTES[name].method === method) return {kind: 'route', name, params}
-    pathMatch ??= {name, params}
-    allow.push(RELAY_ROUTES[name].method)
-  }
-  return pathMatch ? {kind: 'method', ...pathMatch, allow} : {kind: 'none'}
+  const found = findRoute(ROUTES, method, path)
+  return found.kind === 'none' ? found : {...found, name: found.route.name}
 }
 
 type RoutesWhere<Condition> = {[Name in RouteName]: (typeof RELAY_ROUTES)[Name] extends Condition ? Name : never}[RouteName]
