@@ -11,7 +11,7 @@ import {promisify} from 'node:util'
 import {describe, expect, it} from 'vitest'
 
 import {type Sandbox, startSandbox} from '../src/sandbox/server.js'
-import {NO_BUS, ROOT, tempDir} from './helpers/cli.js'
+import {ROOT, cliEnv, tempDir} from './helpers/cli.js'
 import {json, startServer} from './helpers/server.js'
 import {until} from './helpers/wait.js'
 
@@ -116,8 +116,7 @@ describe('the tarball', {timeout: 180_000}, () => {
     const prefix = join(dir, 'prefix')
     await run('npm', ['install', '-g', '--prefix', prefix, join(dir, packedName.trim().split('\n').at(-1)!), '--no-audit', '--no-fund'], {cwd: dir})
     const ummah = join(prefix, 'bin', 'ummah')
-    const env: NodeJS.ProcessEnv = {...process.env, UMMAH_CONFIG_DIR: join(dir, 'config'), DBUS_SESSION_BUS_ADDRESS: NO_BUS, CI: 'true'}
-    for (const name of Object.keys(env)) if (name.startsWith('UMMAH_') && name !== 'UMMAH_CONFIG_DIR') delete env[name]
+    const env = cliEnv({CI: 'true'})
 
     const help = await run(ummah, ['--help'], {env})
     expect(help.stdout).toContain('USAGE\n  $ ummah [COMMAND]')

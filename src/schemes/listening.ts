@@ -24,11 +24,15 @@ export interface ListenerCheck {
 export function listenerCheck(name: SchemeName, settings: SchemeSettings, webhookKey: () => string | undefined): ListenerCheck {
   const entry = schemeEntry(name)
   if (entry.webhookKey) {
+    // Built once per key, not per delivery: the key is known once the webhook is, and changes only with it.
+    let built: {key: string; scheme: ReturnType<typeof entry.receiver>} | undefined
     return {
       headers: entry.receiver({}).headers,
       verify: (request) => {
         const key = webhookKey()
-        return key ? entry.receiver({...settings, publicKey: key}).verify(request) : {ok: false, reason: 'no public key to verify with'}
+        if (!key) return {ok: false, reason: 'no public key to verify with'}
+        if (built?.key !== key) built = {key, scheme: entry.receiver({...settings, publicKey: key})}
+        return built.scheme.verify(request)
       },
     }
   }

@@ -56,13 +56,23 @@ export function tempConfigDir(): string {
 /** A session bus address where there is none: the OS keychain is unavailable. */
 export const NO_BUS = 'unix:path=/nonexistent/ummah-test-no-session-bus'
 
-export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+/**
+ * The environment a CLI run gets: this process's, without inherited Ummah
+ * settings or colour variables, with a fresh config directory and no session
+ * bus (a run never touches a desktop's keychain unless a test brings its own
+ * Secret Service, helpers/secret-service.ts), then `extra` (undefined: unset).
+ */
+export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {...process.env}
   for (const name of Object.keys(env))
     if (name.startsWith('UMMAH_') || ['NO_COLOR', 'FORCE_COLOR', 'CLICOLOR', 'CLICOLOR_FORCE'].includes(name)) delete env[name]
-  // No session bus unless a test brings its own Secret Service (helpers/secret-service.ts): a run never touches a desktop's keychain.
-  Object.assign(env, {UMMAH_CONFIG_DIR: tempConfigDir(), DBUS_SESSION_BUS_ADDRESS: NO_BUS}, options.env)
+  Object.assign(env, {UMMAH_CONFIG_DIR: tempConfigDir(), DBUS_SESSION_BUS_ADDRESS: NO_BUS}, extra)
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name]
+  return env
+}
+
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  const env = cliEnv(options.env)
 
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe']})

@@ -12,7 +12,7 @@ import {join} from 'node:path'
 import {format} from 'node:util'
 import {pathToFileURL} from 'node:url'
 
-import {type CliOptions, type CliResult, NO_BUS, ROOT, tempConfigDir} from './cli.js'
+import {type CliOptions, type CliResult, ROOT, cliEnv} from './cli.js'
 
 type Run = (argv: string[], binUrl: string) => Promise<void>
 
@@ -61,13 +61,9 @@ async function runOnce(args: string[], options: CliOptions): Promise<CliResult> 
   const savedExit = process.exit
   const savedCwd = process.cwd()
   // The environment runCli() gives a child: no inherited Ummah settings, a fresh config directory, no session bus.
-  for (const name of Object.keys(process.env))
-    if (name.startsWith('UMMAH_') || ['NO_COLOR', 'FORCE_COLOR', 'CLICOLOR', 'CLICOLOR_FORCE'].includes(name)) delete process.env[name]
-  Object.assign(process.env, {UMMAH_CONFIG_DIR: tempConfigDir(), DBUS_SESSION_BUS_ADDRESS: NO_BUS})
-  for (const [name, value] of Object.entries(options.env ?? {})) {
-    if (value === undefined) delete process.env[name]
-    else process.env[name] = value
-  }
+  const env = cliEnv(options.env)
+  for (const name of Object.keys(process.env)) if (!(name in env)) delete process.env[name]
+  Object.assign(process.env, env)
   if (options.cwd) process.chdir(options.cwd)
   process.exitCode = undefined
   process.exit = ((code?: number) => {
