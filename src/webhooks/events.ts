@@ -2,7 +2,8 @@
 import {existsSync} from 'node:fs'
 
 import {UmmahError, UsageError} from '../shared/errors.js'
-import {Forwarder} from './forward.js'
+import type {Attempt} from './answers.js'
+import {Forwarder, attemptOf} from './forward.js'
 import {parseForwardTarget} from './forward-target.js'
 import {readState, spoolFile} from './listen.js'
 import {STALE_AFTER_S, createdOn} from './pipeline.js'
@@ -20,6 +21,34 @@ export interface EventRow {
   created_on: number | null
   /** Not yet delivered and created over 10 minutes ago: an app with the reference's replay check answers 400 "stale event". */
   stale: boolean
+  /** How its signature was checked on arrival (null for events kept from before verdicts were recorded). */
+  verdict: {verified: boolean; by: string; reason: string | null} | null
+  /** `receiver` (the local port) or `relay <channel>`. */
+  source: string | null
+  /** What the app answered to each forward, oldest first (the last 20). */
+  answers: AnswerView[]
+}
+
+/** One forward and the app's answer, as `--json` and the inspector show it. */
+export interface AnswerView {
+  attempt: number
+  /** When the forward started, Unix seconds with milliseconds. */
+  sent_at: number
+  duration_ms: number
+  status: number | null
+  error: string | null
+  headers: Record<string, string>
+  /** The first 64 KiB of the answer as text when it is UTF-8 (`body_base64` is the exact bytes kept). */
+  body: string | null
+  body_base64: string | null
+  /** Bytes kept; the answer went on when `truncated` (`answer_bytes` is its length when the app said). */
+  body_bytes: number
+  truncated: boolean
+  answer_bytes: number | null
+  /** The body was let go to keep the spool's answers within their budget. */
+  dropped: boolean
+  retry_in_ms: number | null
+  replay: boolean
 }
 
 /** One event whole: the row, and the request as the listener received it. */
@@ -36,7 +65,35 @@ async function openSpool(profile: string): Promise<Spool | undefined> {
   return existsSync(spoolFile(profile)) ? Spool.open(spoolFile(profile), {compact: false}) : undefined
 }
 
-function rowOf(event: SpooledEvent, now: number): EventRow {
+/** Bytes as text when they are valid UTF-8, else null. */
+export function utf8(bytes: Buffer): string | null {
+  try {
+    return new TextDecoder('utf-8', {fatal: true}).decode(bytes)
+  } catch {
+    return null
+  }
+}
+
+export function answerView(attempt: Attempt): AnswerView {
+  return {
+    attempt: attempt.n,
+    sent_at: attempt.at / 1000,
+    duration_ms: attempt.durationMs,
+    status: attempt.status ?? null,
+    error: attempt.error ?? null,
+    headers: attempt.headers ?? {},
+    body: attempt.body ? utf8(attempt.body) : null,
+    body_base64: attempt.body ? attempt.body.toString('base64') : null,
+    body_bytes: attempt.body?.length ?? 0,
+    truncated: attempt.truncated ?? false,
+    answer_bytes: attempt.bodyBytes ?? null,
+    dropped: attempt.dropped ?? false,
+    retry_in_ms: attempt.retryInMs ?? null,
+    replay: attempt.replay ?? false,
+  }
+}
+
+export function rowOf(event: SpooledEvent, now: number): EventRow {
   const created = createdOn(event)
   return {
     id: event.id,
@@ -48,6 +105,20 @@ function rowOf(event: SpooledEvent, now: number): EventRow {
     received_at: Math.floor(event.receivedAt / 1000),
     created_on: created ?? null,
     stale: event.status !== 'delivered' && created !== undefined && now - created > STALE_AFTER_S,
+    verdict: event.verdict ? {verified: event.verdict.ok, by: event.verdict.by, reason: event.verdict.reason ?? null} : null,
+    source: event.source ?? null,
+    answers: event.answers.map(answerView),
+  }
+}
+
+/** An event whole: its row, and the request as received. */
+export function detailOf(event: SpooledEvent, now: number): EventDetail {
+  return {
+    ...rowOf(event, now),
+    headers: event.headers,
+    body_bytes: event.body.length,
+    body: utf8(event.body),
+    body_base64: event.body.toString('base64'),
   }
 }
 
@@ -67,14 +138,45 @@ export async function showEvent(profile: string, id: string): Promise<EventDetai
   const event = spool?.find(id)
   await spool?.close()
   if (!event) throw new UmmahError(`No event ${id} in the listener spool`, {code: 'not_found', hint: 'See `ummah webhooks events list`.'})
-  const text = new TextDecoder('utf-8', {fatal: true})
-  let body: string | null
-  try {
-    body = text.decode(event.body)
-  } catch {
-    body = null
+  return detailOf(event, Date.now() / 1000)
+}
+
+export interface ReplayResult {
+  id: string
+  type: string
+  status: number
+  url: string
+  duration_ms: number
+  attempt: number
+}
+
+/**
+ * Forwards a stored event's exact bytes and headers once more and records the
+ * answer as a replay attempt; `settles`: a 2xx marks an event that is not
+ * delivered as delivered (false inside a running listener for an event its
+ * queue still holds: the queue decides). forward_failed when the app did not
+ * answer 2xx (the attempt is recorded all the same).
+ */
+export async function replayEvent(spool: Spool, forwarder: Forwarder, event: SpooledEvent, settles = true): Promise<ReplayResult> {
+  const outcome = await forwarder.once(event)
+  event.attempts++
+  const ok = outcome.status !== undefined && outcome.status >= 200 && outcome.status < 300
+  const reason = outcome.error ?? `HTTP ${outcome.status}`
+  const attempt = attemptOf(outcome, event.attempts, {replay: true, ...(ok ? {} : {error: reason})})
+  await (ok && settles && event.status !== 'delivered' ? spool.markDelivered(event, outcome.status!, attempt) : spool.recordAttempt(event, attempt))
+  if (!ok)
+    throw new UmmahError(`Resending ${event.id} to ${outcome.url} failed: ${reason}`, {
+      code: 'forward_failed',
+      hint: 'Check that your app is running.',
+    })
+  return {
+    id: event.id,
+    type: event.type,
+    status: outcome.status!,
+    url: outcome.url,
+    duration_ms: Math.round(outcome.durationMs),
+    attempt: event.attempts,
   }
-  return {...rowOf(event, Date.now() / 1000), headers: event.headers, body_bytes: event.body.length, body, body_base64: event.body.toString('base64')}
 }
 
 export async function resendEvent(profile: string, id: string, options: {forward?: string; timeoutMs: number}) {
@@ -96,16 +198,7 @@ export async function resendEvent(profile: string, id: string, options: {forward
     report: () => {},
   })
   try {
-    const outcome = await forwarder.once(event)
-    if (outcome.status === undefined || outcome.status >= 300) {
-      throw new UmmahError(`Resending ${id} to ${outcome.url} failed: ${outcome.error ?? `HTTP ${outcome.status}`}`, {
-        code: 'forward_failed',
-        hint: 'Check that your app is running.',
-      })
-    }
-    event.attempts++
-    await spool.markDelivered(event, outcome.status)
-    return {id, type: event.type, status: outcome.status, url: outcome.url, duration_ms: Math.round(outcome.durationMs)}
+    return await replayEvent(spool, forwarder, event)
   } finally {
     await forwarder.stop(0)
     await spool.close()

@@ -12,6 +12,28 @@ import {loadUndici} from './undici.js'
 import {type OAuth2TokenSource, sendWithBearer} from '../schemes/oauth2.js'
 import type {Spool, SpooledEvent} from './spool.js'
 import {type Clock, Sleeps} from '../shared/clock.js'
+import {ANSWER_BODY_BYTES, type Attempt, keptHeaders} from './answers.js'
+
+/** One forward: the app's answer (or why there was none), as an Attempt records it. */
+export interface SendOutcome {
+  status?: number
+  error?: string
+  durationMs: number
+  url: string
+  retryAfterMs?: number
+  /** When the forward started (ms since the epoch). */
+  at: number
+  headers?: Record<string, string>
+  body?: Buffer
+  truncated?: boolean
+  bodyBytes?: number
+}
+
+/** The attempt an outcome records. */
+export function attemptOf(outcome: SendOutcome, n: number, extra: Partial<Attempt> = {}): Attempt {
+  const {at, durationMs, status, headers, body, truncated, bodyBytes, error} = outcome
+  return {n, at, durationMs, status, headers, body, truncated, bodyBytes, error, ...extra}
+}
 
 /** Connection-level headers that belong to one hop, never forwarded. */
 export type ForwardReport =
@@ -126,7 +148,7 @@ export class Forwarder {
   }
 
   /** Forwards one event once, outside the queue (`webhooks events resend`). */
-  async once(event: SpooledEvent): Promise<{status?: number; error?: string; durationMs: number; url: string}> {
+  async once(event: SpooledEvent): Promise<SendOutcome> {
     return this.send(event)
   }
 
@@ -174,18 +196,20 @@ export class Forwarder {
         report({kind: 'response', event, status, durationMs, url})
         // Were the record lost in a crash, the event would be forwarded again, not lost.
         // A failed write is the spool's to report (disk-full); the outcome is rewritten once it can write again.
-        await spool.markDelivered(event, status).catch(() => {})
+        await spool.markDelivered(event, status, attemptOf(outcome, event.attempts)).catch(() => {})
         return
       }
       const retryable = status === undefined ? !this.stopped : RETRYABLE(status)
       const reason = error ?? (status !== undefined && status >= 300 && status < 400 ? `redirect (${status}) not followed` : `HTTP ${status}`)
       if (!retryable || (maxAttempts > 0 && event.attempts >= maxAttempts)) {
-        await spool.markFailed(event, reason, status).catch(() => {})
+        await spool.markFailed(event, reason, status, attemptOf(outcome, event.attempts, {error: reason})).catch(() => {})
         report({kind: 'failed', event, status, error: reason, durationMs, url})
         return
       }
       const backoff = Math.min(maxBackoff, minBackoff * 2 ** Math.min(event.attempts - 1, 16))
       const delayMs = Math.max(Math.round(backoff / 2 + (Math.random() * backoff) / 2), Math.min(outcome.retryAfterMs ?? 0, 60_000))
+      // Not awaited: the retry waits out its backoff anyway, and the line follows the event's own (spooled() above).
+      spool.recordAttempt(event, attemptOf(outcome, event.attempts, {retryInMs: delayMs})).catch(() => {})
       report({kind: 'retry', event, status, error, durationMs, url, delayMs})
       // stop() cuts the backoff short; the event stays pending in the spool.
       await this.backoffs.sleep(delayMs)
@@ -208,25 +232,24 @@ export class Forwarder {
     )
   }
 
-  private async send(event: SpooledEvent): Promise<{status?: number; error?: string; durationMs: number; url: string; retryAfterMs?: number}> {
+  private async send(event: SpooledEvent): Promise<SendOutcome> {
     const {tokens} = this.options
     if (!tokens) return this.sendOnce(event, {})
+    const at = Date.now()
     try {
       return await sendWithBearer(tokens, (authorization) => this.sendOnce(event, {authorization}))
     } catch (error) {
       // The token endpoint failed: a failed attempt like any other, retried with backoff.
-      return {error: (error as Error).message, durationMs: 0, url: this.options.target.href}
+      return {error: `token endpoint: ${(error as Error).message}`, durationMs: 0, url: this.options.target.href, at}
     }
   }
 
-  private async sendOnce(
-    event: SpooledEvent,
-    auth: Record<string, string>,
-  ): Promise<{status?: number; error?: string; durationMs: number; url: string; retryAfterMs?: number}> {
+  private async sendOnce(event: SpooledEvent, auth: Record<string, string>): Promise<SendOutcome> {
     const {Agent, request} = await loadUndici()
     this.dispatcher ??= new Agent({keepAliveTimeout: 10_000, connect: {timeout: Math.min(this.options.timeoutMs, 10_000)}})
     const {target} = this.options
     const started = performance.now()
+    const at = Date.now()
     let lastError = 'connection failed'
     for (const host of this.hosts) {
       const url = new URL(target.href)
@@ -241,7 +264,7 @@ export class Forwarder {
           headersTimeout: this.options.timeoutMs,
           bodyTimeout: this.options.timeoutMs,
         })
-        await response.body.dump()
+        const answer = await readAnswer(response.body, response.headers['content-length'])
         if (this.hosts[0] !== host) this.hosts = [host, ...this.hosts.filter((other) => other !== host)]
         const retryAfter = response.headers['retry-after']
         return {
@@ -249,6 +272,9 @@ export class Forwarder {
           durationMs: performance.now() - started,
           url: target.href,
           retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter),
+          at,
+          headers: keptHeaders(response.headers),
+          ...answer,
         }
       } catch (error) {
         lastError = describe(error, this.options.timeoutMs)
@@ -256,8 +282,36 @@ export class Forwarder {
         if (code(error) !== 'ECONNREFUSED' && code(error) !== 'EADDRNOTAVAIL') break
       }
     }
-    return {error: lastError, durationMs: performance.now() - started, url: target.href}
+    return {error: lastError, durationMs: performance.now() - started, url: target.href, at}
   }
+}
+
+/**
+ * The first ANSWER_BODY_BYTES of the app's answer. A longer one is not read
+ * on: the stream is dropped (undici closes that connection) rather than
+ * reading a gigabyte to throw it away; its length is Content-Length's, when given.
+ */
+async function readAnswer(
+  body: AsyncIterable<Buffer>,
+  contentLength: string | string[] | undefined,
+): Promise<{body?: Buffer; truncated?: boolean; bodyBytes?: number}> {
+  const chunks: Buffer[] = []
+  let kept = 0
+  let more = false
+  for await (const chunk of body) {
+    if (kept + chunk.length > ANSWER_BODY_BYTES) {
+      chunks.push(chunk.subarray(0, ANSWER_BODY_BYTES - kept))
+      kept = ANSWER_BODY_BYTES
+      more = true
+      break
+    }
+    chunks.push(chunk)
+    kept += chunk.length
+  }
+  if (kept === 0) return {}
+  const declared = Number(Array.isArray(contentLength) ? contentLength[0] : contentLength)
+  if (!more) return {body: Buffer.concat(chunks, kept)}
+  return {body: Buffer.concat(chunks, kept), truncated: true, ...(Number.isSafeInteger(declared) && declared > kept ? {bodyBytes: declared} : {})}
 }
 
 function code(error: unknown): string | undefined {

@@ -222,6 +222,8 @@ export async function startListening(options: ListenOptions): Promise<ListenSess
       verify: checks.verify,
       deliveryHeaders: checks.headers,
       skipVerify: options.skipVerify,
+      checkedBy: () => checkedBy(options, publicKey),
+      source: options.relay ? `relay ${options.relay.channel ?? 'personal channel'}` : 'receiver',
       emit: print,
       forward: {
         target: options.forward,
@@ -260,6 +262,12 @@ export async function startListening(options: ListenOptions): Promise<ListenSess
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {})
     throw error
   }
+}
+
+/** The verdict's "by": the scheme, and for the webhook's own key its fingerprint (the first 16 hex of its SHA-256). */
+function checkedBy(options: ListenOptions, publicKey: string | undefined): string {
+  const scheme = options.verifyScheme?.name ?? 'rsa-sha256'
+  return publicKey && !options.verifyScheme ? `${scheme} · key sha256:${keyDigest(publicKey).slice(0, 16)}` : scheme
 }
 
 /** The webhook the source is subscribed through: a team channel's shared one, else this profile's own (made or re-pointed). */

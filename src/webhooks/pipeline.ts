@@ -132,6 +132,10 @@ export interface PipelineOptions {
    */
   deliveryHeaders: readonly string[]
   skipVerify: boolean
+  /** What checks signatures, as each event's verdict names it: the scheme and the key's fingerprint. */
+  checkedBy?: () => string
+  /** Where deliveries come from, kept with each event: `receiver`, or `relay <channel>`. */
+  source?: string
   forward: Omit<ForwarderOptions, 'spool' | 'report'>
   emit: (line: ListenLine) => void
   now?: () => number
@@ -182,7 +186,14 @@ export class Pipeline implements Intake {
     // No await unless the backlog is full: calls made in order are spooled in that order (the relay source relies on it).
     const full = this.forwarder.room()
     if (full) await full
-    const admission = await this.options.spool.admit({id, type, headers: forwardableHeaders(delivery.headers, this.keep), body})
+    const admission = await this.options.spool.admit({
+      id,
+      type,
+      headers: forwardableHeaders(delivery.headers, this.keep),
+      body,
+      verdict: {ok: verdict.ok, by: this.options.checkedBy?.() ?? 'signature', ...(verdict.ok ? {} : {reason: verdict.reason})},
+      source: this.options.source,
+    })
     if (admission.duplicate) {
       this.counts.duplicates++
       this.options.emit({type: 'event', id, event_type: type, verified: true, duplicate: true})

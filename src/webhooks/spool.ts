@@ -15,11 +15,16 @@
  * Event ids are remembered for the de-duplication window (3 days, the
  * gateway's retry window, by default), bounded in count, across restarts:
  * compaction keeps the ids of finished events it lets go of in `i` lines.
+ *
+ * Each forward's answer (answers.ts) is kept with its event: in the outcome
+ * line (`d`, `f`), or an `a` line for an attempt that was retried or a
+ * replay; compaction folds them into the event's own line.
  */
 import {mkdir, open, readFile, rename, unlink} from 'node:fs/promises'
 import {dirname} from 'node:path'
 
 import {AppendFile, type AppendHandle, type WriteHealth} from '../shared/append-file.js'
+import {AnswerBudget, type Attempt, type AttemptLine, attemptLine, parseAttempt} from './answers.js'
 
 export type EventStatus = 'delivered' | 'failed' | 'pending'
 
@@ -42,7 +47,23 @@ export interface SpooledEvent {
   /** HTTP status of the last forward, if one was answered. */
   responseStatus?: number
   error?: string
+  /** The app's answers, oldest first (the last ATTEMPTS_KEPT). */
+  answers: Attempt[]
+  /** How the delivery was checked on arrival (absent for events spooled before verdicts were kept). */
+  verdict?: EventVerdict
+  /** Where it came from: `receiver` (the local port) or `relay <channel>`. */
+  source?: string
 }
+
+export interface EventVerdict {
+  /** The signature verified (false only under --skip-verify: refused deliveries are never spooled). */
+  ok: boolean
+  /** What checked it: the scheme and the key's fingerprint. */
+  by: string
+  reason?: string
+}
+
+type VerdictLine = {ok: boolean; by: string; why?: string}
 
 /** Lines of the file: an event, its outcome (`d` delivered, `f` failed), or ids remembered for de-duplication (`i`: [id, received at ms]). */
 type Line =
@@ -58,9 +79,13 @@ type Line =
       n?: number
       c?: number
       err?: string
+      a?: AttemptLine[]
+      v?: VerdictLine
+      src?: string
     }
-  | {k: 'd'; seq: number; n: number; c: number}
-  | {k: 'f'; seq: number; n: number; c?: number; err?: string}
+  | {k: 'd'; seq: number; n: number; c: number; a?: AttemptLine}
+  | {k: 'f'; seq: number; n: number; c?: number; err?: string; a?: AttemptLine}
+  | {k: 'a'; seq: number; a: AttemptLine}
   | {k: 'i'; ids: Array<[string, number]>}
 
 /** The part of a file handle the spool uses; tests wrap a real one to inject short or failing writes. */
@@ -96,6 +121,11 @@ const isCount = (value: unknown): value is number => Number.isSafeInteger(value)
 const isSeq = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) > 0
 const isText = (value: unknown): value is string => typeof value === 'string'
 const isOptional = (value: unknown, check: (value: unknown) => boolean) => value === undefined || value === null || check(value)
+const isAttempt = (value: unknown) => parseAttempt(value) !== undefined
+const isVerdict = (value: unknown) => {
+  const verdict = value as VerdictLine | null
+  return typeof verdict === 'object' && verdict !== null && typeof verdict.ok === 'boolean' && isText(verdict.by) && isOptional(verdict.why, isText)
+}
 
 /** A parsed line, or undefined when it is not one the spool writes. */
 function validLine(value: unknown): Line | undefined {
@@ -117,13 +147,20 @@ function validLine(value: unknown): Line | undefined {
         isOptional(line.s, (s) => STATUSES.has(s as EventStatus)) &&
         isOptional(line.n, isCount) &&
         isOptional(line.c, isCount) &&
-        isOptional(line.err, isText)
+        isOptional(line.err, isText) &&
+        isOptional(line.a, (a) => Array.isArray(a) && a.every(isAttempt)) &&
+        isOptional(line.v, isVerdict) &&
+        isOptional(line.src, isText)
       return ok ? (line as Line) : undefined
     }
     case 'd':
-      return isSeq(line.seq) && isCount(line.n) && isCount(line.c) ? (line as Line) : undefined
+      return isSeq(line.seq) && isCount(line.n) && isCount(line.c) && isOptional(line.a, isAttempt) ? (line as Line) : undefined
     case 'f':
-      return isSeq(line.seq) && isCount(line.n) && isOptional(line.c, isCount) && isOptional(line.err, isText) ? (line as Line) : undefined
+      return isSeq(line.seq) && isCount(line.n) && isOptional(line.c, isCount) && isOptional(line.err, isText) && isOptional(line.a, isAttempt)
+        ? (line as Line)
+        : undefined
+    case 'a':
+      return isSeq(line.seq) && isAttempt(line.a) ? (line as Line) : undefined
     case 'i':
       return Array.isArray(line.ids) &&
         line.ids.every((pair) => Array.isArray(pair) && pair.length === 2 && isText(pair[0]) && pair[0] !== '' && Number.isFinite(pair[1]))
@@ -148,6 +185,8 @@ export class Spool {
   private readonly appender: AppendFile
   /** Lines skipped on load because they were damaged. */
   damaged = 0
+  /** The answer bodies held, bounded across every event. */
+  private readonly budget = new AnswerBudget()
   private readonly options: Required<Omit<SpoolOptions, 'onHealth'>> & Pick<SpoolOptions, 'onHealth'>
 
   private constructor(
@@ -224,13 +263,25 @@ export class Spool {
           attempts: line.n ?? 0,
           responseStatus: line.c ?? undefined,
           error: line.err ?? undefined,
+          answers: [],
+          verdict: line.v ? {ok: line.v.ok, by: line.v.by, reason: line.v.why} : undefined,
+          source: line.src ?? undefined,
         })
+        const event = this.events.get(line.seq)!
+        for (const stored of line.a ?? []) this.budget.add(event.answers, parseAttempt(stored)!)
         this.ids.delete(line.id)
         this.ids.set(line.id, line.at)
         this.nextSeq = Math.max(this.nextSeq, line.seq + 1)
+      } else if (line.k === 'a') {
+        const event = this.events.get(line.seq)
+        if (!event) continue
+        this.budget.add(event.answers, parseAttempt(line.a)!)
+        // A replay's attempt follows the outcome line: the count goes on from it.
+        event.attempts = Math.max(event.attempts, line.a.n)
       } else {
         const event = this.events.get(line.seq)
         if (!event) continue
+        if (line.a) this.budget.add(event.answers, parseAttempt(line.a)!)
         event.status = line.k === 'd' ? 'delivered' : 'failed'
         event.attempts = line.n
         event.responseStatus = line.c ?? undefined
@@ -268,7 +319,14 @@ export class Spool {
    * stored. A retry that arrives while the first copy is being written waits
    * for that write: stored, it is a duplicate; failed, it is stored anew.
    */
-  async admit(input: {id: string; type: string; headers: Record<string, string>; body: Buffer}): Promise<Admission> {
+  async admit(input: {
+    id: string
+    type: string
+    headers: Record<string, string>
+    body: Buffer
+    verdict?: EventVerdict
+    source?: string
+  }): Promise<Admission> {
     // Bounded: each turn waits for one write of this id, and a failed write removes its entry.
     for (let turn = 0; turn < 100; turn++) {
       const writing = this.writing.get(input.id)
@@ -276,7 +334,7 @@ export class Spool {
       await writing.catch(() => {})
     }
     if (this.ids.has(input.id) && !this.writing.has(input.id)) return {duplicate: true}
-    const event: SpooledEvent = {...input, seq: this.nextSeq++, receivedAt: this.options.now(), status: 'pending', attempts: 0}
+    const event: SpooledEvent = {...input, seq: this.nextSeq++, receivedAt: this.options.now(), status: 'pending', attempts: 0, answers: []}
     this.events.set(event.seq, event)
     this.ids.set(event.id, event.receivedAt)
     this.unwritten.add(event.seq)
@@ -287,20 +345,45 @@ export class Spool {
     return {duplicate: false, event, durable}
   }
 
-  markDelivered(event: SpooledEvent, responseStatus: number): Promise<void> {
+  markDelivered(event: SpooledEvent, responseStatus: number, attempt?: Attempt): Promise<void> {
     Object.assign(event, {status: 'delivered', responseStatus, error: undefined})
-    return this.finished(event, {k: 'd', seq: event.seq, n: event.attempts, c: responseStatus})
+    if (attempt) this.budget.add(event.answers, attempt)
+    return this.finished(event, {k: 'd', seq: event.seq, n: event.attempts, c: responseStatus, ...(attempt ? {a: attemptLine(attempt)} : {})})
   }
 
-  markFailed(event: SpooledEvent, error: string, responseStatus?: number): Promise<void> {
+  markFailed(event: SpooledEvent, error: string, responseStatus?: number, attempt?: Attempt): Promise<void> {
     Object.assign(event, {status: 'failed', responseStatus, error})
-    return this.finished(event, {k: 'f', seq: event.seq, n: event.attempts, c: responseStatus, err: error})
+    if (attempt) this.budget.add(event.answers, attempt)
+    return this.finished(event, {
+      k: 'f',
+      seq: event.seq,
+      n: event.attempts,
+      c: responseStatus,
+      err: error,
+      ...(attempt ? {a: attemptLine(attempt)} : {}),
+    })
+  }
+
+  /** An attempt that is not an outcome: one followed by a retry, or a replay of a finished event. */
+  recordAttempt(event: SpooledEvent, attempt: Attempt): Promise<void> {
+    this.budget.add(event.answers, attempt)
+    // An event compacted away meanwhile has no line for this one to follow.
+    if (!this.events.has(event.seq)) return Promise.resolve()
+    return this.write({k: 'a', seq: event.seq, a: attemptLine(attempt)})
+  }
+
+  /** Lets go of an event held in memory (its answers no longer count against the budget). */
+  private drop(seq: number): void {
+    const event = this.events.get(seq)
+    if (!event) return
+    for (const attempt of event.answers) this.budget.release(attempt)
+    this.events.delete(seq)
   }
 
   /** Writes an outcome, and lets go of the bodies of finished events beyond the ones kept, so memory stays flat; their ids stay for de-duplication. */
   private finished(event: SpooledEvent, line: Line): Promise<void> {
     this.done.push(event.seq)
-    while (this.done.length > this.options.keepDone) this.events.delete(this.done.shift()!)
+    while (this.done.length > this.options.keepDone) this.drop(this.done.shift()!)
     if (this.ids.size > MAX_REMEMBERED_IDS + IDS_PER_LINE) this.forgetOldIds()
     return this.write(line)
   }
@@ -319,7 +402,7 @@ export class Spool {
   private forget(seq: number): void {
     const event = this.events.get(seq)
     this.unwritten.delete(seq)
-    this.events.delete(seq)
+    this.drop(seq)
     if (event && this.ids.get(event.id) === event.receivedAt) this.ids.delete(event.id)
   }
 
@@ -345,7 +428,7 @@ export class Spool {
     if (!this.options.compact) return
     const events = this.all()
     const done = events.filter((event) => event.status !== 'pending')
-    for (const event of done.slice(0, Math.max(0, done.length - this.options.keepDone))) this.events.delete(event.seq)
+    for (const event of done.slice(0, Math.max(0, done.length - this.options.keepDone))) this.drop(event.seq)
     this.done = done.slice(-this.options.keepDone).map((event) => event.seq)
     this.forgetOldIds()
     const keptIds = new Set([...this.events.values()].map((event) => event.id))
@@ -383,6 +466,11 @@ function eventLine(event: SpooledEvent): Line {
     at: event.receivedAt,
     h: event.headers,
     b: event.body.toString('base64'),
-    ...(event.status === 'pending' ? {} : {s: event.status, n: event.attempts, c: event.responseStatus, err: event.error}),
+    ...(event.verdict ? {v: {ok: event.verdict.ok, by: event.verdict.by, ...(event.verdict.reason ? {why: event.verdict.reason} : {})}} : {}),
+    ...(event.source ? {src: event.source} : {}),
+    ...(event.status === 'pending' && event.answers.length === 0
+      ? {}
+      : {s: event.status, n: event.attempts, c: event.responseStatus, err: event.error}),
+    ...(event.answers.length > 0 ? {a: event.answers.map(attemptLine)} : {}),
   }
 }

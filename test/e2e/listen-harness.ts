@@ -20,6 +20,8 @@ export interface Received {
 export class App {
   received: Received[] = []
   publicKey = ''
+  /** What the app answers a verified delivery: its body, with an `x-app` header. */
+  answer = ''
   private server?: Server
   port = 0
 
@@ -34,7 +36,7 @@ export class App {
         const verified = this.publicKey ? createVerify('sha256').update(raw).verify(this.publicKey, Buffer.from(signature, 'base64')) : false
         const event = JSON.parse(raw.toString('utf8')) as {id: string; type: string}
         this.received.push({id: event.id, type: event.type, raw, signature, headers: request.headers, verified})
-        response.writeHead(verified || !this.publicKey ? 200 : 403).end()
+        response.writeHead(verified || !this.publicKey ? 200 : 403, {'x-app': 'test-app'}).end(this.answer)
       })
     })
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve))

@@ -118,6 +118,7 @@ describe('webhooks listen', {timeout: 120_000}, () => {
     const listed = JSON.parse((await ummah(['webhooks', 'events', 'list', '--json'])).stdout) as Array<{id: string; status: string}>
     for (const id of spooled) expect(listed.find((row) => row.id === id)?.status).toBe('pending')
 
+    app.answer = '{"handled":true}'
     await app.start(port)
     const second = listen(['--forward', `127.0.0.1:${port}/webhook`])
     expect((await second.ready()).pending).toBe(3)
@@ -141,6 +142,15 @@ describe('webhooks listen', {timeout: 120_000}, () => {
       body_bytes: received.raw.length,
     })
     expect(detail.headers['x-signature']).toBe(received.signature)
+    // The app's answers: the refused forwards of the first run (each with the retry that followed), then its 200 and body.
+    const answers = detail.answers as Array<Record<string, any>>
+    expect(answers.length).toBeGreaterThanOrEqual(1)
+    expect(answers.at(-1)).toMatchObject({status: 200, body: '{"handled":true}', replay: false, error: null, truncated: false})
+    expect(answers.at(-1)!.headers['x-app']).toBe('test-app')
+    for (const refused of answers.slice(0, -1)) expect(refused).toMatchObject({status: null, error: 'connection refused'})
+    expect(answers.map((answer) => answer.attempt)).toEqual(answers.map((_, index) => detail.attempts - answers.length + index + 1))
+    const rows = JSON.parse((await ummah(['webhooks', 'events', 'list', '--json'])).stdout) as Array<Record<string, any>>
+    expect(rows.find((row) => row.id === received.id)!.answers).toEqual(answers)
     const human = await ummah(['webhooks', 'events', 'show', received.id])
     expect(human.stdout).toContain(
       JSON.stringify(JSON.parse(received.raw.toString('utf8')), null, 2)
@@ -156,6 +166,8 @@ describe('webhooks listen', {timeout: 120_000}, () => {
     expect(JSON.parse(resent.stdout)).toMatchObject({id: spooled[0], status: 200})
     expect(app.received.at(-1)).toMatchObject({id: spooled[0], verified: true})
     expect(app.received).toHaveLength(4)
+    const replayed = JSON.parse((await ummah(['webhooks', 'events', 'show', spooled[0], '--json'])).stdout)
+    expect(replayed.answers.at(-1)).toMatchObject({replay: true, status: 200, body: '{"handled":true}', attempt: replayed.attempts})
     await app.stop()
   })
 

@@ -8,6 +8,7 @@ import {open, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
+import type {Attempt} from '../../src/webhooks/answers.js'
 import {type SpoolFile, type SpoolHealth, Spool} from '../../src/webhooks/spool.js'
 import {tempDir} from '../helpers/cli.js'
 
@@ -178,5 +179,60 @@ describe('de-duplication window', () => {
     const later = await Spool.open(file, {keepDone: 200, now: () => now})
     expect((await later.admit(input('evt-replayed'))).duplicate).toBe(false)
     await later.close()
+  })
+})
+
+describe("the app's answers", () => {
+  const answer = (n: number, status: number, bytes: number, extra: Partial<Attempt> = {}): Attempt => ({
+    n,
+    at: 1_700_000_000_000 + n,
+    durationMs: 3,
+    status,
+    headers: {'content-type': 'text/plain', 'x-n': String(n)},
+    body: Buffer.alloc(bytes, 0x61 + (n % 26)),
+    ...extra,
+  })
+
+  it('each attempt is kept with its event through retries, the outcome, compaction and a restart; a damaged answer line is skipped', async () => {
+    const file = join(tempDir('ummah-spool-'), 'p.spool')
+    const spool = await Spool.open(file)
+    const event = await store(spool, 'evt-answered')
+    event.attempts = 1
+    await spool.recordAttempt(event, answer(1, 500, 10, {retryInMs: 250, body: Buffer.from('{"error":"db down"}')}))
+    event.attempts = 2
+    await spool.markDelivered(event, 200, answer(2, 200, 2))
+    await spool.close()
+    await writeFile(file, `${await readFile(file, 'utf8')}{"k":"a","seq":1,"a":{"n":3,"at":1,"ms":-4}}\n`)
+    const reopened = await Spool.open(file)
+    expect(reopened.damaged).toBe(1)
+    const kept = reopened.find('evt-answered')!
+    expect(kept.answers.map((a) => [a.n, a.status, a.retryInMs, a.body?.toString()])).toEqual([
+      [1, 500, 250, '{"error":"db down"}'],
+      [2, 200, undefined, 'cc'],
+    ])
+    expect(kept.answers[0].headers).toEqual({'content-type': 'text/plain', 'x-n': '1'})
+    // Compaction folded them into the event's own line.
+    expect((await linesOf(file)).map((line) => (JSON.parse(line) as {k: string}).k)).toEqual(['e'])
+    await reopened.close()
+  })
+
+  it('keeps the last 20 attempts of an event, and drops the oldest bodies once 16 MiB of answers are held', async () => {
+    const file = join(tempDir('ummah-spool-'), 'p.spool')
+    const spool = await Spool.open(file, {compact: false})
+    const looping = await store(spool, 'evt-looping')
+    for (let n = 1; n <= 25; n++) await spool.recordAttempt(looping, answer(n, 503, 100))
+    expect(looping.answers.map((a) => a.n)).toEqual(Array.from({length: 20}, (_, index) => index + 6))
+    // 300 events answered 64 KiB each: 18.75 MiB, over the 16 MiB budget.
+    const events = []
+    for (let index = 0; index < 300; index++) {
+      const event = await store(spool, `evt-big-${index}`)
+      await spool.recordAttempt(event, answer(1, 500, 64 * 1024))
+      events.push(event)
+    }
+    const held = events.filter((event) => event.answers[0].body).length
+    expect(held).toBe(256)
+    expect(events[0].answers[0]).toMatchObject({dropped: true, bodyBytes: 64 * 1024, status: 500, body: undefined})
+    expect(events[299].answers[0].body?.length).toBe(64 * 1024)
+    await spool.close()
   })
 })
