@@ -56,6 +56,17 @@ export const listenFlags = {
       'Authentication your app expects: basic:USER:PASS, header:NAME:VALUE (repeatable) or oauth2:TOKEN_URL,CLIENT_ID,CLIENT_SECRET[,SCOPE]; or @FILE (one per line) or -; default UMMAH_FORWARD_AUTH.',
     multiple: true,
   }),
+  inspect: Flags.boolean({
+    summary: 'Serve the inspector on 127.0.0.1 (the page of what arrived and what your app answered, with replay); --no-inspect: none.',
+    default: true,
+    allowNo: true,
+  }),
+  'inspect-port': Flags.integer({
+    summary: "The inspector's port (default: the first free one from 4040; 0: any).",
+    env: 'UMMAH_INSPECT_PORT',
+    min: 0,
+    max: 65_535,
+  }),
   format: Flags.option({
     summary: 'text, or json for one JSON object per line (ready, event, response, retry, error, disk-full, disk-ok, damaged, relay, summary).',
     options: ['text', 'json'] as const,

@@ -24,9 +24,11 @@ export function formatListenLine(line: ListenLine, style: Style, now = new Date(
           ),
           style.error('Your app must verify with the new key, or it will refuse every delivery with 403:'),
           key,
+          ...(line.inspector ? [`Inspector: ${line.inspector}`] : []),
         ].join('\n')
       }
-      return [heading, "Your app verifies deliveries with this webhook's public key, the same on every run:", key].join('\n')
+      const inspector = line.inspector ? [`Inspector: ${line.inspector}`] : []
+      return [heading, ...inspector, "Your app verifies deliveries with this webhook's public key, the same on every run:", key].join('\n')
     }
     case 'event':
       return `${time}  --> ${style.bold(line.event_type)} [${line.id}]${line.duplicate ? style.dim(' duplicate, already received: not forwarded again') : line.verified ? '' : style.error(' signature NOT verified (--skip-verify)')}`

@@ -8,7 +8,7 @@
  */
 import {ExitCode} from '../shared/errors.js'
 import {printableDeep} from '../shared/terminal-text.js'
-import type {ListenLine, ListenSession} from '../webhooks/listen.js'
+import type {ListenLine, ListenSession, WebhookApi} from '../webhooks/listen.js'
 import {lineWriter} from './line-writer.js'
 import {createStyle} from './output.js'
 import {untilStopped} from './terminal.js'
@@ -20,17 +20,29 @@ export interface ListenRun {
   jsonLine: (line: ListenLine) => string
   /** The command's stdout (its output sink). */
   out: NodeJS.WritableStream
-  start: (print: (line: ListenLine) => void) => Promise<ListenSession>
+  start: (print: (line: ListenLine) => void, inspectorUrl?: string) => Promise<ListenSession>
+  /** Serve the inspector (`--inspect-port`: exactly that port; else the first free from 4040). */
+  inspect?: {port?: number; api: WebhookApi}
 }
 
 export async function runListenSession(run: ListenRun): Promise<void> {
   const [{formatListenLine}, style] = await Promise.all([import('./listen-output.js'), createStyle(run.color)])
   const out = lineWriter(run.out)
+  // Loaded only with the inspector on: its page and server are no part of a start without it.
+  const inspector = run.inspect ? await startInspector(run.inspect) : undefined
   const print = (line: ListenLine) => {
+    inspector?.notice(line)
     const text = run.json ? run.jsonLine(line) : formatListenLine(printableDeep(line), style)
     if (text) out.write(text)
   }
-  const session = await run.start(print)
+  let session: ListenSession
+  try {
+    session = await run.start(print, inspector?.url())
+  } catch (error) {
+    await inspector?.close()
+    throw error
+  }
+  inspector?.attach(session.inspection)
   let signal: NodeJS.Signals | undefined
   const failure = await Promise.race([untilStopped().then((stoppedBy) => void (signal = stoppedBy)), session.failed])
   process.once('SIGINT', () => {
@@ -39,7 +51,21 @@ export async function runListenSession(run: ListenRun): Promise<void> {
     process.exit(ExitCode.interrupted)
   })
   print(await session.stop())
+  await inspector?.close()
   out.flush()
   if (failure) throw failure
   if (signal === 'SIGINT') process.exitCode = ExitCode.interrupted
+}
+
+async function startInspector(inspect: NonNullable<ListenRun['inspect']>) {
+  const {Inspector, INSPECT_PORT} = await import('../inspector/server.js')
+  const {api} = inspect
+  const inspector = new Inspector({
+    port: inspect.port ?? INSPECT_PORT,
+    scan: inspect.port === undefined,
+    deliver: api.deliver?.bind(api),
+    sandbox: api.isSandbox?.bind(api),
+  })
+  await inspector.start()
+  return inspector
 }

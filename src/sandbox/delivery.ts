@@ -20,7 +20,7 @@ import {schemeEntry} from '../schemes/registry.js'
 import {ummServicesScheme} from '../schemes/umm-services.js'
 import {type DeliveryAuth, type RetryPolicy, isDelivered, retryDelays} from './delivery-settings.js'
 import {type DeliveryFormat, type SandboxEvent, type SandboxEventType, isClientEvent, render} from './formats.js'
-import {type Account, type DeliveryRecord, type SandboxStore} from './store.js'
+import {type Account, type DeliveryRecord, type SandboxStore, type WebhookRecord} from './store.js'
 
 const generateKeyPair = promisify(generateKeyPairCallback)
 
@@ -83,7 +83,7 @@ interface Job {
 
 export class Deliverer {
   private readonly timers = new Set<NodeJS.Timeout>()
-  private readonly inFlight = new Set<Promise<void>>()
+  private readonly inFlight = new Set<Promise<unknown>>()
   private closed = false
 
   constructor(
@@ -121,6 +121,32 @@ export class Deliverer {
     }
   }
 
+  /**
+   * Delivers a payload as given (the exact bytes) to one webhook, signed with
+   * its own key in its own scheme, retried on its policy like any event
+   * (`POST /_sandbox/webhooks/{id}/deliver`: the inspector's edit and replay,
+   * `webhooks events resend --edit`). Resolves with the first attempt's record.
+   */
+  deliverPayload(
+    account: Account,
+    webhook: WebhookRecord,
+    body: Buffer,
+    event: {id: string; name: string; source: EventSource},
+  ): Promise<DeliveryRecord> {
+    const policy = webhook.sandbox_delivery?.retry_policy ?? 'ummah'
+    const target: Target = {
+      url: webhook.callback,
+      webhookId: webhook.id,
+      privateKey: webhook.private_key,
+      format: webhook.sandbox_delivery?.format ?? 'ummah',
+      policy,
+      delays: retryDelays(policy, this.options.retryDelaysMs),
+      auth: webhook.sandbox_delivery?.auth,
+    }
+    const job = {account, target, event, body, headers: authHeaders(target, body, event.id), source: event.source, attempt: 1}
+    return this.attempt(job) ?? Promise.reject(new Error('the sandbox is stopping'))
+  }
+
   /** Stops retrying and waits for attempts already on the wire. */
   async close(): Promise<void> {
     this.closed = true
@@ -149,13 +175,14 @@ export class Deliverer {
     }
   }
 
-  private attempt(job: Job): void {
-    if (this.closed) return
+  private attempt(job: Job): Promise<DeliveryRecord> | undefined {
+    if (this.closed) return undefined
     const done = this.send(job).finally(() => this.inFlight.delete(done))
     this.inFlight.add(done)
+    return done
   }
 
-  private async send(job: Job): Promise<void> {
+  private async send(job: Job): Promise<DeliveryRecord> {
     const started = performance.now()
     const outcome = await this.post(job)
     const delivered = isDelivered(job.target.policy, outcome.status)
@@ -188,6 +215,7 @@ export class Deliverer {
       )
       this.timers.add(timer)
     }
+    return record
   }
 }
 

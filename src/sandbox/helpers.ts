@@ -74,10 +74,42 @@ const ROUTES: readonly HelperRoute[] = [
       return {reset: true}
     },
   },
+  {
+    method: 'POST',
+    path: /^\/_sandbox\/webhooks\/([^/]+)\/deliver\/?$/,
+    name: 'POST webhooks/{id}/deliver',
+    async run(context, {match, body}) {
+      const webhook = own(context.account.webhooks, match[1])
+      if (!webhook) throw notFound()
+      const {bytes, event} = deliverable(body.payload)
+      const object = event.object as {id?: unknown} | undefined
+      const source = {type: 'purchase' as const, id: typeof object?.id === 'string' ? object.id : ''}
+      const name = String(event.type ?? event.event_type ?? 'unknown')
+      const delivery = await context.events.deliverPayload(context.account, webhook, bytes, {id: String(event.id ?? ''), name, source})
+      return {delivery}
+    },
+  },
   {method: 'GET', path: /^\/_sandbox\/clock\/?$/, name: 'GET clock', run: (context) => ({now: now(context.account)})},
   // The index: how `trigger` tells the sandbox from a real gateway, which answers 404 here.
   {method: 'GET', path: /^\/_sandbox\/?$/, name: 'GET /', run: () => ({sandbox: true, helpers: ROUTES.map((route) => route.name)})},
 ]
+
+/**
+ * The payload of a signed delivery: a JSON text sent byte for byte (what the
+ * inspector's editor holds), or an object sent as JSON; either way a JSON
+ * object, as every event is.
+ */
+function deliverable(payload: unknown): {bytes: Buffer; event: Record<string, unknown>} {
+  const bytes = typeof payload === 'string' ? Buffer.from(payload) : Buffer.from(JSON.stringify(payload ?? null))
+  let event: unknown
+  try {
+    event = JSON.parse(bytes.toString('utf8'))
+  } catch (error) {
+    throw badRequest({payload: [`Not valid JSON: ${(error as Error).message}`]})
+  }
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) throw badRequest({payload: ['Give the event as a JSON object.']})
+  return {bytes, event: event as Record<string, unknown>}
+}
 
 /** Runs the helper at this path, or 404. */
 export function runHelper(

@@ -73,6 +73,8 @@ export class Forwarder {
   private stopped = false
   /** Forwards under way (a request sent, its answer not yet in). */
   private active = 0
+  /** The events of those forwards, by seq (the inspector's "delivering"). */
+  private readonly sending = new Set<number>()
   /** Backoffs between attempts, cut short by stop(). */
   private readonly backoffs: Sleeps
   /** Workers waiting for work, woken by new work and by stop(). */
@@ -132,6 +134,16 @@ export class Forwarder {
     return this.active
   }
 
+  /** Whether this event is being forwarded right now. */
+  sendingNow(seq: number): boolean {
+    return this.sending.has(seq)
+  }
+
+  /** Whether the queue holds this event (waiting, being forwarded, or between retries): its outcome is the queue's to record. */
+  holds(seq: number): boolean {
+    return this.queued.has(seq)
+  }
+
   /** Stops taking new work; waits up to `graceMs` for forwards in progress, then gives up on them (they stay pending in the spool). */
   async stop(graceMs: number): Promise<void> {
     this.stopped = true
@@ -185,7 +197,11 @@ export class Forwarder {
     while (!this.stopped) {
       event.attempts++
       this.active++
-      const outcome = await this.send(event).finally(() => this.active--)
+      this.sending.add(event.seq)
+      const outcome = await this.send(event).finally(() => {
+        this.active--
+        this.sending.delete(event.seq)
+      })
       // An attempt cut short by stopping (its connection closed at the end of the grace) is not an outcome:
       // the event stays pending, and the next run forwards it first.
       if (outcome.status === undefined && this.stopped) return

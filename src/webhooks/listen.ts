@@ -17,13 +17,14 @@ import {UsageError} from '../shared/errors.js'
 import {configDir} from '../config/store.js'
 import {sizeHeapForMemory} from '../shared/heap.js'
 import {acquireListenerLock, lockOwner} from './listener-lock.js'
-import {type EventSource, type ListenLine, Pipeline} from './pipeline.js'
+import {type EventSource, type EventState, type ListenLine, Pipeline} from './pipeline.js'
+import type {ReplayResult} from './events.js'
 import {HttpReceiver, type ReceiverOptions} from './receiver.js'
 import type {RelayState} from './relay-channel.js'
 import type {SchemeName, SchemeSettings} from '../schemes/catalog.js'
 import {listenerCheck} from '../schemes/listening.js'
 import type {OAuth2TokenSource} from '../schemes/oauth2.js'
-import {Spool} from './spool.js'
+import {Spool, type SpooledEvent} from './spool.js'
 
 export type {ListenLine} from './pipeline.js'
 
@@ -33,6 +34,10 @@ export interface WebhookApi {
   patch(id: string, body: Record<string, unknown>): Promise<Webhook>
   retrieve(id: string): Promise<Webhook>
   list(): Promise<Webhook[]>
+  /** The sandbox's signed delivery of a payload to a webhook (the inspector's edit and replay). */
+  deliver?(webhookId: string, payload: string): Promise<unknown>
+  /** Whether the gateway is the sandbox (`GET /_sandbox/` answers; a real gateway's is 404). */
+  isSandbox?(): Promise<boolean>
 }
 
 export interface ListenState {
@@ -43,6 +48,8 @@ export interface ListenState {
   forward?: string
   /** With --relay: the channel streamed and the cursor stored after the last entry spooled. */
   relay?: RelayState
+  /** The running listener's inspector (`webhooks inspect`), while that process lives. */
+  inspector?: {url: string; pid: number}
 }
 
 export function listenDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -179,6 +186,8 @@ export interface ListenOptions {
   verifyScheme?: {name: SchemeName; options: SchemeSettings}
   graceMs: number
   print: (line: ListenLine) => void
+  /** The inspector's URL (started before the listener), for the ready line and the state file. */
+  inspectorUrl?: string
   /** Receive through `ummah relay` instead of a local port. */
   relay?: {urls: string[]; token: string; channel?: string}
 }
@@ -192,6 +201,20 @@ export interface ListenSession {
   stop(): Promise<Extract<ListenLine, {type: 'summary'}>>
   /** The counts so far, for a stop that cannot wait (a second Ctrl-C): what is pending stays in the spool. */
   summary(): Extract<ListenLine, {type: 'summary'}>
+  /** What the inspector reads and does. */
+  readonly inspection: Inspection
+}
+
+/** A running listener as the inspector sees it: the events kept, where each one is, and a replay. */
+export interface Inspection {
+  spool: Spool
+  webhookId: string
+  forward: string
+  /** Where deliveries come from (the receiver's URL, or the relay channel). */
+  source: string
+  checkedBy: string
+  stateOf(event: SpooledEvent): EventState
+  replay(event: SpooledEvent): Promise<ReplayResult>
 }
 
 /**
@@ -245,6 +268,7 @@ export async function startListening(options: ListenOptions): Promise<ListenSess
     const pending = pipeline.start()
     // The relay is streamed once the key is known, so nothing it sends meets a "starting" 503.
     if (opened.connect) await opened.connect()
+    if (options.inspectorUrl) await updateState(profile, (current) => ({...current, inspector: {url: options.inspectorUrl!, pid: process.pid}}))
     print({
       type: 'ready',
       url: opened.shownUrl,
@@ -256,6 +280,7 @@ export async function startListening(options: ListenOptions): Promise<ListenSess
       key_changed: ensured.keyChanged,
       ...(ensured.previousId ? {previous_webhook_id: ensured.previousId} : {}),
       ...(opened.channel ? {relay: options.relay!.urls.join(','), channel: opened.channel} : {}),
+      ...(options.inspectorUrl ? {inspector: options.inspectorUrl} : {}),
     })
     return new ListeningSession({options, webhook: ensured.webhook, opened, pipeline, spool, lock})
   } catch (error) {
@@ -282,6 +307,7 @@ class ListeningSession implements ListenSession {
   readonly webhook: Webhook
   readonly receiverUrl: string
   readonly failed: Promise<Error>
+  readonly inspection: Inspection
 
   constructor(
     private readonly parts: {
@@ -296,6 +322,16 @@ class ListeningSession implements ListenSession {
     this.webhook = parts.webhook
     this.receiverUrl = parts.opened.url
     this.failed = parts.opened.failed ?? new Promise<Error>(() => {})
+    const {options, pipeline, spool, opened} = parts
+    this.inspection = {
+      spool,
+      webhookId: parts.webhook.id,
+      forward: options.forward.href,
+      source: opened.channel ? `relay channel ${opened.channel}` : `receiver ${opened.shownUrl}`,
+      checkedBy: checkedBy(options, parts.webhook.public_key),
+      stateOf: (event) => pipeline.stateOf(event),
+      replay: (event) => pipeline.replay(event),
+    }
   }
 
   summary(): Extract<ListenLine, {type: 'summary'}> {
@@ -318,6 +354,7 @@ class ListeningSession implements ListenSession {
     }
     const stillPending = spool.pending().length
     await spool.close()
+    if (options.inspectorUrl && (await lock.held())) await updateState(options.profile, ({inspector: _gone, ...current}) => current).catch(() => {})
     await lock.release()
     if (unsubscribeError)
       options.print({type: 'error', stage: 'webhook', error: `could not unsubscribe webhook ${webhook.id}: ${unsubscribeError.message}`})

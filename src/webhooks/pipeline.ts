@@ -18,6 +18,10 @@ import {type ForwardReport, Forwarder, type ForwarderOptions} from './forward.js
 import {DELIVERY_HEADERS, type WebhookRequest} from '../schemes/types.js'
 import type {Verdict} from '../schemes/signature.js'
 import type {Spool, SpooledEvent} from './spool.js'
+import type {ReplayResult} from './events.js'
+
+/** An event's state as the inspector shows it (stale is shown beside it). */
+export type EventState = 'pending' | 'delivering' | 'retrying' | 'delivered' | 'failed'
 
 /** What the listener reports, one per line; `--format json` prints these objects as NDJSON. */
 export type ListenLine =
@@ -33,6 +37,8 @@ export type ListenLine =
       previous_webhook_id?: string
       relay?: string
       channel?: string
+      /** The inspector's URL, with its per-run token. */
+      inspector?: string
     }
   | {type: 'event'; id: string; event_type: string; seq?: number; verified: boolean; duplicate?: boolean}
   | ({
@@ -223,6 +229,19 @@ export class Pipeline implements Intake {
   refused(status: number, reason: string, type?: string, id?: string): void {
     this.counts.rejected++
     this.options.emit({type: 'error', stage: 'receive', status, error: reason, id, event_type: type})
+  }
+
+  /** Forwards a stored event once more, outside the queue (the inspector's replay), recording the app's answer. */
+  async replay(event: SpooledEvent): Promise<ReplayResult> {
+    const {replayEvent} = await import('./events.js')
+    return replayEvent(this.options.spool, this.forwarder, event, !this.forwarder.holds(event.seq))
+  }
+
+  /** Where an event is now, as the inspector shows it. */
+  stateOf(event: SpooledEvent): EventState {
+    if (event.status !== 'pending') return event.status
+    if (this.forwarder.sendingNow(event.seq)) return 'delivering'
+    return event.answers.at(-1)?.retryInMs === undefined ? 'pending' : 'retrying'
   }
 
   /** Forwards under way, for the line a stop prints. */

@@ -66,7 +66,8 @@ export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.P
   const env: NodeJS.ProcessEnv = {...process.env}
   for (const name of Object.keys(env))
     if (name.startsWith('UMMAH_') || ['NO_COLOR', 'FORCE_COLOR', 'CLICOLOR', 'CLICOLOR_FORCE'].includes(name)) delete env[name]
-  Object.assign(env, {UMMAH_CONFIG_DIR: tempConfigDir(), DBUS_SESSION_BUS_ADDRESS: NO_BUS}, extra)
+  // UMMAH_INSPECT_PORT=0: a listener's inspector takes any free port, never 4040 (test servers bind port 0).
+  Object.assign(env, {UMMAH_CONFIG_DIR: tempConfigDir(), DBUS_SESSION_BUS_ADDRESS: NO_BUS, UMMAH_INSPECT_PORT: '0'}, extra)
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name]
   return env
 }

@@ -32,11 +32,12 @@ export default class WebhooksListen extends UmmahCommand {
     registerSecret(settings.relay?.token)
     const {runListenSession} = await import('../../cli/listen-session.js')
     await runListenSession({
+      inspect: flags.inspect ? {port: flags['inspect-port'], api: this.webhookApi()} : undefined,
       json,
       color: this.terminal().color,
       jsonLine: (line) => this.jsonLine(line),
       out: this.sink.stdout,
-      start: (print) => listen.startListening({...settings, api: this.webhookApi(), profile, graceMs: 5000, print}),
+      start: (print, inspectorUrl) => listen.startListening({...settings, api: this.webhookApi(), profile, graceMs: 5000, print, inspectorUrl}),
     })
     return undefined
   }
@@ -47,6 +48,8 @@ export default class WebhooksListen extends UmmahCommand {
       patch: (id, body) => this.call('webhooks.partial_update', {params: {id}, body}),
       retrieve: (id) => this.call('webhooks.retrieve', {params: {id}}),
       list: async () => (await this.list('webhooks.list', {all: true})).results,
+      deliver: (id, payload) => this.sandboxHelper(`webhooks/${encodeURIComponent(id)}/deliver`, {payload}),
+      isSandbox: async () => ((await this.sandboxHelper('', undefined, 'GET')) as {sandbox?: unknown} | undefined)?.sandbox === true,
     }
   }
 }
