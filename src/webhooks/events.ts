@@ -1,4 +1,5 @@
 /** `webhooks events list|show|resend`: the listener's spool, read and replayed outside a running listener. */
+import {randomUUID} from 'node:crypto'
 import {existsSync} from 'node:fs'
 
 import {UmmahError, UsageError} from '../shared/errors.js'
@@ -177,6 +178,27 @@ export async function replayEvent(spool: Spool, forwarder: Forwarder, event: Spo
     duration_ms: Math.round(outcome.durationMs),
     attempt: event.attempts,
   }
+}
+
+/**
+ * `events resend --edit`: the event's body to edit (indented, with a new id
+ * so the listener and the app take the copy as a new event) and the
+ * listener's webhook the sandbox signs it for.
+ */
+export async function editableEvent(profile: string, id: string): Promise<{webhookId: string; text: string}> {
+  const [event, state] = await Promise.all([showEvent(profile, id), readState(profile)])
+  if (!state.webhook_id)
+    throw new UsageError(`Profile "${profile}" has no listener webhook to sign for`, 'Run `ummah webhooks listen` once first.')
+  if (event.body === null) throw new UsageError(`Event ${id} is not text, so it cannot be edited`, 'Resend its exact bytes without --edit.')
+  let text = event.body
+  try {
+    const parsed = JSON.parse(text) as Record<string, unknown>
+    if (typeof parsed.id === 'string') parsed.id = `evt-${randomUUID()}`
+    text = `${JSON.stringify(parsed, null, 2)}\n`
+  } catch {
+    // Not JSON: edited as the text it is (the sandbox refuses it unless the edit makes it JSON).
+  }
+  return {webhookId: state.webhook_id, text}
 }
 
 export async function resendEvent(profile: string, id: string, options: {forward?: string; timeoutMs: number}) {

@@ -162,6 +162,17 @@ export async function listenerPublicKey(api: WebhookApi, profile: string, webhoo
   return (await ensureWebhook(api, profile, {callback: 'http://127.0.0.1:9/ummah-webhooks-listen', subscription: UNSUBSCRIBED})).webhook
 }
 
+/** The running listener's inspector URL (`webhooks inspect`): found through its lock (alive) and its state (the URL it printed). */
+export async function runningInspector(profile: string): Promise<string> {
+  const owner = await lockOwner(lockFile(profile))
+  if (!owner)
+    throw new UsageError(`No listener is running for profile "${profile}"`, 'Start one: ummah webhooks listen --forward localhost:3000/webhook')
+  const {inspector} = await readState(profile)
+  if (inspector?.pid !== owner.pid)
+    throw new UsageError(`The listener of profile "${profile}" (pid ${owner.pid}) runs without the inspector`, 'Restart it without --no-inspect.')
+  return inspector.url
+}
+
 export interface ListenOptions {
   api: WebhookApi
   profile: string
