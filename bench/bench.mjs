@@ -312,6 +312,25 @@ async function relay() {
     listenAdded <= 5,
   )
 
+  // 2b. The same listener with --no-inspect: what serving the inspector costs while no page is open (the run above had it on).
+  const plain = startChild([...nodeFlags, BIN, 'webhooks', 'listen', '--forward', `127.0.0.1:${appPort}/hook`, '--format', 'json', '--no-inspect'], {
+    ...env,
+    UMMAH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-plain-')),
+  })
+  const plainReady = JSON.parse(await plain.waitFor((line) => line.includes('"ready"')))
+  const withoutInspector = await measure('listen --no-inspect', plainReady.url, [plain.child.pid])
+  plain.child.kill('SIGTERM')
+  await new Promise((resolve) => plain.child.once('exit', resolve))
+  const inspectRatio = viaListen.rate / withoutInspector.rate
+  row(
+    'listen: inspector on (no page open) vs --no-inspect, events/s',
+    `${viaListen.rate.toFixed(0)} vs ${withoutInspector.rate.toFixed(0)} = ${inspectRatio.toFixed(2)}×`,
+    '',
+    `both in this run; p99 at 200/s ${viaListen.p99.toFixed(2)} vs ${withoutInspector.p99.toFixed(2)} ms`,
+    '≥ 0.9×',
+    inspectRatio >= 0.9,
+  )
+
   // 3 and 4. Through the relay: ingress → store → stream → listen --relay → app; embedded, then Redis.
   const relayToken = 'bench-relay-admin-token-0123456789'
   const redisDir = mkdtempSync(join(tmpdir(), 'ummah-bench-redis-'))

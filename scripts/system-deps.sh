@@ -21,6 +21,8 @@ command -v dbus-send >/dev/null 2>&1 || packages+=(dbus-bin)
 # dbus-x11 satisfies gnome-keyring's need for a session bus package; apt's first choice, dbus-user-session, brings systemd.
 command -v gnome-keyring-daemon >/dev/null 2>&1 || packages+=(gnome-keyring dbus-x11)
 command -v secret-tool >/dev/null 2>&1 || packages+=(libsecret-tools)
+# curl: the inspector's "copy as curl" command is run as a user would paste it (test/e2e/inspector-browser.test.ts).
+command -v curl >/dev/null 2>&1 || packages+=(curl)
 # faketime (libfaketime): the relay run with its clock days ahead (test/e2e/relay-clock.test.ts).
 command -v faketime >/dev/null 2>&1 || packages+=(faketime)
 [ ${#packages[@]} -eq 0 ] && exit 0

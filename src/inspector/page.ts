@@ -84,17 +84,20 @@ h3 { font-size: 13px; margin: 1em 0 .3em; }
 .filters .grow { flex: 1; display: flex; gap: .5em; }
 .filters input { flex: 1; }
 main { display: flex; height: calc(100vh - 90px); }
-.list { flex: 1 1 55%; overflow: auto; }
-.detail { flex: 1 1 45%; overflow: auto; padding: .5em 1em; border-left: 1px solid var(--line); }
+.list { flex: 1 1 50%; overflow: auto; }
+.detail { flex: 1 1 50%; overflow: auto; padding: .5em 1em; border-left: 1px solid var(--line); }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 2px 6px; white-space: nowrap; border-bottom: 1px solid var(--line); }
 #events tr { cursor: pointer; }
 #events tr.selected { background: #3498db33; }
-td.id { font-family: monospace; max-width: 16em; overflow: hidden; text-overflow: ellipsis; }
+#events td { max-width: 13em; overflow: hidden; text-overflow: ellipsis; }
+td.id { font-family: monospace; max-width: 11em; }
+select { max-width: 14em; }
 .s-delivered { color: var(--good); } .s-failed, .s-refused { color: var(--bad); } .s-retrying, .s-stale { color: var(--warn); }
 pre { white-space: pre-wrap; word-break: break-all; background: #8881; padding: .5em; max-height: 40vh; overflow: auto; }
 textarea { width: 100%; font-family: monospace; }
 .headers td { font-family: monospace; white-space: normal; word-break: break-all; }
+.headers td:first-child { white-space: nowrap; word-break: normal; width: 1%; color: var(--dim); }
 .attempt { border: 1px solid var(--line); border-radius: 3px; padding: .3em .6em; margin-bottom: .5em; }
 .actions { display: flex; gap: .5em; flex-wrap: wrap; align-items: center; }
 `

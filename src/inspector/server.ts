@@ -165,7 +165,8 @@ export class Inspector {
     if (request.method === 'GET' && path === '/app.css') return sendText(response, 200, 'text/css; charset=utf-8', PAGE_CSS)
     if (!path.startsWith('/api/')) return send(response, 404, {error: 'not found'})
     const given = request.headers['x-inspector-token'] ?? url.searchParams.get('token')
-    if (!this.tokenOk(Array.isArray(given) ? given[0] : given)) return send(response, 403, {error: 'forbidden: the token of the URL `webhooks listen` printed is needed'})
+    if (!this.tokenOk(Array.isArray(given) ? given[0] : given))
+      return send(response, 403, {error: 'forbidden: the token of the URL `webhooks listen` printed is needed'})
     const inspection = this.inspection
     if (!inspection) return send(response, 503, {error: 'the listener is starting'})
     const route = `${request.method} ${path.replace(/^\/api\/events\/-?\d+/, '/api/events/:seq')}`
@@ -173,7 +174,11 @@ export class Inspector {
       case 'GET /api/info':
         return send(response, 200, await this.info(inspection))
       case 'GET /api/events': {
-        const filters: Filters = {type: url.searchParams.get('type') || undefined, state: url.searchParams.get('state') || undefined, text: url.searchParams.get('q') || undefined}
+        const filters: Filters = {
+          type: url.searchParams.get('type') || undefined,
+          state: url.searchParams.get('state') || undefined,
+          text: url.searchParams.get('q') || undefined,
+        }
         const before = Number(url.searchParams.get('before') ?? Number.NaN)
         const page = listPage(inspection, filters, Number.isSafeInteger(before) ? before : undefined)
         const refused = filters.state === 'refused' || (!filters.state && !filters.type && !filters.text && !url.searchParams.has('before'))
@@ -210,8 +215,18 @@ export class Inspector {
       ? {offered: false, why: 'This listener cannot ask the gateway to sign an event.'}
       : sandbox
         ? {offered: true}
-        : {offered: false, why: "Editing needs the sandbox: only it holds the webhook's signing key. A real gateway signs what it sends itself, so an edited copy could not pass your app's signature check. Replay sends the exact bytes again."}
-    return {webhook_id: inspection.webhookId, forward: inspection.forward, source: inspection.source, checked_by: inspection.checkedBy, sandbox, editing}
+        : {
+            offered: false,
+            why: "Editing needs the sandbox: only it holds the webhook's signing key. A real gateway signs what it sends itself, so an edited copy could not pass your app's signature check. Replay sends the exact bytes again.",
+          }
+    return {
+      webhook_id: inspection.webhookId,
+      forward: inspection.forward,
+      source: inspection.source,
+      checked_by: inspection.checkedBy,
+      sandbox,
+      editing,
+    }
   }
 
   private stream(response: ServerResponse): void {

@@ -187,8 +187,7 @@ export async function replayEvent(spool: Spool, forwarder: Forwarder, event: Spo
  */
 export async function editableEvent(profile: string, id: string): Promise<{webhookId: string; text: string}> {
   const [event, state] = await Promise.all([showEvent(profile, id), readState(profile)])
-  if (!state.webhook_id)
-    throw new UsageError(`Profile "${profile}" has no listener webhook to sign for`, 'Run `ummah webhooks listen` once first.')
+  if (!state.webhook_id) throw new UsageError(`Profile "${profile}" has no listener webhook to sign for`, 'Run `ummah webhooks listen` once first.')
   if (event.body === null) throw new UsageError(`Event ${id} is not text, so it cannot be edited`, 'Resend its exact bytes without --edit.')
   let text = event.body
   try {

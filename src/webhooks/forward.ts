@@ -32,7 +32,7 @@ export interface SendOutcome {
 /** The attempt an outcome records. */
 export function attemptOf(outcome: SendOutcome, n: number, extra: Partial<Attempt> = {}): Attempt {
   const {at, durationMs, status, headers, body, truncated, bodyBytes, error} = outcome
-  return {n, at, durationMs, status, headers, body, truncated, bodyBytes, error, ...extra}
+  return {n, at, durationMs: Math.round(durationMs), status, headers, body, truncated, bodyBytes, error, ...extra}
 }
 
 /** Connection-level headers that belong to one hop, never forwarded. */
@@ -209,10 +209,12 @@ export class Forwarder {
       if (!(await this.spooled(event))) return
       const {status, error, durationMs, url} = outcome
       if (status !== undefined && status >= 200 && status < 300) {
-        report({kind: 'response', event, status, durationMs, url})
+        // Marked in memory first (markDelivered's synchronous part), so whoever the report reaches (the inspector) reads the outcome.
         // Were the record lost in a crash, the event would be forwarded again, not lost.
         // A failed write is the spool's to report (disk-full); the outcome is rewritten once it can write again.
-        await spool.markDelivered(event, status, attemptOf(outcome, event.attempts)).catch(() => {})
+        const recorded = spool.markDelivered(event, status, attemptOf(outcome, event.attempts)).catch(() => {})
+        report({kind: 'response', event, status, durationMs, url})
+        await recorded
         return
       }
       const retryable = status === undefined ? !this.stopped : RETRYABLE(status)

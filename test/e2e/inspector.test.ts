@@ -28,7 +28,12 @@ beforeAll(async () => {
 afterAll(() => sandbox.close())
 
 /** One raw HTTP request, with whatever Host and Origin a hostile page or a rebinding name would send. */
-function raw(port: number, path: string, headers: Record<string, string>, method = 'GET'): Promise<{status: number; headers: Record<string, unknown>; body: string}> {
+function raw(
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+  method = 'GET',
+): Promise<{status: number; headers: Record<string, unknown>; body: string}> {
   return new Promise((resolve, reject) => {
     const sent = request({host: '127.0.0.1', port, path, method, headers, setHost: false}, (response) => {
       let body = ''
@@ -125,7 +130,9 @@ describe('the inspector over HTTP', {timeout: 120_000}, () => {
     expect((await listener.ready()).inspector).toBeUndefined()
     const without = await ummah(['webhooks', 'inspect'])
     expect(without.code).toBe(2)
-    expect(without.stderr).toMatch(/^Error: The listener of profile "default" \(pid \d+\) runs without the inspector\. Restart it without --no-inspect\.\n$/)
+    expect(without.stderr).toMatch(
+      /^Error: The listener of profile "default" \(pid \d+\) runs without the inspector\. Restart it without --no-inspect\.\n$/,
+    )
     await listener.stop()
 
     const taken = createServer()
@@ -171,7 +178,10 @@ describe('the inspector over HTTP', {timeout: 120_000}, () => {
     writeFileSync(failing, '#!/bin/sh\nexit 3\n')
     chmodSync(failing, 0o755)
     const quit = await ummah(['webhooks', 'events', 'resend', original.id, '--edit'], {EDITOR: failing})
-    expect([quit.code, quit.stderr]).toEqual([2, `Error: The editor (${failing}) exited with 3: nothing sent. Save and quit normally to send the edit.\n`])
+    expect([quit.code, quit.stderr]).toEqual([
+      2,
+      `Error: The editor (${failing}) exited with 3: nothing sent. Save and quit normally to send the edit.\n`,
+    ])
     expect(app.received).toHaveLength(2)
     await listener.stop()
     await app.stop()
