@@ -283,15 +283,21 @@ async function relay() {
     true,
   )
 
-  // 2. webhooks listen, direct.
-  const listener = startChild([...nodeFlags, BIN, 'webhooks', 'listen', '--forward', `127.0.0.1:${appPort}/hook`, '--format', 'json'], {
-    ...env,
-    UMMAH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-listen-')),
-  })
-  const ready = JSON.parse(await listener.waitFor((line) => line.includes('"ready"')))
-  const viaListen = await measure('listen', ready.url, [listener.child.pid])
-  listener.child.kill('SIGTERM')
-  await new Promise((resolve) => listener.child.once('exit', resolve))
+  /** A direct `webhooks listen` (its own spool) measured under the load, then stopped. */
+  async function measureListen(tag, flags) {
+    const listener = startChild([...nodeFlags, BIN, 'webhooks', 'listen', '--forward', `127.0.0.1:${appPort}/hook`, '--format', 'json', ...flags], {
+      ...env,
+      UMMAH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-listen-')),
+    })
+    const ready = JSON.parse(await listener.waitFor((line) => line.includes('"ready"')))
+    const measured = await measure(tag, ready.url, [listener.child.pid])
+    listener.child.kill('SIGTERM')
+    await new Promise((resolve) => listener.child.once('exit', resolve))
+    return measured
+  }
+
+  // 2. webhooks listen, direct (its inspector on, as by default, with no page open).
+  const viaListen = await measureListen('listen', [])
   const listenRatio = viaListen.rate / floor.rate
   row(
     'listen: signed events/s, sender → verify → spool → in-order forward',
@@ -313,14 +319,7 @@ async function relay() {
   )
 
   // 2b. The same listener with --no-inspect: what serving the inspector costs while no page is open (the run above had it on).
-  const plain = startChild([...nodeFlags, BIN, 'webhooks', 'listen', '--forward', `127.0.0.1:${appPort}/hook`, '--format', 'json', '--no-inspect'], {
-    ...env,
-    UMMAH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-plain-')),
-  })
-  const plainReady = JSON.parse(await plain.waitFor((line) => line.includes('"ready"')))
-  const withoutInspector = await measure('listen --no-inspect', plainReady.url, [plain.child.pid])
-  plain.child.kill('SIGTERM')
-  await new Promise((resolve) => plain.child.once('exit', resolve))
+  const withoutInspector = await measureListen('listen --no-inspect', ['--no-inspect'])
   const inspectRatio = viaListen.rate / withoutInspector.rate
   row(
     'listen: inspector on (no page open) vs --no-inspect, events/s',

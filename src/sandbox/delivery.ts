@@ -98,18 +98,7 @@ export class Deliverer {
     const targets: Target[] = Object.values(account.webhooks)
       // Client events have no Ummah type to subscribe to: partner-format webhooks with all_events get them.
       .filter((webhook) => (clientEvent ? webhook.all_events : webhook.all_events || webhook.events.includes(type as never)))
-      .map((webhook) => {
-        const policy = webhook.sandbox_delivery?.retry_policy ?? 'ummah'
-        return {
-          url: webhook.callback,
-          webhookId: webhook.id,
-          privateKey: webhook.private_key,
-          format: webhook.sandbox_delivery?.format ?? 'ummah',
-          policy,
-          delays: retryDelays(policy, this.options.retryDelaysMs),
-          auth: webhook.sandbox_delivery?.auth,
-        }
-      })
+      .map((webhook) => this.targetOf(webhook))
     if (successCallback && type === 'purchase.paid') {
       const privateKey = (await companyKey(account)).private_key
       targets.push({url: successCallback, webhookId: null, privateKey, format: 'ummah', policy: 'ummah', delays: this.options.retryDelaysMs})
@@ -133,8 +122,15 @@ export class Deliverer {
     body: Buffer,
     event: {id: string; name: string; source: EventSource},
   ): Promise<DeliveryRecord> {
+    const target = this.targetOf(webhook)
+    const job = {account, target, event, body, headers: authHeaders(target, body, event.id), source: event.source, attempt: 1}
+    return this.attempt(job) ?? Promise.reject(new Error('the sandbox is stopping'))
+  }
+
+  /** A webhook as a delivery target: its callback, key, format, retry policy and scheme. */
+  private targetOf(webhook: WebhookRecord): Target {
     const policy = webhook.sandbox_delivery?.retry_policy ?? 'ummah'
-    const target: Target = {
+    return {
       url: webhook.callback,
       webhookId: webhook.id,
       privateKey: webhook.private_key,
@@ -143,8 +139,6 @@ export class Deliverer {
       delays: retryDelays(policy, this.options.retryDelaysMs),
       auth: webhook.sandbox_delivery?.auth,
     }
-    const job = {account, target, event, body, headers: authHeaders(target, body, event.id), source: event.source, attempt: 1}
-    return this.attempt(job) ?? Promise.reject(new Error('the sandbox is stopping'))
   }
 
   /** Stops retrying and waits for attempts already on the wire. */

@@ -6,7 +6,8 @@
  */
 import {createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
-import {type Browser, type Page, chromium} from 'playwright-core'
+import type {Browser, Page} from 'playwright-core'
+import {launchChromium} from '../helpers/browser.js'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {Sandbox} from '../../src/sandbox/server.js'
@@ -24,11 +25,7 @@ beforeAll(async () => {
   const server = createServer((request, response) => response.writeHead(200, {'content-type': 'text/html'}).end(`<h1 id="shop">${request.url}</h1>`))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   shop = {url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(resolve))}
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  })
+  browser = await launchChromium()
 }, 60_000)
 
 afterAll(async () => {

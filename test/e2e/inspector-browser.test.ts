@@ -10,7 +10,8 @@ import {type IncomingHttpHeaders, type Server, createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
-import {type Browser, type Page, chromium} from 'playwright-core'
+import type {Browser, Page} from 'playwright-core'
+import {launchChromium} from '../helpers/browser.js'
 import {afterAll, beforeAll, describe, expect, it, onTestFinished} from 'vitest'
 
 import {type Sandbox, startSandbox} from '../../src/sandbox/server.js'
@@ -104,11 +105,7 @@ beforeAll(async () => {
   // The sample reads its key from the environment when it loads, as it would in an app.
   process.env.UMMAH_WEBHOOK_PUBLIC_KEY = ready.public_key
   app.handle = ((await import(join(SAMPLES, 'ummah-replay.mjs'))) as {handle: ReferenceApp['handle']}).handle
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  })
+  browser = await launchChromium()
 }, 60_000)
 
 afterAll(async () => {
