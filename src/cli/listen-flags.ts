@@ -20,7 +20,7 @@ export const listenFlags = {
   'public-url': Flags.string({summary: 'Callback URL the gateway should use, when it cannot reach this machine directly (a tunnel of your own).'}),
   relay: Flags.string({
     summary:
-      'Receive through `ummah relay` at this URL (several, comma-separated, are tried in turn); opens no inbound port. Default: the profile setting relay_url.',
+      'Receive through `ummah relay` at this URL (several, comma-separated, are tried in turn); opens no port for deliveries. Default: the profile setting relay_url.',
   }),
   'relay-token': Flags.string({summary: 'Token for --relay, or @FILE or - (default: UMMAH_RELAY_TOKEN, then the profile setting relay_token).'}),
   channel: Flags.string({summary: "With --relay: a team channel to stream (default: this profile and machine's own channel, created on first use)."}),

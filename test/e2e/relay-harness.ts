@@ -70,6 +70,11 @@ export async function admin(relay: string, method: string, path: string, body?: 
 }
 
 /** The TCP ports a process listens on (from /proc/net/tcp and tcp6: sockets in state LISTEN whose inode the process holds). */
+/** What a `listen --relay` may listen on: its inspector's port on 127.0.0.1 (test/e2e/inspector.test.ts checks it binds nothing else), and no receiver. */
+export const inspectorPort = (ready: {inspector?: string}): number[] => [
+  Number(new URL(ready.inspector ?? '(no inspector URL in the ready line)').port),
+]
+
 export function listeningPorts(pid: number): number[] {
   const inodes = new Set<string>()
   for (const fd of readdirSync(`/proc/${pid}/fd`)) {

@@ -11,7 +11,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {ROOT, runCli, tempConfigDir, tempDir, track} from '../helpers/cli.js'
 import {App, Listener, until} from './listen-harness.js'
-import {ADMIN_TOKEN, RelayProcess, listeningPorts} from './relay-harness.js'
+import {ADMIN_TOKEN, RelayProcess, inspectorPort, listeningPorts} from './relay-harness.js'
 
 const suffix = String(process.pid % 10_000)
 const NS = `ummah-gw-${suffix}`
@@ -103,7 +103,7 @@ describe('ummah relay across network namespaces', {timeout: 120_000}, () => {
     const ready = await listener.ready()
     app.publicKey = ready.public_key
     await until(() => listener.lines.some((line) => line.type === 'relay' && line.state === 'connected'), 'the stream')
-    expect(listeningPorts(listener.child.pid!)).toEqual([])
+    expect(listeningPorts(listener.child.pid!)).toEqual(inspectorPort(ready))
 
     const events = ['purchase.paid', 'purchase.refunded', 'purchase.cancelled']
     for (const event of events) {

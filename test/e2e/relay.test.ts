@@ -13,7 +13,7 @@ import {type Sandbox, startSandbox} from '../../src/sandbox/server.js'
 import {accountId} from '../../src/sandbox/store.js'
 import {runCli, tempConfigDir, tempDir} from '../helpers/cli.js'
 import {App, Listener, until} from './listen-harness.js'
-import {ADMIN_TOKEN, RelayProcess, admin, listeningPorts, socketCount} from './relay-harness.js'
+import {ADMIN_TOKEN, RelayProcess, admin, inspectorPort, listeningPorts, socketCount} from './relay-harness.js'
 
 let sandbox: Sandbox
 beforeAll(async () => {
@@ -88,9 +88,9 @@ describe('ummah relay with webhooks listen --relay', {timeout: 180_000}, () => {
     // The gateway's webhook points at the channel's ingress URL on the relay.
     const webhook = JSON.parse((await me.ummah(['webhooks', 'retrieve', ready.webhook_id, '--json'])).stdout)
     expect(webhook.callback).toMatch(new RegExp(`^${url}/in/${ready.channel}/[0-9a-f]{32}$`))
-    // listen holds a socket (the WebSocket out) and listens on none.
+    // listen holds a socket (the WebSocket out) and listens on none but its inspector's, on loopback.
     expect(socketCount(listener.child.pid!)).toBeGreaterThan(0)
-    expect(listeningPorts(listener.child.pid!)).toEqual([])
+    expect(listeningPorts(listener.child.pid!)).toEqual(inspectorPort(ready))
 
     const events = [
       'purchase.paid',
@@ -115,7 +115,7 @@ describe('ummah relay with webhooks listen --relay', {timeout: 180_000}, () => {
       expect(item.raw.toString('utf8')).toBe(JSON.stringify(JSON.parse(item.raw.toString('utf8'))))
       expect(item.headers['content-type']).toBe('application/json')
     }
-    expect(listeningPorts(listener.child.pid!)).toEqual([])
+    expect(listeningPorts(listener.child.pid!)).toEqual(inspectorPort(ready))
 
     // The next run: the same channel, webhook and key; nothing forwarded again.
     expect(await listener.stop()).toBe(0)
