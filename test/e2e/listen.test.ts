@@ -54,7 +54,13 @@ describe('webhooks listen', {timeout: 120_000}, () => {
     for (const event of events) await trigger(event)
     const expected = [...WEBHOOK_EVENTS]
     await until(() => expected.every((type) => app.received.some((item) => item.type === type)), 'every event type at the app')
-    await until(() => app.received.length >= sentEventIds().length && sentEventIds().length > 0, 'every sent event at the app')
+    // The app can have an event before the sandbox has recorded its delivery (listen forwards while it writes, and the
+    // sandbox records once answered): wait until both sides agree, not until the counts merely reach each other.
+    await until(() => {
+      const sent = sentEventIds()
+      const received = new Set(app.received.map((item) => item.id))
+      return sent.length > 0 && sent.length === received.size && sent.every((id) => received.has(id))
+    }, 'every sent event at the app, and every event at the app sent')
 
     const ids = app.received.map((item) => item.id)
     expect(new Set(ids).size).toBe(ids.length)
