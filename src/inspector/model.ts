@@ -3,10 +3,9 @@
  * first, paged by seq so nothing grows with the event count), one event whole
  * with "copy as curl", and the refused deliveries the spool never keeps.
  */
-import {detailOf, type EventDetail} from '../webhooks/events.js'
+import {detailOf, type EventDetail, isStale} from '../webhooks/events.js'
 import type {EventState} from '../webhooks/pipeline.js'
 import type {Inspection} from '../webhooks/listen.js'
-import {STALE_AFTER_S, createdOn} from '../webhooks/pipeline.js'
 import type {SpooledEvent} from '../webhooks/spool.js'
 
 /** Rows per page: the first paint of a list of any length draws this many. */
@@ -38,7 +37,6 @@ export interface Filters {
 
 export function rowOf(inspection: Inspection, event: SpooledEvent, now = Date.now() / 1000): ListRow {
   const last = event.answers.at(-1)
-  const created = createdOn(event)
   return {
     seq: event.seq,
     id: event.id,
@@ -47,7 +45,7 @@ export function rowOf(inspection: Inspection, event: SpooledEvent, now = Date.no
     source: event.source ?? null,
     verified: event.verdict?.ok ?? null,
     state: inspection.stateOf(event),
-    stale: event.status !== 'delivered' && created !== undefined && now - created > STALE_AFTER_S,
+    stale: isStale(event, now),
     attempts: event.attempts,
     last_status: last?.status ?? event.responseStatus ?? null,
     last_error: last?.error ?? event.error ?? null,
@@ -57,11 +55,7 @@ export function rowOf(inspection: Inspection, event: SpooledEvent, now = Date.no
 
 export function matches(inspection: Inspection, event: SpooledEvent, filters: Filters): boolean {
   if (filters.type && event.type !== filters.type) return false
-  if (filters.state) {
-    const state = inspection.stateOf(event)
-    const stale = filters.state === 'stale'
-    if (stale ? !rowOf(inspection, event).stale : state !== filters.state) return false
-  }
+  if (filters.state && (filters.state === 'stale' ? !isStale(event, Date.now() / 1000) : inspection.stateOf(event) !== filters.state)) return false
   return !filters.text || event.body.includes(filters.text) || event.id.includes(filters.text)
 }
 

@@ -15,6 +15,7 @@ import {type IncomingMessage, type Server, type ServerResponse, createServer} fr
 import type {AddressInfo} from 'node:net'
 
 import {type UmmahError, UsageError} from '../shared/errors.js'
+import {readBody} from '../shared/http-body.js'
 import type {Inspection, ListenLine} from '../webhooks/listen.js'
 import type {SpooledEvent} from '../webhooks/spool.js'
 import {type Filters, RefusedLog, detail, listPage, rowOf} from './model.js'
@@ -248,16 +249,11 @@ export class Inspector {
   private async deliver(request: IncomingMessage, response: ServerResponse, inspection: Inspection): Promise<void> {
     const info = await this.info(inspection)
     if (!info.editing.offered || !this.options.deliver) return send(response, 409, {error: info.editing.why})
-    const chunks: Buffer[] = []
-    let size = 0
-    for await (const chunk of request as AsyncIterable<Buffer>) {
-      size += chunk.length
-      if (size > MAX_EDIT_BYTES) return send(response, 413, {error: 'the edited event is over 1 MiB'})
-      chunks.push(chunk)
-    }
+    const body = await readBody(request, MAX_EDIT_BYTES)
+    if (!body) return send(response, 413, {error: 'the edited event is over 1 MiB'})
     let payload: unknown
     try {
-      payload = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as {payload?: unknown}).payload
+      payload = (JSON.parse(body.toString('utf8')) as {payload?: unknown}).payload
     } catch {
       payload = undefined
     }

@@ -94,6 +94,12 @@ export function answerView(attempt: Attempt): AnswerView {
   }
 }
 
+/** Not delivered, and created over STALE_AFTER_S before `now` (Unix seconds): an app with the reference's replay check refuses it. */
+export function isStale(event: SpooledEvent, now: number): boolean {
+  const created = createdOn(event)
+  return event.status !== 'delivered' && created !== undefined && now - created > STALE_AFTER_S
+}
+
 export function rowOf(event: SpooledEvent, now: number): EventRow {
   const created = createdOn(event)
   return {
@@ -105,7 +111,7 @@ export function rowOf(event: SpooledEvent, now: number): EventRow {
     error: event.error ?? null,
     received_at: Math.floor(event.receivedAt / 1000),
     created_on: created ?? null,
-    stale: event.status !== 'delivered' && created !== undefined && now - created > STALE_AFTER_S,
+    stale: isStale(event, now),
     verdict: event.verdict ? {verified: event.verdict.ok, by: event.verdict.by, reason: event.verdict.reason ?? null} : null,
     source: event.source ?? null,
     answers: event.answers.map(answerView),
