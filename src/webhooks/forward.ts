@@ -71,9 +71,7 @@ export class Forwarder {
   private readonly inFlight = new Set<Promise<void>>()
   private dispatcher?: Dispatcher
   private stopped = false
-  /** Forwards under way (a request sent, its answer not yet in). */
-  private active = 0
-  /** The events of those forwards, by seq (the inspector's "delivering"). */
+  /** The events being forwarded now (a request sent, its answer not yet in), by seq: what a stop waits for, and the inspector's "delivering". */
   private readonly sending = new Set<number>()
   /** Backoffs between attempts, cut short by stop(). */
   private readonly backoffs: Sleeps
@@ -131,7 +129,7 @@ export class Forwarder {
 
   /** How many forwards are under way: what a stop waits for. */
   forwarding(): number {
-    return this.active
+    return this.sending.size
   }
 
   /** Whether this event is being forwarded right now. */
@@ -196,12 +194,8 @@ export class Forwarder {
     const maxBackoff = this.options.maxBackoffMs ?? 10_000
     while (!this.stopped) {
       event.attempts++
-      this.active++
       this.sending.add(event.seq)
-      const outcome = await this.send(event).finally(() => {
-        this.active--
-        this.sending.delete(event.seq)
-      })
+      const outcome = await this.send(event).finally(() => this.sending.delete(event.seq))
       // An attempt cut short by stopping (its connection closed at the end of the grace) is not an outcome:
       // the event stays pending, and the next run forwards it first.
       if (outcome.status === undefined && this.stopped) return
