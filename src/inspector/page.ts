@@ -311,8 +311,12 @@ function live() {
   }
   stream.onmessage = (message) => {
     const row = JSON.parse(message.data)
-    if (rows.has(row.seq) || matches(row)) put(row, !rows.has(row.seq))
-    else if (filters().q) scheduleReload()
+    // Shown rows are updated in place; a row not shown is added only when it is new (newer than every row, or a refusal):
+    // a retry of an old event beyond the loaded pages stays where paging finds it.
+    const fresh = row.seq < 0 || [...rows.keys()].every((seq) => seq < row.seq)
+    if (rows.has(row.seq)) put(row, false)
+    else if (fresh && matches(row)) put(row, true)
+    else if (fresh && filters().q) scheduleReload()
     count()
     if (row.seq === selected && row.seq > 0) select(row.seq)
   }
