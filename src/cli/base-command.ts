@@ -9,7 +9,7 @@ import {ApiClient, type ApiResponse, type Query} from '../api/client.js'
 import {type Column, type Endpoint, type EndpointId, type PathParams, type ResponseOf, endpoint} from '../api/endpoints.js'
 import {buildPath} from '../api/paths.js'
 import type {Page} from '../api/types.js'
-import {UmmahError, UsageError} from '../shared/errors.js'
+import {AssertionFailed, UmmahError, UsageError} from '../shared/errors.js'
 import {collect} from '../api/paginate.js'
 import {maskedArgv, registerSecret, secretsInArgv} from '../shared/secrets.js'
 import {guardLive} from '../config/live-guard.js'
@@ -23,7 +23,7 @@ import {parseHttpUrl} from '../shared/urls.js'
 import {printable, printableDeep, terminalSafeJson} from '../shared/terminal-text.js'
 import {createStyle, renderHuman} from './output.js'
 import {askConfirm} from './prompts.js'
-import {type Terminal, detectTerminal, isCI} from './terminal.js'
+import {type Terminal, detectTerminal, isCI, promptsForbidden} from './terminal.js'
 
 export interface RequestOptions {
   query?: Query
@@ -66,6 +66,8 @@ export abstract class UmmahCommand extends Command {
   static columns?: readonly Column[]
   /** Print JSON even without --json (raw API output, like `gh api`). */
   static alwaysJson = false
+  /** A command's own view for people (a report's lines); undefined: the standard table or key/value view. */
+  static humanView?: (result: unknown) => Promise<string[] | undefined>
   /** A URL field the person acts on next (`checkout_url`), printed prominently under the view. */
   static linkField?: string
 
@@ -136,7 +138,11 @@ export abstract class UmmahCommand extends Command {
   }
 
   protected terminal(): Terminal {
-    this.terminalState ??= detectTerminal({json: this.jsonEnabled(), color: this.settingsColor})
+    this.terminalState ??= detectTerminal({
+      json: this.jsonEnabled(),
+      color: this.settingsColor,
+      noInput: this.globals['no-input'] || this.givenBeforeParse('--no-input'),
+    })
     return this.terminalState
   }
 
@@ -263,13 +269,18 @@ export abstract class UmmahCommand extends Command {
   protected async confirmDestructive(question: string, yes: boolean): Promise<void> {
     if (yes) return
     if (!this.terminal().interactive) {
-      const why = isCI(process.env) ? 'CI=true, so nothing is asked' : 'there is no terminal to ask'
+      const why = isCI(process.env) ? 'CI=true, so nothing is asked' : this.noInput() ? '--no-input forbids asking' : 'there is no terminal to ask'
       throw new UsageError(
         `${question.replace(/\?$/, '')}: confirmation needed and ${why}`,
         isCI(process.env) ? 'CI=true: pass --yes to confirm.' : 'Pass --yes to confirm.',
       )
     }
     if (!(await askConfirm(question))) throw new UsageError('Cancelled: nothing was changed', 'Pass --yes to skip this question.')
+  }
+
+  /** Prompts are forbidden: --no-input or UMMAH_NO_INPUT. */
+  protected noInput(): boolean {
+    return promptsForbidden(process.env, this.globals['no-input'] || this.givenBeforeParse('--no-input'))
   }
 
   /** A status line for people, on stderr; silent under --json. */
@@ -309,6 +320,11 @@ export abstract class UmmahCommand extends Command {
       if (error) throw error
       return
     }
+    const own = await (this.constructor as typeof UmmahCommand).humanView?.(result)
+    if (own) {
+      for (const line of own) this.print(printable(line))
+      return
+    }
     const {color, human} = this.terminal()
     const columns = (this.constructor as typeof UmmahCommand).columns
     const style = await createStyle(color)
@@ -345,10 +361,13 @@ export abstract class UmmahCommand extends Command {
     if (failure.code === 'exit') return
     // Secrets in the message are masked by the output guard (src/cli/output-guard.ts).
     // Errors never pass through --jq: its output is the result's, so they stay text on stderr.
+    const report = failure instanceof AssertionFailed ? failure.report : undefined
     if (this.jsonEnabled() && this.globals.jq === undefined) {
-      this.print(terminalSafeJson(JSON.stringify({error: failure.toJSON()}, null, 2)))
+      this.print(terminalSafeJson(JSON.stringify({...report, error: failure.toJSON()}, null, 2)))
       return
     }
+    // What was found is the output either way: through --jq, or as the command's view above the error.
+    if (report) await this.render(report).catch(() => {})
     const style = await createStyle(this.terminal().color)
     // Messages quote servers and input: shown as text, one line (a line break in a server's message is shown, not obeyed).
     const message = printable(/[.!?:]$/.test(failure.message) ? failure.message : `${failure.message}.`)

@@ -5,6 +5,7 @@ import {UsageError} from '../shared/errors.js'
 import {settingsOf} from '../config/store.js'
 import {isLiveKey, maskKey} from '../shared/secrets.js'
 import {UmmahCommand} from './base-command.js'
+import {type DeliveryReport, type GatewayDelivery, verdictOf} from './delivery-check.js'
 
 export abstract class FixtureCommand extends UmmahCommand {
   /** The fixture shipped with the CLI (fixtures/ in the package) for an event `trigger` can make happen. */
@@ -20,7 +21,17 @@ export abstract class FixtureCommand extends UmmahCommand {
    * documented alternative where the gateway has none (`GET /_sandbox/` is 404: the real one).
    */
   protected async runFixtureFile(file: string, what = file, options: {yes?: boolean} = {}): Promise<unknown> {
-    const {environmentRead, loadFixture, requestsFor, runFixture, summarize, usesSandbox} = await import('../webhooks/fixtures.js')
+    const responses = await this.causeFixture(file, what, {...options, onResponse: (name) => this.notice(`✓ ${name}`)})
+    return this.jsonEnabled() ? responses : (await import('../webhooks/fixtures.js')).summarize(responses)
+  }
+
+  /** Runs the fixture's requests (checked and, where needed, confirmed first); the responses by name. */
+  protected async causeFixture(
+    file: string,
+    what: string,
+    options: {yes?: boolean; onResponse?: (name: string) => void},
+  ): Promise<Record<string, unknown>> {
+    const {environmentRead, loadFixture, requestsFor, runFixture, usesSandbox} = await import('../webhooks/fixtures.js')
     const fixture = await loadFixture(file)
     const settings = await this.settings()
     // A fixture file may come from anyone: with a live key it runs only when --live says so, even one that only reads.
@@ -40,7 +51,7 @@ export abstract class FixtureCommand extends UmmahCommand {
         false,
       )
     }
-    const responses = await runFixture(
+    return runFixture(
       {...fixture, requests},
       {
         env: process.env,
@@ -48,10 +59,32 @@ export abstract class FixtureCommand extends UmmahCommand {
         // Sandbox helpers (/_sandbox/...) live beside the API base, on its origin.
         send: async ({method, path, body, query}) =>
           (await this.request(method, path.startsWith('/_sandbox/') ? new URL(path, client.apiBase).href : path, {body, query})).body,
-        onResponse: (name) => this.notice(`✓ ${name}`),
+        onResponse: options.onResponse,
       },
     )
-    return this.jsonEnabled() ? responses : summarize(responses)
+  }
+
+  /**
+   * `trigger --wait` / `--count`: causes the event `count` times (at most
+   * `perSecond` a second), then waits until the running listener of this
+   * profile forwarded each one and the app answered; the report, or an
+   * AssertionFailed carrying it. The listener is found first: without one nothing is created.
+   */
+  protected async triggerAndWait(event: string, options: {count: number; perSecond?: number; waitMs: number}): Promise<DeliveryReport> {
+    const [{ListenerClient}, {triggerAndWait}] = await Promise.all([import('../inspector/client.js'), import('./await-deliveries.js')])
+    const listener = await ListenerClient.connect((await this.settings()).profile)
+    const report = await triggerAndWait({
+      ...options,
+      event,
+      listener,
+      cause: () => this.causeFixture(this.shippedFixture(event), event, {}),
+      deliveries: async (id, sourceType) =>
+        (await this.list('webhooks.deliveries', {query: {id, source_type: sourceType}, limit: 100})).results as GatewayDelivery[],
+      progress: options.count > 1 ? (text) => this.notice(text) : undefined,
+    })
+    const failure = verdictOf(report, `${event} events`)
+    if (failure) throw failure
+    return report
   }
 
   /** Whether the gateway answers the sandbox helpers' index (`ummah sandbox start` does; a real gateway, or `--no-helpers`, says 404). */

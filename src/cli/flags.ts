@@ -2,6 +2,7 @@
 import {Flags, type Interfaces} from '@oclif/core'
 
 import {MAX_RETRIES, REQUEST_TIMEOUT_SECONDS} from '../shared/defaults.js'
+import {parseDuration} from '../shared/duration.js'
 
 const helpGroup = 'GLOBAL'
 
@@ -25,6 +26,23 @@ export const globalFlags = {
     helpGroup,
   }),
   'max-retries': Flags.integer({summary: 'Retries of 429, 5xx and connection failures.', default: MAX_RETRIES, min: 0, max: 10, helpGroup}),
+  'no-input': Flags.boolean({summary: 'Never prompt, even on a terminal (also UMMAH_NO_INPUT=1): what would be asked must be given.', helpGroup}),
+}
+
+/** A duration flag (`30s`, `2m`, `1500ms`; a bare number is seconds), in milliseconds, at most `maxMs`. */
+export function durationFlag(options: {summary: string; default?: string; maxMs: number; description?: string}) {
+  return Flags.custom<number>({
+    summary: options.summary,
+    description: options.description,
+    helpValue: 'DURATION',
+    default: options.default === undefined ? undefined : async () => parseDuration(options.default!)!,
+    defaultHelp: async () => options.default,
+    parse: async (text) => {
+      const ms = parseDuration(text)
+      if (ms === undefined || ms > options.maxMs) throw new Error(`Expected a duration such as 30s, 2m or 500ms, at most ${options.maxMs / 1000} s`)
+      return ms
+    },
+  })()
 }
 
 /** The global flags' values, as oclif infers them from the definitions. */
@@ -71,4 +89,44 @@ export function globalValues(parsed: Readonly<Record<string, unknown>>): GlobalF
   const values: Record<string, unknown> = {...GLOBAL_DEFAULTS}
   for (const name of Object.keys(globalFlags)) if (parsed[name] !== undefined) values[name] = parsed[name]
   return values as GlobalFlags
+}
+
+/** A rate: `50/s`, `600/m`, `50` (a second); events a second. */
+export function rateFlag(options: {summary: string}) {
+  return Flags.custom<number>({
+    summary: options.summary,
+    helpValue: 'N/s',
+    parse: async (text) => {
+      const match = /^(\d+(?:\.\d+)?)\s*(?:\/\s*(s|sec|second|m|min|minute))?$/.exec(text.trim())
+      const perSecond = match ? Number(match[1]) / (match[2]?.startsWith('m') ? 60 : 1) : Number.NaN
+      if (!(perSecond > 0 && perSecond <= 10_000)) throw new Error('Expected a rate such as 50/s or 600/m (at most 10000/s)')
+      return perSecond
+    },
+  })()
+}
+
+/**
+ * `--wait[=DURATION]`: a flag whose value may be left out. A bare `--wait`
+ * takes `fallback`, unless the next word is a duration (`--wait 10s`), which
+ * is then its value; `--wait=10s` is left as it is.
+ */
+export function withOptionalValue(argv: string[], flag: string, fallback: string): string[] {
+  const out: string[] = []
+  for (let index = 0; index < argv.length; index++) {
+    const word = argv[index]
+    if (word === '--') {
+      out.push(...argv.slice(index))
+      break
+    }
+    if (word !== flag) {
+      out.push(word)
+      continue
+    }
+    const next = argv[index + 1]
+    if (next !== undefined && parseDuration(next) !== undefined) {
+      out.push(`${flag}=${next}`)
+      index++
+    } else out.push(`${flag}=${fallback}`)
+  }
+  return out
 }

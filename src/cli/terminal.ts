@@ -2,6 +2,8 @@
 
 export interface TerminalOptions {
   json: boolean
+  /** `--no-input`: never prompt (UMMAH_NO_INPUT=1 says the same from the environment). */
+  noInput?: boolean
   /** The profile's `color` setting: auto (default), always or never. */
   color?: string
   env?: NodeJS.ProcessEnv
@@ -27,7 +29,8 @@ export function detectTerminal(options: TerminalOptions): Terminal {
   const human = stdoutTTY || set(env.UMMAH_FORCE_TTY)
   const color = !options.json && colorWanted(env, options.color, human)
   const stderrTTY = Boolean((options.stderr ?? process.stderr).isTTY)
-  return {human, color, interactive: !options.json && stdinTTY && stdoutTTY && !isCI(env), progress: !options.json && stderrTTY && !isCI(env)}
+  const prompts = !promptsForbidden(env, options.noInput) && !isCI(env)
+  return {human, color, interactive: !options.json && stdinTTY && stdoutTTY && prompts, progress: !options.json && stderrTTY && !isCI(env)}
 }
 
 const set = (value: string | undefined) => value !== undefined && value !== ''
@@ -46,6 +49,11 @@ export function colorWanted(env: NodeJS.ProcessEnv, setting: string | undefined,
   if (setting === 'never') return false
   if (setting === 'always') return true
   return tty
+}
+
+/** `--no-input`, or UMMAH_NO_INPUT set (not 0/false): nothing is asked, even on a terminal. */
+export function promptsForbidden(env: NodeJS.ProcessEnv, flag = false): boolean {
+  return flag || truthy(env.UMMAH_NO_INPUT)
 }
 
 export function isCI(env: NodeJS.ProcessEnv): boolean {

@@ -10,6 +10,8 @@ import type {SpooledEvent} from '../webhooks/spool.js'
 
 /** Rows per page: the first paint of a list of any length draws this many. */
 export const PAGE_ROWS = 100
+/** The most rows one page may ask for (`?limit=`): a burst's 1,000 events in one answer of ~300 kB. */
+export const MAX_PAGE_ROWS = 1000
 
 export interface ListRow {
   seq: number
@@ -33,6 +35,8 @@ export interface Filters {
   state?: string
   /** Free text, looked for in the body's bytes. */
   text?: string
+  /** Only events received at or after this time (Unix seconds): `trigger --wait` and `webhooks expect` ask for what came since they began. */
+  since?: number
 }
 
 export function rowOf(inspection: Inspection, event: SpooledEvent, now = Date.now() / 1000): ListRow {
@@ -55,6 +59,7 @@ export function rowOf(inspection: Inspection, event: SpooledEvent, now = Date.no
 
 export function matches(inspection: Inspection, event: SpooledEvent, filters: Filters): boolean {
   if (filters.type && event.type !== filters.type) return false
+  if (filters.since !== undefined && event.receivedAt / 1000 < filters.since) return false
   if (filters.state && (filters.state === 'stale' ? !isStale(event, Date.now() / 1000) : inspection.stateOf(event) !== filters.state)) return false
   return !filters.text || event.body.includes(filters.text) || event.id.includes(filters.text)
 }

@@ -18,7 +18,7 @@ import {type UmmahError, UsageError} from '../shared/errors.js'
 import {readBody} from '../shared/http-body.js'
 import type {Inspection, ListenLine} from '../webhooks/listen.js'
 import type {SpooledEvent} from '../webhooks/spool.js'
-import {type Filters, RefusedLog, detail, listPage, rowOf} from './model.js'
+import {type Filters, MAX_PAGE_ROWS, PAGE_ROWS, RefusedLog, detail, listPage, rowOf} from './model.js'
 import {PAGE_CSS, PAGE_HTML, PAGE_SCRIPT} from './page.js'
 
 /** The inspector's first port, as ngrok's; the next free one of the following 100 when taken. */
@@ -179,9 +179,11 @@ export class Inspector {
           type: url.searchParams.get('type') || undefined,
           state: url.searchParams.get('state') || undefined,
           text: url.searchParams.get('q') || undefined,
+          since: finite(url.searchParams.get('since')),
         }
         const before = Number(url.searchParams.get('before') ?? Number.NaN)
-        const page = listPage(inspection, filters, Number.isSafeInteger(before) ? before : undefined)
+        const limit = Math.min(MAX_PAGE_ROWS, Math.max(1, Math.trunc(finite(url.searchParams.get('limit')) ?? PAGE_ROWS)))
+        const page = listPage(inspection, filters, Number.isSafeInteger(before) ? before : undefined, limit)
         const refused = filters.state === 'refused' || (!filters.state && !filters.type && !filters.text && !url.searchParams.has('before'))
         return send(response, 200, {...page, events: filters.state === 'refused' ? [] : page.events, refused: refused ? this.refused.list() : []})
       }
@@ -266,6 +268,12 @@ export class Inspector {
     const deliver = this.options.deliver
     return this.act(response, () => deliver(inspection.webhookId, payload))
   }
+}
+
+/** A query parameter as a finite number, else undefined. */
+function finite(text: string | null): number | undefined {
+  const value = text === null || text === '' ? Number.NaN : Number(text)
+  return Number.isFinite(value) ? value : undefined
 }
 
 function send(response: ServerResponse, status: number, body: unknown): void {

@@ -127,6 +127,16 @@ export class Deliverer {
     return this.attempt(job) ?? Promise.reject(new Error('the sandbox is stopping'))
   }
 
+  /**
+   * The headers a delivery of exactly these bytes to this webhook carries:
+   * signed with its own key in its own scheme, as deliverPayload sends them
+   * (`POST /_sandbox/webhooks/{id}/sign`: `webhooks check-app` and
+   * `listen --chaos` send genuinely signed bodies straight to the app).
+   */
+  signedHeaders(webhook: WebhookRecord, body: Buffer, eventId: string): Record<string, string> {
+    return authHeaders(this.targetOf(webhook), body, eventId)
+  }
+
   /** A webhook as a delivery target: its callback, key, format, retry policy and scheme. */
   private targetOf(webhook: WebhookRecord): Target {
     const policy = webhook.sandbox_delivery?.retry_policy ?? 'ummah'

@@ -89,6 +89,17 @@ const ROUTES: readonly HelperRoute[] = [
       return {delivery}
     },
   },
+  {
+    method: 'POST',
+    path: /^\/_sandbox\/webhooks\/([^/]+)\/sign\/?$/,
+    name: 'POST webhooks/{id}/sign',
+    run(context, {match, body}) {
+      const webhook = own(context.account.webhooks, match[1])
+      if (!webhook) throw notFound()
+      const {bytes, event} = deliverable(body.payload)
+      return {headers: context.events.signedHeaders(webhook, bytes, String(event.id ?? ''))}
+    },
+  },
   {method: 'GET', path: /^\/_sandbox\/clock\/?$/, name: 'GET clock', run: (context) => ({now: now(context.account)})},
   // The index: how `trigger` tells the sandbox from a real gateway, which answers 404 here.
   {method: 'GET', path: /^\/_sandbox\/?$/, name: 'GET /', run: () => ({sandbox: true, helpers: ROUTES.map((route) => route.name)})},

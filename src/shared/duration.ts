@@ -8,3 +8,10 @@ export function parseDuration(text: string): number | undefined {
   const unit = units[match[2] ?? 's']
   return Math.round(Number(match[1]) * unit)
 }
+
+/** A duration for people: `850 ms`, `12.5 s`, `3 min`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`
+  if (ms < 120_000) return `${Number((ms / 1000).toFixed(1))} s`
+  return `${Number((ms / 60_000).toFixed(1))} min`
+}

@@ -25,7 +25,8 @@ export type ExitKind = keyof typeof ExitCode
 /** What each exit code means, as the README and `ummah help exit-codes` say it. */
 export const EXIT_MEANINGS: Record<ExitKind, string> = {
   ok: 'OK',
-  unexpected: 'Unexpected error; a `--jq` filter that failed on the output; a signature that did not verify',
+  unexpected:
+    'Unexpected error; a `--jq` filter that failed on the output; a signature that did not verify; an assertion about the app that failed (`trigger --wait`, `webhooks expect`, `webhooks check-app`, `listen --chaos`)',
   usage: 'Bad usage or input (including a 400 from the gateway, a refused live change, a missing `--yes`)',
   auth: "Authentication or permission (no key, 401, 403; a relay token refused, revoked, or not the channel's)",
   notFound: 'Not found (404)',
@@ -52,6 +53,10 @@ export const ERROR_CODES = {
   invalid_signature: 'unexpected',
   relay_failed: 'unexpected',
   relay_response_too_large: 'unexpected',
+  app_rejected: 'unexpected',
+  not_delivered: 'unexpected',
+  check_failed: 'unexpected',
+  chaos_accepted: 'unexpected',
   // 2
   usage: 'usage',
   bad_request: 'usage',
@@ -163,5 +168,28 @@ export class InputError extends UsageError {
 
   override toJSON(): Record<string, unknown> {
     return {...super.toJSON(), fields: this.problems}
+  }
+}
+
+/**
+ * An assertion about the app that did not hold (`trigger --wait`, `webhooks
+ * expect`, `check-app`, `listen --chaos`): the report is still the output
+ * (`--json` prints it with the error inside; a person sees it above the
+ * error), and the exit code says it failed.
+ */
+export class AssertionFailed extends UmmahError {
+  constructor(
+    message: string,
+    readonly report: Record<string, unknown>,
+    options: {code: 'app_rejected' | 'not_delivered' | 'check_failed' | 'chaos_accepted'; hint?: string; lines?: string[]},
+  ) {
+    super(message, {code: options.code, hint: options.hint})
+    this.lines = options.lines ?? []
+  }
+
+  private readonly lines: string[]
+
+  override detailLines(): string[] {
+    return this.lines
   }
 }
