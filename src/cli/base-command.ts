@@ -13,6 +13,7 @@ import {AssertionFailed, UmmahError, UsageError} from '../shared/errors.js'
 import {collect} from '../api/paginate.js'
 import {maskedArgv, registerSecret, secretsInArgv} from '../shared/secrets.js'
 import {guardLive} from '../config/live-guard.js'
+import type {WebhookApi} from '../webhooks/listen.js'
 import {type Settings, requireKey, resolveSettings, selectProfile} from '../config/resolve.js'
 import {ConfigStore, type StoredProfiles} from '../config/store.js'
 import {GLOBAL_DEFAULTS, type GlobalFlags, globalFlags, globalValues} from './flags.js'
@@ -238,6 +239,20 @@ export abstract class UmmahCommand extends Command {
     const client = await this.client()
     const response = await this.request(method, new URL(`/_sandbox/${path}`, client.apiBase).href, {body})
     return response.body
+  }
+
+  /** The webhook calls a listener (and `check-app`) makes, through this command's client; the sandbox's signing helpers included. */
+  protected webhookApi(): WebhookApi {
+    return {
+      create: (body) => this.call('webhooks.create', {body}),
+      patch: (id, body) => this.call('webhooks.partial_update', {params: {id}, body}),
+      retrieve: (id) => this.call('webhooks.retrieve', {params: {id}}),
+      list: async () => (await this.list('webhooks.list', {all: true})).results,
+      deliver: (id, payload) => this.sandboxHelper(`webhooks/${encodeURIComponent(id)}/deliver`, {payload}),
+      sign: async (id, payload) =>
+        ((await this.sandboxHelper(`webhooks/${encodeURIComponent(id)}/sign`, {payload})) as {headers: Record<string, string>}).headers,
+      isSandbox: async () => ((await this.sandboxHelper('', undefined, 'GET')) as {sandbox?: unknown} | undefined)?.sandbox === true,
+    }
   }
 
   /**

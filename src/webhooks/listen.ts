@@ -36,6 +36,8 @@ export interface WebhookApi {
   list(): Promise<Webhook[]>
   /** The sandbox's signed delivery of a payload to a webhook (the inspector's edit and replay). */
   deliver?(webhookId: string, payload: string): Promise<unknown>
+  /** The sandbox's headers signing exactly this payload with the webhook's key (check-app, listen --chaos). */
+  sign?(webhookId: string, payload: string): Promise<Record<string, string>>
   /** Whether the gateway is the sandbox (`GET /_sandbox/` answers; a real gateway's is 404). */
   isSandbox?(): Promise<boolean>
 }

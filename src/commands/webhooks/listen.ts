@@ -1,7 +1,6 @@
 import {UmmahCommand} from '../../cli/base-command.js'
 import {listenFlags, listenSettings} from '../../cli/listen-flags.js'
 import {registerSecret} from '../../shared/secrets.js'
-import type {WebhookApi} from '../../webhooks/listen.js'
 
 export default class WebhooksListen extends UmmahCommand {
   static override summary = "Relay the gateway's signed webhooks to your local app, losing nothing"
@@ -40,16 +39,5 @@ export default class WebhooksListen extends UmmahCommand {
       start: (print, inspectorUrl) => listen.startListening({...settings, api: this.webhookApi(), profile, graceMs: 5000, print, inspectorUrl}),
     })
     return undefined
-  }
-
-  private webhookApi(): WebhookApi {
-    return {
-      create: (body) => this.call('webhooks.create', {body}),
-      patch: (id, body) => this.call('webhooks.partial_update', {params: {id}, body}),
-      retrieve: (id) => this.call('webhooks.retrieve', {params: {id}}),
-      list: async () => (await this.list('webhooks.list', {all: true})).results,
-      deliver: (id, payload) => this.sandboxHelper(`webhooks/${encodeURIComponent(id)}/deliver`, {payload}),
-      isSandbox: async () => ((await this.sandboxHelper('', undefined, 'GET')) as {sandbox?: unknown} | undefined)?.sandbox === true,
-    }
   }
 }

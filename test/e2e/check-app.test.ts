@@ -1,0 +1,169 @@
+/**
+ * `webhooks check-app`: the reference's checklist for webhook handlers, run
+ * against the example app and the reference's own Node sample (all pass), and
+ * against apps each wrong in one way: each fails exactly the checks it should.
+ */
+import {type ChildProcess, spawn} from 'node:child_process'
+import {createVerify} from 'node:crypto'
+import {type IncomingMessage, type Server, type ServerResponse, createServer} from 'node:http'
+import type {AddressInfo} from 'node:net'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {WEBHOOK_EVENTS} from '../../src/api/endpoints.js'
+import {type Sandbox, startSandbox} from '../../src/sandbox/server.js'
+import {ROOT, runCli, tempConfigDir, track} from '../helpers/cli.js'
+import {until} from './listen-harness.js'
+
+let sandbox: Sandbox
+let publicKey = ''
+const env = () => ({UMMAH_CONFIG_DIR: CONFIG, UMMAH_SECRET_KEY: 'sk_test_check_app', UMMAH_API_BASE: sandbox.apiBase})
+const CONFIG = tempConfigDir()
+
+beforeAll(async () => {
+  sandbox = await startSandbox({port: 0, statementDelayMs: 0})
+  const printed = await runCli(['webhooks', 'listen', '--print-public-key'], {env: env()})
+  publicKey = printed.stdout
+})
+afterAll(() => sandbox.close())
+
+const GENUINE = WEBHOOK_EVENTS.map((type) => `genuine ${type}`)
+const REFUSALS = [
+  'forged signature',
+  'body changed by one byte',
+  'missing signature',
+  're-serialised body',
+  'stale event (created 11 minutes ago)',
+  'garbage body',
+  'empty body',
+]
+const ALL = [...GENUINE, ...REFUSALS, 'duplicate of a delivered event', 'answers within the time limit']
+
+type Handler = (raw: Buffer, request: IncomingMessage) => Promise<[number, string]> | [number, string]
+
+/** An app in this process: the handler gets the raw body. */
+async function app(handler: Handler): Promise<{url: string; server: Server}> {
+  const server = createServer((request, response: ServerResponse) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', async () => {
+      const [status, text] = await handler(Buffer.concat(chunks), request)
+      if (!response.destroyed) response.writeHead(status).end(text)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {url: `127.0.0.1:${(server.address() as AddressInfo).port}/webhook`, server}
+}
+
+const verifies = (raw: Buffer, request: IncomingMessage) =>
+  createVerify('sha256')
+    .update(raw)
+    .verify(publicKey, Buffer.from(String(request.headers['x-signature'] ?? ''), 'base64'))
+
+/** What a careful handler does, with one step switched off or done wrong. */
+function handler(options: {verify?: 'raw' | 'none' | 'reparsed'; window?: boolean; duplicates?: 200 | 500; sleepMs?: number}): Handler {
+  const seen = new Set<string>()
+  return async (raw, request) => {
+    const {verify = 'raw', window = true, duplicates = 200, sleepMs = 0} = options
+    let event: {id?: string; created_on?: number}
+    try {
+      event = JSON.parse(raw.toString('utf8'))
+    } catch {
+      // A handler that parses first must still answer garbage with a 4xx.
+      if (verify !== 'raw') return [400, 'bad json']
+      event = {}
+    }
+    const body = verify === 'reparsed' ? Buffer.from(JSON.stringify(event)) : raw
+    if (verify !== 'none' && !verifies(body, request)) return [403, 'invalid signature']
+    if (window && Math.abs(Date.now() / 1000 - Number(event.created_on ?? 0)) > 600) return [400, 'stale event']
+    if (seen.has(event.id!)) return duplicates === 200 ? [200, 'duplicate'] : [500, 'already processed']
+    seen.add(event.id!)
+    if (sleepMs) await new Promise((resolve) => setTimeout(resolve, sleepMs))
+    return [200, 'ok']
+  }
+}
+
+async function checkApp(url: string) {
+  const result = await runCli(['webhooks', 'check-app', '--forward', url, '--json'], {env: env(), timeoutMs: 60_000})
+  const report = JSON.parse(result.stdout) as {ok: boolean; checks: Array<{check: string; result: string; got: string}>}
+  const failed = report.checks.filter((check) => check.result === 'fail').map((check) => check.check)
+  return {code: result.code, report, failed}
+}
+
+describe('webhooks check-app', {timeout: 180_000}, () => {
+  it('the example app passes every check, and the scorecard says so', async () => {
+    const child: ChildProcess = track(
+      spawn(process.execPath, [join(ROOT, 'examples', 'webhook-app.mjs'), '0'], {env: {...process.env, UMMAH_WEBHOOK_PUBLIC_KEY: publicKey}}),
+    )
+    let out = ''
+    child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()))
+    const url = (await until(() => /App listening on (http:\/\/\S+)/.exec(out)?.[1], 'the example app'))!
+    const {code, report, failed} = await checkApp(url)
+    expect(failed).toEqual([])
+    expect(report.checks.map((check) => check.check)).toEqual(ALL)
+    expect(report.checks.every((check) => check.result === 'pass')).toBe(true)
+    expect(code).toBe(0)
+    // Its own log: every genuine event verified once, the duplicate seen as one, each refusal named.
+    await until(() => (out.match(/^DUPLICATE /gm) ?? []).length === 1, 'the duplicate in the log')
+    expect((out.match(/^VERIFIED /gm) ?? []).length).toBe(WEBHOOK_EVENTS.length)
+    expect((out.match(/^REJECTED stale event /gm) ?? []).length).toBe(1)
+    expect((out.match(/^REJECTED invalid signature /gm) ?? []).length).toBe(6)
+
+    const human = await runCli(['webhooks', 'check-app', '--forward', url], {env: env()})
+    expect(human.code).toBe(0)
+    expect(human.stdout).toMatch(/^Checking http:\/\/127\.0\.0\.1:\d+\/webhook against the webhook checklist \(key of webhook wh-[\w-]+\):\n/)
+    expect(human.stdout).toMatch(/^✓ forged signature +PASS {2}403 in \d+ ms$/m)
+    expect(human.stdout).toMatch(/^19 passed, 0 failed, 0 warned\. The app's answers: p50 \d+ ms, p99 \d+ ms\.$/m)
+    child.kill()
+  })
+
+  it('the reference’s own Node sample passes every check', async () => {
+    process.env.UMMAH_WEBHOOK_PUBLIC_KEY = publicKey
+    const sample = (await import('../fixtures/reference-samples/ummah-replay.mjs')) as {handle(raw: Buffer, sig: string): Promise<[number, string]>}
+    const {url, server} = await app((raw, request) => sample.handle(raw, String(request.headers['x-signature'] ?? '')))
+    const {code, failed} = await checkApp(url)
+    expect([code, failed]).toEqual([0, []])
+    server.close()
+  })
+
+  it('apps wrong in one way each fail exactly their checks', async () => {
+    const cases: Array<[string, Handler, string[]]> = [
+      ['no signature check', handler({verify: 'none'}), ['forged signature', 'body changed by one byte', 'missing signature', 're-serialised body']],
+      ['no time window', handler({window: false}), ['stale event (created 11 minutes ago)']],
+      ['verifies the re-serialised JSON', handler({verify: 'reparsed'}), ['re-serialised body']],
+      ['500 to duplicates', handler({duplicates: 500}), ['duplicate of a delivered event']],
+    ]
+    for (const [name, wrong, expected] of cases) {
+      const {url, server} = await app(wrong)
+      const {code, failed} = await checkApp(url)
+      expect(failed, name).toEqual(expected)
+      expect(code, name).toBe(1)
+      server.close()
+    }
+  })
+
+  it('an app that sleeps 40 s before answering fails the genuine deliveries, the duplicate and the time limit, and nothing else', async () => {
+    const {url, server} = await app(handler({sleepMs: 40_000}))
+    const started = Date.now()
+    const {code, failed, report} = await checkApp(url)
+    // The gateway's 10 s limit, twice at most (the genuine round, then the refusals side by side): not 40 s.
+    expect(Date.now() - started).toBeLessThan(35_000)
+    expect(failed).toEqual([...GENUINE, 'duplicate of a delivered event', 'answers within the time limit'])
+    expect(report.checks.find((check) => check.check === 'answers within the time limit')!.got).toBe(
+      `${GENUINE.length} of ${GENUINE.length} not answered within 10 s`,
+    )
+    expect(code).toBe(1)
+    server.closeAllConnections()
+    server.close()
+  })
+
+  it('refuses to run against a gateway without the sandbox helpers', async () => {
+    const real = await startSandbox({port: 0, helpers: false})
+    const result = await runCli(['webhooks', 'check-app', '--forward', ':3000'], {env: {...env(), UMMAH_API_BASE: real.apiBase}})
+    expect([result.code, result.stderr]).toEqual([
+      2,
+      "Error: check-app runs against the sandbox: only it can sign a delivery with the webhook's key. Start one (`ummah sandbox start`) and use its profile: -p sandbox.\n",
+    ])
+    await real.close()
+  })
+})
