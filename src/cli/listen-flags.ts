@@ -16,6 +16,16 @@ export const listenFlags = {
   forward: Flags.string({char: 'f', summary: 'Where your app listens: localhost:3000/webhook, :3000, 3000 or http(s)://host:port/path.'}),
   events: Flags.option({summary: 'Event types to receive (default: all).', multiple: true, delimiter: ',', options: WEBHOOK_EVENTS})(),
   host: Flags.string({summary: 'Address the receiver listens on.', default: LOCAL_HOST}),
+  chaos: Flags.string({
+    summary:
+      'Deliver like an imperfect network, to prove the app copes (test keys only): duplicate=0.1,reorder=0.2,delay=0-5s,stale=0.05,badsig=0.02.',
+    helpValue: 'SPEC',
+  }),
+  seed: Flags.integer({
+    summary: 'With --chaos: the seed of its choices, to repeat a run exactly (default: random, printed at start).',
+    min: 0,
+    max: 4_294_967_295,
+  }),
   port: Flags.integer({summary: "Receiver port; 0 reuses the last run's port when free, else any.", default: 0, min: 0, max: 65_535}),
   'public-url': Flags.string({summary: 'Callback URL the gateway should use, when it cannot reach this machine directly (a tunnel of your own).'}),
   relay: Flags.string({
@@ -91,7 +101,15 @@ export async function listenSettings(
   ])
   const forwardAuth = parseForwardAuth(await forwardAuthValues(flags['forward-auth'], env))
   const scheme = flags['verify-scheme']
+  if (flags.chaos !== undefined && scheme)
+    throw new UsageError(
+      '--chaos breaks and re-signs Ummah RSA signatures (X-Signature): not a partner scheme',
+      'Leave out --verify-scheme or --chaos.',
+    )
+  const chaos =
+    flags.chaos === undefined ? undefined : {spec: (await import('../webhooks/chaos.js')).parseChaos(flags.chaos), seed: flags.seed ?? randomSeed()}
   return {
+    chaos,
     forward: parseForwardTarget(flags.forward),
     host: flags.host,
     port: flags.port,
@@ -110,6 +128,10 @@ export async function listenSettings(
     tokens: forwardAuth.tokens,
     verifyScheme: scheme && {name: scheme, options: await schemeSettings('listen', flags)},
   }
+}
+
+function randomSeed(): number {
+  return Math.floor(Math.random() * 4_294_967_296)
 }
 
 /** `--forward-auth` values: each as given, or the lines of `@FILE` or stdin; UMMAH_FORWARD_AUTH (one per line) when none is given. */

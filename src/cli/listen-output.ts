@@ -27,7 +27,12 @@ export function formatListenLine(line: ListenLine, style: Style, now = new Date(
           ...(line.inspector ? [`Inspector: ${line.inspector}`] : []),
         ].join('\n')
       }
-      const inspector = line.inspector ? [`Inspector: ${line.inspector}`] : []
+      const inspector = [
+        ...(line.inspector ? [`Inspector: ${line.inspector}`] : []),
+        ...(line.chaos_seed !== undefined
+          ? [`Chaos on (--seed ${line.chaos_seed} repeats it): deliveries are delayed, reordered, repeated, and copied stale or badly signed.`]
+          : []),
+      ]
       return [heading, ...inspector, "Your app verifies deliveries with this webhook's public key, the same on every run:", key].join('\n')
     }
     case 'event':
@@ -59,7 +64,15 @@ export function formatListenLine(line: ListenLine, style: Style, now = new Date(
       return line.in_flight === 0
         ? 'Stopping…'
         : `Stopping: waiting up to ${Math.round(line.grace_ms / 1000)} s for ${line.in_flight} forward${line.in_flight === 1 ? '' : 's'} in flight (Ctrl-C again to quit now; unfinished ones stay pending for the next run).`
-    case 'summary':
-      return `Stopped. Received ${line.received}, delivered ${line.delivered}, failed ${line.failed}, pending ${line.pending} (kept for the next run), refused ${line.rejected}, duplicates ${line.duplicates}.`
+    case 'summary': {
+      const counts = `Stopped. Received ${line.received}, delivered ${line.delivered}, failed ${line.failed}, pending ${line.pending} (kept for the next run), refused ${line.rejected}, duplicates ${line.duplicates}.`
+      if (!line.chaos) return counts
+      const kinds = Object.entries(line.chaos.kinds).map(
+        ([kind, tally]) =>
+          `  ${kind.padEnd(9)} ${tally.injected} injected: ${tally.accepted} answered 2xx, ${tally.refused} 4xx, ${tally.other} other`,
+      )
+      const calledOut = line.chaos.called_out.map((text) => style.error(`  ✗ The app ${text}`))
+      return [counts, `Chaos (seed ${line.chaos.seed}):`, ...kinds, ...calledOut].join('\n')
+    }
   }
 }

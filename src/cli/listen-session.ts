@@ -6,7 +6,7 @@
  * grace: the counts as they are, pending events kept in the spool. Exit 130
  * on Ctrl-C.
  */
-import {ExitCode} from '../shared/errors.js'
+import {AssertionFailed, ExitCode, exitCodeOf} from '../shared/errors.js'
 import {printableDeep} from '../shared/terminal-text.js'
 import type {ListenLine, ListenSession, WebhookApi} from '../webhooks/listen.js'
 import {lineWriter} from './line-writer.js'
@@ -50,10 +50,24 @@ export async function runListenSession(run: ListenRun): Promise<void> {
     out.flush()
     process.exit(ExitCode.interrupted)
   })
-  print(await session.stop())
+  const summary = await session.stop()
+  print(summary)
   await inspector?.close()
   out.flush()
   if (failure) throw failure
+  // --chaos: an app that accepted a bad signature or a stale event fails the run, by name.
+  const accepted = summary.chaos?.called_out.filter((text) => text.startsWith('accepted')) ?? []
+  // As NDJSON the summary line says it (`chaos.called_out`); the exit code is the error's.
+  if (accepted.length > 0 && run.json) process.exitCode = exitCodeOf('chaos_accepted')
+  else if (accepted.length > 0)
+    throw new AssertionFailed(
+      `The app ${accepted[0]}${accepted.length > 1 ? ` (and ${accepted.length - 1} more)` : ''}`,
+      {},
+      {
+        code: 'chaos_accepted',
+        hint: 'A handler must refuse a bad signature (403) and an event outside the 10-minute window (400): see the summary above.',
+      },
+    )
   if (signal === 'SIGINT') process.exitCode = ExitCode.interrupted
 }
 

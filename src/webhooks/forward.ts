@@ -13,6 +13,7 @@ import {type OAuth2TokenSource, sendWithBearer} from '../schemes/oauth2.js'
 import type {Spool, SpooledEvent} from './spool.js'
 import {type Clock, Sleeps} from '../shared/clock.js'
 import {ANSWER_BODY_BYTES, type Attempt, keptHeaders} from './answers.js'
+import type {Chaos, ChaosCopy} from './chaos.js'
 
 /** One forward: the app's answer (or why there was none), as an Attempt records it. */
 export interface SendOutcome {
@@ -59,6 +60,8 @@ export interface ForwarderOptions {
   tokens?: OAuth2TokenSource
   /** The clock backoffs wait on (tests move it); the system's by default. */
   clock?: Clock
+  /** `listen --chaos`: delays, reordering and extra copies (chaos.ts). */
+  chaos?: Chaos
 }
 
 const RETRYABLE = (status: number) => status >= 500 || status === 408 || status === 429
@@ -79,6 +82,8 @@ export class Forwarder {
   private readonly waiters = new Set<() => void>()
   /** Deliveries held back until the backlog shrinks. */
   private roomWaiters: Array<() => void> = []
+  /** `--chaos` duplicates waiting to be sent after the next event (a copy "later"). */
+  private later: Array<{copy: ChaosCopy; event: SpooledEvent}> = []
   /** For `localhost`: the address that answered last, tried first. */
   private hosts: string[]
 
@@ -153,6 +158,8 @@ export class Forwarder {
       timer = setTimeout(resolve, graceMs)
     })
     await Promise.race([Promise.allSettled([...this.inFlight]), grace])
+    // The duplicates still owed are sent within what is left of the grace.
+    await Promise.race([this.sendLater(), grace])
     clearTimeout(timer)
     await this.dispatcher?.destroy()
   }
@@ -166,6 +173,11 @@ export class Forwarder {
     while (!this.stopped) {
       const event = this.queue.shift()
       this.releaseRoom()
+      // --chaos reorder: this one goes behind the next.
+      if (event && this.options.chaos?.reorder(event.seq, this.queue.length > 0)) {
+        this.queue.splice(1, 0, event)
+        continue
+      }
       if (!event) {
         await new Promise<void>((resolve) => {
           const waiter = () => {
@@ -192,6 +204,9 @@ export class Forwarder {
     const {spool, maxAttempts, report} = this.options
     const minBackoff = this.options.minBackoffMs ?? 250
     const maxBackoff = this.options.maxBackoffMs ?? 10_000
+    const {chaos} = this.options
+    const chaosDelayMs = chaos?.delayMs() ?? 0
+    if (chaosDelayMs > 0) await this.backoffs.sleep(chaosDelayMs)
     while (!this.stopped) {
       event.attempts++
       this.sending.add(event.seq)
@@ -209,6 +224,7 @@ export class Forwarder {
         const recorded = spool.markDelivered(event, status, attemptOf(outcome, event.attempts)).catch(() => {})
         report({kind: 'response', event, status, durationMs, url})
         await recorded
+        if (chaos) await this.chaosAfter(chaos, event, chaosDelayMs > 0, status)
         return
       }
       const retryable = status === undefined ? !this.stopped : RETRYABLE(status)
@@ -225,6 +241,25 @@ export class Forwarder {
       report({kind: 'retry', event, status, error, durationMs, url, delayMs})
       // stop() cuts the backoff short; the event stays pending in the spool.
       await this.backoffs.sleep(delayMs)
+    }
+  }
+
+  /** After an acknowledged event: the duplicates owed by earlier events, then this one's stale and bad-signature copies; its own duplicate waits for the next. */
+  private async chaosAfter(chaos: Chaos, event: SpooledEvent, delayed: boolean, status: number): Promise<void> {
+    if (delayed) chaos.record('delay', event.id, status)
+    if (chaos.reordered(event.seq)) chaos.record('reorder', event.id, status)
+    chaos.forget(event.seq)
+    await this.sendLater()
+    for (const copy of await chaos.copies(event.body, event.headers)) {
+      if (copy.kind === 'duplicate') this.later.push({copy, event})
+      else chaos.record(copy.kind, event.id, (await this.sendOnce({...event, body: copy.body, headers: copy.headers}, {})).status)
+    }
+  }
+
+  private async sendLater(): Promise<void> {
+    const {chaos} = this.options
+    for (const {copy, event} of this.later.splice(0)) {
+      chaos?.record(copy.kind, event.id, (await this.sendOnce({...event, body: copy.body, headers: copy.headers}, {})).status)
     }
   }
 

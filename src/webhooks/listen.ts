@@ -25,6 +25,7 @@ import type {SchemeName, SchemeSettings} from '../schemes/catalog.js'
 import {listenerCheck} from '../schemes/listening.js'
 import type {OAuth2TokenSource} from '../schemes/oauth2.js'
 import {Spool, type SpooledEvent} from './spool.js'
+import type {Chaos, ChaosSpec} from './chaos.js'
 
 export type {ListenLine} from './pipeline.js'
 
@@ -201,6 +202,8 @@ export interface ListenOptions {
   print: (line: ListenLine) => void
   /** The inspector's URL (started before the listener), for the ready line and the state file. */
   inspectorUrl?: string
+  /** `--chaos`: deliver like an imperfect network (chaos.ts). */
+  chaos?: {spec: ChaosSpec; seed: number}
   /** Receive through `ummah relay` instead of a local port. */
   relay?: {urls: string[]; token: string; channel?: string}
 }
@@ -253,6 +256,8 @@ export async function startListening(options: ListenOptions): Promise<ListenSess
     })
     cleanups.push(() => spool.close())
     if (spool.damaged > 0) print({type: 'damaged', path: file, lines: spool.damaged})
+    let webhookId = ''
+    const chaos = options.chaos ? await startChaos(options, () => webhookId) : undefined
     const pipeline = new Pipeline({
       spool,
       verify: checks.verify,
@@ -268,12 +273,14 @@ export async function startListening(options: ListenOptions): Promise<ListenSess
         concurrency: options.concurrency,
         headers: options.headers,
         tokens: options.tokens,
+        chaos,
       },
     })
     const opened = await openSource(options, state, pipeline, checks.tokenEndpoint)
     cleanups.push(() => opened.source.close())
     const ensured = await provisionWebhook(options, opened)
     publicKey = ensured.webhook.public_key
+    webhookId = ensured.webhook.id
     if (opened.source instanceof HttpReceiver) {
       const {port} = opened.source
       await updateState(profile, (current) => ({...current, port, forward: options.forward.href}))
@@ -294,12 +301,26 @@ export async function startListening(options: ListenOptions): Promise<ListenSess
       ...(ensured.previousId ? {previous_webhook_id: ensured.previousId} : {}),
       ...(opened.channel ? {relay: options.relay!.urls.join(','), channel: opened.channel} : {}),
       ...(options.inspectorUrl ? {inspector: options.inspectorUrl} : {}),
+      ...(chaos ? {chaos_seed: chaos.seed} : {}),
     })
-    return new ListeningSession({options, webhook: ensured.webhook, opened, pipeline, spool, lock})
+    return new ListeningSession({options, webhook: ensured.webhook, opened, pipeline, spool, lock, chaos})
   } catch (error) {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {})
     throw error
   }
+}
+
+/** `--chaos`: stale copies are signed by the sandbox with the webhook's key, so a gateway without it cannot have them. */
+async function startChaos(options: ListenOptions, webhookId: () => string): Promise<Chaos> {
+  const {Chaos} = await import('./chaos.js')
+  const {spec, seed} = options.chaos!
+  const {api} = options
+  if (spec.stale > 0 && !(api.sign && (await api.isSandbox?.().catch(() => false))))
+    throw new UsageError(
+      "--chaos stale=… needs the sandbox: only it can sign an old event with the webhook's key",
+      'Leave stale out on this gateway.',
+    )
+  return new Chaos(spec, seed, api.sign ? (body) => api.sign!(webhookId(), body) : undefined)
 }
 
 /** The verdict's "by": the scheme, and for the webhook's own key its fingerprint (the first 16 hex of its SHA-256). */
@@ -330,6 +351,7 @@ class ListeningSession implements ListenSession {
       pipeline: Pipeline
       spool: Spool
       lock: Awaited<ReturnType<typeof acquireListenerLock>>
+      chaos?: Chaos
     },
   ) {
     this.webhook = parts.webhook
@@ -348,7 +370,7 @@ class ListeningSession implements ListenSession {
   }
 
   summary(): Extract<ListenLine, {type: 'summary'}> {
-    return {type: 'summary', ...this.parts.pipeline.counts, pending: this.parts.spool.pending().length}
+    return {type: 'summary', ...this.parts.pipeline.counts, pending: this.parts.spool.pending().length, ...this.chaosSummary()}
   }
 
   async stop(): Promise<Extract<ListenLine, {type: 'summary'}>> {
@@ -371,7 +393,11 @@ class ListeningSession implements ListenSession {
     await lock.release()
     if (unsubscribeError)
       options.print({type: 'error', stage: 'webhook', error: `could not unsubscribe webhook ${webhook.id}: ${unsubscribeError.message}`})
-    return {type: 'summary', ...pipeline.counts, pending: stillPending}
+    return {type: 'summary', ...pipeline.counts, pending: stillPending, ...this.chaosSummary()}
+  }
+
+  private chaosSummary() {
+    return this.parts.chaos ? {chaos: this.parts.chaos.summary()} : {}
   }
 }
 

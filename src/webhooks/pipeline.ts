@@ -16,6 +16,7 @@ import {createHash} from 'node:crypto'
 import {forwardableHeaders} from '../shared/http-body.js'
 import {type ForwardReport, Forwarder, type ForwarderOptions} from './forward.js'
 import {DELIVERY_HEADERS, type WebhookRequest} from '../schemes/types.js'
+import type {ChaosSummary} from './chaos.js'
 import type {Verdict} from '../schemes/signature.js'
 import type {Spool, SpooledEvent} from './spool.js'
 import type {ReplayResult} from './events.js'
@@ -39,6 +40,8 @@ export type ListenLine =
       channel?: string
       /** The inspector's URL, with its per-run token. */
       inspector?: string
+      /** `--chaos`: the seed its choices came from (`--seed` repeats them). */
+      chaos_seed?: number
     }
   | {type: 'event'; id: string; event_type: string; seq?: number; verified: boolean; duplicate?: boolean}
   | ({
@@ -87,7 +90,17 @@ export type ListenLine =
       missed?: number
     }
   | {type: 'stopping'; in_flight: number; grace_ms: number}
-  | {type: 'summary'; received: number; delivered: number; failed: number; pending: number; rejected: number; duplicates: number}
+  | {
+      type: 'summary'
+      received: number
+      delivered: number
+      failed: number
+      pending: number
+      rejected: number
+      duplicates: number
+      /** `--chaos`: what the app did with each kind. */
+      chaos?: ChaosSummary
+    }
 
 /** Set on a forward of an event created over STALE_AFTER_S ago. */
 export interface Staleness {

@@ -119,7 +119,9 @@ describe('webhooks check-app', {timeout: 180_000}, () => {
 
   it('the reference’s own Node sample passes every check', async () => {
     process.env.UMMAH_WEBHOOK_PUBLIC_KEY = publicKey
-    const sample = (await import('../fixtures/reference-samples/ummah-replay.mjs')) as {handle(raw: Buffer, sig: string): Promise<[number, string]>}
+    const sample = (await import(join(ROOT, 'test', 'fixtures', 'reference-samples', 'ummah-replay.mjs'))) as {
+      handle(raw: Buffer, sig: string): Promise<[number, string]>
+    }
     const {url, server} = await app((raw, request) => sample.handle(raw, String(request.headers['x-signature'] ?? '')))
     const {code, failed} = await checkApp(url)
     expect([code, failed]).toEqual([0, []])

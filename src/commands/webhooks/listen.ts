@@ -1,6 +1,7 @@
 import {UmmahCommand} from '../../cli/base-command.js'
 import {listenFlags, listenSettings} from '../../cli/listen-flags.js'
-import {registerSecret} from '../../shared/secrets.js'
+import {UsageError} from '../../shared/errors.js'
+import {isLiveKey, registerSecret} from '../../shared/secrets.js'
 
 export default class WebhooksListen extends UmmahCommand {
   static override summary = "Relay the gateway's signed webhooks to your local app, losing nothing"
@@ -27,6 +28,11 @@ export default class WebhooksListen extends UmmahCommand {
       this.print(text)
       return undefined
     }
+    if (flags.chaos !== undefined && isLiveKey(await this.apiKey()))
+      throw new UsageError(
+        '--chaos runs with test keys only: it sends your app forged and stale copies',
+        'Use a profile with an sk_test_ key, e.g. -p sandbox.',
+      )
     const settings = await listenSettings(flags, stored, process.env, profile)
     registerSecret(settings.relay?.token)
     const {runListenSession} = await import('../../cli/listen-session.js')
