@@ -78,7 +78,8 @@ function handler(options: {verify?: 'raw' | 'none' | 'reparsed'; window?: boolea
     if (window && Math.abs(Date.now() / 1000 - Number(event.created_on ?? 0)) > 600) return [400, 'stale event']
     if (seen.has(event.id!)) return duplicates === 200 ? [200, 'duplicate'] : [500, 'already processed']
     seen.add(event.id!)
-    if (sleepMs) await new Promise((resolve) => setTimeout(resolve, sleepMs))
+    // The app under test is slow on purpose (its handler works 40 s before answering): the test waits on check-app, not on this.
+    if (sleepMs) await new Promise((answerLater) => setTimeout(answerLater, sleepMs))
     return [200, 'ok']
   }
 }

@@ -59,3 +59,11 @@ describe('examples/ci.sh', {timeout: 320_000}, () => {
     expect(stderr).toMatch(/^--- the app's log\n(.|\n)*ACCEPTED purchase\.created/m)
   })
 })
+
+describe('the README', () => {
+  it('shows examples/ci.sh and the workflow exactly as they are', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+    expect(readme).toContain(`\`\`\`sh\n${readFileSync(SCRIPT, 'utf8')}\`\`\``)
+    expect(readme).toContain(`\`\`\`yaml\n${readFileSync(join(ROOT, 'examples', 'github-actions.yml'), 'utf8')}\`\`\``)
+  })
+})

@@ -11,8 +11,13 @@ const ummah = sandboxCli()
 const ENTER = '\r'
 const DOWN = '\u001B[B'
 
-async function onTerminal(args: string[], steps: Array<[string, string]>): Promise<{code: number; output: string}> {
+async function onTerminal(
+  args: string[],
+  steps: Array<[string, string]>,
+  extra: Record<string, string> = {},
+): Promise<{code: number; output: string}> {
   const env: NodeJS.ProcessEnv = {
+    ...extra,
     ...process.env,
     UMMAH_API_BASE: inject('sandboxApiBase'),
     UMMAH_SECRET_KEY: ummah.key,
@@ -77,5 +82,18 @@ describe('prompts on a terminal', () => {
     const gone = await onTerminal(['clients', 'delete', client.id], [[`Delete client ${client.id}\\?`, `y${ENTER}`]])
     expect(gone.code, gone.output).toBe(0)
     expect((await ummah(['clients', 'retrieve', client.id])).code).toBe(4)
+  })
+
+  it('--no-input and UMMAH_NO_INPUT forbid asking on a terminal: exit 2, nothing deleted', async () => {
+    const client = await ummah.json(['clients', 'create', '--email', 'no-input@example.com'])
+    for (const [args, extra] of [
+      [['clients', 'delete', client.id, '--no-input'], {}],
+      [['clients', 'delete', client.id], {UMMAH_NO_INPUT: '1'}],
+    ] as Array<[string[], Record<string, string>]>) {
+      const refused = await onTerminal(args, [], extra)
+      expect(refused.code, refused.output).toBe(2)
+      expect(refused.output).toContain(`Delete client ${client.id}: confirmation needed and --no-input forbids asking. Pass --yes to confirm.`)
+    }
+    expect((await ummah(['clients', 'retrieve', client.id])).code).toBe(0)
   })
 })
