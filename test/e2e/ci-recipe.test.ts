@@ -1,22 +1,14 @@
 /** examples/ci.sh as it is written, against the example app (exit 0) and an app that checks no signature (exit 1). */
 import {spawn} from 'node:child_process'
 import {readFileSync} from 'node:fs'
-import {createServer} from 'node:net'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {WEBHOOK_EVENTS} from '../../src/api/endpoints.js'
 import {ROOT, cliEnv, track} from '../helpers/cli.js'
+import {freePort} from '../helpers/server.js'
 
 const SCRIPT = join(ROOT, 'examples', 'ci.sh')
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const {port} = server.address() as {port: number}
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 async function ciScript(app?: string): Promise<{code: number | null; stdout: string; stderr: string}> {
   const env = {

@@ -1,6 +1,6 @@
 /** A real redis-server for a test file: a free loopback port, a temporary directory, AOF with fsync always; stopped with the file. */
 import {type ChildProcess, spawn} from 'node:child_process'
-import {createServer} from 'node:net'
+import {freePort} from './server.js'
 
 import {tempDir} from './cli.js'
 import {until} from './wait.js'
@@ -11,14 +11,6 @@ export interface RedisServer {
   stop(): Promise<void>
   /** Starts it again on the same port and data (its AOF): what was acknowledged before is there. */
   restart(): Promise<void>
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const {port} = server.address() as {port: number}
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 export async function startRedis(dir = tempDir('ummah-redis-'), fixedPort?: number): Promise<RedisServer> {

@@ -1,6 +1,6 @@
 /** A real HTTP server on 127.0.0.1:0 that records every request and answers with a test's handler. */
 import {type IncomingMessage, type ServerResponse, createServer} from 'node:http'
-import type {AddressInfo} from 'node:net'
+import {type AddressInfo, createServer as createNetServer} from 'node:net'
 
 export interface RecordedRequest {
   method: string
@@ -59,4 +59,13 @@ export async function startServer(handler: Handler): Promise<TestServer> {
         server.close(() => resolve())
       }),
   }
+}
+
+/** A loopback port free a moment ago (for a process that must be told its port: redis-server, examples/ci.sh's app). */
+export async function freePort(): Promise<number> {
+  const server = createNetServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const {port} = server.address() as {port: number}
+  await new Promise((resolve) => server.close(resolve))
+  return port
 }
