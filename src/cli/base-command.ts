@@ -14,6 +14,7 @@ import {collect} from '../api/paginate.js'
 import {maskedArgv, registerSecret, secretsInArgv} from '../shared/secrets.js'
 import {guardLive} from '../config/live-guard.js'
 import type {WebhookApi} from '../webhooks/listen.js'
+import type {SampleSet} from '../schemes/types.js'
 import {type Settings, requireKey, resolveSettings, selectProfile} from '../config/resolve.js'
 import {ConfigStore, type StoredProfiles} from '../config/store.js'
 import {GLOBAL_DEFAULTS, type GlobalFlags, globalFlags, globalValues} from './flags.js'
@@ -251,6 +252,8 @@ export abstract class UmmahCommand extends Command {
       deliver: (id, payload) => this.sandboxHelper(`webhooks/${encodeURIComponent(id)}/deliver`, {payload}),
       sign: async (id, payload) =>
         ((await this.sandboxHelper(`webhooks/${encodeURIComponent(id)}/sign`, {payload})) as {headers: Record<string, string>}).headers,
+      samples: async (id, createdOn) =>
+        (await this.sandboxHelper(`webhooks/${encodeURIComponent(id)}/samples`, {created_on: createdOn})) as SampleSet,
       isSandbox: async () => ((await this.sandboxHelper('', undefined, 'GET')) as {sandbox?: unknown} | undefined)?.sandbox === true,
     }
   }

@@ -19,7 +19,9 @@ import {OAuth2TokenSource, sendWithBearer} from '../schemes/oauth2.js'
 import {schemeEntry} from '../schemes/registry.js'
 import {ummServicesScheme} from '../schemes/umm-services.js'
 import {type DeliveryAuth, type RetryPolicy, isDelivered, retryDelays} from './delivery-settings.js'
-import {type DeliveryFormat, type SandboxEvent, type SandboxEventType, isClientEvent, render} from './formats.js'
+import {type DeliveryFormat, SANDBOX_EVENT_TYPES, type SandboxEvent, type SandboxEventType, isClientEvent, render, sampleEvent} from './formats.js'
+import {UMM_REQUEST_HEADERS} from '../schemes/umm-services.js'
+import type {SampleSet} from '../schemes/types.js'
 import {type Account, type DeliveryRecord, type SandboxStore, type WebhookRecord} from './store.js'
 
 const generateKeyPair = promisify(generateKeyPairCallback)
@@ -135,6 +137,35 @@ export class Deliverer {
    */
   signedHeaders(webhook: WebhookRecord, body: Buffer, eventId: string): Record<string, string> {
     return authHeaders(this.targetOf(webhook), body, eventId)
+  }
+
+  /**
+   * Every body the webhook's format sends (one per event name), each about a
+   * made-up purchase created at `createdOn`, with the headers a delivery of it
+   * carries (`POST /_sandbox/webhooks/{id}/samples`: what `webhooks check-app`
+   * sends genuinely signed), and what the app can check of them: whether the
+   * scheme signs the body, and which headers are the sender's credentials.
+   */
+  samples(webhook: WebhookRecord, createdOn: number): SampleSet {
+    const target = this.targetOf(webhook)
+    const scheme = target.auth?.scheme ?? 'rsa-sha256'
+    const samples: SampleSet['samples'] = []
+    for (const type of SANDBOX_EVENT_TYPES) {
+      const event = sampleEvent(type, createdOn)
+      for (const {name, body} of render(target.format, event)) {
+        if (!samples.some((sample) => sample.name === name))
+          samples.push({name, body: body.toString('utf8'), headers: authHeaders(target, body, event.id)})
+      }
+    }
+    const credentials = Object.keys(samples[0]?.headers ?? {}).filter((name) => !UMM_REQUEST_HEADERS.includes(name))
+    return {
+      format: target.format,
+      scheme,
+      signs_body: schemeEntry(scheme).signsBody === true,
+      // UMM Services with nothing but its request headers: client_key is all that names the sender.
+      credential_headers: credentials.length > 0 ? credentials : ['client_key'],
+      samples,
+    }
   }
 
   /** A webhook as a delivery target: its callback, key, format, retry policy and scheme. */

@@ -10,14 +10,21 @@
  *   numipay       {"transaction_id","user_id","tracking_id","status","currency","amount":"29.99","transaction_type"}
  *   generic       {"id","event":"payment.completed",…,"created_at","data":{…}}
  */
+import {randomUUID} from 'node:crypto'
+
+import {WEBHOOK_EVENTS} from '../api/endpoints.js'
 import type {EventType} from '../api/types.js'
 import {minorToDecimal} from '../shared/money.js'
 
-export const DELIVERY_FORMATS = ['ummah', 'umm-services', 'numipay', 'generic'] as const
-export type DeliveryFormat = (typeof DELIVERY_FORMATS)[number]
+import {type DeliveryFormat} from '../schemes/catalog.js'
+
+export {DELIVERY_FORMATS, type DeliveryFormat} from '../schemes/catalog.js'
 
 /** Ummah's event types, and the client events only partner formats send (generic's customer.*). */
 export type SandboxEventType = EventType | 'client.created' | 'client.updated'
+
+/** Every event the sandbox makes, in the order check-app samples them. */
+export const SANDBOX_EVENT_TYPES: readonly SandboxEventType[] = [...WEBHOOK_EVENTS, 'client.created', 'client.updated']
 
 /** The client events, which no Ummah webhook subscribes to. */
 export function isClientEvent(type: SandboxEventType): type is 'client.created' | 'client.updated' {
@@ -30,6 +37,25 @@ export interface SandboxEvent {
   /** Real time (Unix seconds): when the gateway sends it, whatever the test clock says. */
   created_on: number
   object: unknown
+}
+
+/**
+ * An event of this type about a made-up paid purchase of 29.99 (or a client),
+ * for `POST /_sandbox/webhooks/{id}/samples`: what `webhooks check-app` sends
+ * genuinely signed, in the webhook's own format.
+ */
+export function sampleEvent(type: SandboxEventType, createdOn: number): SandboxEvent {
+  const client = {id: randomUUID(), email: 'check-app@example.com'}
+  const purchase = {
+    id: randomUUID(),
+    type: 'purchase',
+    status: type.split('.')[1] ?? 'created',
+    client,
+    purchase: {total_amount: 2999, currency: 'USD'},
+    captured_amount: 2999,
+    refunded_amount: type === 'purchase.refunded' ? 2999 : 0,
+  }
+  return {id: `evt-${randomUUID()}`, type, created_on: createdOn, object: isClientEvent(type) ? client : purchase}
 }
 
 /** One body to send, and the event name it carries (what the delivery log shows). */

@@ -100,6 +100,19 @@ const ROUTES: readonly HelperRoute[] = [
       return {headers: context.events.signedHeaders(webhook, bytes, String(event.id ?? ''))}
     },
   },
+  {
+    method: 'POST',
+    path: /^\/_sandbox\/webhooks\/([^/]+)\/samples\/?$/,
+    name: 'POST webhooks/{id}/samples',
+    run(context, {match, body}) {
+      const webhook = own(context.account.webhooks, match[1])
+      if (!webhook) throw notFound()
+      const createdOn = body.created_on === undefined ? Math.floor(Date.now() / 1000) : body.created_on
+      if (typeof createdOn !== 'number' || !Number.isSafeInteger(createdOn) || createdOn < 0)
+        throw badRequest({created_on: ['Give Unix seconds, a whole number.']})
+      return context.events.samples(webhook, createdOn)
+    },
+  },
   {method: 'GET', path: /^\/_sandbox\/clock\/?$/, name: 'GET clock', run: (context) => ({now: now(context.account)})},
   // The index: how `trigger` tells the sandbox from a real gateway, which answers 404 here.
   {method: 'GET', path: /^\/_sandbox\/?$/, name: 'GET /', run: () => ({sandbox: true, helpers: ROUTES.map((route) => route.name)})},

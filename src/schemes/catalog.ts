@@ -7,6 +7,14 @@
  */
 import type {Scheme} from './types.js'
 
+/**
+ * The body formats of the webhook documents: the Ummah Event, and the
+ * partner gateways' (the sandbox sends each, `sandbox_delivery.format`;
+ * `webhooks check-app --scheme` checks each document's own rules).
+ */
+export const DELIVERY_FORMATS = ['ummah', 'umm-services', 'numipay', 'generic'] as const
+export type DeliveryFormat = (typeof DELIVERY_FORMATS)[number]
+
 /** The two commands that take a receiving side's settings as flags. */
 export type ReceivingSide = 'listen' | 'verify'
 

@@ -58,6 +58,8 @@ export interface SendingWebhook {
 export interface SchemeEntry<Name extends SchemeName, Fields extends DeliveryFields> {
   /** The receiving side from its settings (what it needs is its row in catalog.ts). */
   receiver(settings: SchemeSettings): Scheme
+  /** Its signature covers the body's bytes (a changed byte must be refused); else it proves only the sender. */
+  readonly signsBody?: true
   /** Listening, deliveries are checked against the listener's webhook key, known once the webhook is. */
   readonly webhookKey?: true
   /** Listening with `clientId` and `clientSecret`, the listener issues the bearers it checks (…/oauth/token). */
@@ -93,11 +95,13 @@ function ummCredentials(settings: SchemeSettings): Scheme | undefined {
 export const SCHEMES = {
   'rsa-sha256': defineScheme('rsa-sha256', {
     webhookKey: true,
+    signsBody: true,
     receiver: (settings) => rsaSha256Scheme({publicKey: settings.publicKey ?? ''}),
     delivery: {},
     sender: (_auth, webhook) => rsaSha256Scheme({publicKey: '', privateKey: webhook.privateKey}),
   }),
   'sha1-password': defineScheme('sha1-password', {
+    signsBody: true,
     receiver: (settings) => sha1PasswordScheme({password: settings.secret!}),
     delivery: {secret: {kind: 'text', required: true}},
     sender: (auth) => sha1PasswordScheme({password: auth.secret}),
@@ -144,6 +148,7 @@ export const SCHEMES = {
   // The sandbox fetches a bearer at token_url (oauth2.ts) and signs with the webhook's RSA key as well; listen issues bearers itself.
   oauth2: defineScheme('oauth2', {
     issuesBearers: true,
+    signsBody: true,
     receiver: (settings) => settings.bearer ?? bearerScheme(settings.token!),
     delivery: {
       token_url: {kind: 'text', required: true},

@@ -5,6 +5,7 @@
  */
 import {createHash, timingSafeEqual} from 'node:crypto'
 
+import type {DeliveryFormat} from './catalog.js'
 import type {Verdict} from './signature.js'
 
 export type {Verdict}
@@ -38,4 +39,19 @@ export const DELIVERY_HEADERS = ['content-type', 'user-agent'] as const
 export function safeEqual(received: string | Buffer, expected: string | Buffer): boolean {
   const digest = (value: string | Buffer) => createHash('sha256').update(value).digest()
   return timingSafeEqual(digest(received), digest(expected))
+}
+
+/**
+ * What `POST /_sandbox/webhooks/{id}/samples` answers: one genuinely signed
+ * delivery per event name of the webhook's format, and what a receiver can
+ * check of them (the sandbox answers it; `webhooks check-app` reads it).
+ */
+export interface SampleSet {
+  format: DeliveryFormat
+  scheme: string
+  /** The signature covers the body's bytes. */
+  signs_body: boolean
+  /** The headers that prove the sender (changed: forged; removed: missing). */
+  credential_headers: string[]
+  samples: Array<{name: string; body: string; headers: Record<string, string>}>
 }

@@ -1,27 +1,34 @@
 /**
- * `webhooks check-app`: the API reference's own checklist for a webhook
- * handler ("Webhook Verification Guide", "Security Best Practices", "Best
- * Practices"), run against the user's app. Genuine deliveries are signed by
- * the sandbox with the webhook's own key (the `sign` helper), so an app
- * configured with the key `listen --print-public-key` prints passes; every
- * other probe is one way a handler goes wrong in production:
+ * `webhooks check-app`: the checklist of the webhook document the app
+ * follows, run against the app. For Ummah's own format that is the API
+ * reference's ("Webhook Verification Guide", "Security Best Practices",
+ * "Best Practices"); for a partner's (`--scheme umm-services|numipay|generic`)
+ * that document's own rules. Genuine deliveries come from the sandbox
+ * (`POST /_sandbox/webhooks/{id}/samples`: every event of the webhook's
+ * format, signed with its key in its scheme), so an app configured the way
+ * `listen` says passes; every other probe is one way a handler goes wrong:
  *
- *   genuine <type>        each event type, genuinely signed: 2xx
- *   forged signature      signed with another key: 4xx
- *   body changed          one byte of a signed body changed: 4xx
- *   missing signature     no X-Signature: 4xx
- *   re-serialised body    the signed JSON re-indented (an app that verifies
- *                         JSON.stringify(JSON.parse(body)) accepts it): 4xx
- *   stale event           created_on 11 minutes ago, genuinely signed: 4xx
- *   duplicate             an acknowledged delivery again: 2xx (else the gateway retries)
+ *   genuine <event>       each event of the format: 2xx (UMM Services: exactly 200)
+ *   forged signature      the sender's proof changed (an RSA signature by another key,
+ *     or credentials      a SHA-1 digest's or a password's last character): 4xx
+ *   missing signature     the sender's proof left out: 4xx
+ *   body changed          one digit of a signed body changed (schemes that sign the body): 4xx
+ *   re-serialised body    the signed JSON re-indented (RSA signs the exact bytes; an app
+ *                         verifying JSON.stringify(JSON.parse(body)) accepts it): 4xx.
+ *                         NumiPay's document itself verifies re-serialised JSON: not checked there
+ *   stale event           created 11 minutes ago, genuinely signed (Ummah's 10-minute window): 4xx
+ *   duplicate             an acknowledged delivery again: accepted (every document retries)
  *   garbage / empty body  4xx, not 5xx
  *   time limit            every answer within the gateway's limit; p99 over 5 s warns
  */
-import {createSign, generateKeyPair as generateKeyPairCallback, randomUUID} from 'node:crypto'
+import {createSign, generateKeyPair as generateKeyPairCallback} from 'node:crypto'
 import {request as httpRequest} from 'node:http'
 import {request as httpsRequest} from 'node:https'
 import {promisify} from 'node:util'
 
+import type {DeliveryFormat} from '../schemes/catalog.js'
+import type {SampleSet} from '../schemes/types.js'
+import {UsageError} from '../shared/errors.js'
 import {STALE_AFTER_S} from './pipeline.js'
 
 const generateKeyPair = promisify(generateKeyPairCallback)
@@ -42,6 +49,9 @@ export interface CheckAppReport extends Record<string, unknown> {
   ok: boolean
   forward: string
   webhook_id: string
+  /** The document whose rules were checked (the webhook's format), and the scheme its deliveries are signed in. */
+  format: DeliveryFormat
+  scheme: string
   checks: CheckResult[]
   latency_ms: {p50: number | null; p99: number | null; max: number | null}
   passed: number
@@ -52,9 +62,10 @@ export interface CheckAppReport extends Record<string, unknown> {
 export interface CheckAppOptions {
   target: URL
   webhookId: string
-  types: readonly string[]
-  /** The headers that sign these exact bytes with the webhook's own key (the sandbox's sign helper). */
-  sign(body: string): Promise<Record<string, string>>
+  /** The document whose rules are checked (`--scheme`): the webhook's format must be this one. */
+  format: DeliveryFormat
+  /** The sandbox's genuinely signed samples of the webhook's format, created at this time (Unix seconds). */
+  samples(createdOn: number): Promise<SampleSet>
   /** The gateway's time limit for one delivery. */
   timeLimitMs: number
 }
@@ -65,43 +76,61 @@ interface Answer {
   ms: number
 }
 
+type Want = 'accept' | 'refuse'
+
+/** What each document asks of a handler beyond the common checks: how success is answered, and which checks its deliveries allow. */
+const DOCUMENTS: Record<DeliveryFormat, {accepted: (status: number) => boolean; acceptedText: string; staleWindow: boolean; exactBytes: boolean}> = {
+  // The reference: 2xx; its verification guide signs the raw bytes and its replay example refuses created_on outside 10 minutes.
+  ummah: {accepted: is2xx, acceptedText: '2xx', staleWindow: true, exactBytes: true},
+  // "An event posting is considered to be successful if it gets an HTTP Response code of 200."
+  'umm-services': {accepted: (status) => status === 200, acceptedText: '200', staleWindow: false, exactBytes: true},
+  // Its signature sample hashes JSON.stringify(data): re-serialised JSON is its own way.
+  numipay: {accepted: is2xx, acceptedText: '2xx', staleWindow: false, exactBytes: false},
+  // "returns a non-2xx status code, we will retry"
+  generic: {accepted: is2xx, acceptedText: '2xx', staleWindow: false, exactBytes: true},
+}
+
 export async function checkApp(options: CheckAppOptions): Promise<CheckAppReport> {
   const now = () => Math.floor(Date.now() / 1000)
   const send = (body: string, headers: Record<string, string>) => post(options.target, body, headers, options.timeLimitMs)
-  const signed = async (body: string) => ({body, headers: await options.sign(body)})
+  const set = await options.samples(now())
+  if (set.format !== options.format)
+    throw new UsageError(
+      `Webhook ${options.webhookId} sends the ${set.format} format, not ${options.format}: nothing was sent`,
+      `Pass --scheme ${set.format}, or --webhook-id of a webhook whose sandbox_delivery.format is ${options.format}.`,
+    )
+  const document = DOCUMENTS[set.format]
+  const judge = (check: string, want: Want, answer: Answer) => judged(check, want, answer, options.timeLimitMs, document)
 
-  // Every type once, genuinely signed, side by side (a handler serves concurrent deliveries).
-  const genuine = await Promise.all(
-    options.types.map(async (type) => {
-      const delivery = await signed(eventBody(type, now()))
-      return {type, delivery, answer: await send(delivery.body, delivery.headers)}
-    }),
-  )
-  const checks: CheckResult[] = genuine.map(({type, answer}) => judge(`genuine ${type}`, 'accept', answer, options.timeLimitMs))
+  // Every event once, genuinely signed, side by side (a handler serves concurrent deliveries).
+  const genuine = await Promise.all(set.samples.map(async (sample) => ({sample, answer: await send(sample.body, sample.headers)})))
+  const checks: CheckResult[] = genuine.map(({sample, answer}) => judge(`genuine ${sample.name}`, 'accept', answer))
 
-  const acknowledged = genuine.find(({answer}) => is2xx(answer))
-  const base = await signed(eventBody(options.types[0] ?? 'purchase.paid', now()))
-  const forgedKey = (await generateKeyPair('rsa', {modulusLength: 2048})).privateKey
-  const stale = await signed(eventBody(options.types[0] ?? 'purchase.paid', now() - STALE_AFTER_S - 60))
+  const acknowledged = genuine.find(({answer}) => answer.status !== undefined && document.accepted(answer.status))
+  const base = (await options.samples(now())).samples[0]
+  const credentials = set.credential_headers
+  const proof = credentials.length === 1 && credentials[0] === 'x-signature' ? 'signature' : `credentials (${credentials.join(', ')})`
   const probes: Array<[string, () => Promise<Answer>]> = [
-    ['forged signature', () => send(base.body, {...base.headers, 'x-signature': createSign('sha256').update(base.body).sign(forgedKey, 'base64')})],
-    ['body changed by one byte', () => send(base.body.replace('"total_amount":2999', '"total_amount":3999'), base.headers)],
-    ['missing signature', () => send(base.body, withoutSignature(base.headers))],
-    ['re-serialised body', () => send(JSON.stringify(JSON.parse(base.body), null, 2), base.headers)],
-    ['stale event (created 11 minutes ago)', () => send(stale.body, stale.headers)],
-    ['garbage body', () => send('not json \u0000\u00ff{{', base.headers)],
-    ['empty body', () => send('', base.headers)],
+    [`forged ${proof}`, async () => send(base.body, await forged(base, credentials))],
+    [`missing ${proof}`, () => send(base.body, without(base.headers, credentials))],
   ]
-  const refused = await Promise.all(probes.map(async ([check, probe]) => judge(check, 'refuse', await probe(), options.timeLimitMs)))
-  checks.push(...refused)
+  if (set.signs_body) probes.push(['body changed by one byte', () => send(changedDigit(base.body), base.headers)])
+  if (set.signs_body && document.exactBytes)
+    probes.push(['re-serialised body', () => send(JSON.stringify(JSON.parse(base.body), null, 2), base.headers)])
+  if (document.staleWindow) {
+    const stale = (await options.samples(now() - STALE_AFTER_S - 60)).samples[0]
+    probes.push(['stale event (created 11 minutes ago)', () => send(stale.body, stale.headers)])
+  }
+  probes.push(['garbage body', () => send('not json \u0000\u00ff{{', base.headers)], ['empty body', () => send('', base.headers)])
+  checks.push(...(await Promise.all(probes.map(async ([check, probe]) => judge(check, 'refuse', await probe())))))
   checks.push(
     acknowledged
-      ? judge('duplicate of a delivered event', 'accept', await send(acknowledged.delivery.body, acknowledged.delivery.headers), options.timeLimitMs)
+      ? judge('duplicate of a delivered event', 'accept', await send(acknowledged.sample.body, acknowledged.sample.headers))
       : {
           check: 'duplicate of a delivered event',
           required: true,
           result: 'fail',
-          expected: '2xx',
+          expected: document.acceptedText,
           got: 'no genuine event was acknowledged to repeat',
         },
   )
@@ -121,6 +150,8 @@ export async function checkApp(options: CheckAppOptions): Promise<CheckAppReport
     ok: failed === 0,
     forward: options.target.href,
     webhook_id: options.webhookId,
+    format: set.format,
+    scheme: set.scheme,
     checks,
     latency_ms: {p50: at(50), p99: at(99), max},
     passed: checks.filter((check) => check.result === 'pass').length,
@@ -129,33 +160,47 @@ export async function checkApp(options: CheckAppOptions): Promise<CheckAppReport
   }
 }
 
-/** An event as the gateway sends it (the sandbox's `ummah` format), about a paid-looking purchase of 29.99. */
-function eventBody(type: string, createdOn: number): string {
-  const status = type.split('.')[1] ?? 'created'
-  const object = {
-    id: randomUUID(),
-    type: type.startsWith('billing_template.') ? 'billing_template_client' : 'purchase',
-    status,
-    client: {email: 'check-app@example.com'},
-    purchase: {total_amount: 2999, currency: 'USD'},
+/** The sender's proof altered: an RSA signature by another key; any other value with its last letter or digit changed. */
+async function forged(sample: SampleSet['samples'][number], credentials: string[]): Promise<Record<string, string>> {
+  const headers = {...sample.headers}
+  for (const name of credentials) {
+    const value = headers[name]
+    if (value === undefined) continue
+    if (name === 'x-signature' && value.length > 100) {
+      const {privateKey} = await generateKeyPair('rsa', {modulusLength: 2048})
+      headers[name] = createSign('sha256').update(sample.body).sign(privateKey, 'base64')
+    } else
+      headers[name] = value.replace(/[a-zA-Z0-9](?=[^a-zA-Z0-9]*$)/, (last) =>
+        last === 'A' ? 'B' : /\d/.test(last) ? String((Number(last) + 1) % 10) : 'A',
+      )
   }
-  return JSON.stringify({id: `evt-${randomUUID()}`, type, event: type, created_on: createdOn, object})
+  return headers
 }
 
-function withoutSignature(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'x-signature'))
+function without(headers: Record<string, string>, names: string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !names.includes(name.toLowerCase())))
 }
 
-const is2xx = (answer: Answer) => answer.status !== undefined && answer.status >= 200 && answer.status < 300
+/** The body with its last digit changed: still JSON, one byte different. */
+function changedDigit(body: string): string {
+  return body.replace(/\d(?=\D*$)/, (digit) => String((Number(digit) + 1) % 10))
+}
 
-function judge(check: string, want: 'accept' | 'refuse', answer: Answer, limitMs: number): CheckResult {
+function is2xx(status: number): boolean {
+  return status >= 200 && status < 300
+}
+
+function judged(check: string, want: Want, answer: Answer, limitMs: number, document: (typeof DOCUMENTS)[DeliveryFormat]): CheckResult {
   const got =
     answer.status !== undefined
       ? `${answer.status} in ${answer.ms} ms`
       : answer.error === 'timeout'
         ? `no answer within ${limitMs / 1000} s`
         : answer.error!
-  if (want === 'accept') return {check, required: true, result: is2xx(answer) ? 'pass' : 'fail', expected: '2xx', got}
+  if (want === 'accept') {
+    const ok = answer.status !== undefined && document.accepted(answer.status)
+    return {check, required: true, result: ok ? 'pass' : 'fail', expected: document.acceptedText, got}
+  }
   const refusedWell = answer.status !== undefined && answer.status >= 400 && answer.status < 500
   return {check, required: true, result: refusedWell ? 'pass' : 'fail', expected: '4xx (refused, not 2xx, not 5xx)', got}
 }

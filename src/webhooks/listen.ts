@@ -26,6 +26,7 @@ import {listenerCheck} from '../schemes/listening.js'
 import type {OAuth2TokenSource} from '../schemes/oauth2.js'
 import {Spool, type SpooledEvent} from './spool.js'
 import type {Chaos, ChaosSpec} from './chaos.js'
+import type {SampleSet} from '../schemes/types.js'
 
 export type {ListenLine} from './pipeline.js'
 
@@ -39,6 +40,8 @@ export interface WebhookApi {
   deliver?(webhookId: string, payload: string): Promise<unknown>
   /** The sandbox's headers signing exactly this payload with the webhook's key (check-app, listen --chaos). */
   sign?(webhookId: string, payload: string): Promise<Record<string, string>>
+  /** The sandbox's genuinely signed samples of every event in the webhook's format (check-app). */
+  samples?(webhookId: string, createdOn: number): Promise<SampleSet>
   /** Whether the gateway is the sandbox (`GET /_sandbox/` answers; a real gateway's is 404). */
   isSandbox?(): Promise<boolean>
 }

@@ -4,7 +4,7 @@
  * against apps each wrong in one way: each fails exactly the checks it should.
  */
 import {type ChildProcess, spawn} from 'node:child_process'
-import {createVerify} from 'node:crypto'
+import {createHash, createVerify} from 'node:crypto'
 import {type IncomingMessage, type Server, type ServerResponse, createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {join} from 'node:path'
@@ -30,8 +30,8 @@ afterAll(() => sandbox.close())
 const GENUINE = WEBHOOK_EVENTS.map((type) => `genuine ${type}`)
 const REFUSALS = [
   'forged signature',
-  'body changed by one byte',
   'missing signature',
+  'body changed by one byte',
   're-serialised body',
   'stale event (created 11 minutes ago)',
   'garbage body',
@@ -84,6 +84,18 @@ function handler(options: {verify?: 'raw' | 'none' | 'reparsed'; window?: boolea
   }
 }
 
+/** A webhook of the sandbox sending a partner's format (no deliveries: it is subscribed to nothing this test causes). */
+async function createWebhook(delivery: Record<string, unknown>): Promise<string> {
+  const response = await fetch(`${sandbox.apiBase}/webhooks/`, {
+    method: 'POST',
+    headers: {authorization: 'Bearer sk_test_check_app', 'content-type': 'application/json'},
+    body: JSON.stringify({callback: 'http://127.0.0.1:9/unused', events: ['purchase.released'], sandbox_delivery: delivery}),
+  })
+  const body = (await response.json()) as {id: string}
+  expect(response.status, JSON.stringify(body)).toBe(201)
+  return body.id
+}
+
 async function checkApp(url: string) {
   const result = await runCli(['webhooks', 'check-app', '--forward', url, '--json'], {env: env(), timeoutMs: 60_000})
   const report = JSON.parse(result.stdout) as {ok: boolean; checks: Array<{check: string; result: string; got: string}>}
@@ -131,7 +143,7 @@ describe('webhooks check-app', {timeout: 180_000}, () => {
 
   it('apps wrong in one way each fail exactly their checks', async () => {
     const cases: Array<[string, Handler, string[]]> = [
-      ['no signature check', handler({verify: 'none'}), ['forged signature', 'body changed by one byte', 'missing signature', 're-serialised body']],
+      ['no signature check', handler({verify: 'none'}), ['forged signature', 'missing signature', 'body changed by one byte', 're-serialised body']],
       ['no time window', handler({window: false}), ['stale event (created 11 minutes ago)']],
       ['verifies the re-serialised JSON', handler({verify: 'reparsed'}), ['re-serialised body']],
       ['500 to duplicates', handler({duplicates: 500}), ['duplicate of a delivered event']],
@@ -157,6 +169,175 @@ describe('webhooks check-app', {timeout: 180_000}, () => {
     )
     expect(code).toBe(1)
     server.closeAllConnections()
+    server.close()
+  })
+
+  it("--scheme numipay: that document's rules (its SHA-1 signature over the re-serialised JSON, no time window)", async () => {
+    const webhook = await createWebhook({format: 'numipay', auth: {scheme: 'sha1-password', secret: 'spg_test_secret'}})
+    // NumiPay's own sample: SHA-1 of JSON.stringify(data) + the signature password, upper-case hex.
+    const numipay = (verify: boolean): Handler => {
+      const seen = new Set<string>()
+      return (raw, request) => {
+        let data: {transaction_id?: string; status?: string}
+        try {
+          data = JSON.parse(raw.toString('utf8'))
+        } catch {
+          return [400, 'bad json']
+        }
+        const expected = createHash('sha1')
+          .update(`${JSON.stringify(data)}spg_test_secret`)
+          .digest('hex')
+          .toUpperCase()
+        if (verify && request.headers['x-signature'] !== expected) return [403, 'invalid signature']
+        const key = `${data.transaction_id} ${data.status}`
+        if (seen.has(key)) return [200, 'duplicate']
+        seen.add(key)
+        return [200, 'ok']
+      }
+    }
+    const good = await app(numipay(true))
+    const result = await runCli(['webhooks', 'check-app', '--scheme', 'numipay', '--webhook-id', webhook, '--forward', good.url, '--json'], {
+      env: env(),
+    })
+    expect(result.code, result.stdout).toBe(0)
+    const report = JSON.parse(result.stdout)
+    expect(report).toMatchObject({ok: true, format: 'numipay', scheme: 'sha1-password'})
+    const names = report.checks.map((check: {check: string}) => check.check)
+    expect(names.filter((name: string) => name.startsWith('genuine '))).toEqual([
+      'genuine deposit.pending',
+      'genuine deposit.successful',
+      'genuine deposit.rejected',
+      'genuine deposit.expired',
+      'genuine withdrawal.successful',
+    ])
+    expect(names.filter((name: string) => !name.startsWith('genuine '))).toEqual([
+      'forged signature',
+      'missing signature',
+      'body changed by one byte',
+      'garbage body',
+      'empty body',
+      'duplicate of a delivered event',
+      'answers within the time limit',
+    ])
+    good.server.close()
+    const naive = await app(numipay(false))
+    const failed = await runCli(['webhooks', 'check-app', '--scheme', 'numipay', '--webhook-id', webhook, '--forward', naive.url, '--json'], {
+      env: env(),
+    })
+    expect(failed.code).toBe(1)
+    const failedChecks = JSON.parse(failed.stdout)
+      .checks.filter((check: {result: string}) => check.result === 'fail')
+      .map((check: {check: string}) => check.check)
+    expect(failedChecks).toEqual(['forged signature', 'missing signature', 'body changed by one byte'])
+    naive.server.close()
+  })
+
+  it('--scheme umm-services: success is exactly 200, and the Basic credentials are what prove the sender', async () => {
+    const webhook = await createWebhook({
+      format: 'umm-services',
+      auth: {scheme: 'umm-services', client_key: 'CLI0001', username: 'hooks', password: 'pw'},
+    })
+    const umm = (status: number): Handler => {
+      const seen = new Set<string>()
+      return (raw, request) => {
+        if (request.headers.authorization !== `Basic ${Buffer.from('hooks:pw').toString('base64')}`) return [401, 'who are you']
+        let event: {id?: string}
+        try {
+          event = JSON.parse(raw.toString('utf8'))
+        } catch {
+          return [400, 'bad json']
+        }
+        if (seen.has(event.id!)) return [200, 'duplicate']
+        seen.add(event.id!)
+        return [status, 'ok']
+      }
+    }
+    const good = await app(umm(200))
+    const passed = await runCli(['webhooks', 'check-app', '--scheme', 'umm-services', '--webhook-id', webhook, '--forward', good.url, '--json'], {
+      env: env(),
+    })
+    expect(passed.code, passed.stdout).toBe(0)
+    const report = JSON.parse(passed.stdout)
+    expect(report.checks.map((check: {check: string}) => check.check)).toEqual([
+      'genuine moneymovementservices.payment.payment_originated',
+      'genuine moneymovementservices.payment.status_updated',
+      'genuine moneymovementservices.payment.return_received',
+      'genuine moneymovementservices.payment.payment_updated',
+      'forged credentials (authorization)',
+      'missing credentials (authorization)',
+      'garbage body',
+      'empty body',
+      'duplicate of a delivered event',
+      'answers within the time limit',
+    ])
+    good.server.close()
+    // 202 is a 2xx, but the document counts only 200 as delivered: UMM Services would re-post every hour for 3 days.
+    const accepted = await app(umm(202))
+    const failed = await runCli(['webhooks', 'check-app', '--scheme', 'umm-services', '--webhook-id', webhook, '--forward', accepted.url, '--json'], {
+      env: env(),
+    })
+    expect(failed.code).toBe(1)
+    const checks = JSON.parse(failed.stdout).checks as Array<{check: string; result: string; expected: string; got: string}>
+    const failedChecks = checks.filter((check) => check.result === 'fail')
+    expect(failedChecks.map((check) => [check.check, check.expected, check.got.replace(/\d+ ms/, 'N ms')])).toEqual([
+      ['genuine moneymovementservices.payment.payment_originated', '200', '202 in N ms'],
+      ['genuine moneymovementservices.payment.status_updated', '200', '202 in N ms'],
+      ['genuine moneymovementservices.payment.return_received', '200', '202 in N ms'],
+      ['genuine moneymovementservices.payment.payment_updated', '200', '202 in N ms'],
+      ['duplicate of a delivered event', '200', 'no genuine event was acknowledged to repeat'],
+    ])
+    accepted.server.close()
+  })
+
+  it('--scheme generic: its events, RSA-signed exact bytes, no time window', async () => {
+    const webhook = await createWebhook({format: 'generic'})
+    const key = (await (await fetch(`${sandbox.apiBase}/webhooks/${webhook}/`, {headers: {authorization: 'Bearer sk_test_check_app'}})).json()) as {
+      public_key: string
+    }
+    const seen = new Set<string>()
+    const {url, server} = await app((raw, request) => {
+      const valid = createVerify('sha256')
+        .update(raw)
+        .verify(key.public_key, Buffer.from(String(request.headers['x-signature'] ?? ''), 'base64'))
+      if (!valid) return [403, 'invalid signature']
+      const event = JSON.parse(raw.toString('utf8')) as {id: string}
+      if (seen.has(event.id)) return [200, 'duplicate']
+      seen.add(event.id)
+      return [200, 'ok']
+    })
+    const result = await runCli(['webhooks', 'check-app', '--scheme', 'generic', '--webhook-id', webhook, '--forward', url, '--json'], {env: env()})
+    expect(result.code, result.stdout).toBe(0)
+    expect(JSON.parse(result.stdout).checks.map((check: {check: string}) => check.check)).toEqual([
+      'genuine payment.completed',
+      'genuine payment.failed',
+      'genuine refund.initiated',
+      'genuine refund.completed',
+      'genuine customer.created',
+      'genuine customer.updated',
+      'forged signature',
+      'missing signature',
+      'body changed by one byte',
+      're-serialised body',
+      'garbage body',
+      'empty body',
+      'duplicate of a delivered event',
+      'answers within the time limit',
+    ])
+    server.close()
+  })
+
+  it("--scheme that is not the webhook's format: exit 2, nothing sent", async () => {
+    let hits = 0
+    const {url, server} = await app(() => {
+      hits++
+      return [200, 'ok']
+    })
+    const result = await runCli(['webhooks', 'check-app', '--scheme', 'numipay', '--forward', url], {env: env()})
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(
+      /^Error: Webhook wh-[\w-]+ sends the ummah format, not numipay: nothing was sent\. Pass --scheme ummah, or --webhook-id of a webhook whose sandbox_delivery\.format is numipay\.\n$/,
+    )
+    expect(hits).toBe(0)
     server.close()
   })
 
