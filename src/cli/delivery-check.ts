@@ -44,10 +44,14 @@ export function sourceTypeOf(eventType: string): string {
 /** Where a delivery that never reached the listener stopped, in the gateway's words. */
 export function gatewayWords(type: string, records: GatewayDelivery[], listenerSaw: boolean, webhookId?: string): string {
   const mine = records.filter((record) => (record.event ?? type) === type && (record.webhook_id === undefined || record.webhook_id === webhookId))
-  const last = mine.at(-1)
+  // The log's order is the gateway's (newest first in the sandbox): the last attempt is the highest-numbered.
+  const last = mine.reduce<GatewayDelivery | undefined>(
+    (latest, record) => (!latest || (record.attempt ?? 0) >= (latest.attempt ?? 0) ? record : latest),
+    undefined,
+  )
   const gateway = !last
     ? `the gateway has not sent ${type} yet`
-    : `the gateway's delivery of ${type} is ${last.status ?? 'unknown'} after ${mine.length} attempt${mine.length === 1 ? '' : 's'} (last: ${
+    : `the gateway's delivery of ${type}: ${last.status ?? 'unknown'} after ${mine.length} attempt${mine.length === 1 ? '' : 's'} (last: ${
         last.response_code ?? last.error ?? 'no answer'
       })`
   return `${gateway}; the listener ${listenerSaw ? 'received it' : 'received nothing'}`

@@ -72,7 +72,9 @@ export abstract class FixtureCommand extends UmmahCommand {
    */
   protected async triggerAndWait(event: string, options: {count: number; perSecond?: number; waitMs: number}): Promise<DeliveryReport> {
     const [{ListenerClient}, {triggerAndWait}] = await Promise.all([import('../inspector/client.js'), import('./await-deliveries.js')])
-    const listener = await ListenerClient.connect((await this.settings()).profile)
+    const {profile} = await this.settings()
+    const listener = await ListenerClient.connect(profile)
+    await listener.mustReceive(event, profile)
     const report = await triggerAndWait({
       ...options,
       event,

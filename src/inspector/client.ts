@@ -7,7 +7,7 @@
  */
 import {request} from 'node:http'
 
-import {UmmahError} from '../shared/errors.js'
+import {UmmahError, UsageError} from '../shared/errors.js'
 import {runningInspector} from '../webhooks/listen.js'
 import type {Detail, ListRow} from './model.js'
 
@@ -15,6 +15,14 @@ import type {Detail, ListRow} from './model.js'
 const MAX_ANSWER_BYTES = 16 * 1024 * 1024
 /** A loopback request that takes longer than this finds a listener that is not answering. */
 const REQUEST_TIMEOUT_MS = 10_000
+
+export interface ListenerInfo {
+  webhook_id: string
+  /** The event types its webhook is subscribed to. */
+  events: string[] | 'all'
+  forward: string
+  source: string
+}
 
 export interface RowQuery {
   type?: string
@@ -57,8 +65,18 @@ export class ListenerClient {
   }
 
   /** The listener: its webhook, forward target and source. */
-  info(): Promise<{webhook_id: string; forward: string; source: string}> {
-    return this.get('/api/info') as Promise<{webhook_id: string; forward: string; source: string}>
+  info(): Promise<ListenerInfo> {
+    return this.get('/api/info') as Promise<ListenerInfo>
+  }
+
+  /** A usage error (nothing caused yet) when the listener's webhook is not subscribed to this event type: the wait could only time out. */
+  async mustReceive(type: string, profile: string): Promise<void> {
+    const {events} = await this.info()
+    if (events === 'all' || events.includes(type)) return
+    throw new UsageError(
+      `The listener of profile "${profile}" receives ${events.length === 0 ? 'no events' : `only ${events.join(', ')}`}: ${type} would never reach it`,
+      `Restart it with --events including ${type}, or without --events.`,
+    )
   }
 
   /** One event whole: headers, body, every attempt and the app's answers. */

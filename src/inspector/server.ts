@@ -224,6 +224,7 @@ export class Inspector {
           }
     return {
       webhook_id: inspection.webhookId,
+      events: inspection.events,
       forward: inspection.forward,
       source: inspection.source,
       checked_by: inspection.checkedBy,

@@ -228,6 +228,8 @@ export interface ListenSession {
 export interface Inspection {
   spool: Spool
   webhookId: string
+  /** The event types its webhook is subscribed to (what the gateway sends it). */
+  events: readonly string[] | 'all'
   forward: string
   /** Where deliveries come from (the receiver's URL, or the relay channel). */
   source: string
@@ -364,6 +366,7 @@ class ListeningSession implements ListenSession {
     this.inspection = {
       spool,
       webhookId: parts.webhook.id,
+      events: parts.webhook.all_events ? 'all' : parts.webhook.events,
       forward: options.forward.href,
       source: opened.channel ? `relay channel ${opened.channel}` : `receiver ${opened.shownUrl}`,
       checkedBy: checkedBy(options, parts.webhook.public_key),

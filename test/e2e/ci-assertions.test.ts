@@ -107,18 +107,47 @@ describe('trigger --wait', {timeout: 120_000}, () => {
     await listener.stop()
   })
 
-  it('exits 1 saying where it stopped when nothing is acknowledged in time', async () => {
+  it('exits 1 saying where it stopped when nothing is acknowledged in time: the gateway’s delivery log and the listener', async () => {
     const {env, ummah} = profile()
     const app = new App()
     await app.start()
-    // A listener subscribed to purchase.created only: purchase.paid never reaches it.
-    const listener = new Listener(['--forward', `127.0.0.1:${app.port}/webhook`, '--events', 'purchase.created'], env)
+    // The gateway is told a callback that reaches nothing (a tunnel that is down): its deliveries fail, the listener hears nothing.
+    const listener = new Listener(['--forward', `127.0.0.1:${app.port}/webhook`, '--public-url', 'http://127.0.0.1:9/down-tunnel'], env)
     await listener.ready()
-    const result = await ummah(['trigger', 'purchase.paid', '--wait', '2s', '--json'])
+    const result = await ummah(['trigger', 'purchase.paid', '--wait', '3s', '--json'])
     expect(result.code).toBe(1)
     const report = JSON.parse(result.stdout)
     expect(report.error.code).toBe('not_delivered')
-    expect(report.events[0]).toMatchObject({delivery: null, stopped_at: 'the gateway has not sent purchase.paid yet; the listener received nothing'})
+    // The sandbox here retries after 100, 200 and 400 ms: four attempts, all refused, within the 3 s.
+    expect(report.events[0]).toMatchObject({
+      delivery: null,
+      stopped_at: "the gateway's delivery of purchase.paid: failed after 4 attempts (last: ECONNREFUSED); the listener received nothing",
+    })
+    const text = await ummah(['trigger', 'purchase.paid', '--wait', '3s'])
+    expect(text.code).toBe(1)
+    expect(text.stderr).toMatch(
+      /^Error: No acknowledgement within 3 s: the gateway's delivery of purchase\.paid: failed after 4 attempts \(last: ECONNREFUSED\); the listener received nothing\./,
+    )
+    expect(app.received).toEqual([])
+    await listener.stop()
+    await app.stop()
+  })
+
+  it('exits 2 before causing anything when the listener is not subscribed to the event', async () => {
+    const {env, ummah} = profile()
+    const app = new App()
+    await app.start()
+    const listener = new Listener(['--forward', `127.0.0.1:${app.port}/webhook`, '--events', 'purchase.created'], env)
+    await listener.ready()
+    const before = purchases()
+    const result = await ummah(['trigger', 'purchase.paid', '--wait'])
+    expect([result.code, result.stderr]).toEqual([
+      2,
+      'Error: The listener of profile "default" receives only purchase.created: purchase.paid would never reach it. Restart it with --events including purchase.paid, or without --events.\n',
+    ])
+    expect(purchases()).toBe(before)
+    const expected = await ummah(['webhooks', 'expect', 'purchase.refunded'])
+    expect(expected.code).toBe(2)
     await listener.stop()
     await app.stop()
   })

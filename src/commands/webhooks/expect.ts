@@ -30,7 +30,9 @@ export default class WebhooksExpect extends UmmahCommand {
       import('../../cli/await-deliveries.js'),
       import('../../cli/delivery-check.js'),
     ])
-    const listener = await ListenerClient.connect((await this.settings()).profile)
+    const {profile} = await this.settings()
+    const listener = await ListenerClient.connect(profile)
+    await listener.mustReceive(args.type, profile)
     const report = await expectEvents({type: args.type, where, count: flags.count, sinceMs: flags.since, withinMs: flags.within, listener})
     const failure = verdictOf(report, `${args.type} events`)
     if (failure) throw failure
