@@ -79,8 +79,7 @@ const ROUTES: readonly HelperRoute[] = [
     path: /^\/_sandbox\/webhooks\/([^/]+)\/deliver\/?$/,
     name: 'POST webhooks/{id}/deliver',
     async run(context, {match, body}) {
-      const webhook = own(context.account.webhooks, match[1])
-      if (!webhook) throw notFound()
+      const webhook = webhookOf(context, match)
       const {bytes, event} = deliverable(body.payload)
       const object = event.object as {id?: unknown} | undefined
       const source = {type: 'purchase' as const, id: typeof object?.id === 'string' ? object.id : ''}
@@ -94,8 +93,7 @@ const ROUTES: readonly HelperRoute[] = [
     path: /^\/_sandbox\/webhooks\/([^/]+)\/sign\/?$/,
     name: 'POST webhooks/{id}/sign',
     run(context, {match, body}) {
-      const webhook = own(context.account.webhooks, match[1])
-      if (!webhook) throw notFound()
+      const webhook = webhookOf(context, match)
       const {bytes, event} = deliverable(body.payload)
       return {headers: context.events.signedHeaders(webhook, bytes, String(event.id ?? ''))}
     },
@@ -105,8 +103,7 @@ const ROUTES: readonly HelperRoute[] = [
     path: /^\/_sandbox\/webhooks\/([^/]+)\/samples\/?$/,
     name: 'POST webhooks/{id}/samples',
     run(context, {match, body}) {
-      const webhook = own(context.account.webhooks, match[1])
-      if (!webhook) throw notFound()
+      const webhook = webhookOf(context, match)
       const createdOn = body.created_on === undefined ? Math.floor(Date.now() / 1000) : body.created_on
       if (typeof createdOn !== 'number' || !Number.isSafeInteger(createdOn) || createdOn < 0)
         throw badRequest({created_on: ['Give Unix seconds, a whole number.']})
@@ -117,6 +114,13 @@ const ROUTES: readonly HelperRoute[] = [
   // The index: how `trigger` tells the sandbox from a real gateway, which answers 404 here.
   {method: 'GET', path: /^\/_sandbox\/?$/, name: 'GET /', run: () => ({sandbox: true, helpers: ROUTES.map((route) => route.name)})},
 ]
+
+/** The account's webhook the path names, or 404. */
+function webhookOf(context: Context, match: RegExpExecArray) {
+  const webhook = own(context.account.webhooks, match[1])
+  if (!webhook) throw notFound()
+  return webhook
+}
 
 /**
  * The payload of a signed delivery: a JSON text sent byte for byte (what the
