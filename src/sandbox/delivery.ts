@@ -146,15 +146,18 @@ export class Deliverer {
    * sends genuinely signed), and what the app can check of them: whether the
    * scheme signs the body, and which headers are the sender's credentials.
    */
-  samples(webhook: WebhookRecord, createdOn: number): SampleSet {
+  async samples(webhook: WebhookRecord, createdOn: number): Promise<SampleSet> {
     const target = this.targetOf(webhook)
     const scheme = target.auth?.scheme ?? 'rsa-sha256'
+    // An OAuth2 webhook's deliveries carry a bearer from the app's own token endpoint: the samples carry one too.
+    const source = this.tokenSource(target)
+    const bearer: Record<string, string> = source ? {authorization: `Bearer ${await source.bearer()}`} : {}
     const samples: SampleSet['samples'] = []
     for (const type of SANDBOX_EVENT_TYPES) {
       const event = sampleEvent(type, createdOn)
       for (const {name, body} of render(target.format, event)) {
         if (!samples.some((sample) => sample.name === name))
-          samples.push({name, body: body.toString('utf8'), headers: authHeaders(target, body, event.id)})
+          samples.push({name, body: body.toString('utf8'), headers: {...authHeaders(target, body, event.id), ...bearer}})
       }
     }
     const credentials = Object.keys(samples[0]?.headers ?? {}).filter((name) => !UMM_REQUEST_HEADERS.includes(name))
@@ -194,20 +197,27 @@ export class Deliverer {
   private readonly tokens = new Map<string, OAuth2TokenSource>()
 
   private async post(job: Job): Promise<Outcome> {
-    const {auth} = job.target
-    const client = auth && job.target.webhookId ? schemeEntry(auth.scheme).bearer?.(auth) : undefined
-    if (!client) return post(job.target.url, job.body, job.headers, this.options.timeoutMs)
-    const key = `${job.target.webhookId} ${client.tokenUrl} ${client.clientId}`
-    let source = this.tokens.get(key)
-    if (!source) {
-      source = new OAuth2TokenSource(client)
-      this.tokens.set(key, source)
-    }
+    const source = this.tokenSource(job.target)
+    if (!source) return post(job.target.url, job.body, job.headers, this.options.timeoutMs)
     try {
       return await sendWithBearer(source, (authorization) => post(job.target.url, job.body, {...job.headers, authorization}, this.options.timeoutMs))
     } catch (error) {
       return {status: null, error: `token endpoint: ${(error as Error).message}`}
     }
+  }
+
+  /** The target's OAuth2 bearers (its scheme fetches one from the app's token endpoint), kept per webhook until they expire. */
+  private tokenSource(target: Target): OAuth2TokenSource | undefined {
+    const {auth} = target
+    const client = auth && target.webhookId ? schemeEntry(auth.scheme).bearer?.(auth) : undefined
+    if (!client) return undefined
+    const key = `${target.webhookId} ${client.tokenUrl} ${client.clientId}`
+    let source = this.tokens.get(key)
+    if (!source) {
+      source = new OAuth2TokenSource(client)
+      this.tokens.set(key, source)
+    }
+    return source
   }
 
   private attempt(job: Job): Promise<DeliveryRecord> | undefined {

@@ -326,6 +326,59 @@ describe('webhooks check-app', {timeout: 180_000}, () => {
     server.close()
   })
 
+  it('an OAuth2 webhook: the samples carry a bearer from the app’s own token endpoint, and a forged one is refused', async () => {
+    const issued = 'token-for-check-app-0001'
+    const seen = new Set<string>()
+    let key = ''
+    const {url, server} = await app((raw, request) => {
+      if (request.url === '/oauth/token') {
+        const ok = request.headers.authorization === `Basic ${Buffer.from('ummah:client-secret').toString('base64')}`
+        return ok ? [200, JSON.stringify({access_token: issued, token_type: 'Bearer', expires_in: 3600})] : [401, '{"error":"invalid_client"}']
+      }
+      if (request.headers.authorization !== `Bearer ${issued}`) return [401, 'no bearer']
+      const valid = createVerify('sha256')
+        .update(raw)
+        .verify(key, Buffer.from(String(request.headers['x-signature'] ?? ''), 'base64'))
+      if (!valid) return [403, 'invalid signature']
+      const event = JSON.parse(raw.toString('utf8')) as {id: string; created_on: number}
+      if (Math.abs(Date.now() / 1000 - event.created_on) > 600) return [400, 'stale event']
+      if (seen.has(event.id)) return [200, 'duplicate']
+      seen.add(event.id)
+      return [200, 'ok']
+    })
+    const origin = `http://${url.replace(/\/webhook$/, '')}`
+    const webhook = await createWebhook({
+      auth: {scheme: 'oauth2', token_url: `${origin}/oauth/token`, client_id: 'ummah', client_secret: 'client-secret'},
+    })
+    key = (
+      (await (await fetch(`${sandbox.apiBase}/webhooks/${webhook}/`, {headers: {authorization: 'Bearer sk_test_check_app'}})).json()) as {
+        public_key: string
+      }
+    ).public_key
+    const result = await runCli(['webhooks', 'check-app', '--webhook-id', webhook, '--forward', url, '--json'], {env: env()})
+    expect(result.code, result.stdout).toBe(0)
+    const report = JSON.parse(result.stdout)
+    expect(report.scheme).toBe('oauth2')
+    expect(
+      report.checks
+        .filter((check: {check: string}) => !check.check.startsWith('genuine '))
+        .map((check: {check: string; got: string; result: string}) =>
+          check.check === 'answers within the time limit' ? [check.check, check.result] : [check.check, check.got.replace(/\d+ ms/, 'N ms')],
+        ),
+    ).toEqual([
+      ['forged credentials (x-signature, authorization)', '401 in N ms'],
+      ['missing credentials (x-signature, authorization)', '401 in N ms'],
+      ['body changed by one byte', '403 in N ms'],
+      ['re-serialised body', '403 in N ms'],
+      ['stale event (created 11 minutes ago)', '400 in N ms'],
+      ['garbage body', '403 in N ms'],
+      ['empty body', '403 in N ms'],
+      ['duplicate of a delivered event', '200 in N ms'],
+      ['answers within the time limit', 'pass'],
+    ])
+    server.close()
+  })
+
   it("--scheme that is not the webhook's format: exit 2, nothing sent", async () => {
     let hits = 0
     const {url, server} = await app(() => {
