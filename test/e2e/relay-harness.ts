@@ -14,10 +14,15 @@ export class RelayProcess {
   readonly child: ChildProcessWithoutNullStreams
   readonly exited: Promise<number | null>
   stderr = ''
+  private readonly grouped: boolean
 
   constructor(args: string[], env: Record<string, string> = {}, exec: string[] = []) {
     const command = [...exec, process.execPath, join(ROOT, 'bin', 'run.js'), 'relay', 'start', '--json', ...args]
-    this.child = track(spawn(command[0], command.slice(1), {env: {...process.env, UMMAH_RELAY_TOKEN: ADMIN_TOKEN, ...env}}))
+    this.grouped = exec.length > 0
+    // Its own process group: under a prefix (faketime forks the relay and waits), stopping the group stops the relay too, not just the prefix.
+    this.child = track(
+      spawn(command[0], command.slice(1), {env: {...process.env, UMMAH_RELAY_TOKEN: ADMIN_TOKEN, ...env}, detached: exec.length > 0}),
+    )
     let buffer = ''
     this.child.stdout.on('data', (chunk: Buffer) => {
       buffer += chunk.toString()
@@ -53,7 +58,10 @@ export class RelayProcess {
   }
 
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal)
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      if (this.grouped) process.kill(-this.child.pid!, signal)
+      else this.child.kill(signal)
+    }
     return this.exited
   }
 }
