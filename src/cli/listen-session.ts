@@ -28,10 +28,20 @@ export interface ListenRun {
 export async function runListenSession(run: ListenRun): Promise<void> {
   const [{formatListenLine}, style] = await Promise.all([import('./listen-output.js'), createStyle(run.color)])
   const out = lineWriter(run.out)
+  // `listen | head`: once the reader is gone (EPIPE), stop as on SIGTERM (pending events stay spooled) and print nothing more.
+  let readerGone = false
+  const gone = new Promise<void>((resolve) =>
+    run.out.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error
+      readerGone = true
+      resolve()
+    }),
+  )
   // Loaded only with the inspector on: its page and server are no part of a start without it.
   const inspector = run.inspect ? await startInspector(run.inspect) : undefined
   const print = (line: ListenLine) => {
     inspector?.notice(line)
+    if (readerGone) return
     const text = run.json ? run.jsonLine(line) : formatListenLine(printableDeep(line), style)
     if (text) out.write(text)
   }
@@ -44,7 +54,7 @@ export async function runListenSession(run: ListenRun): Promise<void> {
   }
   inspector?.attach(session.inspection)
   let signal: NodeJS.Signals | undefined
-  const failure = await Promise.race([untilStopped().then((stoppedBy) => void (signal = stoppedBy)), session.failed])
+  const failure = await Promise.race([untilStopped().then((stoppedBy) => void (signal = stoppedBy)), session.failed, gone])
   process.once('SIGINT', () => {
     print(session.summary())
     out.flush()
