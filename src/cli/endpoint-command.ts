@@ -68,7 +68,8 @@ export abstract class EndpointCommand extends UmmahCommand {
     }
     checkRequest(target, request)
 
-    if (target.destructive) await this.confirmDestructive(this.confirmation(target, request.params), Boolean(flags.yes))
+    if (target.destructive)
+      await this.confirmDestructive(await this.confirmation(target, request.params, request.body, Boolean(flags.yes)), Boolean(flags.yes))
     if (target.list) {
       return this.listTarget(target, {
         params: request.params,
@@ -87,11 +88,25 @@ export abstract class EndpointCommand extends UmmahCommand {
     return result
   }
 
-  /** `Refund purchase 3f2a…?` */
-  private confirmation(target: Endpoint, params: Record<string, string>): string {
+  /**
+   * `Cancel purchase 3f2a…?`. A refund says how much: on a terminal, where
+   * a person answers, the purchase is read first (one GET) so the amount is
+   * in its currency beside what was paid; off a terminal the amount as given.
+   */
+  private async confirmation(target: Endpoint, params: Record<string, string>, body: unknown, yes: boolean): Promise<string> {
     const [first, ...rest] = target.command.split(' ').at(-1)!.split('-')
     const verb = [`${first[0].toUpperCase()}${first.slice(1)}`, ...rest].join(' ')
-    return `${verb}${rest.length > 0 ? ' of' : ''} ${this.objectName(target, params)}?`
+    const question = `${verb}${rest.length > 0 ? ' of' : ''} ${this.objectName(target, params)}?`
+    if (target.id !== 'purchases.refund') return question
+    const amount = (body as {amount?: unknown} | undefined)?.amount
+    const name = this.objectName(target, params)
+    if (yes || !this.terminal().interactive)
+      return typeof amount === 'number' ? `Refund ${amount} (minor units) of ${name}?` : `Refund ${name} in full?`
+    const {formatMoney} = await import('../shared/money.js')
+    const purchase = await this.call('purchases.retrieve', {params: {id: params.id}})
+    const currency = purchase.purchase.currency
+    const total = formatMoney(purchase.purchase.total_amount, currency)
+    return typeof amount === 'number' ? `Refund ${formatMoney(amount, currency)} of ${name} (total ${total})?` : `Refund ${name} in full (${total})?`
   }
 
   /** `purchase 3f2a…`, `token 8c1d…`: the noun of the command's topic and the last path argument. */

@@ -120,7 +120,10 @@ describe('live keys in the OS keychain', {timeout: 60_000}, () => {
     expect((await cli(['config', 'set', 'api_key', LIVE_KEY, '--profile', 'cfg'])).code).toBe(0)
     expect(config().profiles.cfg.api_key_keychain.masked).toBe('sk_live_…0001')
     expect((await itemsOf('cfg')).map(([, secret]) => secret)).toEqual([LIVE_KEY])
-    expect((await cli(['config', 'unset', 'api_key', '--profile', 'cfg'])).code).toBe(0)
+    // Off a terminal a saved key is removed only with --yes; without it nothing changes.
+    expect((await cli(['config', 'unset', 'api_key', '--profile', 'cfg'])).code).toBe(2)
+    expect((await itemsOf('cfg')).map(([, secret]) => secret)).toEqual([LIVE_KEY])
+    expect((await cli(['config', 'unset', 'api_key', '--profile', 'cfg', '--yes'])).code).toBe(0)
     expect(await itemsOf('cfg')).toEqual([])
 
     await cli(['login', '--profile', 'gone', '--api-key', LIVE_KEY, '--no-verify'])
@@ -129,7 +132,9 @@ describe('live keys in the OS keychain', {timeout: 60_000}, () => {
     expect((await cli(['profiles', 'remove', 'gone', '--yes'])).code).toBe(0)
     expect(await itemsOf('gone')).toEqual([])
     expect(config().profiles.gone).toBeUndefined()
-    expect((await cli(['logout', '--all'])).code).toBe(0)
+    expect((await cli(['logout', '--all'])).code).toBe(2)
+    expect(await itemsOf('all1')).toHaveLength(1)
+    expect((await cli(['logout', '--all', '--yes'])).code).toBe(0)
     expect(await itemsOf('all1')).toEqual([])
   })
 
@@ -271,7 +276,7 @@ describe('migration of file-stored live keys', {timeout: 60_000}, () => {
     expect(server.requests.at(-1)).toMatchObject({url: '/v1/channels'})
     expect(server.requests.at(-1)?.headers.authorization).toBe(`Bearer ${token}`)
     expect(listed.stdout + listed.stderr).not.toContain(token)
-    expect((await cli(['config', 'unset', 'relay_token', '--profile', 'team'])).code).toBe(0)
+    expect((await cli(['config', 'unset', 'relay_token', '--profile', 'team', '--yes'])).code).toBe(0)
     expect(await itemsOf('team')).toEqual([])
     expect(config().profiles.team.relay_token_keychain).toBeUndefined()
 

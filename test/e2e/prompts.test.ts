@@ -84,6 +84,31 @@ describe('prompts on a terminal', () => {
     expect((await ummah(['clients', 'retrieve', client.id])).code).toBe(4)
   })
 
+  it('a refund asks with its amount in the purchase currency beside the total; no refunds nothing', async () => {
+    const purchase = await ummah.json([
+      'purchases',
+      'create',
+      '--brand-id',
+      BRAND,
+      '--email',
+      'refund@example.com',
+      '--product',
+      'Book:2999',
+      '--currency',
+      'USD',
+    ])
+    expect((await ummah(['sandbox', 'pay', purchase.id])).code).toBe(0)
+    // The question may wrap at the terminal's width: matched on its start, then read whole with the line breaks as spaces.
+    const part = await onTerminal(['purchases', 'refund', purchase.id, '--amount', '500'], [[`Refund 5\\.00 USD of purchase`, `n${ENTER}`]])
+    expect(part.code, part.output).toBe(2)
+    expect(part.output.replaceAll(/\s+/g, ' ')).toContain(`Refund 5.00 USD of purchase ${purchase.id} (total 29.99 USD)?`)
+    expect((await ummah.json(['purchases', 'retrieve', purchase.id])).status).toBe('paid')
+    const full = await onTerminal(['purchases', 'refund', purchase.id], [[`Refund purchase`, `y${ENTER}`]])
+    expect(full.code, full.output).toBe(0)
+    expect(full.output.replaceAll(/\s+/g, ' ')).toContain(`Refund purchase ${purchase.id} in full (29.99 USD)?`)
+    expect((await ummah.json(['purchases', 'retrieve', purchase.id])).status).toBe('refunded')
+  })
+
   it('--no-input and UMMAH_NO_INPUT forbid asking on a terminal: exit 2, nothing deleted', async () => {
     const client = await ummah.json(['clients', 'create', '--email', 'no-input@example.com'])
     for (const [args, extra] of [

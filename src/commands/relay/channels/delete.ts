@@ -1,6 +1,7 @@
-import {Args, Flags} from '@oclif/core'
+import {Args} from '@oclif/core'
 
 import {UmmahCommand} from '../../../cli/base-command.js'
+import {yesFlag} from '../../../cli/flags.js'
 import {relayAdminApi, relayAdminFlags} from '../../../cli/relay-flags.js'
 
 export default class RelayChannelsDelete extends UmmahCommand {
@@ -8,7 +9,7 @@ export default class RelayChannelsDelete extends UmmahCommand {
   static override description = 'Its ingress URL answers 404 from then on, and its streams close.'
   static override examples = ['<%= config.bin %> relay channels delete team-dev --yes']
   static override args = {name: Args.string({description: 'The channel.', required: true})}
-  static override flags = {...relayAdminFlags, yes: Flags.boolean({char: 'y', summary: 'Do not ask for confirmation.'})}
+  static override flags = {...relayAdminFlags, yes: yesFlag}
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(RelayChannelsDelete)
