@@ -31,8 +31,8 @@ export function ownCommandId(argv: string[], commandIds: ReadonlySet<string>): s
   return undefined
 }
 
-/** Commands the core plugins add (help, autocomplete): oclif handles them. */
-const PLUGIN_COMMANDS = new Set(['help', 'autocomplete', 'autocomplete:script', 'commands', 'plugins'])
+/** Commands the core plugins add (help, autocomplete): oclif handles them. No `commands` or `plugins`: those plugins are not shipped. */
+const PLUGIN_COMMANDS = new Set(['help', 'autocomplete', 'autocomplete:script'])
 
 function distance(a: string, b: string): number {
   const row = Array.from({length: b.length + 1}, (_, index) => index)
@@ -50,9 +50,11 @@ function distance(a: string, b: string): number {
 
 /**
  * For words that name no command, topic or plugin command: the nearest
- * command (`purchses list` → `purchases list`), or undefined when the words
- * are something oclif should handle. Decided here so the suggestion is
- * printed with or without a terminal (the not-found plugin only asks on one).
+ * command or topic (`purchses list` → `purchases list`, `webhook` →
+ * `webhooks`), or undefined when the words are something oclif should
+ * handle. Decided here, and only suggested (never run): the same line with or
+ * without a terminal, where the not-found plugin asked "Did you mean …?" and
+ * ran the guess on Enter.
  */
 export function unknownCommand(argv: string[], commandIds: ReadonlySet<string>): {typed: string; suggestion?: string} | undefined {
   const words: string[] = []
@@ -64,12 +66,21 @@ export function unknownCommand(argv: string[], commandIds: ReadonlySet<string>):
   const ids = [...commandIds]
   const topic = words.join(':')
   if (ids.some((id) => id.startsWith(`${topic}:`))) return undefined
-  let best: {id: string; score: number} | undefined
+  // Every command and every topic (each prefix of a command's words), each a candidate for the words typed.
+  const candidates = new Set([...ids, ...PLUGIN_COMMANDS])
   for (const id of ids) {
+    const parts = id.split(':')
+    for (let length = 1; length < parts.length; length++) candidates.add(parts.slice(0, length).join(':'))
+  }
+  let best: {id: string; score: number} | undefined
+  for (const id of candidates) {
     const length = id.split(':').length
-    const typed = words.slice(0, length).join(':')
-    const score = distance(typed, id)
-    if (!best || score < best.score) best = {id, score}
+    if (length > words.length) continue
+    const score = distance(words.slice(0, length).join(':'), id)
+    // A topic typed exactly is not the mistake: the words after it are (`webhooks evnts list` → `webhooks events list`).
+    if (score === 0) continue
+    // The longer match wins a tie: `purchase retrieve` is `purchases retrieve`, not the topic `purchases`.
+    if (!best || score < best.score || (score === best.score && length > best.id.split(':').length)) best = {id, score}
   }
   const typedWords = best ? words.slice(0, best.id.split(':').length) : words
   const close = best && best.score <= Math.max(2, Math.floor(best.id.length / 4))

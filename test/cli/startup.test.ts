@@ -253,4 +253,31 @@ describe('core plugins skipped for our own commands', () => {
     expect(nothing.code).toBe(127)
     expect(nothing.stderr).toBe('Error: "frobnicate" is not an ummah command. See `ummah --help`.\n')
   })
+
+  it('suggests topics and commands, on a terminal as off one, and never runs a guess', async () => {
+    const cases: Array<[string[], string]> = [
+      [['purchses'], 'Error: "purchses" is not an ummah command. Did you mean `ummah purchases`? See `ummah --help`.'],
+      [['webhook'], 'Error: "webhook" is not an ummah command. Did you mean `ummah webhooks`? See `ummah --help`.'],
+      [
+        ['webhooks', 'evnts', 'list'],
+        'Error: "webhooks evnts list" is not an ummah command. Did you mean `ummah webhooks events list`? See `ummah --help`.',
+      ],
+      [['plugins'], 'Error: "plugins" is not an ummah command. See `ummah --help`.'],
+    ]
+    for (const [args, line] of cases) {
+      const piped = await runCli(args, {env: {CI: 'true'}})
+      expect([piped.code, stripVTControlCharacters(piped.stderr)], args.join(' ')).toEqual([127, `${line}\n`])
+      // On a terminal, Enter pressed at once: nothing is asked, nothing is run (the not-found plugin used to run `login` here).
+      const env: NodeJS.ProcessEnv = {...process.env, UMMAH_CONFIG_DIR: tempConfigDir(), TERM: 'xterm'}
+      delete env.CI
+      const {stdout} = await promisify(execFile)(
+        'python3',
+        [join(ROOT, 'test/helpers/pty_run.py'), JSON.stringify([['', '\r']]), '--', process.execPath, join(ROOT, 'bin/run.js'), ...args],
+        {env},
+      )
+      const terminal = JSON.parse(stdout) as {code: number; output: string}
+      expect(terminal.code, args.join(' ')).toBe(127)
+      expect(stripVTControlCharacters(terminal.output).replaceAll('\r', '').trim(), args.join(' ')).toBe(line)
+    }
+  })
 })
