@@ -98,11 +98,49 @@ export abstract class UmmahCommand extends Command {
     // (endpoint commands inherit their args from endpointCommand()): name them.
     const input = (options ?? this.ctor) as Interfaces.Input<F, B, A>
     const resolved = {...input, args: input.args, flags: input.flags, baseFlags: input.baseFlags, strict: input.strict}
-    const parsed = await super.parse(resolved, argv)
+    const parsed = await this.parseAsking(resolved, argv ?? this.argv)
     this.globals = globalValues(parsed.flags)
     // Compiled here, before run(): a bad expression is a usage error and nothing is sent.
     if (this.globals.jq !== undefined) this.jqFilter = await (await import('./jq.js')).compileJq(this.globals.jq)
     return parsed
+  }
+
+  /**
+   * oclif's parse; a missing positional argument is asked for on a terminal (a
+   * picker when it has choices) and parsed again, and off one is a usage
+   * error naming the argument, its choices and the help.
+   */
+  private async parseAsking<F extends FlagOutput, B extends FlagOutput, A extends ArgOutput>(
+    input: Interfaces.Input<F, B, A>,
+    argv: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    try {
+      return await super.parse(input, argv)
+    } catch (error) {
+      const missing = (error as {args?: Array<{name: string; description?: string; options?: readonly string[]}>}).args
+      if ((error as Error).constructor?.name !== 'RequiredArgsError' || !missing?.length) throw error
+      const command = `ummah ${this.id?.replaceAll(':', ' ') ?? ''}`.trim()
+      const terminal = detectTerminal({json: this.givenBeforeParse('--json'), noInput: this.givenBeforeParse('--no-input')})
+      if (!terminal.interactive) {
+        const [first] = missing
+        const choices = first.options?.length
+          ? `: one of ${first.options.join(', ')}`
+          : first.description
+            ? ` (${first.description.replace(/\.$/, '')})`
+            : ''
+        throw new UsageError(
+          `Missing ${missing.length === 1 ? 'argument' : `${missing.length} arguments, first`} ${first.name.toUpperCase()}${choices}`,
+          `Give it: ${command} ${missing.map((argument) => argument.name.toUpperCase()).join(' ')}. See \`${command} --help\`.`,
+        )
+      }
+      const {askArgument} = await import('./prompts.js')
+      const answers: string[] = []
+      for (const argument of missing) answers.push(await askArgument(argument))
+      // The answers go where positional arguments stand: before the first flag.
+      const at = argv.findIndex((word) => word.startsWith('-'))
+      const next = at === -1 ? [...argv, ...answers] : [...argv.slice(0, at), ...answers, ...argv.slice(at)]
+      return super.parse(input, next)
+    }
   }
 
   /** True with --json or --jq, also before the flags are parsed (so parse errors are JSON too). */

@@ -77,3 +77,11 @@ export async function askParam(param: EndpointParam): Promise<unknown> {
   const text = await ask(`${flag}: ${param.description}`, (value) => promptProblem(param, value))
   return convertValue(param, text)
 }
+
+/** Asks for a missing positional argument: a picker when it has choices (`trigger`'s events), else a line of text. */
+export async function askArgument(argument: {name: string; description?: string; options?: readonly string[]}): Promise<string> {
+  const {input, select} = await inquirer()
+  const label = `${argument.name.toUpperCase()}${argument.description ? `: ${argument.description.replace(/\.$/, '')}` : ''}`
+  if (argument.options && argument.options.length > 0) return select({message: label, choices: argument.options.map((value) => ({value}))})
+  return (await input({message: label, validate: (text) => (text.trim() ? true : 'A value is required')})).trim()
+}

@@ -105,7 +105,7 @@ const cases: Array<[string, string[], RegExp]> = [
   [
     'a destructive verb without --yes',
     ['purchases', 'refund', P],
-    /^Error: Refund purchase d6c9b6a4-2f1e-4c3b-9a8d-7e6f5a4b3c21: confirmation needed and there is no terminal to ask\. Pass --yes to confirm\./,
+    /^Error: Refund purchase d6c9b6a4-2f1e-4c3b-9a8d-7e6f5a4b3c21 in full: confirmation needed and there is no terminal to ask\. Pass --yes to confirm\./,
   ],
   ['a delete without --yes', ['clients', 'tokens', 'delete', C, 'tok-1'], /^Error: Delete token tok-1: confirmation needed/],
   ['--data that is not JSON', [...PURCHASE, '--data', '{"client": '], /^Error: --data is not valid JSON: /],
@@ -180,7 +180,7 @@ describe('under CI=true the messages say what to pass', () => {
     ],
     [
       ['purchases', 'refund', P],
-      /^Error: Refund purchase d6c9b6a4-2f1e-4c3b-9a8d-7e6f5a4b3c21: confirmation needed and CI=true, so nothing is asked\. CI=true: pass --yes to confirm\./,
+      /^Error: Refund purchase d6c9b6a4-2f1e-4c3b-9a8d-7e6f5a4b3c21 in full: confirmation needed and CI=true, so nothing is asked\. CI=true: pass --yes to confirm\./,
     ],
   ])('%j', async (args, message) => {
     const result = await runCli(args, {env: {UMMAH_API_BASE: gateway.apiBase, UMMAH_SECRET_KEY: 'sk_test_bad_input', CI: 'true'}})

@@ -109,6 +109,28 @@ describe('prompts on a terminal', () => {
     expect((await ummah.json(['purchases', 'retrieve', purchase.id])).status).toBe('refunded')
   })
 
+  it('a missing argument is asked for: a picker for trigger’s events, a line for an id; off a terminal one clean line, exit 2', async () => {
+    const picked = await onTerminal(
+      ['trigger'],
+      [
+        ['EVENT', `${DOWN}${ENTER}`],
+        ['Run it\\?', `y${ENTER}`],
+      ],
+    )
+    expect(picked.code, picked.output).toBe(0)
+    expect(picked.output).toMatch(/✔ EVENT: The event to cause purchase\.paid/)
+    expect(picked.output).toMatch(/✓ paid/)
+    const purchase = await ummah.json(['purchases', 'create', '--brand-id', BRAND, '--email', 'arg@example.com', '--product', 'Tea:350'])
+    const typed = await onTerminal(['purchases', 'retrieve'], [['ID', `${purchase.id}${ENTER}`]])
+    expect(typed.code, typed.output).toBe(0)
+    expect(typed.output).toContain('arg@example.com')
+    const off = await ummah(['trigger'])
+    expect([off.code, off.stderr]).toEqual([
+      2,
+      'Error: Missing argument EVENT: one of purchase.created, purchase.paid, purchase.payment_failure, purchase.hold, purchase.captured, purchase.released, purchase.refunded, purchase.cancelled, purchase.subscription_charge_failure, billing_template.client_activated. Give it: ummah trigger EVENT. See `ummah trigger --help`.\n',
+    ])
+  })
+
   it('--no-input and UMMAH_NO_INPUT forbid asking on a terminal: exit 2, nothing deleted', async () => {
     const client = await ummah.json(['clients', 'create', '--email', 'no-input@example.com'])
     for (const [args, extra] of [
