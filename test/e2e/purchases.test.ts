@@ -130,17 +130,17 @@ describe('purchases through the binary', () => {
     expect(result.stderr).toMatch(/^ {2}amount: Ensure this value is less than or equal to the refundable amount \(2999\)\.$/m)
   })
 
-  it('--open hands the checkout URL to $BROWSER', async () => {
+  it('--open hands the checkout URL to $BROWSER, a command line with its own arguments', async () => {
     const dir = tempDir('ummah-open-')
     const browser = join(dir, 'browser.sh')
     const opened = join(dir, 'opened.txt')
-    writeFileSync(browser, `#!/bin/sh\nprintf '%s' "$1" > "${opened}"\n`)
+    // Every argument on its own line: the flag $BROWSER carries, then the URL, whole.
+    writeFileSync(browser, `#!/bin/sh\nprintf '%s\\n' "$@" > "${opened}"\n`)
     chmodSync(browser, 0o755)
-    const result = await ummah([...CREATE, '--open', '--json'], {env: {BROWSER: browser}})
+    const result = await ummah([...CREATE, '--open', '--json'], {env: {BROWSER: `${browser} --new-tab`}})
     expect(result.code).toBe(0)
     const {checkout_url: url} = JSON.parse(result.stdout)
-    await until(() => existsSync(opened) && readFileSync(opened, 'utf8') === url, 'the browser to be given the checkout URL', 5000)
-    expect(readFileSync(opened, 'utf8')).toBe(url)
+    await until(() => existsSync(opened) && readFileSync(opened, 'utf8') === `--new-tab\n${url}\n`, 'the browser to be given the checkout URL', 5000)
   })
 
   it("--brand-id falls back to the profile's brand_id", async () => {
