@@ -190,7 +190,7 @@ export function errorFromResponse(context: ApiErrorContext): ApiError {
         ConflictError,
         `Conflict (409): ${sentence(said ?? 'the operation is not allowed in the current state')}`,
         'conflict',
-        conflictHint(context.currentStatus ?? statusIn(body)),
+        conflictHint(context.currentStatus ?? statusIn(body), said),
       )
     case status === 422:
       return make(
@@ -222,7 +222,9 @@ function statusIn(body: unknown): string | undefined {
   return isRecord(body) && typeof body.status === 'string' ? body.status : undefined
 }
 
-function conflictHint(status: string | undefined): string {
+/** What to do about a 409; the status only when the gateway's own words did not already name it (said once, not twice). */
+function conflictHint(status: string | undefined, said: string | undefined): string {
+  if (status && said?.includes(status)) return 'Nothing was changed.'
   return status ? `The object is currently "${status}", which does not allow this.` : 'Retrieve the object to see its current state.'
 }
 
