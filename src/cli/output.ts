@@ -147,6 +147,9 @@ function cell(item: unknown, column: Column, style: Style): string {
     return formatMoney(value, typeof currency === 'string' ? currency : undefined)
   }
   if (column.kind === 'date' && typeof value === 'number') return formatDate(value)
+  // A date the server wrote as ISO 8601 text (the relay's created_at) reads like every other table's.
+  if (column.kind === 'date' && typeof value === 'string' && /^\d{4}-\d\d-\d\dT/.test(value) && !Number.isNaN(Date.parse(value)))
+    return formatDate(Date.parse(value) / 1000)
   if (column.kind === 'status' && typeof value === 'string') return style.status(value)
   return scalar(last, value, undefined, style)
 }

@@ -60,6 +60,11 @@ describe('relay commands', {timeout: 60_000}, () => {
     expect((await cli(['relay', 'channels', 'create', 'Bad_Name', '--relay', url], env)).code).toBe(2)
     const token = JSON.parse((await cli(['relay', 'channels', 'tokens', 'create', 'cli-team', '--relay', url, '--json'], env)).stdout)
     const listed = JSON.parse((await cli(['relay', 'channels', 'list', '--relay', url, '--json'], env)).stdout)
+    // On a terminal its times read like every other table's; piped, the ISO text as the relay wrote it.
+    const shown = await cli(['relay', 'channels', 'list', '--relay', url], {...env, UMMAH_FORCE_TTY: '1', NO_COLOR: '1', TZ: 'UTC'})
+    expect(shown.stdout).toMatch(/│ cli-team .* │ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC │\n/)
+    const piped = await cli(['relay', 'channels', 'list', '--relay', url], env)
+    expect(piped.stdout).toMatch(/^cli-team\t\S+\t\S+, \S+\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/m)
     expect(listed.find((each: {name: string}) => each.name === 'cli-team').tokens).toBe(`${channel.token_id}, ${token.id}`)
     // A client token cannot manage channels (3); a wrong one is refused (3); a wrong relay is unreachable (7).
     expect((await cli(['relay', 'channels', 'list', '--relay', url], {UMMAH_RELAY_TOKEN: token.token})).code).toBe(3)

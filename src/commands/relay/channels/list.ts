@@ -13,7 +13,7 @@ export default class RelayChannelsList extends UmmahCommand {
     {field: 'name'},
     {field: 'ingress_url', header: 'ingress url'},
     {field: 'tokens'},
-    {field: 'created_at', header: 'created'},
+    {field: 'created_at', header: 'created', kind: 'date' as const},
   ]
   static override flags = relayAdminFlags
 
