@@ -46,6 +46,27 @@ describe('whoami', {timeout: 60_000}, () => {
     expect(refusing.requests.map((request) => `${request.method} ${request.url}`)).toEqual(['GET /api/v1/balance/'])
   })
 
+  it('with the gateway unreachable: the profile is still shown, key_works unknown, exit 7', async () => {
+    const key = 'sk_test_unreachable000000000'
+    const result = await runCli(['whoami', '--json', '--api-key', key, '--api-base', 'http://127.0.0.1:9/api/v1', '--max-retries', '0'])
+    expect(result.code).toBe(7)
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      profile: 'default',
+      mode: 'test',
+      api_key: 'sk_test_…0000',
+      key_source: 'flag',
+      api_base: 'http://127.0.0.1:9/api/v1',
+      key_works: null,
+      error: expect.stringMatching(/ECONNREFUSED|refused/),
+    })
+    const text = await runCli(['whoami', '--api-key', key, '--api-base', 'http://127.0.0.1:9/api/v1', '--max-retries', '0'], {
+      env: {UMMAH_FORCE_TTY: '1', NO_COLOR: '1'},
+    })
+    expect(text.code).toBe(7)
+    expect(text.stdout).toMatch(/profile\s+default/)
+    expect(text.stdout).toMatch(/api_key\s+sk_test_…0000/)
+  })
+
   it('without any key: exit 3 with how to get one, nothing sent', async () => {
     refusing.requests.length = 0
     const result = await runCli(['whoami', '--api-base', refusing.apiBase])
