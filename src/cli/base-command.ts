@@ -63,7 +63,8 @@ export interface OutputSink {
 }
 
 export abstract class UmmahCommand extends Command {
-  static override baseFlags = globalFlags
+  // Partial: a command that calls no gateway lists only the global flags that apply to it (globalFlagsFor).
+  static override baseFlags: Partial<typeof globalFlags> = globalFlags
   /** Table columns for list output; commands bound to an endpoint take the endpoint's. */
   static columns?: readonly Column[]
   /** Print JSON even without --json (raw API output, like `gh api`). */

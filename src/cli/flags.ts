@@ -45,6 +45,17 @@ export function durationFlag(options: {summary: string; default?: string; maxMs:
   })()
 }
 
+/**
+ * The global flags that mean something to a command that calls no gateway
+ * (`relay start`, `relay channels …`): help lists only these, so `--api-key`,
+ * `--live` or `--max-retries` are not offered where they would do nothing.
+ */
+export function globalFlagsFor<const Names extends ReadonlyArray<keyof typeof globalFlags>>(
+  ...names: Names
+): Pick<typeof globalFlags, Names[number]> {
+  return Object.fromEntries(names.map((name) => [name, globalFlags[name]])) as Pick<typeof globalFlags, Names[number]>
+}
+
 /** The global flags' values, as oclif infers them from the definitions. */
 export type GlobalFlags = Interfaces.InferredFlags<typeof globalFlags>
 

@@ -28,6 +28,21 @@ const cli = (args: string[], env: Record<string, string | undefined> = {}) =>
   runCli(args, {env: {UMMAH_SECRET_KEY: 'sk_test_relay_cli', UMMAH_API_BASE: 'http://127.0.0.1:9/api/v1', ...env}})
 
 describe('relay commands', {timeout: 60_000}, () => {
+  it('relay start and relay channels list only the global flags that apply to them', async () => {
+    const help = await runCli(['relay', 'start', '--help'])
+    expect(help.code).toBe(0)
+    const global = help.stdout.slice(help.stdout.indexOf('GLOBAL FLAGS'), help.stdout.indexOf('DESCRIPTION'))
+    expect(global).toContain('--json')
+    for (const flag of ['--api-key', '--api-base', '--live', '--max-retries', '--timeout', '--profile']) expect(global, flag).not.toContain(flag)
+    const given = await runCli(['relay', 'start', '--api-key', 'sk_test_nothing_here'])
+    expect(given.code).toBe(2)
+    expect(given.stderr).toMatch(/^Error: Nonexistent flag: --api-key/)
+    const channels = await runCli(['relay', 'channels', 'list', '--help'])
+    const channelGlobals = channels.stdout.slice(channels.stdout.indexOf('GLOBAL FLAGS'), channels.stdout.indexOf('DESCRIPTION'))
+    expect(channelGlobals).toContain('--profile')
+    for (const flag of ['--api-key', '--live', '--max-retries']) expect(channelGlobals, flag).not.toContain(flag)
+  })
+
   it('relay start refuses bad settings with exit 2 and one line, starting nothing', async () => {
     const cases: Array<[string[], Record<string, string | undefined>, RegExp]> = [
       [['--port', '0'], {UMMAH_RELAY_TOKEN: undefined}, /needs an admin token of at least 16 characters/],

@@ -1,5 +1,6 @@
 import {ExitCode, UsageError} from '../../shared/errors.js'
 import {UmmahCommand} from '../../cli/base-command.js'
+import {globalFlagsFor} from '../../cli/flags.js'
 import {relayStartFlags, relayStartSettings} from '../../cli/relay-flags.js'
 import {untilStopped} from '../../cli/terminal.js'
 import {printableDeep} from '../../shared/terminal-text.js'
@@ -14,6 +15,8 @@ export default class RelayStart extends UmmahCommand {
     '<%= config.bin %> relay start --host 0.0.0.0 --redis redis://10.0.0.5:6379 --public-url https://relay.example.com',
   ]
 
+  // A server: no gateway, no profile, nothing asked.
+  static override baseFlags = globalFlagsFor('json', 'jq', 'debug')
   static override flags = relayStartFlags
 
   async run(): Promise<unknown> {

@@ -1,4 +1,5 @@
 import {Args} from '@oclif/core'
+import {globalFlagsFor} from '../../../cli/flags.js'
 
 import {UmmahCommand} from '../../../cli/base-command.js'
 import {relayAdminApi, relayAdminFlags} from '../../../cli/relay-flags.js'
@@ -10,6 +11,8 @@ export default class RelayChannelsCreate extends UmmahCommand {
 
   static override examples = ['<%= config.bin %> relay channels create team-dev --relay https://relay.example.com']
   static override args = {name: Args.string({description: 'Lower-case letters, digits and dashes (up to 63).', required: true})}
+  // No gateway call: the profile (for relay_url and relay_token), output and prompts are what apply.
+  static override baseFlags = globalFlagsFor('profile', 'json', 'jq', 'debug', 'no-input')
   static override flags = relayAdminFlags
 
   async run(): Promise<unknown> {

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {UmmahCommand} from '../../../cli/base-command.js'
-import {yesFlag} from '../../../cli/flags.js'
+import {globalFlagsFor, yesFlag} from '../../../cli/flags.js'
 import {relayAdminApi, relayAdminFlags} from '../../../cli/relay-flags.js'
 
 export default class RelayChannelsDelete extends UmmahCommand {
@@ -9,6 +9,8 @@ export default class RelayChannelsDelete extends UmmahCommand {
   static override description = 'Its ingress URL answers 404 from then on, and its streams close.'
   static override examples = ['<%= config.bin %> relay channels delete team-dev --yes']
   static override args = {name: Args.string({description: 'The channel.', required: true})}
+  // No gateway call: the profile (for relay_url and relay_token), output and prompts are what apply.
+  static override baseFlags = globalFlagsFor('profile', 'json', 'jq', 'debug', 'no-input')
   static override flags = {...relayAdminFlags, yes: yesFlag}
 
   async run(): Promise<unknown> {

@@ -1,5 +1,6 @@
 import {UmmahCommand} from '../../../cli/base-command.js'
 import {relayAdminApi, relayAdminFlags} from '../../../cli/relay-flags.js'
+import {globalFlagsFor} from '../../../cli/flags.js'
 
 export default class RelayChannelsList extends UmmahCommand {
   static override summary = "List the relay's channels with their ingress URLs"
@@ -15,6 +16,8 @@ export default class RelayChannelsList extends UmmahCommand {
     {field: 'tokens'},
     {field: 'created_at', header: 'created', kind: 'date' as const},
   ]
+  // No gateway call: the profile (for relay_url and relay_token), output and prompts are what apply.
+  static override baseFlags = globalFlagsFor('profile', 'json', 'jq', 'debug', 'no-input')
   static override flags = relayAdminFlags
 
   async run(): Promise<unknown> {

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {UmmahCommand} from '../../../../cli/base-command.js'
-import {yesFlag} from '../../../../cli/flags.js'
+import {globalFlagsFor, yesFlag} from '../../../../cli/flags.js'
 import {relayAdminApi, relayAdminFlags} from '../../../../cli/relay-flags.js'
 
 export default class RelayChannelsTokensRevoke extends UmmahCommand {
@@ -14,6 +14,8 @@ export default class RelayChannelsTokensRevoke extends UmmahCommand {
     id: Args.string({description: 'The token id (tok_…), as `relay channels list` shows.', required: true}),
   }
 
+  // No gateway call: the profile (for relay_url and relay_token), output and prompts are what apply.
+  static override baseFlags = globalFlagsFor('profile', 'json', 'jq', 'debug', 'no-input')
   static override flags = {...relayAdminFlags, yes: yesFlag}
 
   async run(): Promise<unknown> {
