@@ -4,14 +4,16 @@
 // `ummah trigger purchase.paid`, and the verified events arriving.
 // Run from the repository: `npm run demo` (after `npm ci`).
 import {spawn} from 'node:child_process'
-import {mkdtempSync} from 'node:fs'
+import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const bin = join(root, 'bin', 'run.js')
-const env = {...process.env, UMMAH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ummah-demo-')), UMMAH_SECRET_KEY: 'sk_test_demo'}
+// Its own configuration, removed at the end; the sandbox keeps nothing (--ephemeral), so your own sandbox state is left alone.
+const configDir = mkdtempSync(join(tmpdir(), 'ummah-demo-'))
+const env = {...process.env, UMMAH_CONFIG_DIR: configDir, UMMAH_SECRET_KEY: 'sk_test_demo'}
 const children = []
 
 function start(label, args, extraEnv = {}) {
@@ -57,7 +59,7 @@ function run(args) {
 }
 
 try {
-  const sandbox = start('sandbox', [bin, 'sandbox', 'start', '--port', '0'])
+  const sandbox = start('sandbox', [bin, 'sandbox', 'start', '--port', '0', '--ephemeral'])
   const [, apiBase] = await sandbox.waitFor(/Sandbox listening on (\S+)/)
   env.UMMAH_API_BASE = apiBase
 
@@ -88,4 +90,5 @@ try {
     child.kill('SIGTERM')
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 8000))])
   }
+  rmSync(configDir, {recursive: true, force: true})
 }
