@@ -15,14 +15,14 @@ async function onTerminal(
   args: string[],
   steps: Array<[string, string]>,
   extra: Record<string, string> = {},
-): Promise<{code: number; output: string}> {
+): Promise<{code: number; output: string; raw: string}> {
   const env: NodeJS.ProcessEnv = {
-    ...extra,
     ...process.env,
     UMMAH_API_BASE: inject('sandboxApiBase'),
     UMMAH_SECRET_KEY: ummah.key,
     UMMAH_CONFIG_DIR: tempConfigDir(),
     TERM: 'xterm',
+    ...extra,
   }
   delete env.CI
   const {stdout} = await promisify(execFile)(
@@ -31,7 +31,7 @@ async function onTerminal(
     {env},
   )
   const result = JSON.parse(stdout) as {code: number; output: string}
-  return {code: result.code, output: result.output.replaceAll(/\u001B\[[\d;?]*[A-Za-z]/g, '')}
+  return {code: result.code, output: result.output.replaceAll(/\u001B\[[\d;?]*[A-Za-z]/g, ''), raw: result.output}
 }
 
 describe('prompts on a terminal', () => {
@@ -129,6 +129,27 @@ describe('prompts on a terminal', () => {
       2,
       'Error: Missing argument EVENT: one of purchase.created, purchase.paid, purchase.payment_failure, purchase.hold, purchase.captured, purchase.released, purchase.refunded, purchase.cancelled, purchase.subscription_charge_failure, billing_template.client_activated. Give it: ummah trigger EVENT. See `ummah trigger --help`.\n',
     ])
+  })
+
+  it('the spinner at 50 columns redraws one line cut to the width; under TERM=dumb it does not animate', async () => {
+    const narrow = await onTerminal(['statements', 'create', '--format', 'csv', '--wait'], [], {PTY_COLUMNS: '50'})
+    expect(narrow.code, narrow.output).toBe(0)
+    // Every redraw: back to the line's start, the line cleared, then at most 49 columns (the status names a 36-character id).
+    const frames = narrow.raw
+      .split('\r\u001B[2K')
+      .slice(1)
+      .map((frame) => frame.split('\n')[0].replaceAll(/\u001B\[[\d;?]*[A-Za-z]/g, ''))
+    // The status (`Statement stmt-… is processing…`, 63 columns) is cut to fit, ending in an ellipsis.
+    expect(frames.some((frame) => /^. Statement stmt-[\w-]+…$/.test(frame))).toBe(true)
+    // (After the last redraw the line is cleared and the command's own output follows: not a frame.)
+    const spinning = frames.filter((frame) => /^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] /.test(frame))
+    expect(spinning.length).toBeGreaterThan(3)
+    expect(spinning.filter((frame) => [...frame].length > 49)).toEqual([])
+    const dumb = await onTerminal(['statements', 'create', '--format', 'csv', '--wait'], [], {TERM: 'dumb'})
+    expect(dumb.code, dumb.output).toBe(0)
+    expect(dumb.raw).not.toContain('\u001B[2K')
+    expect(dumb.raw).not.toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/)
+    expect(dumb.raw.match(/Waiting for the statement…/g)).toHaveLength(1)
   })
 
   it('--no-input and UMMAH_NO_INPUT forbid asking on a terminal: exit 2, nothing deleted', async () => {

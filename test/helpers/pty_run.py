@@ -16,6 +16,12 @@ steps = json.loads(sys.argv[1])
 command = sys.argv[sys.argv.index('--') + 1:]
 pid, fd = pty.fork()
 if pid == 0:
+    # PTY_COLUMNS: the terminal's width, set before the command starts (it reads it once).
+    if os.environ.get('PTY_COLUMNS'):
+        import fcntl
+        import struct
+        import termios
+        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack('HHHH', 24, int(os.environ['PTY_COLUMNS']), 0, 0))
     os.execvp(command[0], command)
 
 output = b''
