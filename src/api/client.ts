@@ -49,6 +49,13 @@ export interface RequestOptions {
   headers?: Record<string, string>
 }
 
+export interface PreparedRequest {
+  method: string
+  url: URL
+  headers: Record<string, string>
+  payload: string | undefined
+}
+
 export interface ApiResponse<T = unknown> {
   status: number
   headers: Record<string, string>
@@ -82,7 +89,12 @@ export class ApiClient {
     this.helpersBase = new URL('/_sandbox/', this.apiBase)
   }
 
-  async request<T = unknown>(request: RequestOptions): Promise<ApiResponse<T>> {
+  /**
+   * The request exactly as request() would send it: method, URL, headers
+   * (the key in them whole: the output boundary masks it wherever it is
+   * printed) and body. `--dry-run` prints this and sends nothing.
+   */
+  prepare(request: RequestOptions): PreparedRequest {
     const method = request.method.toUpperCase()
     const url = this.resolve(request.path, request.query)
     const headers: Record<string, string> = {...this.baseHeaders(), ...request.headers}
@@ -92,6 +104,11 @@ export class ApiClient {
       headers['content-type'] ??= 'application/json'
     }
     if (method === 'POST') headers['idempotency-key'] = request.idempotencyKey ?? randomUUID()
+    return {method, url, headers, payload}
+  }
+
+  async request<T = unknown>(request: RequestOptions): Promise<ApiResponse<T>> {
+    const {method, url, headers, payload} = this.prepare(request)
 
     const {maxRetries} = this.options
     for (let attempt = 1; ; attempt++) {

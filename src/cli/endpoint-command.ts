@@ -26,6 +26,8 @@ import {askParam} from './prompts.js'
 import {isCI} from './terminal.js'
 
 export abstract class EndpointCommand extends UmmahCommand {
+  /** `--dry-run`'s request as HTTP reads; anything else, the standard view. */
+  static override humanView = async (result: unknown) => (await import('./dry-run.js')).dryRunLines(result)
   /** The id in src/api/endpoints.ts of the endpoint this command calls; the contract test reads it. */
   static endpointId: EndpointId
 
@@ -68,6 +70,8 @@ export abstract class EndpointCommand extends UmmahCommand {
     }
     checkRequest(target, request)
 
+    // Nothing is sent, so nothing to confirm: the request as it would go.
+    if (flags['dry-run']) return this.dryRun(target, request, flags['idempotency-key'] as string | undefined)
     if (target.destructive)
       await this.confirmDestructive(await this.confirmation(target, request.params, request.body, Boolean(flags.yes)), Boolean(flags.yes))
     if (target.list) {
@@ -86,6 +90,13 @@ export abstract class EndpointCommand extends UmmahCommand {
     })
     if (target.method === 'DELETE' && (result === undefined || result === '')) this.notice(`Deleted ${this.objectName(target, request.params)}.`)
     return result
+  }
+
+  private async dryRun(target: Endpoint, request: ReturnType<typeof buildRequest>, idempotencyKey: string | undefined): Promise<unknown> {
+    const [{dryRunOf}, {buildPath}] = await Promise.all([import('./dry-run.js'), import('../api/paths.js')])
+    const client = await this.client()
+    const path = buildPath(target, request.params)
+    return dryRunOf([client.prepare({method: target.method, path, query: request.query, body: request.body, idempotencyKey})])
   }
 
   /**

@@ -12,7 +12,7 @@ import {argumentName, pathParams, pathProblems} from '../api/paths.js'
 import {type FieldErrors, InputError} from '../shared/errors.js'
 import {REQUIRED, checkParam, getPath, validateRequest} from '../api/validate.js'
 import {MAX_WHOLE, parseTimestamp, parseWhole} from '../shared/numbers.js'
-import {idempotencyKeyFlag, listFlags, yesFlag} from './flags.js'
+import {dryRunFlag, idempotencyKeyFlag, listFlags, yesFlag} from './flags.js'
 
 /** The request a command sends, before the base command adds the client's details. */
 export interface EndpointRequest {
@@ -61,12 +61,16 @@ export const dataFlag = Flags.string({
 
 /** The flags of an endpoint's command: its documented parameters, then --data, --idempotency-key, paging and --yes as they apply. */
 export function endpointFlags(target: Endpoint) {
-  const flags: Record<string, ReturnType<typeof paramFlag> | typeof dataFlag | typeof yesFlag | (typeof listFlags)[keyof typeof listFlags]> = {}
+  const flags: Record<
+    string,
+    ReturnType<typeof paramFlag> | typeof dataFlag | typeof yesFlag | typeof dryRunFlag | (typeof listFlags)[keyof typeof listFlags]
+  > = {}
   for (const param of target.params) flags[flagName(param)] = paramFlag(param)
   if (takesBody(target)) flags.data = dataFlag
   if (target.method === 'POST') flags['idempotency-key'] = idempotencyKeyFlag
   if (target.list) Object.assign(flags, listFlags)
   if (target.destructive) flags.yes = yesFlag
+  if (target.method !== 'GET') flags['dry-run'] = dryRunFlag
   return flags
 }
 

@@ -78,6 +78,8 @@ export const listFlags = {
 
 export const yesFlag = Flags.boolean({char: 'y', summary: 'Do not ask for confirmation.'})
 
+export const dryRunFlag = Flags.boolean({summary: 'Print the request (method, URL, headers with the key masked, body) and send nothing.'})
+
 export const insecureStorageFlag = Flags.boolean({
   summary: 'Where there is no OS keychain, write a live key to the config file (mode 0600, plain text).',
   description:
