@@ -90,6 +90,7 @@ describe('every documented endpoint has its command', () => {
       expect(Boolean(flags['idempotency-key']), `${id} --idempotency-key`).toBe(target.method === 'POST')
       expect(Boolean(flags.limit && flags.all), `${id} --limit/--all`).toBe(Boolean(target.list))
       expect(Boolean(flags.yes), `${id} --yes`).toBe(Boolean(target.destructive))
+      expect(Boolean(flags['dry-run']), `${id} --dry-run`).toBe(target.method !== 'GET')
     }
     const destructive = endpoints.filter((target) => target.destructive).map((target) => target.command)
     expect(destructive.sort()).toEqual(
