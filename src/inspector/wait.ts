@@ -6,6 +6,7 @@
  * (a caused object, a `--where` match), and the wait ends when every
  * expectation has its outcome or the deadline passes.
  */
+import {percentile} from '../shared/numbers.js'
 import type {Detail, ListRow} from './model.js'
 import type {ListenerClient} from './client.js'
 
@@ -113,6 +114,5 @@ export async function watch(options: WatchOptions): Promise<WatchResult> {
 /** Latency percentiles (nearest rank) over the acknowledged deliveries. */
 export function percentiles(values: number[]): {p50: number | null; p95: number | null; p99: number | null} {
   const sorted = [...values].sort((a, b) => a - b)
-  const at = (p: number) => (sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)])
-  return {p50: at(50), p95: at(95), p99: at(99)}
+  return {p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99)}
 }

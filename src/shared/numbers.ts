@@ -67,3 +67,8 @@ export function parseBytes(text: string): number | undefined {
   const bytes = Math.round(Number(match[1]) * unit)
   return Number.isSafeInteger(bytes) ? bytes : undefined
 }
+
+/** The p-th percentile (nearest rank) of values sorted ascending; null for none. */
+export function percentile(sorted: readonly number[], p: number): number | null {
+  return sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]
+}

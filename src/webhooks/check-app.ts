@@ -29,6 +29,7 @@ import {promisify} from 'node:util'
 import type {DeliveryFormat} from '../schemes/catalog.js'
 import type {SampleSet} from '../schemes/types.js'
 import {UsageError} from '../shared/errors.js'
+import {percentile} from '../shared/numbers.js'
 import {STALE_AFTER_S} from './pipeline.js'
 
 const generateKeyPair = promisify(generateKeyPairCallback)
@@ -135,7 +136,7 @@ export async function checkApp(options: CheckAppOptions): Promise<CheckAppReport
         },
   )
   const times = genuine.map(({answer}) => answer.ms).sort((a, b) => a - b)
-  const at = (p: number) => (times.length === 0 ? null : times[Math.min(times.length - 1, Math.ceil((p / 100) * times.length) - 1)])
+  const at = (p: number) => percentile(times, p)
   const max = times.at(-1) ?? null
   const late = genuine.filter(({answer}) => answer.error === 'timeout').length
   checks.push({
