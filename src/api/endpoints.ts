@@ -78,6 +78,8 @@ export interface Column {
   /** `money` reads the amount at `field` and the currency at `currencyField`. */
   readonly kind?: 'date' | 'list' | 'money' | 'status'
   readonly currencyField?: string
+  /** An identifier typed into the next command (a channel's name): never cut to fit a terminal, as `id` and `*_id` columns are not. */
+  readonly whole?: boolean
 }
 
 interface EndpointSpec {

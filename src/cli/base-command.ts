@@ -25,7 +25,7 @@ import {parseHttpUrl} from '../shared/urls.js'
 import {printable, printableDeep, terminalSafeJson} from '../shared/terminal-text.js'
 import {createStyle, renderHuman} from './output.js'
 import {askConfirm} from './prompts.js'
-import {type Terminal, detectTerminal, isCI, promptsForbidden} from './terminal.js'
+import {type Terminal, detectTerminal, isCI, promptsForbidden, terminalWidth} from './terminal.js'
 
 export interface RequestOptions {
   query?: Query
@@ -387,7 +387,7 @@ export abstract class UmmahCommand extends Command {
     const style = await createStyle(color)
     // What a server sent is shown as text: every string and key with its control characters escaped, before styling.
     const shown = printableDeep(result)
-    const text = await renderHuman(shown, columns, {style, tty: human})
+    const text = await renderHuman(shown, columns, {style, tty: human, width: terminalWidth(process.stdout, process.env)})
     if (text) this.print(text)
     const {linkField} = this.constructor as typeof UmmahCommand
     // Piped, the link is already a row of the raw view; a list's links are a column of its table.

@@ -1,12 +1,13 @@
 /**
  * Human output: tables for lists, key/value views for objects, money from
- * minor units with the currency's own decimals, coloured statuses. chalk and
- * cli-table3 are imported only when a view needs them.
+ * minor units with the currency's own decimals, coloured statuses, tables
+ * fitted to the terminal's width. chalk is imported only when colour is wanted.
  */
 import type {Column} from '../api/endpoints.js'
 import {isPage} from '../api/paginate.js'
 import {getPath} from '../api/validate.js'
 import {formatMoney} from '../shared/money.js'
+import {displayWidth, truncateTo} from '../shared/terminal-text.js'
 
 export interface Style {
   status(text: string): string
@@ -166,26 +167,111 @@ function inferColumns(items: readonly unknown[]): Column[] {
 export interface TableOptions {
   style: Style
   /**
-   * For people (a terminal): boxed tables with headers, key/value views, money formatted.
+   * For people (a terminal): tables with headers, key/value views, money formatted.
    * For scripts: tab-separated rows (and `path<TAB>value` lines) of raw values, for cut and awk.
    */
   tty: boolean
+  /** The terminal's columns: a table for people is fitted to them. Unknown (forced into a pipe without COLUMNS): not fitted. */
+  width?: number
+}
+
+/** Two spaces between columns, no borders: gh's table, which leaves the most room for values. */
+const GAP = 2
+/** A cut column keeps at least this much (`ab…`), so something of each value shows. */
+const MIN_WIDTH = 5
+
+/** Ids stay whole: a cut id cannot be pasted into the next command. */
+function isIdColumn(column: Column): boolean {
+  return column.whole === true || column.field === 'id' || /[._]id$/.test(column.field)
+}
+
+/** Takes a column at a time from the widest of `candidates` (none below its floor) until `excess` is gone; what is still over. */
+function shrink(widths: number[], candidates: readonly number[], floors: readonly number[], excess: number): number {
+  let over = excess
+  for (;;) {
+    const cuttable = candidates.filter((index) => widths[index] > floors[index])
+    if (over <= 0 || cuttable.length === 0) return over
+    const widest = cuttable.reduce((best, index) => (widths[index] > widths[best] ? index : best))
+    widths[widest] -= 1
+    over -= 1
+  }
+}
+
+/**
+ * The widths that fit `width` columns, as gh's table printer does: the widest
+ * cut column gives a column at a time until the row fits; ids are never cut.
+ * When even each column's floor (MIN_WIDTH; a date's is its day, 10) does not
+ * fit, the last columns that can go are left out (undefined) and the caller says so; when only ids are left and still too
+ * wide, they are cut too, rather than a row that wraps.
+ */
+export function fitWidths(
+  natural: readonly number[],
+  fixed: readonly boolean[],
+  width: number,
+  floors: readonly number[] = natural.map(() => MIN_WIDTH),
+): Array<number | undefined> {
+  const shown = natural.map(() => true)
+  const lowest = natural.map(() => MIN_WIDTH)
+  for (;;) {
+    const indexes = natural.flatMap((_, index) => (shown[index] ? [index] : []))
+    const widths = natural.map((value, index) => (shown[index] ? value : 0))
+    const total = indexes.reduce((sum, index) => sum + widths[index], 0) + GAP * (indexes.length - 1)
+    let excess = shrink(
+      widths,
+      indexes.filter((index) => !fixed[index]),
+      floors,
+      total - width,
+    )
+    const dropped = indexes.findLast((index) => !fixed[index])
+    if (dropped === undefined || indexes.length === 1) excess = shrink(widths, indexes, lowest, excess)
+    if (excess <= 0 || dropped === undefined || indexes.length === 1) return natural.map((_, index) => (shown[index] ? widths[index] : undefined))
+    shown[dropped] = false
+  }
+}
+
+const DAY = '2023-11-14'
+
+/** A table's date in the room it has: `2023-11-14 22:13:20 UTC`, else `2023-11-14 22:13`, else `2023-11-14`; a cut date would say nothing. */
+function shorterDate(text: string, width: number): string {
+  if (!/^\d{4}-\d\d-\d\d \d\d:\d\d/.test(text)) return truncateTo(text, width)
+  return [text, text.slice(0, 16), text.slice(0, 10)].find((form) => form.length <= width) ?? truncateTo(text, width)
 }
 
 export async function renderTable(items: readonly unknown[], columns: readonly Column[] | undefined, options: TableOptions): Promise<string> {
   const rows = items.map((item) => (typeof item === 'object' && item !== null ? item : {value: item}))
   const cols = columns ?? inferColumns(rows)
   if (!options.tty) return rows.map((row) => cols.map((column) => rawCell(row, column)).join('\t')).join('\n')
-  const cells = rows.map((row) => cols.map((column) => cell(row, column, options.style)))
-  if (cells.length === 0) return options.style.dim('No results.')
-  const {default: Table} = await import('cli-table3')
-  const table = new Table({
-    head: cols.map((column) => (column.header ?? column.field.split('.').pop() ?? column.field).toUpperCase()),
-    style: {head: [], border: []},
-    chars: {mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': ''},
-  })
-  table.push(...cells)
-  return table.toString()
+  if (rows.length === 0) return options.style.dim('No results.')
+  const {style} = options
+  const head = cols.map((column) => (column.header ?? column.field.split('.').pop() ?? column.field).toUpperCase())
+  // Widths are measured and cut on plain text; colour goes on after, so a cut never splits a sequence.
+  const cells = rows.map((row) => cols.map((column) => cell(row, column, plain)))
+  const natural = cols.map((_, index) => Math.max(displayWidth(head[index]), ...cells.map((row) => displayWidth(row[index]))))
+  const floors = cols.map((column) => (column.kind === 'date' ? DAY.length : MIN_WIDTH))
+  const widths = options.width ? fitWidths(natural, cols.map(isIdColumn), options.width, floors) : natural
+  const line = (values: string[], paint: (text: string, index: number, cut: boolean) => string) => {
+    const parts: string[] = []
+    for (const [index, value] of values.entries()) {
+      const width = widths[index]
+      if (width === undefined) continue
+      const text = cols[index].kind === 'date' ? shorterDate(value, width) : truncateTo(value, width)
+      parts.push(paint(text, index, text !== value) + ' '.repeat(width - displayWidth(text)))
+    }
+    return parts.join(' '.repeat(GAP)).trimEnd()
+  }
+  const lines = [line(head, (text) => style.bold(text))]
+  for (const row of cells) {
+    lines.push(
+      line(row, (text, index, cut) => {
+        if (text === '—') return style.dim(text)
+        return cols[index].kind === 'status' && !cut ? style.status(text) : text
+      }),
+    )
+  }
+  const hidden = cols.filter((_, index) => widths[index] === undefined).map((column) => column.header ?? column.field)
+  if (hidden.length > 0 && options.width)
+    lines.push(style.dim(truncateTo(`Not shown at this width: ${hidden.join(', ')} (--json has every field).`, options.width)))
+  return lines.join('\n')
 }
 
 /**

@@ -1,4 +1,5 @@
 /** A spinner and a progress bar on stderr, for a person watching a terminal; silent otherwise. */
+import {truncateTo} from '../shared/terminal-text.js'
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
 
@@ -18,11 +19,10 @@ function line(text: string): void {
   process.stderr.write(`\r\u001B[2K${fit(text)}`)
 }
 
+/** One column short of the width: a line exactly as wide as the terminal wraps on some terminals. */
 function fit(text: string): string {
   const columns = process.stderr.columns
-  const chars = [...text]
-  if (!columns || chars.length < columns) return text
-  return `${chars.slice(0, Math.max(1, columns - 2)).join('')}…`
+  return columns ? truncateTo(text, Math.max(2, columns - 1)) : text
 }
 
 /** A terminal that cannot redraw a line (TERM=dumb) gets each new status once, on a line of its own, and no animation. */

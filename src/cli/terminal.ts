@@ -33,6 +33,16 @@ export function detectTerminal(options: TerminalOptions): Terminal {
   return {human, color, interactive: !options.json && stdinTTY && stdoutTTY && prompts, progress: !options.json && stderrTTY && !isCI(env)}
 }
 
+/**
+ * The columns a table for people fits: the terminal's, else `COLUMNS` (a view
+ * forced into a pipe with UMMAH_FORCE_TTY), else none (not fitted).
+ */
+export function terminalWidth(stream: {isTTY?: boolean; columns?: number}, env: NodeJS.ProcessEnv): number | undefined {
+  if (stream.isTTY && stream.columns) return stream.columns
+  const columns = Number(env.COLUMNS)
+  return Number.isInteger(columns) && columns > 0 ? columns : undefined
+}
+
 const set = (value: string | undefined) => value !== undefined && value !== ''
 const truthy = (value: string | undefined) => set(value) && value !== '0' && value !== 'false'
 

@@ -17,13 +17,16 @@ export function isLiveKey(key: string | undefined): boolean {
 
 /**
  * Masks a secret key for display: `sk_test_…abcd`. The last four characters
- * are shown only when enough remains hidden that they give nothing away.
+ * are shown only when at least 8 stay hidden. A short test key (the
+ * sandbox's `sk_test_sandbox`, a CI job's `sk_test_ci0001`) shows its last two
+ * when 4 or more stay hidden, so profiles can be told apart: it only ever
+ * reaches test mode. A short live key shows nothing after its prefix.
  */
 export function maskKey(key: string | undefined): string {
   if (!key) return '(none)'
   const prefix = KEY_PREFIX.exec(key)?.[1] ?? ''
   const secret = key.slice(prefix.length)
-  const tail = secret.length >= 12 ? secret.slice(-4) : ''
+  const tail = secret.length >= 12 ? secret.slice(-4) : prefix === 'sk_test_' && secret.length >= 6 ? secret.slice(-2) : ''
   return `${prefix || key.slice(0, Math.min(3, Math.floor(key.length / 4)))}…${tail}`
 }
 

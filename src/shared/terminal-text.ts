@@ -54,3 +54,60 @@ export function printableDeep<T>(value: T): T {
   }
   return value
 }
+
+/**
+ * Characters a terminal draws two columns wide (East Asian wide and full-width
+ * forms, emoji) and zero wide (combining marks, joiners, variation selectors):
+ * enough of wcwidth for ids, emails, names and URLs to line up.
+ */
+const WIDE: ReadonlyArray<readonly [number, number]> = [
+  [0x11_00, 0x11_5f],
+  [0x2e_80, 0x30_3e],
+  [0x30_41, 0x33_ff],
+  [0x34_00, 0x4d_bf],
+  [0x4e_00, 0x9f_ff],
+  [0xa0_00, 0xa4_cf],
+  [0xac_00, 0xd7_a3],
+  [0xf9_00, 0xfa_ff],
+  [0xfe_30, 0xfe_4f],
+  [0xff_00, 0xff_60],
+  [0xff_e0, 0xff_e6],
+  [0x1_f3_00, 0x1_f6_4f],
+  [0x1_f9_00, 0x1_f9_ff],
+  [0x2_00_00, 0x3_ff_fd],
+]
+const ZERO: ReadonlyArray<readonly [number, number]> = [
+  [0x03_00, 0x03_6f],
+  [0x20_0b, 0x20_0f],
+  [0x20_d0, 0x20_ff],
+  [0xfe_00, 0xfe_0f],
+]
+const SGR = /\u001b\[[\d;]*m/g
+
+const within = (ranges: ReadonlyArray<readonly [number, number]>, code: number) => ranges.some(([low, high]) => code >= low && code <= high)
+
+function charWidth(character: string): number {
+  const code = character.codePointAt(0) ?? 0
+  return within(ZERO, code) ? 0 : within(WIDE, code) ? 2 : 1
+}
+
+/** Columns the text takes on a terminal, colour sequences not counted. */
+export function displayWidth(text: string): number {
+  let width = 0
+  for (const character of text.replace(SGR, '')) width += charWidth(character)
+  return width
+}
+
+/** The text cut to at most `width` columns, ending in `…` when something was cut (plain text: no colour sequences). */
+export function truncateTo(text: string, width: number): string {
+  if (displayWidth(text) <= width) return text
+  let result = ''
+  let used = 0
+  for (const character of text) {
+    const next = charWidth(character)
+    if (used + next > width - 1) break
+    result += character
+    used += next
+  }
+  return `${result}…`
+}

@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
-import {createStyle, formatDate, renderHuman, renderObject, renderTable} from '../../src/cli/output.js'
+import {createStyle, fitWidths, formatDate, renderHuman, renderObject, renderTable} from '../../src/cli/output.js'
+import {displayWidth, truncateTo} from '../../src/shared/terminal-text.js'
 import {formatMoney} from '../../src/shared/money.js'
 import {detectTerminal} from '../../src/cli/terminal.js'
 import {maskKey, redact} from '../../src/shared/secrets.js'
@@ -57,7 +58,7 @@ describe('views', () => {
     ])
   })
 
-  it('prints tab-separated rows off a terminal and a boxed table with headers on one', async () => {
+  it('prints tab-separated rows off a terminal and a table with headers on one', async () => {
     const style = await createStyle(false)
     const rows = [
       {currency: 'USD', amount: 125_000},
@@ -73,9 +74,8 @@ describe('views', () => {
         tty: false,
       }),
     ).toBe('a\t2023-11-14T22:13:20Z\tx,y\t')
-    const boxed = await renderTable(rows, columns, {style, tty: true})
-    expect(boxed).toContain('CURRENCY')
-    expect(boxed).toContain('1,250.00 USD')
+    // On a terminal: gh's table, headers upper-cased, two spaces between columns, money formatted, no trailing blanks.
+    expect(await renderTable(rows, columns, {style, tty: true})).toBe('CURRENCY  AMOUNT\nUSD       1,250.00 USD\nJPY       500 JPY')
     expect(await renderHuman({balance: rows}, columns, {style, tty: false})).toBe('USD\t125000\nJPY\t500')
   })
 
@@ -170,7 +170,81 @@ describe('keys', () => {
     expect(maskKey('sk_test_4eC39HqLyjWDarjtT1zdp7dc')).toBe('sk_test_…p7dc')
     expect(maskKey('sk_live_short')).toBe('sk_live_…')
     expect(maskKey('sk_test_x')).toBe('sk_test_…')
+    // Short test keys stay apart (the last two of at least six); a short live key shows nothing.
+    expect(maskKey('sk_test_sandbox')).toBe('sk_test_…ox')
+    expect(maskKey('sk_test_ci0001')).toBe('sk_test_…01')
+    expect(maskKey('sk_test_ci0002')).not.toBe(maskKey('sk_test_ci0001'))
+    expect(maskKey('sk_test_ci01')).toBe('sk_test_…')
+    expect(maskKey('sk_live_short1')).toBe('sk_live_…')
     expect(maskKey('whatever-secret-value-123')).toBe('wha…-123')
     expect(redact('Bearer sk_test_4eC39HqLyjWDarjtT1zdp7dc!', ['sk_test_4eC39HqLyjWDarjtT1zdp7dc'])).toBe('Bearer sk_test_…p7dc!')
+  })
+})
+
+describe('tables fitted to the terminal', () => {
+  const columns = [{field: 'id'}, {field: 'email'}, {field: 'full_name', header: 'name'}, {field: 'status', kind: 'status' as const}]
+  const id = '7c9e6679-7425-40de-944b-e07fc1f90ae7'
+  const rows = [
+    {id, email: 'a-very-long-address-for-testing@example.com', full_name: 'Ṣàlá Ọ̀rọ̀ 김민준 with a long name', status: 'paid'},
+    {id: id.replace('7c', '8d'), email: 'b@example.com', full_name: 'B', status: 'pending'},
+  ]
+
+  it('cuts the widest columns with … so no line is wider than the terminal, ids whole', async () => {
+    const style = await createStyle(false)
+    for (const width of [80, 60, 50]) {
+      const text = await renderTable(rows, columns, {style, tty: true, width})
+      for (const line of text.split('\n')) expect(displayWidth(line), `${width}: ${line}`).toBeLessThanOrEqual(width)
+      expect(text).toContain(id)
+      expect(text).toContain(id.replace('7c', '8d'))
+      expect(text).toContain('…')
+    }
+    // Wide enough: nothing is cut.
+    const whole = await renderTable(rows, columns, {style, tty: true, width: 200})
+    expect(whole).not.toContain('…')
+    expect(whole).toContain(rows[0].email)
+  })
+
+  it('cuts the widest first and leaves out trailing columns only when even 5 columns each cannot fit', () => {
+    expect(fitWidths([36, 40, 10, 7], [true, false, false, false], 80)).toEqual([36, 21, 10, 7])
+    expect(fitWidths([36, 40, 30, 7], [true, false, false, false], 80)).toEqual([36, 15, 16, 7])
+    // 36 + 5 + 5 + 5 and three gaps of 2 is 57: at 50 the last column goes, then the next.
+    expect(fitWidths([36, 40, 30, 7], [true, false, false, false], 50)).toEqual([36, 5, 5, undefined])
+    // Only ids left and still too wide: cut too, rather than wrap.
+    expect(fitWidths([36, 40], [true, false], 30)).toEqual([30, undefined])
+    expect(fitWidths([20, 20], [true, true], 30)).toEqual([14, 14])
+  })
+
+  it('says which columns are not shown, and colours statuses only when whole', async () => {
+    const text = await renderTable(rows, columns, {style: await createStyle(false), tty: true, width: 50})
+    expect(text.split('\n').at(-1)).toBe('Not shown at this width: status (--json has every…')
+    const coloured = await renderTable(rows, columns, {style: await createStyle(true), tty: true, width: 200})
+    expect(coloured).toContain('\u001B[32mpaid\u001B[39m')
+  })
+
+  it('shortens a date to its minute, then its day, never cutting it', async () => {
+    const style = await createStyle(false)
+    const dated = [{id, note: 'x'.repeat(60), created_on: 1_700_000_000}]
+    const cols = [{field: 'id'}, {field: 'note'}, {field: 'created_on', header: 'created', kind: 'date' as const}]
+    const at = async (width: number) => (await renderTable(dated, cols, {style, tty: true, width})).split('\n')[1]
+    const previous = process.env.TZ
+    process.env.TZ = 'UTC'
+    try {
+      expect(await at(200)).toMatch(/ 2023-11-14 22:13:20 UTC$/)
+      // The widest column gives first: the note down to the date's width, then both by turns.
+      expect(await at(86)).toMatch(/x… {2}2023-11-14 22:13:20 UTC$/)
+      expect(await at(80)).toMatch(/x… {2}2023-11-14 22:13$/)
+      expect(await at(60)).toMatch(/x… {2}2023-11-14$/)
+    } finally {
+      process.env.TZ = previous
+    }
+  })
+
+  it('measures wide and combining characters as a terminal draws them', () => {
+    expect(displayWidth('김민준')).toBe(6)
+    // Three letters, two of them with a combining grave accent.
+    expect(displayWidth('Ọ̀rọ̀')).toBe(3)
+    expect(displayWidth('\u001B[31mred\u001B[39m')).toBe(3)
+    expect(truncateTo('김민준abc', 5)).toBe('김민…')
+    expect(truncateTo('short', 5)).toBe('short')
   })
 })

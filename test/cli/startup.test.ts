@@ -3,7 +3,7 @@
  * bundle in dist/bundle, so "which modules did a run load" is "which bundle
  * files did it load, and what went into them" (dist/bundle-meta.json):
  * - help and version load none of the heavy modules (undici, inquirer,
- *   cli-table3, chalk, proper-lockfile, jq, the sandbox, the listener);
+ *   chalk, proper-lockfile, jq, the sandbox, the listener);
  * - `--version` loads no oclif and `--help` no oclif Config, and both print
  *   exactly what oclif prints;
  * - a run of one of our commands skips the core plugins, which is only sound
@@ -27,7 +27,6 @@ const HEAVY = [
   /node_modules\/proper-lockfile\//,
   /node_modules\/undici\//,
   /node_modules\/@inquirer\//,
-  /node_modules\/cli-table3\//,
   /node_modules\/chalk\//,
   /^dist\/sandbox\//,
   /^dist\/webhooks\//,

@@ -80,7 +80,7 @@ describe('login and the config file', () => {
         name: 'sandbox',
         active: false,
         mode: 'test',
-        api_key: 'sk_test_…',
+        api_key: 'sk_test_…ox',
         key_storage: 'file',
         api_base: 'http://127.0.0.1:8420/api/v1',
         brand_id: '409eb80e-3782-4b1d-afa8-b779759266a5',
@@ -246,6 +246,6 @@ describe('concurrent writers and the built-in profile', {timeout: 120_000}, () =
     expect(stored.profiles.default.api_key).toBe(PROFILE_KEY)
     expect(stored.profiles.sandbox).toBeUndefined()
     const shown = JSON.parse((await cli(['profiles', 'show', 'sandbox', '--json'])).stdout)
-    expect(shown).toMatchObject({name: 'sandbox', api_key: 'sk_test_…', api_base: 'http://127.0.0.1:8420/api/v1'})
+    expect(shown).toMatchObject({name: 'sandbox', api_key: 'sk_test_…ox', api_base: 'http://127.0.0.1:8420/api/v1'})
   })
 })

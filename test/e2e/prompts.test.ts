@@ -1,37 +1,21 @@
 /** On a terminal, missing required input is asked for and destructive verbs confirm (driven through a pseudo-terminal). */
-import {execFile} from 'node:child_process'
-import {join} from 'node:path'
-import {promisify} from 'node:util'
 import {describe, expect, inject, it} from 'vitest'
 
-import {ROOT, tempConfigDir} from '../helpers/cli.js'
+import {tempConfigDir} from '../helpers/cli.js'
+import {type PtyResult, onTerminal as runOnTerminal} from '../helpers/pty.js'
 import {BRAND, sandboxCli} from './helpers.js'
 
 const ummah = sandboxCli()
 const ENTER = '\r'
 const DOWN = '\u001B[B'
 
-async function onTerminal(
-  args: string[],
-  steps: Array<[string, string]>,
-  extra: Record<string, string> = {},
-): Promise<{code: number; output: string; raw: string}> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
+function onTerminal(args: string[], steps: Array<[string, string]>, extra: Record<string, string> = {}): Promise<PtyResult> {
+  return runOnTerminal(args, steps, {
     UMMAH_API_BASE: inject('sandboxApiBase'),
     UMMAH_SECRET_KEY: ummah.key,
     UMMAH_CONFIG_DIR: tempConfigDir(),
-    TERM: 'xterm',
     ...extra,
-  }
-  delete env.CI
-  const {stdout} = await promisify(execFile)(
-    'python3',
-    [join(ROOT, 'test/helpers/pty_run.py'), JSON.stringify(steps), '--', process.execPath, join(ROOT, 'bin/run.js'), ...args],
-    {env},
-  )
-  const result = JSON.parse(stdout) as {code: number; output: string}
-  return {code: result.code, output: result.output.replaceAll(/\u001B\[[\d;?]*[A-Za-z]/g, ''), raw: result.output}
+  })
 }
 
 describe('prompts on a terminal', () => {

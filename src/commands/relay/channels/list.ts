@@ -11,9 +11,9 @@ export default class RelayChannelsList extends UmmahCommand {
     '<%= config.bin %> relay channels list --json',
   ]
   static override columns = [
-    {field: 'name'},
+    {field: 'name', whole: true},
     {field: 'ingress_url', header: 'ingress url'},
-    {field: 'tokens'},
+    {field: 'tokens', whole: true},
     {field: 'created_at', header: 'created', kind: 'date' as const},
   ]
   // No gateway call: the profile (for relay_url and relay_token), output and prompts are what apply.

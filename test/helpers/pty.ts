@@ -1,0 +1,30 @@
+/** The real binary on a pseudo-terminal (test/helpers/pty_run.py): what a person at a terminal sees, prompts answered by `steps`. */
+import {execFile} from 'node:child_process'
+import {join} from 'node:path'
+import {promisify} from 'node:util'
+
+import {ROOT} from './cli.js'
+
+export interface PtyResult {
+  code: number
+  /** The output with terminal sequences (colour, cursor moves) removed. */
+  output: string
+  raw: string
+}
+
+/**
+ * Runs `ummah ARGS` on a terminal (TERM=xterm, no CI): `steps` are [pattern,
+ * reply] pairs typed when the output matches; `env` goes last (PTY_COLUMNS
+ * sets the terminal's width).
+ */
+export async function onTerminal(args: string[], steps: Array<[string, string]>, env: Record<string, string | undefined>): Promise<PtyResult> {
+  const full: NodeJS.ProcessEnv = {...process.env, TERM: 'xterm', ...env}
+  delete full.CI
+  const {stdout} = await promisify(execFile)(
+    'python3',
+    [join(ROOT, 'test/helpers/pty_run.py'), JSON.stringify(steps), '--', process.execPath, join(ROOT, 'bin/run.js'), ...args],
+    {env: full},
+  )
+  const result = JSON.parse(stdout) as {code: number; output: string}
+  return {code: result.code, output: result.output.replaceAll(/\u001B\[[\d;?]*[A-Za-z]/g, ''), raw: result.output}
+}
