@@ -15,7 +15,8 @@ export function dryRunOf(prepared: PreparedRequest[]): DryRun {
     dry_run: true,
     requests: prepared.map(({method, url, headers, payload}) => ({
       method,
-      url: url.href,
+      // A fixture's `{purchase.id}` placeholder reads as written, not as %7Bpurchase.id%7D.
+      url: url.href.replaceAll(/%7B([\w.-]+)%7D/g, '{$1}'),
       headers: Object.fromEntries(
         Object.entries(headers).map(([name, value]) => [
           name,

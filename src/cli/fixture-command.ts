@@ -4,8 +4,20 @@ import {join} from 'node:path'
 import {UsageError} from '../shared/errors.js'
 import {settingsOf} from '../config/store.js'
 import {isLiveKey, maskKey} from '../shared/secrets.js'
+import {Flags} from '@oclif/core'
+
 import {UmmahCommand} from './base-command.js'
 import {type DeliveryReport, type GatewayDelivery, verdictOf} from './delivery-check.js'
+
+export const fixtureDryRunFlag = Flags.boolean({
+  summary: 'Print the requests in order (method, URL, headers with the key masked, body) and send nothing.',
+  description: 'A value from an earlier response shows as {request.field}, e.g. {purchase.id}: it is known only when the file runs.',
+})
+
+/** Sandbox helpers (/_sandbox/...) live beside the API base, on its origin; every other path is relative to the base. */
+function fixturePath(path: string, apiBase: URL): string {
+  return path.startsWith('/_sandbox/') ? new URL(path, apiBase).href : path
+}
 
 export abstract class FixtureCommand extends UmmahCommand {
   /** The fixture shipped with the CLI (fixtures/ in the package) for an event `trigger` can make happen. */
@@ -14,15 +26,59 @@ export abstract class FixtureCommand extends UmmahCommand {
   }
 
   static override columns = [{field: 'request'}, {field: 'id'}, {field: 'status', kind: 'status' as const}]
+  /** `--dry-run`'s requests as HTTP reads; anything else, the standard view. */
+  static override humanView = async (result: unknown) => (await import('./dry-run.js')).dryRunLines(result)
 
   /**
    * Runs the fixture; with --json every response by request name, else one
    * row per request. A fixture that uses the sandbox helpers runs its
    * documented alternative where the gateway has none (`GET /_sandbox/` is 404: the real one).
    */
-  protected async runFixtureFile(file: string, what = file, options: {yes?: boolean} = {}): Promise<unknown> {
+  protected async runFixtureFile(file: string, what = file, options: {yes?: boolean; dryRun?: boolean} = {}): Promise<unknown> {
+    if (options.dryRun) return this.dryRunFixture(file, what)
     const responses = await this.causeFixture(file, what, {...options, onResponse: (name) => this.notice(`✓ ${name}`)})
     return this.jsonEnabled() ? responses : (await import('../webhooks/fixtures.js')).summarize(responses)
+  }
+
+  /**
+   * `--dry-run`: every request the file would send, in order, with earlier
+   * responses as `{name.path}` placeholders; nothing is sent, not even the
+   * probe for the sandbox helpers: they are taken to be there when the API base
+   * is this machine (`ummah sandbox start`), else the documented alternative is shown.
+   */
+  private async dryRunFixture(file: string, what: string): Promise<unknown> {
+    const [{loadFixture, requestsFor, runFixture, usesSandbox}, {dryRunOf}, {isLoopbackHost}] = await Promise.all([
+      import('../webhooks/fixtures.js'),
+      import('./dry-run.js'),
+      import('../shared/hosts.js'),
+    ])
+    const fixture = await loadFixture(file)
+    await this.refuseLiveFixture(what)
+    const client = await this.client()
+    const helpers = usesSandbox(fixture.requests) && isLoopbackHost(client.apiBase.hostname)
+    const prepared: Array<ReturnType<typeof client.prepare>> = []
+    await runFixture(
+      {...fixture, requests: requestsFor(fixture, helpers, what)},
+      {
+        env: process.env,
+        profile: settingsOf((await this.settings()).stored),
+        placeholders: true,
+        async send({method, path, body, query}) {
+          prepared.push(client.prepare({method, path: fixturePath(path, client.apiBase), body, query}))
+        },
+      },
+    )
+    return dryRunOf(prepared)
+  }
+
+  /** A fixture file may come from anyone: with a live key it runs only when --live says so, even one that only reads. */
+  private async refuseLiveFixture(what: string): Promise<void> {
+    const key = await this.apiKey()
+    if (isLiveKey(key) && !this.globals.live)
+      throw new UsageError(
+        `Refusing to run ${what} with the live key ${maskKey(key)}`,
+        'Pass --live to run a fixture against live data, or use a test key (sk_test_*).',
+      )
   }
 
   /** Runs the fixture's requests (checked and, where needed, confirmed first); the responses by name. */
@@ -34,13 +90,7 @@ export abstract class FixtureCommand extends UmmahCommand {
     const {environmentRead, loadFixture, requestsFor, runFixture, usesSandbox} = await import('../webhooks/fixtures.js')
     const fixture = await loadFixture(file)
     const settings = await this.settings()
-    // A fixture file may come from anyone: with a live key it runs only when --live says so, even one that only reads.
-    const key = await this.apiKey()
-    if (isLiveKey(key) && !this.globals.live)
-      throw new UsageError(
-        `Refusing to run ${what} with the live key ${maskKey(key)}`,
-        'Pass --live to run a fixture against live data, or use a test key (sk_test_*).',
-      )
+    await this.refuseLiveFixture(what)
     const client = await this.client()
     const helpers = usesSandbox(fixture.requests) && (await this.hasSandboxHelpers(String(client.apiBase)))
     const requests = requestsFor(fixture, helpers, what)
@@ -56,9 +106,7 @@ export abstract class FixtureCommand extends UmmahCommand {
       {
         env: process.env,
         profile: settingsOf(settings.stored),
-        // Sandbox helpers (/_sandbox/...) live beside the API base, on its origin.
-        send: async ({method, path, body, query}) =>
-          (await this.request(method, path.startsWith('/_sandbox/') ? new URL(path, client.apiBase).href : path, {body, query})).body,
+        send: async ({method, path, body, query}) => (await this.request(method, fixturePath(path, client.apiBase), {body, query})).body,
         onResponse: options.onResponse,
       },
     )

@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {UsageError} from '../shared/errors.js'
 import {collect} from '../api/paginate.js'
 import {UmmahCommand} from '../cli/base-command.js'
-import {idempotencyKeyFlag} from '../cli/flags.js'
+import {dryRunFlag, idempotencyKeyFlag} from '../cli/flags.js'
 import {parsePairs, readData} from '../cli/input.js'
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']
@@ -17,6 +17,7 @@ export default class Api extends UmmahCommand {
     '<%= config.bin %> api GET /balance/',
     `<%= config.bin %> api POST /purchases/ -d '{"brand_id":"409eb80e-3782-4b1d-afa8-b779759266a5","client":{"email":"a@example.com"},"purchase":{"products":[{"name":"T-Shirt","price":2999}],"currency":"USD"}}'`,
     '<%= config.bin %> api GET /webhooks/deliveries/ -q id=d6c9e9e0-1b5a-4c6e-8b3a-0f1a2b3c4d5e -q source_type=purchase',
+    '<%= config.bin %> api DELETE /clients/c1a2b3c4-d5e6-f7a8-b9c0-d1e2f3a4b5c6/ --dry-run',
     'cat client.json | <%= config.bin %> api PATCH /clients/c1a2b3c4-d5e6-f7a8-b9c0-d1e2f3a4b5c6/ -d -',
   ]
 
@@ -32,6 +33,7 @@ export default class Api extends UmmahCommand {
     query: Flags.string({char: 'q', summary: 'Query parameter key=value (repeatable).', multiple: true}),
     'idempotency-key': idempotencyKeyFlag,
     paginate: Flags.boolean({summary: 'GET every page, following `next`; prints one page holding every result.'}),
+    'dry-run': dryRunFlag,
   }
 
   async run(): Promise<unknown> {
@@ -40,6 +42,10 @@ export default class Api extends UmmahCommand {
     if (!METHODS.includes(method)) throw new UsageError(`Unknown method "${args.method}"`, `Use one of ${METHODS.join(', ')}.`)
     const query = parsePairs(flags.query ?? [], '--query')
     const body = flags.data === undefined ? undefined : await readData(flags.data)
+    if (flags['dry-run']) {
+      const {dryRunOf} = await import('../cli/dry-run.js')
+      return dryRunOf([(await this.client()).prepare({method, path: args.path, query, body, idempotencyKey: flags['idempotency-key']})])
+    }
     if (flags.paginate) {
       if (method !== 'GET') throw new UsageError('--paginate follows pages of a GET', 'Drop --paginate, or use GET.')
       return collect(await this.client(), args.path, query, {all: true})

@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {WEBHOOK_EVENTS} from '../api/endpoints.js'
 import {UsageError} from '../shared/errors.js'
 import {isLiveKey} from '../shared/secrets.js'
-import {FixtureCommand} from '../cli/fixture-command.js'
+import {FixtureCommand, fixtureDryRunFlag} from '../cli/fixture-command.js'
 import {durationFlag, rateFlag, withOptionalValue} from '../cli/flags.js'
 
 export default class Trigger extends FixtureCommand {
@@ -14,16 +14,19 @@ export default class Trigger extends FixtureCommand {
   static override examples = [
     '<%= config.bin %> trigger purchase.paid',
     '<%= config.bin %> trigger purchase.paid --wait',
+    '<%= config.bin %> trigger purchase.refunded --dry-run',
     '<%= config.bin %> trigger purchase.refunded --wait=1m --json',
     '<%= config.bin %> trigger purchase.paid --count 200 --rate 100/s',
     '<%= config.bin %> trigger billing_template.client_activated -p sandbox',
   ]
-  static override humanView = async (result: unknown) => (await import('../cli/delivery-check.js')).reportView(result)
+  static override humanView = async (result: unknown) =>
+    (await FixtureCommand.humanView(result)) ?? (await import('../cli/delivery-check.js')).reportView(result)
   static override args = {event: Args.string({description: 'The event to cause.', required: true, options: [...WEBHOOK_EVENTS]})}
   static override flags = {
     wait: durationFlag({summary: 'Wait (default 30s) until the running listener forwarded it and the app answered.', maxMs: 3_600_000}),
     count: Flags.integer({summary: 'Cause the event this many times and report on all of them (implies --wait).', min: 1, max: 1000}),
     rate: rateFlag({summary: 'With --count: start at most this many a second (50/s, 600/m).'}),
+    'dry-run': Flags.boolean({...fixtureDryRunFlag, exclusive: ['wait', 'count']}),
   }
 
   async run(): Promise<unknown> {
@@ -34,7 +37,8 @@ export default class Trigger extends FixtureCommand {
         'Use a profile with an sk_test_ key, e.g. -p sandbox.',
       )
     }
-    if (flags.wait === undefined && flags.count === undefined) return this.runFixtureFile(this.shippedFixture(args.event), args.event)
+    if (flags.wait === undefined && flags.count === undefined)
+      return this.runFixtureFile(this.shippedFixture(args.event), args.event, {dryRun: flags['dry-run']})
     return this.triggerAndWait(args.event, {count: flags.count ?? 1, perSecond: flags.rate, waitMs: flags.wait ?? 30_000})
   }
 }

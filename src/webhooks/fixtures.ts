@@ -42,6 +42,11 @@ export interface FixtureContext {
   profile: Record<string, string | undefined>
   /** Called after each request with its name and response. */
   onResponse?: (name: string, response: unknown) => void
+  /**
+   * `--dry-run`: nothing answers, so a reference to an earlier response reads
+   * as the placeholder `{purchase.id}` (known only when the file runs).
+   */
+  placeholders?: boolean
 }
 
 const REFERENCE = /\$\{([a-z_][\w-]*):([^}]*?)(?::-([^}]*))?\}/gi
@@ -152,6 +157,7 @@ export async function runFixture(fixture: Fixture, context: FixtureContext): Pro
       let found: unknown
       if (namespace === 'env') found = context.env[path]
       else if (namespace === 'profile') found = context.profile[path]
+      else if (Object.hasOwn(responses, namespace) && context.placeholders) return `{${path ? `${namespace}.${path}` : namespace}}`
       else if (Object.hasOwn(responses, namespace)) found = path ? getPath(responses[namespace], path) : responses[namespace]
       else {
         const known = Object.keys(responses)

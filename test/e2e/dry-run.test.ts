@@ -2,9 +2,11 @@
  * `--dry-run` on commands that change something: the recording gateway sees
  * nothing, and what is printed is exactly what the same command sends without it.
  */
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {tempConfigDir} from '../helpers/cli.js'
+import {tempConfigDir, tempDir} from '../helpers/cli.js'
 import {runInProcess} from '../helpers/in-process.js'
 import {type TestServer, json, startServer} from '../helpers/server.js'
 
@@ -64,6 +66,106 @@ describe('--dry-run', () => {
       expect(recorded.headers.authorization).toBe(`Bearer ${KEY}`)
     })
   }
+
+  /** The recorded requests but the probe for the sandbox helpers (GET /_sandbox/), as `METHOD URL` and body. */
+  const sentSince = (before: number) =>
+    gateway.requests
+      .slice(before)
+      .filter((request) => !(request.method === 'GET' && request.url === '/_sandbox/'))
+      .map((request) => ({line: `${request.method} ${gateway.origin}${request.url}`, body: request.body ? JSON.parse(request.body) : null}))
+
+  it('a fixture and trigger: every request in order, earlier responses as {name.field}, nothing sent (not even the probe)', async () => {
+    const file = join(tempDir(), 'checkout.json')
+    writeFileSync(
+      file,
+      JSON.stringify({
+        requests: [
+          {name: 'client', method: 'POST', path: '/clients/', body: {email: '${env:DRY_EMAIL:-dry@example.com}'}},
+          {
+            name: 'purchase',
+            method: 'POST',
+            path: '/purchases/',
+            body: {client_id: '${client:id}', purchase: {products: [{name: 'Tea', price: 350}]}},
+          },
+          {name: 'cancel', method: 'POST', path: '/purchases/${purchase:id}/cancel/'},
+          {name: 'gone', method: 'DELETE', path: '/clients/${client:id}/'},
+        ],
+      }),
+    )
+    for (const args of [
+      ['fixtures', 'run', file],
+      ['trigger', 'purchase.refunded'],
+    ]) {
+      const before = gateway.requests.length
+      const dry = await runInProcess([...args, '--dry-run', '--json'], {env: {...env(), DRY_EMAIL: 'env@example.com'}})
+      expect(dry.code, dry.stderr).toBe(0)
+      expect(gateway.requests.length, args.join(' ')).toBe(before)
+      const shown = JSON.parse(dry.stdout).requests as Array<{method: string; url: string; body: unknown; headers: Record<string, string>}>
+      for (const request of shown) expect(request.headers.authorization).toBe('Bearer sk_test_…abcd')
+      // Run for real: the gateway answers every request with id ID, so each placeholder is ID.
+      const sent = await runInProcess([...args, '--yes'].slice(0, args[0] === 'trigger' ? 2 : 4), {env: {...env(), DRY_EMAIL: 'env@example.com'}})
+      expect(sent.code, sent.stderr).toBe(0)
+      const filled = (text: string) => text.replaceAll(/\{(client|purchase)\.id\}/g, ID)
+      expect(sentSince(before)).toEqual(
+        shown.map((request) => ({
+          line: filled(`${request.method} ${request.url}`),
+          body: request.body === null ? null : JSON.parse(filled(JSON.stringify(request.body))),
+        })),
+      )
+      if (args[0] === 'fixtures') {
+        expect(shown.map((request) => `${request.method} ${request.url.replace(gateway.apiBase, '')}`)).toEqual([
+          'POST /clients/',
+          'POST /purchases/',
+          'POST /purchases/{purchase.id}/cancel/',
+          'DELETE /clients/{client.id}/',
+        ])
+        expect(shown[0].body).toEqual({email: 'env@example.com'})
+        expect(shown[1].body).toMatchObject({client_id: '{client.id}'})
+      } else {
+        // The shipped fixture on a gateway on this machine: created, paid through the sandbox helper, refunded.
+        expect(shown.map((request) => request.url.replace(gateway.origin, ''))).toEqual([
+          '/api/v1/purchases/',
+          '/_sandbox/purchases/{purchase.id}/pay',
+          '/api/v1/purchases/{purchase.id}/refund/',
+        ])
+      }
+    }
+    const text = await runInProcess(['trigger', 'purchase.paid', '--dry-run'], {env: env()})
+    expect(text.stdout).toMatch(/^POST http:\/\/127\.0\.0\.1:\d+\/api\/v1\/purchases\/\n/)
+    expect(text.stdout).toMatch(/\n\nPOST http:\/\/127\.0\.0\.1:\d+\/_sandbox\/purchases\/\{purchase\.id\}\/pay\n/)
+    expect(text.stdout).toMatch(/Dry run: nothing was sent\.\n$/)
+    expect((await runInProcess(['trigger', 'purchase.paid', '--dry-run', '--wait'], {env: env()})).code).toBe(2)
+  })
+
+  it('api with any method: the request it would send, nothing sent', async () => {
+    const before = gateway.requests.length
+    const dry = await runInProcess(['api', 'DELETE', `/clients/${ID}/`, '--dry-run'], {env: env()})
+    expect(dry.code, dry.stderr).toBe(0)
+    expect(gateway.requests.length).toBe(before)
+    expect(JSON.parse(dry.stdout)).toEqual({
+      dry_run: true,
+      requests: [
+        {
+          method: 'DELETE',
+          url: `${gateway.apiBase}/clients/${ID}/`,
+          headers: expect.objectContaining({authorization: 'Bearer sk_test_…abcd'}),
+          body: null,
+        },
+      ],
+    })
+    const post = await runInProcess(['api', 'POST', '/purchases/', '-d', '{"a":1}', '-q', 'x=1', '--idempotency-key', 'k-1', '--dry-run'], {
+      env: env(),
+    })
+    expect(JSON.parse(post.stdout).requests[0]).toMatchObject({
+      url: `${gateway.apiBase}/purchases/?x=1`,
+      body: {a: 1},
+      headers: {'idempotency-key': 'k-1'},
+    })
+    // A path that would leave the API base is refused before anything is printed as if it would go.
+    const away = await runInProcess(['api', 'POST', 'http://127.0.0.2:1/purchases/', '--dry-run'], {env: env()})
+    expect(away.code).toBe(2)
+    expect(gateway.requests.length).toBe(before)
+  })
 
   it('as a person reads it: the request line, headers, body, and that nothing was sent', async () => {
     const before = gateway.requests.length
