@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # CI for an app's payment webhooks, with no network beyond this machine:
 #   1. the sandbox (a local gateway), ready when its ready file appears
-#   2. the app, given the listener webhook's public key
-#   3. `ummah webhooks listen` in the background, forwarding to the app
+#   2. `ummah webhooks listen` in the background, forwarding to the app
+#      (it makes the listener webhook; deliveries wait until the app is up)
+#   3. the app, given that webhook's public key
 #   4. `ummah trigger EVENT --wait` for every event: the app must answer 2xx
 #   5. `ummah webhooks check-app`: the API reference's checklist for handlers
 # Everything is stopped at exit; the exit code is the first failing step's.
@@ -46,14 +47,14 @@ wait_for '[ -s "$work/sandbox.json" ]' 'the sandbox'
 UMMAH_API_BASE=$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).api_base' "$work/sandbox.json")
 export UMMAH_API_BASE
 
+$UMMAH webhooks listen --forward "127.0.0.1:$APP_PORT/webhook" --format json >"$work/listen.log" 2>&1 &
+pids+=($!)
+wait_for 'grep -q "\"type\":\"ready\"" "$work/listen.log"' 'the listener'
+
 UMMAH_WEBHOOK_PUBLIC_KEY=$($UMMAH webhooks listen --print-public-key) || exit $?
 export UMMAH_WEBHOOK_PUBLIC_KEY
 $APP "$APP_PORT" >"$work/app.log" 2>&1 &
 pids+=($!)
-
-$UMMAH webhooks listen --forward "127.0.0.1:$APP_PORT/webhook" --format json >"$work/listen.log" 2>&1 &
-pids+=($!)
-wait_for 'grep -q "\"type\":\"ready\"" "$work/listen.log"' 'the listener'
 
 status=0
 for event in $EVENTS; do

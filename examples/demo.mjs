@@ -5,6 +5,7 @@
 // Run from the repository: `npm run demo` (after `npm ci`).
 import {spawn} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
+import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -51,6 +52,16 @@ function start(label, args, extraEnv = {}) {
   return {child, waitFor}
 }
 
+/** A port nothing listens on now, for the app (the listener is told it before the app starts). */
+function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const {port} = server.address()
+      server.close(() => resolve(port))
+    })
+  })
+}
+
 function run(args) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {env, stdio: ['ignore', 'inherit', 'inherit']})
@@ -63,18 +74,19 @@ try {
   const [, apiBase] = await sandbox.waitFor(/Sandbox listening on (\S+)/)
   env.UMMAH_API_BASE = apiBase
 
-  // The app is configured once with the listener webhook's key; it stays the same on every run.
+  // The listener first: it makes the listener webhook (the same one, and key, on every run) and keeps what
+  // arrives until the app is up. The app is then configured once with that key, as `--print-public-key` prints it.
+  const appPort = await freePort()
+  const relay = start('listen', [bin, 'webhooks', 'listen', '--forward', `localhost:${appPort}/webhook`])
+  await relay.waitFor(/^Ready!/)
   const publicKey = await new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, 'webhooks', 'listen', '--print-public-key'], {env})
     let out = ''
     child.stdout.on('data', (chunk) => (out += chunk))
     child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error('could not read the public key'))))
   })
-
-  const app = start('app', [join(root, 'examples', 'webhook-app.mjs'), '0'], {UMMAH_WEBHOOK_PUBLIC_KEY: publicKey})
-  const [, appPort] = await app.waitFor(/App listening on http:\/\/127\.0\.0\.1:(\d+)\/webhook/)
-  const relay = start('listen', [bin, 'webhooks', 'listen', '--forward', `localhost:${appPort}/webhook`])
-  await relay.waitFor(/^Ready!/)
+  const app = start('app', [join(root, 'examples', 'webhook-app.mjs'), String(appPort)], {UMMAH_WEBHOOK_PUBLIC_KEY: publicKey})
+  await app.waitFor(/App listening on http:\/\/127\.0\.0\.1:\d+\/webhook/)
 
   await run(['trigger', 'purchase.paid'])
   await app.waitFor(/^VERIFIED purchase\.paid /)

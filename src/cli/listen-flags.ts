@@ -36,7 +36,11 @@ export const listenFlags = {
   channel: Flags.string({summary: "With --relay: a team channel to stream (default: this profile and machine's own channel, created on first use)."}),
   'webhook-id': Flags.string({summary: "Use this webhook instead of the profile's own (it is re-pointed here and unsubscribed at exit)."}),
   takeover: Flags.boolean({summary: 'Take the webhook over from a listener already running on this profile (it stops receiving).'}),
-  'print-public-key': Flags.boolean({summary: "Print the listener webhook's public key and exit, changing nothing (for CI)."}),
+  'print-public-key': Flags.boolean({
+    summary: 'Print the public key of the webhook this listen (with the same flags) uses, and exit; only reads.',
+    description:
+      "With --relay --channel NAME, the team channel's webhook; else this profile's own. A profile with no listener webhook yet exits 4: start `webhooks listen` once (its Ready line carries the key).",
+  }),
   'skip-verify': Flags.boolean({summary: 'Forward deliveries even when their signature does not verify.'}),
   headers: Flags.string({summary: 'Extra header for every forward, "Name: value" (repeatable).', multiple: true}),
   concurrency: Flags.integer({summary: 'Forwards in flight at once; 1 keeps arrival order.', default: 1, min: 1, max: 64}),
@@ -152,7 +156,7 @@ async function forwardAuthValues(values: string[] | undefined, env: NodeJS.Proce
 }
 
 /** --relay, --relay-token and --channel, with their defaults from UMMAH_RELAY_TOKEN and the profile's relay_url / relay_token. */
-async function relaySettings(
+export async function relaySettings(
   flags: ListenFlagValues,
   stored: ProfileSettings,
   env: NodeJS.ProcessEnv,

@@ -13,7 +13,7 @@ import {join} from 'node:path'
 
 import {NotFoundError} from '../api/errors.js'
 import type {Webhook} from '../api/types.js'
-import {UsageError} from '../shared/errors.js'
+import {UmmahError, UsageError} from '../shared/errors.js'
 import {configDir} from '../config/store.js'
 import {sizeHeapForMemory} from '../shared/heap.js'
 import {acquireListenerLock, lockOwner} from './listener-lock.js'
@@ -146,9 +146,48 @@ export async function ensureWebhook(
 }
 
 /**
- * `--print-public-key`: the listener webhook's key, read without changing
- * the webhook (a running listener keeps receiving). Only when this profile
- * has none yet is one made, unsubscribed.
+ * `--print-public-key`: the key of the webhook this `listen`, with the same
+ * flags, would use, only read (a running listener keeps receiving; nothing is
+ * made): a team channel's shared webhook (the one delivering to the channel's
+ * ingress URL), else this profile's own (its personal relay channel too).
+ * None yet: not_found, saying how to make one.
+ */
+export async function printedPublicKey(
+  api: WebhookApi,
+  profile: string,
+  options: {webhookId?: string; relay?: {urls: string[]; token: string; channel?: string}},
+): Promise<Webhook> {
+  const {relay, webhookId} = options
+  if (relay?.channel && !webhookId) {
+    const {RelayApi} = await import('../relay/admin-client.js')
+    const channel = await new RelayApi(relay.urls, relay.token).getChannel(relay.channel)
+    const shared = (await api.list()).find((webhook) => webhook.callback === channel.ingress_url)
+    if (shared) return shared
+    throw new UmmahError(`No webhook delivers to relay channel ${channel.name} yet`, {
+      code: 'not_found',
+      hint: `Start \`ummah webhooks listen --relay … --channel ${channel.name}\` once: it subscribes the team's webhook and prints its key.`,
+    })
+  }
+  const id = webhookId ?? (await readState(profile)).webhook_id
+  const none = () =>
+    new UmmahError(`Profile "${profile}" has no listener webhook${id ? ` (${id} is gone)` : ''} yet: --print-public-key only reads`, {
+      code: 'not_found',
+      hint: 'Start `ummah webhooks listen --forward …` once: it makes the webhook, and its Ready line (and `export UMMAH_WEBHOOK_PUBLIC_KEY=…`) carries the key.',
+    })
+  if (!id) throw none()
+  try {
+    return await api.retrieve(id)
+  } catch (error) {
+    if (error instanceof NotFoundError && !webhookId) throw none()
+    throw error
+  }
+}
+
+/**
+ * `check-app`: the listener webhook's key, read without changing the webhook
+ * (a running listener keeps receiving). Only when this profile has none yet
+ * is one made, unsubscribed, so an app checked first is configured for the
+ * listener that comes after.
  */
 export async function listenerPublicKey(api: WebhookApi, profile: string, webhookId?: string): Promise<Webhook> {
   const id = webhookId ?? (await readState(profile)).webhook_id

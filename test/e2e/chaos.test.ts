@@ -10,7 +10,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {type Sandbox, startSandbox} from '../../src/sandbox/server.js'
 import {ROOT, runCli, tempConfigDir, track} from '../helpers/cli.js'
-import {Listener, until} from './listen-harness.js'
+import {Listener, listenerKey, until} from './listen-harness.js'
 
 let sandbox: Sandbox
 beforeAll(async () => {
@@ -36,7 +36,7 @@ const count = (log: string, pattern: RegExp) => (log.match(pattern) ?? []).lengt
 describe('webhooks listen --chaos', {timeout: 120_000}, () => {
   it('against the example app: the summary counts every kind as the app logged it, and the run passes', async () => {
     const env = profile()
-    const key = (await runCli(['webhooks', 'listen', '--print-public-key'], {env})).stdout
+    const key = await listenerKey(env)
     const app = await spawnApp(join(ROOT, 'examples', 'webhook-app.mjs'), {UMMAH_WEBHOOK_PUBLIC_KEY: key})
     const spec = 'duplicate=0.3,reorder=0.3,delay=0-30ms,stale=0.3,badsig=0.3'
     const listener = new Listener(['--forward', app.url, '--events', 'purchase.created', '--chaos', spec, '--seed', '42'], env)

@@ -13,7 +13,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {WEBHOOK_EVENTS} from '../../src/api/endpoints.js'
 import {type Sandbox, startSandbox} from '../../src/sandbox/server.js'
 import {ROOT, runCli, tempConfigDir, track} from '../helpers/cli.js'
-import {until} from './listen-harness.js'
+import {listenerKey, until} from './listen-harness.js'
 
 let sandbox: Sandbox
 let publicKey = ''
@@ -22,8 +22,7 @@ const CONFIG = tempConfigDir()
 
 beforeAll(async () => {
   sandbox = await startSandbox({port: 0, statementDelayMs: 0})
-  const printed = await runCli(['webhooks', 'listen', '--print-public-key'], {env: env()})
-  publicKey = printed.stdout
+  publicKey = await listenerKey(env())
 })
 afterAll(() => sandbox.close())
 

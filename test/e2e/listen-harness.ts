@@ -5,7 +5,7 @@ import {type IncomingHttpHeaders, type Server, createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {join} from 'node:path'
 
-import {ROOT, track} from '../helpers/cli.js'
+import {ROOT, runCli, track} from '../helpers/cli.js'
 
 export interface Received {
   id: string
@@ -90,6 +90,20 @@ export class Listener {
 }
 
 import {until} from '../helpers/wait.js'
+
+/**
+ * The profile's listener webhook key before its app exists, the documented
+ * way: a listener runs once (it makes the webhook), then
+ * `--print-public-key` reads it.
+ */
+export async function listenerKey(env: Record<string, string>): Promise<string> {
+  const listener = new Listener(['--forward', '127.0.0.1:9/not-yet'], env)
+  await listener.ready()
+  await listener.stop()
+  const printed = await runCli(['webhooks', 'listen', '--print-public-key'], {env})
+  if (printed.code !== 0) throw new Error(`--print-public-key: ${printed.stderr}`)
+  return printed.stdout
+}
 
 export {until}
 

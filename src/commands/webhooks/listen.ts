@@ -1,5 +1,5 @@
 import {UmmahCommand} from '../../cli/base-command.js'
-import {listenFlags, listenSettings} from '../../cli/listen-flags.js'
+import {listenFlags, listenSettings, relaySettings} from '../../cli/listen-flags.js'
 import {UsageError} from '../../shared/errors.js'
 import {isLiveKey, registerSecret} from '../../shared/secrets.js'
 
@@ -23,7 +23,9 @@ export default class WebhooksListen extends UmmahCommand {
     const {profile, stored} = await this.settings()
     const json = flags.format === 'json' || this.jsonEnabled()
     if (flags['print-public-key']) {
-      const webhook = await listen.listenerPublicKey(this.webhookApi(), profile, flags['webhook-id'])
+      const relay = await relaySettings(flags, stored, process.env, profile)
+      registerSecret(relay?.token)
+      const webhook = await listen.printedPublicKey(this.webhookApi(), profile, {webhookId: flags['webhook-id'], relay})
       const text = json ? this.jsonLine({webhook_id: webhook.id, public_key: webhook.public_key}) : webhook.public_key.trimEnd()
       this.print(text)
       return undefined
