@@ -11,7 +11,7 @@ import {buildPath} from '../api/paths.js'
 import type {Page} from '../api/types.js'
 import {AssertionFailed, UmmahError, UsageError} from '../shared/errors.js'
 import {collect} from '../api/paginate.js'
-import {maskedArgv, registerSecret, secretsInArgv} from '../shared/secrets.js'
+import {maskedArgv, redactKnown, registerSecret, secretsInArgv} from '../shared/secrets.js'
 import {guardLive} from '../config/live-guard.js'
 import type {WebhookApi} from '../webhooks/listen.js'
 import type {SampleSet} from '../schemes/types.js'
@@ -80,7 +80,7 @@ export abstract class UmmahCommand extends Command {
    * boundary (output-guard.ts). Commands write through print(), notice() and
    * these streams, never process.stdout directly.
    */
-  protected readonly sink: OutputSink = {stdout: process.stdout, stderr: process.stderr}
+  protected sink: OutputSink = {stdout: process.stdout, stderr: process.stderr}
   private resolvedSettings?: Settings
   private apiClient?: ApiClient
   private readonly openClients: ApiClient[] = []
@@ -183,6 +183,7 @@ export abstract class UmmahCommand extends Command {
       json: this.jsonEnabled(),
       color: this.settingsColor,
       noInput: this.globals['no-input'] || this.givenBeforeParse('--no-input'),
+      quiet: this.quiet(),
     })
     return this.terminalState
   }
@@ -340,9 +341,14 @@ export abstract class UmmahCommand extends Command {
     return promptsForbidden(process.env, this.globals['no-input'] || this.givenBeforeParse('--no-input'))
   }
 
-  /** A status line for people, on stderr; silent under --json. */
+  /** A status line for people, on stderr; silent under --json and --quiet. */
   protected notice(message: string): void {
-    if (!this.jsonEnabled()) this.sink.stderr.write(`${message}\n`)
+    if (!this.jsonEnabled() && !this.quiet()) this.sink.stderr.write(`${message}\n`)
+  }
+
+  /** `-q`/`--quiet`: no notes, no progress. */
+  protected quiet(): boolean {
+    return Boolean(this.globals.quiet) || this.givenBeforeParse('--quiet') || this.givenBeforeParse('-q')
   }
 
   /** One line of a command's own output, on stdout (results go through render()). */
@@ -369,8 +375,35 @@ export abstract class UmmahCommand extends Command {
     return result as T
   }
 
+  /**
+   * The result on stdout, through the pager on a terminal (pager.ts): the
+   * view is collected, passed through the output boundary's rules, and given
+   * to the pager whole.
+   */
   protected async render(result: unknown): Promise<void> {
     if (result === undefined) return
+    // Piped (the usual case for scripts) nothing more is loaded.
+    if (!process.stdout.isTTY || this.globals['no-pager']) return this.renderView(result)
+    const [{page, pagerCommand}, {guardedText}] = await Promise.all([import('./pager.js'), import('./output-guard.js')])
+    const pager = pagerCommand({stdoutTTY: true, noPager: false, env: process.env})
+    if (!pager) return this.renderView(result)
+    const stdout = this.sink.stdout
+    let text = ''
+    let failure: unknown
+    this.sink.stdout = {write: (chunk: string | Uint8Array) => ((text += String(chunk)), true)} as NodeJS.WritableStream
+    try {
+      await this.renderView(result)
+    } catch (error) {
+      // A --json failure prints its report, then fails: the report is paged, then the failure is reported.
+      failure = error
+    } finally {
+      this.sink.stdout = stdout
+    }
+    if (text) await page(pager, guardedText(text), stdout)
+    if (failure) throw failure
+  }
+
+  private async renderView(result: unknown): Promise<void> {
     if (this.jsonEnabled() || (this.constructor as typeof UmmahCommand).alwaysJson) {
       const {text, error} = this.jsonText(result, true)
       if (text) this.print(text)
@@ -386,7 +419,8 @@ export abstract class UmmahCommand extends Command {
     const columns = (this.constructor as typeof UmmahCommand).columns
     const style = await createStyle(color)
     // What a server sent is shown as text: every string and key with its control characters escaped, before styling.
-    const shown = printableDeep(result)
+    // Secrets are masked here too (the boundary would mask them anyway), so a table's widths are those of what it shows.
+    const shown = printableDeep(result, redactKnown)
     const text = await renderHuman(shown, columns, {style, tty: human, width: terminalWidth(process.stdout, process.env)})
     if (text) this.print(text)
     const {linkField} = this.constructor as typeof UmmahCommand

@@ -27,6 +27,8 @@ export const globalFlags = {
   }),
   'max-retries': Flags.integer({summary: 'Retries of 429, 5xx and connection failures.', default: MAX_RETRIES, min: 0, max: 10, helpGroup}),
   'no-input': Flags.boolean({summary: 'Never prompt, even on a terminal (also UMMAH_NO_INPUT=1): what would be asked must be given.', helpGroup}),
+  'no-pager': Flags.boolean({summary: 'Print straight to the terminal, without UMMAH_PAGER, PAGER or less.', helpGroup}),
+  quiet: Flags.boolean({char: 'q', summary: 'Print no progress and no notes on stderr; results and errors still print.', helpGroup}),
 }
 
 /** A duration flag (`30s`, `2m`, `1500ms`; a bare number is seconds), in milliseconds, at most `maxMs`. */
@@ -54,6 +56,13 @@ export function globalFlagsFor<const Names extends ReadonlyArray<keyof typeof gl
   ...names: Names
 ): Pick<typeof globalFlags, Names[number]> {
   return Object.fromEntries(names.map((name) => [name, globalFlags[name]])) as Pick<typeof globalFlags, Names[number]>
+}
+
+/** Every global flag but these (`api`, whose `-q` is its --query). */
+export function globalFlagsWithout<const Names extends ReadonlyArray<keyof typeof globalFlags>>(
+  ...names: Names
+): Omit<typeof globalFlags, Names[number]> {
+  return Object.fromEntries(Object.entries(globalFlags).filter(([name]) => !names.includes(name as never))) as Omit<typeof globalFlags, Names[number]>
 }
 
 /** The global flags' values, as oclif infers them from the definitions. */

@@ -24,9 +24,14 @@ export function guardOutput(): void {
   guarded = true
   for (const stream of [process.stdout, process.stderr]) {
     const write = stream.write.bind(stream) as (...args: unknown[]) => boolean
-    const guard = (text: string) => (prompting > 0 ? redactKnown(text) : printableOutput(redactKnown(text)))
+    const guard = (text: string) => (prompting > 0 ? redactKnown(text) : guardedText(text))
     stream.write = ((chunk: unknown, ...rest: unknown[]) => write(typeof chunk === 'string' ? guard(chunk) : chunk, ...rest)) as typeof stream.write
   }
+}
+
+/** A string as the boundary lets it through: secrets masked, controls escaped. For output that leaves by another way (the pager's input). */
+export function guardedText(text: string): string {
+  return printableOutput(redactKnown(text))
 }
 
 /** Runs a prompt, which draws with cursor movements of its own; secrets stay masked meanwhile. */

@@ -4,6 +4,8 @@ export interface TerminalOptions {
   json: boolean
   /** `--no-input`: never prompt (UMMAH_NO_INPUT=1 says the same from the environment). */
   noInput?: boolean
+  /** `--quiet`: no spinners or progress bars. */
+  quiet?: boolean
   /** The profile's `color` setting: auto (default), always or never. */
   color?: string
   env?: NodeJS.ProcessEnv
@@ -30,7 +32,12 @@ export function detectTerminal(options: TerminalOptions): Terminal {
   const color = !options.json && colorWanted(env, options.color, human)
   const stderrTTY = Boolean((options.stderr ?? process.stderr).isTTY)
   const prompts = !promptsForbidden(env, options.noInput) && !isCI(env)
-  return {human, color, interactive: !options.json && stdinTTY && stdoutTTY && prompts, progress: !options.json && stderrTTY && !isCI(env)}
+  return {
+    human,
+    color,
+    interactive: !options.json && stdinTTY && stdoutTTY && prompts,
+    progress: !options.json && !options.quiet && stderrTTY && !isCI(env),
+  }
 }
 
 /**

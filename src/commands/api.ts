@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {UsageError} from '../shared/errors.js'
 import {collect} from '../api/paginate.js'
 import {UmmahCommand} from '../cli/base-command.js'
-import {dryRunFlag, idempotencyKeyFlag} from '../cli/flags.js'
+import {dryRunFlag, globalFlagsWithout, idempotencyKeyFlag} from '../cli/flags.js'
 import {parsePairs, readData} from '../cli/input.js'
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']
@@ -22,6 +22,8 @@ export default class Api extends UmmahCommand {
   ]
 
   static override alwaysJson = true
+  // -q is --query here (as it has always been); api prints no notes for --quiet to silence.
+  static override baseFlags = globalFlagsWithout('quiet')
 
   static override args = {
     method: Args.string({description: `HTTP method: ${METHODS.join(', ')}.`, required: true}),

@@ -45,12 +45,16 @@ export function terminalSafeJson(json: string): string {
   return json.replace(/[\u007f-\u009f]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
-/** A value with `printable()` applied to every string in it, keys included: what a text view of outside data shows. */
-export function printableDeep<T>(value: T): T {
-  if (typeof value === 'string') return printable(value) as T
-  if (Array.isArray(value)) return value.map((item) => printableDeep(item)) as T
+/**
+ * A value with `printable()` applied to every string in it, keys included:
+ * what a text view of outside data shows. `also` runs first on each string
+ * (the view masks secrets here, so a table measures what it will show).
+ */
+export function printableDeep<T>(value: T, also: (text: string) => string = (text) => text): T {
+  if (typeof value === 'string') return printable(also(value)) as T
+  if (Array.isArray(value)) return value.map((item) => printableDeep(item, also)) as T
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [printable(key), printableDeep(item)])) as T
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [printable(also(key)), printableDeep(item, also)])) as T
   }
   return value
 }

@@ -3,12 +3,14 @@
  * table and `ummah help exit-codes` are generated from it, and an error's exit
  * code is read from it.
  */
+import {execFileSync} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {ConnectionError, errorFromResponse} from '../../src/api/errors.js'
-import {exitCodeRows, exitCodesMarkdown} from '../../src/cli/help-topics.js'
+import {HELP_TOPICS, environmentMarkdown, exitCodeRows, exitCodesMarkdown, formattingMarkdown} from '../../src/cli/help-topics.js'
+import {ENVIRONMENT, FORMATTING} from '../../src/cli/help-tables.js'
 import {ERROR_CODES, type ErrorCode, ExitCode, UmmahError} from '../../src/shared/errors.js'
 import {ROOT, runCli} from '../helpers/cli.js'
 
@@ -56,6 +58,39 @@ describe('exit codes, declared once', () => {
     for (const row of exitCodeRows()) {
       expect(result.stdout).toContain(`  ${String(row.exit).padEnd(4)} ${row.meaning}\n`)
       if (row.codes.length > 0) expect(result.stdout).toContain(`       ${row.codes.join(', ')}\n`)
+    }
+  })
+})
+
+describe('help environment and help formatting, declared once', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+  const section = (name: string) => new RegExp(`<!-- ${name}:start[^>]*-->\\n([\\s\\S]*?)\\n<!-- ${name}:end -->`).exec(readme)?.[1]
+
+  it("the README's tables are the generated ones", () => {
+    expect(section('environment')).toBe(environmentMarkdown())
+    expect(section('formatting')).toBe(formattingMarkdown())
+  })
+
+  it('every UMMAH_ variable the code reads is in the environment table', () => {
+    // Not `$UMMAH_…`: an example's shell variable of the user's own.
+    const sources = execFileSync('grep', ['-rhoE', '[^$A-Z_]UMMAH_[A-Z0-9_]+', join(ROOT, 'src'), join(ROOT, 'bin')], {encoding: 'utf8'})
+    const read = new Set(sources.split('\n').map((match) => match.slice(1)).filter((name) => name && !name.endsWith('_')))
+    const listed = ENVIRONMENT.map(([names]) => names).join(' ')
+    for (const name of read) expect(listed, name).toContain(`\`${name}\``)
+    expect(read.size).toBeGreaterThan(10)
+  })
+
+  it('ummah help TOPIC prints each table as text, every row, no Markdown', async () => {
+    for (const [topic, rows] of [
+      ['environment', ENVIRONMENT],
+      ['formatting', FORMATTING],
+    ] as const) {
+      const result = await runCli(['help', topic])
+      expect(result.code, topic).toBe(0)
+      expect(result.stdout).toBe(`${HELP_TOPICS[topic]()}\n`)
+      for (const [name] of rows) expect(result.stdout).toContain(`\n  ${name.replaceAll('`', '')}\n`)
+      expect(result.stdout).not.toContain('`')
+      expect(Math.max(...result.stdout.split('\n').map((line) => line.length))).toBeLessThanOrEqual(80)
     }
   })
 })

@@ -1,12 +1,10 @@
 /** `--jq EXPR` through the real binary: real jq (WebAssembly), gh's output rules, and nothing sent when the expression is bad. */
-import {execFile} from 'node:child_process'
-import {join} from 'node:path'
-import {promisify} from 'node:util'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {ROOT, runCli, tempConfigDir} from '../helpers/cli.js'
+import {runCli, tempConfigDir} from '../helpers/cli.js'
 import {type TestServer, json, startServer} from '../helpers/server.js'
+import {onTerminal} from '../helpers/pty.js'
 
 const KEY = 'sk_test_jqjqjqjq1234'
 const CLIENTS = [
@@ -85,11 +83,9 @@ describe('--jq', {timeout: 60_000}, () => {
   })
 
   it('on a terminal, JSON results are indented as jq does', async () => {
-    const env = {...process.env, UMMAH_CONFIG_DIR: tempConfigDir(), UMMAH_SECRET_KEY: KEY, UMMAH_API_BASE: gateway.apiBase}
-    const command = [process.execPath, join(ROOT, 'bin/run.js'), 'clients', 'list', '--jq', '.results[0] | {id, email}']
-    const {stdout} = await promisify(execFile)('python3', [join(ROOT, 'test/helpers/pty_run.py'), '[]', '--', ...command], {env})
-    const {code, output} = JSON.parse(stdout) as {code: number; output: string}
+    const env = {UMMAH_CONFIG_DIR: tempConfigDir(), UMMAH_SECRET_KEY: KEY, UMMAH_API_BASE: gateway.apiBase}
+    const {code, raw} = await onTerminal(['clients', 'list', '--jq', '.results[0] | {id, email}'], [], env)
     expect(code).toBe(0)
-    expect(output.replaceAll('\r\n', '\n')).toBe('{\n  "id": "c-1",\n  "email": "ana@example.com"\n}\n')
+    expect(raw.replaceAll('\r\n', '\n')).toBe('{\n  "id": "c-1",\n  "email": "ana@example.com"\n}\n')
   })
 })

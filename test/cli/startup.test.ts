@@ -20,6 +20,7 @@ import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 
 import {ROOT, runCli, tempConfigDir, tempDir} from '../helpers/cli.js'
 import {type TestServer, json, startServer} from '../helpers/server.js'
+import {onTerminal} from '../helpers/pty.js'
 
 // The listener's and the schemes' modules, but not the scheme catalog flags are defined with.
 const HEAVY = [
@@ -267,16 +268,9 @@ describe('core plugins skipped for our own commands', () => {
       const piped = await runCli(args, {env: {CI: 'true'}})
       expect([piped.code, stripVTControlCharacters(piped.stderr)], args.join(' ')).toEqual([127, `${line}\n`])
       // On a terminal, Enter pressed at once: nothing is asked, nothing is run (the not-found plugin used to run `login` here).
-      const env: NodeJS.ProcessEnv = {...process.env, UMMAH_CONFIG_DIR: tempConfigDir(), TERM: 'xterm'}
-      delete env.CI
-      const {stdout} = await promisify(execFile)(
-        'python3',
-        [join(ROOT, 'test/helpers/pty_run.py'), JSON.stringify([['', '\r']]), '--', process.execPath, join(ROOT, 'bin/run.js'), ...args],
-        {env},
-      )
-      const terminal = JSON.parse(stdout) as {code: number; output: string}
+      const terminal = await onTerminal(args, [['', '\r']], {UMMAH_CONFIG_DIR: tempConfigDir()})
       expect(terminal.code, args.join(' ')).toBe(127)
-      expect(stripVTControlCharacters(terminal.output).replaceAll('\r', '').trim(), args.join(' ')).toBe(line)
+      expect(stripVTControlCharacters(terminal.raw).replaceAll('\r', '').trim(), args.join(' ')).toBe(line)
     }
   })
 })

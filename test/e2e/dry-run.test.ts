@@ -137,6 +137,18 @@ describe('--dry-run', () => {
     expect((await runInProcess(['trigger', 'purchase.paid', '--dry-run', '--wait'], {env: env()})).code).toBe(2)
   })
 
+  it('-q/--quiet: no notes on stderr, the same result; api keeps -q for --query', async () => {
+    const loud = await runInProcess(['clients', 'delete', ID, '--yes'], {env: env()})
+    expect(loud).toMatchObject({code: 0, stderr: `Deleted client ${ID}.\n`})
+    for (const flag of ['-q', '--quiet']) {
+      const quiet = await runInProcess(['clients', 'delete', ID, '--yes', flag], {env: env()})
+      expect(quiet).toMatchObject({code: 0, stderr: '', stdout: loud.stdout})
+    }
+    const before = gateway.requests.length
+    expect((await runInProcess(['api', 'GET', '/clients/', '-q', 'email=a@example.com'], {env: env()})).code).toBe(0)
+    expect(gateway.requests[before].url).toBe('/api/v1/clients/?email=a%40example.com')
+  })
+
   it('api with any method: the request it would send, nothing sent', async () => {
     const before = gateway.requests.length
     const dry = await runInProcess(['api', 'DELETE', `/clients/${ID}/`, '--dry-run'], {env: env()})

@@ -15,11 +15,13 @@ export interface PtyResult {
 /**
  * Runs `ummah ARGS` on a terminal (TERM=xterm, no CI): `steps` are [pattern,
  * reply] pairs typed when the output matches; `env` goes last (PTY_COLUMNS
- * sets the terminal's width).
+ * sets the terminal's width, PAGER a pager: none by default).
  */
 export async function onTerminal(args: string[], steps: Array<[string, string]>, env: Record<string, string | undefined>): Promise<PtyResult> {
-  const full: NodeJS.ProcessEnv = {...process.env, TERM: 'xterm', ...env}
-  delete full.CI
+  // No pager unless a test asks for one: `less` would wait for a key on output longer than the pty's 24 rows.
+  // Not CI (a person at a terminal) unless the test says so.
+  const {CI: _ci, ...inherited} = process.env
+  const full: NodeJS.ProcessEnv = {...inherited, TERM: 'xterm', PAGER: 'cat', ...env}
   const {stdout} = await promisify(execFile)(
     'python3',
     [join(ROOT, 'test/helpers/pty_run.py'), JSON.stringify(steps), '--', process.execPath, join(ROOT, 'bin/run.js'), ...args],

@@ -16,7 +16,7 @@ export default class RelayStart extends UmmahCommand {
   ]
 
   // A server: no gateway, no profile, nothing asked.
-  static override baseFlags = globalFlagsFor('json', 'jq', 'debug')
+  static override baseFlags = globalFlagsFor('json', 'jq', 'debug', 'quiet')
   static override flags = relayStartFlags
 
   async run(): Promise<unknown> {

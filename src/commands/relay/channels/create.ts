@@ -12,7 +12,7 @@ export default class RelayChannelsCreate extends UmmahCommand {
   static override examples = ['<%= config.bin %> relay channels create team-dev --relay https://relay.example.com']
   static override args = {name: Args.string({description: 'Lower-case letters, digits and dashes (up to 63).', required: true})}
   // No gateway call: the profile (for relay_url and relay_token), output and prompts are what apply.
-  static override baseFlags = globalFlagsFor('profile', 'json', 'jq', 'debug', 'no-input')
+  static override baseFlags = globalFlagsFor('profile', 'json', 'jq', 'debug', 'no-input', 'no-pager', 'quiet')
   static override flags = relayAdminFlags
 
   async run(): Promise<unknown> {

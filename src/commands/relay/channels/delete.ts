@@ -10,7 +10,7 @@ export default class RelayChannelsDelete extends UmmahCommand {
   static override examples = ['<%= config.bin %> relay channels delete team-dev --yes']
   static override args = {name: Args.string({description: 'The channel.', required: true})}
   // No gateway call: the profile (for relay_url and relay_token), output and prompts are what apply.
-  static override baseFlags = globalFlagsFor('profile', 'json', 'jq', 'debug', 'no-input')
+  static override baseFlags = globalFlagsFor('profile', 'json', 'jq', 'debug', 'no-input', 'no-pager', 'quiet')
   static override flags = {...relayAdminFlags, yes: yesFlag}
 
   async run(): Promise<unknown> {

@@ -17,7 +17,7 @@ export default class RelayChannelsList extends UmmahCommand {
     {field: 'created_at', header: 'created', kind: 'date' as const},
   ]
   // No gateway call: the profile (for relay_url and relay_token), output and prompts are what apply.
-  static override baseFlags = globalFlagsFor('profile', 'json', 'jq', 'debug', 'no-input')
+  static override baseFlags = globalFlagsFor('profile', 'json', 'jq', 'debug', 'no-input', 'no-pager', 'quiet')
   static override flags = relayAdminFlags
 
   async run(): Promise<unknown> {

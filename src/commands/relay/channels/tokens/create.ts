@@ -10,7 +10,7 @@ export default class RelayChannelsTokensCreate extends UmmahCommand {
   static override examples = ['<%= config.bin %> relay channels tokens create team-dev']
   static override args = {name: Args.string({description: 'The channel.', required: true})}
   // No gateway call: the profile (for relay_url and relay_token), output and prompts are what apply.
-  static override baseFlags = globalFlagsFor('profile', 'json', 'jq', 'debug', 'no-input')
+  static override baseFlags = globalFlagsFor('profile', 'json', 'jq', 'debug', 'no-input', 'no-pager', 'quiet')
   static override flags = relayAdminFlags
 
   async run(): Promise<unknown> {

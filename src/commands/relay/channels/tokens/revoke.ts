@@ -15,7 +15,7 @@ export default class RelayChannelsTokensRevoke extends UmmahCommand {
   }
 
   // No gateway call: the profile (for relay_url and relay_token), output and prompts are what apply.
-  static override baseFlags = globalFlagsFor('profile', 'json', 'jq', 'debug', 'no-input')
+  static override baseFlags = globalFlagsFor('profile', 'json', 'jq', 'debug', 'no-input', 'no-pager', 'quiet')
   static override flags = {...relayAdminFlags, yes: yesFlag}
 
   async run(): Promise<unknown> {
