@@ -15,7 +15,7 @@ export function formatListenLine(line: ListenLine, style: Style, now = new Date(
   switch (line.type) {
     case 'ready': {
       const key = `export UMMAH_WEBHOOK_PUBLIC_KEY='${line.public_key.trim()}'`
-      const heading = `${style.bold('Ready!')} Listening at ${line.url}, forwarding to ${line.forward} (webhook ${line.webhook_id}, events: ${line.events === 'all' ? 'all' : line.events.join(', ')}${line.pending ? `, ${line.pending} pending from the last run` : ''}).`
+      const heading = `${style.bold('Ready!')} Listening at ${line.url}, forwarding to ${line.forward} (webhook ${line.webhook_id}, events: ${line.events === 'all' ? 'all' : line.events.join(', ')}${line.pending ? `, ${line.pending} pending from the last run` : ''}). Times below are UTC.`
       if (line.key_changed) {
         return [
           heading,

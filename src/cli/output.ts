@@ -6,6 +6,7 @@
 import type {Column} from '../api/endpoints.js'
 import {isPage} from '../api/paginate.js'
 import {getPath} from '../api/validate.js'
+import {relativeTime} from '../shared/duration.js'
 import {formatMoney} from '../shared/money.js'
 import {displayWidth, truncateTo} from '../shared/terminal-text.js'
 
@@ -68,17 +69,19 @@ function isDateField(key: string): boolean {
   return /_(on|at)$/.test(key)
 }
 
-function scalar(key: string, value: unknown, currency: string | undefined, style: Style): string {
+function scalar(key: string, value: unknown, currency: string | undefined, style: Style, nowMs?: number): string {
   if (value === null || value === undefined || value === '') return style.dim('—')
   if (typeof value === 'number' && MONEY_FIELDS.has(key)) return formatMoney(value, currency)
-  if (typeof value === 'number' && isDateField(key)) return formatDate(value)
+  // A detail view says how long ago beside the time (a table keeps its column narrow).
+  if (typeof value === 'number' && isDateField(key))
+    return nowMs === undefined ? formatDate(value) : `${formatDate(value)} ${style.dim(`(${relativeTime(value, nowMs)})`)}`
   if (key === 'status' && typeof value === 'string') return style.status(value)
   if (Array.isArray(value)) return value.map(String).join(', ')
   return String(value)
 }
 
-/** A key/value view of one object; nested objects are indented under their key. */
-export function renderObject(object: Record<string, unknown>, style: Style): string {
+/** A key/value view of one object; nested objects are indented under their key; times say how long ago (from `nowMs`). */
+export function renderObject(object: Record<string, unknown>, style: Style, nowMs = Date.now()): string {
   const rows: Array<[string, string]> = []
   const walk = (node: Record<string, unknown>, depth: number, inherited: string | undefined) => {
     // An object's own currency, else its purchase's (`purchase.currency`, at any depth), else its parent's.
@@ -96,7 +99,7 @@ export function renderObject(object: Record<string, unknown>, style: Style): str
           walk(item as Record<string, unknown>, depth + 2, currency)
         }
       } else {
-        rows.push([label, scalar(key, value, currency, style)])
+        rows.push([label, scalar(key, value, currency, style, nowMs)])
       }
     }
   }

@@ -15,3 +15,25 @@ export function formatDuration(ms: number): string {
   if (ms < 120_000) return `${Number((ms / 1000).toFixed(1))} s`
   return `${Number((ms / 60_000).toFixed(1))} min`
 }
+
+const AGO_UNITS: ReadonlyArray<readonly [name: string, seconds: number]> = [
+  ['year', 31_536_000],
+  ['month', 2_592_000],
+  ['day', 86_400],
+  ['hour', 3600],
+  ['minute', 60],
+  ['second', 1],
+]
+
+/**
+ * How long ago (or ahead) a Unix time is, for a person: `just now` within
+ * 10 s, else the largest whole unit, `3 minutes ago`, `in 2 days`.
+ */
+export function relativeTime(seconds: number, nowMs: number): string {
+  const delta = Math.round(nowMs / 1000 - seconds)
+  if (Math.abs(delta) < 10) return 'just now'
+  const [name, size] = AGO_UNITS.find(([, unit]) => Math.abs(delta) >= unit)!
+  const count = Math.floor(Math.abs(delta) / size)
+  const amount = `${count} ${name}${count === 1 ? '' : 's'}`
+  return delta > 0 ? `${amount} ago` : `in ${amount}`
+}

@@ -74,7 +74,12 @@ describe('help environment and help formatting, declared once', () => {
   it('every UMMAH_ variable the code reads is in the environment table', () => {
     // Not `$UMMAH_…`: an example's shell variable of the user's own.
     const sources = execFileSync('grep', ['-rhoE', '[^$A-Z_]UMMAH_[A-Z0-9_]+', join(ROOT, 'src'), join(ROOT, 'bin')], {encoding: 'utf8'})
-    const read = new Set(sources.split('\n').map((match) => match.slice(1)).filter((name) => name && !name.endsWith('_')))
+    const read = new Set(
+      sources
+        .split('\n')
+        .map((match) => match.slice(1))
+        .filter((name) => name && !name.endsWith('_')),
+    )
     const listed = ENVIRONMENT.map(([names]) => names).join(' ')
     for (const name of read) expect(listed, name).toContain(`\`${name}\``)
     expect(read.size).toBeGreaterThan(10)

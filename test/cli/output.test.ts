@@ -2,6 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {createStyle, fitWidths, formatDate, renderHuman, renderObject, renderTable} from '../../src/cli/output.js'
 import {displayWidth, truncateTo} from '../../src/shared/terminal-text.js'
+import {relativeTime} from '../../src/shared/duration.js'
 import {formatMoney} from '../../src/shared/money.js'
 import {detectTerminal} from '../../src/cli/terminal.js'
 import {maskKey, redact} from '../../src/shared/secrets.js'
@@ -43,6 +44,8 @@ describe('views', () => {
         created_on: 1_700_000_000,
       },
       await createStyle(false),
+      // Three minutes and five seconds later.
+      1_700_000_185_000,
     )
     expect(text.split('\n')).toEqual([
       'id              p1',
@@ -54,7 +57,7 @@ describe('views', () => {
       '    [0]',
       '      name      T-Shirt',
       '      price     29.99 USD',
-      'created_on      2023-11-14 22:13:20 UTC',
+      'created_on      2023-11-14 22:13:20 UTC (3 minutes ago)',
     ])
   })
 
@@ -237,6 +240,16 @@ describe('tables fitted to the terminal', () => {
     } finally {
       process.env.TZ = previous
     }
+  })
+
+  it('relative times: just now, the largest whole unit, ahead', () => {
+    const now = 1_700_000_000_000
+    expect(relativeTime(1_700_000_000 - 5, now)).toBe('just now')
+    expect(relativeTime(1_700_000_000 - 59, now)).toBe('59 seconds ago')
+    expect(relativeTime(1_700_000_000 - 60, now)).toBe('1 minute ago')
+    expect(relativeTime(1_700_000_000 - 7200, now)).toBe('2 hours ago')
+    expect(relativeTime(1_700_000_000 - 86_400 * 3, now)).toBe('3 days ago')
+    expect(relativeTime(1_700_000_000 + 86_400 * 40, now)).toBe('in 1 month')
   })
 
   it('measures wide and combining characters as a terminal draws them', () => {
