@@ -93,6 +93,8 @@ describe('the tarball', {timeout: 180_000}, () => {
         'oclif.manifest.json',
         'dist/bundle/ummah.js',
         'dist/bundle/THIRD-PARTY-LICENSES.txt',
+        'man/man1/ummah.1',
+        'man/man1/ummah-purchases-create.1',
       ]),
     )
     expect(paths.filter((path) => path.startsWith('dist/') && !path.startsWith('dist/bundle/'))).toEqual([])
@@ -118,6 +120,11 @@ describe('the tarball', {timeout: 180_000}, () => {
     const ummah = join(prefix, 'bin', 'ummah')
     const env = cliEnv({CI: 'true'})
 
+    // npm links the package's man pages into the prefix: `man ummah`, `man ummah-purchases-create`.
+    for (const page of ['ummah.1', 'ummah-purchases-create.1']) {
+      const shown = await run('man', ['-M', join(prefix, 'share', 'man'), page.replace(/\.1$/, '')], {env: {...env, MANPAGER: 'cat', MANWIDTH: '80'}})
+      expect(shown.stdout, page).toMatch(new RegExp(`^${page.replace(/\.1$/, '').toUpperCase()}\\(1\\)`))
+    }
     const help = await run(ummah, ['--help'], {env})
     expect(help.stdout).toContain('USAGE\n  $ ummah [COMMAND]')
 
