@@ -12,6 +12,11 @@ export const ENVIRONMENT: ReadonlyArray<readonly [variables: string, effect: str
   ['`UMMAH_API_BASE`', 'API base URL; overrides the profile.'],
   ['`UMMAH_CONFIG_DIR`', 'Directory of `config.json` (default `$XDG_CONFIG_HOME/ummah`, else `~/.config/ummah`).'],
   ['`XDG_CONFIG_HOME`', 'Where the config directory is when `UMMAH_CONFIG_DIR` is not set.'],
+  [
+    '`UMMAH_STATE_DIR`',
+    "Directory of the listener's spool, lock and state (`listen/`); default `UMMAH_CONFIG_DIR` when set, else `$XDG_STATE_HOME/ummah`, else `~/.local/state/ummah`.",
+  ],
+  ['`XDG_STATE_HOME`', 'Where the state directory is when neither `UMMAH_STATE_DIR` nor `UMMAH_CONFIG_DIR` is set.'],
   ['`UMMAH_DATA_DIR`', "Directory of the sandbox's `sandbox.json` (default `$XDG_DATA_HOME/ummah`, else `~/.local/share/ummah`)."],
   ['`NO_COLOR`', 'No colour (any non-empty value; wins over everything).'],
   ['`CLICOLOR_FORCE=1`, `FORCE_COLOR=1`', 'Colour even when piped.'],

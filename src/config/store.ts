@@ -87,6 +87,20 @@ export function configDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
+ * Where a listener keeps its spool, lock and state (what it must not lose,
+ * and not settings): `UMMAH_STATE_DIR`; else, when `UMMAH_CONFIG_DIR` is set,
+ * that directory (one self-contained directory per CI job or test); else the
+ * platform's state directory (`$XDG_STATE_HOME/ummah`, `~/.local/state/ummah`).
+ */
+export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
+  return userDir(env, env.UMMAH_STATE_DIR || env.UMMAH_CONFIG_DIR, {
+    darwin: ['Library', 'Application Support'],
+    win32: ['LOCALAPPDATA', ['AppData', 'Local']],
+    xdg: ['XDG_STATE_HOME', ['.local', 'state']],
+  })
+}
+
+/**
  * Where ummah keeps state that is not settings (the sandbox's accounts):
  * `UMMAH_DATA_DIR`, else the platform's data directory
  * (`$XDG_DATA_HOME/ummah`, `~/.local/share/ummah`).

@@ -14,9 +14,9 @@ import {join} from 'node:path'
 import {NotFoundError} from '../api/errors.js'
 import type {Webhook} from '../api/types.js'
 import {UmmahError, UsageError} from '../shared/errors.js'
-import {configDir} from '../config/store.js'
+import {configDir, stateDir} from '../config/store.js'
 import {sizeHeapForMemory} from '../shared/heap.js'
-import {acquireListenerLock, lockOwner} from './listener-lock.js'
+import {acquireListenerLock, lockOwner, movedListenDir} from './listener-lock.js'
 import {type EventSource, type EventState, type ListenLine, Pipeline} from './pipeline.js'
 import type {ReplayResult} from './events.js'
 import {HttpReceiver, type ReceiverOptions} from './receiver.js'
@@ -58,8 +58,16 @@ export interface ListenState {
   inspector?: {url: string; pid: number}
 }
 
+const chosenDirs = new Map<string, string>()
+
+/** The listener's directory (spools, locks, state) in the state directory; an older ummah's, in the config directory, moved there first. */
 export function listenDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(configDir(env), 'listen')
+  const to = join(stateDir(env), 'listen')
+  const from = join(configDir(env), 'listen')
+  const key = `${from}\0${to}`
+  // Looked at once a process: the listener asks for its paths often.
+  if (!chosenDirs.has(key)) chosenDirs.set(key, movedListenDir(from, to))
+  return chosenDirs.get(key)!
 }
 
 export function spoolFile(profile: string, env: NodeJS.ProcessEnv = process.env): string {

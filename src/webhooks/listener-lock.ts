@@ -7,8 +7,9 @@
  * starting at once cannot both win; a lock whose pid is gone (kill -9) is
  * stale and replaced.
  */
+import {cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync} from 'node:fs'
 import {link, mkdir, readFile, unlink, writeFile} from 'node:fs/promises'
-import {dirname} from 'node:path'
+import {dirname, join} from 'node:path'
 
 import {UsageError} from '../shared/errors.js'
 
@@ -26,6 +27,36 @@ function alive(pid: number): boolean {
     // EPERM: it exists, owned by someone else.
     return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
+}
+
+/**
+ * An older ummah kept the listener's directory in the config directory; the
+ * first run that looks for it moves it, whole, to the state directory: one
+ * rename (atomic on one filesystem; across two, a copy then a removal), so a
+ * pending event is in one place or the other, never lost. While a listener
+ * of the old place runs (a live pid in one of its locks) the old place is
+ * used, so its lock still counts; the next run moves it. The directory to use.
+ */
+export function movedListenDir(from: string, to: string): string {
+  if (from === to || !existsSync(from) || existsSync(to)) return to
+  for (const name of readdirSync(from)) {
+    if (!name.endsWith('.lock')) continue
+    try {
+      const {pid} = JSON.parse(readFileSync(join(from, name), 'utf8')) as LockOwner
+      if (Number.isSafeInteger(pid) && pid > 0 && alive(pid)) return from
+    } catch {
+      // Unreadable: no owner to respect.
+    }
+  }
+  mkdirSync(dirname(to), {recursive: true, mode: 0o700})
+  try {
+    renameSync(from, to)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error
+    cpSync(from, to, {recursive: true, preserveTimestamps: true})
+    rmSync(from, {recursive: true})
+  }
+  return to
 }
 
 /** The running listener holding this lock, if any. */
