@@ -45,6 +45,11 @@ export const ENVIRONMENT: ReadonlyArray<readonly [variables: string, effect: str
     '`UMMAH_PAGER`, `PAGER`',
     'The pager for long output on a terminal, `UMMAH_PAGER` first (default `less -FRX`; `LESS` is set to `FRX` when unset). Empty or `cat`: no pager. Never used when stdout is not a terminal, in CI or with `--no-pager`.',
   ],
+  [
+    '`UMMAH_NO_UPDATE_NOTIFIER`',
+    '`1`: no update notice and no update check. Without it, a terminal run asks the npm registry in the background at most once a day and a later run says, after its output on stderr, when a newer release exists (never in CI or when piped).',
+  ],
+  ['`npm_config_registry`', 'The registry the update check asks (default `https://registry.npmjs.org/`), as npm itself reads it.'],
   ['`UMMAH_INSPECT_PORT`', "`webhooks listen`: `--inspect-port` when absent (the inspector's exact port; `0` any free one)."],
   ['`VISUAL`, `EDITOR`', '`webhooks events resend --edit`: the editor to open (`code --wait` works; default `vi` on a terminal).'],
   ['`UMMAH_JQ_TIMEOUT_MS`', '`--jq`: how long a filter may run, in milliseconds (default 10000).'],

@@ -13,6 +13,7 @@ import {fileURLToPath} from 'node:url'
 import {execute} from '@oclif/core'
 
 import {helpTopic} from './help-topics.js'
+import {updateNoticeAllowed} from './terminal.js'
 import {guardOutput} from './output-guard.js'
 import {exitCodeOf} from '../shared/errors.js'
 import {registerSecret, secretsInArgv} from '../shared/secrets.js'
@@ -105,11 +106,15 @@ export async function launch(argv: string[], binUrl: string, commandIds: Readonl
     process.exitCode = exitCodeOf('not_a_command')
     return
   }
-  if (!ownCommandId(argv, commandIds)) {
-    await execute({args: argv, dir: binUrl})
-    return
-  }
   const root = join(fileURLToPath(binUrl), '..', '..')
-  const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
-  await execute({args: argv, loadOptions: {root, pjson: {...pjson, oclif: {...pjson.oclif, plugins: []}}}})
+  if (!ownCommandId(argv, commandIds)) await execute({args: argv, dir: binUrl})
+  else {
+    const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+    await execute({args: argv, loadOptions: {root, pjson: {...pjson, oclif: {...pjson.oclif, plugins: []}}}})
+  }
+  // After the command's own output, for a person at a terminal only; piped, in CI, nothing more is loaded.
+  if (updateNoticeAllowed(process.env, Boolean(process.stdout.isTTY), Boolean(process.stderr.isTTY))) {
+    const {name, version} = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {name: string; version: string}
+    ;(await import('./update-notice.js')).afterCommand({name, version})
+  }
 }

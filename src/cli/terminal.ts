@@ -73,6 +73,11 @@ export function promptsForbidden(env: NodeJS.ProcessEnv, flag = false): boolean 
   return flag || truthy(env.UMMAH_NO_INPUT)
 }
 
+/** Whether an update notice may be shown (cli/update-notice.ts): a person at a terminal, not CI, not UMMAH_NO_UPDATE_NOTIFIER. */
+export function updateNoticeAllowed(env: NodeJS.ProcessEnv, stdoutTTY: boolean, stderrTTY: boolean): boolean {
+  return stdoutTTY && stderrTTY && !isCI(env) && !truthy(env.UMMAH_NO_UPDATE_NOTIFIER)
+}
+
 export function isCI(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env.CI && env.CI !== 'false' && env.CI !== '0')
 }

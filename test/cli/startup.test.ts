@@ -37,6 +37,9 @@ const HEAVY = [
   /node_modules\/@redis\//,
   /^dist\/relay\//,
   /^dist\/config\/key(s|chain)\.js$/,
+  // The update check and the pager: only a person at a terminal loads them, never a piped or CI run.
+  /^dist\/cli\/update-notice\.js$/,
+  /^dist\/cli\/pager\.js$/,
 ]
 // The OS keychain's native binding, external to the bundle: seen as a module URL, never as a bundle input.
 const KEYCHAIN_BINDING = /\/node_modules\/@napi-rs\/keyring\//

@@ -21,7 +21,9 @@ export async function onTerminal(args: string[], steps: Array<[string, string]>,
   // No pager unless a test asks for one: `less` would wait for a key on output longer than the pty's 24 rows.
   // Not CI (a person at a terminal) unless the test says so.
   const {CI: _ci, ...inherited} = process.env
-  const full: NodeJS.ProcessEnv = {...inherited, TERM: 'xterm', PAGER: 'cat', ...env}
+  // No update check either unless asked: a terminal run would ask the npm registry (outside this machine).
+  const full: NodeJS.ProcessEnv = {...inherited, TERM: 'xterm', PAGER: 'cat', UMMAH_NO_UPDATE_NOTIFIER: '1', ...env}
+  for (const [name, value] of Object.entries(full)) if (value === undefined) delete full[name]
   const {stdout} = await promisify(execFile)(
     'python3',
     [join(ROOT, 'test/helpers/pty_run.py'), JSON.stringify(steps), '--', process.execPath, join(ROOT, 'bin/run.js'), ...args],
