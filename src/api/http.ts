@@ -12,6 +12,11 @@ import type {Agent as HttpAgent, IncomingMessage} from 'node:http'
 
 const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']
 
+/** Whether a proxy variable is set: only then is src/api/proxy.ts loaded. */
+export function proxyConfigured(env: Record<string, string | undefined>): boolean {
+  return PROXY_VARIABLES.some((name) => env[name]?.trim())
+}
+
 export interface HttpRequest {
   method: string
   headers?: Record<string, string>
@@ -38,7 +43,7 @@ export interface HttpTransport {
 /** A keep-alive connection pool per protocol, created on first use. */
 export async function createTransport(env: Record<string, string | undefined> = process.env): Promise<HttpTransport> {
   const [http, https] = await Promise.all([import('node:http'), import('node:https')])
-  const proxies = PROXY_VARIABLES.some((name) => env[name]?.trim()) ? (await import('./proxy.js')).proxyRouting(env) : undefined
+  const proxies = proxyConfigured(env) ? (await import('./proxy.js')).proxyRouting(env) : undefined
   const agents: Record<string, HttpAgent> = {}
   const agentFor = (protocol: string) =>
     (agents[protocol] ??= protocol === 'https:' ? new https.Agent({keepAlive: true}) : new http.Agent({keepAlive: true}))

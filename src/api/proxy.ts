@@ -12,7 +12,9 @@
  * https:// goes through a CONNECT tunnel, so the proxy sees only the host
  * and port, and TLS (with its certificate checks) runs end to end inside it;
  * http:// is sent to the proxy with the absolute URL as the request target.
- * Imported only when a proxy variable is set (src/api/http.ts).
+ * A WebSocket (`webhooks listen --relay`) goes through a CONNECT tunnel for
+ * ws:// and wss:// alike (webSocketAgent). Imported only when a proxy variable
+ * is set (src/api/http.ts, webhooks/relay-source.ts).
  */
 import {type ClientRequestArgs, Agent as HttpAgent, type RequestOptions, request as httpRequest} from 'node:http'
 import {Agent as HttpsAgent, request as httpsRequest} from 'node:https'
@@ -137,6 +139,58 @@ function viaProxy(error: Error & {code?: string}, proxy: URL, reason?: string): 
   return Object.assign(error, {code, proxy: proxy.host, proxyReason, message: `proxy ${proxy.host} ${proxyReason}`})
 }
 
+/**
+ * A connection to `host:port` through a CONNECT tunnel of `proxy`: the raw
+ * socket once the proxy answered 200, or a ProxyFailure naming the proxy.
+ */
+function openTunnel(proxy: URL, host: string, port: number, done: (error: Error | null, socket?: Socket) => void): void {
+  const target = `${host.includes(':') ? `[${host}]` : host}:${port}`
+  const socket: Socket = connect({host: proxy.hostname.replace(/^\[|\]$/g, ''), port: Number(proxy.port || 80)})
+  let received = Buffer.alloc(0)
+  let settled = false
+  const fail = (error: Error) => {
+    if (settled) return
+    settled = true
+    socket.destroy()
+    done(error)
+  }
+  const failWith = (code: string, reason: string) => fail(viaProxy(Object.assign(new Error(reason), {code}), proxy, reason))
+  socket.setTimeout(TUNNEL_TIMEOUT_MS, () => failWith('ETIMEDOUT', `did not answer CONNECT ${target} within ${TUNNEL_TIMEOUT_MS / 1000} s`))
+  socket.once('error', (error) => fail(viaProxy(error, proxy)))
+  socket.once('close', () => failWith('ECONNRESET', `closed the connection during CONNECT ${target}`))
+  socket.once('connect', () => {
+    const headers = {host: target, ...proxyAuthorization(proxy)}
+    socket.write(
+      `CONNECT ${target} HTTP/1.1\r\n${Object.entries(headers)
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join('')}\r\n`,
+    )
+  })
+  const onData = (chunk: Buffer) => {
+    received = Buffer.concat([received, chunk])
+    const end = received.indexOf('\r\n\r\n')
+    if (end === -1) {
+      if (received.length > MAX_TUNNEL_RESPONSE_BYTES)
+        failWith('EPROXY', `sent an answer to CONNECT ${target} over ${MAX_TUNNEL_RESPONSE_BYTES} bytes`)
+      return
+    }
+    socket.off('data', onData)
+    const statusLine = received.subarray(0, received.indexOf('\r\n')).toString('latin1')
+    const status = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1]
+    if (status !== '200') {
+      failWith('EPROXY', `refused CONNECT ${target}: ${statusLine.replace(/^HTTP\/1\.[01] /, '') || 'no status line'}`)
+      return
+    }
+    settled = true
+    socket.setTimeout(0)
+    socket.removeAllListeners('close')
+    socket.removeAllListeners('error')
+    // Bytes after the proxy's answer would belong to the client, which speaks first (TLS, or the HTTP upgrade): there are none.
+    done(null, socket)
+  }
+  socket.on('data', onData)
+}
+
 /** An https agent whose connections are TLS inside a CONNECT tunnel through `proxy`. */
 class TunnelAgent extends HttpsAgent {
   constructor(private readonly proxy: URL) {
@@ -145,56 +199,39 @@ class TunnelAgent extends HttpsAgent {
 
   // Node's Agent waits for the callback when createConnection returns nothing.
   override createConnection(options: ClientRequestArgs, callback?: (error: Error | null, socket: Duplex) => void): undefined {
-    const done = (error: Error | null, tls?: Duplex) => callback?.(error, tls as Duplex)
-    const target = `${options.host?.includes(':') ? `[${options.host}]` : options.host}:${options.port ?? 443}`
-    const socket: Socket = connect({host: this.proxy.hostname.replace(/^\[|\]$/g, ''), port: Number(this.proxy.port || 80)})
-    let received = Buffer.alloc(0)
-    let settled = false
-    const fail = (error: Error) => {
-      if (settled) return
-      settled = true
-      socket.destroy()
-      done(error)
-    }
-    const failWith = (code: string, reason: string) => fail(viaProxy(Object.assign(new Error(reason), {code}), this.proxy, reason))
-    socket.setTimeout(TUNNEL_TIMEOUT_MS, () => failWith('ETIMEDOUT', `did not answer CONNECT ${target} within ${TUNNEL_TIMEOUT_MS / 1000} s`))
-    socket.once('error', (error) => fail(viaProxy(error, this.proxy)))
-    socket.once('close', () => failWith('ECONNRESET', `closed the connection during CONNECT ${target}`))
-    socket.once('connect', () => {
-      const headers = {host: target, ...proxyAuthorization(this.proxy)}
-      socket.write(
-        `CONNECT ${target} HTTP/1.1\r\n${Object.entries(headers)
-          .map(([name, value]) => `${name}: ${value}\r\n`)
-          .join('')}\r\n`,
-      )
-    })
-    const onData = (chunk: Buffer) => {
-      received = Buffer.concat([received, chunk])
-      const end = received.indexOf('\r\n\r\n')
-      if (end === -1) {
-        if (received.length > MAX_TUNNEL_RESPONSE_BYTES)
-          failWith('EPROXY', `sent an answer to CONNECT ${target} over ${MAX_TUNNEL_RESPONSE_BYTES} bytes`)
-        return
-      }
-      socket.off('data', onData)
-      const statusLine = received.subarray(0, received.indexOf('\r\n')).toString('latin1')
-      const status = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1]
-      if (status !== '200') {
-        failWith('EPROXY', `refused CONNECT ${target}: ${statusLine.replace(/^HTTP\/1\.[01] /, '') || 'no status line'}`)
-        return
-      }
-      settled = true
-      socket.setTimeout(0)
-      socket.removeAllListeners('close')
-      socket.removeAllListeners('error')
-      // Bytes after the proxy's answer would belong to TLS, which the client speaks first: there are none.
+    const host = options.host ?? 'localhost'
+    openTunnel(this.proxy, host, Number(options.port ?? 443), (error, socket) => {
+      if (error || !socket) return callback?.(error, socket as Duplex)
       const tls = options as ConnectionOptions
-      const host = options.host ?? undefined
-      done(null, tlsConnect({...tls, socket, servername: tls.servername ?? (host && !isIP(host) ? host : undefined)}))
-    }
-    socket.on('data', onData)
+      callback?.(null, tlsConnect({...tls, socket, servername: tls.servername ?? (!isIP(host) ? host : undefined)}))
+    })
     return undefined
   }
+}
+
+/** An http agent whose connections are a CONNECT tunnel through `proxy`: a WebSocket upgrade (ws://) cannot be forwarded by absolute URL. */
+class PlainTunnelAgent extends HttpAgent {
+  constructor(private readonly proxy: URL) {
+    super({keepAlive: false})
+  }
+
+  override createConnection(options: ClientRequestArgs, callback?: (error: Error | null, socket: Duplex) => void): undefined {
+    openTunnel(this.proxy, options.host ?? 'localhost', Number(options.port ?? 80), (error, socket) => callback?.(error, socket as Duplex))
+    return undefined
+  }
+}
+
+/**
+ * The agent a WebSocket to `url` (ws:// or wss://, `webhooks listen --relay`)
+ * connects through: a CONNECT tunnel of the proxy its http(s) twin would use
+ * (wss:// → HTTPS_PROXY, ws:// → HTTP_PROXY, NO_PROXY and loopback direct), else undefined.
+ */
+export function webSocketAgent(url: URL, env: Env): HttpAgent | undefined {
+  const secure = url.protocol === 'wss:' || url.protocol === 'https:'
+  const twin = new URL(url.href.replace(/^wss?:/, secure ? 'https:' : 'http:'))
+  const proxy = proxyFor(twin, env)
+  if (!proxy) return undefined
+  return secure ? new TunnelAgent(proxy) : new PlainTunnelAgent(proxy)
 }
 
 export interface ProxyRouting {

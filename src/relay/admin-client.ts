@@ -5,6 +5,7 @@
  * UmmahErrors with the CLI's exit codes: 3 for a missing or refused token,
  * 4 for an unknown channel, 5 for a name taken, 7 for no relay reachable.
  */
+import {type HttpResponse, createTransport} from '../api/http.js'
 import {UmmahError} from '../shared/errors.js'
 import {isUrl} from '../api/validate.js'
 import {describeProblem, resolveWithin} from '../shared/urls.js'
@@ -97,30 +98,36 @@ export class RelayApi {
     let lastError: Error | undefined
     for (const base of this.urls) {
       const url = relayUrl(base, path)
-      let response: Response
+      let response: HttpResponse
+      // The API client's transport: HTTPS_PROXY/HTTP_PROXY/NO_PROXY apply to the relay as to the gateway.
+      const transport = await createTransport()
       try {
-        response = await fetch(url, {
-          method,
-          headers: {authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : {'content-type': 'application/json'})},
-          body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(TIMEOUT_MS),
-        })
-      } catch (error) {
-        lastError = error as Error
-        continue
+        try {
+          response = await transport.request(url, {
+            method,
+            headers: {authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : {'content-type': 'application/json'})},
+            body: body === undefined ? undefined : JSON.stringify(body),
+            signal: AbortSignal.timeout(TIMEOUT_MS),
+          })
+        } catch (error) {
+          lastError = error as Error
+          continue
+        }
+        // A relay's answer is a channel or a list of them: 1 MiB is far more than either, and a bound on a hostile one.
+        const text = await boundedText(response.body, 1024 * 1024)
+        let parsed: unknown
+        try {
+          parsed = JSON.parse(text)
+        } catch {
+          parsed = undefined
+        }
+        if (response.statusCode >= 200 && response.statusCode < 300) return parsed as T
+        throw relayError(response.statusCode, `${method} ${base}${path}`, parsed)
+      } finally {
+        transport.close()
       }
-      // A relay's answer is a channel or a list of them: 1 MiB is far more than either, and a bound on a hostile one.
-      const text = await boundedText(response, 1024 * 1024)
-      let parsed: unknown
-      try {
-        parsed = JSON.parse(text)
-      } catch {
-        parsed = undefined
-      }
-      if (response.ok) return parsed as T
-      throw relayError(response.status, `${method} ${base}${path}`, parsed)
     }
-    const cause = (lastError?.cause as NodeJS.ErrnoException | undefined)?.code ?? lastError?.message ?? 'no answer'
+    const cause = (lastError as NodeJS.ErrnoException | undefined)?.code ?? lastError?.message ?? 'no answer'
     throw new UmmahError(`Cannot reach the relay at ${this.urls.join(', ')} (${cause})`, {
       code: 'relay_unreachable',
       hint: 'Is `ummah relay start` running there, and the URL right?',
@@ -150,14 +157,14 @@ function relayError(status: number, where: string, body: unknown): UmmahError {
 }
 
 /** The body as text, or an error past `limit` bytes (the read stops there). */
-async function boundedText(response: Response, limit: number): Promise<string> {
-  if (!response.body) return ''
+async function boundedText(body: AsyncIterable<Uint8Array> & {destroy(): void}, limit: number): Promise<string> {
   const chunks: Uint8Array[] = []
   let size = 0
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+  for await (const chunk of body) {
     size += chunk.length
-    // Leaving the loop cancels the stream: nothing more is read.
+    // Leaving the loop destroys the stream: nothing more is read.
     if (size > limit) {
+      body.destroy()
       throw new UmmahError(`The relay's answer is over ${limit / 1024 / 1024} MiB: stopped reading`, {code: 'relay_response_too_large'})
     }
     chunks.push(chunk)

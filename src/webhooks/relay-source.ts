@@ -14,6 +14,7 @@
  * (token revoked, channel deleted) and an HTTP 401/403/404 at connect are
  * final: `failed` resolves with the reason and the listener stops.
  */
+import {proxyConfigured} from '../api/http.js'
 import WebSocket from 'ws'
 
 import {UmmahError} from '../shared/errors.js'
@@ -143,7 +144,10 @@ export class RelaySource implements EventSource {
     if (this.channelId !== undefined) query.set('channel_id', this.channelId)
     if (this.seq !== undefined) query.set('after_seq', String(this.seq))
     const url = relayUrl(base, `${routePath('stream', {channel: this.options.channel})}?${query}`).href.replace(/^http/, 'ws')
+    // Behind a corporate proxy (HTTPS_PROXY/HTTP_PROXY, NO_PROXY): the stream goes through its CONNECT tunnel, as the API calls do.
+    const agent = proxyConfigured(process.env) ? (await import('../api/proxy.js')).webSocketAgent(new URL(url), process.env) : undefined
     const socket = new WebSocket(url, {
+      agent,
       headers: {authorization: `Bearer ${this.options.token}`},
       handshakeTimeout: CONNECT_TIMEOUT_MS,
       maxPayload: 80 * 1024 * 1024,
