@@ -57,7 +57,7 @@ export const ENVIRONMENT: ReadonlyArray<readonly [variables: string, effect: str
   ['`BROWSER`', 'Program that `--open` runs with the URL (else `open` / `xdg-open` / `start`).'],
   [
     '`HTTPS_PROXY`, `HTTP_PROXY` (or lower case)',
-    'Proxy for API requests, statement downloads, the relay admin calls (`relay channels …`) and `webhooks listen --relay`'s stream: `https://` requests use `HTTPS_PROXY` through a `CONNECT` tunnel (TLS stays end to end, certificates checked), `http://` ones `HTTP_PROXY` (the stream, `wss://` or `ws://`, always through a `CONNECT` tunnel of the matching one). Only `http://` proxies; `http://user:pass@host:port` sends Basic proxy credentials. localhost and 127.x/::1 (the sandbox) never use a proxy.',
+    'Proxy for API requests, statement downloads, the relay admin calls (`relay channels …`) and the stream of `webhooks listen --relay`: `https://` requests use `HTTPS_PROXY` through a `CONNECT` tunnel (TLS stays end to end, certificates checked), `http://` ones `HTTP_PROXY` (the stream, `wss://` or `ws://`, always through a `CONNECT` tunnel of the matching one). Only `http://` proxies; `http://user:pass@host:port` sends Basic proxy credentials. localhost and 127.x/::1 (the sandbox) never use a proxy.',
   ],
   [
     '`NO_PROXY` (or `no_proxy`)',
