@@ -25,6 +25,8 @@ command -v secret-tool >/dev/null 2>&1 || packages+=(libsecret-tools)
 command -v curl >/dev/null 2>&1 || packages+=(curl)
 # faketime (libfaketime): the relay run with its clock days ahead (test/e2e/relay-clock.test.ts).
 command -v faketime >/dev/null 2>&1 || packages+=(faketime)
+# fish: `ummah completion fish` loaded in a real fish and asked what it completes (test/cli/completion.test.ts).
+command -v fish >/dev/null 2>&1 || packages+=(fish)
 # man (man-db, with groff): the generated man pages rendered as `man -l` shows them (test/cli/man.test.ts).
 command -v man >/dev/null 2>&1 || packages+=(man-db)
 [ ${#packages[@]} -eq 0 ] && exit 0
