@@ -9,13 +9,13 @@
 import {readFileSync} from 'node:fs'
 import {type IncomingMessage, type Server, type ServerResponse, createServer} from 'node:http'
 import {createServer as createTlsServer} from 'node:https'
-import {type AddressInfo, type Socket, connect} from 'node:net'
+import type {AddressInfo, Socket} from 'node:net'
 import {join} from 'node:path'
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
 import {noProxyMatcher, proxyFor} from '../../src/api/proxy.js'
 import {ROOT, runCli, tempDir} from '../helpers/cli.js'
-import {type TestServer, json, startServer} from '../helpers/server.js'
+import {type TestServer, json, startServer, tunnelTo} from '../helpers/server.js'
 
 const TLS = join(ROOT, 'test', 'fixtures', 'tls')
 const KEY = 'sk_test_proxyproxy9876'
@@ -120,18 +120,7 @@ beforeAll(async () => {
       return
     }
     // Every tunnel leads to the local TLS server, whatever host was asked for: nothing leaves 127.0.0.1.
-    const upstream = connect(tlsPort, '127.0.0.1', () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
-      upstream.pipe(client)
-      client.pipe(upstream)
-    })
-    sockets.add(upstream)
-    const end = () => {
-      upstream.destroy()
-      client.destroy()
-    }
-    upstream.on('error', end)
-    client.on('error', end)
+    tunnelTo(client, tlsPort, sockets)
   })
   server.on('connection', (socket: Socket) => sockets.add(socket))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))

@@ -6,11 +6,12 @@
  * connection it makes goes to the relay on 127.0.0.1.
  */
 import {type IncomingMessage, createServer, request as httpRequest} from 'node:http'
-import {type AddressInfo, type Socket, connect} from 'node:net'
+import type {AddressInfo, Socket} from 'node:net'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {type Sandbox, startSandbox} from '../../src/sandbox/server.js'
 import {runCli, tempConfigDir, tempDir} from '../helpers/cli.js'
+import {tunnelTo} from '../helpers/server.js'
 import {App, Listener, until} from './listen-harness.js'
 import {ADMIN_TOKEN, RelayProcess} from './relay-harness.js'
 
@@ -43,18 +44,7 @@ beforeAll(async () => {
   })
   server.on('connect', (request: IncomingMessage, client: Socket) => {
     seen.push({method: 'CONNECT', target: request.url ?? '', authorization: request.headers['proxy-authorization']})
-    const upstream = connect(relayPort, '127.0.0.1', () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
-      upstream.pipe(client)
-      client.pipe(upstream)
-    })
-    sockets.add(upstream)
-    const end = () => {
-      upstream.destroy()
-      client.destroy()
-    }
-    upstream.on('error', end)
-    client.on('error', end)
+    tunnelTo(client, relayPort, sockets)
   })
   server.on('connection', (socket: Socket) => sockets.add(socket))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))

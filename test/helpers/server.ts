@@ -1,6 +1,6 @@
 /** A real HTTP server on 127.0.0.1:0 that records every request and answers with a test's handler. */
 import {type IncomingMessage, type ServerResponse, createServer} from 'node:http'
-import {type AddressInfo, createServer as createNetServer} from 'node:net'
+import {type AddressInfo, type Socket, connect as netConnect, createServer as createNetServer} from 'node:net'
 
 export interface RecordedRequest {
   method: string
@@ -68,4 +68,20 @@ export async function freePort(): Promise<number> {
   const {port} = server.address() as {port: number}
   await new Promise((resolve) => server.close(resolve))
   return port
+}
+
+/** A test proxy's answer to CONNECT: 200, then the client piped both ways to 127.0.0.1:`port` (whatever host was asked for: nothing leaves this machine). */
+export function tunnelTo(client: Socket, port: number, sockets: Set<Socket>): void {
+  const upstream = netConnect(port, '127.0.0.1', () => {
+    client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
+    upstream.pipe(client)
+    client.pipe(upstream)
+  })
+  sockets.add(upstream)
+  const end = () => {
+    upstream.destroy()
+    client.destroy()
+  }
+  upstream.on('error', end)
+  client.on('error', end)
 }
