@@ -10,7 +10,7 @@
  *   while they register no hook such a run fires.
  */
 import {execFile} from 'node:child_process'
-import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {promisify, stripVTControlCharacters} from 'node:util'
@@ -224,6 +224,19 @@ describe('start-up imports', () => {
     expect(holding).toHaveLength(1)
     expect(holding[0]).not.toBe('ummah.js')
     expect(chunks['ummah.js'].filter((input) => input.startsWith('dist/webhooks/'))).toEqual([])
+  })
+})
+
+describe('compile cache', () => {
+  it("keeps V8's compiled code of the bundle between runs where Node has the cache (≥ 22.1), and asks for none where it does not", async () => {
+    const cache = tempDir('ummah-compile-cache-')
+    const result = await runCli(['--help'], {env: {NODE_COMPILE_CACHE: cache}})
+    expect(result.code).toBe(0)
+    const {enableCompileCache} = (await import('node:module')) as {enableCompileCache?: unknown}
+    const written = readdirSync(cache, {recursive: true}).length
+    // Node 20 has no enableCompileCache (and ignores NODE_COMPILE_CACHE): nothing written; Node 22 and 24 (test:node-lines) write the cache.
+    if (typeof enableCompileCache === 'function') expect(written).toBeGreaterThan(0)
+    else expect(written).toBe(0)
   })
 })
 
