@@ -4,9 +4,8 @@
 // is rendered by oclif's Help from the committed manifests
 // (test/cli/startup.test.ts compares both with oclif).
 // Node ≥ 22.1 keeps V8's compiled code of the bundle between runs (on disk, in the OS temp directory;
-// NODE_DISABLE_COMPILE_CACHE=1 turns it off); Node 20 has no such cache and skips this.
-const {default: nodeModule} = await import('node:module')
-nodeModule.enableCompileCache?.()
+// NODE_DISABLE_COMPILE_CACHE=1 turns it off); Node 20 has no such cache and does not even load node:module.
+if (Number(process.versions.node.split('.')[0]) >= 22) (await import('node:module')).enableCompileCache?.()
 const argv = process.argv.slice(2)
 if (argv.length === 1 && ['--version', '-v', 'version'].includes(argv[0])) {
   const {readFileSync} = await import('node:fs')
