@@ -1,16 +1,16 @@
 import {generateKeyPairSync, sign} from 'node:crypto'
 import {appendFileSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {runCli, tempDir} from '../helpers/cli.js'
-import {Forwarder} from '../../src/webhooks/forward.js'
+import {Forwarder, type ForwarderOptions, UNRECORDED_MAX} from '../../src/webhooks/forward.js'
 import {type Fixture, runFixture} from '../../src/webhooks/fixtures.js'
 import {verifyRsaSha256} from '../../src/schemes/signature.js'
-import {Spool} from '../../src/webhooks/spool.js'
+import {Spool, type SpooledEvent} from '../../src/webhooks/spool.js'
 import {until} from '../helpers/wait.js'
 import {ManualClock} from '../helpers/clock.js'
-import {startServer} from '../helpers/server.js'
+import {type TestServer, startServer} from '../helpers/server.js'
 
 const pem = (key: ReturnType<typeof generateKeyPairSync>['publicKey']) => key.export({type: 'spki', format: 'pem'}).toString()
 
@@ -186,19 +186,27 @@ describe('forwarder backpressure', () => {
   })
 })
 
+/** A forwarder to the app's /hook: one worker, retrying without limit, reporting nowhere unless `extra` says. */
+function forwarderTo(app: TestServer, spool: Spool, extra: Partial<ForwarderOptions> = {}): Forwarder {
+  return new Forwarder({
+    target: new URL(`${app.origin}/hook`),
+    spool,
+    timeoutMs: 5000,
+    maxAttempts: 0,
+    concurrency: 1,
+    headers: {},
+    report: () => {},
+    ...extra,
+  })
+}
+
 describe('forwarder backoff on a moved clock', () => {
   it('retries a 500 only once its backoff has passed on the clock, and stop() cuts a backoff short', async () => {
     const app = await startServer((_request, response, index) => void response.writeHead(index === 0 ? 500 : 200).end())
     const spool = await Spool.open(join(tempDir('ummah-backoff-'), 'p.spool'))
     const clock = new ManualClock()
     const reports: string[] = []
-    const forwarder = new Forwarder({
-      target: new URL(`${app.origin}/hook`),
-      spool,
-      timeoutMs: 5000,
-      maxAttempts: 0,
-      concurrency: 1,
-      headers: {},
+    const forwarder = forwarderTo(app, spool, {
       report: (line) => reports.push(`${line.kind} ${line.status ?? ''}`.trim()),
       // A fixed backoff of one minute: min and max the same, so the wait is between 30 and 60 s on the clock.
       minBackoffMs: 60_000,
@@ -229,5 +237,58 @@ describe('forwarder backoff on a moved clock', () => {
     expect(performance.now() - stopping).toBeLessThan(5000)
     expect(spool.pending().map((event) => event.id)).toEqual(['evt-stopped'])
     await spool.close()
+  })
+})
+
+describe('delivery records synced while the next forwards go out', () => {
+  // Records that reach "disk" only when the test says so, and how many were outstanding when each forward reached the app.
+  const held: Array<() => void> = []
+  const outstandingAtSend: number[] = []
+  let app: TestServer
+  beforeAll(async () => {
+    app = await startServer((_request, response) => {
+      outstandingAtSend.push(held.length)
+      response.writeHead(200).end()
+    })
+  })
+  afterAll(() => app.close())
+
+  it(`a worker forwards while records sync, and waits once ${UNRECORDED_MAX} are outstanding`, async () => {
+    const spool = {
+      markDelivered: (event: SpooledEvent) => {
+        event.status = 'delivered'
+        return new Promise<void>((resolve) => held.push(resolve))
+      },
+    } as unknown as Spool
+    const forwarder = forwarderTo(app, spool)
+    const total = 100
+    for (let seq = 1; seq <= total; seq++) {
+      const body = Buffer.from(JSON.stringify({id: `evt-${seq}`}))
+      forwarder.enqueue({
+        seq,
+        id: `evt-${seq}`,
+        type: 'purchase.paid',
+        receivedAt: Date.now(),
+        headers: {},
+        body,
+        status: 'pending',
+        attempts: 0,
+        answers: [],
+      })
+    }
+    forwarder.start()
+    let synced = 0
+    while (synced < total) {
+      // Blocked with UNRECORDED_MAX + 1 records written: exactly that many forwards reached the app, not one more.
+      await until(() => held.length === Math.min(UNRECORDED_MAX + 1, total - synced) || synced + held.length === total, 'the worker at its bound')
+      expect(app.requests.length).toBe(synced + held.length)
+      // The disk catches up: every outstanding record synced together.
+      const batch = held.splice(0)
+      synced += batch.length
+      for (const resolve of batch) resolve()
+    }
+    await until(() => app.requests.length === total, 'every event forwarded')
+    expect(Math.max(...outstandingAtSend)).toBe(UNRECORDED_MAX)
+    await forwarder.stop(1000)
   })
 })
