@@ -7,7 +7,7 @@ import {spawn, spawnSync} from 'node:child_process'
 import {generateKeyPairSync} from 'node:crypto'
 import {mkdtempSync, readFileSync} from 'node:fs'
 import {createServer} from 'node:http'
-import {cpus, tmpdir} from 'node:os'
+import {cpus, loadavg, tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {Worker} from 'node:worker_threads'
@@ -461,6 +461,8 @@ async function sandboxLoad(apiBase, pid) {
 
 // ---------------------------------------------------------------- main
 const benchStarted = performance.now()
+// The machine's 1-minute load average before the bench loads it (what else was running), reported with the results.
+const loadBefore = loadavg()[0]
 try {
   spawnSync(process.execPath, [BIN, '--version']) // warm the file cache
   // The default sandbox, state kept on disk as a user's is, in a data directory of its own.
@@ -484,5 +486,5 @@ const line = (cells) => cells.map((cell, index) => String(cell).padEnd(widths[in
 console.log(line(['figure', 'value', 'reference', 'target', 'pass']))
 for (const item of rows) console.log(line([item.figure, item.value, item.reference, item.target, item.pass ? 'pass' : 'FAIL']))
 console.log(
-  `\n${rows.filter((item) => item.pass).length}/${rows.length} pass · ${((performance.now() - benchStarted) / 1000).toFixed(0)} s · node ${process.version} · ${cpus().length} cores`,
+  `\n${rows.filter((item) => item.pass).length}/${rows.length} pass · ${((performance.now() - benchStarted) / 1000).toFixed(0)} s · node ${process.version} · ${cpus().length} cores · load average ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} at the end`,
 )
