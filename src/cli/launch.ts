@@ -107,14 +107,17 @@ export async function launch(argv: string[], binUrl: string, commandIds: Readonl
     return
   }
   const root = join(fileURLToPath(binUrl), '..', '..')
+  // Read once: oclif's options for our own commands, and the update notice's name and version.
+  let pjson: {name: string; version: string; oclif: Record<string, unknown>} | undefined
+  const packageJson = () => (pjson ??= JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as NonNullable<typeof pjson>)
   if (!ownCommandId(argv, commandIds)) await execute({args: argv, dir: binUrl})
   else {
-    const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
-    await execute({args: argv, loadOptions: {root, pjson: {...pjson, oclif: {...pjson.oclif, plugins: []}}}})
+    const own = packageJson()
+    await execute({args: argv, loadOptions: {root, pjson: {...own, oclif: {...own.oclif, plugins: []}}}})
   }
   // After the command's own output, for a person at a terminal only; piped, in CI, nothing more is loaded.
   if (updateNoticeAllowed(process.env, Boolean(process.stdout.isTTY), Boolean(process.stderr.isTTY))) {
-    const {name, version} = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {name: string; version: string}
+    const {name, version} = packageJson()
     ;(await import('./update-notice.js')).afterCommand({name, version})
   }
 }
