@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Debian packages the test suite drives for real, installed when missing
 # (CI runs as root on a fresh Debian machine): redis-server for the relay's
-# Redis store; chromium for the hosted checkout driven by playwright-core;
+# Redis store and redis-sentinel for its failover test; chromium for the
+# hosted checkout driven by playwright-core;
 # php-cli and python3-cryptography to run the API reference's own PHP and
 # Python webhook verification samples against what the sandbox sends;
 # dbus-daemon, gnome-keyring and secret-tool (libsecret-tools) for a real
@@ -11,6 +12,7 @@
 set -euo pipefail
 packages=()
 command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
+command -v redis-sentinel >/dev/null 2>&1 || packages+=(redis-sentinel)
 # `ip netns` and veth pairs for the relay test across a network boundary.
 command -v ip >/dev/null 2>&1 || packages+=(iproute2)
 [ -x /usr/bin/chromium ] || packages+=(chromium fonts-liberation)
@@ -40,3 +42,4 @@ apt-get update -qq >/dev/null
 apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 # Debian starts the packaged service; the tests start their own servers on free ports.
 (command -v service >/dev/null 2>&1 && service redis-server stop >/dev/null 2>&1) || true
+(command -v service >/dev/null 2>&1 && service redis-sentinel stop >/dev/null 2>&1) || true

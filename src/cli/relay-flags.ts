@@ -19,7 +19,15 @@ export const relayStartFlags = {
   port: Flags.integer({summary: 'Port to listen on; 0 picks a free one.', default: RELAY_PORT, min: 0, max: 65_535}),
   'public-url': Flags.string({summary: 'The https URL the gateway reaches this relay at (ingress URLs are built on it).'}),
   'data-dir': Flags.string({summary: "Embedded storage directory (default: the config directory's relay/)."}),
-  redis: Flags.string({summary: 'Store in Redis Streams at this redis:// URL instead (several relays can share it).'}),
+  redis: Flags.string({
+    summary: 'Store in Redis Streams instead: redis://HOST:PORT, or redis+sentinel://HOST:26379,HOST2:26379/MASTER (several relays can share it).',
+  }),
+  'redis-replicas': Flags.integer({
+    summary: 'Redis replicas that must confirm each entry (WAIT) before the gateway is answered 200 (default: 1 with redis+sentinel://, else 0).',
+    min: 0,
+    max: 16,
+  }),
+  'redis-wait-timeout': Flags.string({summary: 'How long to wait for those replicas before answering 503.', default: '1s'}),
   token: Flags.string({summary: 'Admin token for channel management, or @FILE or - (default: UMMAH_RELAY_TOKEN).'}),
   retention: Flags.string({summary: "How long entries are kept (default 72h: the gateway's retry window).", default: '72h'}),
   'max-body': Flags.string({summary: 'Largest delivery stored (larger: 413).', default: '1mb'}),
@@ -50,8 +58,19 @@ export async function relayStartSettings(flags: StartFlags, env: NodeJS.ProcessE
   const maxBodyBytes = parseBytes(flags['max-body'])
   if (!maxBodyBytes || maxBodyBytes > 64 * 1024 * 1024)
     throw new UsageError(`--max-body "${flags['max-body']}" is not a size up to 64mb`, 'e.g. --max-body 1mb or 262144.')
+  // Loaded when asked for: every command's start-up reads this module (test/cli/startup.test.ts).
+  const redis = flags.redis === undefined ? undefined : (await import('../relay/redis-target.js')).parseRedisTarget(flags.redis)
+  const waitTimeoutMs = parseDuration(flags['redis-wait-timeout'])
+  if (!waitTimeoutMs || waitTimeoutMs > 60_000)
+    throw new UsageError(
+      `--redis-wait-timeout "${flags['redis-wait-timeout']}" is not a duration from 1ms to 60s`,
+      'e.g. --redis-wait-timeout 500ms or 2s.',
+    )
+  // Behind Sentinel a failover loses what no replica had: one must confirm each entry unless told otherwise.
+  const replicas = flags['redis-replicas'] ?? (redis?.kind === 'sentinel' ? 1 : 0)
   const tls = flags['tls-cert'] && flags['tls-key'] ? {cert: await readFile(flags['tls-cert']), key: await readFile(flags['tls-key'])} : undefined
-  return {token, retentionMs, maxBodyBytes, tls, dataDir: (flags['data-dir'] as string | undefined) ?? join(configDir(), 'relay')}
+  const dataDir = (flags['data-dir'] as string | undefined) ?? join(configDir(), 'relay')
+  return {token, retentionMs, maxBodyBytes, tls, dataDir, store: {dataDir, redis, replicas, waitTimeoutMs}}
 }
 
 export const relayAdminFlags = {

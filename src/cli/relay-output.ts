@@ -24,6 +24,8 @@ export function formatRelayLine(line: Record<string, unknown> & {type: string}):
       return `${time}  stream closed: ${known.channel} for ${known.client}`
     case 'trimmed':
       return `${time}  retention: trimmed ${known.entries} entr${known.entries === 1 ? 'y' : 'ies'} of ${known.channel}`
+    case 'store':
+      return `${time}  store: failed over to ${known.master}`
     case 'clock-jump':
       return `${time}  ! the clock jumped ${known.jumped_s} s: retention paused for ${known.trims_paused_s} s (listeners are told of anything trimmed before they read it)`
   }

@@ -26,7 +26,7 @@ import {Ingress} from './ingress.js'
 import {NOT_FOUND, type Reply, errorReply, refuse, send} from './reply.js'
 import {Retention} from './retention.js'
 import {type AdminRouteName, RELAY_ROUTES, type RouteName, matchRoute} from './routes.js'
-import type {RelayStore} from './store.js'
+import type {RelayStore, StoreLogLine} from './store.js'
 import {Streams} from './streams.js'
 
 export {relayedHeaders} from './ingress.js'
@@ -57,6 +57,7 @@ export type RelayLogLine =
   | {type: 'stream-closed'; channel: string; client: string}
   | {type: 'trimmed'; channel: string; entries: number}
   | {type: 'clock-jump'; jumped_s: number; trims_paused_s: number}
+  | StoreLogLine
 
 export interface Relay {
   url: string

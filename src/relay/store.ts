@@ -44,6 +44,9 @@ export interface StoredEntry extends EntryInput {
   seq?: number
 }
 
+/** Said by a store about itself: its master changed (a Redis Sentinel failover). */
+export type StoreLogLine = {type: 'store'; event: 'failed-over'; master: string}
+
 /** One client's blocking reads; closing it wakes a read in progress (which then returns nothing). */
 export interface StoreReader {
   /** Entries after `after`, oldest first, at most `count`; waits up to `blockMs` when there are none. */

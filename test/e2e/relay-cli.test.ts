@@ -49,6 +49,14 @@ describe('relay commands', {timeout: 60_000}, () => {
       [['--port', '0', '--token', 'short'], {}, /at least 16 characters/],
       [['--port', '0', '--retention', 'forever'], {UMMAH_RELAY_TOKEN: ADMIN_TOKEN}, /--retention "forever" is not a duration/],
       [['--port', '0', '--max-body', '1tb'], {UMMAH_RELAY_TOKEN: ADMIN_TOKEN}, /--max-body "1tb" is not a size up to 64mb/],
+      // Nothing connects: 127.0.0.1:1 would refuse, but the value is refused first.
+      [['--port', '0', '--redis', 'redis+sentinel://127.0.0.1:1'], {UMMAH_RELAY_TOKEN: ADMIN_TOKEN}, /names no master/],
+      [
+        ['--port', '0', '--redis', 'http://u:hunter22@127.0.0.1:1'],
+        {UMMAH_RELAY_TOKEN: ADMIN_TOKEN},
+        /unknown scheme\. Use redis:\/\/, rediss:\/\/ or redis\+sentinel:\/\//,
+      ],
+      [['--port', '0', '--redis', 'redis://127.0.0.1:1', '--redis-wait-timeout', '0'], {UMMAH_RELAY_TOKEN: ADMIN_TOKEN}, /--redis-wait-timeout "0"/],
     ]
     for (const [args, env, message] of cases) {
       const result = await cli(['relay', 'start', ...args], env)
@@ -56,6 +64,7 @@ describe('relay commands', {timeout: 60_000}, () => {
       expect(result.stderr).toMatch(message)
       expect(result.stderr.trim().split('\n').length).toBeLessThanOrEqual(2)
       expect(result.stdout).not.toMatch(/Ready/)
+      expect(result.stdout + result.stderr).not.toContain('hunter22')
     }
     // The admin token never appears whole in what it prints.
     const busy = await cli(['relay', 'start', '--port', new URL(url).port, '--token', ADMIN_TOKEN])

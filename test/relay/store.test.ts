@@ -13,14 +13,25 @@ import {EmbeddedStore} from '../../src/relay/embedded-store.js'
 import {RedisStore} from '../../src/relay/redis-store.js'
 import type {ChannelRecord, RelayStore} from '../../src/relay/store.js'
 import {tempDir} from '../helpers/cli.js'
-import {type RedisServer, startRedis} from '../helpers/redis.js'
+import {parseRedisTarget} from '../../src/relay/redis-target.js'
+import {type RedisServer, type SentinelSet, startRedis, startSentinelSet} from '../helpers/redis.js'
 import {until} from '../helpers/wait.js'
 
 let redis: RedisServer
+let sentinels: SentinelSet
 beforeAll(async () => {
-  redis = await startRedis()
-})
-afterAll(() => redis.stop())
+  ;[redis, sentinels] = await Promise.all([startRedis(), startSentinelSet()])
+}, 60_000)
+afterAll(() => Promise.all([redis.stop(), sentinels.stop()]))
+
+/** Each test starts from an empty Redis. */
+async function emptied(url: string): Promise<void> {
+  const {createClient} = await import('@redis/client')
+  const client = createClient({url})
+  await client.connect()
+  await client.flushAll()
+  await client.close()
+}
 
 const channel = (name: string): ChannelRecord => ({name, ingress_secret: 'a'.repeat(32), created_at: 1, tokens: []})
 const entry = (text: string, receivedAt = Date.now()) => ({
@@ -35,12 +46,16 @@ const stores: Array<[string, () => Promise<RelayStore>]> = [
     'redis',
     async () => {
       const store = await RedisStore.open(redis.url)
-      // Each test starts from an empty Redis.
-      const {createClient} = await import('@redis/client')
-      const client = createClient({url: redis.url})
-      await client.connect()
-      await client.flushAll()
-      await client.close()
+      await emptied(redis.url)
+      return store
+    },
+  ],
+  [
+    // The same suite through the sentinels, each entry confirmed by the replica (WAIT 1).
+    'redis sentinel',
+    async () => {
+      const store = await RedisStore.open(parseRedisTarget(sentinels.url), {replicas: 1, waitTimeoutMs: 2000})
+      await emptied(`redis://127.0.0.1:${await sentinels.masterPort()}`)
       return store
     },
   ],
@@ -206,5 +221,18 @@ describe('embedded store on disk', () => {
     await store.createChannel(channel('c'))
     await expect(store.append('nope', entry('x'))).rejects.toThrow(/no channel/)
     await store.close()
+  })
+})
+
+describe('redis store behind Sentinel', () => {
+  it('refuses an entry fewer replicas confirm than asked for, saying how many did and in how long', async () => {
+    const store = await RedisStore.open(parseRedisTarget(sentinels.url), {replicas: 2, waitTimeoutMs: 200})
+    try {
+      expect(await store.connectedReplicas()).toBe(1)
+      expect(await store.createChannel(channel('waits'))).toBe(true)
+      await expect(store.append('waits', entry('one'))).rejects.toThrow('1 of 2 Redis replicas confirmed the entry within 200 ms')
+    } finally {
+      await store.close()
+    }
   })
 })

@@ -21,15 +21,15 @@ export default class RelayStart extends UmmahCommand {
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(RelayStart)
-    const {token, retentionMs, maxBodyBytes, tls, dataDir} = await relayStartSettings(flags)
+    const {token, retentionMs, maxBodyBytes, tls, store: choice} = await relayStartSettings(flags)
     const [{openStore}, {startRelay}, {formatRelayLine}] = await Promise.all([
       import('../../relay/open-store.js'),
       import('../../relay/server.js'),
       import('../../cli/relay-output.js'),
     ])
-    const {store, where, warning} = await openStore({dataDir, redis: flags.redis})
     const json = this.jsonEnabled()
     const say = (line: Record<string, unknown> & {type: string}) => this.print(json ? this.jsonLine(line) : formatRelayLine(printableDeep(line)))
+    const {store, where, warning} = await openStore({...choice, log: say})
     const relay = await startRelay({
       host: flags.host,
       port: flags.port,
