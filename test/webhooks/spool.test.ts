@@ -9,6 +9,7 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import type {Attempt} from '../../src/webhooks/answers.js'
+import {idDigest} from '../../src/webhooks/id-window.js'
 import {type SpoolFile, type SpoolHealth, Spool} from '../../src/webhooks/spool.js'
 import {tempDir} from '../helpers/cli.js'
 
@@ -175,10 +176,47 @@ describe('de-duplication window', () => {
     expect((await reopened.admit(input('evt-replayed'))).duplicate).toBe(true)
     await reopened.close()
 
+    // The window is written as digests: the 101 ids let go of are not in the file, only theirs.
+    const text = await readFile(file, 'utf8')
+    expect(text).not.toContain('"evt-replayed"')
+    expect(text).toContain(`"${idDigest('evt-replayed')}"`)
+
     now += 3 * 24 * 3600 * 1000 + 1000
     const later = await Spool.open(file, {keepDone: 200, now: () => now})
     expect((await later.admit(input('evt-replayed'))).duplicate).toBe(false)
     await later.close()
+  })
+
+  it("reads an older spool's window of ids, and writes it back as digests", async () => {
+    const file = join(tempDir('ummah-spool-'), 'p.spool')
+    const now = Date.now()
+    await writeFile(
+      file,
+      `${JSON.stringify({
+        k: 'i',
+        ids: [
+          ['evt-old-1', now - 1000],
+          ['evt-old-2', now - 500],
+          ['evt-expired', now - 4 * 24 * 3600 * 1000],
+        ],
+      })}\n`,
+    )
+    const spool = await Spool.open(file, {now: () => now})
+    expect(spool.seen('evt-old-1')).toBe(true)
+    expect((await spool.admit(input('evt-old-2'))).duplicate).toBe(true)
+    expect(spool.seen('evt-expired')).toBe(false)
+    await spool.close()
+    const lines = await linesOf(file)
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      {
+        k: 'i',
+        d: [
+          [idDigest('evt-old-1'), now - 1000],
+          [idDigest('evt-old-2'), now - 500],
+        ],
+      },
+    ])
+    expect((await Spool.open(file, {now: () => now})).seen('evt-old-1')).toBe(true)
   })
 })
 
