@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// `npm run bench`: every performance figure of issue #6 in one run on this
-// machine, against its own sandbox, fake gateway, sender and receiver on
-// loopback, printed as one table. Medians; ratios against `node -e 0`
-// measured in the same run. Bounded: a few minutes on 2 cores.
+// `npm run bench`: every performance figure the README states, in one run on
+// this machine, against its own sandbox, fake gateway, sender and receiver on
+// loopback, printed as one table, each row with its target and pass/FAIL.
+// Ratios against floors measured in the same run (`node -e 0`, a plain
+// pass-through), contenders interleaved. Bounded: about ten minutes on 2 cores.
 import {spawn, spawnSync} from 'node:child_process'
 import {generateKeyPairSync} from 'node:crypto'
 import {mkdtempSync, readFileSync} from 'node:fs'
@@ -19,6 +20,8 @@ const BIN = join(ROOT, 'bin', 'run.js')
 const BRAND = '409eb80e-3782-4b1d-afa8-b779759266a5'
 const RUNS = Number(process.env.BENCH_RUNS ?? 20)
 const RELAY_EVENTS = Number(process.env.BENCH_RELAY_EVENTS ?? 100_000)
+// The webhook contenders' rounds: each gets RELAY_EVENTS / ROUNDS events a round.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const SANDBOX_PURCHASES = Number(process.env.BENCH_SANDBOX_PURCHASES ?? 100_000)
 // BENCH_ONLY=relay (or startup, sandbox, comma-separated) runs part of the bench.
 const ONLY = new Set(process.env.BENCH_ONLY?.split(',') ?? ['startup', 'relay', 'sandbox'])
@@ -38,16 +41,18 @@ function rssMb(pid) {
   return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024
 }
 
-/** Wall time of a whole process, median of RUNS. */
-function timeProcess(args, env = {}) {
-  const times = []
+/** Wall times of whole processes, median of RUNS each, run in turn (one of each, then the next of each …). */
+function timeProcesses(commands) {
+  const times = commands.map(() => [])
   for (let run = 0; run < RUNS; run++) {
-    const started = performance.now()
-    const result = spawnSync(process.execPath, args, {env: {...process.env, ...env}, stdio: ['ignore', 'ignore', 'pipe']})
-    times.push(performance.now() - started)
-    if (result.status !== 0) throw new Error(`${args.join(' ')} failed: ${result.stderr}`)
+    commands.forEach(([args, env = {}], index) => {
+      const started = performance.now()
+      const result = spawnSync(process.execPath, args, {env: {...process.env, ...env}, stdio: ['ignore', 'ignore', 'pipe']})
+      times[index].push(performance.now() - started)
+      if (result.status !== 0) throw new Error(`${args.join(' ')} failed: ${result.stderr}`)
+    })
   }
-  return median(times)
+  return times.map(median)
 }
 
 /** A long-running child whose stdout lines are collected. */
@@ -82,9 +87,6 @@ function listen(server) {
 // ---------------------------------------------------------------- start-up
 async function startup(sandboxApiBase) {
   log(`start-up: medians of ${RUNS} runs`)
-  const floor = timeProcess(['-e', '0'])
-  const version = timeProcess([BIN, '--version'])
-  const help = timeProcess([BIN, '--help'])
   // As a developer runs it: with a saved profile (`ummah login`), not keys in the environment.
   const env = {UMMAH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-'))}
   const login = spawnSync(process.execPath, [BIN, 'login', '--api-key', '-', '--api-base', sandboxApiBase], {
@@ -97,12 +99,17 @@ async function startup(sandboxApiBase) {
     headers: {authorization: 'Bearer sk_test_bench', 'content-type': 'application/json'},
     body: JSON.stringify({brand_id: BRAND, client: {email: 'bench@example.com'}, purchase: {products: [{name: 'A', price: 100}], currency: 'USD'}}),
   }).then((response) => response.json())
-  const retrieve = timeProcess([BIN, 'purchases', 'retrieve', created.id, '--json'], env)
+  const [floor, version, help, retrieve] = timeProcesses([
+    [['-e', '0']],
+    [[BIN, '--version']],
+    [[BIN, '--help']],
+    [[BIN, 'purchases', 'retrieve', created.id, '--json'], env],
+  ])
   row('node -e 0 (floor)', floor.toFixed(0), 'ms', 'peer: 65 ms', '—', true)
   for (const [figure, value, target] of [
-    ['ummah --version', version, 1.8],
-    ['ummah --help', help, 1.8],
-    ['ummah purchases retrieve ID --json (saved profile)', retrieve, 2.5],
+    ['ummah --version', version, 1.1],
+    ['ummah --help', help, 1.5],
+    ['ummah purchases retrieve ID --json (saved profile)', retrieve, 2.0],
   ]) {
     const ratio = value / floor
     row(
@@ -174,13 +181,16 @@ async function relay() {
   })
   const appPort = await listen(app)
 
-  const latencyCount = 2000
-  const bodies = Array.from({length: RELAY_EVENTS}, (_, index) => eventBody(index, 'load'))
-  const paced = Array.from({length: latencyCount}, (_, index) => eventBody(index, 'paced'))
-  const direct = Array.from({length: latencyCount}, (_, index) => eventBody(index, 'direct'))
-  log(`relay: signing ${RELAY_EVENTS + 2 * latencyCount} events in worker threads`)
-  const signatures = await signInWorkers([...bodies, ...paced, ...direct], privateKey)
-  // Every path gets the same signed events; each has its own fresh listener state, so none is a repeat to it.
+  // Each contender is started once and gets ROUNDS rounds, interleaved (round 1 of each, then round 2 …): a slow minute of
+  // the machine falls on every contender, not on one. Each round sends its own slice of the events, so a contender never
+  // sees an id twice; RSS growth is over all of them.
+  const perRound = Math.floor(RELAY_EVENTS / ROUNDS)
+  const pacedPerRound = 1000
+  const bodies = Array.from({length: perRound * ROUNDS}, (_, index) => eventBody(index, 'load'))
+  const paced = Array.from({length: pacedPerRound * ROUNDS}, (_, index) => eventBody(index, 'paced'))
+  const direct = Array.from({length: pacedPerRound}, (_, index) => eventBody(index, 'direct'))
+  log(`relay: signing ${bodies.length + paced.length} events in worker threads`)
+  const signatures = await signInWorkers([...bodies, ...paced], privateKey)
   const signatureOf = new Map([...bodies, ...paced].map((body, index) => [body, signatures[index]]))
 
   const appPool = new Pool(`http://127.0.0.1:${appPort}`, {connections: 4})
@@ -188,8 +198,8 @@ async function relay() {
   // BENCH_LISTEN_NODE_FLAGS="--cpu-prof --cpu-prof-dir=prof" profiles the listener under this load.
   const nodeFlags = process.env.BENCH_LISTEN_NODE_FLAGS?.split(' ').filter(Boolean) ?? []
 
-  /** Sends the load and the paced run through one path (a URL the sender posts to); events/s, RSS growth of each process, p99 at 200/s. */
-  async function measure(tag, url, processes) {
+  /** One round through one path: its slice of the load as fast as 16 connections go, then its paced slice at 200/s. */
+  async function round(tag, url, index) {
     arrivals.clear()
     const target = new URL(url)
     const pool = new Pool(target.origin, {connections: 16, pipelining: 1})
@@ -200,28 +210,26 @@ async function relay() {
           await response.body.dump()
           if (response.statusCode !== 200) throw new Error(`${tag} answered ${response.statusCode}`)
         })
-    const before = processes.map((pid) => rssMb(pid))
-    log(`${tag}: ${RELAY_EVENTS} events as fast as 16 connections go`)
-    // Bounded: sending stops after 90 s, and the wait for the last forwards after 180 s more. Through the relay the
+    const slice = bodies.slice(index * perRound, (index + 1) * perRound)
+    log(`${tag}: round ${index + 1}/${ROUNDS}, ${slice.length} events as fast as 16 connections go`)
+    // Bounded: sending stops after 60 s, and the wait for the last forwards after 120 s more. Through the relay the
     // sender is answered once the relay has stored an event, not once the app has it: what it stored drains afterwards,
     // and the paced run starts only then (else it would measure the queue).
     const started = performance.now()
     let next = 0
     await Promise.all(
       Array.from({length: 16}, async () => {
-        while (next < bodies.length && performance.now() - started < 90_000) await post(bodies[next++])
+        while (next < slice.length && performance.now() - started < 60_000) await post(slice[next++])
       }),
     )
     const sent = next
     const acknowledged = performance.now()
-    while (arrivals.size < sent && performance.now() - acknowledged < 180_000) await new Promise((resolve) => setTimeout(resolve, 10))
+    while (arrivals.size < sent && performance.now() - acknowledged < 120_000) await new Promise((resolve) => setTimeout(resolve, 10))
     const seconds = (performance.now() - started) / 1000
     const count = arrivals.size
-    const growth = processes.map((pid, index) => rssMb(pid) - before[index])
-    log(`${tag}: 2000 events at 200/s`)
     const latencies = []
     const sentAt = new Map()
-    for (const body of paced) {
+    for (const body of paced.slice(index * pacedPerRound, (index + 1) * pacedPerRound)) {
       sentAt.set(JSON.parse(body).id, performance.now())
       post(body)
       await new Promise((resolve) => setTimeout(resolve, 5))
@@ -230,15 +238,7 @@ async function relay() {
     while ([...sentAt.keys()].some((id) => !arrivals.has(id)) && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
     for (const [id, at] of sentAt) latencies.push((arrivals.get(id) ?? Number.POSITIVE_INFINITY) - at)
     await pool.close()
-    return {
-      rate: count / seconds,
-      count,
-      sent,
-      seconds,
-      acknowledgedRate: sent / ((acknowledged - started) / 1000),
-      growth,
-      p99: percentile(latencies, 99),
-    }
+    return {rate: count / seconds, count, sent, seconds, acknowledgedRate: sent / ((acknowledged - started) / 1000), latencies}
   }
 
   // The direct app p99 at 200/s: the floor of every latency figure.
@@ -255,7 +255,10 @@ async function relay() {
   }
   const baselineP99 = percentile(baselineLatencies, 99)
 
-  // 1. The floor: a plain node:http pass-through (no verification, no fsync, no order), same sender, same app.
+  /** A contender: a URL the sender posts to, and the processes whose RSS counts. */
+  const contenders = []
+
+  // The floor: a plain node:http pass-through (no verification, no fsync, no order), same sender, same app.
   const passSource = `
     const http = require('node:http')
     const agent = new http.Agent({keepAlive: true, maxSockets: 16})
@@ -271,66 +274,23 @@ async function relay() {
       })
     }).listen(0, '127.0.0.1', function () { console.log(JSON.stringify({url: 'http://127.0.0.1:' + this.address().port + '/'})) })`
   const passThrough = startChild(['-e', passSource], {})
-  const passUrl = JSON.parse(await passThrough.waitFor((line) => line.includes('url'))).url
-  const floor = await measure('pass', passUrl, [passThrough.child.pid])
-  passThrough.child.kill('SIGTERM')
-  row(
-    'floor: node:http pass-through (no verify, no fsync)',
-    floor.rate.toFixed(0),
-    'events/s',
-    `${floor.count} in ${floor.seconds.toFixed(0)} s; p99 at 200/s ${(floor.p99 - baselineP99).toFixed(2)} ms over direct`,
-    'reference',
-    true,
-  )
+  contenders.push({tag: 'floor', url: JSON.parse(await passThrough.waitFor((line) => line.includes('url'))).url, processes: [passThrough.child]})
 
-  /** A direct `webhooks listen` (its own spool) measured under the load, then stopped. */
-  async function measureListen(tag, flags) {
+  /** A direct `webhooks listen` with its own spool. */
+  async function startListen(tag, flags) {
     const listener = startChild([...nodeFlags, BIN, 'webhooks', 'listen', '--forward', `127.0.0.1:${appPort}/hook`, '--format', 'json', ...flags], {
       ...env,
       UMMAH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-listen-')),
     })
     const ready = JSON.parse(await listener.waitFor((line) => line.includes('"ready"')))
-    const measured = await measure(tag, ready.url, [listener.child.pid])
-    listener.child.kill('SIGTERM')
-    await new Promise((resolve) => listener.child.once('exit', resolve))
-    return measured
+    contenders.push({tag, url: ready.url, processes: [listener.child]})
   }
+  // Its inspector on, as by default, with no page open; then without it; then 16 forwards at once (no order).
+  await startListen('listen', [])
+  await startListen('listen --no-inspect', ['--no-inspect'])
+  await startListen('listen --concurrency 16', ['--concurrency', '16'])
 
-  // 2. webhooks listen, direct (its inspector on, as by default, with no page open).
-  const viaListen = await measureListen('listen', [])
-  const listenRatio = viaListen.rate / floor.rate
-  row(
-    'listen: signed events/s, sender → verify → spool → in-order forward',
-    `${viaListen.rate.toFixed(0)} = ${listenRatio.toFixed(2)}× floor`,
-    '',
-    `${viaListen.count} of ${RELAY_EVENTS} in ${viaListen.seconds.toFixed(0)} s; acknowledged at ${viaListen.acknowledgedRate.toFixed(0)}/s`,
-    '≥ 0.5× floor',
-    listenRatio >= 0.5 && viaListen.count === RELAY_EVENTS,
-  )
-  row(`listen: RSS growth over ${viaListen.count} events`, viaListen.growth[0].toFixed(1), 'MB', '', '< 50 MB', viaListen.growth[0] < 50)
-  const listenAdded = viaListen.p99 - baselineP99
-  row(
-    'listen: added latency at 200 events/s, p99',
-    listenAdded.toFixed(2),
-    'ms',
-    `p99 ${viaListen.p99.toFixed(2)} ms vs direct to the app ${baselineP99.toFixed(2)} ms`,
-    '≤ 5 ms',
-    listenAdded <= 5,
-  )
-
-  // 2b. The same listener with --no-inspect: what serving the inspector costs while no page is open (the run above had it on).
-  const withoutInspector = await measureListen('listen --no-inspect', ['--no-inspect'])
-  const inspectRatio = viaListen.rate / withoutInspector.rate
-  row(
-    'listen: inspector on (no page open) vs --no-inspect, events/s',
-    `${viaListen.rate.toFixed(0)} vs ${withoutInspector.rate.toFixed(0)} = ${inspectRatio.toFixed(2)}×`,
-    '',
-    `both in this run; p99 at 200/s ${viaListen.p99.toFixed(2)} vs ${withoutInspector.p99.toFixed(2)} ms`,
-    '≥ 0.9×',
-    inspectRatio >= 0.9,
-  )
-
-  // 3 and 4. Through the relay: ingress → store → stream → listen --relay → app; embedded, then Redis.
+  // Through the relay: ingress → store → stream → listen --relay → app; embedded, then Redis.
   const relayToken = 'bench-relay-admin-token-0123456789'
   const redisDir = mkdtempSync(join(tmpdir(), 'ummah-bench-redis-'))
   const stores = [['embedded', ['--data-dir', mkdtempSync(join(tmpdir(), 'ummah-bench-relay-'))]]]
@@ -346,7 +306,6 @@ async function relay() {
     stores.push(['redis', ['--redis', `redis://127.0.0.1:${redisPort}`]])
   }
   for (const [kind, storeArgs] of stores) {
-    const tag = `relay-${kind}`
     const relayChild = startChild([BIN, 'relay', 'start', '--port', '0', '--json', ...storeArgs], {
       UMMAH_RELAY_TOKEN: relayToken,
       UMMAH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-rc-')),
@@ -357,40 +316,130 @@ async function relay() {
       {...env, UMMAH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-lr-'))},
     )
     await client.waitFor((line) => line.includes('"ready"'))
-    const ingress = webhook.callback
-    const through = await measure(tag, ingress, [relayChild.child.pid, client.child.pid])
+    contenders.push({tag: `relay (${kind})`, url: webhook.callback, processes: [relayChild.child, client.child]})
+  }
+
+  const results = new Map(contenders.map((contender) => [contender.tag, []]))
+  const before = new Map(contenders.map((contender) => [contender.tag, contender.processes.map((child) => rssMb(child.pid))]))
+  for (let index = 0; index < ROUNDS; index++) {
+    // Each round starts with the next contender: none always runs first or last.
+    for (let turn = 0; turn < contenders.length; turn++) {
+      const contender = contenders[(index + turn) % contenders.length]
+      results.get(contender.tag).push(await round(contender.tag, contender.url, index))
+    }
+  }
+
+  /** Every round of a contender, summed: events/s over all of them, p99 over all paced events and the worst round's. */
+  const summary = (tag) => {
+    const list = results.get(tag)
+    const count = list.reduce((sum, each) => sum + each.count, 0)
+    const sent = list.reduce((sum, each) => sum + each.sent, 0)
+    const seconds = list.reduce((sum, each) => sum + each.seconds, 0)
+    const p99s = list.map((each) => percentile(each.latencies, 99))
+    const contender = contenders.find((each) => each.tag === tag)
+    return {
+      rate: count / seconds,
+      count,
+      sent,
+      seconds,
+      p99: percentile(
+        list.flatMap((each) => each.latencies),
+        99,
+      ),
+      worstRoundP99: Math.max(...p99s),
+      growth: contender.processes.map((child, at) => rssMb(child.pid) - before.get(tag)[at]),
+    }
+  }
+  const floor = summary('floor')
+  const rounds = `${ROUNDS} rounds interleaved`
+  row(
+    'floor: node:http pass-through (no verify, no fsync)',
+    floor.rate.toFixed(0),
+    'events/s',
+    `${floor.count} in ${floor.seconds.toFixed(0)} s, ${rounds}; p99 at 200/s ${(floor.p99 - baselineP99).toFixed(2)} ms over direct`,
+    'reference',
+    true,
+  )
+  const viaListen = summary('listen')
+  const listenRatio = viaListen.rate / floor.rate
+  row(
+    'listen: signed events/s, sender → verify → spool → in-order forward',
+    `${viaListen.rate.toFixed(0)} = ${listenRatio.toFixed(2)}× floor`,
+    '',
+    `${viaListen.count} of ${bodies.length} in ${viaListen.seconds.toFixed(0)} s`,
+    '≥ 0.5× floor',
+    listenRatio >= 0.5 && viaListen.count === bodies.length,
+  )
+  const concurrent = summary('listen --concurrency 16')
+  const concurrentRatio = concurrent.rate / floor.rate
+  row(
+    'listen --concurrency 16: events/s (no order kept)',
+    `${concurrent.rate.toFixed(0)} = ${concurrentRatio.toFixed(2)}× floor`,
+    '',
+    `${concurrent.count} of ${bodies.length} in ${concurrent.seconds.toFixed(0)} s`,
+    '≥ 0.8× floor',
+    concurrentRatio >= 0.8 && concurrent.count === bodies.length,
+  )
+  const listenAdded = viaListen.p99 - baselineP99
+  const listenWorst = viaListen.worstRoundP99 - baselineP99
+  row(
+    'listen: added latency at 200 events/s, p99 (worst round)',
+    `${listenAdded.toFixed(2)} (${listenWorst.toFixed(2)})`,
+    'ms',
+    `p99 ${viaListen.p99.toFixed(2)} ms vs direct to the app ${baselineP99.toFixed(2)} ms`,
+    '≤ 1 ms, no round > 10 ms',
+    listenAdded <= 1 && listenWorst <= 10,
+  )
+  for (const tag of ['listen', 'listen --concurrency 16']) {
+    const growth = summary(tag).growth[0]
+    row(`${tag}: RSS growth over ${summary(tag).count + pacedPerRound * ROUNDS} events`, growth.toFixed(1), 'MB', '', '≤ 15 MB', growth <= 15)
+  }
+  const withoutInspector = summary('listen --no-inspect')
+  const inspectRatio = viaListen.rate / withoutInspector.rate
+  row(
+    'listen: inspector on (no page open) vs --no-inspect, events/s',
+    `${viaListen.rate.toFixed(0)} vs ${withoutInspector.rate.toFixed(0)} = ${inspectRatio.toFixed(2)}×`,
+    '',
+    `${rounds}; p99 at 200/s ${viaListen.p99.toFixed(2)} vs ${withoutInspector.p99.toFixed(2)} ms`,
+    '≥ 0.9×',
+    inspectRatio >= 0.9,
+  )
+  for (const [kind] of stores) {
+    const through = summary(`relay (${kind})`)
     const ratio = through.rate / viaListen.rate
-    // Every event the relay stored reached the app (the sender may have stopped short of RELAY_EVENTS at 90 s).
+    // Every event the relay stored reached the app (the sender may have stopped short at 60 s a round).
     row(
       `relay (${kind}): events/s, ingress → store → stream → listen → app`,
       `${through.rate.toFixed(0)} = ${ratio.toFixed(2)}× listen`,
       '',
-      `${through.count} of ${through.sent} stored in ${through.seconds.toFixed(0)} s; ingress stored ${through.acknowledgedRate.toFixed(0)}/s; ${(through.rate / floor.rate).toFixed(2)}× floor`,
+      `${through.count} of ${through.sent} stored in ${through.seconds.toFixed(0)} s; ${(through.rate / floor.rate).toFixed(2)}× floor`,
       '≥ 0.5× listen',
       ratio >= 0.5 && through.count === through.sent,
     )
     const added = through.p99 - viaListen.p99
+    const worst = through.worstRoundP99 - baselineP99
     row(
-      `relay (${kind}): added latency over listen at 200 events/s, p99`,
-      added.toFixed(2),
+      `relay (${kind}): added latency over listen at 200 events/s, p99 (worst round over direct)`,
+      `${added.toFixed(2)} (${worst.toFixed(2)})`,
       'ms',
       `p99 ${through.p99.toFixed(2)} ms vs listen ${viaListen.p99.toFixed(2)} ms`,
-      '≤ 10 ms',
-      added <= 10,
+      '≤ 2 ms, no round > 10 ms',
+      added <= 2 && worst <= 10,
     )
     row(
-      `relay (${kind}): RSS growth over ${through.count} events, relay / client`,
+      `relay (${kind}): RSS growth over ${through.count + pacedPerRound * ROUNDS} events, relay / client`,
       `${through.growth[0].toFixed(1)} / ${through.growth[1].toFixed(1)}`,
       'MB',
       '',
-      '< 50 MB each',
-      through.growth.every((growth) => growth < 50),
+      '≤ 15 MB each',
+      through.growth.every((growth) => growth <= 15),
     )
-    client.child.kill('SIGTERM')
-    relayChild.child.kill('SIGTERM')
-    await Promise.all([client.child, relayChild.child].map((child) => new Promise((resolve) => child.once('exit', resolve))))
   }
 
+  // Stopped and waited for: a profiled listener writes its profile as it exits.
+  const stopping = contenders.flatMap((contender) => contender.processes)
+  for (const child of stopping) child.kill('SIGTERM')
+  await Promise.all(stopping.map((child) => child.exitCode ?? new Promise((resolve) => child.once('exit', resolve))))
   await appPool.close()
   gateway.close()
   app.close()

@@ -314,7 +314,8 @@ export class RedisStore implements RelayStore {
   }
 
   async health(): Promise<void> {
-    await this.link.send(['PING'])
+    // Bounded like a write: behind Sentinel a PING waits out a failover, and /healthz should say 503 meanwhile.
+    await within(this.link.send(['PING']), STORE_DEADLINE_MS, `Redis did not answer within ${STORE_DEADLINE_MS / 1000} s`)
   }
 
   /** A connection of its own: XREAD BLOCK holds it until entries come or the time is up. */
