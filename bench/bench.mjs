@@ -6,7 +6,7 @@
 // pass-through), contenders interleaved. Bounded: about ten minutes on 2 cores.
 import {spawn, spawnSync} from 'node:child_process'
 import {generateKeyPairSync} from 'node:crypto'
-import {mkdtempSync, readFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:http'
 import {cpus, loadavg, tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
@@ -237,6 +237,12 @@ async function relay() {
     const deadline = performance.now() + 30_000
     while ([...sentAt.keys()].some((id) => !arrivals.has(id)) && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
     for (const [id, at] of sentAt) latencies.push((arrivals.get(id) ?? Number.POSITIVE_INFINITY) - at)
+    // BENCH_LATENCY_DUMP=DIR: each paced event's latency in order, per contender and round, to see when the slow ones came.
+    if (process.env.BENCH_LATENCY_DUMP)
+      writeFileSync(
+        join(process.env.BENCH_LATENCY_DUMP, `${tag.replace(/\W+/g, '-')}-${index + 1}.json`),
+        JSON.stringify(latencies.map((value) => Math.round(value * 100) / 100)),
+      )
     await pool.close()
     return {rate: count / seconds, count, sent, seconds, acknowledgedRate: sent / ((acknowledged - started) / 1000), latencies}
   }

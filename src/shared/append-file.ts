@@ -42,6 +42,10 @@ interface Queued {
 export class AppendFile {
   private queue: Queued[] = []
   private flushing?: Promise<void>
+  /** What each batch wrote since capture(), for a copy being made beside the appends (compaction). */
+  private captured?: Buffer[]
+  /** Tasks to run between two batches. */
+  private readonly between: Array<() => Promise<void>> = []
   private health: WriteHealth = {ok: true}
   private tornTail: boolean
 
@@ -69,6 +73,26 @@ export class AppendFile {
   /** Resolves once nothing is queued or being written. */
   async idle(): Promise<void> {
     while (this.flushing) await this.flushing
+  }
+
+  /** From now on, keeps the bytes of each batch written (not a torn tail's leading newline) until takeCaptured(). */
+  capture(): void {
+    this.captured = []
+  }
+
+  /** What was written since capture(), in order; capturing stops. */
+  takeCaptured(): Buffer[] {
+    const captured = this.captured ?? []
+    this.captured = undefined
+    return captured
+  }
+
+  /** Runs `task` between two batches (at once when none is being written): nothing is written while it runs. */
+  betweenBatches<T>(task: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.between.push(() => task().then(resolve, reject))
+      this.flushing ??= this.flush()
+    })
   }
 
   /** A new handle for a rewritten file of `size` bytes (compaction); only between batches. */
@@ -103,7 +127,9 @@ export class AppendFile {
   /** Group commit: everything queued by the time a write starts goes out in that write and its fsync. */
   private async flush(): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve))
-    while (this.queue.length > 0) {
+    while (this.queue.length > 0 || this.between.length > 0) {
+      for (const task of this.between.splice(0)) await task()
+      if (this.queue.length === 0) continue
       const batch = this.queue
       this.queue = []
       const lead = this.tornTail ? 1 : 0
@@ -115,6 +141,7 @@ export class AppendFile {
         await this.handle.datasync()
         let offset = this.size + lead
         this.size += data.length
+        this.captured?.push(lead ? data.subarray(1) : data)
         this.tornTail = false
         recovered = !this.health.ok
         this.setHealth({ok: true})

@@ -4,7 +4,7 @@
  * marks an id as seen, a damaged file loses only its damaged lines, and ids
  * are remembered for the de-duplication window across restarts.
  */
-import {open, readFile, writeFile} from 'node:fs/promises'
+import {open, readFile, stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
@@ -12,6 +12,7 @@ import type {Attempt} from '../../src/webhooks/answers.js'
 import {idDigest} from '../../src/webhooks/id-window.js'
 import {type SpoolFile, type SpoolHealth, Spool} from '../../src/webhooks/spool.js'
 import {tempDir} from '../helpers/cli.js'
+import {until} from '../helpers/wait.js'
 
 const body = (id: string) => Buffer.from(JSON.stringify({id, type: 'purchase.paid', pad: 'x'.repeat(3000)}))
 const input = (id: string) => ({id, type: 'purchase.paid', headers: {'x-signature': `sig-${id}`}, body: body(id)})
@@ -153,6 +154,50 @@ describe('spool load', () => {
       ['new-1', 7],
     ])
     await again.close()
+  })
+})
+
+describe('compaction', () => {
+  it('goes on beside the appends: events stored while its copy waits for fsync are durable at once, and in the rewritten file', async () => {
+    const file = join(tempDir('ummah-spool-'), 'p.spool')
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    let copySyncs = 0
+    let holding = false
+    // Once open, the copy's fsync waits until the test says; the spool's own writes go through untouched.
+    const openFile = async (path: string): Promise<SpoolFile> => {
+      const handle = await open(path, 'a', 0o600)
+      return {
+        write: (buffer, offset, length) => handle.write(buffer, offset, length),
+        datasync: async () => {
+          if (holding && path.endsWith('.compact') && copySyncs++ === 0) await held
+          return handle.datasync()
+        },
+        truncate: (length) => handle.truncate(length),
+        close: () => handle.close(),
+      }
+    }
+    const spool = await Spool.open(file, {keepDone: 5, compactBytes: 40_000, openFile})
+    holding = true
+    for (let index = 0; index < 20; index++) {
+      const event = await store(spool, `evt-before-${index}`)
+      event.attempts = 1
+      await spool.markDelivered(event, 200)
+    }
+    // Past 40 kB: a compaction started, and its copy's fsync is held.
+    await until(() => copySyncs === 1, 'the compaction to reach its fsync')
+    for (let index = 0; index < 10; index++) await store(spool, `evt-during-${index}`)
+    const grown = (await stat(file)).size
+    release()
+    await until(async () => (await stat(file)).size < grown, 'the file switched to the compacted copy')
+    await spool.close()
+
+    const reopened = await Spool.open(file)
+    expect(reopened.pending().map((event) => event.id)).toEqual(Array.from({length: 10}, (_, index) => `evt-during-${index}`))
+    // The 15 delivered events let go of are remembered by digest; the last 5 kept whole.
+    for (let index = 0; index < 20; index++) expect(reopened.seen(`evt-before-${index}`)).toBe(true)
+    expect(reopened.all().filter((event) => event.status === 'delivered')).toHaveLength(5)
+    await reopened.close()
   })
 })
 
