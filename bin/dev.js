@@ -2,7 +2,10 @@
 // Development entry, for use beside `npx tsc -p tsconfig.build.json --watch`:
 // re-bundles what tsc compiled into dist/ (the CLI runs from dist/bundle) and
 // runs it ignoring oclif.manifest.json, so changed commands and flags show up
-// without `npm run build`.
-await import('../scripts/bundle.mjs')
-const {execute} = await import('@oclif/core')
-await execute({development: true, dir: import.meta.url})
+// without `npm run build`. CommonJS, like run.js (bin/package.json).
+'use strict'
+;(async () => {
+  await import('../scripts/bundle.mjs')
+  const {execute} = await import('@oclif/core')
+  await execute({development: true, dir: require('node:url').pathToFileURL(__filename).href})
+})()

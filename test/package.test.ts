@@ -90,6 +90,7 @@ describe('the tarball', {timeout: 180_000}, () => {
         'README.md',
         'LICENSE',
         'bin/run.js',
+        'bin/package.json',
         'oclif.manifest.json',
         'dist/bundle/ummah.js',
         'dist/bundle/THIRD-PARTY-LICENSES.txt',

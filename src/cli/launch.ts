@@ -110,7 +110,8 @@ export async function launch(argv: string[], binUrl: string, commandIds: Readonl
   // Read once: oclif's options for our own commands, and the update notice's name and version.
   let pjson: {name: string; version: string; oclif: Record<string, unknown>} | undefined
   const packageJson = () => (pjson ??= JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as NonNullable<typeof pjson>)
-  if (!ownCommandId(argv, commandIds)) await execute({args: argv, dir: binUrl})
+  // The root, not the bin's URL: oclif would take bin/package.json (it only says CommonJS) for the CLI's.
+  if (!ownCommandId(argv, commandIds)) await execute({args: argv, loadOptions: {root}})
   else {
     const own = packageJson()
     await execute({args: argv, loadOptions: {root, pjson: {...own, oclif: {...own.oclif, plugins: []}}}})
