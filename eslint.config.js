@@ -53,6 +53,12 @@ export default tseslint.config(
     },
   },
   {
+    // The entries are CommonJS (bin/package.json): Node starts them without its ES module loader.
+    files: ['bin/*.js'],
+    languageOptions: {sourceType: 'commonjs', globals: {...nodeGlobals, require: 'readonly', __dirname: 'readonly', __filename: 'readonly'}},
+    rules: {'@typescript-eslint/no-require-imports': 'off'},
+  },
+  {
     files: ['test/**', 'bench/**', 'examples/**', 'scripts/**'],
     rules: {
       // Tests and scripts read loosely typed JSON and report as they go.
