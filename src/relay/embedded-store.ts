@@ -175,30 +175,13 @@ class ChannelLog {
     }).then(() => String(seq))
   }
 
-  /**
-   * The next segment, made ahead once this one is three-quarters full:
-   * creating it and syncing the directory took up to 95 ms here after 64 MB of
-   * writes, and at the roll every delivery of the channel waited for it. An
-   * empty segment left by a stop is the last one on the next open, and is
-   * written to then; trimming never removes one after the current.
-   */
-  private nextSegment?: Promise<FileHandle | undefined>
-
   private async rollIfFull(): Promise<void> {
-    const size = this.appender!.size
+    if (this.appender!.size < this.segmentBytes) return
     const next = this.current + 1
-    if (size >= this.segmentBytes * 0.75) this.nextSegment ??= this.makeSegment(next).catch(() => undefined)
-    if (size < this.segmentBytes) return
-    const handle = (await this.nextSegment) ?? (await this.makeSegment(next))
-    this.nextSegment = undefined
+    const handle = await open(join(this.dir, segmentName(next)), 'a+', 0o600)
+    await syncDir(this.dir)
     await this.appender!.replace(handle, 0)
     this.current = next
-  }
-
-  private async makeSegment(segment: number): Promise<FileHandle> {
-    const handle = await open(join(this.dir, segmentName(segment)), 'a+', 0o600)
-    await syncDir(this.dir)
-    return handle
   }
 
   /** Index of the first live entry with seq > after. */
@@ -304,7 +287,6 @@ class ChannelLog {
   async close(): Promise<void> {
     for (const wake of this.waiters) wake()
     await this.appender?.close()
-    await (await this.nextSegment)?.close()
     for (const reader of this.readers.values()) await (await reader).close().catch(() => {})
     this.readers.clear()
   }
