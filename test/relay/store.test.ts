@@ -13,6 +13,7 @@ import {EmbeddedStore} from '../../src/relay/embedded-store.js'
 import {RedisStore} from '../../src/relay/redis-store.js'
 import type {ChannelRecord, RelayStore} from '../../src/relay/store.js'
 import {tempDir} from '../helpers/cli.js'
+import {openStore} from '../../src/relay/open-store.js'
 import {parseRedisTarget} from '../../src/relay/redis-target.js'
 import {type RedisServer, type SentinelSet, startRedis, startSentinelSet} from '../helpers/redis.js'
 import {until} from '../helpers/wait.js'
@@ -234,5 +235,19 @@ describe('redis store behind Sentinel', () => {
     } finally {
       await store.close()
     }
+  })
+
+  it('warns at start of fewer replicas in sync than must confirm, and of confirmation turned off', async () => {
+    const target = parseRedisTarget(sentinels.url)
+    const short = await openStore({dataDir: tempDir('ummah-store-'), redis: target, replicas: 2})
+    expect(short.where).toBe(`redis sentinel ummah via ${sentinels.url.slice('redis+sentinel://'.length, sentinels.url.lastIndexOf('/'))}`)
+    expect(short.warning).toBe('the Redis master has 1 replica(s) in sync and 2 must confirm each entry: ingress answers 503 until they do')
+    await short.store.close()
+    const off = await openStore({dataDir: tempDir('ummah-store-'), redis: target, replicas: 0})
+    expect(off.warning).toBe('--redis-replicas 0: a failover can lose entries the old master had answered for but not yet replicated')
+    await off.store.close()
+    const asked = await openStore({dataDir: tempDir('ummah-store-'), redis: target, replicas: 1})
+    expect(asked.warning).toBeUndefined()
+    await asked.store.close()
   })
 })
