@@ -70,7 +70,7 @@ export async function relayStartSettings(flags: StartFlags, env: NodeJS.ProcessE
   const replicas = flags['redis-replicas'] ?? (redis?.kind === 'sentinel' ? 1 : 0)
   const tls = flags['tls-cert'] && flags['tls-key'] ? {cert: await readFile(flags['tls-cert']), key: await readFile(flags['tls-key'])} : undefined
   const dataDir = (flags['data-dir'] as string | undefined) ?? join(configDir(), 'relay')
-  return {token, retentionMs, maxBodyBytes, tls, dataDir, store: {dataDir, redis, replicas, waitTimeoutMs}}
+  return {token, retentionMs, maxBodyBytes, tls, store: {dataDir, redis, replicas, waitTimeoutMs}}
 }
 
 export const relayAdminFlags = {

@@ -145,13 +145,13 @@ async function sentinelLink(
   return link
 }
 
-/** A promise that rejects with `message` when it has not settled within `ms`. */
-function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+/** The call's answer, or a rejection once STORE_DEADLINE_MS has passed without one. */
+function bounded<T>(call: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms)
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${STORE_DEADLINE_MS / 1000} s`)), STORE_DEADLINE_MS)
   })
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer))
+  return Promise.race([call, deadline]).finally(() => clearTimeout(timer))
 }
 
 function entriesOf(reply: Array<[Buffer, Buffer[]]>): StoredEntry[] {
@@ -238,7 +238,7 @@ export class RedisStore implements RelayStore {
 
   async append(channel: string, entry: EntryInput): Promise<string> {
     const generation = this.link.generation
-    const cursor = await within(this.appendOnce(channel, entry), STORE_DEADLINE_MS, `Redis did not answer within ${STORE_DEADLINE_MS / 1000} s`)
+    const cursor = await bounded(this.appendOnce(channel, entry))
     if (this.replicas > 0) {
       const confirmed = await this.replicated()
       if (confirmed < this.replicas)
@@ -315,7 +315,7 @@ export class RedisStore implements RelayStore {
 
   async health(): Promise<void> {
     // Bounded like a write: behind Sentinel a PING waits out a failover, and /healthz should say 503 meanwhile.
-    await within(this.link.send(['PING']), STORE_DEADLINE_MS, `Redis did not answer within ${STORE_DEADLINE_MS / 1000} s`)
+    await bounded(this.link.send(['PING']))
   }
 
   /** A connection of its own: XREAD BLOCK holds it until entries come or the time is up. */

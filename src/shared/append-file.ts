@@ -108,16 +108,6 @@ export class AppendFile {
     await this.handle.close()
   }
 
-  /** All of `data`, however many writes it takes: a write may take less than asked (5,536 of 30,000 bytes on a nearly full tmpfs). */
-  private async writeAll(data: Buffer): Promise<void> {
-    let offset = 0
-    while (offset < data.length) {
-      const {bytesWritten} = await this.handle.write(data, offset, data.length - offset)
-      if (!(bytesWritten > 0)) throw Object.assign(new Error(`write to ${this.file} made no progress`), {code: 'EIO'})
-      offset += bytesWritten
-    }
-  }
-
   private setHealth(health: WriteHealth): void {
     const changed = health.ok !== this.health.ok || (!health.ok && !this.health.ok && health.code !== this.health.code)
     this.health = health
@@ -137,7 +127,7 @@ export class AppendFile {
       let ok = true
       let recovered = false
       try {
-        await this.writeAll(data)
+        await writeAll(this.handle, data, this.file)
         await this.handle.datasync()
         let offset = this.size + lead
         this.size += data.length
@@ -169,5 +159,15 @@ export class AppendFile {
     }
     // Cleared in the same turn as the last empty-queue check, so no append can slip in unflushed.
     this.flushing = undefined
+  }
+}
+
+/** All of `data`, however many writes it takes: a write may take less than asked (5,536 of 30,000 bytes on a nearly full tmpfs). */
+export async function writeAll(handle: AppendHandle, data: Buffer, file: string): Promise<void> {
+  let offset = 0
+  while (offset < data.length) {
+    const {bytesWritten} = await handle.write(data, offset, data.length - offset)
+    if (!(bytesWritten > 0)) throw Object.assign(new Error(`write to ${file} made no progress`), {code: 'EIO'})
+    offset += bytesWritten
   }
 }

@@ -25,7 +25,7 @@
 import {mkdir, open, readFile, rename, unlink} from 'node:fs/promises'
 import {dirname} from 'node:path'
 
-import {AppendFile, type AppendHandle, type WriteHealth} from '../shared/append-file.js'
+import {AppendFile, type AppendHandle, type WriteHealth, writeAll} from '../shared/append-file.js'
 import {AnswerBudget, type Attempt, type AttemptLine, attemptLine, parseAttempt} from './answers.js'
 import {DIGEST, IdWindow, idDigest} from './id-window.js'
 
@@ -477,13 +477,13 @@ export class Spool {
     try {
       await unlink(temporary).catch(() => {})
       handle = await this.options.openFile(temporary)
-      await writeWhole(handle, data)
+      await writeAll(handle, data, temporary)
       await handle.datasync()
       const copy = handle
       await this.appender.betweenBatches(async () => {
         const tail = Buffer.concat(this.appender.takeCaptured())
         if (tail.length > 0) {
-          await writeWhole(copy, tail)
+          await writeAll(copy, tail, temporary)
           await copy.datasync()
         }
         await copy.close()
@@ -499,15 +499,6 @@ export class Spool {
       await unlink(temporary).catch(() => {})
       throw error
     }
-  }
-}
-
-/** All of `data` at the handle's end, however many writes it takes. */
-async function writeWhole(handle: SpoolFile, data: Buffer): Promise<void> {
-  for (let offset = 0; offset < data.length;) {
-    const {bytesWritten} = await handle.write(data, offset, data.length - offset)
-    if (!(bytesWritten > 0)) throw Object.assign(new Error('write made no progress'), {code: 'EIO'})
-    offset += bytesWritten
   }
 }
 
