@@ -3,7 +3,7 @@ import {execFile} from 'node:child_process'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 
-import {ROOT} from './cli.js'
+import {ROOT, tempDir} from './cli.js'
 
 export interface PtyResult {
   code: number
@@ -27,7 +27,8 @@ export async function onTerminal(args: string[], steps: Array<[string, string]>,
   const {stdout} = await promisify(execFile)(
     'python3',
     [join(ROOT, 'test/helpers/pty_run.py'), JSON.stringify(steps), '--', process.execPath, join(ROOT, 'bin/run.js'), ...args],
-    {env: full},
+    // In a directory of its own, as a user runs it: what a command writes where it runs (a statement's file) stays out of the repository.
+    {env: full, cwd: tempDir('ummah-pty-')},
   )
   const result = JSON.parse(stdout) as {code: number; output: string}
   return {code: result.code, output: result.output.replaceAll(/\u001B\[[\d;?]*[A-Za-z]/g, ''), raw: result.output}
