@@ -6,15 +6,21 @@
 // one entry, which oclif reads through its explicit command strategy
 // (package.json oclif.commands); what commands import lazily (undici, the
 // sandbox, the listener, prompts, tables) becomes chunks loaded only then.
+// The files are CommonJS (dist/bundle/package.json): esbuild splits only ES
+// modules, so each output is then transformed on its own (imports become
+// require(), import() a require() in a promise). bin/run.js loads them with
+// V8's code cache (bin/code-cache.js), which Node 20 has no other way to keep;
+// dist/bundle/package.json's buildId names the build the cache belongs to.
 // dist/bundle-meta.json maps each chunk to its inputs for the start-up test
 // (beside the bundle, not in it: the package ships dist/bundle alone), and
 // dist/bundle/THIRD-PARTY-LICENSES.txt holds the licence of every package
 // the bundle contains.
+import {createHash} from 'node:crypto'
 import {existsSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
 import {dirname, join, relative, sep} from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {fileURLToPath, pathToFileURL} from 'node:url'
 
-import {build} from 'esbuild'
+import {build, transform} from 'esbuild'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 const COMMANDS_DIR = join(ROOT, 'dist', 'commands')
@@ -33,13 +39,16 @@ const commands = commandFiles(COMMANDS_DIR)
   .map((path) => ({path, id: relative(COMMANDS_DIR, path).slice(0, -'.js'.length).split(sep).join(':')}))
   .sort((a, b) => a.id.localeCompare(b.id))
 
+// Each command's module runs when oclif first asks for its class (a getter, a require() esbuild keeps lazy):
+// a run defines the one command it runs, not all 84 (~6 ms of a start-up here). The ids and aliases
+// launch() needs are read here, at build time.
+const aliases = await Promise.all(commands.map(async ({path}) => (await import(pathToFileURL(path).href)).default.aliases ?? []))
 const entry = [
   `import {launch} from ${JSON.stringify(join(ROOT, 'dist', 'cli', 'launch.js'))}`,
-  ...commands.map(({path}, index) => `import Command${index} from ${JSON.stringify(path)}`),
   `export const COMMANDS = {`,
-  ...commands.map(({id}, index) => `  ${JSON.stringify(id)}: Command${index},`),
+  ...commands.map(({id, path}) => `  get ${JSON.stringify(id)}() { return require(${JSON.stringify(path)}).default },`),
   `}`,
-  `const IDS = new Set(Object.entries(COMMANDS).flatMap(([id, command]) => [id, ...(command.aliases ?? [])]))`,
+  `const IDS = new Set(${JSON.stringify([...commands.map(({id}) => id), ...aliases.flat()])})`,
   `export const run = (argv, binUrl) => launch(argv, binUrl, IDS)`,
 ].join('\n')
 
@@ -80,6 +89,24 @@ const oneCopyPerVersion = {
   },
 }
 
+/**
+ * oclif sorts a plugin's commands with localeCompare as it loads them, on
+ * every run: the first localeCompare of a process builds ICU's collator,
+ * 7.5 ms here, and nothing else a command runs needs it. Command ids are
+ * lowercase letters, `-` and `:`, which sort the same by code unit.
+ */
+const OCLIF_SORT = '.sort((a, b) => a.id.localeCompare(b.id));'
+const oclifCommandSort = {
+  name: 'oclif-command-sort',
+  setup(build) {
+    build.onLoad({filter: /@oclif\/core\/lib\/config\/plugin\.js$/}, (args) => {
+      const source = readFileSync(args.path, 'utf8')
+      if (!source.includes(OCLIF_SORT)) throw new Error(`${args.path} no longer sorts commands with localeCompare: see oclifCommandSort`)
+      return {contents: source.replace(OCLIF_SORT, '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));'), loader: 'js'}
+    })
+  },
+}
+
 const result = await build({
   // ummah.js: every command; root-help.js: `ummah --help` without oclif's Config (src/cli/root-help.ts);
   // jq-worker.js: the thread --jq filters run in (src/cli/jq.ts).
@@ -97,6 +124,7 @@ const result = await build({
       },
     },
     oneCopyPerVersion,
+    oclifCommandSort,
   ],
   bundle: true,
   splitting: true,
@@ -108,11 +136,62 @@ const result = await build({
   // oclif reaches for these only to run TypeScript sources in development; @napi-rs/keyring
   // (config/keychain.ts) is a native binding, loaded from node_modules with its prebuilt binary.
   external: ['typescript', 'ts-node', 'tsx', '@napi-rs/keyring'],
-  // Bundled CommonJS still calls require() for Node built-ins and optional modules.
-  banner: {js: `import {createRequire as __ummahCreateRequire} from 'node:module'; const require = __ummahCreateRequire(import.meta.url);`},
   metafile: true,
   logLevel: 'warning',
 })
+
+/**
+ * esbuild turns every import() into a require() in a promise: right for the
+ * bundle's own chunks, Node built-ins and CommonJS packages, wrong for what
+ * only import() loads (oclif's ES module plugins, by a computed file URL).
+ * Those calls, whose specifier is not a string literal, go to import() in
+ * dynamic-import.js: code compiled from V8's cache (bin/code-cache.js) cannot
+ * call import() itself without an experimental flag.
+ */
+const CONVERTED_IMPORT = 'Promise.resolve().then(() => __toESM(require('
+function computedImports(code, file) {
+  let out = ''
+  let from = 0
+  for (let at = code.indexOf(CONVERTED_IMPORT); at !== -1; at = code.indexOf(CONVERTED_IMPORT, at + 1)) {
+    const start = at + CONVERTED_IMPORT.length
+    if (/^["'`]/.test(code[start])) continue
+    let depth = 1
+    let end = start
+    for (; depth > 0; end++) {
+      if (end >= code.length || /["'`]/.test(code[end])) throw new Error(`${file}: an import() of an expression with a string in it, at ${at}`)
+      if (code[end] === '(') depth++
+      else if (code[end] === ')') depth--
+    }
+    // end is past require's ')'; then __toESM's and then()'s.
+    if (code.slice(end, end + 2) !== '))') throw new Error(`${file}: an unexpected import() conversion at ${at}`)
+    out += `${code.slice(from, at)}__ummahImport(${code.slice(start, end - 1)})`
+    from = end + 2
+  }
+  return out + code.slice(from)
+}
+
+// Each ES module output becomes a CommonJS file. `import.meta.url` (a worker's file, beside its module) is the file's own URL.
+writeFileSync(
+  join(OUT_DIR, 'dynamic-import.js'),
+  `// Not compiled from V8's cache (bin/code-cache.js): import() works here.\nmodule.exports = (specifier) => import(specifier)\n`,
+)
+const buildHash = createHash('sha256')
+for (const output of Object.keys(result.metafile.outputs).filter((path) => path.endsWith('.js'))) {
+  const file = join(ROOT, output)
+  const {code} = await transform(readFileSync(file, 'utf8'), {
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    supported: {'dynamic-import': false},
+    define: {'import.meta.url': '__ummahModuleUrl'},
+    banner: `var __ummahModuleUrl = require('node:url').pathToFileURL(__filename).href, __ummahImport = require('./dynamic-import.js');`,
+    sourcefile: relative(OUT_DIR, file),
+    logLevel: 'warning',
+  }).then(({code}) => ({code: computedImports(code, file)}))
+  writeFileSync(file, code)
+  buildHash.update(`${relative(OUT_DIR, file)}\0${code}\0`)
+}
+writeFileSync(join(OUT_DIR, 'package.json'), `${JSON.stringify({type: 'commonjs', buildId: buildHash.digest('hex').slice(0, 16)})}\n`)
 
 const chunks = Object.fromEntries(
   Object.entries(result.metafile.outputs).map(([output, {inputs}]) => [

@@ -42,15 +42,17 @@ export interface HttpTransport {
 
 /** A keep-alive connection pool per protocol, created on first use. */
 export async function createTransport(env: Record<string, string | undefined> = process.env): Promise<HttpTransport> {
-  const [http, https] = await Promise.all([import('node:http'), import('node:https')])
+  const http = await import('node:http')
+  // node:https (and TLS under it, ~8 ms of a start-up here) only once an https URL is asked for: the sandbox is http.
+  const https = () => process.getBuiltinModule('node:https')
   const proxies = proxyConfigured(env) ? (await import('./proxy.js')).proxyRouting(env) : undefined
   const agents: Record<string, HttpAgent> = {}
   const agentFor = (protocol: string) =>
-    (agents[protocol] ??= protocol === 'https:' ? new https.Agent({keepAlive: true}) : new http.Agent({keepAlive: true}))
+    (agents[protocol] ??= protocol === 'https:' ? new (https().Agent)({keepAlive: true}) : new http.Agent({keepAlive: true}))
   return {
     request: (url, options) =>
       new Promise<HttpResponse>((resolve, reject) => {
-        const send = url.protocol === 'https:' ? https.request : http.request
+        const send = url.protocol === 'https:' ? https().request : http.request
         const settings = {method: options.method, headers: options.headers, signal: options.signal}
         const outgoing = proxies?.route(url, settings) ?? send(url, {...settings, agent: agentFor(url.protocol)})
         outgoing.once('response', (response) => resolve({statusCode: response.statusCode ?? 0, headers: response.headers, body: response}))

@@ -18,6 +18,11 @@ export const ENVIRONMENT: ReadonlyArray<readonly [variables: string, effect: str
   ],
   ['`XDG_STATE_HOME`', 'Where the state directory is when neither `UMMAH_STATE_DIR` nor `UMMAH_CONFIG_DIR` is set.'],
   ['`UMMAH_DATA_DIR`', "Directory of the sandbox's `sandbox.json` (default `$XDG_DATA_HOME/ummah`, else `~/.local/share/ummah`)."],
+  [
+    '`XDG_CACHE_HOME`',
+    "Where V8's compiled code of the CLI is kept between runs: `$XDG_CACHE_HOME/ummah/code-cache`, else `~/.cache/ummah/code-cache` (a start-up about 70 ms shorter). Safe to delete.",
+  ],
+  ['`UMMAH_NO_CODE_CACHE`', '`1`: keep no compiled code between runs (every start-up compiles the CLI again).'],
   ['`NO_COLOR`', 'No colour (any non-empty value; wins over everything).'],
   ['`CLICOLOR_FORCE=1`, `FORCE_COLOR=1`', 'Colour even when piped.'],
   ['`CLICOLOR=0`, `FORCE_COLOR=0`, `TERM=dumb`', 'No colour.'],

@@ -12,16 +12,19 @@ export interface JqJob {
 }
 
 const {port, signal} = workerData as {port: MessagePort; signal: Int32Array}
-const {loadJq} = await import('jq-wasm/inline')
-const jq = await loadJq()
-port.on('message', ({value, expression, args}: JqJob) => {
-  let answer
-  try {
-    answer = jq.raw(value === undefined ? null : (value as object), expression, args)
-  } catch (error) {
-    answer = {stdout: '', stderr: `jq: error: ${(error as Error).message}`, exitCode: 5}
-  }
-  port.postMessage(answer)
-  Atomics.store(signal, 0, 1)
-  Atomics.notify(signal, 0)
-})
+// No top-level await: the bundle is CommonJS (scripts/bundle.mjs). The port holds messages until it has a listener.
+void (async () => {
+  const {loadJq} = await import('jq-wasm/inline')
+  const jq = await loadJq()
+  port.on('message', ({value, expression, args}: JqJob) => {
+    let answer
+    try {
+      answer = jq.raw(value === undefined ? null : (value as object), expression, args)
+    } catch (error) {
+      answer = {stdout: '', stderr: `jq: error: ${(error as Error).message}`, exitCode: 5}
+    }
+    port.postMessage(answer)
+    Atomics.store(signal, 0, 1)
+    Atomics.notify(signal, 0)
+  })
+})()

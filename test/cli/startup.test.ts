@@ -10,7 +10,7 @@
  *   while they register no hook such a run fires.
  */
 import {execFile} from 'node:child_process'
-import {mkdirSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {promisify, stripVTControlCharacters} from 'node:util'
@@ -227,16 +227,60 @@ describe('start-up imports', () => {
   })
 })
 
-describe('compile cache', () => {
-  it("keeps V8's compiled code of the bundle between runs where Node has the cache (≥ 22.1), and asks for none where it does not", async () => {
-    const cache = tempDir('ummah-compile-cache-')
-    const result = await runCli(['--help'], {env: {NODE_COMPILE_CACHE: cache}})
+describe('code cache', () => {
+  const BUILD_ID = (JSON.parse(readFileSync(join(ROOT, 'dist', 'bundle', 'package.json'), 'utf8')) as {buildId: string}).buildId
+  const NAME = `${process.version}-${process.arch}-${BUILD_ID}`
+  /** Each cache file's inode and bytes: a file written again is a new inode (temporary file, then rename). */
+  const snapshot = (dir: string) =>
+    Object.fromEntries(
+      readdirSync(dir)
+        .sort()
+        .map((name) => [name, `${statSync(join(dir, name)).ino}:${readFileSync(join(dir, name)).toString('base64').slice(0, 40)}`]),
+    )
+
+  it("keeps V8's compiled code of the bundle, private, and gives it back to the next run", async () => {
+    const home = tempDir('ummah-cache-home-')
+    const root = join(home, 'ummah', 'code-cache')
+    // A cache of another build of this Node (an older ummah) is dropped; another Node's is kept.
+    mkdirSync(join(root, `${process.version}-${process.arch}-0123456789abcdef`), {recursive: true})
+    mkdirSync(join(root, `v0.0.0-${process.arch}-0123456789abcdef`), {recursive: true})
+    const first = await runCli(['purchases', 'retrieve', '--help'], {env: {XDG_CACHE_HOME: home}})
+    expect(first.code).toBe(0)
+    expect(readdirSync(root).sort()).toEqual([`v0.0.0-${process.arch}-0123456789abcdef`, NAME].sort())
+    const dir = join(root, NAME)
+    const files = readdirSync(dir)
+    expect(files).toContain('ummah.js.v8')
+    expect(files.every((name) => name.endsWith('.js.v8'))).toBe(true)
+    expect(statSync(dir).mode & 0o777).toBe(0o700)
+    for (const name of files) expect(statSync(join(dir, name)).mode & 0o777, name).toBe(0o600)
+
+    // V8 takes every file: none is written again, and the help is the same.
+    const kept = snapshot(dir)
+    const second = await runCli(['purchases', 'retrieve', '--help'], {env: {XDG_CACHE_HOME: home}})
+    expect(second.stdout).toBe(first.stdout)
+    expect(snapshot(dir)).toEqual(kept)
+
+    // Damaged data is refused by V8 and written again; the run is unchanged.
+    writeFileSync(join(dir, 'ummah.js.v8'), Buffer.alloc(4096, 7))
+    const third = await runCli(['purchases', 'retrieve', '--help'], {env: {XDG_CACHE_HOME: home}})
+    expect([third.code, third.stdout]).toEqual([0, first.stdout])
+    expect(readFileSync(join(dir, 'ummah.js.v8')).equals(Buffer.alloc(4096, 7))).toBe(false)
+    expect(snapshot(dir)['ummah.js.v8']).not.toBe(kept['ummah.js.v8'])
+  })
+
+  it('uses no cache in a directory others may write to, nor with UMMAH_NO_CODE_CACHE=1', async () => {
+    const home = tempDir('ummah-cache-home-')
+    const dir = join(home, 'ummah', 'code-cache', NAME)
+    mkdirSync(dir, {recursive: true})
+    chmodSync(dir, 0o777)
+    const shared = await runCli(['purchases', 'retrieve', '--help'], {env: {XDG_CACHE_HOME: home}})
+    expect(shared.code).toBe(0)
+    expect(readdirSync(dir)).toEqual([])
+
+    const off = tempDir('ummah-cache-home-')
+    const result = await runCli(['purchases', 'retrieve', '--help'], {env: {XDG_CACHE_HOME: off, UMMAH_NO_CODE_CACHE: '1'}})
     expect(result.code).toBe(0)
-    const {enableCompileCache} = (await import('node:module')) as {enableCompileCache?: unknown}
-    const written = readdirSync(cache, {recursive: true}).length
-    // Node 20 has no enableCompileCache (and ignores NODE_COMPILE_CACHE): nothing written; Node 22 and 24 (test:node-lines) write the cache.
-    if (typeof enableCompileCache === 'function') expect(written).toBeGreaterThan(0)
-    else expect(written).toBe(0)
+    expect(readdirSync(off)).toEqual([])
   })
 })
 
