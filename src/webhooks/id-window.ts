@@ -20,6 +20,23 @@ export function idDigest(id: string): string {
 
 export const DIGEST = /^[0-9a-f]{16}$/
 
+/** The window's entries at one moment, oldest first (a NaN time: an entry deleted). */
+export interface IdSnapshot {
+  readonly hi: Uint32Array
+  readonly lo: Uint32Array
+  readonly times: Float64Array
+}
+
+function digestOf(hi: number, lo: number): string {
+  return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0')
+}
+
+/** The snapshot's entries in [from, to), as [digest, time]. */
+export function* snapshotEntries(snapshot: IdSnapshot, from: number, to: number): Generator<[digest: string, at: number]> {
+  for (let index = from; index < Math.min(to, snapshot.times.length); index++)
+    if (!Number.isNaN(snapshot.times[index])) yield [digestOf(snapshot.hi[index], snapshot.lo[index]), snapshot.times[index]]
+}
+
 export class IdWindow {
   /** Entries in insertion order, [head, tail): digest halves and the time received (NaN: deleted). */
   private hi = new Uint32Array(1024)
@@ -72,6 +89,12 @@ export class IdWindow {
     for (let index = this.head; index < this.tail; index++) if (!Number.isNaN(this.times[index])) yield [this.digestAt(index), this.times[index]]
   }
 
+  /** A copy of the entries now (a few MB at most, copied in about a millisecond), read later while the window changes. */
+  snapshot(): IdSnapshot {
+    const {head, tail} = this
+    return {hi: this.hi.slice(head, tail), lo: this.lo.slice(head, tail), times: this.times.slice(head, tail)}
+  }
+
   /**
    * Lets go of the oldest ids while they are older than `before` or more than
    * `max` are held; one `keep` says to keep is moved to the newest end with
@@ -89,7 +112,7 @@ export class IdWindow {
   }
 
   private digestAt(index: number): string {
-    return this.hi[index].toString(16).padStart(8, '0') + this.lo[index].toString(16).padStart(8, '0')
+    return digestOf(this.hi[index], this.lo[index])
   }
 
   private slotOf(digest: string): number {

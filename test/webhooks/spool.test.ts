@@ -201,6 +201,52 @@ describe('compaction', () => {
   })
 })
 
+describe('compaction of a large window', () => {
+  it('writes its copy a slice at a time, the event loop turning between slices, and keeps every id', async () => {
+    const file = join(tempDir('ummah-spool-'), 'p.spool')
+    const now = Date.now()
+    const digests = Array.from({length: 20_000}, (_, index) => idDigest(`evt-window-${index}`))
+    const lines = []
+    for (let index = 0; index < digests.length; index += 1000)
+      lines.push(
+        JSON.stringify({k: 'i', d: digests.slice(index, index + 1000).map((digest, offset) => [digest, now - 1000 + (index + offset) / 100])}),
+      )
+    await writeFile(file, `${lines.join('\n')}\n`)
+    let turns = 0
+    let ticking = true
+    const tick = () => {
+      turns++
+      if (ticking) setImmediate(tick)
+    }
+    const copyWrites: number[] = []
+    const openFile = async (path: string): Promise<SpoolFile> => {
+      const handle = await open(path, 'a', 0o600)
+      return {
+        write: (buffer, offset, length) => {
+          if (path.endsWith('.compact')) copyWrites.push(turns)
+          return handle.write(buffer, offset, length)
+        },
+        datasync: () => handle.datasync(),
+        truncate: (length) => handle.truncate(length),
+        close: () => handle.close(),
+      }
+    }
+    const spool = await Spool.open(file, {openFile})
+    copyWrites.length = 0
+    setImmediate(tick)
+    // close() compacts: 20,000 ids are five slices of 4,000, and the loop turns while each is written.
+    await spool.close()
+    ticking = false
+    expect(copyWrites.length).toBeGreaterThanOrEqual(5)
+    for (let index = 1; index < copyWrites.length; index++)
+      expect(copyWrites[index], `turns before write ${index}`).toBeGreaterThan(copyWrites[index - 1])
+    const reopened = await Spool.open(file, {now: () => now})
+    for (const index of [0, 3999, 4000, 12_345, 19_999]) expect(reopened.seen(`evt-window-${index}`), String(index)).toBe(true)
+    expect(reopened.seen('evt-window-20000')).toBe(false)
+    await reopened.close()
+  })
+})
+
 describe('de-duplication window', () => {
   it('an event replayed after 300 newer ones and a restart is a duplicate; after the window it is not', async () => {
     const file = join(tempDir('ummah-spool-'), 'p.spool')
