@@ -17,6 +17,7 @@
 const fs = require('node:fs')
 const Module = require('node:module')
 const path = require('node:path')
+const v8 = require('node:v8')
 const {Script} = require('node:vm')
 
 const main = require.main
@@ -108,6 +109,10 @@ exports.install = function install(bundleDir, env = process.env) {
     const wrapper = script.runInThisContext({displayErrors: true})
     return wrapper.call(this.exports, this.exports, requireOf(this), this, filename, path.dirname(filename))
   }
-  // After the run: the cache then holds every function the run compiled, not only the top level.
-  process.once('exit', () => save(root, name, compiled))
+  // After the run: the cache then holds every function the run compiled, not only the top level. Not from a run
+  // that changed V8's flags (the listener and the relay size their heap): V8 would refuse that code in every other run.
+  const tag = v8.cachedDataVersionTag()
+  process.once('exit', () => {
+    if (v8.cachedDataVersionTag() === tag) save(root, name, compiled)
+  })
 }

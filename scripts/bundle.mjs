@@ -184,10 +184,17 @@ for (const output of Object.keys(result.metafile.outputs).filter((path) => path.
     target: 'node20',
     supported: {'dynamic-import': false},
     define: {'import.meta.url': '__ummahModuleUrl'},
-    banner: `var __ummahModuleUrl = require('node:url').pathToFileURL(__filename).href, __ummahImport = require('./dynamic-import.js');`,
     sourcefile: relative(OUT_DIR, file),
     logLevel: 'warning',
-  }).then(({code}) => ({code: computedImports(code, file)}))
+  }).then(({code}) => {
+    const converted = computedImports(code, file)
+    // Each only where it is used: a file URL per file is work every start-up would do ~30 times.
+    const banner = [
+      converted.includes('__ummahModuleUrl') ? `var __ummahModuleUrl = require('node:url').pathToFileURL(__filename).href;\n` : '',
+      converted.includes('__ummahImport(') ? `var __ummahImport = require('./dynamic-import.js');\n` : '',
+    ]
+    return {code: banner.join('') + converted}
+  })
   writeFileSync(file, code)
   buildHash.update(`${relative(OUT_DIR, file)}\0${code}\0`)
 }

@@ -9,7 +9,7 @@
  * - a run of one of our commands skips the core plugins, which is only sound
  *   while they register no hook such a run fires.
  */
-import {execFile} from 'node:child_process'
+import {execFile, spawn} from 'node:child_process'
 import {chmodSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -21,6 +21,7 @@ import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 import {ROOT, runCli, tempConfigDir, tempDir} from '../helpers/cli.js'
 import {type TestServer, json, startServer} from '../helpers/server.js'
 import {onTerminal} from '../helpers/pty.js'
+import {until} from '../helpers/wait.js'
 
 // The listener's and the schemes' modules, but not the scheme catalog flags are defined with.
 const HEAVY = [
@@ -266,6 +267,26 @@ describe('code cache', () => {
     expect([third.code, third.stdout]).toEqual([0, first.stdout])
     expect(readFileSync(join(dir, 'ummah.js.v8')).equals(Buffer.alloc(4096, 7))).toBe(false)
     expect(snapshot(dir)['ummah.js.v8']).not.toBe(kept['ummah.js.v8'])
+  })
+
+  it("a run that changes V8's flags (the relay sizes its heap) writes no cache: V8 would refuse it to every other run", async () => {
+    const home = tempDir('ummah-cache-home-')
+    const dir = join(home, 'ummah', 'code-cache', NAME)
+    expect((await runCli(['relay', 'start', '--help'], {env: {XDG_CACHE_HOME: home}})).code).toBe(0)
+    const kept = snapshot(dir)
+    const relay = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'relay', 'start', '--port', '0', '--data-dir', tempDir('ummah-relay-')], {
+      env: {...process.env, UMMAH_CONFIG_DIR: tempConfigDir(), XDG_CACHE_HOME: home, UMMAH_RELAY_TOKEN: 'relay-admin-token-0123456789'},
+    })
+    let said = ''
+    relay.stdout.on('data', (chunk: Buffer) => (said += chunk))
+    const exited = new Promise((resolve) => relay.on('exit', resolve))
+    await until(() => said.includes('Ready.'), 'the relay to be ready')
+    relay.kill('SIGTERM')
+    await exited
+    expect(snapshot(dir)).toEqual(kept)
+    // And the next ordinary run still takes it.
+    await runCli(['relay', 'start', '--help'], {env: {XDG_CACHE_HOME: home}})
+    expect(snapshot(dir)).toEqual(kept)
   })
 
   it('uses no cache in a directory others may write to, nor with UMMAH_NO_CODE_CACHE=1', async () => {
