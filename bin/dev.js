@@ -7,5 +7,6 @@
 ;(async () => {
   await import('../scripts/bundle.mjs')
   const {execute} = await import('@oclif/core')
-  await execute({development: true, dir: require('node:url').pathToFileURL(__filename).href})
+  // The root, not this file's URL: oclif would take bin/package.json (it only says CommonJS) for the CLI's.
+  await execute({development: true, loadOptions: {root: require('node:path').join(__dirname, '..')}})
 })()
