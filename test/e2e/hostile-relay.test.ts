@@ -47,6 +47,8 @@ describe('a hostile relay', {timeout: 120_000}, () => {
       const [received] = app.received
       // Genuine: verified by the app with the key listen printed, and by listen.
       expect(received.verified).toBe(true)
+      // The listener prints the event's line once the app has answered: it may come a moment after the app has it.
+      await until(() => listener.lines.some((line) => line.type === 'event'), "the event's line")
       expect(listener.lines.find((line) => line.type === 'event')?.verified).toBe(true)
       for (const name of Object.keys(added)) expect(received.headers, name).not.toHaveProperty(name)
       // What the gateway sent is all there.
