@@ -58,8 +58,14 @@ describe('sandbox start for scripts', {timeout: 60_000}, () => {
     const exited = new Promise((resolve) => child.once('exit', resolve))
     const ready = await until(
       () => {
-        if (!existsSync(readyFile)) return undefined
-        const parsed = JSON.parse(readFileSync(readyFile, 'utf8')) as {api_base: string; origin: string; pid: number}
+        // The stale file may go (the sandbox removes it as it starts) between any two looks: gone is "not yet".
+        let text: string
+        try {
+          text = readFileSync(readyFile, 'utf8')
+        } catch {
+          return undefined
+        }
+        const parsed = JSON.parse(text) as {api_base: string; origin: string; pid: number}
         return parsed.pid ? parsed : undefined
       },
       'the ready file',
