@@ -178,7 +178,7 @@ writeFileSync(
 const buildHash = createHash('sha256')
 for (const output of Object.keys(result.metafile.outputs).filter((path) => path.endsWith('.js'))) {
   const file = join(ROOT, output)
-  const {code} = await transform(readFileSync(file, 'utf8'), {
+  const transformed = await transform(readFileSync(file, 'utf8'), {
     format: 'cjs',
     platform: 'node',
     target: 'node20',
@@ -186,15 +186,14 @@ for (const output of Object.keys(result.metafile.outputs).filter((path) => path.
     define: {'import.meta.url': '__ummahModuleUrl'},
     sourcefile: relative(OUT_DIR, file),
     logLevel: 'warning',
-  }).then(({code}) => {
-    const converted = computedImports(code, file)
-    // Each only where it is used: a file URL per file is work every start-up would do ~30 times.
-    const banner = [
-      converted.includes('__ummahModuleUrl') ? `var __ummahModuleUrl = require('node:url').pathToFileURL(__filename).href;\n` : '',
-      converted.includes('__ummahImport(') ? `var __ummahImport = require('./dynamic-import.js');\n` : '',
-    ]
-    return {code: banner.join('') + converted}
   })
+  const converted = computedImports(transformed.code, file)
+  // Each only where it is used: a file URL per file is work every start-up would do ~30 times.
+  const banner = [
+    converted.includes('__ummahModuleUrl') ? `var __ummahModuleUrl = require('node:url').pathToFileURL(__filename).href;\n` : '',
+    converted.includes('__ummahImport(') ? `var __ummahImport = require('./dynamic-import.js');\n` : '',
+  ]
+  const code = banner.join('') + converted
   writeFileSync(file, code)
   buildHash.update(`${relative(OUT_DIR, file)}\0${code}\0`)
 }

@@ -85,8 +85,8 @@ export class IdWindow {
   }
 
   /** Digests and times, oldest first. */
-  *entries(): Generator<[digest: string, at: number]> {
-    for (let index = this.head; index < this.tail; index++) if (!Number.isNaN(this.times[index])) yield [this.digestAt(index), this.times[index]]
+  entries(): Generator<[digest: string, at: number]> {
+    return snapshotEntries(this.snapshot(), 0, Number.POSITIVE_INFINITY)
   }
 
   /** A copy of the entries now (a few MB at most, copied in about a millisecond), read later while the window changes. */
