@@ -23,7 +23,7 @@ const RELAY_EVENTS = Number(process.env.BENCH_RELAY_EVENTS ?? 100_000)
 // The webhook contenders' rounds: each gets RELAY_EVENTS / ROUNDS events a round.
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const SANDBOX_PURCHASES = Number(process.env.BENCH_SANDBOX_PURCHASES ?? 100_000)
-// BENCH_ONLY=relay (or startup, sandbox, comma-separated) runs part of the bench.
+// BENCH_ONLY=relay (or startup, sandbox, comma-separated) runs part of the bench; listen: the floor and the listeners, no relay.
 const ONLY = new Set(process.env.BENCH_ONLY?.split(',') ?? ['startup', 'relay', 'sandbox'])
 const rows = []
 const children = new Set()
@@ -299,7 +299,7 @@ async function relay() {
   // Through the relay: ingress → store → stream → listen --relay → app; embedded, then Redis.
   const relayToken = 'bench-relay-admin-token-0123456789'
   const redisDir = mkdtempSync(join(tmpdir(), 'ummah-bench-redis-'))
-  const stores = [['embedded', ['--data-dir', mkdtempSync(join(tmpdir(), 'ummah-bench-relay-'))]]]
+  const stores = ONLY.has('relay') ? [['embedded', ['--data-dir', mkdtempSync(join(tmpdir(), 'ummah-bench-relay-'))]]] : []
   if (ONLY.has('redis') || !process.env.BENCH_ONLY) {
     const redisPort = 20_000 + (process.pid % 20_000)
     const redis = spawn(
@@ -534,7 +534,7 @@ try {
   })
   const ready = JSON.parse(await sandbox.waitFor((line) => line.includes('api_base')))
   if (ONLY.has('startup')) await startup(ready.api_base)
-  if (ONLY.has('relay')) await relay()
+  if (ONLY.has('relay') || ONLY.has('listen')) await relay()
   if (ONLY.has('sandbox')) await sandboxLoad(ready.api_base, sandbox.child.pid)
 } catch (error) {
   log(`bench failed: ${error.stack}`)
