@@ -16,7 +16,7 @@ import {setFlagsFromString} from 'node:v8'
  * glibc raises its mmap threshold the first time a large block is freed (V8's
  * compiler threads free 2.3 MB ones), and its heaps then keep what they held
  * (10–18 MB over 105,000 events). `MALLOC_MMAP_THRESHOLD_=131072` in the
- * environment keeps the threshold (listener growth 19 → 5 MB); glibc reads it
+ * environment keeps the threshold (listener growth 18 → 5 MB); glibc reads it
  * before JavaScript runs, so the README asks deployments to set it.
  */
 export function sizeHeapForMemory(): void {
