@@ -35,12 +35,10 @@ export type EventStatus = 'delivered' | 'failed' | 'pending'
 export const DEFAULT_DEDUPE_WINDOW_MS = 3 * 24 * 3600 * 1000
 // ~31 bytes of memory per id (a digest and its time, id-window.ts): 200,000 ids ≈ 6.2 MB (a Map of the ids took 20.7 MB), ≈ 7 MB of file.
 const MAX_REMEMBERED_IDS = 200_000
-// Ids per `i` line written by compaction.
+// Ids per `i` line written by compaction, one line per turn of the event loop: ~1 ms here. At 4,000 a turn (4 ms)
+// appends made during a 100,000-id compaction took 8–28 ms instead of 0.4: each waits for a turn at its write, its
+// fsync and its answer, and the relay's client, which answers its stream in order, fell 100+ ms behind (the bench's slow rounds).
 const IDS_PER_LINE = 1000
-// Ids a compaction writes per turn of the event loop: one line, ~1 ms here. At 4,000 (4 ms turns) appends made
-// during a 100,000-id compaction took 8–28 ms instead of 0.4: each waits for a turn at its write, its fsync and its
-// answer, and the relay's client, which answers its stream in order, fell 100+ ms behind (the bench's slow rounds).
-const IDS_PER_SLICE = IDS_PER_LINE
 
 export interface SpooledEvent {
   seq: number
@@ -480,14 +478,12 @@ export class Spool {
     try {
       await unlink(temporary).catch(() => {})
       handle = await this.options.openFile(temporary)
-      // The window's `i` lines a few at a time, each slice written before the next is made: 200,000 ids made
+      // The window's `i` lines one at a time, each written before the next is made: 200,000 ids made
       // at once held every delivery for 100+ ms (the longest turn of the relay client's loop in the bench).
-      for (let from = 0; from < ids.times.length; from += IDS_PER_SLICE) {
-        const slice = [...snapshotEntries(ids, from, from + IDS_PER_SLICE)].filter(([digest]) => !kept.has(digest))
-        const text: string[] = []
-        for (let index = 0; index < slice.length; index += IDS_PER_LINE)
-          text.push(`${JSON.stringify({k: 'i', d: slice.slice(index, index + IDS_PER_LINE)})}\n`)
-        const data = Buffer.from(text.join(''))
+      for (let from = 0; from < ids.times.length; from += IDS_PER_LINE) {
+        const line = [...snapshotEntries(ids, from, from + IDS_PER_LINE)].filter(([digest]) => !kept.has(digest))
+        if (line.length === 0) continue
+        const data = Buffer.from(`${JSON.stringify({k: 'i', d: line})}\n`)
         await writeAll(handle, data, temporary)
         written += data.length
       }
