@@ -95,6 +95,7 @@ describe('the tarball', {timeout: 180_000}, () => {
         'oclif.manifest.json',
         'dist/bundle/ummah.js',
         'dist/bundle/package.json',
+        'dist/bundle/root-help.json',
         'dist/bundle/THIRD-PARTY-LICENSES.txt',
         'man/man1/ummah.1',
         'man/man1/ummah-purchases-create.1',
@@ -102,7 +103,10 @@ describe('the tarball', {timeout: 180_000}, () => {
     )
     expect(paths.filter((path) => path.startsWith('dist/') && !path.startsWith('dist/bundle/'))).toEqual([])
     expect(paths.filter((path) => /meta\.json$|^bin\/dev\.js$|\.ts$|^test\/|^src\//.test(path))).toEqual([])
-    expect(paths.filter((path) => path.startsWith('dist/bundle/') && !/\.(js|txt)$/.test(path))).toEqual(['dist/bundle/package.json'])
+    expect(paths.filter((path) => path.startsWith('dist/bundle/') && !/\.(js|txt)$/.test(path))).toEqual([
+      'dist/bundle/package.json',
+      'dist/bundle/root-help.json',
+    ])
   })
 
   it('names every bundled package, with its licence text, in THIRD-PARTY-LICENSES.txt', () => {

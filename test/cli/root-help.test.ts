@@ -28,7 +28,8 @@ function installedLayout(): {root: string; pluginManifest: string} {
     description: 'A tool',
     oclif: {bin: 'tool', plugins: ['hello-plugin'], topicSeparator: ' '},
   })
-  writeJson(join(root, 'oclif.manifest.json'), {
+  mkdirSync(join(root, 'dist', 'bundle'), {recursive: true})
+  writeJson(join(root, 'dist', 'bundle', 'root-help.json'), {
     commands: {'things:list': {id: 'things:list', summary: 'List things', args: {}, flags: {}, aliases: []}},
   })
   writeJson(join(plugin, 'package.json'), {name: 'hello-plugin', version: '1.0.0', exports: './lib/index.js'})
