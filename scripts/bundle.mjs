@@ -89,20 +89,44 @@ const oneCopyPerVersion = {
   },
 }
 
+/** `const node_X_1 = require("node:X");` in oclif's compiled CommonJS, and the same module required on first use. */
+const lazyBuiltin = (module) => [
+  `const node_${module}_1 = require("node:${module}");`,
+  `const node_${module}_1 = new Proxy({}, {get: (_, key) => process.getBuiltinModule("node:${module}")[key]});`,
+]
+
 /**
- * oclif sorts a plugin's commands with localeCompare as it loads them, on
- * every run: the first localeCompare of a process builds ICU's collator,
- * 7.5 ms here, and nothing else a command runs needs it. Command ids are
- * lowercase letters, `-` and `:`, which sort the same by code unit.
+ * What oclif does on every run that a run of ours does not need, each edit
+ * an exact text of @oclif/core's (the build fails when one is not found, as
+ * after an upgrade that moved it), each measured here:
+ * - config/plugin.js sorts a plugin's commands with localeCompare: the first
+ *   localeCompare of a process builds ICU's collator, 7.5 ms, and nothing
+ *   else a command runs needs it. Command ids are lowercase letters, `-` and
+ *   `:`, which sort the same by code unit.
+ * - util/os.js finds the platform ("wsl" or Node's) by importing wsl-utils,
+ *   which loads node:child_process and PowerShell helpers to re-export
+ *   is-wsl's answer: is-wsl itself gives the same value (~4 ms of a start).
+ * - util/os.js, parser/parse.js and performance.js require node:child_process
+ *   (a Windows shell check), node:readline (a `-` argument read from stdin)
+ *   and node:perf_hooks (OCLIF_PERFORMANCE) when they load, for paths a run
+ *   seldom takes: ~0.8 ms each after node:http, required on first use instead.
  */
-const OCLIF_SORT = '.sort((a, b) => a.id.localeCompare(b.id));'
-const oclifCommandSort = {
-  name: 'oclif-command-sort',
+const OCLIF_EDITS = {
+  'config/plugin.js': [['.sort((a, b) => a.id.localeCompare(b.id));', '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));']],
+  'util/os.js': [["(await import('wsl-utils')).isWsl", "(await import('is-wsl')).default"], lazyBuiltin('child_process')],
+  'parser/parse.js': [lazyBuiltin('readline')],
+  'performance.js': [lazyBuiltin('perf_hooks')],
+}
+const oclifEdits = {
+  name: 'oclif-edits',
   setup(build) {
-    build.onLoad({filter: /@oclif\/core\/lib\/config\/plugin\.js$/}, (args) => {
-      const source = readFileSync(args.path, 'utf8')
-      if (!source.includes(OCLIF_SORT)) throw new Error(`${args.path} no longer sorts commands with localeCompare: see oclifCommandSort`)
-      return {contents: source.replace(OCLIF_SORT, '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));'), loader: 'js'}
+    build.onLoad({filter: /@oclif\/core\/lib\/(config\/plugin|util\/os|parser\/parse|performance)\.js$/}, (args) => {
+      let source = readFileSync(args.path, 'utf8')
+      for (const [from, to] of OCLIF_EDITS[args.path.split('/@oclif/core/lib/')[1]]) {
+        if (!source.includes(from)) throw new Error(`${args.path} no longer has \`${from}\`: see OCLIF_EDITS`)
+        source = source.replace(from, to)
+      }
+      return {contents: source, loader: 'js'}
     })
   },
 }
@@ -124,7 +148,7 @@ const result = await build({
       },
     },
     oneCopyPerVersion,
-    oclifCommandSort,
+    oclifEdits,
   ],
   bundle: true,
   splitting: true,

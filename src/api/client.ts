@@ -5,7 +5,7 @@
  * Every POST carries one Idempotency-Key, reused by all of its retries, so a
  * retried create never creates twice.
  */
-import {randomUUID} from 'node:crypto'
+import {randomUUID} from '../shared/lazy-crypto.js'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {type HttpTransport, ResponseTooLarge, createTransport, networkCode, readText} from './http.js'

@@ -4,7 +4,7 @@
  * final name). The download URL is pre-signed storage, often on another
  * host, so the API key is never sent with it.
  */
-import {randomBytes} from 'node:crypto'
+import {randomBytes} from '../shared/lazy-crypto.js'
 import {link, open, rename, unlink} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'

@@ -10,7 +10,7 @@ import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {execute} from '@oclif/core'
+import {execute, settings} from '@oclif/core'
 
 import {helpTopic} from './help-topics.js'
 import {updateNoticeAllowed} from './terminal.js'
@@ -107,6 +107,9 @@ export async function launch(argv: string[], binUrl: string, commandIds: Readonl
     return
   }
   const root = join(fileURLToPath(binUrl), '..', '..')
+  // Every run (bin/dev.js's too) is the bundle, never TypeScript sources: without this, NODE_ENV=development or
+  // test makes oclif read tsconfig.json through the TypeScript compiler (9 MB, when it resolves) and look for tsx.
+  settings.enableAutoTranspile = false
   // Read once: oclif's options for our own commands, and the update notice's name and version.
   let pjson: {name: string; version: string; oclif: Record<string, unknown>} | undefined
   const packageJson = () => (pjson ??= JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as NonNullable<typeof pjson>)

@@ -13,7 +13,7 @@
  * the file no longer names it, decided under the config lock, so two logins
  * at once leave one entry, the one the file names.
  */
-import {randomUUID} from 'node:crypto'
+import {randomUUID} from '../shared/lazy-crypto.js'
 
 import {AuthConfigError} from '../api/errors.js'
 import {UsageError} from '../shared/errors.js'

@@ -1,5 +1,5 @@
 /** Files written whole or not at all, for the profiles and the sandbox's data file. */
-import {randomBytes} from 'node:crypto'
+import {randomBytes} from './lazy-crypto.js'
 import {closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 
 /**

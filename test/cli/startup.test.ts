@@ -156,6 +156,9 @@ describe('start-up imports', () => {
     })
     expect(urls).toContain('node:http')
     expect(inputs.some((input) => input === 'dist/api/http.js')).toBe(true)
+    // Node modules a GET neither sends with nor needs (required on first use: src/shared/lazy-crypto.ts, scripts/bundle.mjs's OCLIF_EDITS).
+    expect(urls.filter((url) => ['node:crypto', 'node:child_process', 'node:readline', 'node:perf_hooks'].includes(url))).toEqual([])
+    expect(inputs.filter((input) => input.startsWith('node_modules/wsl-utils/'))).toEqual([])
     for (const pattern of HEAVY)
       expect(
         inputs.filter((input) => pattern.test(input)),
