@@ -103,6 +103,9 @@ const lazyBuiltin = (module) => [
  *   localeCompare of a process builds ICU's collator, 7.5 ms, and nothing
  *   else a command runs needs it. Command ids are lowercase letters, `-` and
  *   `:`, which sort the same by code unit.
+ * - config/plugin.js reads the CLI's manifest from the file launch() names
+ *   (settings.ummahManifest: the manifest of the one command a run runs,
+ *   src/cli/launch.ts), else oclif.manifest.json.
  * - util/os.js finds the platform ("wsl" or Node's) by importing wsl-utils,
  *   which loads node:child_process and PowerShell helpers to re-export
  *   is-wsl's answer: is-wsl itself gives the same value (~4 ms of a start).
@@ -112,7 +115,13 @@ const lazyBuiltin = (module) => [
  *   seldom takes: ~0.8 ms each after node:http, required on first use instead.
  */
 const OCLIF_EDITS = {
-  'config/plugin.js': [['.sort((a, b) => a.id.localeCompare(b.id));', '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));']],
+  'config/plugin.js': [
+    ['.sort((a, b) => a.id.localeCompare(b.id));', '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));'],
+    [
+      "const p = (0, node_path_1.join)(this.root, `${dotfile ? '.' : ''}oclif.manifest.json`);",
+      "const p = (this.isRoot && globalThis.oclif?.ummahManifest) || (0, node_path_1.join)(this.root, `${dotfile ? '.' : ''}oclif.manifest.json`);",
+    ],
+  ],
   'util/os.js': [["(await import('wsl-utils')).isWsl", "(await import('is-wsl')).default"], lazyBuiltin('child_process')],
   'parser/parse.js': [lazyBuiltin('readline')],
   'performance.js': [lazyBuiltin('perf_hooks')],

@@ -103,7 +103,8 @@ describe('the tarball', {timeout: 180_000}, () => {
     )
     expect(paths.filter((path) => path.startsWith('dist/') && !path.startsWith('dist/bundle/'))).toEqual([])
     expect(paths.filter((path) => /meta\.json$|^bin\/dev\.js$|\.ts$|^test\/|^src\//.test(path))).toEqual([])
-    expect(paths.filter((path) => path.startsWith('dist/bundle/') && !/\.(js|txt)$/.test(path))).toEqual([
+    expect(paths).toContain('dist/bundle/manifests/purchases.retrieve.json')
+    expect(paths.filter((path) => path.startsWith('dist/bundle/') && !/\.(js|txt)$|^dist\/bundle\/manifests\/[a-z.-]+\.json$/.test(path))).toEqual([
       'dist/bundle/package.json',
       'dist/bundle/root-help.json',
     ])

@@ -13,6 +13,8 @@ export default class Completion extends UmmahCommand {
     '<%= config.bin %> completion fish > ~/.config/fish/completions/<%= config.bin %>.fish',
   ]
 
+  // Reads every command (this.config.commands): its run loads the whole manifest, not its own (scripts/manifest.mjs).
+  static needsEveryCommand = true
   static override baseFlags = globalFlagsFor('debug')
   static override args = {shell: Args.string({description: 'The shell.', required: true, options: ['bash', 'fish']})}
 

@@ -10,7 +10,7 @@
  *   while they register no hook such a run fires.
  */
 import {execFile, spawn} from 'node:child_process'
-import {chmodSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs'
+import {chmodSync, cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {promisify, stripVTControlCharacters} from 'node:util'
@@ -171,6 +171,38 @@ describe('start-up imports', () => {
       UMMAH_SECRET_KEY: 'sk_test_trace',
     })
     expect(filtered.inputs.some((input) => input.startsWith('node_modules/jq-wasm/'))).toBe(true)
+  })
+
+  it("an API command gives oclif the build's manifest of that one command, not all of oclif.manifest.json", async () => {
+    // An installed copy whose oclif.manifest.json names no command: only a run that reads its own command's manifest finds it.
+    const install = tempDir('ummah-own-manifest-')
+    for (const entry of ['bin', 'dist', 'package.json']) cpSync(join(ROOT, entry), join(install, entry), {recursive: true})
+    symlinkSync(join(ROOT, 'node_modules'), join(install, 'node_modules'))
+    const {version} = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {version: string}
+    writeFileSync(join(install, 'oclif.manifest.json'), JSON.stringify({version, commands: {}}))
+    const env = {
+      ...process.env,
+      UMMAH_CONFIG_DIR: tempConfigDir(),
+      XDG_CACHE_HOME: tempDir('ummah-cache-home-'),
+      UMMAH_API_BASE: gateway.apiBase,
+      UMMAH_SECRET_KEY: 'sk_test_own',
+      CI: 'true',
+    }
+    const retrieve = () =>
+      promisify(execFile)(
+        process.execPath,
+        [join(install, 'bin', 'run.js'), 'purchases', 'retrieve', 'd6c9e9e0-1b5a-4c6e-8b3a-0f1a2b3c4d5e', '--json'],
+        {env},
+      )
+    expect(JSON.parse((await retrieve()).stdout)).toEqual({id: 'p-1', status: 'paid'})
+    // Without the build's manifests, oclif reads oclif.manifest.json, as it always did: here it names no command.
+    rmSync(join(install, 'dist', 'bundle', 'manifests'), {recursive: true})
+    const failed = await retrieve().then(
+      () => undefined,
+      (error: {code: number; stderr: string}) => error,
+    )
+    expect(failed?.code).toBe(2)
+    expect(failed?.stderr).toContain('command purchases:retrieve')
   })
 
   it('an API command reads a saved profile without the config lock (only commands that change profiles load it)', async () => {
