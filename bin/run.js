@@ -18,7 +18,9 @@ if (argv.length === 1 && ['--version', '-v', 'version'].includes(argv[0])) {
   require('./code-cache.js').install(bundle)
   ;(async () => {
     const rootHelp = argv.length <= 1 ? require(path.join(bundle, 'root-help.js')) : undefined
-    if (!(rootHelp?.isRootHelp(argv) && (await rootHelp.showRootHelp(root)))) {
+    // Written: the process ends once stdout has it all, without Node's teardown (~6 ms of a 140 ms root help here, 31 interleaved runs).
+    if (rootHelp?.isRootHelp(argv) && (await rootHelp.showRootHelp(root))) process.stdout.write('', () => process.exit())
+    else {
       // oclif checks Node against its own engines (semver, ~5 ms); package.json's engines are stricter.
       process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1'
       // A file URL, never a path pasted into one: an install path with a space (%20) or a Windows drive letter.
