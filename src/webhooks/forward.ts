@@ -4,6 +4,7 @@
  * followed, failures that may pass (refused, timeout, 5xx, 408, 429) retried
  * with backoff, honouring Retry-After, until delivered or out of attempts.
  */
+import type {Readable} from 'node:stream'
 import type {Dispatcher} from 'undici'
 
 import {parseRetryAfter} from '../api/client.js'
@@ -351,29 +352,42 @@ export class Forwarder {
 /**
  * The first ANSWER_BODY_BYTES of the app's answer. A longer one is not read
  * on: the stream is dropped (undici closes that connection) rather than
- * reading a gigabyte to throw it away; its length is Content-Length's, when given.
+ * reading a gigabyte to throw it away; its length is Content-Length's, when
+ * given. Stream events rather than `for await`: its async iterator was ~4% of
+ * what a busy listener allocates (one per forward, the answer empty or not).
  */
-async function readAnswer(
-  body: AsyncIterable<Buffer>,
-  contentLength: string | string[] | undefined,
-): Promise<{body?: Buffer; truncated?: boolean; bodyBytes?: number}> {
-  const chunks: Buffer[] = []
-  let kept = 0
-  let more = false
-  for await (const chunk of body) {
-    if (kept + chunk.length > ANSWER_BODY_BYTES) {
+function readAnswer(body: Readable, contentLength: string | string[] | undefined): Promise<{body?: Buffer; truncated?: boolean; bodyBytes?: number}> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let kept = 0
+    const finish = (more: boolean) => {
+      if (kept === 0) return resolve({})
+      // Copied, even one chunk: undici's chunks are views of the socket's read, which a kept answer would keep whole.
+      const answer = Buffer.concat(chunks, kept)
+      if (!more) return resolve({body: answer})
+      const declared = Number(Array.isArray(contentLength) ? contentLength[0] : contentLength)
+      resolve({
+        body: answer,
+        truncated: true,
+        ...(Number.isSafeInteger(declared) && declared > kept ? {bodyBytes: declared} : {}),
+      })
+    }
+    const onData = (chunk: Buffer) => {
+      if (kept + chunk.length <= ANSWER_BODY_BYTES) {
+        chunks.push(chunk)
+        kept += chunk.length
+        return
+      }
       chunks.push(chunk.subarray(0, ANSWER_BODY_BYTES - kept))
       kept = ANSWER_BODY_BYTES
-      more = true
-      break
+      body.off('data', onData)
+      body.destroy()
+      finish(true)
     }
-    chunks.push(chunk)
-    kept += chunk.length
-  }
-  if (kept === 0) return {}
-  const declared = Number(Array.isArray(contentLength) ? contentLength[0] : contentLength)
-  if (!more) return {body: Buffer.concat(chunks, kept)}
-  return {body: Buffer.concat(chunks, kept), truncated: true, ...(Number.isSafeInteger(declared) && declared > kept ? {bodyBytes: declared} : {})}
+    body.on('data', onData)
+    body.once('end', () => finish(false))
+    body.once('error', reject)
+  })
 }
 
 function code(error: unknown): string | undefined {

@@ -200,6 +200,47 @@ function forwarderTo(app: TestServer, spool: Spool, extra: Partial<ForwarderOpti
   })
 }
 
+describe("the app's answer, as a forward records it", () => {
+  it('keeps the first 64 KiB of a longer answer and reads no further: a 1 MiB answer that never ends is recorded at once', async () => {
+    const first = Buffer.alloc(100 * 1024, 'a')
+    // Content-Length says 1 MiB; 100 KiB come, and the rest never does.
+    const app = await startServer((_request, response) => {
+      response.writeHead(200, {'content-length': String(1024 * 1024), 'content-type': 'text/plain'})
+      response.write(first)
+    })
+    const spool = await Spool.open(join(tempDir('ummah-answer-'), 'p.spool'))
+    const admitted = await spool.admit({id: 'evt-long-answer', type: 't', headers: {}, body: Buffer.from('{}')})
+    if (admitted.duplicate) throw new Error('a fresh spool holds no duplicate')
+    // The timeout (30 s) would end a forward that waited for the rest: the test's own 5 s limit fails first.
+    const forwarder = forwarderTo(app, spool, {timeoutMs: 30_000})
+    forwarder.enqueue(admitted.event)
+    forwarder.start()
+    await until(() => spool.pending().length === 0, 'the forward to be recorded as delivered')
+    expect(admitted.event.answers[0]).toMatchObject({status: 200, truncated: true, bodyBytes: 1024 * 1024, headers: {'content-type': 'text/plain'}})
+    expect(admitted.event.answers[0].body).toEqual(first.subarray(0, 64 * 1024))
+
+    // An empty answer records no body; a short one, all of it.
+    const short = await startServer((_request, response, index) => void response.writeHead(index === 0 ? 204 : 200).end(index === 0 ? '' : 'ok'))
+    const shortSpool = await Spool.open(join(tempDir('ummah-answer-'), 'p.spool'))
+    const shortForwarder = forwarderTo(short, shortSpool)
+    const events: SpooledEvent[] = []
+    for (const id of ['evt-empty', 'evt-short']) {
+      const next = await shortSpool.admit({id, type: 't', headers: {}, body: Buffer.from('{}')})
+      if (next.duplicate) throw new Error('a fresh spool holds no duplicate')
+      events.push(next.event)
+      shortForwarder.enqueue(next.event)
+    }
+    shortForwarder.start()
+    await until(() => shortSpool.pending().length === 0, 'both forwards to be recorded')
+    expect(events.map((event) => [event.answers[0].status, event.answers[0].body?.toString(), event.answers[0].truncated])).toEqual([
+      [204, undefined, undefined],
+      [200, 'ok', undefined],
+    ])
+    await Promise.all([forwarder.stop(1000), shortForwarder.stop(1000)])
+    await Promise.all([spool.close(), shortSpool.close(), app.close(), short.close()])
+  })
+})
+
 describe('forwarder backoff on a moved clock', () => {
   it('retries a 500 only once its backoff has passed on the clock, and stop() cuts a backoff short', async () => {
     const app = await startServer((_request, response, index) => void response.writeHead(index === 0 ? 500 : 200).end())
