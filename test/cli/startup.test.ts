@@ -141,6 +141,22 @@ describe('start-up imports', () => {
     }
   })
 
+  it("a command's help, given oclif from that command's own manifest, is oclif's from all of them: a command, an alias, completion", async () => {
+    const config = await Config.load(ROOT)
+    for (const words of [['purchases', 'retrieve'], ['auth', 'status'], ['completion']]) {
+      const lines: string[] = []
+      const log = vi.spyOn(console, 'log').mockImplementation((line: string) => lines.push(`${line}\n`))
+      try {
+        await new Help(config).showHelp(words)
+      } finally {
+        log.mockRestore()
+      }
+      expect(lines.join('')).toContain('USAGE')
+      const result = await runCli([...words, '--help'])
+      expect({words, code: result.code, stdout: result.stdout, stderr: result.stderr}).toEqual({words, code: 0, stdout: lines.join(''), stderr: ''})
+    }
+  })
+
   it("a user's oclif theme.json sends the root help through oclif, which applies it", async () => {
     const configDir = tempConfigDir()
     mkdirSync(configDir, {recursive: true})
