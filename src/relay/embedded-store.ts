@@ -29,6 +29,14 @@ export interface EmbeddedStoreOptions {
 
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024
 const NEWLINE = 0x0a
+/**
+ * The latest entries of a channel kept in memory as appended, at most this
+ * many and this many bytes of bodies: a stream at the tail (each live one) is
+ * given them without reading the file back, a read through the thread pool
+ * on the way of every event.
+ */
+const TAIL_ENTRIES = 256
+const TAIL_BYTES = 512 * 1024
 
 interface RecordHeader {
   s: number
@@ -90,6 +98,9 @@ class ChannelLog {
   private appender?: AppendFile
   private readonly readers = new Map<number, Promise<FileHandle>>()
   private readonly waiters = new Set<() => void>()
+  /** The latest entries appended, by seq, oldest first (TAIL_ENTRIES, TAIL_BYTES). */
+  private readonly tail = new Map<number, StoredEntry>()
+  private tailBytes = 0
   /** Entries appended since open: a reader that found nothing waits only if none came since it looked. */
   appended = 0
   damaged = 0
@@ -170,9 +181,21 @@ class ChannelLog {
       if (error) return
       // The segment written now: a roll happens between batches, after appends made before it were queued.
       this.push(seq, entry.receivedAt, this.current, offset, data.length)
+      // A copy: the body may be a view of a larger buffer (the request's read), which would be kept whole.
+      this.remember(seq, {cursor: String(seq), seq, receivedAt: entry.receivedAt, headers: entry.headers, body: Buffer.from(entry.body)})
       this.appended++
       for (const wake of this.waiters) wake()
     }).then(() => String(seq))
+  }
+
+  private remember(seq: number, entry: StoredEntry): void {
+    this.tail.set(seq, entry)
+    this.tailBytes += entry.body.length
+    for (const [kept, oldest] of this.tail) {
+      if (this.tail.size <= TAIL_ENTRIES && this.tailBytes <= TAIL_BYTES) break
+      this.tail.delete(kept)
+      this.tailBytes -= oldest.body.length
+    }
   }
 
   private async rollIfFull(): Promise<void> {
@@ -214,6 +237,10 @@ class ChannelLog {
     const from = this.indexAfter(resolve(after, this))
     const to = Math.min(this.length, from + count)
     const entries: StoredEntry[] = []
+    // At the tail: every entry asked for is still in memory.
+    for (let index = from; index < to && this.tail.has(this.seqs[index]); index++) entries.push(this.tail.get(this.seqs[index])!)
+    if (entries.length === to - from) return entries
+    entries.length = 0
     let index = from
     while (index < to) {
       // One read per run of entries in the same segment.

@@ -5,7 +5,7 @@
  * blocking reads woken by an append or a close, per-reader cursors, trimming
  * by age, and a deleted channel's entries gone.
  */
-import {appendFileSync, readdirSync, statSync} from 'node:fs'
+import {appendFileSync, readdirSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -212,6 +212,31 @@ describe('embedded store on disk', () => {
     expect(after).toBeLessThan(before / 2)
     const reader = await store.reader()
     expect((await reader.read('c', '0', 10, 0)).map((each) => each.body.toString().slice(0, 1))).toEqual(['8', '9'])
+    await reader.close()
+    await store.close()
+  })
+
+  it('gives a reader at the tail the latest 256 entries (512 KiB at most) from memory, and older ones from the file', async () => {
+    const dir = tempDir('ummah-store-')
+    const store = await EmbeddedStore.open(dir)
+    await store.createChannel(channel('c'))
+    for (let index = 1; index <= 300; index++) await store.append('c', entry(`e${index}`))
+    const segment = join(dir, 'entries', 'c', readdirSync(join(dir, 'entries', 'c'))[0])
+    // The file's bytes replaced: what is read back from it no longer parses.
+    writeFileSync(segment, Buffer.alloc(statSync(segment).size, 'x'))
+    const reader = await store.reader()
+    const latest = await reader.read('c', '44', 300, 0)
+    expect(latest.map((each) => each.body.toString())).toEqual(Array.from({length: 256}, (_, index) => `e${index + 45}`))
+    expect(latest[0]).toMatchObject({cursor: '45', seq: 45, headers: {'x-signature': 'sig-e45'}})
+    await expect(reader.read('c', '43', 300, 0)).rejects.toThrow(/does not read back/)
+
+    // Large bodies: only as many as fit in 512 KiB stay in memory.
+    await store.createChannel(channel('big'))
+    for (let index = 1; index <= 10; index++) await store.append('big', entry(`${index}`.padEnd(100 * 1024, '.')))
+    const bigSegment = join(dir, 'entries', 'big', readdirSync(join(dir, 'entries', 'big'))[0])
+    writeFileSync(bigSegment, Buffer.alloc(statSync(bigSegment).size, 'x'))
+    expect((await reader.read('big', '5', 10, 0)).map((each) => each.body.toString().replace(/\.+$/, ''))).toEqual(['6', '7', '8', '9', '10'])
+    await expect(reader.read('big', '4', 10, 0)).rejects.toThrow(/does not read back/)
     await reader.close()
     await store.close()
   })
