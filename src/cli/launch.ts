@@ -33,7 +33,7 @@ export function ownCommandId(argv: string[], commandIds: ReadonlySet<string>): s
 }
 
 /** The build's manifest of one command (scripts/manifest.mjs): `purchases:retrieve` → dist/bundle/manifests/purchases.retrieve.json. */
-export function ownManifestPath(root: string, id: string): string {
+function ownManifestPath(root: string, id: string): string {
   return join(root, 'dist', 'bundle', 'manifests', `${id.replaceAll(':', '.')}.json`)
 }
 
