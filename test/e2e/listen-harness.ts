@@ -39,7 +39,20 @@ export class App {
         response.writeHead(verified || !this.publicKey ? 200 : 403, {'x-app': 'test-app'}).end(this.answer)
       })
     })
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve))
+    // A port given is the app's own, back after an outage; meanwhile a test running beside this one may have bound
+    // it (port 0) for a moment: tried again for up to 5 s, then a failure that says so, never a hang.
+    for (let attempt = 1; ; attempt++) {
+      const bound = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+        this.server!.once('error', resolve)
+        this.server!.listen(port, '127.0.0.1', () => {
+          this.server!.off('error', resolve)
+          resolve(undefined)
+        })
+      })
+      if (!bound) break
+      if (bound.code !== 'EADDRINUSE' || port === 0 || attempt === 50) throw bound
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
     this.port = (this.server.address() as AddressInfo).port
   }
 
