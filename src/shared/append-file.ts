@@ -47,6 +47,13 @@ export class AppendFile {
   /** Tasks to run between two batches. */
   private readonly between: Array<() => Promise<void>> = []
   private health: WriteHealth = {ok: true}
+  /**
+   * While writes fail: the smallest batch that failed. On a full disk a
+   * smaller write (an attempt record, ~100 bytes) can fit where an event
+   * (kilobytes) did not; the all-clear waits for a write that large, else a
+   * full disk would be reported "ok" and "full" by turns.
+   */
+  private failedBytes = Number.POSITIVE_INFINITY
   private tornTail: boolean
 
   constructor(
@@ -133,8 +140,11 @@ export class AppendFile {
         this.size += data.length
         this.captured?.push(lead ? data.subarray(1) : data)
         this.tornTail = false
-        recovered = !this.health.ok
-        this.setHealth({ok: true})
+        if (data.length >= this.failedBytes) {
+          recovered = true
+          this.failedBytes = Number.POSITIVE_INFINITY
+          this.setHealth({ok: true})
+        }
         for (const item of batch) {
           item.settled?.(undefined, offset)
           offset += item.data.length
@@ -148,6 +158,7 @@ export class AppendFile {
           () => (this.tornTail = true),
         )
         const failure = error as NodeJS.ErrnoException
+        this.failedBytes = Math.min(this.failedBytes, data.length)
         this.setHealth({ok: false, code: failure.code ?? 'EIO', message: failure.message})
         for (const item of batch) {
           item.settled?.(failure, -1)

@@ -96,6 +96,33 @@ describe('spool writes', () => {
     await reopened.close()
   })
 
+  it('on a full disk, a small record that still fits is no all-clear: "ok" waits for a write as large as one that failed', async () => {
+    const file = join(tempDir('ummah-spool-'), 'p.spool')
+    const fault: {failAfterBytes?: number} = {}
+    const health: SpoolHealth[] = []
+    const spool = await Spool.open(file, {openFile: faultyFile(fault), onHealth: (change) => health.push(change)})
+    const stored = await store(spool, 'stored-1')
+    // Room for an attempt record (~100 bytes), not for an event (~4 kB).
+    fault.failAfterBytes = (await readFile(file)).length + 1000
+    await expect(store(spool, 'lost-1')).rejects.toMatchObject({code: 'ENOSPC'})
+    // That write took the 1,000 bytes before failing (and was cut back): room again for a record, not for an event.
+    fault.failAfterBytes! += 1000
+    await spool.recordAttempt(stored, {n: 1, at: Date.now(), durationMs: 2, status: 503})
+    await expect(store(spool, 'lost-2')).rejects.toMatchObject({code: 'ENOSPC'})
+    expect(health).toEqual([{ok: false, code: 'ENOSPC', message: 'ENOSPC: no space left on device, write'}])
+    fault.failAfterBytes = undefined
+    await store(spool, 'lost-1')
+    expect(health.map((change) => change.ok)).toEqual([false, true])
+    await spool.close()
+    const reopened = await Spool.open(file)
+    // The record written while the disk was full is on disk with its event.
+    expect(reopened.pending().map((event) => [event.id, event.answers.map((attempt) => attempt.status)])).toEqual([
+      ['stored-1', [503]],
+      ['lost-1', []],
+    ])
+    await reopened.close()
+  })
+
   it('a retry that arrives while the first copy is being written waits for it: stored → duplicate, failed → stored anew', async () => {
     const file = join(tempDir('ummah-spool-'), 'p.spool')
     const fault: {failAfterBytes?: number} = {}
