@@ -48,10 +48,12 @@ export class AppendFile {
   private readonly between: Array<() => Promise<void>> = []
   private health: WriteHealth = {ok: true}
   /**
-   * While writes fail: the smallest batch that failed. On a full disk a
-   * smaller write (an attempt record, ~100 bytes) can fit where an event
-   * (kilobytes) did not; the all-clear waits for a write that large, else a
-   * full disk would be reported "ok" and "full" by turns.
+   * While writes fail: the largest record of a failed batch (the smallest such
+   * over the failures). On a full disk a smaller write (an attempt record,
+   * ~100 bytes) can fit where an event (kilobytes) did not; the all-clear
+   * waits for a write that large, else a full disk would be reported "ok" and
+   * "full" by turns. A record, not the batch: after a group of 50 events
+   * failed, one event written is space again.
    */
   private failedBytes = Number.POSITIVE_INFINITY
   private tornTail: boolean
@@ -158,7 +160,10 @@ export class AppendFile {
           () => (this.tornTail = true),
         )
         const failure = error as NodeJS.ErrnoException
-        this.failedBytes = Math.min(this.failedBytes, data.length)
+        this.failedBytes = Math.min(
+          this.failedBytes,
+          batch.reduce((largest, item) => Math.max(largest, item.data.length), 0),
+        )
         this.setHealth({ok: false, code: failure.code ?? 'EIO', message: failure.message})
         for (const item of batch) {
           item.settled?.(failure, -1)

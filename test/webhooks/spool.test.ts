@@ -123,6 +123,23 @@ describe('spool writes', () => {
     await reopened.close()
   })
 
+  it('after events that failed together, one event written is the all-clear', async () => {
+    const file = join(tempDir('ummah-spool-'), 'p.spool')
+    const fault: {failAfterBytes?: number} = {}
+    const health: SpoolHealth[] = []
+    const spool = await Spool.open(file, {openFile: faultyFile(fault), onHealth: (change) => health.push(change)})
+    await store(spool, 'stored-1')
+    fault.failAfterBytes = (await readFile(file)).length + 1000
+    // Admitted in one turn: one batch, one write of three events, refused.
+    const failed = await Promise.allSettled(['lost-1', 'lost-2', 'lost-3'].map((id) => store(spool, id)))
+    expect(failed.map((result) => result.status)).toEqual(['rejected', 'rejected', 'rejected'])
+    expect(health.map((change) => change.ok)).toEqual([false])
+    fault.failAfterBytes = undefined
+    await store(spool, 'lost-1')
+    expect(health.map((change) => change.ok)).toEqual([false, true])
+    await spool.close()
+  })
+
   it('a retry that arrives while the first copy is being written waits for it: stored → duplicate, failed → stored anew', async () => {
     const file = join(tempDir('ummah-spool-'), 'p.spool')
     const fault: {failAfterBytes?: number} = {}
