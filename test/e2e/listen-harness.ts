@@ -40,19 +40,19 @@ export class App {
       })
     })
     // A port given is the app's own, back after an outage; meanwhile a test running beside this one may have bound
-    // it (port 0) for a moment: tried again for up to 5 s, then a failure that says so, never a hang.
-    for (let attempt = 1; ; attempt++) {
-      const bound = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+    // it (port 0) for a moment: tried again until free (5 s), then a failure that says so, never a hang.
+    const bind = () =>
+      new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
         this.server!.once('error', resolve)
         this.server!.listen(port, '127.0.0.1', () => {
           this.server!.off('error', resolve)
           resolve(undefined)
         })
       })
-      if (!bound) break
-      if (bound.code !== 'EADDRINUSE' || port === 0 || attempt === 50) throw bound
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
+    let failure = await bind()
+    if (failure?.code === 'EADDRINUSE' && port !== 0)
+      await until(async () => (failure = await bind())?.code !== 'EADDRINUSE', `port ${port} to be free for the app again`, 5000)
+    if (failure) throw failure
     this.port = (this.server.address() as AddressInfo).port
   }
 
