@@ -47,6 +47,18 @@ function faultyFile(fault: {maxBytes?: number; failAfterBytes?: number; error?: 
   }
 }
 
+/** A spool holding one stored event ("stored-1") whose next 1,000 bytes of writes fit and then the disk is full; its health changes collected. */
+async function nearlyFullSpool() {
+  const file = join(tempDir('ummah-spool-'), 'p.spool')
+  const fault: {failAfterBytes?: number} = {}
+  const health: SpoolHealth[] = []
+  const spool = await Spool.open(file, {openFile: faultyFile(fault), onHealth: (change) => health.push(change)})
+  const stored = await store(spool, 'stored-1')
+  const before = (await readFile(file)).length
+  fault.failAfterBytes = before + 1000
+  return {file, fault, health, spool, stored, before}
+}
+
 const linesOf = async (file: string) => (await readFile(file, 'utf8')).split('\n').filter(Boolean)
 
 describe('spool writes', () => {
@@ -65,14 +77,8 @@ describe('spool writes', () => {
   })
 
   it('a write that fails part way: not acknowledged, not seen, cut back; the retry is stored; health is reported once each way', async () => {
-    const file = join(tempDir('ummah-spool-'), 'p.spool')
-    const fault: {failAfterBytes?: number} = {}
-    const health: SpoolHealth[] = []
-    const spool = await Spool.open(file, {openFile: faultyFile(fault), onHealth: (change) => health.push(change)})
-    await store(spool, 'stored-1')
-    const before = (await readFile(file)).length
     // The next write gets 1,000 bytes in, then the disk is full.
-    fault.failAfterBytes = before + 1000
+    const {file, fault, health, spool, before} = await nearlyFullSpool()
     const failures = await Promise.allSettled(['lost-1', 'lost-2', 'lost-3'].map((id) => store(spool, id)))
     expect(failures.map((result) => result.status)).toEqual(['rejected', 'rejected', 'rejected'])
     expect((failures[0] as PromiseRejectedResult).reason.code).toBe('ENOSPC')
@@ -97,13 +103,8 @@ describe('spool writes', () => {
   })
 
   it('on a full disk, a small record that still fits is no all-clear: "ok" waits for a write as large as one that failed', async () => {
-    const file = join(tempDir('ummah-spool-'), 'p.spool')
-    const fault: {failAfterBytes?: number} = {}
-    const health: SpoolHealth[] = []
-    const spool = await Spool.open(file, {openFile: faultyFile(fault), onHealth: (change) => health.push(change)})
-    const stored = await store(spool, 'stored-1')
     // Room for an attempt record (~100 bytes), not for an event (~4 kB).
-    fault.failAfterBytes = (await readFile(file)).length + 1000
+    const {file, fault, health, spool, stored} = await nearlyFullSpool()
     await expect(store(spool, 'lost-1')).rejects.toMatchObject({code: 'ENOSPC'})
     // That write took the 1,000 bytes before failing (and was cut back): room again for a record, not for an event.
     fault.failAfterBytes! += 1000
@@ -124,12 +125,7 @@ describe('spool writes', () => {
   })
 
   it('after events that failed together, one event written is the all-clear', async () => {
-    const file = join(tempDir('ummah-spool-'), 'p.spool')
-    const fault: {failAfterBytes?: number} = {}
-    const health: SpoolHealth[] = []
-    const spool = await Spool.open(file, {openFile: faultyFile(fault), onHealth: (change) => health.push(change)})
-    await store(spool, 'stored-1')
-    fault.failAfterBytes = (await readFile(file)).length + 1000
+    const {fault, health, spool} = await nearlyFullSpool()
     // Admitted in one turn: one batch, one write of three events, refused.
     const failed = await Promise.allSettled(['lost-1', 'lost-2', 'lost-3'].map((id) => store(spool, id)))
     expect(failed.map((result) => result.status)).toEqual(['rejected', 'rejected', 'rejected'])
