@@ -28,12 +28,13 @@ const commands = Object.fromEntries(
 const manifests = join(bundle, 'manifests')
 rmSync(manifests, {recursive: true, force: true})
 mkdirSync(manifests)
-for (const [id, command] of Object.entries(manifest.commands))
-  for (const name of [id, ...(command.aliases ?? []), ...(command.hiddenAliases ?? [])]) {
-    const own = command.needsEveryCommand
-      ? manifest.commands
-      : Object.fromEntries(Object.entries(manifest.commands).filter(([other]) => other === id || other.startsWith(`${id}:`)))
-    writeFileSync(join(manifests, `${name.replaceAll(':', '.')}.json`), JSON.stringify({version: manifest.version, commands: own}))
-  }
+for (const [id, command] of Object.entries(manifest.commands)) {
+  const own = command.needsEveryCommand
+    ? manifest.commands
+    : Object.fromEntries(Object.entries(manifest.commands).filter(([other]) => other === id || other.startsWith(`${id}:`)))
+  const text = JSON.stringify({version: manifest.version, commands: own})
+  for (const name of [id, ...(command.aliases ?? []), ...(command.hiddenAliases ?? [])])
+    writeFileSync(join(manifests, `${name.replaceAll(':', '.')}.json`), text)
+}
 writeFileSync(join(bundle, 'root-help.json'), JSON.stringify({version: manifest.version, commands}))
 console.log(`manifest: ${Object.keys(commands).length} commands, root help index ${Buffer.byteLength(JSON.stringify(commands))} bytes`)
