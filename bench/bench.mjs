@@ -282,6 +282,63 @@ async function relay() {
   const passThrough = startChild(['-e', passSource], {})
   contenders.push({tag: 'floor', url: JSON.parse(await passThrough.waitFor((line) => line.includes('url'))).url, processes: [passThrough.child]})
 
+  // What one thread reaches with listen's guarantees and nothing more: verify, answer 200 once the event's line is
+  // fdatasync'd (group commit), forward in order, one at a time, and group-commit a delivery line. No de-duplication,
+  // retries, answers kept, output or inspector. The ordered goal read against it says what is the design's and what is ours.
+  const durableSource = `
+    const http = require('node:http')
+    const crypto = require('node:crypto')
+    const fs = require('node:fs')
+    const key = crypto.createPublicKey(${JSON.stringify(publicKey)})
+    const fd = fs.openSync(${JSON.stringify(join(mkdtempSync(join(tmpdir(), 'ummah-bench-durable-')), 'spool'))}, 'a')
+    let queued = []
+    let syncing = false
+    function commit() {
+      if (syncing || queued.length === 0) return
+      syncing = true
+      const batch = queued
+      queued = []
+      fs.write(fd, Buffer.from(batch.map(([line]) => line).join('')), () => fs.fdatasync(fd, () => {
+        syncing = false
+        for (const [, done] of batch) done()
+        commit()
+      }))
+    }
+    const record = (line, done) => { queued.push([line + '\\n', done]); commit() }
+    const agent = new http.Agent({keepAlive: true, maxSockets: 1})
+    const waiting = []
+    let forwarding = false
+    function forward() {
+      if (forwarding || waiting.length === 0) return
+      forwarding = true
+      const [seq, headers, body] = waiting.shift()
+      http.request({host: '127.0.0.1', port: ${appPort}, path: '/hook', method: 'POST', agent, headers}, (answer) => {
+        answer.resume()
+        answer.on('end', () => {
+          record(JSON.stringify({k: 'd', seq, c: answer.statusCode}), () => {})
+          forwarding = false
+          forward()
+        })
+      }).end(body)
+    }
+    let seq = 0
+    http.createServer((request, response) => {
+      const chunks = []
+      request.on('data', (chunk) => chunks.push(chunk))
+      request.on('end', () => {
+        const body = Buffer.concat(chunks)
+        const signature = request.headers['x-signature']
+        if (!crypto.verify('sha256', body, key, Buffer.from(signature, 'base64'))) return response.writeHead(403).end()
+        const event = JSON.parse(body)
+        const headers = {'content-type': 'application/json', 'x-signature': signature}
+        waiting.push([++seq, headers, body])
+        forward()
+        record(JSON.stringify({k: 'e', seq, id: event.id, h: headers, b: body.toString('base64')}), () => response.writeHead(200).end('{"received":true}'))
+      })
+    }).listen(0, '127.0.0.1', function () { console.log(JSON.stringify({url: 'http://127.0.0.1:' + this.address().port + '/'})) })`
+  const durable = startChild(['-e', durableSource], {})
+  contenders.push({tag: 'durable floor', url: JSON.parse(await durable.waitFor((line) => line.includes('url'))).url, processes: [durable.child]})
+
   /** A direct `webhooks listen` with its own spool. */
   async function startListen(tag, flags) {
     const listener = startChild([...nodeFlags, BIN, 'webhooks', 'listen', '--forward', `127.0.0.1:${appPort}/hook`, '--format', 'json', ...flags], {
@@ -365,6 +422,15 @@ async function relay() {
     `${floor.count} in ${floor.seconds.toFixed(0)} s, ${rounds}; p99 at 200/s ${(floor.p99 - baselineP99).toFixed(2)} ms over direct`,
     'reference',
     true,
+  )
+  const durableFloor = summary('durable floor')
+  row(
+    "reference: one thread with listen's guarantees only (verify, group-committed spool, in-order forward)",
+    `${durableFloor.rate.toFixed(0)} = ${(durableFloor.rate / floor.rate).toFixed(2)}× floor`,
+    '',
+    `${durableFloor.count} of ${bodies.length} in ${durableFloor.seconds.toFixed(0)} s; p99 at 200/s ${(durableFloor.p99 - baselineP99).toFixed(2)} ms over direct`,
+    'reference',
+    durableFloor.count === bodies.length,
   )
   const viaListen = summary('listen')
   const listenRatio = viaListen.rate / floor.rate
