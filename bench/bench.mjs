@@ -36,6 +36,13 @@ function row(figure, value, unit, reference, target, pass) {
   rows.push({figure, value: `${value} ${unit}`.trim(), reference, target, pass})
 }
 
+// CPU time a process has used, all its threads (utime + stime, /proc/PID/stat fields 14 and 15, in clock ticks).
+const TICK_MS = 1000 / Number(spawnSync('getconf', ['CLK_TCK'], {encoding: 'utf8'}).stdout.trim() || 100)
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS
+}
+
 function rssMb(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024
@@ -199,7 +206,7 @@ async function relay() {
   const nodeFlags = process.env.BENCH_LISTEN_NODE_FLAGS?.split(' ').filter(Boolean) ?? []
 
   /** One round through one path: its slice of the load as fast as 16 connections go, then its paced slice at 200/s. */
-  async function round(tag, url, index) {
+  async function round({tag, url, processes}, index) {
     arrivals.clear()
     const target = new URL(url)
     const pool = new Pool(target.origin, {connections: 16, pipelining: 1})
@@ -215,6 +222,7 @@ async function relay() {
     // Bounded: sending stops after 60 s, and the wait for the last forwards after 120 s more. Through the relay the
     // sender is answered once the relay has stored an event, not once the app has it: what it stored drains afterwards,
     // and the paced run starts only then (else it would measure the queue).
+    const cpuBefore = processes.reduce((sum, child) => sum + cpuMs(child.pid), 0)
     const started = performance.now()
     let next = 0
     await Promise.all(
@@ -227,6 +235,7 @@ async function relay() {
     while (arrivals.size < sent && performance.now() - acknowledged < 120_000) await new Promise((resolve) => setTimeout(resolve, 10))
     const seconds = (performance.now() - started) / 1000
     const count = arrivals.size
+    const cpu = processes.reduce((sum, child) => sum + cpuMs(child.pid), 0) - cpuBefore
     const latencies = []
     const sentAt = new Map()
     for (const body of paced.slice(index * pacedPerRound, (index + 1) * pacedPerRound)) {
@@ -244,7 +253,7 @@ async function relay() {
         JSON.stringify(latencies.map((value) => Math.round(value * 100) / 100)),
       )
     await pool.close()
-    return {rate: count / seconds, count, sent, seconds, acknowledgedRate: sent / ((acknowledged - started) / 1000), latencies}
+    return {rate: count / seconds, count, sent, seconds, cpu, acknowledgedRate: sent / ((acknowledged - started) / 1000), latencies}
   }
 
   // The direct app p99 at 200/s: the floor of every latency figure.
@@ -388,7 +397,7 @@ async function relay() {
     // Each round starts with the next contender: none always runs first or last.
     for (let turn = 0; turn < contenders.length; turn++) {
       const contender = contenders[(index + turn) % contenders.length]
-      results.get(contender.tag).push(await round(contender.tag, contender.url, index))
+      results.get(contender.tag).push(await round(contender, index))
     }
   }
 
@@ -410,16 +419,20 @@ async function relay() {
         99,
       ),
       worstRoundP99: Math.max(...p99s),
+      // CPU of all the contender's processes and threads per event, over the load phases: on 2 cores the sender, the
+      // app and the contender share them, so this, not one thread's speed, is what bounds events/s.
+      cpuUs: (list.reduce((sum, each) => sum + each.cpu, 0) * 1000) / count,
       growth: contender.processes.map((child, at) => rssMb(child.pid) - before.get(tag)[at]),
     }
   }
+  const cpuText = (figures) => `${figures.cpuUs.toFixed(0)} µs CPU/event`
   const floor = summary('floor')
   const rounds = `${ROUNDS} rounds interleaved`
   row(
     'floor: node:http pass-through (no verify, no fsync)',
     floor.rate.toFixed(0),
     'events/s',
-    `${floor.count} in ${floor.seconds.toFixed(0)} s, ${rounds}; p99 at 200/s ${(floor.p99 - baselineP99).toFixed(2)} ms over direct`,
+    `${floor.count} in ${floor.seconds.toFixed(0)} s, ${rounds}; ${cpuText(floor)}; p99 at 200/s ${(floor.p99 - baselineP99).toFixed(2)} ms over direct`,
     'reference',
     true,
   )
@@ -428,7 +441,7 @@ async function relay() {
     "reference: one thread with listen's guarantees only (verify, group-committed spool, in-order forward)",
     `${durableFloor.rate.toFixed(0)} = ${(durableFloor.rate / floor.rate).toFixed(2)}× floor`,
     '',
-    `${durableFloor.count} of ${bodies.length} in ${durableFloor.seconds.toFixed(0)} s; p99 at 200/s ${(durableFloor.p99 - baselineP99).toFixed(2)} ms over direct`,
+    `${durableFloor.count} of ${bodies.length} in ${durableFloor.seconds.toFixed(0)} s; ${cpuText(durableFloor)}; p99 at 200/s ${(durableFloor.p99 - baselineP99).toFixed(2)} ms over direct`,
     'reference',
     durableFloor.count === bodies.length,
   )
@@ -438,7 +451,7 @@ async function relay() {
     'listen: signed events/s, sender → verify → spool → in-order forward',
     `${viaListen.rate.toFixed(0)} = ${listenRatio.toFixed(2)}× floor`,
     '',
-    `${viaListen.count} of ${bodies.length} in ${viaListen.seconds.toFixed(0)} s`,
+    `${viaListen.count} of ${bodies.length} in ${viaListen.seconds.toFixed(0)} s; ${cpuText(viaListen)}`,
     '≥ 0.5× floor',
     listenRatio >= 0.5 && viaListen.count === bodies.length,
   )
@@ -448,7 +461,7 @@ async function relay() {
     'listen --concurrency 16: events/s (no order kept)',
     `${concurrent.rate.toFixed(0)} = ${concurrentRatio.toFixed(2)}× floor`,
     '',
-    `${concurrent.count} of ${bodies.length} in ${concurrent.seconds.toFixed(0)} s`,
+    `${concurrent.count} of ${bodies.length} in ${concurrent.seconds.toFixed(0)} s; ${cpuText(concurrent)}`,
     '≥ 0.8× floor',
     concurrentRatio >= 0.8 && concurrent.count === bodies.length,
   )
@@ -484,7 +497,7 @@ async function relay() {
       `relay (${kind}): events/s, ingress → store → stream → listen → app`,
       `${through.rate.toFixed(0)} = ${ratio.toFixed(2)}× listen`,
       '',
-      `${through.count} of ${through.sent} stored in ${through.seconds.toFixed(0)} s; ${(through.rate / floor.rate).toFixed(2)}× floor`,
+      `${through.count} of ${through.sent} stored in ${through.seconds.toFixed(0)} s; ${(through.rate / floor.rate).toFixed(2)}× floor; ${cpuText(through)}`,
       '≥ 0.5× listen',
       ratio >= 0.5 && through.count === through.sent,
     )

@@ -60,21 +60,19 @@ export interface AttemptLine {
   rp?: 1
 }
 
+/** Properties set one by one, in this order, rather than spread from conditional objects: one per forward. */
 export function attemptLine(attempt: Attempt): AttemptLine {
-  return {
-    n: attempt.n,
-    at: attempt.at,
-    ms: Math.round(attempt.durationMs),
-    ...(attempt.status === undefined ? {} : {c: attempt.status}),
-    ...(attempt.headers ? {h: attempt.headers} : {}),
-    ...(attempt.body ? {b: attempt.body.toString('base64')} : {}),
-    ...(attempt.bodyBytes === undefined ? {} : {bn: attempt.bodyBytes}),
-    ...(attempt.truncated ? {t: 1 as const} : {}),
-    ...(attempt.dropped ? {x: 1 as const} : {}),
-    ...(attempt.error === undefined ? {} : {err: attempt.error}),
-    ...(attempt.retryInMs === undefined ? {} : {r: attempt.retryInMs}),
-    ...(attempt.replay ? {rp: 1 as const} : {}),
-  }
+  const line: AttemptLine = {n: attempt.n, at: attempt.at, ms: Math.round(attempt.durationMs)}
+  if (attempt.status !== undefined) line.c = attempt.status
+  if (attempt.headers) line.h = attempt.headers
+  if (attempt.body) line.b = attempt.body.toString('base64')
+  if (attempt.bodyBytes !== undefined) line.bn = attempt.bodyBytes
+  if (attempt.truncated) line.t = 1
+  if (attempt.dropped) line.x = 1
+  if (attempt.error !== undefined) line.err = attempt.error
+  if (attempt.retryInMs !== undefined) line.r = attempt.retryInMs
+  if (attempt.replay) line.rp = 1
+  return line
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/

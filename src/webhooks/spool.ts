@@ -361,7 +361,9 @@ export class Spool {
   markDelivered(event: SpooledEvent, responseStatus: number, attempt?: Attempt): Promise<void> {
     Object.assign(event, {status: 'delivered', responseStatus, error: undefined})
     if (attempt) this.budget.add(event.answers, attempt)
-    return this.finished(event, {k: 'd', seq: event.seq, n: event.attempts, c: responseStatus, ...(attempt ? {a: attemptLine(attempt)} : {})})
+    const line: Line = {k: 'd', seq: event.seq, n: event.attempts, c: responseStatus}
+    if (attempt) line.a = attemptLine(attempt)
+    return this.finished(event, line)
   }
 
   markFailed(event: SpooledEvent, error: string, responseStatus?: number, attempt?: Attempt): Promise<void> {
@@ -513,8 +515,9 @@ export class Spool {
   }
 }
 
+/** Properties set one by one, in this order (the file's), rather than spread from conditional objects: one per event. */
 function eventLine(event: SpooledEvent): Line {
-  return {
+  const line: Extract<Line, {k: 'e'}> = {
     k: 'e',
     seq: event.seq,
     id: event.id,
@@ -522,11 +525,16 @@ function eventLine(event: SpooledEvent): Line {
     at: event.receivedAt,
     h: event.headers,
     b: event.body.toString('base64'),
-    ...(event.verdict ? {v: {ok: event.verdict.ok, by: event.verdict.by, ...(event.verdict.reason ? {why: event.verdict.reason} : {})}} : {}),
-    ...(event.source ? {src: event.source} : {}),
-    ...(event.status === 'pending' && event.answers.length === 0
-      ? {}
-      : {s: event.status, n: event.attempts, c: event.responseStatus, err: event.error}),
-    ...(event.answers.length > 0 ? {a: event.answers.map(attemptLine)} : {}),
   }
+  const {verdict} = event
+  if (verdict) line.v = verdict.reason ? {ok: verdict.ok, by: verdict.by, why: verdict.reason} : {ok: verdict.ok, by: verdict.by}
+  if (event.source) line.src = event.source
+  if (event.status !== 'pending' || event.answers.length > 0) {
+    line.s = event.status
+    line.n = event.attempts
+    line.c = event.responseStatus
+    line.err = event.error
+  }
+  if (event.answers.length > 0) line.a = event.answers.map(attemptLine)
+  return line
 }
