@@ -6,7 +6,7 @@
 // pass-through), contenders interleaved. Bounded: about ten minutes on 2 cores.
 import {spawn, spawnSync} from 'node:child_process'
 import {generateKeyPairSync} from 'node:crypto'
-import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:http'
 import {cpus, loadavg, tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
@@ -27,6 +27,13 @@ const SANDBOX_PURCHASES = Number(process.env.BENCH_SANDBOX_PURCHASES ?? 100_000)
 const ONLY = new Set(process.env.BENCH_ONLY?.split(',') ?? ['startup', 'relay', 'sandbox'])
 const rows = []
 const children = new Set()
+/** The bench's temporary directories (spools, stores, a sandbox's data: ~300 MB a run), removed at its end. */
+const scratchDirs = []
+function scratch(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  scratchDirs.push(dir)
+  return dir
+}
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 const percentile = (values, p) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)]
@@ -95,7 +102,7 @@ function listen(server) {
 async function startup(sandboxApiBase) {
   log(`start-up: medians of ${RUNS} runs`)
   // As a developer runs it: with a saved profile (`ummah login`), not keys in the environment.
-  const env = {UMMAH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-'))}
+  const env = {UMMAH_CONFIG_DIR: scratch('ummah-bench-')}
   const login = spawnSync(process.execPath, [BIN, 'login', '--api-key', '-', '--api-base', sandboxApiBase], {
     env: {...process.env, ...env},
     input: 'sk_test_bench',
@@ -299,7 +306,7 @@ async function relay() {
     const crypto = require('node:crypto')
     const fs = require('node:fs')
     const key = crypto.createPublicKey(${JSON.stringify(publicKey)})
-    const fd = fs.openSync(${JSON.stringify(join(mkdtempSync(join(tmpdir(), 'ummah-bench-durable-')), 'spool'))}, 'a')
+    const fd = fs.openSync(${JSON.stringify(join(scratch('ummah-bench-durable-'), 'spool'))}, 'a')
     let queued = []
     let syncing = false
     function commit() {
@@ -352,7 +359,7 @@ async function relay() {
   async function startListen(tag, flags) {
     const listener = startChild([...nodeFlags, BIN, 'webhooks', 'listen', '--forward', `127.0.0.1:${appPort}/hook`, '--format', 'json', ...flags], {
       ...env,
-      UMMAH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-listen-')),
+      UMMAH_CONFIG_DIR: scratch('ummah-bench-listen-'),
     })
     const ready = JSON.parse(await listener.waitFor((line) => line.includes('"ready"')))
     contenders.push({tag, url: ready.url, processes: [listener.child]})
@@ -364,8 +371,8 @@ async function relay() {
 
   // Through the relay: ingress → store → stream → listen --relay → app; embedded, then Redis.
   const relayToken = 'bench-relay-admin-token-0123456789'
-  const redisDir = mkdtempSync(join(tmpdir(), 'ummah-bench-redis-'))
-  const stores = ONLY.has('relay') ? [['embedded', ['--data-dir', mkdtempSync(join(tmpdir(), 'ummah-bench-relay-'))]]] : []
+  const redisDir = scratch('ummah-bench-redis-')
+  const stores = ONLY.has('relay') ? [['embedded', ['--data-dir', scratch('ummah-bench-relay-')]]] : []
   if (ONLY.has('redis') || !process.env.BENCH_ONLY) {
     const redisPort = 20_000 + (process.pid % 20_000)
     const redis = spawn(
@@ -380,12 +387,12 @@ async function relay() {
   for (const [kind, storeArgs] of stores) {
     const relayChild = startChild([BIN, 'relay', 'start', '--port', '0', '--json', ...storeArgs], {
       UMMAH_RELAY_TOKEN: relayToken,
-      UMMAH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-rc-')),
+      UMMAH_CONFIG_DIR: scratch('ummah-bench-rc-'),
     })
     const relayUrl = JSON.parse(await relayChild.waitFor((line) => line.includes('"ready"'))).url
     const client = startChild(
       [BIN, 'webhooks', 'listen', '--forward', `127.0.0.1:${appPort}/hook`, '--format', 'json', '--relay', relayUrl, '--relay-token', relayToken],
-      {...env, UMMAH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-lr-'))},
+      {...env, UMMAH_CONFIG_DIR: scratch('ummah-bench-lr-')},
     )
     await client.waitFor((line) => line.includes('"ready"'))
     contenders.push({tag: `relay (${kind})`, url: webhook.callback, processes: [relayChild.child, client.child]})
@@ -608,8 +615,8 @@ try {
   spawnSync(process.execPath, [BIN, '--version']) // warm the file cache
   // The default sandbox, state kept on disk as a user's is, in a data directory of its own.
   const sandbox = startChild([BIN, 'sandbox', 'start', '--port', '0', '--json'], {
-    UMMAH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-sb-')),
-    UMMAH_DATA_DIR: mkdtempSync(join(tmpdir(), 'ummah-bench-data-')),
+    UMMAH_CONFIG_DIR: scratch('ummah-bench-sb-'),
+    UMMAH_DATA_DIR: scratch('ummah-bench-data-'),
   })
   const ready = JSON.parse(await sandbox.waitFor((line) => line.includes('api_base')))
   if (ONLY.has('startup')) await startup(ready.api_base)
@@ -619,7 +626,13 @@ try {
   log(`bench failed: ${error.stack}`)
   process.exitCode = 1
 } finally {
+  // The processes first (a listener writes its state as it stops), 10 s at most, then their directories.
+  const exits = [...children]
+    .filter((child) => child.exitCode === null && child.signalCode === null)
+    .map((child) => new Promise((resolve) => child.once('exit', resolve)))
   for (const child of children) child.kill('SIGTERM')
+  await Promise.race([Promise.all(exits), new Promise((resolve) => setTimeout(resolve, 10_000).unref())])
+  for (const dir of scratchDirs) rmSync(dir, {recursive: true, force: true})
 }
 
 const widths = ['figure', 'value', 'reference', 'target'].map((key) => Math.max(key.length, ...rows.map((item) => String(item[key]).length)))
