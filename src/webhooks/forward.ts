@@ -98,7 +98,7 @@ export class Forwarder {
   private later: Array<{copy: ChaosCopy; event: SpooledEvent}> = []
   /** For `localhost`: the address that answered last, tried first. */
   private hosts: string[]
-  /** The target's URL at each of those addresses, made once (a URL per forward was ~3% of what forwarding allocated). */
+  /** The target's URL at each of those addresses, made once rather than parsed again for every forward. */
   private readonly urls = new Map<string, URL>()
   private undici?: Undici
   /** Delivery records written but not yet known to be on disk, oldest first (at most UNRECORDED_MAX). */
