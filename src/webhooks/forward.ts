@@ -78,6 +78,9 @@ const RETRYABLE = (status: number) => status >= 500 || status === 408 || status 
  */
 export const UNRECORDED_MAX = 32
 
+/** Forwards a full backlog makes room for before held deliveries go in (together: one group commit, not one each). */
+const ROOM_STEP = 64
+
 export class Forwarder {
   private readonly queue: SpooledEvent[] = []
   private readonly queued = new Set<number>()
@@ -129,20 +132,28 @@ export class Forwarder {
   }
 
   /**
-   * Undefined while fewer than maxBacklog events wait to be forwarded, else a
-   * promise that resolves once they do (undefined, so a caller with room
-   * goes on without a turn of the event loop). The
-   * receiver awaits it before taking a delivery, so a sender faster than the
-   * app is slowed to the app's pace instead of filling memory.
+   * Undefined while fewer than maxBacklog events wait to be forwarded and
+   * none is held, else a promise that resolves once the backlog has drained
+   * by ROOM_STEP (undefined, so a caller with room goes on without a turn of
+   * the event loop). The receiver awaits it before taking a delivery, so a
+   * sender faster than the app is slowed to the app's pace instead of
+   * filling memory. Held deliveries go in together and in the order they
+   * came: let in one or two as each forward started, each small group was a
+   * spool write and fdatasync of its own (0.37 fdatasync an event in order
+   * under the bench's load, 0.13 with --concurrency 16).
    */
   room(): Promise<void> | undefined {
-    if (this.stopped || this.queue.length < (this.options.maxBacklog ?? 1000)) return undefined
+    if (this.stopped || (this.roomWaiters.length === 0 && this.queue.length < this.maxBacklog)) return undefined
     return new Promise((resolve) => this.roomWaiters.push(resolve))
+  }
+
+  private get maxBacklog(): number {
+    return this.options.maxBacklog ?? 1000
   }
 
   private releaseRoom(): void {
     if (this.roomWaiters.length === 0) return
-    if (!this.stopped && this.queue.length >= (this.options.maxBacklog ?? 1000)) return
+    if (!this.stopped && this.queue.length > this.maxBacklog - Math.max(1, Math.min(ROOM_STEP, Math.floor(this.maxBacklog / 2)))) return
     for (const resolve of this.roomWaiters.splice(0)) resolve()
   }
 

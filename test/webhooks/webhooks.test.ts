@@ -149,7 +149,41 @@ describe('fixtures', () => {
 })
 
 describe('forwarder backpressure', () => {
-  it('room() holds new deliveries while the backlog is full, and lets them go as it drains', async () => {
+  it('room() holds new deliveries while the backlog is full, and lets them go together once it has drained by a step', async () => {
+    const spool = await Spool.open(join(tempDir('ummah-room-'), 'p.spool'))
+    let release = () => {}
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    // The first answer waits for the gate: until then one forward is out and the backlog stays where it is.
+    const app = await startServer(async (_request, response, index) => {
+      if (index === 0) await gate
+      response.writeHead(200).end()
+    })
+    const forwarded = () => app.requests.length
+    const forwarder = forwarderTo(app, spool, {maxBacklog: 4})
+    for (const id of ['a', 'b', 'c', 'd']) {
+      const admitted = await spool.admit({id, type: 't', headers: {}, body: Buffer.from(id)})
+      if (!admitted.duplicate) forwarder.enqueue(admitted.event)
+    }
+    const order: string[] = []
+    const held = ['e', 'f'].map((id) => forwarder.room()!.then(() => order.push(id)))
+    expect(held.every((item) => item instanceof Promise)).toBe(true)
+    forwarder.start() // "a" goes out and waits at the gate: 3 left, under the maximum but not 2 (4 less a step of 2)
+    await until(() => forwarded() === 1, 'the first forward at the app')
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(order).toEqual([])
+    // While some are held, a newcomer waits behind them even with the backlog under its maximum.
+    const late = forwarder.room()
+    expect(late).toBeInstanceOf(Promise)
+    void late!.then(() => order.push('g'))
+    release() // "b" goes out: 2 left, drained by the step: all held go in, in the order they came
+    await until(() => order.length === 3, 'the held deliveries let in')
+    expect(order).toEqual(['e', 'f', 'g'])
+    await forwarder.stop(1000)
+    await spool.close()
+    await app.close()
+  })
+
+  it('room() holds new deliveries while the backlog is full, and lets them go when stopped', async () => {
     const spool = await Spool.open(join(tempDir('ummah-room-'), 'p.spool'))
     const reports: string[] = []
     const forwarder = new Forwarder({
