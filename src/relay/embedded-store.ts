@@ -19,7 +19,7 @@ import {mkdir, open, readFile, readdir, rename, rm, type FileHandle} from 'node:
 import {join} from 'node:path'
 import {crc32} from 'node:zlib'
 
-import {AppendFile} from '../shared/append-file.js'
+import {AppendFile, type Settled} from '../shared/append-file.js'
 import type {ChannelRecord, EntryInput, RelayStore, StoreReader, StoredEntry} from './store.js'
 
 export interface EmbeddedStoreOptions {
@@ -177,7 +177,7 @@ class ChannelLog {
     const seq = this.nextSeq++
     const header = JSON.stringify({s: seq, t: entry.receivedAt, h: entry.headers, n: entry.body.length, c: crc32(entry.body)})
     const data = Buffer.concat([Buffer.from(`${header}\n`), entry.body, Buffer.from('\n')])
-    return this.appender!.append(data, (error, offset) => {
+    const settled: Settled = (error, offset) => {
       if (error) return
       // The segment written now: a roll happens between batches, after appends made before it were queued.
       this.push(seq, entry.receivedAt, this.current, offset, data.length)
@@ -185,7 +185,8 @@ class ChannelLog {
       this.remember(seq, {cursor: String(seq), seq, receivedAt: entry.receivedAt, headers: entry.headers, body: Buffer.from(entry.body)})
       this.appended++
       for (const wake of this.waiters) wake()
-    }).then(() => String(seq))
+    }
+    return this.appender!.append(data, {settled}).then(() => String(seq))
   }
 
   private remember(seq: number, entry: StoredEntry): void {

@@ -116,6 +116,8 @@ export interface SpoolOptions {
   openFile?: (file: string) => Promise<SpoolFile>
   onHealth?: (health: SpoolHealth) => void
   now?: () => number
+  /** How long a lazy delivery or attempt line may wait to share an arrival's write (LAZY_MS; tests lengthen it). */
+  lazyMs?: number
 }
 
 export type Admission = {duplicate: true} | {duplicate: false; event: SpooledEvent; durable: Promise<void>}
@@ -198,7 +200,7 @@ export class Spool {
   private compactedSize = 0
   /** The answer bodies held, bounded across every event. */
   private readonly budget = new AnswerBudget()
-  private readonly options: Required<Omit<SpoolOptions, 'onHealth'>> & Pick<SpoolOptions, 'onHealth'>
+  private readonly options: Required<Omit<SpoolOptions, 'onHealth' | 'lazyMs'>> & Pick<SpoolOptions, 'onHealth'>
 
   private constructor(
     readonly file: string,
@@ -219,6 +221,7 @@ export class Spool {
     this.appender = new AppendFile(file, handle, size, {
       tornTail,
       onHealth: options.onHealth,
+      lazyMs: options.lazyMs,
       afterBatch: async ({recovered}) => {
         // Outcomes that could not be written while the disk was full are in memory: a rewrite puts them on disk.
         if (recovered) this.compactBeside()
@@ -351,19 +354,20 @@ export class Spool {
     this.events.set(event.seq, event)
     this.ids.add(event.id, event.receivedAt)
     this.unwritten.add(event.seq)
-    const durable = this.write(eventLine(event), event.seq)
+    const durable = this.write(eventLine(event), {seq: event.seq})
     const settled = durable.finally(() => this.writing.delete(event.id))
     this.writing.set(event.id, settled)
     settled.catch(() => {})
     return {duplicate: false, event, durable}
   }
 
-  markDelivered(event: SpooledEvent, responseStatus: number, attempt?: Attempt): Promise<void> {
+  /** `lazy`: the caller does not wait for the line (the forwarder), so it may wait a few ms to share an arrival's write (AppendFile's LAZY_MS). */
+  markDelivered(event: SpooledEvent, responseStatus: number, attempt?: Attempt, {lazy = false} = {}): Promise<void> {
     Object.assign(event, {status: 'delivered', responseStatus, error: undefined})
     if (attempt) this.budget.add(event.answers, attempt)
     const line: Line = {k: 'd', seq: event.seq, n: event.attempts, c: responseStatus}
     if (attempt) line.a = attemptLine(attempt)
-    return this.finished(event, line)
+    return this.finished(event, line, lazy)
   }
 
   markFailed(event: SpooledEvent, error: string, responseStatus?: number, attempt?: Attempt): Promise<void> {
@@ -380,11 +384,11 @@ export class Spool {
   }
 
   /** An attempt that is not an outcome: one followed by a retry, or a replay of a finished event. */
-  recordAttempt(event: SpooledEvent, attempt: Attempt): Promise<void> {
+  recordAttempt(event: SpooledEvent, attempt: Attempt, {lazy = false} = {}): Promise<void> {
     this.budget.add(event.answers, attempt)
     // An event compacted away meanwhile has no line for this one to follow.
     if (!this.events.has(event.seq)) return Promise.resolve()
-    return this.write({k: 'a', seq: event.seq, a: attemptLine(attempt)})
+    return this.write({k: 'a', seq: event.seq, a: attemptLine(attempt)}, {lazy})
   }
 
   /** Lets go of an event held in memory (its answers no longer count against the budget). */
@@ -396,11 +400,11 @@ export class Spool {
   }
 
   /** Writes an outcome, and lets go of the bodies of finished events beyond the ones kept, so memory stays flat; their ids stay for de-duplication. */
-  private finished(event: SpooledEvent, line: Line): Promise<void> {
+  private finished(event: SpooledEvent, line: Line, lazy = false): Promise<void> {
     this.done.push(event.seq)
     while (this.done.length > this.options.keepDone) this.drop(this.done.shift()!)
     if (this.ids.size > MAX_REMEMBERED_IDS + IDS_PER_LINE) this.forgetOldIds()
-    return this.write(line)
+    return this.write(line, {lazy})
   }
 
   /** Ids past the window, and the oldest beyond the cap, unless their event is still kept. */
@@ -447,9 +451,9 @@ export class Spool {
   }
 
   /** Appends a line; `seq` for an event's own line, which is forgotten if the write fails. */
-  private write(line: Line, seq?: number): Promise<void> {
+  private write(line: Line, {seq, lazy}: {seq?: number; lazy?: boolean} = {}): Promise<void> {
     const settled = seq === undefined ? undefined : (error?: Error) => (error ? this.forget(seq) : this.unwritten.delete(seq))
-    return this.appender.append(Buffer.from(`${JSON.stringify(line)}\n`), settled)
+    return this.appender.append(Buffer.from(`${JSON.stringify(line)}\n`), {settled, lazy})
   }
 
   /**

@@ -1,7 +1,8 @@
 import {Writable} from 'node:stream'
 import {describe, expect, it} from 'vitest'
 
-import {lineWriter} from '../../src/cli/line-writer.js'
+import {LINE_MS, lineWriter} from '../../src/cli/line-writer.js'
+import {until} from '../helpers/wait.js'
 
 function collecting(): {stream: Writable; writes: string[]} {
   const writes: string[] = []
@@ -14,16 +15,35 @@ function collecting(): {stream: Writable; writes: string[]} {
   return {stream, writes}
 }
 
+const turn = () => new Promise((resolve) => setImmediate(resolve))
+
 describe('lineWriter', () => {
-  it('writes the lines of one turn together, in order, on the next turn', async () => {
+  it('writes the lines of several turns together, in order, once the delay is over', async () => {
+    const {stream, writes} = collecting()
+    // A delay no few turns can outlast, so the test does not race the clock.
+    const out = lineWriter(stream, 60_000)
+    out.write('a')
+    await turn()
+    out.write('b')
+    await turn()
+    await turn()
+    // One write per turn wrote 'a' on its own here.
+    expect(writes).toEqual([])
+    out.flush()
+    expect(writes).toEqual(['a\nb\n'])
+  })
+
+  it('writes by itself within the default delay, and starts a new one for the next lines', async () => {
     const {stream, writes} = collecting()
     const out = lineWriter(stream)
+    const started = performance.now()
     out.write('a')
     out.write('b')
     expect(writes).toEqual([])
-    await new Promise((resolve) => setImmediate(resolve))
+    await until(() => writes.length === 1, 'the first lines written')
+    expect(performance.now() - started).toBeGreaterThanOrEqual(LINE_MS - 1)
     out.write('c')
-    await new Promise((resolve) => setImmediate(resolve))
+    await until(() => writes.length === 2, 'the next line written')
     expect(writes).toEqual(['a\nb\n', 'c\n'])
   })
 
@@ -33,7 +53,9 @@ describe('lineWriter', () => {
     out.write('summary')
     out.flush()
     expect(writes).toEqual(['summary\n'])
-    await new Promise((resolve) => setImmediate(resolve))
-    expect(writes).toEqual(['summary\n'])
+    // The delay flush() cut short is not left running: the next line gets a write of its own, and the summary is not written again.
+    out.write('next')
+    await until(() => writes.length === 2, 'the next line written')
+    expect(writes).toEqual(['summary\n', 'next\n'])
   })
 })

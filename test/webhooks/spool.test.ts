@@ -159,6 +159,61 @@ describe('spool writes', () => {
   })
 })
 
+describe('group commit', () => {
+  it("a delivery line waits to share the next arrival's write and fdatasync; close() writes it without waiting", async () => {
+    const file = join(tempDir('ummah-spool-'), 'p.spool')
+    const writes: string[] = []
+    let syncs = 0
+    const openFile = async (path: string): Promise<SpoolFile> => {
+      const handle = await open(path, 'a', 0o600)
+      return {
+        write: (buffer, offset, length) => {
+          writes.push(buffer.subarray(offset, offset + length).toString())
+          return handle.write(buffer, offset, length)
+        },
+        datasync: () => {
+          syncs++
+          return handle.datasync()
+        },
+        truncate: (length) => handle.truncate(length),
+        close: () => handle.close(),
+      }
+    }
+    // A wait no few turns can outlast, so the test does not race the clock.
+    const spool = await Spool.open(file, {openFile, lazyMs: 60_000})
+    const first = await store(spool, 'first')
+    const [writesBefore, syncsBefore] = [writes.length, syncs]
+    first.attempts = 1
+    let recorded = false
+    void spool.markDelivered(first, 200, undefined, {lazy: true}).then(() => (recorded = true))
+    for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve))
+    const second = await store(spool, 'second')
+    expect(recorded).toBe(true)
+    // One write and one fdatasync for both: the delivery line did not go out alone (it did before, a turn after it was made).
+    expect(writes.length - writesBefore).toBe(1)
+    expect(syncs - syncsBefore).toBe(1)
+    expect(
+      writes
+        .at(-1)!
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line).k),
+    ).toEqual(['d', 'e'])
+
+    second.attempts = 1
+    const closing = Date.now()
+    void spool.markDelivered(second, 200, undefined, {lazy: true})
+    await spool.close()
+    expect(Date.now() - closing).toBeLessThan(30_000)
+    const reopened = await Spool.open(file)
+    expect(reopened.all().map((event) => [event.id, event.status])).toEqual([
+      ['first', 'delivered'],
+      ['second', 'delivered'],
+    ])
+    await reopened.close()
+  })
+})
+
 describe('spool load', () => {
   it('skips and counts damaged lines, keeps every valid event, and numbers new ones after them', async () => {
     const file = join(tempDir('ummah-spool-'), 'p.spool')
