@@ -212,6 +212,28 @@ describe('group commit', () => {
     await spool.close()
   })
 
+  it('an arrival that ends the wait is written at the end of its turn, with what else the turn appended, not at once', async () => {
+    const file = join(tempDir('ummah-spool-'), 'p.spool')
+    const writes: string[] = []
+    const syncs = {count: 0}
+    const spool = await Spool.open(file, {openFile: countingFile(writes, syncs), lazyMs: 60_000})
+    const first = await store(spool, 'first')
+    first.attempts = 1
+    void spool.markDelivered(first, 200, undefined, {lazy: true})
+    for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve))
+    const written = writes.length
+    // Two arrivals in one turn, the second some promise steps after the first (as a forward starts between them).
+    const one = await spool.admit(input('one'))
+    for (let step = 0; step < 5; step++) await null
+    const two = await spool.admit(input('two'))
+    if (one.duplicate || two.duplicate) throw new Error('taken for a duplicate')
+    // Nothing written yet in this turn: woken at once, the first arrival's write began before the second was made.
+    expect(writes.length).toBe(written)
+    await Promise.all([one.durable, two.durable])
+    expect(writes.slice(written).map(kinds)).toEqual([['d', 'e', 'e']])
+    await spool.close()
+  })
+
   it('close() writes a waiting delivery line at once', async () => {
     const file = join(tempDir('ummah-spool-'), 'p.spool')
     const spool = await Spool.open(file, {lazyMs: 60_000})
