@@ -179,7 +179,8 @@ export class AppendFile {
   private async flush(): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve))
     while (this.queue.length > 0 || this.between.length > 0) {
-      // Here, just before a batch is taken: a lazy record made while the last batch settled (its event's line) is in the queue by now.
+      // Just before a batch is taken: a lazy record made while the last batch settled (after its event's line) is queued by now and
+      // waits, or starts the next flush, which waits too. Checked right after a batch, such a record went out alone, one an event.
       await this.lazyWait()
       for (const task of this.between.splice(0)) await task()
       if (this.queue.length === 0) continue
