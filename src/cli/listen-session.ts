@@ -49,6 +49,8 @@ export async function runListenSession(run: ListenRun): Promise<void> {
   try {
     session = await run.start(print, inspector?.url())
   } catch (error) {
+    // What the start printed before it failed (a spool line, a warning) goes out before the error.
+    out.flush()
     await inspector?.close()
     throw error
   }
