@@ -4,7 +4,6 @@
  * followed, failures that may pass (refused, timeout, 5xx, 408, 429) retried
  * with backoff, honouring Retry-After, until delivered or out of attempts.
  */
-import type {Readable} from 'node:stream'
 import type {Dispatcher} from 'undici'
 
 import {parseRetryAfter} from '../api/client.js'
@@ -321,7 +320,7 @@ export class Forwarder {
   }
 
   private async sendOnce(event: SpooledEvent, auth: Record<string, string>): Promise<SendOutcome> {
-    const {Agent, request} = this.undici ?? (this.undici = await loadUndici())
+    const {Agent, exchange} = this.undici ?? (this.undici = await loadUndici())
     this.dispatcher ??= new Agent({keepAliveTimeout: 10_000, connect: {timeout: Math.min(this.options.timeoutMs, 10_000)}})
     const {target} = this.options
     const started = performance.now()
@@ -330,27 +329,38 @@ export class Forwarder {
     for (const host of this.hosts) {
       const url = this.urls.get(host) ?? this.urlAt(host)
       try {
-        const response = await request(this.dispatcher, url, {
-          method: 'POST',
-          headers: {...event.headers, ...this.options.headers, ...auth, host: target.host},
-          body: event.body,
-          // undici's own timers rather than an AbortSignal.timeout per forward, which
-          // would keep a timer alive for the whole timeout after every answered request.
-          headersTimeout: this.options.timeoutMs,
-          bodyTimeout: this.options.timeoutMs,
-        })
-        const answer = await readAnswer(response.body, response.headers['content-length'])
+        // The first ANSWER_BODY_BYTES of the answer: a longer one is not read on (undici closes that connection).
+        const answer = await exchange(
+          this.dispatcher,
+          url,
+          {
+            method: 'POST',
+            headers: {...event.headers, ...this.options.headers, ...auth, host: target.host},
+            body: event.body,
+            // undici's own timers rather than an AbortSignal.timeout per forward, which
+            // would keep a timer alive for the whole timeout after every answered request.
+            headersTimeout: this.options.timeoutMs,
+            bodyTimeout: this.options.timeoutMs,
+          },
+          ANSWER_BODY_BYTES,
+        )
         if (this.hosts[0] !== host) this.hosts = [host, ...this.hosts.filter((other) => other !== host)]
-        const retryAfter = response.headers['retry-after']
-        return {
-          status: response.statusCode,
+        const outcome: SendOutcome = {
+          status: answer.status,
           durationMs: performance.now() - started,
           url: target.href,
-          retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter),
+          retryAfterMs: parseRetryAfter(first(answer.headers['retry-after'])),
           at,
-          headers: keptHeaders(response.headers),
-          ...answer,
+          headers: keptHeaders(answer.headers),
+          body: answer.body,
         }
+        if (answer.truncated) {
+          outcome.truncated = true
+          // Its length, when Content-Length says it.
+          const declared = Number(first(answer.headers['content-length']))
+          if (Number.isSafeInteger(declared) && declared > ANSWER_BODY_BYTES) outcome.bodyBytes = declared
+        }
+        return outcome
       } catch (error) {
         lastError = describe(error, this.options.timeoutMs)
         // Only a refused connection means "try the next address"; anything else happened at this one.
@@ -361,46 +371,7 @@ export class Forwarder {
   }
 }
 
-/**
- * The first ANSWER_BODY_BYTES of the app's answer. A longer one is not read
- * on: the stream is dropped (undici closes that connection) rather than
- * reading a gigabyte to throw it away; its length is Content-Length's, when
- * given. Stream events rather than `for await`: its async iterator was ~4% of
- * what a busy listener allocates (one per forward, the answer empty or not).
- */
-function readAnswer(body: Readable, contentLength: string | string[] | undefined): Promise<{body?: Buffer; truncated?: boolean; bodyBytes?: number}> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let kept = 0
-    const finish = (more: boolean) => {
-      if (kept === 0) return resolve({})
-      // Copied, even one chunk: undici's chunks are views of the socket's read, which a kept answer would keep whole.
-      const answer = Buffer.concat(chunks, kept)
-      if (!more) return resolve({body: answer})
-      const declared = Number(Array.isArray(contentLength) ? contentLength[0] : contentLength)
-      resolve({
-        body: answer,
-        truncated: true,
-        ...(Number.isSafeInteger(declared) && declared > kept ? {bodyBytes: declared} : {}),
-      })
-    }
-    const onData = (chunk: Buffer) => {
-      if (kept + chunk.length <= ANSWER_BODY_BYTES) {
-        chunks.push(chunk)
-        kept += chunk.length
-        return
-      }
-      chunks.push(chunk.subarray(0, ANSWER_BODY_BYTES - kept))
-      kept = ANSWER_BODY_BYTES
-      body.off('data', onData)
-      body.destroy()
-      finish(true)
-    }
-    body.on('data', onData)
-    body.once('end', () => finish(false))
-    body.once('error', reject)
-  })
-}
+const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value)
 
 function code(error: unknown): string | undefined {
   const failure = error as NodeJS.ErrnoException & {cause?: NodeJS.ErrnoException}

@@ -1,10 +1,11 @@
 /**
- * undici's Agent and request API for the webhook relay, loaded without the
+ * undici's Agent and dispatch API for the forwarder, loaded without the
  * package's index: the index also builds fetch, WebSocket, caches and mocks,
- * about 100 ms of start-up on this machine against about 30 ms for these two
+ * about 100 ms of start-up on this machine against about 30 ms for these
  * modules. undici is pinned to an exact version, so these internal paths do
  * not move under us.
  */
+import type {IncomingHttpHeaders} from 'node:http'
 import type {Agent, Dispatcher} from 'undici'
 
 export interface UndiciRequest {
@@ -15,19 +16,90 @@ export interface UndiciRequest {
   bodyTimeout?: number
 }
 
+/** An answer as the forwarder keeps it: its status, its headers and at most the first `keep` bytes of its body. */
+export interface KeptAnswer {
+  status: number
+  headers: IncomingHttpHeaders
+  /** Undefined when the body was empty. */
+  body?: Buffer
+  /** The body went on past `keep` bytes: the connection was closed rather than read on. */
+  truncated: boolean
+}
+
 export interface Undici {
   Agent: typeof Agent
-  request(dispatcher: Dispatcher, url: URL, request: UndiciRequest): Promise<Dispatcher.ResponseData>
+  exchange(dispatcher: Dispatcher, url: URL, request: UndiciRequest, keep: number): Promise<KeptAnswer>
+}
+
+/**
+ * A dispatch handler that keeps the first `keep` bytes of the answer. undici's
+ * `request()` wraps every answer in a Readable stream and a handler of its
+ * own (~6 KB allocated per forward, the biggest share of what a busy listener
+ * allocates); this is one object whose callbacks undici calls directly.
+ */
+class KeepingHandler implements Dispatcher.DispatchHandler {
+  private status = 0
+  private headers: IncomingHttpHeaders = {}
+  private readonly chunks: Buffer[] = []
+  private kept = 0
+  private settled = false
+
+  constructor(
+    private readonly keep: number,
+    private readonly resolve: (answer: KeptAnswer) => void,
+    private readonly reject: (error: Error) => void,
+  ) {}
+
+  // Present so undici takes this for a handler of its current API (it adapts one by this method).
+  onRequestStart(): void {}
+
+  onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
+    this.status = status
+    this.headers = headers
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return
+    if (this.kept + chunk.length <= this.keep) {
+      this.chunks.push(chunk)
+      this.kept += chunk.length
+      return
+    }
+    this.chunks.push(chunk.subarray(0, this.keep - this.kept))
+    this.kept = this.keep
+    this.finish(true)
+    // Not reading a gigabyte to throw it away: undici closes this connection.
+    controller.abort(new Error('answer kept'))
+  }
+
+  onResponseEnd(): void {
+    this.finish(false)
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    if (this.settled) return
+    this.settled = true
+    this.reject(error)
+  }
+
+  private finish(truncated: boolean): void {
+    if (this.settled) return
+    this.settled = true
+    // Copied, even one chunk: undici's chunks are views of the socket's read, which a kept answer would keep whole.
+    const body = this.kept === 0 ? undefined : Buffer.concat(this.chunks, this.kept)
+    this.resolve({status: this.status, headers: this.headers, body, truncated})
+  }
 }
 
 let loading: Promise<Undici> | undefined
 
 export function loadUndici(): Promise<Undici> {
-  loading ??= Promise.all([import('undici/lib/dispatcher/agent.js'), import('undici/lib/api/index.js')]).then(
-    ([{default: AgentClass}, {default: api}]) => ({
-      Agent: AgentClass,
-      request: (dispatcher, url, request) => api.request.call(dispatcher, {...request, origin: url.origin, path: `${url.pathname}${url.search}`}),
-    }),
-  )
+  loading ??= import('undici/lib/dispatcher/agent.js').then(({default: AgentClass}) => ({
+    Agent: AgentClass,
+    exchange: (dispatcher, url, request, keep) =>
+      new Promise<KeptAnswer>((resolve, reject) => {
+        dispatcher.dispatch({...request, origin: url.origin, path: `${url.pathname}${url.search}`}, new KeepingHandler(keep, resolve, reject))
+      }),
+  }))
   return loading
 }
