@@ -7,7 +7,7 @@
 import {createHash} from 'node:crypto'
 import {existsSync, readFileSync} from 'node:fs'
 
-import {writeFileAtomic} from '../shared/atomic-file.js'
+import {writeJsonAtomic} from '../shared/atomic-file.js'
 import type {SandboxDelivery} from './delivery-settings.js'
 
 import type {BillingTemplate, Client, Purchase, Statement, Webhook} from '../api/types.js'
@@ -216,7 +216,7 @@ export class SandboxStore {
     // Saving runs on a timer: a failure must not take the server (and every account) down, nor leave a temp file behind.
     const started = performance.now()
     try {
-      writeFileAtomic(this.dataFile, JSON.stringify(this.state))
+      writeJsonAtomic(this.dataFile, this.state)
       this.lastSaveMs = performance.now() - started
       this.saveError = undefined
     } catch (error) {
