@@ -6,8 +6,9 @@
  *
  * An entry is one header line and the body's exact bytes:
  *   {"s":SEQ,"t":RECEIVED_MS,"h":{HEADERS},"n":BODY_LENGTH,"c":CRC32}\n BODY \n
- * appended through AppendFile (write in full, fdatasync, group commit; a
- * failed write is cut back), so append() resolves only for an entry on disk.
+ * appended through AppendFile (write in full, durable: an O_DSYNC write, or
+ * a write and fdatasync; group commit; a failed write is cut back), so
+ * append() resolves only for an entry on disk.
  * On open every record is checked (length, trailing newline, CRC-32); a torn
  * or damaged one is skipped and the scan resumes at the next line that reads
  * as a record. Memory holds only an index (five numbers per entry, in typed
@@ -19,7 +20,7 @@ import {mkdir, open, readFile, readdir, rename, rm, type FileHandle} from 'node:
 import {join} from 'node:path'
 import {crc32} from 'node:zlib'
 
-import {AppendFile, type Settled} from '../shared/append-file.js'
+import {AppendFile, SYNCED_WRITES, type Settled, openAppend} from '../shared/append-file.js'
 import type {ChannelRecord, EntryInput, RelayStore, StoreReader, StoredEntry} from './store.js'
 
 export interface EmbeddedStoreOptions {
@@ -139,10 +140,10 @@ class ChannelLog {
       size = whole
     }
     const file = join(this.dir, segmentName(this.current))
-    const handle = await open(file, 'a+', 0o600)
+    const handle = await openAppend(file, {read: true})
     // A torn tail is cut off, so the next record starts on a line of its own.
     if ((await handle.stat()).size > size) await handle.truncate(size)
-    this.appender = new AppendFile(file, handle, size, {afterBatch: () => this.rollIfFull()})
+    this.appender = new AppendFile(file, handle, size, {syncedWrites: SYNCED_WRITES, afterBatch: () => this.rollIfFull()})
   }
 
   private push(seq: number, time: number, segment: number, offset: number, length: number): void {
@@ -202,7 +203,7 @@ class ChannelLog {
   private async rollIfFull(): Promise<void> {
     if (this.appender!.size < this.segmentBytes) return
     const next = this.current + 1
-    const handle = await open(join(this.dir, segmentName(next)), 'a+', 0o600)
+    const handle = await openAppend(join(this.dir, segmentName(next)), {read: true})
     await syncDir(this.dir)
     await this.appender!.replace(handle, 0)
     this.current = next

@@ -1,6 +1,7 @@
 /**
  * An append-only file whose appends are durable when they resolve: written in
- * full (however many writes that takes), then fdatasync. Appends that arrive
+ * full (however many writes that takes), then fdatasync (or, for a handle
+ * from openAppend() with O_DSYNC, durable as written). Appends that arrive
  * together share one write and one fsync (group commit). A write that fails
  * (ENOSPC, EIO) rejects every append of its batch and cuts the file back to
  * where the batch began, or, when even that fails, makes the next write start
@@ -9,6 +10,27 @@
  * The listener's spool and the relay's embedded store both keep their
  * promise (200 only for what is on disk) through this one class.
  */
+
+import {constants} from 'node:fs'
+import {type FileHandle, open} from 'node:fs/promises'
+
+// Absent where the platform has no O_DSYNC (Windows): there a write is followed by an fdatasync.
+const DSYNC = constants.O_DSYNC as number | undefined
+
+/** Whether a handle openAppend() gives is written durably (see there): its AppendFile then makes no fdatasync of its own. */
+export const SYNCED_WRITES = DSYNC !== undefined
+
+/**
+ * Opens `file` for appending (created 0600; `read`: for reading too), with
+ * O_DSYNC where the platform has it: each write returns once its data is as
+ * durable as an fdatasync makes it, one trip to the thread pool and back
+ * where a write and then an fdatasync took two. A 700-byte record written
+ * and made durable here, p50 / p90: 0.37–0.52 / 0.53–1.0 ms as write +
+ * fdatasync, 0.32–0.34 / 0.43–0.50 ms as one O_DSYNC write.
+ */
+export function openAppend(file: string, {read = false} = {}): Promise<FileHandle> {
+  return open(file, (read ? constants.O_RDWR : constants.O_WRONLY) | constants.O_CREAT | constants.O_APPEND | (DSYNC ?? 0), 0o600)
+}
 
 /** The part of a file handle an AppendFile uses; tests wrap a real one to inject short or failing writes. */
 export interface AppendHandle {
@@ -27,6 +49,8 @@ export interface AppendFileOptions {
   onHealth?: (health: WriteHealth) => void
   /** How long a lazy append may wait (LAZY_MS by default). */
   lazyMs?: number
+  /** Every handle it is given (at first and by replace()) came from openAppend() where SYNCED_WRITES: a batch is durable once written. */
+  syncedWrites?: boolean
   /** Runs after each batch, before the next one starts (compaction may replace the handle here). */
   afterBatch?: (outcome: {ok: boolean; recovered: boolean}) => Promise<void>
 }
@@ -193,7 +217,7 @@ export class AppendFile {
       let recovered = false
       try {
         await writeAll(this.handle, data, this.file)
-        await this.handle.datasync()
+        if (!this.options.syncedWrites) await this.handle.datasync()
         let offset = this.size + lead
         this.size += data.length
         this.captured?.push(lead ? data.subarray(1) : data)
