@@ -2,7 +2,7 @@
  * An append-only file whose appends are durable when they resolve: written in
  * full (however many writes that takes), then fdatasync (or, for a handle
  * from openAppend() with O_DSYNC, durable as written). Appends that arrive
- * together share one write and one fsync (group commit). A write that fails
+ * together share one durable write (group commit). A write that fails
  * (ENOSPC, EIO) rejects every append of its batch and cuts the file back to
  * where the batch began, or, when even that fails, makes the next write start
  * on a new line, so a torn record never runs into the next one.

@@ -4,8 +4,8 @@
  *
  * The promise it keeps: a delivery is acknowledged (200) only once its whole
  * line is on disk (written in full, however many writes that takes, each
- * durable: O_DSYNC, else followed by an fdatasync). Appends that arrive together share one write and one fsync
- * (group commit). A write that fails (ENOSPC, EIO) rejects every append of
+ * durable: O_DSYNC, else followed by an fdatasync). Appends that arrive
+ * together share one durable write (group commit). A write that fails (ENOSPC, EIO) rejects every append of
  * its batch, cuts the file back to its last whole line, and forgets those
  * events, so the gateway's retry is stored as new rather than answered
  * "duplicate" for something never stored. Every line is validated on load: a

@@ -34,8 +34,9 @@ export interface Undici {
 /**
  * A dispatch handler that keeps the first `keep` bytes of the answer. undici's
  * `request()` wraps every answer in a Readable stream and a handler of its
- * own (~6 KB allocated per forward, the biggest share of what a busy listener
- * allocates); this is one object whose callbacks undici calls directly.
+ * own; this is one object whose callbacks undici calls directly (a listener
+ * forwarding 20,000 events in order allocated 804 MB with `request()`, 746
+ * MB with this).
  */
 class KeepingHandler implements Dispatcher.DispatchHandler {
   private status = 0
