@@ -437,7 +437,9 @@ describe('de-duplication window', () => {
         ],
       },
     ])
-    expect((await Spool.open(file, {now: () => now})).seen('evt-old-1')).toBe(true)
+    const reopened = await Spool.open(file, {now: () => now})
+    expect(reopened.seen('evt-old-1')).toBe(true)
+    await reopened.close()
   })
 })
 

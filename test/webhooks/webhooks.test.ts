@@ -84,6 +84,7 @@ describe('spool', () => {
     expect(spool.seen('evt-2')).toBe(true)
     first.attempts = 1
     await spool.markDelivered(first, 200)
+    await spool.close()
     appendFileSync(file, '{"k":"e","seq":9,"id":"evt-torn"')
     const reopened = await Spool.open(file, {keepDone: 0})
     expect(reopened.find('evt-torn')).toBeUndefined()
