@@ -92,14 +92,13 @@ export function findRoute<R extends {readonly method: string; readonly path: str
 ): RouteFound<R> {
   const segments = path.split('/').filter(Boolean)
   let first: Compiled<R> | undefined
-  let allow: string[] | undefined
+  const allow: string[] = []
   for (const compiled of tableOf(routes)) {
     if (!matches(compiled, segments)) continue
     if (compiled.route.method === method) return {kind: 'route', route: compiled.route, params: valuesOf(compiled, segments)}
     first ??= compiled
-    allow ??= []
     if (!allow.includes(compiled.route.method)) allow.push(compiled.route.method)
   }
-  if (!first || !allow) return {kind: 'none'}
+  if (!first) return {kind: 'none'}
   return {kind: 'method', route: first.route, params: valuesOf(first, segments), allow}
 }
