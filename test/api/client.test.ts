@@ -4,7 +4,7 @@ import {ApiClient, parseRetryAfter} from '../../src/api/client.js'
 import {ConnectionError, NotFoundError} from '../../src/api/errors.js'
 import {UmmahError} from '../../src/shared/errors.js'
 import {collect, paginate} from '../../src/api/paginate.js'
-import {type TestServer, json, startServer} from '../helpers/server.js'
+import {type TestServer, freePort, json, startServer} from '../helpers/server.js'
 
 let server: TestServer | undefined
 let client: ApiClient | undefined
@@ -35,10 +35,8 @@ describe('parseRetryAfter', () => {
 
 describe('ApiClient', () => {
   it('retries a connection refused and then reports it as a ConnectionError', async () => {
-    server = await startServer(() => {})
-    const {apiBase} = server
-    await server.close()
-    server = undefined
+    // A port nothing listens on, and no test's listen(0) can be given meanwhile (freePort).
+    const apiBase = `http://127.0.0.1:${await freePort()}/api/v1`
     const error = await makeClient(apiBase, {maxRetries: 1})
       .get('/balance/')
       .catch((caught: unknown) => caught)

@@ -10,6 +10,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {type Sandbox, startSandbox} from '../../src/sandbox/server.js'
 import {runCli, tempConfigDir, tempDir} from '../helpers/cli.js'
+import {freePort} from '../helpers/server.js'
 import {App, Listener, until} from './listen-harness.js'
 import {ADMIN_TOKEN, RelayProcess} from './relay-harness.js'
 
@@ -97,9 +98,9 @@ describe('trigger --wait', {timeout: 120_000}, () => {
 
   it('exits 1 when the app is down and the listener runs out of attempts (--max-attempts 2)', async () => {
     const {env, ummah} = profile()
-    const down = await answering(200, '')
-    await new Promise((resolve) => down.server.close(resolve))
-    const listener = new Listener(['--forward', `127.0.0.1:${down.port}/webhook`, '--max-attempts', '2'], env)
+    // Nothing listens there, and no test's listen(0) can be given it (freePort).
+    const down = await freePort()
+    const listener = new Listener(['--forward', `127.0.0.1:${down}/webhook`, '--max-attempts', '2'], env)
     await listener.ready()
     const result = await ummah(['trigger', 'purchase.created', '--wait', '20s'])
     expect(result.code).toBe(1)

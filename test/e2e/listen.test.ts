@@ -9,6 +9,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {type Sandbox, startSandbox} from '../../src/sandbox/server.js'
 import {runCli, tempConfigDir} from '../helpers/cli.js'
+import {freePort} from '../helpers/server.js'
 import {App, Listener, until} from './listen-harness.js'
 import {WEBHOOK_EVENTS} from '../../src/api/endpoints.js'
 
@@ -91,9 +92,8 @@ describe('webhooks listen', {timeout: 120_000}, () => {
 
   it('the app down for a while: everything arrives once it is back, in order, once', async () => {
     const app = new App()
-    await app.start()
-    const port = app.port
-    await app.stop()
+    // Down until started on it below (freePort: no other test's listen(0) is given it meanwhile).
+    const port = await freePort()
     const listener = listen(['--forward', `127.0.0.1:${port}/webhook`])
     app.publicKey = (await listener.ready()).public_key
     for (let index = 0; index < 3; index++) await trigger('purchase.paid')
@@ -111,9 +111,7 @@ describe('webhooks listen', {timeout: 120_000}, () => {
 
   it('kill -9 with events pending loses nothing: the next run delivers them first', async () => {
     const app = new App()
-    await app.start()
-    const port = app.port
-    await app.stop()
+    const port = await freePort()
     const first = listen(['--forward', `127.0.0.1:${port}/webhook`])
     app.publicKey = (await first.ready()).public_key
     await trigger('purchase.refunded')

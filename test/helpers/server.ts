@@ -1,5 +1,6 @@
 /** A real HTTP server on 127.0.0.1:0 that records every request and answers with a test's handler. */
 import {type IncomingMessage, type ServerResponse, createServer} from 'node:http'
+import {readFileSync} from 'node:fs'
 import {type AddressInfo, type Socket, connect as netConnect, createServer as createNetServer} from 'node:net'
 
 export interface RecordedRequest {
@@ -61,13 +62,43 @@ export async function startServer(handler: Handler): Promise<TestServer> {
   }
 }
 
-/** A loopback port free a moment ago (for a process that must be told its port: redis-server, examples/ci.sh's app). */
+/**
+ * The first port of the kernel's ephemeral range, from which `listen(0)` picks (Linux: 32768 by default; 49152 elsewhere).
+ */
+function ephemeralStart(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0])
+    if (Number.isInteger(low) && low > 2048) return low
+  } catch {
+    // Not Linux.
+  }
+  return 49_152
+}
+
+/**
+ * A loopback port that is free, for what must be told its port (redis-server,
+ * examples/ci.sh's app) or is down for a while (an app that refuses, then
+ * comes back on the same port). Picked below the ephemeral range: a port
+ * handed out by `listen(0)` and closed went back to that range, where another
+ * test file's `listen(0)` running alongside could be given it and answer in
+ * its place (a "down" app answered 200 once in a CI run).
+ */
 export async function freePort(): Promise<number> {
-  const server = createNetServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const {port} = server.address() as {port: number}
-  await new Promise((resolve) => server.close(resolve))
-  return port
+  const high = ephemeralStart() - 1
+  const low = Math.max(1024, high - 12_000)
+  // Bounded: 100 tries; a taken port is tried no further.
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low + 1))
+    const server = createNetServer()
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false))
+      server.listen(port, '127.0.0.1', () => resolve(true))
+    })
+    if (!bound) continue
+    await new Promise((resolve) => server.close(resolve))
+    return port
+  }
+  throw new Error(`No free port between ${low} and ${high} in 100 tries`)
 }
 
 /** A test proxy's answer to CONNECT: 200, then the client piped both ways to 127.0.0.1:`port` (whatever host was asked for: nothing leaves this machine). */
