@@ -5,8 +5,17 @@
  *
  *   relay → client, text:   {"type":"hello","channel":…,"channel_id":…,"cursor":…,"waiting":N}
  *   relay → client, binary: one entry: 4-byte big-endian length of a JSON
- *                           {"cursor","seq","received_at","headers"}, that JSON, then the body's exact bytes
+ *                           {"cursor","seq","received_at","headers"[,"tentative":true]}, that JSON, then the body's exact bytes
+ *   relay → client, text:   {"type":"durable","seq":N}: every entry numbered up to N is durable (or failed for good)
  *   client → relay, text:   {"type":"ack","cursor":…}: everything up to it is stored on the client
+ *
+ * A client that adds `tentative=1` to the query is sent an entry of the
+ * embedded store while the relay is still writing it (`tentative`), so the
+ * relay's durable write is not on the event's way to the app. Such an entry
+ * may yet fail to be stored (the sender got no 200 and sends it again: the
+ * listener recognises its id), and after a crash of the relay its number may
+ * be given to another entry: the client's resume cursor moves past it only
+ * once a `durable` notice (or a later entry sent as durable) covers its number.
  *
  * The relay sends at most STREAM_WINDOW entries beyond the last ack. Close
  * codes above 4000 say why the relay ended a stream; the client gives up on
@@ -46,13 +55,15 @@ export interface Hello {
 
 export const WAITING_CAP = 100_000
 
-export function encodeEntry(entry: StoredEntry): Buffer {
+/** `tentative`: sent before it is durable (see above); only an entry with a seq can be. */
+export function encodeEntry(entry: StoredEntry, tentative = false): Buffer {
   const meta = Buffer.from(
     JSON.stringify({
       cursor: entry.cursor,
       ...(entry.seq === undefined ? {} : {seq: entry.seq}),
       received_at: entry.receivedAt,
       headers: entry.headers,
+      ...(tentative && entry.seq !== undefined ? {tentative: true} : {}),
     }),
   )
   const length = Buffer.allocUnsafe(4)
@@ -64,7 +75,13 @@ export function decodeEntry(frame: Buffer): StoredEntry {
   if (frame.length < 4) throw new Error('entry frame shorter than its header')
   const length = frame.readUInt32BE(0)
   if (4 + length > frame.length) throw new Error('entry frame shorter than its header')
-  const meta = JSON.parse(frame.toString('utf8', 4, 4 + length)) as {cursor?: unknown; seq?: unknown; received_at?: unknown; headers?: unknown}
+  const meta = JSON.parse(frame.toString('utf8', 4, 4 + length)) as {
+    cursor?: unknown
+    seq?: unknown
+    received_at?: unknown
+    headers?: unknown
+    tentative?: unknown
+  }
   const headers = meta.headers
   if (
     typeof meta.cursor !== 'string' ||
@@ -76,8 +93,28 @@ export function decodeEntry(frame: Buffer): StoredEntry {
   ) {
     throw new Error('entry frame has a malformed header')
   }
-  const seq = typeof meta.seq === 'number' && Number.isSafeInteger(meta.seq) && meta.seq > 0 ? {seq: meta.seq} : {}
-  return {cursor: meta.cursor, ...seq, receivedAt: meta.received_at, headers: headers as Record<string, string>, body: frame.subarray(4 + length)}
+  const seq = typeof meta.seq === 'number' && Number.isSafeInteger(meta.seq) && meta.seq > 0 ? meta.seq : undefined
+  return {
+    cursor: meta.cursor,
+    ...(seq === undefined ? {} : {seq}),
+    receivedAt: meta.received_at,
+    headers: headers as Record<string, string>,
+    body: frame.subarray(4 + length),
+    // Without a number there is no notice that could cover it: such an entry is taken as durable, as before this flag.
+    ...(meta.tentative === true && seq !== undefined ? {tentative: true as const} : {}),
+  }
+}
+
+/** A `durable` notice's number, or undefined when the text is not one. */
+export function durableNotice(text: string): number | undefined {
+  try {
+    const message = JSON.parse(text) as {type?: unknown; seq?: unknown}
+    return message.type === 'durable' && typeof message.seq === 'number' && Number.isSafeInteger(message.seq) && message.seq >= 0
+      ? message.seq
+      : undefined
+  } catch {
+    return undefined
+  }
 }
 
 // Both ends ping this often: a dead connection (a laptop asleep, a cable pulled) is noticed within two intervals.

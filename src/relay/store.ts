@@ -42,6 +42,13 @@ export interface StoredEntry extends EntryInput {
   cursor: string
   /** Its number in the channel (1, 2, 3 …, per incarnation): how a client's place is counted after entries are trimmed. */
   seq?: number
+  /**
+   * Appended and not yet durable (the embedded store, to a reader that asked
+   * for such entries): it may still fail to be stored, and after a restart its
+   * number may be given to another entry. A client's place moves past it only
+   * once the store says its number is durable (watchDurable).
+   */
+  tentative?: true
 }
 
 /** Said by a store about itself: its master changed (a Redis Sentinel failover). */
@@ -49,8 +56,11 @@ export type StoreLogLine = {type: 'store'; event: 'failed-over'; master: string}
 
 /** One client's blocking reads; closing it wakes a read in progress (which then returns nothing). */
 export interface StoreReader {
-  /** Entries after `after`, oldest first, at most `count`; waits up to `blockMs` when there are none. */
-  read(channel: string, after: string, count: number, blockMs: number): Promise<StoredEntry[]>
+  /**
+   * Entries after `after`, oldest first, at most `count`; waits up to `blockMs` when there are none.
+   * `tentative`: entries appended and not yet durable too, as soon as they are appended (where the store can).
+   */
+  read(channel: string, after: string, count: number, blockMs: number, tentative?: boolean): Promise<StoredEntry[]>
   close(): Promise<void>
 }
 
@@ -66,6 +76,13 @@ export interface RelayStore {
   deleteChannel(name: string): Promise<boolean>
   /** Resolves with the entry's cursor once it is durable; rejects when it could not be stored. */
   append(channel: string, entry: EntryInput): Promise<string>
+  /**
+   * Where a store streams entries before they are durable (the embedded one):
+   * calls `watcher` with the number of the newest durable entry of the channel
+   * (every entry numbered up to it is durable or failed for good, and no number
+   * up to it is ever given again), now and after each write. Returns the unsubscribe.
+   */
+  watchDurable?(channel: string, watcher: (seq: number) => void): () => void
   /** The cursor of the newest entry, or `0`. */
   latest(channel: string): Promise<string>
   /** How many entries follow `after`, counting up to `cap`. */

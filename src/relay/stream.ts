@@ -30,6 +30,11 @@ export class StreamSession {
   private sent: string[] = []
   private wakeAck?: () => void
   private reader?: StoreReader
+  /** Entries sent before they were durable: the newest one's number, the newest durable number known, the last one told. */
+  private tentativeSent = 0
+  private durable = 0
+  private told = 0
+  private unwatch?: () => void
 
   constructor(
     private readonly ws: WebSocket,
@@ -42,7 +47,9 @@ export class StreamSession {
     /** Whose stream it is (a client token's id, or `admin`), for the streams-per-token bound. */
     readonly holder: string,
     /** The number of the last entry the client read (0: none), when it says: entries trimmed since are reported. */
-    private readonly afterSeq?: number,
+    private readonly afterSeq: number | undefined,
+    /** The client takes entries before they are durable, and `durable` notices (protocol.ts). */
+    private readonly tentative: boolean,
   ) {
     ws.on('message', (data, binary) => {
       if (binary) return
@@ -75,7 +82,16 @@ export class StreamSession {
   private stop(): void {
     this.open = false
     this.wakeAck?.()
+    this.unwatch?.()
     void this.reader?.close()
+  }
+
+  /** The store's newest durable number: a notice to the client when entries it was sent tentatively are now covered. */
+  private durableAt(seq: number): void {
+    this.durable = seq
+    if (!this.open || this.tentativeSent <= this.told || seq <= this.told) return
+    this.told = seq
+    this.ws.send(JSON.stringify({type: 'durable', seq}))
   }
 
   async run(): Promise<void> {
@@ -99,6 +115,7 @@ export class StreamSession {
         ...(seq === undefined ? {} : {seq}),
       }
       this.ws.send(JSON.stringify(hello))
+      if (this.tentative && this.store.watchDurable) this.unwatch = this.store.watchDurable(this.channel, (seq) => this.durableAt(seq))
       const recheck = setInterval(() => void this.check().catch(() => {}), RECHECK_MS)
       recheck.unref()
       this.ws.once('close', () => clearInterval(recheck))
@@ -117,13 +134,16 @@ export class StreamSession {
           }
           const room = STREAM_WINDOW - this.sent.length
           const count = entrySize === 0 ? Math.min(FIRST_READ, room) : Math.max(1, Math.min(room, Math.floor(MAX_BUFFERED_BYTES / entrySize)))
-          const entries = await this.reader.read(this.channel, this.cursor, count, READ_BLOCK_MS)
+          const entries = await this.reader.read(this.channel, this.cursor, count, READ_BLOCK_MS, this.tentative)
           // Nothing, at once (the channel is gone): give timers and sockets a turn rather than spin.
           if (entries.length === 0) await new Promise((resolve) => setImmediate(resolve))
           for (const entry of entries) {
             // Checked before each send: what is not sent is read again from the store later, after the cursor.
             if (!this.open || this.ws.bufferedAmount > MAX_BUFFERED_BYTES) break
-            const frame = encodeEntry(entry)
+            // Stored meanwhile (its notice came before this send): sent as durable.
+            const early = entry.tentative === true && entry.seq! > this.durable
+            if (early) this.tentativeSent = entry.seq!
+            const frame = encodeEntry(entry, early)
             entrySize = Math.max(1, Math.round(entrySize === 0 ? frame.length : (entrySize * 7 + frame.length) / 8))
             this.ws.send(frame)
             this.sent.push(entry.cursor)

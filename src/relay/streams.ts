@@ -48,7 +48,7 @@ export class Streams implements ChannelStreams {
     const seqParam = query.get('after_seq')
     const afterSeq = reset ? 0 : seqParam !== null && /^\d{1,15}$/.test(seqParam) ? Number(seqParam) : after === '0' ? 0 : undefined
     this.wss.handleUpgrade(request, socket, head, (ws) => {
-      const session = new StreamSession(ws, this.store, name, access, after, incarnation(channel), holder, afterSeq)
+      const session = new StreamSession(ws, this.store, name, access, after, incarnation(channel), holder, afterSeq, query.get('tentative') === '1')
       const client = `${request.socket.remoteAddress}:${request.socket.remotePort}`
       this.sessions.add(session)
       this.options.log?.({type: 'stream-open', channel: name, cursor: after, client})

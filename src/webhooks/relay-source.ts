@@ -8,6 +8,10 @@
  * offers the entry again. The cursor is acknowledged to the relay and saved
  * on disk at most every SAVE_MS, so a `kill -9` re-receives at most that
  * much, which the spool recognises by event id and does not forward again.
+ * An entry the relay sent while still writing it (`tentative`, protocol.ts)
+ * is forwarded at once, but the saved cursor moves past it only once the
+ * relay says its number is durable: a relay that crashed before storing it
+ * may give that number to another entry, which this listener must not skip.
  *
  * On a lost connection it reconnects, trying the next URL of --relay, with
  * backoff (1, 2, 4 … 30 s), and resumes from the cursor. Close codes 44xx
@@ -20,7 +24,7 @@ import WebSocket from 'ws'
 import {UmmahError} from '../shared/errors.js'
 import {relayUrl} from '../relay/admin-client.js'
 import {routePath} from '../relay/routes.js'
-import {CLOSE, type Hello, decodeEntry, keepAlive} from '../relay/protocol.js'
+import {CLOSE, type Hello, decodeEntry, durableNotice, keepAlive} from '../relay/protocol.js'
 import type {StoredEntry} from '../relay/store.js'
 import type {EventSource, Intake, ListenLine} from './pipeline.js'
 import {Sleeps} from '../shared/clock.js'
@@ -45,6 +49,13 @@ export interface RelaySourceOptions {
 // Entries offered to the pipeline at once: their spool lines share one write and fsync.
 const BATCH = 64
 const SAVE_MS = 200
+/**
+ * Entries taken tentatively and not yet covered by a durable notice, kept to
+ * move the cursor when one comes: the relay notices after each write (a few
+ * entries), so this bound only matters for a relay that never does; past it
+ * the oldest are forgotten and the cursor moves later, never further.
+ */
+const UNCONFIRMED_MAX = 4096
 const BACKOFF_S = [1, 2, 4, 8, 16, 30]
 const CONNECT_TIMEOUT_MS = 10_000
 const FINAL_CLOSES = new Set<number>([CLOSE.tokenRevoked, CLOSE.channelDeleted])
@@ -59,8 +70,14 @@ export class RelaySource implements EventSource {
   private readonly pauses = new Sleeps()
   private inbox: StoredEntry[] = []
   private processing?: Promise<void>
+  /** Where this listener resumes and what it saves: past entries it stored that the relay holds durably. */
   private cursor: string
   private seq: number | undefined
+  /** The last entry it stored (acknowledged to the relay, which may send more). */
+  private processed: string
+  /** Stored here, sent tentatively, not yet covered by a notice (oldest first); the newest durable number the relay told. */
+  private unconfirmed: Array<{cursor: string; seq: number}> = []
+  private durableSeq = 0
   private channelId: string | undefined
   private saved: string
   private savedChannelId: string | undefined
@@ -74,6 +91,7 @@ export class RelaySource implements EventSource {
 
   constructor(private readonly options: RelaySourceOptions) {
     this.cursor = options.cursor
+    this.processed = options.cursor
     this.seq = options.cursorSeq
     this.channelId = options.channelId
     this.saved = options.cursor
@@ -138,9 +156,13 @@ export class RelaySource implements EventSource {
   private async connect(): Promise<{closed: Promise<string>}> {
     // What is being handed to the pipeline finishes first, so the resume cursor is past it.
     await this.processing
+    // What was taken tentatively comes again after the cursor (the spool recognises it); notices are per connection.
+    this.processed = this.cursor
+    this.unconfirmed = []
+    this.durableSeq = 0
     const base = this.options.urls[this.next]
     this.next = (this.next + 1) % this.options.urls.length
-    const query = new URLSearchParams({after: this.cursor})
+    const query = new URLSearchParams({after: this.cursor, tentative: '1'})
     if (this.channelId !== undefined) query.set('channel_id', this.channelId)
     if (this.seq !== undefined) query.set('after_seq', String(this.seq))
     const url = relayUrl(base, `${routePath('stream', {channel: this.options.channel})}?${query}`).href.replace(/^http/, 'ws')
@@ -175,7 +197,11 @@ export class RelaySource implements EventSource {
         }
         return
       }
-      if (!binary) return
+      if (!binary) {
+        const durable = durableNotice(data.toString())
+        if (durable !== undefined) this.confirm(durable)
+        return
+      }
       try {
         this.inbox.push(decodeEntry(data as Buffer))
       } catch (error) {
@@ -260,9 +286,37 @@ export class RelaySource implements EventSource {
     // A new incarnation starts at 0; `$` resolved keeps the number unknown until the first entry.
     this.seq = hello.cursor === '0' ? 0 : typeof hello.seq === 'number' ? hello.seq : hello.cursor === this.cursor ? this.seq : undefined
     this.cursor = hello.cursor
+    this.processed = hello.cursor
     this.channelId = incarnation
     this.inbox = []
     void this.save()
+  }
+
+  /** An entry answered (stored, or refused for good): the cursor moves past it now, or once the relay says it is durable. */
+  private passed(entry: StoredEntry): void {
+    this.processed = entry.cursor
+    if (entry.tentative && entry.seq! > this.durableSeq) {
+      if (this.unconfirmed.push({cursor: entry.cursor, seq: entry.seq!}) > UNCONFIRMED_MAX) this.unconfirmed.shift()
+      return
+    }
+    // Durable itself (or covered): every entry before it is settled too (a relay stores in order).
+    this.unconfirmed = []
+    this.cursor = entry.cursor
+    this.seq = entry.seq
+  }
+
+  /** A durable notice: entries taken tentatively up to `seq` are the relay's for good. */
+  private confirm(seq: number): void {
+    if (seq <= this.durableSeq) return
+    this.durableSeq = seq
+    let covered = 0
+    while (covered < this.unconfirmed.length && this.unconfirmed[covered].seq <= seq) covered++
+    if (covered === 0) return
+    const last = this.unconfirmed[covered - 1]
+    this.unconfirmed.splice(0, covered)
+    this.cursor = last.cursor
+    this.seq = last.seq
+    this.scheduleSave()
   }
 
   /** Hands entries to the pipeline in order, BATCH at a time, and moves the cursor past each one answered 200 or 403. */
@@ -282,8 +336,7 @@ export class RelaySource implements EventSource {
         for (const [index, answer] of answers.entries()) {
           const {status, headers} = await answer
           if (status === 200 || status === 403) {
-            this.cursor = batch[index].cursor
-            this.seq = batch[index].seq
+            this.passed(batch[index])
             continue
           }
           // Starting or disk full: offer this entry and the rest again after the pause asked for (the spool answers "duplicate" for any already stored).
@@ -301,10 +354,14 @@ export class RelaySource implements EventSource {
     }
   }
 
-  /** Tells the relay the cursor (it may send more) and saves it, at most every SAVE_MS. */
+  /** Tells the relay what is stored here (it may send more) and saves the cursor, at most every SAVE_MS. */
   private acknowledge(): void {
     const socket = this.socket
-    if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify({type: 'ack', cursor: this.cursor}))
+    if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify({type: 'ack', cursor: this.processed}))
+    this.scheduleSave()
+  }
+
+  private scheduleSave(): void {
     if (this.saveTimer || this.cursor === this.saved) return
     this.saveTimer = setTimeout(() => void this.save(), SAVE_MS)
   }

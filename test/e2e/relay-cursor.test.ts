@@ -5,10 +5,16 @@
  *   the new channel's entries;
  * - a new team listener cut off before its first event: the position `$`
  *   resolved to on its first connection is kept, so a reconnect resumes there;
+ * - a relay killed after streaming an entry it could not store (a full
+ *   tmpfs): the listener forwarded it, but resumes before its number, which
+ *   the restarted relay gives to the next entry;
  * - Redis killed under ingress: every answer is 200 (stored) or 503 with
  *   Retry-After, /healthz is 503 meanwhile, and everything acknowledged is
  *   streamed once Redis is back.
  */
+import {execFileSync} from 'node:child_process'
+import {readFileSync, readdirSync, rmSync, statfsSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import WebSocket from 'ws'
 
@@ -16,6 +22,7 @@ import {decodeEntry} from '../../src/relay/protocol.js'
 import {type Sandbox, startSandbox} from '../../src/sandbox/server.js'
 import {accountId} from '../../src/sandbox/store.js'
 import {tempConfigDir, tempDir} from '../helpers/cli.js'
+import {freePort} from '../helpers/server.js'
 import {type RedisServer, startRedis} from '../helpers/redis.js'
 import {App, Listener, createPurchases, until} from './listen-harness.js'
 import {ADMIN_TOKEN, RelayProcess, admin, restartableRelay} from './relay-harness.js'
@@ -126,6 +133,68 @@ describe('a new team listener', {timeout: 120_000}, () => {
   })
 })
 
+describe('a relay killed after streaming an entry it could not store', {timeout: 120_000}, () => {
+  it('the listener forwards it at once but resumes before its number: the entry given that number after the restart reaches the app', async () => {
+    const mount = tempDir('ummah-tmpfs-')
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512k,mode=0700', 'tmpfs', mount])
+    const start = (port: number) => new RelayProcess(['--port', String(port), '--data-dir', join(mount, 'relay')])
+    const port = await freePort()
+    let relay = start(port)
+    const app = new App()
+    await app.start()
+    const me = profile()
+    const ingressed = () => relay.lines.filter((line) => line.type === 'ingress').map((line) => line.cursor as string)
+    try {
+      const url = await relay.ready()
+      const listener = me.listen(['--forward', `127.0.0.1:${app.port}/webhook`, '--relay', url, '--relay-token', ADMIN_TOKEN, '--skip-verify'])
+      const channel = (await listener.ready()).channel as string
+      const ingress = (await admin(url, 'GET', `/v1/channels/${channel}`)).body.ingress_url as string
+      await until(() => listener.lines.find((line) => line.type === 'relay' && line.state === 'connected'), 'the stream')
+      const post = async (id: string) =>
+        (
+          await fetch(ingress, {
+            method: 'POST',
+            headers: {'content-type': 'application/json'},
+            body: JSON.stringify({id, type: 'purchase.paid', pad: 'x'.repeat(8192)}),
+          })
+        ).status
+      expect(await post('evt_stored')).toBe(200)
+      await until(() => app.received.length === 1, 'the first event')
+
+      // The disk full (8 kB bodies: more than the room left in the file's last page): the next entry is streamed while it is
+      // written, its write fails, the sender is told 503.
+      const filler = join(mount, 'filler')
+      const {bavail, bsize} = statfsSync(mount)
+      writeFileSync(filler, Buffer.alloc(bavail * bsize))
+      expect(await post('evt_not_stored')).toBe(503)
+      await until(() => app.received.length === 2, 'the entry streamed while it was written')
+
+      // Killed and started again with room: number 2 is given to the next entry, which the listener must not skip.
+      await relay.stop('SIGKILL')
+      rmSync(filler)
+      relay = start(port)
+      await relay.ready()
+      expect(await post('evt_next')).toBe(200)
+      expect(ingressed()).toEqual(['2'])
+      await until(() => app.received.length === 3, 'the entry numbered 2 after the restart', 15_000)
+      // It came back after 1, the last number the relay had said was durable, not after the 2 it had been sent.
+      expect(relay.lines.filter((line) => line.type === 'stream-open').map((line) => line.cursor)).toEqual(['1'])
+      // The sender tries the 503 again: stored now, recognised by the listener, not forwarded twice.
+      expect(await post('evt_not_stored')).toBe(200)
+      await until(() => listener.lines.find((line) => line.type === 'event' && line.duplicate), 'the listener to recognise it')
+      expect(app.received.map((event) => event.id)).toEqual(['evt_stored', 'evt_not_stored', 'evt_next'])
+      // Each entry was sent while it was being written; the relay's notices move the cursor the listener saves.
+      await until(() => savedSeq(me.env.UMMAH_CONFIG_DIR) === 3, 'the saved cursor to reach 3')
+      listener.child.kill('SIGTERM')
+      await exitOf(listener)
+    } finally {
+      await app.stop()
+      await relay.stop('SIGKILL')
+      execFileSync('umount', ['-l', mount])
+    }
+  })
+})
+
 describe('Redis killed under ingress', {timeout: 120_000}, () => {
   it('answers 200 or 503 with Retry-After, /healthz is 503 meanwhile, and everything acknowledged is streamed once Redis is back', async () => {
     const own = await startRedis()
@@ -187,6 +256,16 @@ async function exitOf(listener: Listener): Promise<number | null> {
   } finally {
     clearTimeout(timer)
   }
+}
+
+/** The number of the relay entry the listener's saved cursor stands at. */
+function savedSeq(configDir: string): number | undefined {
+  const dir = join(configDir, 'listen')
+  for (const name of readdirSync(dir).filter((each) => each.endsWith('.json'))) {
+    const state = JSON.parse(readFileSync(join(dir, name), 'utf8')) as {relay?: {cursor_seq?: number}}
+    if (state.relay) return state.relay.cursor_seq
+  }
+  return undefined
 }
 
 /** Every entry of a channel from its start, as the admin streams it: the `n` of each body. */

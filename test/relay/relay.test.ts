@@ -48,15 +48,16 @@ async function api(relay: Relay, method: string, path: string, body?: unknown, t
   return {status: response.status, body: (await response.json()) as any}
 }
 
-/** A raw stream client: the HTTP status it was refused with, or its hello, entries and close code. */
-function stream(relay: Relay, channel: string, token: string | undefined, after = '0') {
-  const socket = new WebSocket(`${relay.url.replace('http', 'ws')}/v1/channels/${channel}/stream?after=${after}`, {
+/** A raw stream client: the HTTP status it was refused with, or its hello, entries, durable notices (in order with them) and close code. */
+function stream(relay: Relay, channel: string, token: string | undefined, after = '0', query = '') {
+  const socket = new WebSocket(`${relay.url.replace('http', 'ws')}/v1/channels/${channel}/stream?after=${after}${query}`, {
     headers: token ? {authorization: `Bearer ${token}`} : {},
   })
   const state = {
     refused: 0,
     hello: undefined as any,
-    entries: [] as Array<{cursor: string; body: string}>,
+    entries: [] as Array<{cursor: string; body: string; seq?: number; tentative?: true}>,
+    frames: [] as Array<{durable?: number; seq?: number; tentative?: true}>,
     closed: undefined as number | undefined,
     socket,
   }
@@ -67,11 +68,14 @@ function stream(relay: Relay, channel: string, token: string | undefined, after 
   socket.on('error', () => {})
   socket.on('message', (data, binary) => {
     if (!binary) {
-      state.hello = JSON.parse(data.toString())
+      const message = JSON.parse(data.toString())
+      if (message.type === 'durable') state.frames.push({durable: message.seq})
+      else state.hello = message
       return
     }
     const entry = decodeEntry(data as Buffer)
-    state.entries.push({cursor: entry.cursor, body: entry.body.toString()})
+    state.entries.push({cursor: entry.cursor, body: entry.body.toString(), seq: entry.seq, tentative: entry.tentative})
+    state.frames.push({seq: entry.seq, tentative: entry.tentative})
     socket.send(JSON.stringify({type: 'ack', cursor: entry.cursor}))
   })
   socket.on('close', (code) => (state.closed = code))
@@ -159,6 +163,29 @@ describe('relay: who may do what', () => {
     expect(a.closed).toBe(4404)
     expect((await post(alpha.ingress_url, '{}')).status).toBe(404)
     b.socket.close()
+    await relay.close()
+  })
+
+  it('streams an entry while it is written to a client that asks (tentative=1), then says its number is durable; others get stored entries only', async () => {
+    const {relay} = await relayWith()
+    const channel = (await api(relay, 'POST', '/v1/channels', {name: 'early'})).body
+    const early = stream(relay, 'early', ADMIN, '0', '&tentative=1')
+    const plain = stream(relay, 'early', ADMIN)
+    await until(() => early.hello && plain.hello, 'both streams', 5000)
+    for (let n = 1; n <= 20; n++) expect((await post(channel.ingress_url, JSON.stringify({n}))).status).toBe(200)
+    // Each tentative entry is followed, later on the stream, by a notice covering its number.
+    const uncovered = () =>
+      early.frames.filter((frame, at) => frame.tentative && !early.frames.slice(at + 1).some((later) => (later.durable ?? 0) >= frame.seq!))
+    await until(() => early.entries.length === 20 && plain.entries.length === 20 && uncovered().length === 0, 'every entry, covered', 5000)
+    const bodies = Array.from({length: 20}, (_, index) => JSON.stringify({n: index + 1}))
+    expect(early.entries.map((entry) => entry.body)).toEqual(bodies)
+    expect(plain.entries.map((entry) => entry.body)).toEqual(bodies)
+    // Sent one at a time to an idle stream, each went out before its write came back.
+    expect(early.entries.filter((entry) => entry.tentative).length).toBe(20)
+    expect(plain.entries.filter((entry) => entry.tentative)).toEqual([])
+    expect(plain.frames.filter((frame) => frame.durable !== undefined)).toEqual([])
+    early.socket.close()
+    plain.socket.close()
     await relay.close()
   })
 

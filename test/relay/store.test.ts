@@ -3,9 +3,12 @@
  * redis-server). What the relay relies on: channels kept and replaced whole,
  * entries back byte for byte in order after a cursor, `$` and `0`, counts,
  * blocking reads woken by an append or a close, per-reader cursors, trimming
- * by age, and a deleted channel's entries gone.
+ * by age, and a deleted channel's entries gone. The embedded store's own:
+ * reopening, segments, memory at the tail, and entries given tentatively
+ * while they are written.
  */
-import {appendFileSync, readdirSync, statSync, writeFileSync} from 'node:fs'
+import {execFileSync} from 'node:child_process'
+import {appendFileSync, readdirSync, rmSync, statSync, statfsSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -239,6 +242,73 @@ describe('embedded store on disk', () => {
     await expect(reader.read('big', '4', 10, 0)).rejects.toThrow(/does not read back/)
     await reader.close()
     await store.close()
+  })
+
+  it('gives a tentative reader an entry while it is written, marked so, and tells its number once stored; a plain reader and `$` wait for it', async () => {
+    const store = await EmbeddedStore.open(tempDir('ummah-store-'))
+    await store.createChannel(channel('c'))
+    const told: number[] = []
+    const unwatch = store.watchDurable('c', (seq) => told.push(seq))
+    expect(told).toEqual([0])
+    const [early, plain] = [await store.reader(), await store.reader()]
+    const earlyRead = early.read('c', '0', 10, 5000, true)
+    let plainDone = false
+    const plainRead = plain.read('c', '0', 10, 5000).finally(() => (plainDone = true))
+    const appended = store.append('c', entry('a'))
+    // Given before its write came back (that takes a trip to the thread pool): tentative, nothing durable yet.
+    expect(await earlyRead).toMatchObject([{cursor: '1', seq: 1, tentative: true}])
+    expect(plainDone).toBe(false)
+    expect(told).toEqual([0])
+    expect(await store.latest('c')).toBe('0')
+    expect(await appended).toBe('1')
+    expect(told).toEqual([0, 1])
+    const stored = await plainRead
+    expect(stored.map((each) => [each.seq, each.tentative])).toEqual([[1, undefined]])
+    // Once stored, a tentative reader gets it as durable; one being written follows it, in order.
+    const waiting = early.read('c', '1', 10, 5000, true)
+    const next = store.append('c', entry('b'))
+    expect((await waiting).map((each) => [each.seq, each.tentative])).toEqual([[2, true]])
+    expect((await early.read('c', '0', 10, 0, true)).map((each) => [each.seq, each.tentative])).toEqual([
+      [1, undefined],
+      [2, true],
+    ])
+    expect((await plain.read('c', '0', 10, 0)).map((each) => each.seq)).toEqual([1])
+    await next
+    expect(told).toEqual([0, 1, 2])
+    unwatch()
+    await Promise.all([early.close(), plain.close()])
+    await store.close()
+  })
+
+  it('never tells a number whose write failed, and gives it again after a restart (a full tmpfs)', async () => {
+    const mount = tempDir('ummah-tmpfs-')
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k,mode=0700', 'tmpfs', mount])
+    try {
+      let store = await EmbeddedStore.open(join(mount, 'relay'))
+      await store.createChannel(channel('c'))
+      await store.append('c', entry('a'))
+      const told: number[] = []
+      store.watchDurable('c', (seq) => told.push(seq))
+      const filler = join(mount, 'filler')
+      const {bavail, bsize} = statfsSync(mount)
+      writeFileSync(filler, Buffer.alloc(bavail * bsize))
+      const reader = await store.reader()
+      const failing = store.append('c', entry('b'.repeat(8192)))
+      expect((await reader.read('c', '1', 10, 5000, true)).map((each) => [each.seq, each.tentative])).toEqual([[2, true]])
+      await expect(failing).rejects.toMatchObject({code: 'ENOSPC'})
+      expect(told).toEqual([1])
+      expect(await store.latest('c')).toBe('1')
+      // Gone from what is read, tentative or not.
+      expect(await reader.read('c', '1', 10, 0, true)).toEqual([])
+      await reader.close()
+      await store.close()
+      rmSync(filler)
+      store = await EmbeddedStore.open(join(mount, 'relay'))
+      expect(await store.append('c', entry('c'))).toBe('2')
+      await store.close()
+    } finally {
+      execFileSync('umount', ['-l', mount])
+    }
   })
 
   it('refuses an entry for a channel it does not have', async () => {
