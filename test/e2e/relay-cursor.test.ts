@@ -8,6 +8,8 @@
  * - a relay killed after streaming an entry it could not store (a full
  *   tmpfs): the listener forwarded it, but resumes before its number, which
  *   the restarted relay gives to the next entry;
+ * - a listener whose disk fills: no entry it could not spool is passed, and
+ *   each is taken once there is room;
  * - Redis killed under ingress: every answer is 200 (stored) or 503 with
  *   Retry-After, /healthz is 503 meanwhile, and everything acknowledged is
  *   streamed once Redis is back.
@@ -188,6 +190,62 @@ describe('a relay killed after streaming an entry it could not store', {timeout:
       listener.child.kill('SIGTERM')
       await exitOf(listener)
     } finally {
+      await app.stop()
+      await relay.stop('SIGKILL')
+      execFileSync('umount', ['-l', mount])
+    }
+  })
+})
+
+describe('a listener whose disk fills while it streams', {timeout: 120_000}, () => {
+  it('moves its cursor past no entry it could not spool, and takes them once there is room (a full tmpfs)', async () => {
+    const mount = tempDir('ummah-tmpfs-')
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0700', 'tmpfs', mount])
+    const relay = new RelayProcess(['--port', '0', '--data-dir', tempDir('ummah-relay-')])
+    const app = new App()
+    await app.start()
+    const me = profile()
+    const configDir = join(mount, 'config')
+    const listener = new Listener(
+      ['--forward', `127.0.0.1:${app.port}/webhook`, '--relay', await relay.ready(), '--relay-token', ADMIN_TOKEN, '--skip-verify', '--no-inspect'],
+      {...me.env, UMMAH_CONFIG_DIR: configDir},
+    )
+    try {
+      const url = relay.lines.find((line) => line.type === 'ready')!.url as string
+      const channel = (await listener.ready()).channel as string
+      const ingress = (await admin(url, 'GET', `/v1/channels/${channel}`)).body.ingress_url as string
+      const post = async (id: string) =>
+        (
+          await fetch(ingress, {
+            method: 'POST',
+            headers: {'content-type': 'application/json'},
+            body: JSON.stringify({id, type: 'purchase.paid', pad: 'x'.repeat(8192)}),
+          })
+        ).status
+      expect(await post('evt_1')).toBe(200)
+      await until(() => savedSeq(configDir) === 1, 'the first entry spooled and its place saved')
+
+      // The listener's disk full: the relay stores the next two, the listener cannot spool them.
+      const filler = join(mount, 'filler')
+      const {bavail, bsize} = statfsSync(mount)
+      writeFileSync(filler, Buffer.alloc(bavail * bsize))
+      expect(await post('evt_2')).toBe(200)
+      expect(await post('evt_3')).toBe(200)
+      await until(() => listener.lines.find((line) => line.type === 'disk-full'), 'the listener to say its disk is full')
+      expect(savedSeq(configDir)).toBe(1)
+
+      // Room again: after the pause the spool asked for (30 s), both are offered again, spooled, and the place moves.
+      rmSync(filler)
+      await until(() => savedSeq(configDir) === 3, 'the two entries spooled once there is room', 60_000)
+      expect(listener.lines.some((line) => line.type === 'disk-ok')).toBe(true)
+      // Stored in its spool, not only forwarded while their lines were being written.
+      const spool = readdirSync(join(configDir, 'listen')).find((name) => name.endsWith('.spool'))!
+      const spooled = readFileSync(join(configDir, 'listen', spool), 'utf8')
+      for (const id of ['evt_2', 'evt_3']) expect(spooled).toContain(`"id":"${id}"`)
+      const firsts = [...new Set(app.received.map((event) => event.id))]
+      expect(firsts).toEqual(['evt_1', 'evt_2', 'evt_3'])
+    } finally {
+      listener.child.kill('SIGKILL')
       await app.stop()
       await relay.stop('SIGKILL')
       execFileSync('umount', ['-l', mount])
