@@ -149,25 +149,13 @@ describe('a relay killed after streaming an entry it could not store', {timeout:
     try {
       const url = await relay.ready()
       const listener = me.listen(['--forward', `127.0.0.1:${app.port}/webhook`, '--relay', url, '--relay-token', ADMIN_TOKEN, '--skip-verify'])
-      const channel = (await listener.ready()).channel as string
-      const ingress = (await admin(url, 'GET', `/v1/channels/${channel}`)).body.ingress_url as string
+      const post = await poster(url, listener)
       await until(() => listener.lines.find((line) => line.type === 'relay' && line.state === 'connected'), 'the stream')
-      const post = async (id: string) =>
-        (
-          await fetch(ingress, {
-            method: 'POST',
-            headers: {'content-type': 'application/json'},
-            body: JSON.stringify({id, type: 'purchase.paid', pad: 'x'.repeat(8192)}),
-          })
-        ).status
       expect(await post('evt_stored')).toBe(200)
       await until(() => app.received.length === 1, 'the first event')
 
-      // The disk full (8 kB bodies: more than the room left in the file's last page): the next entry is streamed while it is
-      // written, its write fails, the sender is told 503.
-      const filler = join(mount, 'filler')
-      const {bavail, bsize} = statfsSync(mount)
-      writeFileSync(filler, Buffer.alloc(bavail * bsize))
+      // The disk full: the next entry is streamed while it is written, its write fails, the sender is told 503.
+      const filler = fillUp(mount)
       expect(await post('evt_not_stored')).toBe(503)
       await until(() => app.received.length === 2, 'the entry streamed while it was written')
 
@@ -212,23 +200,12 @@ describe('a listener whose disk fills while it streams', {timeout: 120_000}, () 
     )
     try {
       const url = relay.lines.find((line) => line.type === 'ready')!.url as string
-      const channel = (await listener.ready()).channel as string
-      const ingress = (await admin(url, 'GET', `/v1/channels/${channel}`)).body.ingress_url as string
-      const post = async (id: string) =>
-        (
-          await fetch(ingress, {
-            method: 'POST',
-            headers: {'content-type': 'application/json'},
-            body: JSON.stringify({id, type: 'purchase.paid', pad: 'x'.repeat(8192)}),
-          })
-        ).status
+      const post = await poster(url, listener)
       expect(await post('evt_1')).toBe(200)
       await until(() => savedSeq(configDir) === 1, 'the first entry spooled and its place saved')
 
       // The listener's disk full: the relay stores the next two, the listener cannot spool them.
-      const filler = join(mount, 'filler')
-      const {bavail, bsize} = statfsSync(mount)
-      writeFileSync(filler, Buffer.alloc(bavail * bsize))
+      const filler = fillUp(mount)
       expect(await post('evt_2')).toBe(200)
       expect(await post('evt_3')).toBe(200)
       await until(() => listener.lines.find((line) => line.type === 'disk-full'), 'the listener to say its disk is full')
@@ -314,6 +291,27 @@ async function exitOf(listener: Listener): Promise<number | null> {
   } finally {
     clearTimeout(timer)
   }
+}
+
+/**
+ * Posts an event to the ingress of the listener's channel (the ready line masks its secret; the admin API has it), with
+ * an 8 kB pad: more than the room left in a file's last page, so on a full disk its write fails. Returns the status.
+ */
+async function poster(url: string, listener: Listener): Promise<(id: string) => Promise<number>> {
+  const channel = (await listener.ready()).channel as string
+  const ingress = (await admin(url, 'GET', `/v1/channels/${channel}`)).body.ingress_url as string
+  return async (id) => {
+    const body = JSON.stringify({id, type: 'purchase.paid', pad: 'x'.repeat(8192)})
+    return (await fetch(ingress, {method: 'POST', headers: {'content-type': 'application/json'}, body})).status
+  }
+}
+
+/** Takes every free byte of a tmpfs with one file; its path, to remove for room again. */
+function fillUp(mount: string): string {
+  const filler = join(mount, 'filler')
+  const {bavail, bsize} = statfsSync(mount)
+  writeFileSync(filler, Buffer.alloc(bavail * bsize))
+  return filler
 }
 
 /** The number of the relay entry the listener's saved cursor stands at. */
