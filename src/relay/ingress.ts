@@ -47,12 +47,12 @@ export class Ingress {
 
   private async accept(request: IncomingMessage, name: string, secret: string): Promise<Reply> {
     const channel = CHANNEL_NAME.test(name) ? await this.store.getChannel(name) : undefined
-    // Bodies of refused requests are not read (a stranger's megabytes cost nothing): the connection closes after the answer.
+    // Bodies of refused requests are not kept: read and thrown away after the answer, up to 8 MiB in 2 s, then cut (discardUnread).
     if (!channel || !sameSecret(secret, channel.ingress_secret)) return {...NOT_FOUND, drop: true}
     if (request.method !== 'POST') return {...errorReply(405, 'method_not_allowed', 'POST only', {allow: 'POST'}), drop: true}
     const {maxBodyBytes} = this.options
     const body = await readBody(request, maxBodyBytes)
-    if (!body) return {...errorReply(413, 'payload_too_large', `Body over ${maxBodyBytes} bytes`, {connection: 'close'}), drop: true}
+    if (!body) return {...errorReply(413, 'payload_too_large', `Body over ${maxBodyBytes} bytes`), drop: true}
     // A failure to store is handle()'s 503: the gateway must retry, never be told 200.
     const cursor = await this.store.append(name, {receivedAt: this.options.clock.now(), headers: relayedHeaders(request.headers), body})
     this.options.log?.({type: 'ingress', channel: name, cursor, bytes: body.length})

@@ -4,7 +4,7 @@ import type {Duplex} from 'node:stream'
 
 import {readBody} from '../shared/http-body.js'
 
-/** `drop`: the request's body is not read; its connection is closed once the answer is out. */
+/** `drop`: the request's body is not read: after the answer, what is left of it is thrown away, within bounds (discardUnread). */
 export type Reply = {status: number; body: unknown; headers?: Record<string, string>; drop?: boolean}
 
 export const errorReply = (status: number, code: string, message: string, headers?: Record<string, string>): Reply => ({

@@ -20,6 +20,7 @@ import type {AddressInfo} from 'node:net'
 import type {Duplex} from 'node:stream'
 
 import {type Clock, systemClock} from '../shared/clock.js'
+import {discardUnread} from '../shared/http-body.js'
 import {sizeHeapForMemory} from '../shared/heap.js'
 import {ChannelAdmin} from './admin.js'
 import {Ingress} from './ingress.js'
@@ -77,7 +78,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     route(request).then(
       (reply) => {
         send(response, reply)
-        if (reply.drop) response.once('finish', () => request.destroy())
+        if (reply.drop) discardUnread(request)
       },
       (failure: Error) => send(response, errorReply(500, 'internal', failure.message)),
     )

@@ -7,7 +7,7 @@
 import {type IncomingMessage, type Server, type ServerResponse, createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
-import {readBody} from '../shared/http-body.js'
+import {discardUnread, readBody} from '../shared/http-body.js'
 import type {Answer, EventSource, Intake} from './pipeline.js'
 
 export interface ReceiverOptions {
@@ -55,8 +55,8 @@ export class HttpReceiver implements EventSource {
     const body = await readBody(request, this.options.maxBodyBytes)
     if (!body) {
       intake.refused(413, `body over ${this.options.maxBodyBytes} bytes`)
-      reply(response, {status: 413, headers: {connection: 'close'}, body: {error: 'Payload Too Large'}})
-      request.destroy()
+      reply(response, {status: 413, body: {error: 'Payload Too Large'}})
+      discardUnread(request)
       return
     }
     const {tokenEndpoint} = this.options
