@@ -8,11 +8,11 @@ import {createHash, createVerify} from 'node:crypto'
 import {type IncomingMessage, type Server, type ServerResponse, createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {join} from 'node:path'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 
 import {WEBHOOK_EVENTS} from '../../src/api/endpoints.js'
 import {type Sandbox, startSandbox} from '../../src/sandbox/server.js'
-import {ROOT, runCli, tempConfigDir, track} from '../helpers/cli.js'
+import {killTracked, ROOT, runCli, tempConfigDir, track} from '../helpers/cli.js'
 import {listenerKey, until} from './listen-harness.js'
 
 let sandbox: Sandbox
@@ -24,6 +24,8 @@ beforeAll(async () => {
   sandbox = await startSandbox({port: 0, statementDelayMs: 0})
   publicKey = await listenerKey(env())
 })
+// Every test's listener shares this file's profile: one a failed test leaves running would hold its lock against the next ones.
+afterEach(() => killTracked())
 afterAll(() => sandbox.close())
 
 const GENUINE = WEBHOOK_EVENTS.map((type) => `genuine ${type}`)

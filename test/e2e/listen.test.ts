@@ -5,10 +5,10 @@
 import {generateKeyPairSync, sign} from 'node:crypto'
 import {createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 
 import {type Sandbox, startSandbox} from '../../src/sandbox/server.js'
-import {runCli, tempConfigDir} from '../helpers/cli.js'
+import {killTracked, runCli, tempConfigDir} from '../helpers/cli.js'
 import {freePort} from '../helpers/server.js'
 import {App, Listener, until} from './listen-harness.js'
 import {WEBHOOK_EVENTS} from '../../src/api/endpoints.js'
@@ -39,6 +39,8 @@ beforeAll(async () => {
   sandbox = await startSandbox({port: 0, retryDelaysMs: [100, 200, 400, 800], statementDelayMs: 0})
 })
 afterAll(() => sandbox.close())
+// Every test's listener shares this file's profile: one a failed test leaves running would hold its lock against the next ones.
+afterEach(() => killTracked())
 
 describe('webhooks listen', {timeout: 120_000}, () => {
   it('relays every event type once, verified, with identical bytes; same key next run; unsubscribed after a clean exit', async () => {
