@@ -13,6 +13,7 @@ import {type Relay, startRelay} from '../../src/relay/server.js'
 import {EmbeddedStore} from '../../src/relay/embedded-store.js'
 import {HttpReceiver} from '../../src/webhooks/receiver.js'
 import {tempDir} from '../helpers/cli.js'
+import {until} from '../helpers/wait.js'
 
 /** Writes a request with a body of `size` bytes without reading anything, then waits (5 s at most) for its answer's status; a reset says so. */
 async function postRaw(port: number, path: string, size: number): Promise<{status?: number; error?: string}> {
@@ -24,8 +25,8 @@ async function postRaw(port: number, path: string, size: number): Promise<{statu
   socket.on('error', (failure: NodeJS.ErrnoException) => (error ??= failure.code))
   socket.write(`POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${size}\r\n\r\n`)
   await new Promise((resolve) => socket.write(Buffer.alloc(size, 32), resolve))
-  const deadline = Date.now() + 5000
-  while (!/\r\n\r\n/.test(text) && !error && !socket.destroyed && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5))
+  // Whatever came within 5 s is the result: an answer, a reset, or neither.
+  await until(() => /\r\n\r\n/.test(text) || error !== undefined || socket.destroyed, 'an answer or a reset', 5000).catch(() => {})
   socket.destroy()
   const status = /^HTTP\/1\.1 (\d{3}) /.exec(text)?.[1]
   return {status: status === undefined ? undefined : Number(status), error}
