@@ -4,8 +4,6 @@
  * listener is told exactly how many, loudly (text and NDJSON), never a
  * silent "waiting: 0".
  */
-import {readFileSync, readdirSync} from 'node:fs'
-import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {formatListenLine} from '../../src/cli/listen-output.js'
@@ -15,7 +13,7 @@ import type {ListenLine} from '../../src/webhooks/pipeline.js'
 import {accountId} from '../../src/sandbox/store.js'
 import {tempConfigDir} from '../helpers/cli.js'
 import {App, Listener, createPurchases, until} from './listen-harness.js'
-import {ADMIN_TOKEN, restartableRelay} from './relay-harness.js'
+import {ADMIN_TOKEN, restartableRelay, savedSeq} from './relay-harness.js'
 
 let sandbox: Sandbox
 beforeAll(async () => {
@@ -33,13 +31,6 @@ describe('the relay with a clock 4 days ahead', {timeout: 120_000}, () => {
     const purchases = (count: number) => createPurchases(sandbox.apiBase, key, count)
     const acknowledged = () =>
       (sandbox.store.state.accounts[accountId(key)]?.deliveries ?? []).filter((record) => record.webhook_id && record.response_code === 200).length
-    const savedSeq = () => {
-      const dir = join(configDir, 'listen')
-      const states = readdirSync(dir)
-        .filter((name) => name.endsWith('.json'))
-        .map((name) => JSON.parse(readFileSync(join(dir, name), 'utf8')) as {relay?: {cursor_seq?: number}})
-      return states.find((state) => state.relay)?.relay?.cursor_seq
-    }
     const app = new App()
     await app.start()
     const args = ['--forward', `127.0.0.1:${app.port}/webhook`, '--relay', url, '--relay-token', ADMIN_TOKEN]
@@ -47,7 +38,7 @@ describe('the relay with a clock 4 days ahead', {timeout: 120_000}, () => {
     try {
       app.publicKey = (await listener.ready()).public_key
       await purchases(2)
-      await until(() => app.received.length === 2 && savedSeq() === 2, 'two events read and their place saved')
+      await until(() => app.received.length === 2 && savedSeq(configDir) === 2, 'two events read and their place saved')
       // Away without unsubscribing (a laptop that died): the gateway keeps sending to the relay.
       listener.child.kill('SIGKILL')
       await listener.exited

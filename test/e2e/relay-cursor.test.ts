@@ -27,7 +27,7 @@ import {tempConfigDir, tempDir} from '../helpers/cli.js'
 import {freePort} from '../helpers/server.js'
 import {type RedisServer, startRedis} from '../helpers/redis.js'
 import {App, Listener, createPurchases, until} from './listen-harness.js'
-import {ADMIN_TOKEN, RelayProcess, admin, restartableRelay} from './relay-harness.js'
+import {ADMIN_TOKEN, RelayProcess, admin, restartableRelay, savedSeq} from './relay-harness.js'
 
 let sandbox: Sandbox
 let redis: RedisServer
@@ -312,16 +312,6 @@ function fillUp(mount: string): string {
   const {bavail, bsize} = statfsSync(mount)
   writeFileSync(filler, Buffer.alloc(bavail * bsize))
   return filler
-}
-
-/** The number of the relay entry the listener's saved cursor stands at. */
-function savedSeq(configDir: string): number | undefined {
-  const dir = join(configDir, 'listen')
-  for (const name of readdirSync(dir).filter((each) => each.endsWith('.json'))) {
-    const state = JSON.parse(readFileSync(join(dir, name), 'utf8')) as {relay?: {cursor_seq?: number}}
-    if (state.relay) return state.relay.cursor_seq
-  }
-  return undefined
 }
 
 /** Every entry of a channel from its start, as the admin streams it: the `n` of each body. */

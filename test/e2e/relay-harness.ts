@@ -136,3 +136,13 @@ export async function restartableRelay(): Promise<{
     },
   }
 }
+
+/** The number of the relay entry a listener's saved cursor stands at (its state file under `configDir`), if it saved one. */
+export function savedSeq(configDir: string): number | undefined {
+  const dir = join(configDir, 'listen')
+  for (const name of readdirSync(dir).filter((each) => each.endsWith('.json'))) {
+    const state = JSON.parse(readFileSync(join(dir, name), 'utf8')) as {relay?: {cursor_seq?: number}}
+    if (state.relay) return state.relay.cursor_seq
+  }
+  return undefined
+}
