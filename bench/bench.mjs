@@ -278,11 +278,12 @@ async function relay() {
     const deadline = performance.now() + 30_000
     while ([...sentAt.keys()].some((id) => !arrivals.has(id)) && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
     for (const [id, at] of sentAt) latencies.push((arrivals.get(id) ?? Number.POSITIVE_INFINITY) - at)
-    // BENCH_LATENCY_DUMP=DIR: each paced event's latency in order, per contender and round, to see when the slow ones came.
+    // BENCH_LATENCY_DUMP=DIR: each paced event's send time (ms since the epoch, to set beside other processes' logs) and
+    // latency, in order, per contender and round.
     if (process.env.BENCH_LATENCY_DUMP)
       writeFileSync(
         join(process.env.BENCH_LATENCY_DUMP, `${tag.replace(/\W+/g, '-')}-${index + 1}.json`),
-        JSON.stringify(latencies.map((value) => Math.round(value * 100) / 100)),
+        JSON.stringify([...sentAt.values()].map((at, i) => [Math.round(performance.timeOrigin + at), Math.round(latencies[i] * 100) / 100])),
       )
     await pool.close()
     return {rate: count / seconds, count, sent, seconds, cpu, acknowledgedRate: sent / ((acknowledged - started) / 1000), latencies}
