@@ -6,11 +6,11 @@
 // pass-through), contenders interleaved. Bounded: about ten minutes on 2 cores.
 import {spawn, spawnSync} from 'node:child_process'
 import {generateKeyPairSync} from 'node:crypto'
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:http'
 import {cpus, loadavg, tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {fileURLToPath, pathToFileURL} from 'node:url'
 import {Worker} from 'node:worker_threads'
 
 import {Pool} from 'undici'
@@ -29,6 +29,10 @@ const WARM_EVENTS = Number(process.env.BENCH_WARM_EVENTS ?? 5000)
 const SANDBOX_PURCHASES = Number(process.env.BENCH_SANDBOX_PURCHASES ?? 100_000)
 // BENCH_ONLY=relay (or startup, sandbox, comma-separated) runs part of the bench; listen: the floor and the listeners, no relay.
 const ONLY = new Set(process.env.BENCH_ONLY?.split(',') ?? ['startup', 'relay', 'sandbox'])
+// BENCH_LATENCY_DUMP=DIR: each paced event's send time and latency, and what held up each process (stall-probe.mjs).
+const DUMP = process.env.BENCH_LATENCY_DUMP
+const PROBE = join(dirname(fileURLToPath(import.meta.url)), 'stall-probe.mjs')
+if (DUMP) await import(PROBE)
 const rows = []
 const children = new Set()
 /** The bench's temporary directories (spools, stores, a sandbox's data: ~300 MB a run), removed at its end. */
@@ -75,7 +79,7 @@ function timeProcesses(commands) {
 
 /** A long-running child whose stdout lines are collected. */
 function startChild(args, env) {
-  const child = spawn(process.execPath, args, {env: {...process.env, ...env}})
+  const child = spawn(process.execPath, [...(DUMP ? ['--import', pathToFileURL(PROBE).href] : []), ...args], {env: {...process.env, ...env}})
   children.add(child)
   const lines = []
   let buffer = ''
@@ -160,6 +164,39 @@ function signInWorkers(bodies, privateKeyPem) {
         }),
     ),
   ).then((parts) => parts.flat())
+}
+
+/**
+ * With BENCH_LATENCY_DUMP: for each contender, its paced events over 5 ms and what was going on while each waited, from
+ * the probes' records (stall-probe.mjs): held up in most processes at once (the machine), a slow write, GC pause or
+ * held loop in its own processes, or in the bench's (the sender and the app), or nothing recorded.
+ */
+function explainSlow(contenders, results) {
+  const records = new Map()
+  for (const name of readdirSync(DUMP).filter((each) => each.startsWith('probe-'))) {
+    const lines = readFileSync(join(DUMP, name), 'utf8').split('\n').filter(Boolean)
+    records.set(
+      Number(name.slice(6, -7)),
+      lines.map((line) => JSON.parse(line)),
+    )
+  }
+  const during = (pid, from, to) => (records.get(pid) ?? []).filter((each) => each.at < to && each.at + each.ms > from)
+  for (const {tag, processes} of contenders) {
+    const own = new Set(processes.map((child) => child.pid))
+    const counts = {machine: 0, own: 0, bench: 0, none: 0}
+    const slow = results.get(tag).flatMap((each) => each.timed.filter(([, latency]) => latency > 5))
+    for (const [at, latency] of slow) {
+      const held = [...records.keys()].filter((pid) => during(pid, at, at + latency).some((each) => each.kind === 'loop'))
+      if (held.length >= Math.max(3, records.size / 2)) counts.machine++
+      else if ([...own].some((pid) => during(pid, at, at + latency).length > 0)) counts.own++
+      else if (during(process.pid, at, at + latency).length > 0) counts.bench++
+      else counts.none++
+    }
+    log(
+      `stalls: ${tag}: ${slow.length} paced events over 5 ms: ${counts.machine} while most processes were held (the machine), ` +
+        `${counts.own} during its own slow write, GC or held loop, ${counts.bench} during the bench's, ${counts.none} with nothing recorded`,
+    )
+  }
 }
 
 function eventBody(index, tag) {
@@ -278,15 +315,11 @@ async function relay() {
     const deadline = performance.now() + 30_000
     while ([...sentAt.keys()].some((id) => !arrivals.has(id)) && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
     for (const [id, at] of sentAt) latencies.push((arrivals.get(id) ?? Number.POSITIVE_INFINITY) - at)
-    // BENCH_LATENCY_DUMP=DIR: each paced event's send time (ms since the epoch, to set beside other processes' logs) and
-    // latency, in order, per contender and round.
-    if (process.env.BENCH_LATENCY_DUMP)
-      writeFileSync(
-        join(process.env.BENCH_LATENCY_DUMP, `${tag.replace(/\W+/g, '-')}-${index + 1}.json`),
-        JSON.stringify([...sentAt.values()].map((at, i) => [Math.round(performance.timeOrigin + at), Math.round(latencies[i] * 100) / 100])),
-      )
+    // Each paced event's send time (ms since the epoch, to set beside the probes' records) and latency, in order.
+    const timed = [...sentAt.values()].map((at, i) => [Math.round(performance.timeOrigin + at), Math.round(latencies[i] * 100) / 100])
+    if (DUMP) writeFileSync(join(DUMP, `${tag.replace(/\W+/g, '-')}-${index + 1}.json`), JSON.stringify(timed))
     await pool.close()
-    return {rate: count / seconds, count, sent, seconds, cpu, acknowledgedRate: sent / ((acknowledged - started) / 1000), latencies}
+    return {rate: count / seconds, count, sent, seconds, cpu, acknowledgedRate: sent / ((acknowledged - started) / 1000), latencies, timed}
   }
 
   /** A contender: a URL the sender posts to, and the processes whose RSS counts. */
@@ -427,6 +460,8 @@ async function relay() {
       results.get(contender.tag).push(await round(contender, index))
     }
   }
+
+  if (DUMP) explainSlow(contenders, results)
 
   /** Every round of a contender, summed: events/s over all of them, p99 over all paced events and the worst round's. */
   const summary = (tag) => {
