@@ -1,11 +1,12 @@
 /** The pipeline's answers and lines, against a real local app: 503 until started, stale events flagged on their line. */
+import {open} from 'node:fs/promises'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {formatListenLine} from '../../src/cli/listen-output.js'
 import {createStyle} from '../../src/cli/output.js'
 import {type ListenLine, Pipeline} from '../../src/webhooks/pipeline.js'
-import {Spool} from '../../src/webhooks/spool.js'
+import {Spool, type SpoolFile, type SpoolOptions} from '../../src/webhooks/spool.js'
 import {tempDir} from '../helpers/cli.js'
 import {type TestServer, startServer} from '../helpers/server.js'
 import {until} from '../helpers/wait.js'
@@ -16,8 +17,13 @@ beforeAll(async () => {
 })
 afterAll(() => app.close())
 
-async function pipeline(lines: ListenLine[], now = () => Date.now(), file = join(tempDir('ummah-pipeline-'), 'p.spool')) {
-  const spool = await Spool.open(file)
+async function pipeline(
+  lines: ListenLine[],
+  now = () => Date.now(),
+  file = join(tempDir('ummah-pipeline-'), 'p.spool'),
+  openFile?: SpoolOptions['openFile'],
+) {
+  const spool = await Spool.open(file, {openFile})
   const built = new Pipeline({
     spool,
     verify: () => ({ok: true}),
@@ -93,5 +99,58 @@ describe('pipeline', () => {
     )
     await built.stop(1000)
     await spool.close()
+  })
+
+  it("a slow spool write of one event holds back its record and report, not the next event's forward", async () => {
+    // The write of the line that holds evt-slow waits for `release`, as an O_DSYNC write of 5–34 ms now and then does.
+    let release = () => {}
+    const released = new Promise<void>((resolve) => (release = resolve))
+    const held = async (path: string): Promise<SpoolFile> => {
+      const handle = await open(path, 'a', 0o600)
+      return {
+        async write(buffer, offset, length) {
+          if (buffer.subarray(offset, offset + length).includes('evt-slow')) await released
+          return handle.write(buffer, offset, length)
+        },
+        datasync: () => handle.datasync(),
+        truncate: (length) => handle.truncate(length),
+        close: () => handle.close(),
+      }
+    }
+    const lines: ListenLine[] = []
+    const file = join(tempDir('ummah-pipeline-'), 'p.spool')
+    const {built, spool} = await pipeline(lines, Date.now, file, held)
+    built.start()
+    const now = Math.floor(Date.now() / 1000)
+    const slow = built.receive(delivery('evt-slow', now))
+    const next = built.receive(delivery('evt-next', now))
+    const arrived = (id: string) => app.requests.some((request) => request.body.includes(`"${id}"`))
+    // In order, and the second goes out while the first's line is still being written.
+    await until(() => arrived('evt-next'), 'evt-next forwarded while the line of evt-slow is being written', 5000)
+    const ids = app.requests.map((request) => (JSON.parse(request.body) as {id: string}).id)
+    expect(ids.filter((id) => id === 'evt-slow' || id === 'evt-next')).toEqual(['evt-slow', 'evt-next'])
+    // Nothing is reported before the line is on disk: neither "received" nor "delivered".
+    expect(lines.filter((line) => 'id' in line && (line.id === 'evt-slow' || line.id === 'evt-next'))).toEqual([])
+    expect(spool.all().find((event) => event.id === 'evt-slow')?.status).toBe('pending')
+    release()
+    expect((await slow).status).toBe(200)
+    expect((await next).status).toBe(200)
+    await until(() => lines.filter((line) => line.type === 'response').length === 2, 'both reported delivered', 5000)
+    // Each event's "received" line before its "delivered" line; each kind in order (the two lines may share a write).
+    const told = lines
+      .filter((line) => line.type === 'event' || line.type === 'response')
+      .map((line) => `${line.type} ${'id' in line ? line.id : ''}`)
+    expect(told.filter((line) => line.startsWith('event'))).toEqual(['event evt-slow', 'event evt-next'])
+    expect(told.filter((line) => line.startsWith('response'))).toEqual(['response evt-slow', 'response evt-next'])
+    for (const id of ['evt-slow', 'evt-next']) expect(told.indexOf(`event ${id}`)).toBeLessThan(told.indexOf(`response ${id}`))
+    await built.stop(1000)
+    await spool.close()
+    // Both delivered on disk, each record after its event's line.
+    const reopened = await Spool.open(file)
+    expect(reopened.all().map((event) => [event.id, event.status])).toEqual([
+      ['evt-slow', 'delivered'],
+      ['evt-next', 'delivered'],
+    ])
+    await reopened.close()
   })
 })
