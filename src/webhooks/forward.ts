@@ -240,8 +240,9 @@ export class Forwarder {
       if (status !== undefined && status >= 200 && status < 300) {
         // Recorded and reported once the event's own line is on disk (the record follows it in the file, "received" is
         // printed before "delivered"), without holding this worker: the next event goes out meanwhile. Waiting here held
-        // the next forward as long as this line's O_DSYNC write took, now and then 5–34 ms on the bench's disk: 20 of the
-        // 27 paced events over 5 ms in one bench run of `listen` came during such a write of its own.
+        // the next forward as long as this line's O_DSYNC write took (now and then 5–34 ms on the bench's disk). On that
+        // disk an interleaved A/B showed no change in p99 (the slow writes and slow forwards were mostly one hiccup of the
+        // machine); on a disk whose writes are slow, in-order forwards are no longer paced by them.
         const recorded = this.spooled(event).then((stored) => {
           // Not stored after all (disk full): the sender was not told 200 and sends it again; nothing to record.
           if (!stored) return
