@@ -254,14 +254,14 @@ export class Forwarder {
           report({kind: 'response', event, status, durationMs, url})
           return line
         })
+        // Not awaited: the next forward goes out while this record is synced with others; only past UNRECORDED_MAX does a worker wait.
         this.recording.add(event.seq)
+        this.unrecorded.push(recorded)
         void recorded.then(() => {
+          this.unrecorded.splice(this.unrecorded.indexOf(recorded), 1)
           this.recording.delete(event.seq)
           this.queued.delete(event.seq)
         })
-        // Not awaited: the next forward goes out while this record is synced with others; only past UNRECORDED_MAX does a worker wait.
-        this.unrecorded.push(recorded)
-        void recorded.then(() => this.unrecorded.splice(this.unrecorded.indexOf(recorded), 1))
         while (this.unrecorded.length > UNRECORDED_MAX) await this.unrecorded[0]
         if (chaos) {
           // The chaos copies follow the original's report, as they always did.
