@@ -11,6 +11,7 @@ import {describe, expect, it} from 'vitest'
 import {EmbeddedStore} from '../../src/relay/embedded-store.js'
 import {AppendFile, type AppendHandle, SYNCED_WRITES, openAppend} from '../../src/shared/append-file.js'
 import {Spool} from '../../src/webhooks/spool.js'
+import {hooked} from '../helpers/append-handle.js'
 import {tempDir} from '../helpers/cli.js'
 
 /** The open flags of every descriptor this process holds on `file` (Linux: /proc/self/fdinfo). */
@@ -32,20 +33,8 @@ function flagsOf(file: string): number[] {
 const dsync = (flags: number) => (flags & constants.O_DSYNC) === constants.O_DSYNC
 
 /** A handle whose writes and fdatasyncs are counted. */
-function counted(handle: AppendHandle, counts: {writes: number; syncs: number}): AppendHandle {
-  return {
-    write: (buffer, offset, length) => {
-      counts.writes++
-      return handle.write(buffer, offset, length)
-    },
-    datasync: () => {
-      counts.syncs++
-      return handle.datasync()
-    },
-    truncate: (length) => handle.truncate(length),
-    close: () => handle.close(),
-  }
-}
+const counted = (handle: AppendHandle, counts: {writes: number; syncs: number}) =>
+  hooked(handle, {write: () => void counts.writes++, datasync: () => void counts.syncs++})
 
 describe('synced appends', () => {
   it('openAppend opens for appending with O_DSYNC, created 0600', async () => {

@@ -1,12 +1,12 @@
 /** The pipeline's answers and lines, against a real local app: 503 until started, stale events flagged on their line. */
-import {open} from 'node:fs/promises'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {formatListenLine} from '../../src/cli/listen-output.js'
 import {createStyle} from '../../src/cli/output.js'
 import {type ListenLine, Pipeline} from '../../src/webhooks/pipeline.js'
-import {Spool, type SpoolFile, type SpoolOptions} from '../../src/webhooks/spool.js'
+import {Spool, type SpoolOptions} from '../../src/webhooks/spool.js'
+import {hookedOpen} from '../helpers/append-handle.js'
 import {tempDir} from '../helpers/cli.js'
 import {type TestServer, startServer} from '../helpers/server.js'
 import {until} from '../helpers/wait.js'
@@ -105,18 +105,11 @@ describe('pipeline', () => {
     // The write of the line that holds evt-slow waits for `release`, as an O_DSYNC write of 5–34 ms now and then does.
     let release = () => {}
     const released = new Promise<void>((resolve) => (release = resolve))
-    const held = async (path: string): Promise<SpoolFile> => {
-      const handle = await open(path, 'a', 0o600)
-      return {
-        async write(buffer, offset, length) {
-          if (buffer.subarray(offset, offset + length).includes('evt-slow')) await released
-          return handle.write(buffer, offset, length)
-        },
-        datasync: () => handle.datasync(),
-        truncate: (length) => handle.truncate(length),
-        close: () => handle.close(),
-      }
-    }
+    const held = hookedOpen({
+      async write(chunk) {
+        if (chunk.includes('evt-slow')) await released
+      },
+    })
     const lines: ListenLine[] = []
     const file = join(tempDir('ummah-pipeline-'), 'p.spool')
     const {built, spool} = await pipeline(lines, Date.now, file, held)

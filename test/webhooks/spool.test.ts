@@ -4,13 +4,14 @@
  * marks an id as seen, a damaged file loses only its damaged lines, and ids
  * are remembered for the de-duplication window across restarts.
  */
-import {open, readFile, stat, writeFile} from 'node:fs/promises'
+import {readFile, stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import type {Attempt} from '../../src/webhooks/answers.js'
 import {idDigest} from '../../src/webhooks/id-window.js'
-import {type SpoolFile, type SpoolHealth, Spool} from '../../src/webhooks/spool.js'
+import {type SpoolHealth, Spool} from '../../src/webhooks/spool.js'
+import {hookedOpen} from '../helpers/append-handle.js'
 import {tempDir} from '../helpers/cli.js'
 import {until} from '../helpers/wait.js'
 
@@ -28,23 +29,15 @@ async function store(spool: Spool, id: string) {
 /** A real file handle whose writes a test can shorten or fail. */
 function faultyFile(fault: {maxBytes?: number; failAfterBytes?: number; error?: string}) {
   let written = 0
-  return async (path: string): Promise<SpoolFile> => {
-    const handle = await open(path, 'a', 0o600)
-    return {
-      async write(buffer, offset, length) {
-        if (fault.failAfterBytes !== undefined && written >= fault.failAfterBytes)
-          throw Object.assign(new Error(`${fault.error ?? 'ENOSPC'}: no space left on device, write`), {code: fault.error ?? 'ENOSPC'})
-        let take = Math.min(length, fault.maxBytes ?? length)
-        if (fault.failAfterBytes !== undefined) take = Math.min(take, Math.max(1, fault.failAfterBytes - written))
-        const result = await handle.write(buffer, offset, take)
-        written += result.bytesWritten
-        return result
-      },
-      datasync: () => handle.datasync(),
-      truncate: (length) => handle.truncate(length),
-      close: () => handle.close(),
-    }
-  }
+  return hookedOpen({
+    write(chunk) {
+      if (fault.failAfterBytes !== undefined && written >= fault.failAfterBytes)
+        throw Object.assign(new Error(`${fault.error ?? 'ENOSPC'}: no space left on device, write`), {code: fault.error ?? 'ENOSPC'})
+      const take = Math.min(chunk.length, fault.maxBytes ?? chunk.length)
+      return fault.failAfterBytes === undefined ? take : Math.min(take, Math.max(1, fault.failAfterBytes - written))
+    },
+    written: (bytes) => void (written += bytes),
+  })
 }
 
 /** A spool holding one stored event ("stored-1") whose next 1,000 bytes of writes fit and then the disk is full; its health changes collected. */
@@ -161,23 +154,8 @@ describe('spool writes', () => {
 
 describe('group commit', () => {
   /** A spool file whose writes and fdatasyncs are counted. */
-  function countingFile(writes: string[], syncs: {count: number}) {
-    return async (path: string): Promise<SpoolFile> => {
-      const handle = await open(path, 'a', 0o600)
-      return {
-        write: (buffer, offset, length) => {
-          writes.push(buffer.subarray(offset, offset + length).toString())
-          return handle.write(buffer, offset, length)
-        },
-        datasync: () => {
-          syncs.count++
-          return handle.datasync()
-        },
-        truncate: (length) => handle.truncate(length),
-        close: () => handle.close(),
-      }
-    }
-  }
+  const countingFile = (writes: string[], syncs: {count: number}) =>
+    hookedOpen({write: (chunk) => void writes.push(chunk.toString()), datasync: () => void syncs.count++})
   const kinds = (write: string) =>
     write
       .split('\n')
@@ -295,18 +273,11 @@ describe('compaction', () => {
     let copySyncs = 0
     let holding = false
     // Once open, the copy's fsync waits until the test says; the spool's own writes go through untouched.
-    const openFile = async (path: string): Promise<SpoolFile> => {
-      const handle = await open(path, 'a', 0o600)
-      return {
-        write: (buffer, offset, length) => handle.write(buffer, offset, length),
-        datasync: async () => {
-          if (holding && path.endsWith('.compact') && copySyncs++ === 0) await held
-          return handle.datasync()
-        },
-        truncate: (length) => handle.truncate(length),
-        close: () => handle.close(),
-      }
-    }
+    const openFile = hookedOpen({
+      async datasync(path) {
+        if (holding && path.endsWith('.compact') && copySyncs++ === 0) await held
+      },
+    })
     const spool = await Spool.open(file, {keepDone: 5, compactBytes: 40_000, openFile})
     holding = true
     for (let index = 0; index < 20; index++) {
@@ -349,18 +320,11 @@ describe('compaction of a large window', () => {
       if (ticking) setImmediate(tick)
     }
     const copyWrites: number[] = []
-    const openFile = async (path: string): Promise<SpoolFile> => {
-      const handle = await open(path, 'a', 0o600)
-      return {
-        write: (buffer, offset, length) => {
-          if (path.endsWith('.compact')) copyWrites.push(turns)
-          return handle.write(buffer, offset, length)
-        },
-        datasync: () => handle.datasync(),
-        truncate: (length) => handle.truncate(length),
-        close: () => handle.close(),
-      }
-    }
+    const openFile = hookedOpen({
+      write(_chunk, path) {
+        if (path.endsWith('.compact')) copyWrites.push(turns)
+      },
+    })
     const spool = await Spool.open(file, {openFile})
     copyWrites.length = 0
     setImmediate(tick)
