@@ -333,33 +333,37 @@ async function relay() {
     const child = startChild(['-e', source], {})
     contenders.push({tag, url: JSON.parse(await child.waitFor((line) => line.includes('url'))).url, processes: [child.child]})
   }
-  // The floor: a plain node:http pass-through (no verification, no fsync), same sender, same app. With `limit` 1 its
-  // forwards go one at a time in arrival order: the ceiling of any forwarder that keeps order (it cannot send an event
-  // before the app has answered the one before it, which a retry may need to send again), whatever else it does.
-  const passSource = (limit) => `
-    const http = require('node:http')
+  /** The references' forwarder (source): `forward()` sends what `waiting` holds ([headers, body, answered]) to the app in order, `limit` at a time, and calls `answered(status)` once each answer has ended. */
+  const forwarderSource = (limit) => `
     const agent = new http.Agent({keepAlive: true, maxSockets: ${limit}})
     const waiting = []
     let inFlight = 0
     function forward() {
       while (inFlight < ${limit} && waiting.length > 0) {
         inFlight++
-        const [headers, body, response] = waiting.shift()
+        const [headers, body, answered] = waiting.shift()
         http.request({host: '127.0.0.1', port: ${appPort}, path: '/hook', method: 'POST', agent, headers}, (answer) => {
           answer.resume()
-          response.writeHead(answer.statusCode).end()
           answer.on('end', () => {
+            answered(answer.statusCode)
             inFlight--
             forward()
           })
         }).end(body)
       }
-    }
+    }`
+  // The floor: a plain node:http pass-through (no verification, no fsync), same sender, same app. With `limit` 1 its
+  // forwards go one at a time in arrival order: the ceiling of any forwarder that keeps order (it cannot send an event
+  // before the app has answered the one before it, which a retry may need to send again), whatever else it does.
+  const passSource = (limit) => `
+    const http = require('node:http')
+    ${forwarderSource(limit)}
     http.createServer((request, response) => {
       const chunks = []
       request.on('data', (chunk) => chunks.push(chunk))
       request.on('end', () => {
-        waiting.push([{'content-type': 'application/json', 'x-signature': request.headers['x-signature']}, Buffer.concat(chunks), response])
+        const headers = {'content-type': 'application/json', 'x-signature': request.headers['x-signature']}
+        waiting.push([headers, Buffer.concat(chunks), (status) => response.writeHead(status).end()])
         forward()
       })
     }).listen(0, '127.0.0.1', function () { console.log(JSON.stringify({url: 'http://127.0.0.1:' + this.address().port + '/'})) })`
@@ -389,23 +393,7 @@ async function relay() {
       }))
     }
     const record = (line, done) => { queued.push([line + '\\n', done]); commit() }
-    const agent = new http.Agent({keepAlive: true, maxSockets: ${limit}})
-    const waiting = []
-    let inFlight = 0
-    function forward() {
-      while (inFlight < ${limit} && waiting.length > 0) {
-        inFlight++
-        const [seq, headers, body] = waiting.shift()
-        http.request({host: '127.0.0.1', port: ${appPort}, path: '/hook', method: 'POST', agent, headers}, (answer) => {
-          answer.resume()
-          answer.on('end', () => {
-            record(JSON.stringify({k: 'd', seq, c: answer.statusCode}), () => {})
-            inFlight--
-            forward()
-          })
-        }).end(body)
-      }
-    }
+    ${forwarderSource(limit)}
     let seq = 0
     http.createServer((request, response) => {
       const chunks = []
@@ -416,9 +404,10 @@ async function relay() {
         if (!crypto.verify('sha256', body, key, Buffer.from(signature, 'base64'))) return response.writeHead(403).end()
         const event = JSON.parse(body)
         const headers = {'content-type': 'application/json', 'x-signature': signature}
-        waiting.push([++seq, headers, body])
+        const at = ++seq
+        waiting.push([headers, body, (status) => record(JSON.stringify({k: 'd', seq: at, c: status}), () => {})])
         forward()
-        record(JSON.stringify({k: 'e', seq, id: event.id, h: headers, b: body.toString('base64')}), () => response.writeHead(200).end('{"received":true}'))
+        record(JSON.stringify({k: 'e', seq: at, id: event.id, h: headers, b: body.toString('base64')}), () => response.writeHead(200).end('{"received":true}'))
       })
     }).listen(0, '127.0.0.1', function () { console.log(JSON.stringify({url: 'http://127.0.0.1:' + this.address().port + '/'})) })`
   await startSource('durable floor', durableSource(1))
