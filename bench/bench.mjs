@@ -199,6 +199,36 @@ function explainSlow(contenders, results) {
   }
 }
 
+/**
+ * With BENCH_LATENCY_DUMP: what Redis recorded of its own stalls over 5 ms (LATENCY HISTORY: the worst of each second
+ * that had one, per kind, such as its fsync of the append-only file), and how many of the Redis relay's paced events
+ * over 5 ms were sent in such a second.
+ */
+function explainRedis(port, rounds) {
+  const cli = (...args) =>
+    spawnSync('redis-cli', ['-p', String(port), ...args], {encoding: 'utf8'})
+      .stdout.split('\n')
+      .filter(Boolean)
+  const latest = cli('LATENCY', 'LATEST')
+  const seconds = new Set()
+  const kinds = []
+  // LATENCY LATEST, flattened: kind, time, latest ms, max ms for each kind; LATENCY HISTORY: time, ms for each second.
+  for (let index = 0; index + 3 < latest.length; index += 4) {
+    const history = cli('LATENCY', 'HISTORY', latest[index])
+    for (let at = 0; at < history.length; at += 2) seconds.add(Number(history[at]))
+    kinds.push(`${latest[index]} ${history.length / 2} s (max ${latest[index + 3]} ms)`)
+  }
+  const slow = rounds.flatMap((each) => each.timed.filter(([, latency]) => latency > 5))
+  const during = slow.filter(([at, latency]) => seconds.has(Math.floor(at / 1000)) || seconds.has(Math.floor((at + latency) / 1000)))
+  // How often a paced event fell in such a second by chance: the share of the paced seconds that had one.
+  const paced = new Set(rounds.flatMap((each) => each.timed.map(([at]) => Math.floor(at / 1000))))
+  const stalled = [...paced].filter((second) => seconds.has(second)).length
+  log(
+    `stalls: Redis's own over 5 ms: ${kinds.join(', ') || 'none'}; ${during.length} of the relay (redis) paced events over 5 ms ` +
+      `(${slow.length}) were sent in a second that had one, as were ${stalled} of the ${paced.size} seconds it sent paced events in`,
+  )
+}
+
 function eventBody(index, tag) {
   return JSON.stringify({
     id: `evt-${tag}-${index}`,
@@ -431,11 +461,28 @@ async function relay() {
   const relayToken = 'bench-relay-admin-token-0123456789'
   const redisDir = scratch('ummah-bench-redis-')
   const stores = ONLY.has('relay') ? [['embedded', ['--data-dir', scratch('ummah-bench-relay-')]]] : []
+  let redisPort
   if (ONLY.has('redis') || !process.env.BENCH_ONLY) {
-    const redisPort = 20_000 + (process.pid % 20_000)
+    redisPort = 20_000 + (process.pid % 20_000)
+    // With BENCH_LATENCY_DUMP, Redis records its own stalls over 5 ms (the stall probe cannot see inside it).
+    const watched = DUMP ? ['--latency-monitor-threshold', '5'] : []
     const redis = spawn(
       'redis-server',
-      ['--bind', '127.0.0.1', '--port', String(redisPort), '--dir', redisDir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'],
+      [
+        '--bind',
+        '127.0.0.1',
+        '--port',
+        String(redisPort),
+        '--dir',
+        redisDir,
+        '--save',
+        '',
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'always',
+        ...watched,
+      ],
       {stdio: 'ignore'},
     )
     children.add(redis)
@@ -472,6 +519,7 @@ async function relay() {
   }
 
   if (DUMP) explainSlow(contenders, results)
+  if (DUMP && redisPort) explainRedis(redisPort, results.get('relay (redis)'))
 
   /** Every round of a contender, summed: events/s over all of them, p99 over all paced events and the worst round's. */
   const summary = (tag) => {
