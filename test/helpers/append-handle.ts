@@ -1,8 +1,8 @@
 /**
  * A real append handle with a test's hooks around its writes and fdatasyncs:
- * counted, held, shortened or failed. The spool and the relay's store take
- * their file through `openFile` / an `AppendHandle`, so a test reaches the
- * disk layer without mocking `node:fs`.
+ * counted, held, shortened or failed. The spool opens its files through
+ * `openFile` and an `AppendFile` writes through any `AppendHandle`, so a test
+ * reaches the disk layer without mocking `node:fs`.
  */
 import {open} from 'node:fs/promises'
 
