@@ -105,8 +105,6 @@ export class Forwarder {
   private undici?: Undici
   /** Delivery records written but not yet known to be on disk, oldest first (at most UNRECORDED_MAX). */
   private readonly unrecorded: Array<Promise<void>> = []
-  /** Delivered events whose record waits for their own spool line (deliver()). */
-  private readonly recording = new Set<number>()
 
   constructor(private readonly options: ForwarderOptions) {
     // A local name connects to loopback without DNS (shared/hosts.ts); anything else is resolved as written.
@@ -210,9 +208,8 @@ export class Forwarder {
         await new Promise<void>((resolve) => this.waiters.push(resolve))
         continue
       }
-      await this.deliver(event)
       // A delivery whose record waits for its line is the queue's until recorded (deliver()): a replay meanwhile does not settle it.
-      if (!this.recording.has(event.seq)) this.queued.delete(event.seq)
+      if (!(await this.deliver(event))) this.queued.delete(event.seq)
     }
   }
 
@@ -220,9 +217,10 @@ export class Forwarder {
    * Forwards one event until it is delivered, failed or the forwarder stops,
    * and records the outcome: a delivery's record is group-committed while the
    * worker goes on (UNRECORDED_MAX bounds what a crash repeats); a failure's
-   * is awaited (rare, and its line must precede a resend's).
+   * is awaited (rare, and its line must precede a resend's). Resolves true
+   * for a delivery, which its record takes out of the queue once written.
    */
-  private async deliver(event: SpooledEvent): Promise<void> {
+  private async deliver(event: SpooledEvent): Promise<boolean> {
     const {spool, maxAttempts, report} = this.options
     const minBackoff = this.options.minBackoffMs ?? 250
     const maxBackoff = this.options.maxBackoffMs ?? 10_000
@@ -235,7 +233,7 @@ export class Forwarder {
       const outcome = await this.send(event).finally(() => this.sending.delete(event.seq))
       // An attempt cut short by stopping (its connection closed at the end of the grace) is not an outcome:
       // the event stays pending, and the next run forwards it first.
-      if (outcome.status === undefined && this.stopped) return
+      if (outcome.status === undefined && this.stopped) return false
       const {status, error, durationMs, url} = outcome
       if (status !== undefined && status >= 200 && status < 300) {
         // Recorded and reported once the event's own line is on disk (the record follows it in the file, "received" is
@@ -255,11 +253,9 @@ export class Forwarder {
           return line
         })
         // Not awaited: the next forward goes out while this record is synced with others; only past UNRECORDED_MAX does a worker wait.
-        this.recording.add(event.seq)
         this.unrecorded.push(recorded)
         void recorded.then(() => {
           this.unrecorded.splice(this.unrecorded.indexOf(recorded), 1)
-          this.recording.delete(event.seq)
           this.queued.delete(event.seq)
         })
         while (this.unrecorded.length > UNRECORDED_MAX) await this.unrecorded[0]
@@ -268,16 +264,16 @@ export class Forwarder {
           await recorded
           await this.chaosAfter(chaos, event, chaosDelayMs > 0, status)
         }
-        return
+        return true
       }
       // Not stored after all (disk full): the sender was not told 200 and sends it again; nothing to record.
-      if (!(await this.spooled(event))) return
+      if (!(await this.spooled(event))) return false
       const retryable = status === undefined ? !this.stopped : RETRYABLE(status)
       const reason = error ?? (status !== undefined && status >= 300 && status < 400 ? `redirect (${status}) not followed` : `HTTP ${status}`)
       if (!retryable || (maxAttempts > 0 && event.attempts >= maxAttempts)) {
         await spool.markFailed(event, reason, status, attemptOf(outcome, event.attempts, {error: reason})).catch(() => {})
         report({kind: 'failed', event, status, error: reason, durationMs, url})
-        return
+        return false
       }
       const backoff = Math.min(maxBackoff, minBackoff * 2 ** Math.min(event.attempts - 1, 16))
       const delayMs = Math.max(Math.round(backoff / 2 + (Math.random() * backoff) / 2), Math.min(outcome.retryAfterMs ?? 0, 60_000))
@@ -287,6 +283,7 @@ export class Forwarder {
       // stop() cuts the backoff short; the event stays pending in the spool.
       await this.backoffs.sleep(delayMs)
     }
+    return false
   }
 
   /** After an acknowledged event: the duplicates owed by earlier events, then this one's stale and bad-signature copies; its own duplicate waits for the next. */
